@@ -1,0 +1,289 @@
+// Command outreach runs the advocacy platform: one binary with subcommands.
+//
+// Start-up order is explicit and visible here: config → validate → logger →
+// data → database → migrations → serve. No package keeps global state.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/config"
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/geocode"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+type command struct {
+	name, help string
+	fn         func(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error
+}
+
+// commands maps each subcommand to its function and one line of help.
+func commands() []command {
+	return []command{
+		{"serve", "run the web server (the default)", cmdServe},
+		{"migrate", "apply database migrations and exit", cmdMigrate},
+		{"import-congress", "regenerate member and district data from upstream files", cmdImportCongress},
+		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", cmdHealthcheck},
+		{"version", "print the version", cmdVersion},
+		{"help", "list commands and environment variables", cmdHelp},
+	}
+}
+
+func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "-h" || name == "--help" {
+		name = "help"
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, c := range commands() {
+		if c.name == name {
+			if err := c.fn(ctx, args, env, stdout, stderr); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return 0
+				}
+				fmt.Fprintf(stderr, "outreach %s: %v\n", name, err)
+				return 1
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(stderr, "outreach: unknown command %q\n\n", name)
+	_ = cmdHelp(ctx, nil, env, stderr, stderr)
+	return 2
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore connects and migrates; every command that touches the database
+// goes through here so none runs on an unmigrated or too-new schema.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.Store, error) {
+	s, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Migrate(ctx, log)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	log.Info("database ready", "dialect", s.Dialect(), "schema_version", st.Current)
+	return s, nil
+}
+
+func cmdServe(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	start := time.Now()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+
+	dir, err := congress.Load(filepath.Join(cfg.DataDir, "congress"))
+	if err != nil {
+		return fmt.Errorf("load congress data: %w", err)
+	}
+	log.Info("congress data loaded", "as_of", dir.AsOf(), "members", len(dir.Members()))
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var gc web.Geocoder
+	if cfg.Geocoder == "census" {
+		gc = geocode.New(geocode.Config{BaseURL: cfg.GeocoderURL, Timeout: cfg.GeocoderTimeout}, nil)
+		log.Info("street-address lookup on", "geocoder", "census")
+	}
+	srv, err := web.New(web.Deps{
+		Log: log, DB: st, Congress: dir, Geocoder: gc,
+		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on OUTREACH_ADDR %s: %w", cfg.Addr, err)
+	}
+	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
+		"startup", time.Since(start).Round(time.Millisecond))
+	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)
+}
+
+func cmdMigrate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	statusOnly := fs.Bool("status", false, "print the schema version and exit without migrating")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	if *statusOnly {
+		s, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		st, err := s.Status(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "schema version %d (this binary knows up to %d)\n", st.Current, st.Latest)
+		return nil
+	}
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+func cmdImportCongress(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import-congress", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	leg := fs.String("legislators", "", "legislators-current.yaml or .json from unitedstates/congress-legislators (required)")
+	off := fs.String("offices", "", "legislators-district-offices.yaml or .json (required)")
+	zips := fs.String("zips", "", "ZCTA-to-district CSV (state_fips,state_abbr,zcta,cd) from us-zipcodes-congress (required)")
+	bounds := fs.String("boundaries", "", "district boundaries TopoJSON (optional: keeps the current ones when empty)")
+	asOf := fs.String("as-of", "", "date of the snapshot, YYYY-MM-DD (default: latest term start in the data)")
+	out := fs.String("out", "", "output directory (default: $OUTREACH_DATA_DIR/congress, which serve loads instead of the built-in data)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: outreach import-congress --legislators FILE --offices FILE --zips FILE [--boundaries FILE] [--as-of DATE] [--out DIR]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var missing []string
+	for name, v := range map[string]string{"--legislators": *leg, "--offices": *off, "--zips": *zips} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		fs.Usage()
+		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
+	}
+	dest := *out
+	if dest == "" {
+		cfg, err := config.Load(env)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		dest = filepath.Join(cfg.DataDir, "congress")
+	}
+	if err := congress.Import(congress.ImportOptions{
+		LegislatorsPath: *leg, OfficesPath: *off, ZIPsPath: *zips, BoundariesPath: *bounds, AsOf: *asOf, OutDir: dest,
+	}); err != nil {
+		return err
+	}
+	dir, err := congress.Load(dest)
+	if err != nil {
+		return fmt.Errorf("the imported data does not load: %w", err)
+	}
+	fmt.Fprintf(stdout, "imported %d members and %d districts as of %s into %s\n", len(dir.Members()), len(dir.Districts()), dir.AsOf(), dest)
+	return nil
+}
+
+func cmdHealthcheck(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(env)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("server not answering: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz answered %s", resp.Status)
+	}
+	return nil
+}
+
+func cmdVersion(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += "+" + s.Value[:12]
+			}
+		}
+	}
+	fmt.Fprintln(stdout, "outreach", v)
+	return nil
+}
+
+func cmdHelp(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fmt.Fprintln(stdout, "outreach: congressional advocacy campaigns")
+	fmt.Fprintln(stdout, "\nUsage: outreach [command] [flags]\n\nCommands:")
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.help)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout, "\nEnvironment variables (secrets marked * may instead be read from the file named by NAME_FILE):")
+	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	for _, v := range config.Vars {
+		name := v.Name
+		if v.Secret {
+			name += " *"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t(default %s)\n", name, v.Help, v.Default)
+	}
+	tw.Flush()
+	return nil
+}

@@ -1,0 +1,253 @@
+// Package config reads outreach's settings from the environment, validates
+// them once at start-up, and can describe every variable for `outreach help`.
+//
+// Nothing here is global: main builds a Config and passes it down.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Var documents one environment variable. Secret variables may instead be
+// read from a file named by NAME_FILE (Docker and Kubernetes secrets).
+type Var struct {
+	Name    string
+	Default string
+	Secret  bool
+	Help    string
+}
+
+// Vars lists every variable outreach reads, in the order `outreach help`
+// prints them. Keep it the single source of truth: Load reads only these.
+var Vars = []Var{
+	{Name: "OUTREACH_ADDR", Default: ":8080", Help: "address the HTTP server listens on"},
+	{Name: "OUTREACH_BASE_URL", Default: "http://localhost<port of OUTREACH_ADDR>", Help: "public URL of the site, used in links and to mark cookies Secure when https"},
+	{Name: "OUTREACH_DATA_DIR", Default: "./data", Help: "directory for the SQLite file and imported data"},
+	{Name: "DATABASE_URL", Default: "(empty: SQLite file outreach.db in the data dir)", Secret: true, Help: "postgres://user:pass@host/db for PostgreSQL"},
+	{Name: "OUTREACH_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
+	{Name: "OUTREACH_LOG_FORMAT", Default: "text", Help: "text or json"},
+	{Name: "OUTREACH_TRUSTED_PROXIES", Default: "(empty: trust no proxy headers)", Help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
+	{Name: "OUTREACH_BODY_LIMIT", Default: "1M", Help: "largest request body accepted (K, M suffixes)"},
+	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
+	{Name: "OUTREACH_GEOCODER", Default: "off", Help: "street-address lookup: off or census (US Census geocoder, online)"},
+	{Name: "OUTREACH_GEOCODER_URL", Default: "https://geocoding.geo.census.gov/geocoder", Help: "base URL of the Census geocoder"},
+	{Name: "OUTREACH_GEOCODER_TIMEOUT", Default: "5s", Help: "time limit for one geocoder request"},
+}
+
+// Config is the validated configuration.
+type Config struct {
+	Addr            string
+	BaseURL         *url.URL
+	DataDir         string
+	DatabaseURL     string // empty means SQLite in DataDir
+	LogLevel        string
+	LogFormat       string
+	TrustedProxies  []*net.IPNet
+	BodyLimit       string
+	BodyLimitBytes  int64
+	ShutdownTimeout time.Duration
+	Geocoder        string
+	GeocoderURL     string
+	GeocoderTimeout time.Duration
+}
+
+// UsesPostgres reports whether DATABASE_URL points at PostgreSQL.
+func (c *Config) UsesPostgres() bool { return c.DatabaseURL != "" }
+
+// SQLitePath is the SQLite file used when DATABASE_URL is empty.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "outreach.db") }
+
+// Secure reports whether the public site is served over https.
+func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
+
+// Error names the variable that is wrong, so an operator can fix it.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Var + ": " + e.Msg }
+
+// Load reads the configuration through getenv (os.Getenv in main, a map in
+// tests) and validates it. All problems are reported at once.
+func Load(getenv func(string) string) (*Config, error) {
+	var errs []error
+	get := func(name string) string {
+		v, err := lookup(getenv, name)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return v
+	}
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	c := &Config{
+		Addr:        or(get("OUTREACH_ADDR"), ":8080"),
+		DataDir:     or(get("OUTREACH_DATA_DIR"), "./data"),
+		DatabaseURL: get("DATABASE_URL"),
+		LogLevel:    strings.ToLower(or(get("OUTREACH_LOG_LEVEL"), "info")),
+		LogFormat:   strings.ToLower(or(get("OUTREACH_LOG_FORMAT"), "text")),
+		BodyLimit:   strings.ToUpper(or(get("OUTREACH_BODY_LIMIT"), "1M")),
+		Geocoder:    strings.ToLower(or(get("OUTREACH_GEOCODER"), "off")),
+		GeocoderURL: or(get("OUTREACH_GEOCODER_URL"), "https://geocoding.geo.census.gov/geocoder"),
+	}
+	fail := func(name, format string, a ...any) {
+		errs = append(errs, &Error{Var: name, Msg: fmt.Sprintf(format, a...)})
+	}
+
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		fail("OUTREACH_ADDR", "must be host:port or :port, like :8080")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		fail("OUTREACH_ADDR", "port must be a number from 0 to 65535")
+	}
+	_ = host
+
+	base := get("OUTREACH_BASE_URL")
+	if base == "" {
+		base = "http://localhost"
+		if port != "" && port != "80" {
+			base += ":" + port
+		}
+	}
+	u, err := url.Parse(base)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		fail("OUTREACH_BASE_URL", "must be an absolute http or https URL, like https://act.example.org")
+	case u.RawQuery != "" || u.Fragment != "":
+		fail("OUTREACH_BASE_URL", "must not have a query or fragment")
+	default:
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.BaseURL = u
+	}
+
+	if c.DatabaseURL != "" {
+		du, err := url.Parse(c.DatabaseURL)
+		if err != nil || (du.Scheme != "postgres" && du.Scheme != "postgresql") {
+			// Never echo the value: it may hold a password.
+			fail("DATABASE_URL", "must be empty (SQLite) or a postgres:// URL")
+		}
+	}
+	if c.DataDir == "" {
+		fail("OUTREACH_DATA_DIR", "must not be empty")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		fail("OUTREACH_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		fail("OUTREACH_LOG_FORMAT", "must be text or json")
+	}
+	if v := get("OUTREACH_TRUSTED_PROXIES"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if !strings.Contains(s, "/") {
+				if ip := net.ParseIP(s); ip != nil && ip.To4() != nil {
+					s += "/32"
+				} else {
+					s += "/128"
+				}
+			}
+			_, n, err := net.ParseCIDR(s)
+			if err != nil {
+				fail("OUTREACH_TRUSTED_PROXIES", "%q is not an IP address or CIDR range", s)
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+	}
+	if n, err := ParseSize(c.BodyLimit); err != nil || n < 1024 {
+		fail("OUTREACH_BODY_LIMIT", "must be a size of at least 1K, like 512K or 2M")
+	} else {
+		c.BodyLimitBytes = n
+	}
+	c.ShutdownTimeout = duration(get("OUTREACH_SHUTDOWN_TIMEOUT"), 15*time.Second, "OUTREACH_SHUTDOWN_TIMEOUT", fail)
+	c.GeocoderTimeout = duration(get("OUTREACH_GEOCODER_TIMEOUT"), 5*time.Second, "OUTREACH_GEOCODER_TIMEOUT", fail)
+	switch c.Geocoder {
+	case "off", "census":
+	default:
+		fail("OUTREACH_GEOCODER", "must be off or census")
+	}
+	if gu, err := url.Parse(c.GeocoderURL); err != nil || (gu.Scheme != "http" && gu.Scheme != "https") || gu.Host == "" {
+		fail("OUTREACH_GEOCODER_URL", "must be an absolute http or https URL")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func duration(v string, def time.Duration, name string, fail func(string, string, ...any)) time.Duration {
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		fail(name, "must be a positive duration like 10s or 2m")
+		return def
+	}
+	return d
+}
+
+// lookup reads NAME, or for secrets the file named by NAME_FILE.
+func lookup(getenv func(string) string, name string) (string, error) {
+	v := getenv(name)
+	secret := false
+	for _, d := range Vars {
+		if d.Name == name {
+			secret = d.Secret
+		}
+	}
+	if !secret {
+		return strings.TrimSpace(v), nil
+	}
+	file := getenv(name + "_FILE")
+	if file == "" {
+		return strings.TrimSpace(v), nil
+	}
+	if v != "" {
+		return "", &Error{Var: name + "_FILE", Msg: "set either " + name + " or " + name + "_FILE, not both"}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", &Error{Var: name + "_FILE", Msg: "cannot read the file it names: " + errors.Unwrap(err).Error()}
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// ParseSize reads sizes like "512K", "2M", "1G" or plain bytes.
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid size")
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,98 @@
+// Package i18n holds the interface text in English and Spanish and picks a
+// language for each request: an explicit choice first, then the browser's
+// Accept-Language. Many supporters read Spanish; every public string lives
+// here so that no page ships half-translated (a test checks both catalogs
+// have the same keys).
+package i18n
+
+import (
+	"fmt"
+	"sort"
+
+	"golang.org/x/text/language"
+)
+
+// Lang is a supported language code.
+type Lang string
+
+const (
+	English Lang = "en"
+	Spanish Lang = "es"
+)
+
+// Supported lists the languages in the order the switcher shows them.
+var Supported = []Lang{English, Spanish}
+
+var matcher = language.NewMatcher([]language.Tag{language.English, language.Spanish})
+
+// Parse returns the supported language named by s, if any.
+func Parse(s string) (Lang, bool) {
+	switch s {
+	case "en", "EN", "en-US":
+		return English, true
+	case "es", "ES", "es-US", "es-MX":
+		return Spanish, true
+	}
+	return "", false
+}
+
+// FromAcceptLanguage makes the first guess from the browser's header.
+func FromAcceptLanguage(header string) Lang {
+	if header == "" {
+		return English
+	}
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(tags) == 0 {
+		return English
+	}
+	_, idx, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return English
+	}
+	if idx == 1 {
+		return Spanish
+	}
+	return English
+}
+
+// Name is the language's own name, for the switcher.
+func (l Lang) Name() string {
+	if l == Spanish {
+		return "Español"
+	}
+	return "English"
+}
+
+// T translates key into l, formatting args like fmt.Sprintf. A missing key
+// shows itself in brackets so it is noticed, never a blank.
+func (l Lang) T(key string, args ...any) string {
+	cat := catalogs[l]
+	if cat == nil {
+		cat = catalogs[English]
+	}
+	s, ok := cat[key]
+	if !ok {
+		if s, ok = catalogs[English][key]; !ok {
+			return "[" + key + "]"
+		}
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Keys lists every key of a catalog, sorted (for tests).
+func Keys(l Lang) []string {
+	var ks []string
+	for k := range catalogs[l] {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+var catalogs = map[Lang]map[string]string{
+	English: en,
+	Spanish: es,
+}

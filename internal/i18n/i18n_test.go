@@ -1,0 +1,61 @@
+package i18n
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCatalogsHaveSameKeys(t *testing.T) {
+	if en, es := Keys(English), Keys(Spanish); !reflect.DeepEqual(en, es) {
+		t.Fatalf("catalogs differ:\nonly in en: %v\nonly in es: %v", diff(en, es), diff(es, en))
+	}
+}
+
+func TestPlaceholdersMatch(t *testing.T) {
+	for _, k := range Keys(English) {
+		if a, b := strings.Count(en[k], "%"), strings.Count(es[k], "%"); a != b {
+			t.Errorf("%s: %d placeholders in English, %d in Spanish", k, a, b)
+		}
+	}
+}
+
+func TestFromAcceptLanguage(t *testing.T) {
+	cases := map[string]Lang{
+		"":                        English,
+		"es-MX,es;q=0.9,en;q=0.8": Spanish,
+		"en-US,en;q=0.9,es;q=0.8": English,
+		"fr-FR,es;q=0.5":          Spanish,
+		"de":                      English,
+		"garbage;;;q=zz":          English,
+		"es":                      Spanish,
+	}
+	for h, want := range cases {
+		if got := FromAcceptLanguage(h); got != want {
+			t.Errorf("FromAcceptLanguage(%q) = %s, want %s", h, got, want)
+		}
+	}
+}
+
+func TestT(t *testing.T) {
+	if got := Spanish.T("lookup.split", 3); !strings.Contains(got, "3 distritos") {
+		t.Errorf("Spanish split = %q", got)
+	}
+	if got := English.T("no.such.key"); got != "[no.such.key]" {
+		t.Errorf("missing key = %q", got)
+	}
+}
+
+func diff(a, b []string) []string {
+	in := map[string]bool{}
+	for _, s := range b {
+		in[s] = true
+	}
+	var out []string
+	for _, s := range a {
+		if !in[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}

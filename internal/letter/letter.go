@@ -1,0 +1,202 @@
+// Package letter parses, validates and renders oversight-request letter
+// templates.
+//
+// Advocacy staff write a letter template (and a subject-line template)
+// once; every supporter's letter is then filled in for the member of
+// Congress it is addressed to. Templates use Go's text/template syntax
+// with a deliberately small language:
+//
+//   - Merge fields, written {{.first_name}}. The valid names are returned
+//     by FieldNames (and described by FieldDocs). A field always means the
+//     letter's field, also inside {{with}}. Nested paths ({{.a.b}}) and
+//     method calls ({{.first_name.Foo}}, {{(.x).y}}) are refused.
+//   - Statistics, written {{stat "children_separated"}}. The key must be a
+//     string literal from the set the caller passes to Parse (the
+//     statistics package declares it); values come from a StatSource at
+//     render time.
+//   - {{if}}, {{else}}, {{else if}}, {{with}}, {{else with}}, {{end}},
+//     comments ({{/* ... */}}) and trim markers ({{- and -}}).
+//     Inside {{with X}} ... {{end}}, {{.}} is the value of X; anywhere
+//     else {{.}} is refused.
+//   - The functions eq, ne, and, or, not, len and stat, with argument
+//     counts and argument types checked at parse time.
+//
+// Refused at parse (save) time, each with its line and column:
+// define, block, template, range, break, continue, every other builtin
+// function (printf, print, println, call, index, slice, html, js,
+// urlquery, lt, le, gt, ge, ...), variables of any kind ($, $x := ...,
+// $x = ...; there is nothing a variable is needed for when there are no
+// loops), nil, and complex numbers. A template can therefore reach
+// nothing but the letter's own string fields: no file system, network,
+// other data, recursion or loops.
+//
+// Parse and ParseSubject return *ValidationError on failure. Lines are
+// 1-based; columns are 1-based and counted in characters (runes), so
+// "Hernández" counts as 9 columns. Line and column are 0 when an error
+// concerns the template as a whole.
+//
+// Rendering executes the validated parse tree with text/template into a
+// writer that refuses to grow past the output cap (ErrTooLarge) and
+// checks a wall-clock deadline and the context (ErrTimeout). Bodies are
+// text/plain and field values (including the personal note) are inserted
+// verbatim. Subject lines are forced onto a single line: control
+// characters (CR, LF, tab, U+2028, ...) in field values become spaces,
+// HTML tags are removed, and a subject longer than MaxSubjectRunes is
+// refused with ErrSubjectTooLong.
+package letter
+
+import (
+	"errors"
+	"slices"
+)
+
+// Data is everything a template can refer to. All values are plain
+// text; Date is pre-formatted by the caller.
+type Data struct {
+	FirstName    string
+	LastName     string
+	City         string
+	State        string
+	PersonalNote string
+	Salutation   string
+	MemberName   string
+	MemberTitle  string
+	Chamber      string
+	MemberState  string
+	District     string
+	Date         string
+}
+
+// FieldDoc documents one merge field for the template editor.
+type FieldDoc struct {
+	Name        string `json:"name"`        // e.g. "first_name", written {{.first_name}}
+	Description string `json:"description"` // one line
+	Example     string `json:"example"`     // value for the sample supporter
+}
+
+// StatSource supplies statistic values (from the latest published
+// statistics release) by key.
+type StatSource interface {
+	Stat(key string) (value string, ok bool)
+}
+
+// StatFunc adapts a function to StatSource.
+type StatFunc func(key string) (string, bool)
+
+// Stat implements StatSource.
+func (f StatFunc) Stat(key string) (string, bool) { return f(key) }
+
+// StatMap is a StatSource backed by a map.
+type StatMap map[string]string
+
+// Stat implements StatSource.
+func (m StatMap) Stat(key string) (string, bool) {
+	v, ok := m[key]
+	return v, ok
+}
+
+// Limits and sizes.
+const (
+	// DefaultMaxBytes caps a rendered letter body.
+	DefaultMaxBytes = 64 << 10
+	// MaxSubjectRunes caps a rendered subject line, in characters.
+	MaxSubjectRunes = 200
+	// MaxTemplateBytes caps the source of a letter template.
+	MaxTemplateBytes = 64 << 10
+	// MaxSubjectTemplateBytes caps the source of a subject template.
+	MaxSubjectTemplateBytes = 4 << 10
+	// maxSubjectBytes caps the raw subject output before tags are
+	// stripped and the character limit is applied.
+	maxSubjectBytes = 4 << 10
+	// maxErrors caps the number of errors reported for one template.
+	maxErrors = 50
+)
+
+// Render errors.
+var (
+	// ErrTooLarge: the rendered output would exceed the byte cap.
+	ErrTooLarge = errors.New("letter: rendered output is too large")
+	// ErrTimeout: rendering exceeded its wall-clock limit.
+	ErrTimeout = errors.New("letter: rendering took too long")
+	// ErrSubjectTooLong: the rendered subject exceeds MaxSubjectRunes.
+	ErrSubjectTooLong = errors.New("letter: subject line is too long")
+	// ErrStatUnavailable: the template uses a statistic the StatSource
+	// does not have (wrapped with the key).
+	ErrStatUnavailable = errors.New("letter: statistic not available")
+)
+
+type fieldSpec struct {
+	name string
+	desc string
+	get  func(*Data) string
+}
+
+// fields is sorted by name.
+var fields = []fieldSpec{
+	{"chamber", `Chamber of the member: "senate" or "house".`, func(d *Data) string { return d.Chamber }},
+	{"city", "Supporter's city.", func(d *Data) string { return d.City }},
+	{"date", "Date of the letter, already formatted.", func(d *Data) string { return d.Date }},
+	{"district", "Member's congressional district; empty for senators.", func(d *Data) string { return d.District }},
+	{"first_name", "Supporter's first name.", func(d *Data) string { return d.FirstName }},
+	{"last_name", "Supporter's last name.", func(d *Data) string { return d.LastName }},
+	{"member_name", "Member's full name.", func(d *Data) string { return d.MemberName }},
+	{"member_state", "Member's state or territory (two-letter code).", func(d *Data) string { return d.MemberState }},
+	{"member_title", "Member's title: Senator, Representative, Delegate or Resident Commissioner.", func(d *Data) string { return d.MemberTitle }},
+	{"personal_note", "Supporter's own words, inserted verbatim as plain text; may be empty.", func(d *Data) string { return d.PersonalNote }},
+	{"salutation", `Greeting line, e.g. "Dear Senator Padilla".`, func(d *Data) string { return d.Salutation }},
+	{"state", "Supporter's state (two-letter code).", func(d *Data) string { return d.State }},
+}
+
+var fieldIndex = func() map[string]int {
+	m := make(map[string]int, len(fields))
+	for i, f := range fields {
+		m[f.name] = i
+	}
+	return m
+}()
+
+// FieldNames returns the merge-field names, sorted.
+func FieldNames() []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// FieldDocs documents every merge field, sorted by name; Example is the
+// value from SampleSupporter.
+func FieldDocs() []FieldDoc {
+	d := SampleSupporter()
+	out := make([]FieldDoc, len(fields))
+	for i, f := range fields {
+		out[i] = FieldDoc{Name: f.name, Description: f.desc, Example: f.get(&d)}
+	}
+	return out
+}
+
+// AllowedFuncs returns the functions a template may call, sorted.
+func AllowedFuncs() []string { return slices.Clone(allowedFuncNames) }
+
+var allowedFuncNames = []string{"and", "eq", "len", "ne", "not", "or", "stat"}
+
+// SampleSupporter returns the data used for previews and for the trial
+// render done by Parse: Ana García of Tucson, AZ, with a personal note,
+// writing to Senator Mark Kelly. The date is fixed so previews are
+// deterministic; callers may overwrite any field.
+func SampleSupporter() Data {
+	return Data{
+		FirstName:    "Ana",
+		LastName:     "García",
+		City:         "Tucson",
+		State:        "AZ",
+		PersonalNote: "My cousin was separated from her daughter for three months. Please ask for the records.",
+		Salutation:   Salutation("Senator", "Kelly"),
+		MemberName:   "Mark Kelly",
+		MemberTitle:  Title("senate", "AZ"),
+		Chamber:      "senate",
+		MemberState:  "AZ",
+		District:     "",
+		Date:         "March 3, 2026",
+	}
+}

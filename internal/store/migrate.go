@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/outreach-org/outreach/migrations"
+)
+
+// ErrSchemaTooNew means the database was migrated by a newer binary; running
+// an older one against it could corrupt data, so we refuse to start.
+var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+
+// SchemaStatus describes where the database stands.
+type SchemaStatus struct {
+	Current int64 // applied version
+	Latest  int64 // newest version this binary knows
+}
+
+func (s *Store) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Replicas starting together take turns: an advisory lock held for
+		// the session serialises their migrations.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, s.sql, sub, opts...)
+}
+
+// Status reports the applied and the newest known schema version.
+func (s *Store) Status(ctx context.Context) (SchemaStatus, error) {
+	p, err := s.provider()
+	if err != nil {
+		return SchemaStatus{}, err
+	}
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return SchemaStatus{}, fmt.Errorf("read schema version: %w", err)
+	}
+	srcs := p.ListSources()
+	var latest int64
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	return SchemaStatus{Current: cur, Latest: latest}, nil
+}
+
+// Migrate applies every pending migration. It refuses a database whose
+// schema is newer than the migrations embedded in this binary.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (SchemaStatus, error) {
+	st, err := s.Status(ctx)
+	if err != nil {
+		return st, err
+	}
+	if st.Current > st.Latest {
+		return st, fmt.Errorf("%w: database is at version %d, this binary knows up to %d; upgrade the binary", ErrSchemaTooNew, st.Current, st.Latest)
+	}
+	p, err := s.provider()
+	if err != nil {
+		return st, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return st, fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range res {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	return s.Status(ctx)
+}

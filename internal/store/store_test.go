@@ -1,0 +1,146 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/migrations"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// schema lists table -> sorted column names, leaving out goose's own table.
+func schema(t *testing.T, s *store.Store) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	var q string
+	if s.Dialect() == store.Postgres {
+		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	} else {
+		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+	}
+	rows, err := s.DB().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var tbl, col string
+		if err := rows.Scan(&tbl, &col); err != nil {
+			t.Fatal(err)
+		}
+		if tbl == "goose_db_version" {
+			continue
+		}
+		out[tbl] = append(out[tbl], col)
+	}
+	for _, cols := range out {
+		sort.Strings(cols)
+	}
+	return out
+}
+
+func TestDialectsEndWithSameSchema(t *testing.T) {
+	lite := schema(t, storetest.SQLite(t))
+	pg := schema(t, storetest.Postgres(t))
+	if len(lite) == 0 {
+		t.Fatal("no tables after migrating SQLite")
+	}
+	if !reflect.DeepEqual(lite, pg) {
+		t.Errorf("schemas differ\nsqlite:   %v\npostgres: %v", lite, pg)
+	}
+}
+
+func TestMigrationFilesPaired(t *testing.T) {
+	list := func(dir string) []string {
+		ents, err := migrations.FS.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	pg, lite := list("postgres"), list("sqlite")
+	if !reflect.DeepEqual(pg, lite) {
+		t.Errorf("every migration needs a file of the same name in both dialects\npostgres: %v\nsqlite:   %v", pg, lite)
+	}
+}
+
+func TestMigrateIsIdempotentAndSettingsRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		st, err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Current != st.Latest || st.Latest == 0 {
+			t.Fatalf("status after migrate = %+v", st)
+		}
+		if _, err := s.Setting(ctx, "missing-key"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing setting: err = %v, want ErrNotFound", err)
+		}
+		key := "k-" + t.Name()
+		if err := s.SetSetting(ctx, key, "one"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetSetting(ctx, key, "two"); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Setting(ctx, key); err != nil || v != "two" {
+			t.Fatalf("setting = %q, %v", v, err)
+		}
+	})
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		st, err := s.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		future := st.Latest + 1000
+		if _, err := s.DB().ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (`+itoa(future)+`, true)`); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_, _ = s.DB().ExecContext(ctx, `DELETE FROM goose_db_version WHERE version_id = `+itoa(future))
+		})
+		_, err = s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if !errors.Is(err, store.ErrSchemaTooNew) {
+			t.Fatalf("err = %v, want ErrSchemaTooNew", err)
+		}
+		if !strings.Contains(err.Error(), "upgrade the binary") {
+			t.Errorf("error should tell the operator what to do: %v", err)
+		}
+	})
+}
+
+func TestOpenCreatesDataDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "data")
+	s, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(dir, "outreach.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("data dir not created: %v", err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

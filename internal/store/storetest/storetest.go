@@ -1,0 +1,139 @@
+// Package storetest gives tests real, migrated databases: a fresh SQLite
+// file per test and one fresh PostgreSQL database per test package, created
+// from TEST_DATABASE_URL and dropped when the package's tests end.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for admin statements
+
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/testenv"
+)
+
+var (
+	pgOnce sync.Once
+	pgURL  string // the package's own database
+	pgName string
+	pgErr  error
+	admin  string // TEST_DATABASE_URL
+)
+
+// Main wraps testing.M so the package's PostgreSQL database is dropped at
+// the end. Use it from TestMain: os.Exit(storetest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if pgName != "" {
+		if db, err := sql.Open("pgx", admin); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, _ = db.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+pgName+`" WITH (FORCE)`)
+			cancel()
+			db.Close()
+		}
+	}
+	return code
+}
+
+// DB is one database a test runs against.
+type DB struct {
+	Name  string // "sqlite" or "postgres"
+	Store *store.Store
+}
+
+// Each runs fn as a subtest on a fresh SQLite store and on the package's
+// PostgreSQL store (failing under CI, skipping elsewhere, when PostgreSQL
+// is not configured).
+func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite opens and migrates a new SQLite file in the test's temp dir.
+func SQLite(t testing.TB) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(t.TempDir(), "outreach.db")})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background(), quiet()); err != nil {
+		t.Fatalf("migrate sqlite: %v", err)
+	}
+	return s
+}
+
+// Postgres opens the package's migrated PostgreSQL database.
+func Postgres(t testing.TB) *store.Store {
+	t.Helper()
+	u := PostgresURL(t)
+	s, err := store.Open(context.Background(), store.Options{DatabaseURL: u})
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background(), quiet()); err != nil {
+		t.Fatalf("migrate postgres: %v", err)
+	}
+	return s
+}
+
+// PostgresURL creates the package's database on first use and returns its
+// URL. Tests that need a second connection (two workers, say) use it.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	admin = testenv.PostgresURL(t)
+	pgOnce.Do(func() { pgURL, pgName, pgErr = createDB(admin) })
+	if pgErr != nil {
+		if testenv.InCI() {
+			t.Fatalf("create test database: %v", pgErr)
+		}
+		t.Skipf("skipping: cannot create a PostgreSQL test database: %v", pgErr)
+	}
+	return pgURL
+}
+
+var unsafe = regexp.MustCompile(`[^a-z0-9_]+`)
+
+func createDB(adminURL string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return "", "", err
+	}
+	defer db.Close()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	pkg := filepath.Base(os.Args[0])
+	pkg = strings.TrimSuffix(strings.TrimSuffix(pkg, ".test"), ".exe")
+	name := "outreach_t_" + unsafe.ReplaceAllString(strings.ToLower(pkg), "_") + "_" + hex.EncodeToString(b[:])
+	if len(name) > 60 {
+		name = name[:60]
+	}
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
+		return "", "", fmt.Errorf("create database: %w", err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", "", err
+	}
+	u.Path = "/" + name
+	return u.String(), name, nil
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/geocode"
+	"github.com/outreach-org/outreach/internal/i18n"
+)
+
+// Errors of the web layer itself.
+var (
+	errEmptyQuery     = errors.New("empty query")
+	errGeocoderOff    = errors.New("street-address lookup is off")
+	errDistrictChoice = errors.New("district is not a candidate")
+)
+
+// argError attaches values for the message (the ZIP the person typed, say)
+// to a domain error without changing what errors.Is sees.
+type argError struct {
+	err  error
+	args []any
+}
+
+func (e *argError) Error() string { return e.err.Error() }
+func (e *argError) Unwrap() error { return e.err }
+
+func withArgs(err error, args ...any) error { return &argError{err: err, args: args} }
+
+// mapping says, for each domain error, the status and the message key.
+var mapping = []struct {
+	err    error
+	status int
+	key    string
+}{
+	{errEmptyQuery, http.StatusBadRequest, "err.empty"},
+	{congress.ErrInvalidZIP, http.StatusBadRequest, "err.zip_invalid"},
+	{congress.ErrInvalidPoint, http.StatusBadRequest, "err.point_invalid"},
+	{errDistrictChoice, http.StatusBadRequest, "err.district_choice"},
+	{congress.ErrUnknownZIP, http.StatusNotFound, "err.zip_unknown"},
+	{congress.ErrMilitaryZIP, http.StatusNotFound, "err.zip_military"},
+	{congress.ErrOutsideUS, http.StatusNotFound, "err.point_outside"},
+	{congress.ErrUnknownDistrict, http.StatusNotFound, "err.district_choice"},
+	{geocode.ErrNoMatch, http.StatusNotFound, "err.address_not_found"},
+	{errGeocoderOff, http.StatusNotImplemented, "lookup.geocoder_off"},
+	{geocode.ErrUnavailable, http.StatusServiceUnavailable, "err.address_unavailable"},
+}
+
+// classify turns any error into a status and a message in lang. Unknown
+// errors are 500s with a generic message: internals never reach the client.
+func classify(err error, lang i18n.Lang) (int, string) {
+	var args []any
+	var ae *argError
+	if errors.As(err, &ae) {
+		args = ae.args
+	}
+	for _, m := range mapping {
+		if errors.Is(err, m.err) {
+			if m.key == "err.zip_unknown" && len(args) == 0 {
+				args = []any{"?"}
+			}
+			return m.status, lang.T(m.key, args...)
+		}
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			return he.Code, lang.T("err.not_found")
+		case http.StatusRequestEntityTooLarge:
+			return he.Code, lang.T("err.too_large")
+		case http.StatusTooManyRequests:
+			return he.Code, lang.T("err.too_many")
+		case http.StatusMethodNotAllowed:
+			return he.Code, http.StatusText(he.Code)
+		}
+		if he.Code >= 400 && he.Code < 500 {
+			if msg, ok := he.Message.(string); ok && msg != "" && he.Internal == nil {
+				return he.Code, msg
+			}
+			return he.Code, lang.T("err.bad_request")
+		}
+	}
+	return http.StatusInternalServerError, lang.T("err.internal")
+}
+
+// isAPI says whether the client expects JSON rather than a page.
+func isAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/")
+}
+
+// handleError is Echo's one error handler.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	lang := langOf(c)
+	if isAPI(c) {
+		lang = i18n.English
+	}
+	status, msg := classify(err, lang)
+	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {
+		s.log.Error("request failed", "route", c.Path(), "err", err)
+	}
+	if isAPI(c) {
+		if err := c.JSON(status, map[string]string{"error": msg}); err != nil {
+			s.log.Warn("write error response", "err", err)
+		}
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if rerr := s.render(c, status, "error", struct{ Message string }{msg}, false); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		_ = c.String(status, msg)
+	}
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/i18n"
+)
+
+// lookupView is the data of the lookup page.
+type lookupView struct {
+	Query      string
+	Error      string
+	Result     *congress.Result
+	UsedZIP    bool
+	Choose     bool // show the split-district chooser
+	GeocoderOn bool
+	Candidates []candidateView
+	Members    []memberView
+	Vacancies  []string
+}
+
+type candidateView struct {
+	Value  string
+	Label  string
+	Member string
+}
+
+type memberView struct {
+	ID, Chamber, ChamberLabel, Title, Name, Party, Area string
+	Phone, Tel, URL, ContactForm, OfficeAddress         string
+	Offices                                             []officeView
+}
+
+type officeView struct{ Address, Phone, Tel string }
+
+// lookupPage is the public home page: the form, and the answer when the
+// query string carries one (GET, so it works without JavaScript and can be
+// bookmarked or shared).
+func (s *Server) lookupPage(c echo.Context) error {
+	lang := langOf(c)
+	in := lookupInput{
+		Query:    c.QueryParam("q"),
+		District: c.QueryParam("district"),
+		Lat:      c.QueryParam("lat"),
+		Lon:      c.QueryParam("lon"),
+	}
+	v := lookupView{Query: strings.TrimSpace(in.Query), GeocoderOn: s.deps.Geocoder != nil}
+	if len(v.Query) > 200 {
+		v.Query = v.Query[:200]
+	}
+	if in.Query == "" && in.Lat == "" && in.Lon == "" {
+		return s.render(c, http.StatusOK, "lookup", v, true)
+	}
+	res, err := s.resolve(c.Request().Context(), in)
+	if err != nil {
+		status, msg := classify(err, lang)
+		if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {
+			return err
+		}
+		v.Error = msg
+		return s.render(c, status, "lookup", v, true)
+	}
+	s.fillResult(&v, res, lang)
+	return s.render(c, http.StatusOK, "lookup", v, true)
+}
+
+func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
+	r := res.Result
+	v.Result = r
+	v.UsedZIP = res.UsedZIP
+	v.Choose = r.Split && !r.NeedsAddress && len(r.Districts) > 1
+	if v.Choose {
+		for _, d := range r.Districts {
+			cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
+			for _, m := range r.Members {
+				if md, ok := m.Seat(); ok && md == d {
+					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+				}
+			}
+			if cv.Member == "" {
+				cv.Member = lang.T("lookup.vacant")
+			}
+			v.Candidates = append(v.Candidates, cv)
+		}
+	}
+	for _, m := range r.Members {
+		v.Members = append(v.Members, memberViewOf(m, lang))
+	}
+	for _, vac := range r.Vacancies {
+		if vac.District != nil {
+			d := congress.District{State: vac.State, Number: *vac.District}
+			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_house", areaLabel(d, lang)))
+		} else {
+			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_senate", stateName(vac.State)))
+		}
+	}
+}
+
+func areaLabel(d congress.District, lang i18n.Lang) string {
+	name := stateName(d.State)
+	switch {
+	case d.Number == 0 && (d.State == "DC" || d.State == "PR" || d.State == "GU" || d.State == "VI" || d.State == "AS" || d.State == "MP"):
+		return lang.T("lookup.delegate_area", name)
+	case d.Number == 0:
+		return lang.T("lookup.at_large", name)
+	default:
+		return lang.T("lookup.district", name, d.Number)
+	}
+}
+
+func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
+	mv := memberView{
+		ID:            m.BioguideID,
+		Chamber:       string(m.Chamber),
+		Title:         lang.T("lookup.title." + m.Title),
+		Name:          m.Name,
+		Party:         lang.T("lookup.party." + m.Party),
+		Phone:         m.Phone,
+		Tel:           tel(m.Phone),
+		URL:           m.URL,
+		ContactForm:   m.ContactForm,
+		OfficeAddress: m.OfficeAddress,
+	}
+	if strings.HasPrefix(mv.Party, "[") {
+		mv.Party = m.Party
+	}
+	if d, ok := m.Seat(); ok {
+		mv.ChamberLabel = lang.T("lookup.house")
+		mv.Area = areaLabel(d, lang)
+	} else {
+		mv.ChamberLabel = lang.T("lookup.senate")
+		mv.Area = stateName(m.State)
+		switch m.StateRank {
+		case "senior":
+			mv.Area += " · " + lang.T("lookup.senior")
+		case "junior":
+			mv.Area += " · " + lang.T("lookup.junior")
+		}
+	}
+	for _, o := range m.Offices {
+		parts := []string{o.Address}
+		if o.Suite != "" {
+			parts = append(parts, o.Suite)
+		}
+		parts = append(parts, o.City+", "+o.State+" "+o.ZIP)
+		mv.Offices = append(mv.Offices, officeView{Address: strings.Join(parts, ", "), Phone: o.Phone, Tel: tel(o.Phone)})
+	}
+	return mv
+}
+
+// tel keeps the digits of a phone number for a tel: link (+1 prefix).
+func tel(phone string) string {
+	var b strings.Builder
+	for _, r := range phone {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if len(d) == 10 {
+		return "+1" + d
+	}
+	if d == "" {
+		return ""
+	}
+	return "+" + d
+}

@@ -1,0 +1,135 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/static"
+	"github.com/outreach-org/outreach/templates"
+)
+
+// Page is what every template receives: the language, helpers the layout
+// needs, and the page's own data.
+type Page struct {
+	Lang     i18n.Lang
+	Langs    []LangLink
+	DataAsOf string
+	Script   bool // include app.js
+	Data     any
+}
+
+// T translates for the page's language.
+func (p Page) T(key string, args ...any) string { return p.Lang.T(key, args...) }
+
+// LangLink is one entry of the language switcher: the same page in Code.
+type LangLink struct {
+	Code i18n.Lang
+	Name string
+	URL  string
+}
+
+type pages struct {
+	byName map[string]*template.Template
+}
+
+// pageNames lists the page templates; each is parsed with layout.html.
+var pageNames = []string{"lookup", "error"}
+
+var assetHashes sync.Map // name -> short content hash, for cache busting
+
+// assetURL returns /static/NAME?v=HASH so browsers may cache for a year.
+func assetURL(name string) string {
+	if v, ok := assetHashes.Load(name); ok {
+		return "/static/" + name + "?v=" + v.(string)
+	}
+	b, err := fs.ReadFile(static.FS, name)
+	if err != nil {
+		return "/static/" + name
+	}
+	sum := sha256.Sum256(b)
+	v := hex.EncodeToString(sum[:4])
+	assetHashes.Store(name, v)
+	return "/static/" + name + "?v=" + v
+}
+
+func parsePages() (*pages, error) {
+	funcs := template.FuncMap{"asset": assetURL}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 instead of half a page.
+func (s *Server) render(c echo.Context, status int, name string, data any, script bool) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	lang := langOf(c)
+	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// langLinks builds the switcher: the current URL with lang= replaced.
+func langLinks(c echo.Context, cur i18n.Lang) []LangLink {
+	out := make([]LangLink, 0, len(i18n.Supported))
+	for _, l := range i18n.Supported {
+		q := url.Values{}
+		for k, v := range c.QueryParams() {
+			q[k] = v
+		}
+		q.Set("lang", string(l))
+		u := c.Request().URL.Path + "?" + q.Encode()
+		if c.Request().Method != http.MethodGet {
+			u = c.Request().URL.Path + "?lang=" + string(l)
+		}
+		out = append(out, LangLink{Code: l, Name: l.Name(), URL: u})
+	}
+	_ = cur
+	return out
+}
+
+// static serves embedded assets; versioned URLs are immutable.
+func (s *Server) static(c echo.Context) error {
+	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
+	b, err := fs.ReadFile(static.FS, name)
+	if err != nil || strings.HasSuffix(name, ".go") {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	if c.QueryParam("v") != "" {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=3600")
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return c.Blob(http.StatusOK, ct, b)
+}
