@@ -8,6 +8,21 @@
 // run Import into a directory and pass it to Load to override the embedded
 // snapshot without rebuilding.
 //
+// How a ZIP is answered (LookupZIP), in order:
+//   - a Census ZCTA in the crosswalk: its districts and the senators of
+//     each of their states. The crosswalk joins at tract level, so a split
+//     ZIP may list a district that holds none of its addresses; offer the
+//     choice (Split) and let the supporter or a geocoder settle it
+//     (ForDistrict).
+//   - island ZIPs the crosswalk lacks, by USPS range: VI 008xx, GU
+//     96910–96938, MP 9695x, AS 96799.
+//   - ZIPs of Palau, Micronesia and the Marshall Islands: ErrOutsideUS.
+//   - military prefixes 090–098, 340, 962–966: ErrMilitaryZIP.
+//   - any other ZIP (PO boxes, single-firm ZIPs): the states owning its
+//     3-digit prefix, as seen in the crosswalk, with NeedsAddress; or the
+//     full answer when that is one state with a single seat.
+//   - otherwise ErrUnknownZIP.
+//
 // Regenerate the embedded data after updating /work/shared/data with
 //
 //	go test ./internal/congress -run TestImportReproducesEmbedded -update
@@ -81,14 +96,6 @@ func (d District) Code() string {
 		n = 0
 	}
 	return "H" + d.State + string([]byte{byte('0' + n/10), byte('0' + n%10)})
-}
-
-// less orders districts by state, then number.
-func (d District) less(e District) bool {
-	if d.State != e.State {
-		return d.State < e.State
-	}
-	return d.Number < e.Number
 }
 
 // Office is one district (state) office of a member.

@@ -98,16 +98,19 @@ func readData(fsys fs.FS) (meta metaFile, members []*Member, rows []zctaRow, geo
 		return
 	}
 	// Read each file, check it against the sha256 in meta.json (catches a
-	// half-copied override directory), and gunzip it.
+	// half-copied override directory), and gunzip it if it is a .gz.
 	read := func(name string, sizeHint int) ([]byte, error) {
-		gz, err := fs.ReadFile(fsys, name)
+		raw, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		if want := meta.Files[name]; want != sha256Hex(gz) {
+		if want := meta.Files[name]; want != sha256Hex(raw) {
 			return nil, fmt.Errorf("%s: sha256 does not match %s", name, metaFileName)
 		}
-		b, err := gunzipBytes(gz, sizeHint)
+		if !strings.HasSuffix(name, ".gz") {
+			return raw, nil
+		}
+		b, err := gunzipBytes(raw, sizeHint)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -179,6 +182,9 @@ func (dir *Directory) build(members []*Member, rows []zctaRow, geo *geoIndex) er
 		if m.BioguideID == "" || dir.byID[m.BioguideID] != nil {
 			return fmt.Errorf("%s: missing or repeated bioguide id %q", membersFileName, m.BioguideID)
 		}
+		if !isStateCode(m.State) || (m.District != nil && (*m.District < 0 || *m.District > 99)) {
+			return fmt.Errorf("%s: %s has a bad state or district", membersFileName, m.BioguideID)
+		}
 		dir.byID[m.BioguideID] = m
 		switch m.Chamber {
 		case House:
@@ -216,9 +222,9 @@ func (dir *Directory) build(members []*Member, rows []zctaRow, geo *geoIndex) er
 		dir.districts = append(dir.districts, d)
 	}
 	slices.SortFunc(dir.districts, compareDistricts)
-	perState := map[string][]District{}
+	seatsIn := map[string]int{}
 	for _, d := range dir.districts {
-		perState[d.State] = append(perState[d.State], d)
+		seatsIn[d.State]++
 	}
 
 	// One shared empty slice per field, so JSON shows [] rather than null.
@@ -227,24 +233,9 @@ func (dir *Directory) build(members []*Member, rows []zctaRow, geo *geoIndex) er
 		noDistricts = []District{}
 		noVacancies = []Vacancy{}
 	)
-	cache := map[string]*Result{}
-	resultIndex := map[*Result]int{} // position in dir.results
-	// result builds (or reuses) the answer for a set of districts, or,
-	// when needsAddress, for the states alone.
-	result := func(ds []District, states []string, needsAddress bool) *Result {
-		var key strings.Builder
-		if needsAddress {
-			key.WriteString("?")
-			for _, s := range states {
-				key.WriteString(s)
-			}
-		}
-		for _, d := range ds {
-			key.WriteString(d.Code())
-		}
-		if r := cache[key.String()]; r != nil {
-			return r
-		}
+	// newResult builds the answer for sorted districts ds, or, when
+	// needsAddress, for the sorted states alone.
+	newResult := func(ds []District, states []string, needsAddress bool) *Result {
 		if !needsAddress {
 			states = nil
 			for _, d := range ds {
@@ -255,16 +246,17 @@ func (dir *Directory) build(members []*Member, rows []zctaRow, geo *geoIndex) er
 		}
 		r := &Result{
 			Split:        len(ds) > 1 || len(states) > 1,
-			States:       slices.Clip(states),
+			States:       noStates,
 			Districts:    noDistricts,
+			Members:      []*Member{},
 			Vacancies:    noVacancies,
 			NeedsAddress: needsAddress,
 		}
-		if len(ds) > 0 {
-			r.Districts = slices.Clip(ds)
+		if len(states) > 0 {
+			r.States = slices.Clone(states)
 		}
-		if len(r.States) == 0 {
-			r.States = noStates
+		if len(ds) > 0 {
+			r.Districts = slices.Clone(ds)
 		}
 		var vac []Vacancy
 		for _, d := range ds {
@@ -286,122 +278,138 @@ func (dir *Directory) build(members []*Member, rows []zctaRow, geo *geoIndex) er
 			}
 		}
 		r.Members = slices.Clip(r.Members)
-		if r.Members == nil {
-			r.Members = []*Member{}
-		}
 		if len(vac) > 0 {
 			r.Vacancies = slices.Clip(vac)
 		}
-		cache[key.String()] = r
-		resultIndex[r] = len(dir.results)
-		dir.results = append(dir.results, r)
 		return r
+	}
+	// Results are deduplicated on a compact key: per district the state
+	// and number bytes, or "?" and the states for NeedsAddress answers.
+	cache := map[string]uint16{} // key → code in dir.zip
+	var key []byte
+	intern := func(ds []District, states []string, needsAddress bool) (uint16, error) {
+		key = key[:0]
+		if needsAddress {
+			key = append(key, '?')
+			for _, s := range states {
+				key = append(key, s...)
+			}
+		}
+		for _, d := range ds {
+			key = append(key, d.State[0], d.State[1], byte(d.Number))
+		}
+		if c, ok := cache[string(key)]; ok { // no allocation on a hit
+			return c, nil
+		}
+		if len(dir.results)+int(zipFirstResult) > math.MaxUint16 {
+			return 0, errors.New("too many distinct answers for the ZIP index")
+		}
+		c := zipFirstResult + uint16(len(dir.results))
+		cache[string(key)] = c
+		dir.results = append(dir.results, newResult(ds, states, needsAddress))
+		return c, nil
 	}
 
 	dir.byDistrict = make(map[District]*Result, len(dir.districts))
 	for _, d := range dir.districts {
-		dir.byDistrict[d] = result([]District{d}, nil, false)
+		c, err := intern([]District{d}, nil, false)
+		if err != nil {
+			return err
+		}
+		dir.byDistrict[d] = dir.results[c-zipFirstResult]
 	}
 	for i := range geo.dists {
 		geo.dists[i].res = dir.byDistrict[geo.dists[i].d]
 	}
 	dir.geo = geo
 
+	// 1. ZCTAs from the crosswalk (rows are sorted by ZCTA), noting the
+	// states seen under each 3-digit prefix for step 2. A ZCTA that
+	// straddles a state line says nothing about which state owns the
+	// prefix, so only single-state ZCTAs count there, unless a prefix has
+	// none. This leaves only the truly shared prefixes (063 CT/NY, 739
+	// OK/TX, 834 ID/WY) with several states.
 	dir.zip = make([]uint16, 100000)
-	put := func(z int, r *Result) error {
-		i, ok := resultIndex[r]
-		if !ok || i+int(zipFirstResult) > math.MaxUint16 {
-			return errors.New("too many distinct answers for the ZIP index")
-		}
-		dir.zip[z] = zipFirstResult + uint16(i)
-		return nil
-	}
-
-	// 1. ZCTAs from the crosswalk. rows are sorted by ZCTA.
+	var single, all [1000][]string
+	var ds []District
+	var states []string
 	for i := 0; i < len(rows); {
-		j := i
-		for j < len(rows) && rows[j].ZCTA == rows[i].ZCTA {
-			j++
+		z := rows[i].ZCTA
+		ds, states = ds[:0], states[:0]
+		for ; i < len(rows) && rows[i].ZCTA == z; i++ {
+			ds = append(ds, rows[i].D)
+			if !slices.Contains(states, rows[i].D.State) {
+				states = append(states, rows[i].D.State)
+			}
 		}
-		ds := make([]District, 0, j-i)
-		for _, r := range rows[i:j] {
-			ds = append(ds, r.D)
-		}
-		if err := put(rows[i].ZCTA, result(ds, nil, false)); err != nil {
+		c, err := intern(ds, nil, false)
+		if err != nil {
 			return err
 		}
-		i = j
-	}
-
-	// 2. The 3-digit prefix → states table, for ZIPs with no ZCTA. A ZCTA
-	// that straddles a state line says nothing about which state owns the
-	// prefix, so only single-state ZCTAs vote; if a prefix had none, all
-	// its ZCTAs would. This leaves only the truly shared prefixes (063
-	// CT/NY, 739 OK/TX, 834 ID/WY) with several states.
-	var single, any [1000][]string
-	for i := 0; i < len(rows); {
-		j := i
-		states := []string{}
-		for j < len(rows) && rows[j].ZCTA == rows[i].ZCTA {
-			if !slices.Contains(states, rows[j].D.State) {
-				states = append(states, rows[j].D.State)
-			}
-			j++
-		}
-		p := rows[i].ZCTA / 100
+		dir.zip[z] = c
+		p := z / 100
 		for _, s := range states {
 			if len(states) == 1 && !slices.Contains(single[p], s) {
 				single[p] = append(single[p], s)
 			}
-			if !slices.Contains(any[p], s) {
-				any[p] = append(any[p], s)
+			if !slices.Contains(all[p], s) {
+				all[p] = append(all[p], s)
 			}
 		}
-		i = j
+	}
+
+	// 2. The answer for a ZIP with no ZCTA, per prefix.
+	var byPrefix [1000]uint16
+	for p := range byPrefix {
+		states := single[p]
+		if len(states) == 0 {
+			states = all[p]
+		}
+		switch {
+		case militaryPrefix(p):
+			byPrefix[p] = zipMilitary
+		case len(states) == 0:
+			byPrefix[p] = zipUnknown
+		case len(states) == 1 && seatsIn[states[0]] == 1:
+			// One state with one seat (AK, WY, DC, ...): a PO box still
+			// tells the House seat, so no address is needed.
+			c, err := intern([]District{{states[0], 0}}, nil, false)
+			if err != nil {
+				return err
+			}
+			byPrefix[p] = c
+		default:
+			slices.Sort(states)
+			c, err := intern(nil, states, true)
+			if err != nil {
+				return err
+			}
+			byPrefix[p] = c
+		}
 	}
 
 	// 3. Every ZIP that is not a ZCTA.
-	for z := range 100000 {
+	for z := range dir.zip {
 		if dir.zip[z] != zipUnknown {
 			continue
 		}
-		if d, ok := islandDistrict(z); ok {
-			if r := dir.byDistrict[d]; r != nil {
-				if err := put(z, r); err != nil {
-					return err
-				}
-				continue
-			}
+		if d, ok := islandDistrict(z); ok && seats[d] {
+			dir.zip[z] = codeOf(cache, d)
+			continue
 		}
 		if outsideUS(z) {
 			dir.zip[z] = zipOutside
 			continue
 		}
-		if militaryPrefix(z / 100) {
-			dir.zip[z] = zipMilitary
-			continue
-		}
-		states := single[z/100]
-		if len(states) == 0 {
-			states = any[z/100]
-		}
-		if len(states) == 0 {
-			continue // zipUnknown
-		}
-		states = slices.Sorted(slices.Values(states))
-		var r *Result
-		if len(states) == 1 && len(perState[states[0]]) == 1 {
-			// One state with one seat (AK, WY, DC, ...): a PO box still
-			// tells the House seat, so no address is needed.
-			r = dir.byDistrict[perState[states[0]][0]]
-		} else {
-			r = result(nil, states, true)
-		}
-		if err := put(z, r); err != nil {
-			return err
-		}
+		dir.zip[z] = byPrefix[z/100]
 	}
 	return nil
+}
+
+// codeOf returns the ZIP-index code of a single district's result, which
+// build has already interned.
+func codeOf(cache map[string]uint16, d District) uint16 {
+	return cache[string([]byte{d.State[0], d.State[1], byte(d.Number)})]
 }
 
 func rankOrder(rank string) int {

@@ -187,12 +187,14 @@ func Import(opts ImportOptions) error {
 	}
 	meta.Files = map[string]string{}
 	for _, o := range outputs {
-		gz, err := gzipBytes(o.raw)
-		if err != nil {
-			return fmt.Errorf("congress import: %s: %w", o.name, err)
+		b := o.raw
+		if strings.HasSuffix(o.name, ".gz") {
+			if b, err = gzipBytes(o.raw); err != nil {
+				return fmt.Errorf("congress import: %s: %w", o.name, err)
+			}
 		}
-		meta.Files[o.name] = sha256Hex(gz)
-		if err := writeFileAtomic(filepath.Join(opts.OutDir, o.name), gz); err != nil {
+		meta.Files[o.name] = sha256Hex(b)
+		if err := writeFileAtomic(filepath.Join(opts.OutDir, o.name), b); err != nil {
 			return err
 		}
 	}

@@ -532,3 +532,20 @@ func TestHotPathAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentLookups documents that a Directory is safe for concurrent
+// use (run it with -race after changing lookup code).
+func TestConcurrentLookups(t *testing.T) {
+	dir := testDir(t)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 2000 {
+				dir.LookupZIP(string(appendZIP(nil, (i*7919+g)%100000)))
+				dir.LookupPoint(25+float64(i%25), -120+float64(g*10+i%10))
+				dir.ForDistrict(District{"CA", i % 53})
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -31,11 +32,15 @@ type candidateView struct {
 
 type memberView struct {
 	ID, Chamber, ChamberLabel, Title, Name, Party, Area string
-	Phone, Tel, URL, ContactForm, OfficeAddress         string
+	Phone, URL, ContactForm, OfficeAddress              string
+	Tel                                                 template.URL
 	Offices                                             []officeView
 }
 
-type officeView struct{ Address, Phone, Tel string }
+type officeView struct {
+	Address, Phone string
+	Tel            template.URL
+}
 
 // lookupPage is the public home page: the form, and the answer when the
 // query string carries one (GET, so it works without JavaScript and can be
@@ -152,8 +157,9 @@ func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
 	return mv
 }
 
-// tel keeps the digits of a phone number for a tel: link (+1 prefix).
-func tel(phone string) string {
+// tel builds a tel: link from the digits of a phone number (+1 prefix).
+// Only digits and '+' survive, so the URL is safe to mark as trusted.
+func tel(phone string) template.URL {
 	var b strings.Builder
 	for _, r := range phone {
 		if r >= '0' && r <= '9' {
@@ -161,11 +167,12 @@ func tel(phone string) string {
 		}
 	}
 	d := b.String()
-	if len(d) == 10 {
-		return "+1" + d
-	}
-	if d == "" {
+	switch {
+	case d == "":
 		return ""
+	case len(d) == 10:
+		return template.URL("tel:+1" + d)
+	default:
+		return template.URL("tel:+" + d)
 	}
-	return "+" + d
 }
