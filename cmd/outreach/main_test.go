@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/outreach-org/outreach/internal/config"
+)
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"help"}, func(string) string { return "" }, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, v := range config.Vars {
+		if !strings.Contains(out.String(), v.Name) || !strings.Contains(out.String(), v.Default) {
+			t.Errorf("help lacks %s or its default", v.Name)
+		}
+	}
+	for _, c := range []string{"serve", "migrate", "import-congress", "version", "help"} {
+		if !strings.Contains(out.String(), c) {
+			t.Errorf("help lacks command %s", c)
+		}
+	}
+}
+
+func TestUnknownCommandAndBadConfig(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"frobnicate"}, func(string) string { return "" }, &out, &errb); code != 2 || !strings.Contains(errb.String(), "unknown command") {
+		t.Errorf("unknown command: exit %d %q", code, errb.String())
+	}
+	errb.Reset()
+	env := map[string]string{"OUTREACH_LOG_LEVEL": "chatty"}
+	if code := run([]string{"migrate"}, func(k string) string { return env[k] }, &out, &errb); code != 1 || !strings.Contains(errb.String(), "OUTREACH_LOG_LEVEL") {
+		t.Errorf("bad config: exit %d %q", code, errb.String())
+	}
+}
+
+func TestMigrateAndVersion(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"OUTREACH_DATA_DIR": dir, "OUTREACH_LOG_LEVEL": "error"}
+	get := func(k string) string { return env[k] }
+	var out, errb bytes.Buffer
+	if code := run([]string{"migrate"}, get, &out, &errb); code != 0 {
+		t.Fatalf("migrate: exit %d %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"migrate", "--status"}, get, &out, &errb); code != 0 || !strings.Contains(out.String(), "schema version") {
+		t.Fatalf("migrate --status: exit %d %q %s", code, out.String(), errb.String())
+	}
+	if _, err := filepath.Glob(filepath.Join(dir, "outreach.db")); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"version"}, get, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "outreach ") {
+		t.Errorf("version: %q", out.String())
+	}
+}
+
+func TestImportCongress(t *testing.T) {
+	shared := filepath.Join("..", "..", "..", "shared", "data")
+	leg := filepath.Join(shared, "congress-legislators", "legislators-current.json")
+	if !exists(leg) {
+		t.Skip("shared data not present")
+	}
+	out := t.TempDir()
+	var stdout, errb bytes.Buffer
+	args := []string{"import-congress",
+		"--legislators", leg,
+		"--offices", filepath.Join(shared, "congress-legislators", "legislators-district-offices.json"),
+		"--zips", filepath.Join(shared, "us-zipcodes-congress", "zccd_9222c49.csv"),
+		"--boundaries", filepath.Join(shared, "boundaries", "us-congressional-districts-119.topojson"),
+		"--as-of", "2026-06-15", "--out", out}
+	if code := run(args, func(string) string { return "" }, &stdout, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(stdout.String(), "imported 537 members") {
+		t.Errorf("output: %q", stdout.String())
+	}
+	errb.Reset()
+	if code := run([]string{"import-congress", "--out", out}, func(string) string { return "" }, &stdout, &errb); code != 1 || !strings.Contains(errb.String(), "--legislators") {
+		t.Errorf("missing flags: exit %d %q", code, errb.String())
+	}
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,110 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.UsesPostgres() || c.BaseURL.String() != "http://localhost:8080" {
+		t.Errorf("defaults = %+v base %s", c, c.BaseURL)
+	}
+	if c.SQLitePath() != filepath.Join("data", "outreach.db") {
+		t.Errorf("sqlite path = %s", c.SQLitePath())
+	}
+	if c.BodyLimitBytes != 1<<20 || c.ShutdownTimeout != 15*time.Second || c.Geocoder != "off" || c.Secure() {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	cases := map[string]string{
+		"OUTREACH_ADDR":             "8080",
+		"OUTREACH_BASE_URL":         "ftp://x",
+		"DATABASE_URL":              "mysql://root:hunter2@db/x",
+		"OUTREACH_LOG_LEVEL":        "loud",
+		"OUTREACH_LOG_FORMAT":       "xml",
+		"OUTREACH_TRUSTED_PROXIES":  "10.0.0.0/33",
+		"OUTREACH_BODY_LIMIT":       "lots",
+		"OUTREACH_SHUTDOWN_TIMEOUT": "-1s",
+		"OUTREACH_GEOCODER":         "google",
+		"OUTREACH_GEOCODER_URL":     "not a url",
+		"OUTREACH_GEOCODER_TIMEOUT": "soon",
+	}
+	for name, val := range cases {
+		_, err := Load(env(map[string]string{name: val}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: err = %v, want it to name the variable", name, val, err)
+		}
+		if name == "DATABASE_URL" && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("DATABASE_URL error leaks the password: %v", err)
+		}
+	}
+	// all problems at once
+	_, err := Load(env(map[string]string{"OUTREACH_ADDR": "x", "OUTREACH_LOG_LEVEL": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "OUTREACH_ADDR") || !strings.Contains(err.Error(), "OUTREACH_LOG_LEVEL") {
+		t.Errorf("want both variables named: %v", err)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "db")
+	if err := os.WriteFile(f, []byte("postgres://u:p@h/db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"DATABASE_URL_FILE": f}))
+	if err != nil || c.DatabaseURL != "postgres://u:p@h/db" || !c.UsesPostgres() {
+		t.Fatalf("from file: %+v %v", c, err)
+	}
+	_, err = Load(env(map[string]string{"DATABASE_URL_FILE": f, "DATABASE_URL": "postgres://x"}))
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL_FILE") {
+		t.Errorf("both set: %v", err)
+	}
+	_, err = Load(env(map[string]string{"DATABASE_URL_FILE": f + ".missing"}))
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL_FILE") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"OUTREACH_ADDR": "127.0.0.1:9000", "OUTREACH_BASE_URL": "https://act.example.org/",
+		"OUTREACH_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7", "OUTREACH_BODY_LIMIT": "512K",
+		"OUTREACH_GEOCODER": "census",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() || c.BaseURL.String() != "https://act.example.org" || len(c.TrustedProxies) != 2 || c.BodyLimitBytes != 512<<10 || c.Geocoder != "census" {
+		t.Errorf("overrides = %+v", c)
+	}
+	if c.TrustedProxies[1].String() != "192.0.2.7/32" {
+		t.Errorf("bare IP = %s", c.TrustedProxies[1])
+	}
+}
+
+func TestVarsDocumentEveryVariableRead(t *testing.T) {
+	seen := map[string]bool{}
+	_, _ = Load(func(k string) string { seen[k] = true; return "" })
+	for _, v := range Vars {
+		if !seen[v.Name] {
+			t.Errorf("%s is documented but never read", v.Name)
+		}
+		delete(seen, v.Name)
+		delete(seen, v.Name+"_FILE")
+	}
+	for k := range seen {
+		t.Errorf("%s is read but not documented in Vars (so outreach help would not list it)", k)
+	}
+}
