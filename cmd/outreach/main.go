@@ -47,6 +47,8 @@ func commands() []command {
 		{"serve", "run the web server (the default)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"import-congress", "regenerate member and district data from upstream files", cmdImportCongress},
+		{"user", "manage staff accounts: user add --email E --role R [--name N]", cmdUser},
+		{"token", "API tokens: token create --email E [--name N]", cmdToken},
 		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 		{"help", "list commands and environment variables", cmdHelp},
@@ -137,11 +139,21 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		log.Info("street-address lookup on", "geocoder", "census")
 	}
 	srv, err := web.New(web.Deps{
-		Log: log, DB: st, Congress: dir, Geocoder: gc,
+		Log: log, Store: st, Congress: dir, Geocoder: gc,
 		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
+		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 	})
 	if err != nil {
 		return err
+	}
+	code, err := srv.EnsureSetupCode(ctx)
+	if err != nil {
+		return err
+	}
+	if code != "" {
+		// Shown once so the operator of a fresh install can create the first
+		// admin at /admin/setup; a new code is made at each start until then.
+		log.Warn("no staff account yet: open "+cfg.BaseURL.String()+"/admin/setup and enter this setup code", "setup_code", code)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -37,6 +37,8 @@ var Vars = []Var{
 	{Name: "OUTREACH_TRUSTED_PROXIES", Default: "(empty: trust no proxy headers)", Help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
 	{Name: "OUTREACH_BODY_LIMIT", Default: "1M", Help: "largest request body accepted (K, M suffixes)"},
 	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
+	{Name: "OUTREACH_SESSION_IDLE", Default: "2h", Help: "a staff session ends after this long without use"},
+	{Name: "OUTREACH_SESSION_MAX", Default: "12h", Help: "a staff session ends this long after sign-in"},
 	{Name: "OUTREACH_GEOCODER", Default: "off", Help: "street-address lookup: off or census (US Census geocoder, online)"},
 	{Name: "OUTREACH_GEOCODER_URL", Default: "https://geocoding.geo.census.gov/geocoder", Help: "base URL of the Census geocoder"},
 	{Name: "OUTREACH_GEOCODER_TIMEOUT", Default: "5s", Help: "time limit for one geocoder request"},
@@ -54,6 +56,8 @@ type Config struct {
 	BodyLimit       string
 	BodyLimitBytes  int64
 	ShutdownTimeout time.Duration
+	SessionIdle     time.Duration
+	SessionMax      time.Duration
 	Geocoder        string
 	GeocoderURL     string
 	GeocoderTimeout time.Duration
@@ -180,6 +184,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.BodyLimitBytes = n
 	}
 	c.ShutdownTimeout = duration(get("OUTREACH_SHUTDOWN_TIMEOUT"), 15*time.Second, "OUTREACH_SHUTDOWN_TIMEOUT", fail)
+	c.SessionIdle = duration(get("OUTREACH_SESSION_IDLE"), 2*time.Hour, "OUTREACH_SESSION_IDLE", fail)
+	c.SessionMax = duration(get("OUTREACH_SESSION_MAX"), 12*time.Hour, "OUTREACH_SESSION_MAX", fail)
+	if c.SessionIdle > c.SessionMax {
+		fail("OUTREACH_SESSION_IDLE", "must not be longer than OUTREACH_SESSION_MAX")
+	}
 	c.GeocoderTimeout = duration(get("OUTREACH_GEOCODER_TIMEOUT"), 5*time.Second, "OUTREACH_GEOCODER_TIMEOUT", fail)
 	switch c.Geocoder {
 	case "off", "census":

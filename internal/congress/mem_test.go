@@ -8,9 +8,8 @@ import (
 	"time"
 )
 
-// TestLoadFootprint bounds what a loaded Directory keeps on the heap and
-// how long loading takes, so the app stays small and quick to start. The
-// bounds are loose because the machine may be busy.
+// TestLoadFootprint bounds what a loaded Directory keeps on the heap, so
+// the app stays small (load time is measured by BenchmarkLoad).
 func TestLoadFootprint(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -27,9 +26,6 @@ func TestLoadFootprint(t *testing.T) {
 	t.Logf("Load: %v, retained heap %.1f MB, %d results", elapsed, float64(retained)/(1<<20), len(dir.results))
 	if retained > 16<<20 {
 		t.Errorf("a Directory keeps %.1f MB, want under 16 MB", float64(retained)/(1<<20))
-	}
-	if elapsed > 2*time.Second {
-		t.Errorf("Load took %v", elapsed)
 	}
 	if b, err := os.ReadFile("/proc/self/status"); err == nil { // Linux only; informational
 		for _, l := range strings.Split(string(b), "\n") {

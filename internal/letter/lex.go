@@ -188,6 +188,16 @@ func (l *lexer) errorf(format string, args ...any) stateFn {
 	return nil
 }
 
+// errorAt is errorf for an error whose character is at pos rather than
+// at the start of the item (the standard library reports the item start;
+// the line is the same, the column is more precise).
+func (l *lexer) errorAt(pos int, format string, args ...any) stateFn {
+	l.errorf(format, args...)
+	l.item.pos = pos
+	l.item.line = 1 + strings.Count(l.input[:pos], "\n")
+	return nil
+}
+
 func (l *lexer) nextItem() item {
 	l.item = item{itemEOF, l.pos, "EOF", l.startLine}
 	state := lexText
@@ -361,7 +371,7 @@ func lexInsideAction(l *lexer) stateFn {
 	case r <= unicode.MaxASCII && unicode.IsPrint(r):
 		return l.emit(itemChar)
 	default:
-		return l.errorf("unrecognized character in action: %#U", r)
+		return l.errorAt(l.pos-utf8.RuneLen(r), "unrecognized character in action: %#U", r)
 	}
 }
 
@@ -393,7 +403,7 @@ func lexIdentifier(l *lexer) stateFn {
 			l.backup()
 			word := l.input[l.start:l.pos]
 			if !l.atTerminator() {
-				return l.errorf("bad character %#U", r)
+				return l.errorAt(l.pos, "bad character %#U", r)
 			}
 			switch {
 			case keywords[word] > itemKeyword:
@@ -436,7 +446,7 @@ func lexFieldOrVariable(l *lexer, typ itemType) stateFn {
 		}
 	}
 	if !l.atTerminator() {
-		return l.errorf("bad character %#U", r)
+		return l.errorAt(l.pos, "bad character %#U", r)
 	}
 	return l.emit(typ)
 }

@@ -3,13 +3,16 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/store"
 )
 
 // Errors of the web layer itself.
@@ -38,6 +41,12 @@ var mapping = []struct {
 	key    string
 }{
 	{errEmptyQuery, http.StatusBadRequest, "err.empty"},
+	{errUnauthenticated, http.StatusUnauthorized, "err.unauthenticated"},
+	{errForbidden, http.StatusForbidden, "err.forbidden"},
+	{errCSRF, http.StatusForbidden, "err.csrf"},
+	{auth.ErrThrottled, http.StatusTooManyRequests, "err.throttled"},
+	{store.ErrNotFound, http.StatusNotFound, "err.not_found"},
+	{store.ErrConflict, http.StatusConflict, "err.conflict"},
 	{congress.ErrInvalidZIP, http.StatusBadRequest, "err.zip_invalid"},
 	{congress.ErrInvalidPoint, http.StatusBadRequest, "err.point_invalid"},
 	{errDistrictChoice, http.StatusBadRequest, "err.district_choice"},
@@ -102,6 +111,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	lang := langOf(c)
 	if isAPI(c) {
 		lang = i18n.English
+	}
+	if errors.Is(err, errUnauthenticated) {
+		if isAPI(c) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="outreach"`)
+		} else if c.Request().Method == http.MethodGet {
+			_ = c.Redirect(http.StatusSeeOther, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+			return
+		}
 	}
 	status, msg := classify(err, lang)
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/static"
 	"github.com/outreach-org/outreach/templates"
@@ -29,6 +30,32 @@ type Page struct {
 	DataAsOf string
 	Script   bool // include app.js
 	Data     any
+	// Staff pages
+	User  *auth.User
+	CSRF  string
+	Nav   []NavItem
+	Flash string
+	Admin bool
+}
+
+// NavItem is one link of the staff navigation, shown only to roles that
+// may follow it.
+type NavItem struct {
+	Label, URL string
+	Current    bool
+}
+
+// navItems lists the staff sections in order with the permission each
+// needs; features add theirs here.
+var navItems = []struct {
+	label, url string
+	perm       auth.Permission
+}{
+	{"Home", "/admin", auth.PermStaff},
+	{"Users", "/admin/users", auth.PermManageUsers},
+	{"Audit log", "/admin/audit", auth.PermViewAudit},
+	{"API tokens", "/admin/tokens", auth.PermStaff},
+	{"Account", "/admin/account", auth.PermStaff},
 }
 
 // T translates for the page's language.
@@ -46,7 +73,7 @@ type pages struct {
 }
 
 // pageNames lists the page templates; each is parsed with layout.html.
-var pageNames = []string{"lookup", "error"}
+var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "account", "tokens", "users", "user", "audit"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -66,10 +93,10 @@ func assetURL(name string) string {
 }
 
 func parsePages() (*pages, error) {
-	funcs := template.FuncMap{"asset": assetURL}
+	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
@@ -86,7 +113,26 @@ func (s *Server) render(c echo.Context, status int, name string, data any, scrip
 		return fmt.Errorf("no template %q", name)
 	}
 	lang := langOf(c)
-	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data}
+	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data,
+		User: currentUser(c), CSRF: csrfToken(c)}
+	if strings.HasPrefix(c.Request().URL.Path, "/admin") {
+		pg.Admin, pg.DataAsOf, pg.Langs = true, "", nil
+		if pg.User != nil {
+			path := c.Request().URL.Path
+			for _, n := range navItems {
+				if pg.User.Role.Can(n.perm) {
+					cur := path == n.url || (n.url != "/admin" && strings.HasPrefix(path, n.url))
+					pg.Nav = append(pg.Nav, NavItem{Label: n.label, URL: n.url, Current: cur})
+				}
+			}
+		}
+		if ck, err := c.Cookie("flash"); err == nil {
+			if v, err := url.QueryUnescape(ck.Value); err == nil {
+				pg.Flash = v
+			}
+			c.SetCookie(&http.Cookie{Name: "flash", Path: "/admin", MaxAge: -1, HttpOnly: true})
+		}
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -132,4 +178,19 @@ func (s *Server) static(c echo.Context) error {
 		ct = "application/octet-stream"
 	}
 	return c.Blob(http.StatusOK, ct, b)
+}
+
+// flash shows a one-line notice on the next staff page (after a redirect).
+func flash(c echo.Context, msg string) {
+	c.SetCookie(&http.Cookie{Name: "flash", Value: url.QueryEscape(msg), Path: "/admin", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// fieldView is what the "field" partial draws: a labelled input with its
+// error, keeping what the person typed.
+type fieldView struct {
+	Name, Label, Type, Value, Error, Autocomplete string
+}
+
+func fieldArgs(name, label, typ, value, errMsg, autocomplete string) fieldView {
+	return fieldView{Name: name, Label: label, Type: typ, Value: value, Error: errMsg, Autocomplete: autocomplete}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
 )
@@ -28,24 +29,37 @@ type Geocoder interface {
 	Lookup(ctx context.Context, a geocode.Address) (geocode.Match, error)
 }
 
+// Store is everything the web layer asks of the database.
+type Store interface {
+	Pinger
+	StaffStore
+}
+
 // Deps are the server's collaborators, built by main.
 type Deps struct {
 	Log            *slog.Logger
-	DB             Pinger
+	DB             Pinger // readiness; defaults to Store
+	Store          Store  // staff, sessions and everything persistent
 	Congress       *congress.Directory
 	Geocoder       Geocoder // optional
 	BodyLimit      string   // Echo size syntax, like "1M"
 	TrustedProxies []*net.IPNet
 	Version        string
+	SecureCookies  bool          // the site is served over https
+	SessionIdle    time.Duration // staff sessions end after this long unused
+	SessionMax     time.Duration // and this long after sign-in, whatever happens
+	Now            func() time.Time
 }
 
 // Server holds the Echo instance and the parsed templates.
 type Server struct {
-	e     *echo.Echo
-	deps  Deps
-	log   *slog.Logger
-	pages *pages
-	zips  zipCache
+	e        *echo.Echo
+	deps     Deps
+	log      *slog.Logger
+	pages    *pages
+	zips     zipCache
+	table    []RouteInfo
+	prefixes map[*echo.Group]string
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -60,6 +74,18 @@ func New(d Deps) (*Server, error) {
 	if d.BodyLimit == "" {
 		d.BodyLimit = "1M"
 	}
+	if d.DB == nil && d.Store != nil {
+		d.DB = d.Store
+	}
+	if d.SessionIdle == 0 {
+		d.SessionIdle = 2 * time.Hour
+	}
+	if d.SessionMax == 0 {
+		d.SessionMax = 12 * time.Hour
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -68,7 +94,7 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	s := &Server{e: e, deps: d, log: d.Log, pages: p}
+	s := &Server{e: e, deps: d, log: d.Log, pages: p, prefixes: map[*echo.Group]string{}}
 	e.HTTPErrorHandler = s.handleError
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
@@ -77,24 +103,48 @@ func New(d Deps) (*Server, error) {
 	e.Use(securityHeaders)
 	e.Use(middleware.BodyLimit(d.BodyLimit))
 	e.Use(s.language)
+	e.Use(s.identify)
+	e.Use(s.csrf())
 	s.routes()
 	return s, nil
 }
 
-// routes is the one route table of the application.
+// routes is the one route table of the application. Every route is
+// registered through public or staff, so the table (and the role-matrix
+// test) sees all of them.
 func (s *Server) routes() {
-	e := s.e
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/static/*", s.static)
-	e.GET("/favicon.ico", func(c echo.Context) error {
+	root := s.group("")
+	s.public(root, http.MethodGet, "/healthz", s.healthz)
+	s.public(root, http.MethodGet, "/readyz", s.readyz)
+	s.public(root, http.MethodGet, "/static/*", s.static)
+	s.public(root, http.MethodGet, "/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, assetURL("icon.svg"))
 	})
+	s.public(root, http.MethodGet, "/", s.lookupPage)
 
-	e.GET("/", s.lookupPage)
+	adm := s.group("/admin")
+	s.public(adm, http.MethodGet, "/login", s.loginForm)
+	s.public(adm, http.MethodPost, "/login", s.login)
+	s.public(adm, http.MethodGet, "/setup", s.setupForm)
+	s.public(adm, http.MethodPost, "/setup", s.setup)
+	s.staff(adm, http.MethodPost, "/logout", auth.PermStaff, s.logout)
+	s.staff(adm, http.MethodGet, "", auth.PermStaff, s.adminHome)
+	s.staff(adm, http.MethodGet, "/account", auth.PermStaff, s.accountPage)
+	s.staff(adm, http.MethodPost, "/account/password", auth.PermStaff, s.changePassword)
+	s.staff(adm, http.MethodGet, "/tokens", auth.PermStaff, s.tokensPage)
+	s.staff(adm, http.MethodPost, "/tokens", auth.PermStaff, s.createToken)
+	s.staff(adm, http.MethodPost, "/tokens/:id/revoke", auth.PermStaff, s.revokeToken)
+	s.staff(adm, http.MethodGet, "/users", auth.PermManageUsers, s.usersPage)
+	s.staff(adm, http.MethodPost, "/users", auth.PermManageUsers, s.createUser)
+	s.staff(adm, http.MethodGet, "/users/:id", auth.PermManageUsers, s.userPage)
+	s.staff(adm, http.MethodPost, "/users/:id", auth.PermManageUsers, s.updateUser)
+	s.staff(adm, http.MethodPost, "/users/:id/password", auth.PermManageUsers, s.resetPassword)
+	s.staff(adm, http.MethodGet, "/audit", auth.PermViewAudit, s.auditPage)
 
-	api := e.Group("/api/v1")
-	api.GET("/representatives", s.apiRepresentatives)
+	api := s.group("/api/v1")
+	s.public(api, http.MethodGet, "/representatives", s.apiRepresentatives)
+	s.staff(api, http.MethodGet, "/me", auth.PermStaff, s.apiMe)
+	s.staff(api, http.MethodGet, "/audit", auth.PermViewAudit, s.apiAudit)
 }
 
 // Handler exposes the router, for tests and for http.Server.

@@ -1,0 +1,247 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// StaffStore is what the web layer needs to know who staff are.
+type StaffStore interface {
+	CountUsers(ctx context.Context) (int64, error)
+	CreateUser(ctx context.Context, u auth.User, a store.Audit) (auth.User, error)
+	CreateFirstAdmin(ctx context.Context, u auth.User) (auth.User, error)
+	UserByEmail(ctx context.Context, email string) (auth.User, error)
+	UserByID(ctx context.Context, id int64) (auth.User, error)
+	Users(ctx context.Context) ([]auth.User, error)
+	UpdateUser(ctx context.Context, u auth.User, a store.Audit) error
+	SetPassword(ctx context.Context, userID int64, hash string, a store.Audit) error
+	CreateSession(ctx context.Context, idHash string, userID int64, expires time.Time) error
+	SessionUser(ctx context.Context, idHash string) (store.Session, auth.User, error)
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	DeleteSession(ctx context.Context, idHash string, a store.Audit) error
+	RecordLoginFailure(ctx context.Context, keys ...string) error
+	LoginFailures(ctx context.Context, key string, since time.Time) (int64, error)
+	ClearLoginFailures(ctx context.Context, key string) error
+	CreateToken(ctx context.Context, userID int64, name, prefix, hash string, a store.Audit) (store.APIToken, error)
+	TokenUser(ctx context.Context, hash string) (store.APIToken, auth.User, error)
+	Tokens(ctx context.Context, userID int64) ([]store.APIToken, error)
+	RevokeToken(ctx context.Context, id, ownerID int64, a store.Audit) error
+	WriteAudit(ctx context.Context, a store.Audit) error
+	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+const (
+	sessionCookie = "outreach_session"
+	userKey       = "staff_user"
+	sessionKey    = "staff_session_hash"
+	viaTokenKey   = "staff_via_token"
+)
+
+// Errors of access control, mapped in errors.go.
+var (
+	errUnauthenticated = errors.New("sign in first")
+	errForbidden       = errors.New("your role does not allow this")
+	errCSRF            = errors.New("the form expired or came from another site")
+)
+
+// RouteInfo is one entry of the route table with the permission it needs
+// ("" for public routes). The role-matrix test walks all of them.
+type RouteInfo struct {
+	Method, Path string
+	Perm         auth.Permission
+}
+
+// Routes lists every registered route and its permission.
+func (s *Server) Routes() []RouteInfo { return append([]RouteInfo(nil), s.table...) }
+
+// public registers a route anyone may use.
+func (s *Server) public(g *echo.Group, method, path string, h echo.HandlerFunc) {
+	g.Add(method, path, h)
+	s.table = append(s.table, RouteInfo{Method: method, Path: s.prefixes[g] + path, Perm: ""})
+}
+
+// staff registers a route that needs a signed-in user holding perm. There
+// is no way to register a staff route without naming a permission.
+func (s *Server) staff(g *echo.Group, method, path string, perm auth.Permission, h echo.HandlerFunc) {
+	if perm == "" {
+		panic("web: staff route " + path + " without a permission")
+	}
+	g.Add(method, path, h, s.require(perm))
+	s.table = append(s.table, RouteInfo{Method: method, Path: s.prefixes[g] + path, Perm: perm})
+}
+
+// group makes a route group and remembers its prefix (Echo does not
+// expose it) for the route table.
+func (s *Server) group(prefix string, m ...echo.MiddlewareFunc) *echo.Group {
+	g := s.e.Group(prefix, m...)
+	s.prefixes[g] = prefix
+	return g
+}
+
+// identify loads the staff user from a bearer token or the session cookie.
+// It never rejects: require does, per route.
+func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.deps.Store == nil {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		if h := c.Request().Header.Get("Authorization"); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || !strings.HasPrefix(tok, auth.TokenPrefix) {
+				return errUnauthenticated
+			}
+			_, u, err := s.deps.Store.TokenUser(ctx, auth.HashSecret(strings.TrimSpace(tok)))
+			if err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return errUnauthenticated
+				}
+				return err
+			}
+			if u.Disabled {
+				return errUnauthenticated
+			}
+			c.Set(userKey, &u)
+			c.Set(viaTokenKey, true)
+			return next(c)
+		}
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || !strings.HasPrefix(ck.Value, auth.SessionPrefix) {
+			return next(c)
+		}
+		hash := auth.HashSecret(ck.Value)
+		sess, u, err := s.deps.Store.SessionUser(ctx, hash)
+		if errors.Is(err, store.ErrNotFound) {
+			s.clearSessionCookie(c)
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		if u.Disabled || now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.deps.SessionIdle {
+			_ = s.deps.Store.DeleteSession(ctx, hash, store.Audit{})
+			s.clearSessionCookie(c)
+			return next(c)
+		}
+		if now.Sub(sess.LastSeenAt) > time.Minute {
+			if err := s.deps.Store.TouchSession(ctx, hash, now); err != nil {
+				s.log.Warn("touch session", "err", err)
+			}
+		}
+		c.Set(userKey, &u)
+		c.Set(sessionKey, hash)
+		return next(c)
+	}
+}
+
+// require rejects requests whose user lacks perm: deny by default.
+func (s *Server) require(perm auth.Permission) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			if u == nil {
+				return errUnauthenticated
+			}
+			if !u.Role.Can(perm) {
+				return errForbidden
+			}
+			return next(c)
+		}
+	}
+}
+
+func currentUser(c echo.Context) *auth.User {
+	u, _ := c.Get(userKey).(*auth.User)
+	return u
+}
+
+// audit is the audit entry for an action by the current user.
+func audit(c echo.Context, action, objType, objID string) store.Audit {
+	a := store.Audit{Action: action, ObjectType: objType, ObjectID: objID}
+	if u := currentUser(c); u != nil {
+		a.ActorID = u.ID
+	}
+	return a
+}
+
+// csrf protects every state-changing form with Echo's middleware (token in
+// the form field _csrf or the X-CSRF-Token header, plus Sec-Fetch-Site).
+// Bearer-token API calls carry no cookies and need no CSRF token.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.deps.SecureCookies,
+		CookieSameSite: http.SameSiteLaxMode,
+		Skipper: func(c echo.Context) bool {
+			if c.Get(viaTokenKey) != nil {
+				return true
+			}
+			p := c.Request().URL.Path
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+				// Only pages with forms need a token cookie.
+				return !strings.HasPrefix(p, "/admin") && !strings.HasPrefix(p, "/c/")
+			}
+			return strings.HasPrefix(p, "/webhooks/")
+		},
+		ErrorHandler: func(err error, c echo.Context) error { return errCSRF },
+	})
+}
+
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get("csrf").(string)
+	return t
+}
+
+func (s *Server) setSessionCookie(c echo.Context, secret string) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.deps.SessionMax.Seconds())})
+}
+
+func (s *Server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// startSession signs u in: any earlier session of this browser is ended
+// first, so the session id always changes at login (no fixation).
+func (s *Server) startSession(c echo.Context, u auth.User) error {
+	ctx := c.Request().Context()
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		_ = s.deps.Store.DeleteSession(ctx, auth.HashSecret(ck.Value), store.Audit{})
+	}
+	secret, hash, err := auth.NewSecret(auth.SessionPrefix)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Store.CreateSession(ctx, hash, u.ID, time.Now().Add(s.deps.SessionMax)); err != nil {
+		return err
+	}
+	s.setSessionCookie(c, secret)
+	return nil
+}
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/admin") || strings.HasPrefix(next, "//") {
+		return "/admin"
+	}
+	return u.RequestURI()
+}
