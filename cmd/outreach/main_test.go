@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,4 +90,46 @@ func TestImportCongress(t *testing.T) {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+func TestUserAddAndTokenCreate(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"OUTREACH_DATA_DIR": dir, "OUTREACH_LOG_LEVEL": "error"}
+	get := func(k string) string { return env[k] }
+	var out, errb bytes.Buffer
+	if code := run([]string{"user", "add", "--email", "Staff@Example.org", "--role", "campaigner"}, get, &out, &errb); code != 0 {
+		t.Fatalf("user add: %d %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "created campaigner account") || !strings.Contains(out.String(), "password (shown once): ") {
+		t.Errorf("user add output: %q", out.String())
+	}
+	errb.Reset()
+	if code := run([]string{"user", "add", "--email", "staff@example.org", "--role", "admin"}, get, &out, &errb); code != 1 || !strings.Contains(errb.String(), "already exists") {
+		t.Errorf("duplicate: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"user", "add", "--email", "x@example.org", "--role", "king"}, get, &out, &errb); code != 1 || !strings.Contains(errb.String(), "--role") {
+		t.Errorf("bad role: %d %q", code, errb.String())
+	}
+	// password from stdin
+	ctx := context.WithValue(context.Background(), stdinKey{}, strings.NewReader("a long enough password\n"))
+	out.Reset()
+	if err := cmdUser(ctx, []string{"add", "--email", "p@example.org", "--role", "organizer", "--password-stdin"}, get, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "password") {
+		t.Errorf("a password read from stdin must not be printed: %q", out.String())
+	}
+	ctx = context.WithValue(context.Background(), stdinKey{}, strings.NewReader("short\n"))
+	if err := cmdUser(ctx, []string{"add", "--email", "q@example.org", "--role", "organizer", "--password-stdin"}, get, &out, &errb); err == nil || !strings.Contains(err.Error(), "12 characters") {
+		t.Errorf("short password: %v", err)
+	}
+	out.Reset()
+	if code := run([]string{"token", "create", "--email", "staff@example.org"}, get, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "otk_") {
+		t.Fatalf("token create: %d %q %s", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"token", "create", "--email", "nobody@example.org"}, get, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no account") {
+		t.Errorf("token for unknown account: %d %q", code, errb.String())
+	}
 }

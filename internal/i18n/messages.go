@@ -68,6 +68,11 @@ var en = map[string]string{
 	"err.internal":                       "Something went wrong on our side. Please try again; if it keeps happening, let us know.",
 	"err.bad_request":                    "The request could not be understood.",
 	"err.back":                           "Go to the home page",
+	"err.unauthenticated":                "Sign in to continue.",
+	"err.forbidden":                      "Your role does not allow this. Ask an admin if you need it.",
+	"err.csrf":                           "This form expired or was sent from another site. Go back, reload the page and try again.",
+	"err.throttled":                      "Too many failed sign-in attempts. Wait 15 minutes and try again.",
+	"err.conflict":                       "That already exists.",
 }
 
 var es = map[string]string{
@@ -138,4 +143,9 @@ var es = map[string]string{
 	"err.internal":                       "Algo salió mal de nuestro lado. Inténtelo de nuevo; si sigue pasando, avísenos.",
 	"err.bad_request":                    "No pudimos entender la solicitud.",
 	"err.back":                           "Ir a la página principal",
+	"err.unauthenticated":                "Inicie sesión para continuar.",
+	"err.forbidden":                      "Su función no permite esto. Pida acceso a un administrador si lo necesita.",
+	"err.csrf":                           "Este formulario venció o se envió desde otro sitio. Vuelva atrás, recargue la página e inténtelo de nuevo.",
+	"err.throttled":                      "Demasiados intentos fallidos de inicio de sesión. Espere 15 minutos e inténtelo de nuevo.",
+	"err.conflict":                       "Eso ya existe.",
 }

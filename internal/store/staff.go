@@ -275,10 +275,10 @@ type Session struct {
 	ExpiresAt  time.Time
 }
 
-// CreateSession stores a new session (by the hash of its secret) and
-// records the sign-in.
-func (s *Store) CreateSession(ctx context.Context, idHash string, userID int64, expires time.Time) error {
-	now := time.Now().UTC()
+// CreateSession stores a new session (by the hash of its secret), started
+// at now, and records the sign-in.
+func (s *Store) CreateSession(ctx context.Context, idHash string, userID int64, now, expires time.Time) error {
+	now = now.UTC()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&sessionRow{IDHash: idHash, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: expires.UTC()}).Error; err != nil {
 			return err
@@ -449,7 +449,13 @@ func (s *Store) WriteAudit(ctx context.Context, a Audit) error {
 // AuditLog returns entries newest first, before the id cursor (0: latest).
 func (s *Store) AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, error) {
 	type joined struct {
-		auditRow
+		ID         int64
+		At         time.Time
+		ActorID    *int64
+		Action     string
+		ObjectType string
+		ObjectID   string
+		Detail     string
 		ActorEmail *string
 	}
 	var rows []joined

@@ -25,7 +25,7 @@ type StaffStore interface {
 	Users(ctx context.Context) ([]auth.User, error)
 	UpdateUser(ctx context.Context, u auth.User, a store.Audit) error
 	SetPassword(ctx context.Context, userID int64, hash string, a store.Audit) error
-	CreateSession(ctx context.Context, idHash string, userID int64, expires time.Time) error
+	CreateSession(ctx context.Context, idHash string, userID int64, now, expires time.Time) error
 	SessionUser(ctx context.Context, idHash string) (store.Session, auth.User, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string, a store.Audit) error
@@ -130,7 +130,7 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		now := time.Now()
+		now := s.deps.Now()
 		if u.Disabled || now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.deps.SessionIdle {
 			_ = s.deps.Store.DeleteSession(ctx, hash, store.Audit{})
 			s.clearSessionCookie(c)
@@ -230,7 +230,7 @@ func (s *Server) startSession(c echo.Context, u auth.User) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Store.CreateSession(ctx, hash, u.ID, time.Now().Add(s.deps.SessionMax)); err != nil {
+	if err := s.deps.Store.CreateSession(ctx, hash, u.ID, s.deps.Now(), s.deps.Now().Add(s.deps.SessionMax)); err != nil {
 		return err
 	}
 	s.setSessionCookie(c, secret)

@@ -57,8 +57,9 @@ func (s *syncBuffer) String() string {
 }
 
 type fixture struct {
-	srv  *httptest.Server
-	logs *syncBuffer
+	srv    *httptest.Server
+	server *web.Server
+	logs   *syncBuffer
 }
 
 func newServer(t *testing.T, deps web.Deps) *fixture {
@@ -66,7 +67,7 @@ func newServer(t *testing.T, deps web.Deps) *fixture {
 	logs := &syncBuffer{}
 	deps.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	deps.Congress = directory(t)
-	if deps.DB == nil {
+	if deps.DB == nil && deps.Store == nil {
 		deps.DB = storetest.SQLite(t)
 	}
 	s, err := web.New(deps)
@@ -75,7 +76,7 @@ func newServer(t *testing.T, deps web.Deps) *fixture {
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &fixture{srv: ts, logs: logs}
+	return &fixture{srv: ts, server: s, logs: logs}
 }
 
 func (f *fixture) get(t *testing.T, path string, header ...string) (*http.Response, string) {
