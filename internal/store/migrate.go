@@ -10,6 +10,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/migrations"
 )
 
@@ -81,6 +82,9 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (SchemaStatus, er
 	}
 	for _, r := range res {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	if err := jobs.Migrate(ctx, s.sql, s.dialect == Postgres); err != nil {
+		return st, err
 	}
 	return s.Status(ctx)
 }

@@ -1,0 +1,158 @@
+// Package delivery gets confirmed letters to congressional offices: exactly
+// once, by the first channel the office accepts, paced, with every attempt
+// on the letter's timeline. It owns the Sender interface; the channels
+// (outbox, sendgrid, cwc, packet) are adapters in sub-packages.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Channel names a way of reaching an office.
+type Channel string
+
+const (
+	Outbox   Channel = "outbox"   // stored for staff to read; the default with no credentials
+	SendGrid Channel = "sendgrid" // email through SendGrid
+	CWC      Channel = "cwc"      // Communicating with Congress XML 2.0
+	Packet   Channel = "packet"   // printable PDF for hand delivery
+)
+
+// Office is the congressional office a letter goes to.
+type Office struct {
+	BioguideID string
+	Name       string // "Nancy Pelosi"
+	Title      string // "Representative", "Senator", "Delegate", "Resident Commissioner"
+	Chamber    string // "house" or "senate"
+	State      string
+	District   *int   // nil for senators
+	Code       string // CWC office code: "HCA11", "HAK00"; senators "S" + state + 2 digits
+	Email      string // a published email address, if the office has one
+}
+
+// Constituent is the supporter as Congress needs them. It is personal
+// data: never log it or put it in job payloads.
+type Constituent struct {
+	Prefix     string // CWC list: Mr., Mrs., Ms., Mx., Dr., ...
+	FirstName  string
+	MiddleName string
+	LastName   string
+	Suffix     string
+	Address1   string
+	Address2   string
+	City       string
+	State      string
+	ZIP        string
+	Phone      string // xxx-xxx-xxxx or empty
+	Email      string
+}
+
+// Campaign is what a channel needs to know about the campaign.
+type Campaign struct {
+	ID       int64
+	Slug     string
+	Title    string
+	LOCTopic string // Library of Congress policy area, for CWC
+}
+
+// Message is one letter ready to send.
+type Message struct {
+	LetterID   int64
+	DeliveryID string // 32 alphanumerics, stable across retries (CWC DeliveryId)
+	Campaign   Campaign
+	Office     Office
+	From       Constituent
+	Subject    string
+	// Body is the whole letter as the office reads it (email, packet).
+	Body string
+	// OrganizationStatement is the organization's text and
+	// ConstituentMessage only what the supporter wrote (CWC keeps them apart).
+	OrganizationStatement string
+	ConstituentMessage    string
+	ReplyTo               string // per-letter reply address, so replies trace back
+	CreatedAt             time.Time
+}
+
+// Result is a provider's answer to an accepted message.
+type Result struct {
+	ProviderID string // provider's message id, if any
+	Detail     string // short provider answer for the timeline (no PII)
+	Delivered  bool   // the channel delivers on acceptance (the outbox)
+}
+
+// Sender is one delivery channel.
+type Sender interface {
+	Channel() Channel
+	// Accepts reports whether this channel can reach the office at all
+	// (an email address on file, an active CWC office, ...).
+	Accepts(ctx context.Context, o Office) bool
+	// Send delivers one message. It returns a *TemporaryError when a
+	// retry may succeed, a *PermanentError when it cannot.
+	Send(ctx context.Context, m Message) (Result, error)
+}
+
+// TemporaryError means: try again later (timeouts, 5xx, 429).
+type TemporaryError struct {
+	Err        error
+	RetryAfter time.Duration // 0: use the backoff schedule
+}
+
+func (e *TemporaryError) Error() string { return "temporary: " + e.Err.Error() }
+func (e *TemporaryError) Unwrap() error { return e.Err }
+
+// PermanentError means the provider refused the message for good.
+type PermanentError struct {
+	Err    error
+	Detail string // provider's reason, for the timeline
+}
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Temporary and Permanent build the two error kinds.
+func Temporary(err error, retryAfter time.Duration) error {
+	return &TemporaryError{Err: err, RetryAfter: retryAfter}
+}
+
+func Permanent(err error, detail string) error { return &PermanentError{Err: err, Detail: detail} }
+
+// IsTemporary reports whether err may succeed on retry; unknown errors
+// (network failures) count as temporary.
+func IsTemporary(err error) (bool, time.Duration) {
+	var p *PermanentError
+	if errors.As(err, &p) {
+		return false, 0
+	}
+	var t *TemporaryError
+	if errors.As(err, &t) {
+		return true, t.RetryAfter
+	}
+	return true, 0
+}
+
+// Letter statuses.
+const (
+	StatusPending   = "pending"   // stored, not yet handed to a channel
+	StatusQueued    = "queued"    // waiting for its pacing slot
+	StatusSending   = "sending"   // an attempt is under way (outcome unknown after a crash)
+	StatusSent      = "sent"      // the provider accepted it
+	StatusDelivered = "delivered" // the provider reported delivery
+	StatusBounced   = "bounced"
+	StatusDropped   = "dropped"
+	StatusFailed    = "failed" // gave up; staff may requeue
+)
+
+// Statuses lists every status in order.
+var Statuses = []string{StatusPending, StatusQueued, StatusSending, StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed}
+
+// ParseChannel validates a channel name.
+func ParseChannel(s string) (Channel, error) {
+	switch c := Channel(s); c {
+	case Outbox, SendGrid, CWC, Packet:
+		return c, nil
+	}
+	return "", fmt.Errorf("channel must be outbox, sendgrid, cwc or packet")
+}

@@ -1,0 +1,76 @@
+// Package outbox is the delivery channel used when no provider is
+// configured: it stores each message, sealed, for staff to read at
+// /admin/outbox and through the API. It reaches no office, so it is the
+// safe default for a new install and for demonstrations.
+package outbox
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/seal"
+)
+
+// Store is where the outbox keeps messages.
+type Store interface {
+	PutOutboxLetter(ctx context.Context, letterID int64, seal func(id int64) (string, error)) (int64, error)
+	AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error)
+}
+
+// Sender stores letters instead of sending them.
+type Sender struct {
+	store Store
+	keys  *seal.Keys
+}
+
+// New returns the outbox channel.
+func New(st Store, keys *seal.Keys) *Sender { return &Sender{store: st, keys: keys} }
+
+// Channel is delivery.Outbox.
+func (s *Sender) Channel() delivery.Channel { return delivery.Outbox }
+
+// Accepts every office.
+func (s *Sender) Accepts(context.Context, delivery.Office) bool { return true }
+
+// Send stores the message; sending the same letter again returns the
+// message stored the first time, so a retry after a crash adds nothing.
+func (s *Sender) Send(ctx context.Context, m delivery.Message) (delivery.Result, error) {
+	id, err := s.store.PutOutboxLetter(ctx, m.LetterID, func(id int64) (string, error) {
+		return s.keys.SealJSON(Stored{Kind: "letter", Letter: &m}, delivery.OutboxAAD(id))
+	})
+	if err != nil {
+		return delivery.Result{}, delivery.Temporary(err, 0)
+	}
+	return delivery.Result{ProviderID: "outbox-" + strconv.FormatInt(id, 10), Detail: "stored in the outbox", Delivered: true}, nil
+}
+
+// Email is a message to a supporter or to staff (confirmations, copies,
+// surveys, notices).
+type Email struct {
+	To      string            `json:"to"`
+	Subject string            `json:"subject"`
+	Text    string            `json:"text"`
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// Stored is the sealed content of an outbox row.
+type Stored struct {
+	Kind   string            `json:"kind"` // letter, supporter, staff
+	Letter *delivery.Message `json:"letter,omitempty"`
+	Email  *Email            `json:"email,omitempty"`
+}
+
+// SendEmail stores an email in the outbox.
+func (s *Sender) SendEmail(ctx context.Context, kind string, e Email) (int64, error) {
+	return s.store.AddOutbox(ctx, kind, func(id int64) (string, error) {
+		return s.keys.SealJSON(Stored{Kind: kind, Email: &e}, delivery.OutboxAAD(id))
+	})
+}
+
+// Open decrypts a stored outbox row.
+func Open(keys *seal.Keys, id int64, sealed string) (Stored, error) {
+	var st Stored
+	err := keys.OpenJSON(sealed, delivery.OutboxAAD(id), &st)
+	return st, err
+}

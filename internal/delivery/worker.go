@@ -1,0 +1,351 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/time/rate"
+
+	"github.com/outreach-org/outreach/internal/seal"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// DeliverArgs is the job that sends one letter. It carries the letter id
+// only: everything else is read (and decrypted) when the job runs.
+type DeliverArgs struct {
+	LetterID int64 `json:"letter_id"`
+}
+
+// Kind names the job for River.
+func (DeliverArgs) Kind() string { return "deliver_letter" }
+
+// InsertOpts puts delivery jobs on their own queue, unique per letter.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts}
+}
+
+const (
+	// Queue is the River queue for delivery jobs.
+	Queue = "delivery"
+	// MaxAttempts bounds retries; past it the letter is failed for staff
+	// to requeue.
+	MaxAttempts = 12
+)
+
+// Store is what the worker needs from the database.
+type Store interface {
+	LetterByID(ctx context.Context, id int64) (store.Letter, error)
+	ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error)
+	MarkSent(ctx context.Context, id int64, channel, providerID, detail string, delivered bool, now time.Time) error
+	MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error
+	MarkFailed(ctx context.Context, id int64, channel, detail string, now time.Time) error
+	MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error
+	OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error)
+	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
+	HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error)
+}
+
+// CampaignInfo looks up what a channel needs to know about a campaign.
+type CampaignInfo func(ctx context.Context, id int64) (Campaign, error)
+
+// Settings are the defaults for campaigns without their own.
+type Settings struct {
+	Channels        []Channel // order to try; the first that accepts the office wins
+	OfficeDays      string    // "mon-fri"
+	OfficeOpen      string    // "09:00"
+	OfficeClose     string    // "17:00"
+	TimeZone        string    // "America/New_York"
+	OfficeHourlyCap int       // letters per office per hour
+	// ChannelRate is the global rate per channel (letters per second,
+	// across all offices) for this process; Burst its bucket size.
+	ChannelRate map[Channel]float64
+	Burst       int
+	// Grace is how long a SendGrid attempt with an unknown outcome waits
+	// for a "processed" event before it is sent again.
+	Grace time.Duration
+}
+
+// DefaultSettings are used when configuration says nothing.
+func DefaultSettings() Settings {
+	return Settings{
+		Channels: []Channel{CWC, SendGrid, Packet}, OfficeDays: "mon-fri", OfficeOpen: "09:00", OfficeClose: "17:00",
+		TimeZone: "America/New_York", OfficeHourlyCap: 200,
+		ChannelRate: map[Channel]float64{CWC: 1, SendGrid: 50}, Burst: 10, Grace: 15 * time.Minute,
+	}
+}
+
+// Worker delivers letters. Register it with River.
+type Worker struct {
+	river.WorkerDefaults[DeliverArgs]
+	store    Store
+	keys     *seal.Keys
+	senders  map[Channel]Sender
+	campaign CampaignInfo
+	defaults Settings
+	log      *slog.Logger
+	now      func() time.Time
+
+	mu       sync.Mutex
+	limiters map[Channel]*rate.Limiter
+}
+
+// NewWorker builds the worker. senders holds every configured channel;
+// the outbox is always among them.
+func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInfo, defaults Settings, log *slog.Logger, now func() time.Time) *Worker {
+	m := map[Channel]Sender{}
+	for _, s := range senders {
+		m[s.Channel()] = s
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Worker{store: st, keys: keys, senders: m, campaign: campaign, defaults: defaults, log: log, now: now, limiters: map[Channel]*rate.Limiter{}}
+}
+
+// NextRetry is exponential backoff with jitter: 10 s, 20 s, 40 s, ...
+// capped at one hour, each ±25 %.
+func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
+	return w.now().Add(Backoff(job.Attempt))
+}
+
+// Backoff is the wait before retry number attempt (1-based).
+func Backoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := 10 * time.Second << min(attempt-1, 12)
+	if d > time.Hour {
+		d = time.Hour
+	}
+	jitter := 0.75 + rand.Float64()/2
+	return time.Duration(float64(d) * jitter)
+}
+
+// Work sends one letter, or decides why not yet.
+func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	id := job.Args.LetterID
+	l, err := w.store.LetterByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("letter %d does not exist", id))
+	}
+	if err != nil {
+		return err
+	}
+	switch l.Status {
+	case StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed:
+		return nil // done already: jobs are idempotent
+	}
+	now := w.now()
+	settings := w.settingsFor(ctx, l.CampaignID)
+
+	// An earlier attempt ended without a recorded outcome (the process
+	// died mid-send). SendGrid has no idempotency key: wait out the grace
+	// window for its "processed" event before sending again.
+	if l.Status == StatusSending && l.Channel == string(SendGrid) && l.SendingSince != nil {
+		if ok, err := w.store.HasProviderEvent(ctx, id, "processed"); err != nil {
+			return err
+		} else if ok {
+			return w.store.MarkSent(ctx, id, l.Channel, l.ProviderID, "accepted before a restart (processed event)", false, now)
+		}
+		if waited := now.Sub(*l.SendingSince); waited < settings.Grace {
+			return river.JobSnooze(settings.Grace - waited)
+		}
+	}
+
+	var sealed Sealed
+	if err := w.keys.OpenJSON(l.Sealed, LetterAAD(l.ID), &sealed); err != nil {
+		_ = w.store.MarkFailed(ctx, id, "", "cannot decrypt the letter (encryption key missing?)", now)
+		return river.JobCancel(err)
+	}
+	office := sealed.Office
+	sender := w.pick(ctx, settings.Channels, office)
+	if sender == nil {
+		_ = w.store.MarkFailed(ctx, id, "", "no configured channel accepts this office", now)
+		return river.JobCancel(errors.New("no channel accepts the office"))
+	}
+
+	// Pacing applies to real offices; the outbox reaches nobody.
+	if sender.Channel() != Outbox {
+		if wait, why, err := w.pace(ctx, l, sender.Channel(), settings, now); err != nil {
+			return err
+		} else if wait > 0 {
+			if err := w.store.MarkHeld(ctx, id, why, now); err != nil {
+				return err
+			}
+			return river.JobSnooze(wait)
+		}
+	}
+
+	ok, err := w.store.ClaimForSending(ctx, id, string(sender.Channel()), now)
+	if err != nil || !ok {
+		return err
+	}
+	camp, err := w.campaign(ctx, l.CampaignID)
+	if err != nil {
+		return err
+	}
+	msg := Message{
+		LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: camp, Office: office, From: sealed.From,
+		Subject: sealed.Subject, Body: sealed.Body, OrganizationStatement: sealed.OrganizationStatement,
+		ConstituentMessage: sealed.ConstituentMessage, ReplyTo: l.ReplyToken, CreatedAt: l.CreatedAt,
+	}
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	res, err := sender.Send(sctx, msg)
+	cancel()
+	done := w.now()
+	if err == nil {
+		return w.store.MarkSent(ctx, id, string(sender.Channel()), res.ProviderID, res.Detail, res.Delivered, done)
+	}
+	detail := errDetail(err)
+	temp, after := IsTemporary(err)
+	if !temp {
+		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), detail, done); ferr != nil {
+			return ferr
+		}
+		return river.JobCancel(err)
+	}
+	if job.Attempt >= job.MaxAttempts {
+		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, detail), done); ferr != nil {
+			return ferr
+		}
+		return river.JobCancel(err)
+	}
+	if rerr := w.store.MarkRetry(ctx, id, string(sender.Channel()), detail, done); rerr != nil {
+		return rerr
+	}
+	if after > 0 {
+		return river.JobSnooze(after)
+	}
+	return err
+}
+
+// errDetail is the timeline text of an error (adapters keep PII out).
+func errDetail(err error) string {
+	var p *PermanentError
+	if errors.As(err, &p) && p.Detail != "" {
+		return p.Detail
+	}
+	s := err.Error()
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return s
+}
+
+// pick returns the first channel in order that is configured and accepts
+// the office.
+func (w *Worker) pick(ctx context.Context, order []Channel, o Office) Sender {
+	for _, ch := range order {
+		if s, ok := w.senders[ch]; ok && s.Accepts(ctx, o) {
+			return s
+		}
+	}
+	return nil
+}
+
+// settingsFor merges a campaign's stored settings over the defaults.
+func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
+	s := w.defaults
+	d, err := w.store.DeliverySettingsFor(ctx, campaignID)
+	if err != nil {
+		return s
+	}
+	if len(d.Channels) > 0 {
+		s.Channels = nil
+		for _, c := range d.Channels {
+			if ch, err := ParseChannel(c); err == nil {
+				s.Channels = append(s.Channels, ch)
+			}
+		}
+	}
+	s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone = d.OfficeDays, d.OfficeOpen, d.OfficeClose, d.TimeZone
+	if d.OfficeHourlyCap > 0 {
+		s.OfficeHourlyCap = d.OfficeHourlyCap
+	}
+	return s
+}
+
+// pace decides whether a letter may go now: office hours in the
+// campaign's time zone, the per-office hourly cap, and the channel's rate.
+func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Settings, now time.Time) (time.Duration, string, error) {
+	hours, err := ParseOfficeHours(s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone)
+	if err != nil {
+		return 0, "", err
+	}
+	if wait := hours.Until(now); wait > 0 {
+		return wait, "waiting for office hours (" + hours.String() + ")", nil
+	}
+	if s.OfficeHourlyCap > 0 {
+		n, err := w.store.OfficeSentSince(ctx, l.OfficeCode, now.Add(-time.Hour))
+		if err != nil {
+			return 0, "", err
+		}
+		if n >= int64(s.OfficeHourlyCap) {
+			return 5 * time.Minute, fmt.Sprintf("office reached %d letters this hour", s.OfficeHourlyCap), nil
+		}
+	}
+	if r := s.ChannelRate[ch]; r > 0 {
+		lim := w.limiter(ch, r, s.Burst)
+		res := lim.ReserveN(now, 1)
+		if d := res.DelayFrom(now); d > 0 {
+			if d <= 2*time.Second {
+				res.Cancel()
+				t := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return 0, "", ctx.Err()
+				case <-t.C:
+				}
+				if !lim.Allow() {
+					return time.Second, "channel rate limit", nil
+				}
+				return 0, "", nil
+			}
+			res.Cancel()
+			return d, "channel rate limit", nil
+		}
+	}
+	return 0, "", nil
+}
+
+func (w *Worker) limiter(ch Channel, r float64, burst int) *rate.Limiter {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l, ok := w.limiters[ch]
+	if !ok {
+		if burst < 1 {
+			burst = 1
+		}
+		l = rate.NewLimiter(rate.Limit(r), burst)
+		w.limiters[ch] = l
+	}
+	return l
+}
+
+// Inserter is the part of the River client that enqueues in a transaction.
+type Inserter interface {
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Enqueuer adds delivery jobs inside a store transaction.
+type Enqueuer struct{ Client Inserter }
+
+// EnqueueTx is a store.Enqueue: one job per letter, in the caller's
+// transaction.
+func (e Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: DeliverArgs{LetterID: id}}
+	}
+	_, err := e.Client.InsertManyTx(ctx, tx, params)
+	return err
+}

@@ -1,0 +1,77 @@
+// Package jobs runs durable background work on River, in the same database
+// as everything else (PostgreSQL, or the SQLite file by default), so that a
+// job can be enqueued in the same transaction as the rows it is about.
+// Jobs carry ids only, never personal data.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// Client is the River client for this database.
+type Client = river.Client[*sql.Tx]
+
+// Options configure a client.
+type Options struct {
+	// Workers registers job kinds this process works; nil makes an
+	// insert-only client (a web process that does not run workers).
+	Workers *river.Workers
+	// Queues and their concurrency; required with Workers.
+	Queues       map[string]river.QueueConfig
+	PeriodicJobs []*river.PeriodicJob
+	Logger       *slog.Logger
+	// FetchPollInterval: how often idle workers look for due jobs.
+	FetchPollInterval time.Duration
+	// RescueStuckJobsAfter: a job running longer than this (its worker
+	// died) is made available again.
+	RescueStuckJobsAfter time.Duration
+	ID                   string
+}
+
+func driver(db *sql.DB, postgres bool) riverdriver.Driver[*sql.Tx] {
+	if postgres {
+		return riverdatabasesql.New(db)
+	}
+	return riversqlite.New(db)
+}
+
+// Migrate applies River's own versioned migrations (its job, leader and
+// queue tables). The store calls it after the application's migrations.
+func Migrate(ctx context.Context, db *sql.DB, postgres bool) error {
+	m, err := rivermigrate.New(driver(db, postgres), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// New builds a River client on db.
+func New(db *sql.DB, postgres bool, o Options) (*Client, error) {
+	cfg := &river.Config{
+		Workers:              o.Workers,
+		Queues:               o.Queues,
+		PeriodicJobs:         o.PeriodicJobs,
+		Logger:               o.Logger,
+		FetchPollInterval:    o.FetchPollInterval,
+		RescueStuckJobsAfter: o.RescueStuckJobsAfter,
+		ID:                   o.ID,
+		JobTimeout:           2 * time.Minute,
+	}
+	if o.FetchPollInterval != 0 && o.FetchPollInterval < 100*time.Millisecond {
+		cfg.FetchCooldown = o.FetchPollInterval
+	}
+	return river.NewClient(driver(db, postgres), cfg)
+}

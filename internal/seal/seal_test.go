@@ -1,0 +1,79 @@
+package seal
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSealOpenAndRotation(t *testing.T) {
+	k1, idx := "k1:"+randomKey(), randomKey()
+	old, err := Parse(k1, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := old.Seal([]byte("Ana García, 12 Elm St"), "submission:1")
+	if strings.Contains(ct, "Ana") || !strings.HasPrefix(ct, "k1.") {
+		t.Fatalf("ciphertext %q", ct)
+	}
+	if _, err := old.Open(ct, "submission:2"); !errors.Is(err, ErrOpen) {
+		t.Error("a ciphertext opened under another row's AAD")
+	}
+	// rotate: new current key k2, k1 kept for reading
+	rotated, err := Parse("k2:"+randomKey()+","+k1, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := rotated.Open(ct, "submission:1")
+	if err != nil || string(pt) != "Ana García, 12 Elm St" {
+		t.Fatalf("open after rotation: %q %v", pt, err)
+	}
+	if !strings.HasPrefix(rotated.Seal([]byte("x"), ""), "k2.") {
+		t.Error("new data not sealed with the current key")
+	}
+	if rotated.Index("email", "a@example.org") != old.Index("email", "a@example.org") {
+		t.Error("blind index changed with key rotation")
+	}
+	// a key that is gone
+	if _, err := Parse("k3:"+randomKey(), idx); err != nil {
+		t.Fatal(err)
+	}
+	only3, _ := Parse("k3:"+randomKey(), idx)
+	if _, err := only3.Open(ct, "submission:1"); !errors.Is(err, ErrOpen) {
+		t.Error("opened without its key")
+	}
+	// tampering
+	b := []byte(ct)
+	b[len(b)-2] ^= 1
+	if _, err := old.Open(string(b), "submission:1"); !errors.Is(err, ErrOpen) {
+		t.Error("tampered ciphertext opened")
+	}
+	if _, err := Parse("k1:short", randomKey()); err == nil {
+		t.Error("short key accepted")
+	}
+	if _, err := Parse("k1:"+randomKey(), "bad"); err == nil {
+		t.Error("bad index key accepted")
+	}
+}
+
+func TestLoadOrCreate(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "keys.json")
+	k, created, err := LoadOrCreate(p)
+	if err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v", st.Mode().Perm())
+	}
+	ct := k.Seal([]byte("x"), "a")
+	k2, created, err := LoadOrCreate(p)
+	if err != nil || created {
+		t.Fatalf("reload: %v %v", created, err)
+	}
+	if pt, err := k2.Open(ct, "a"); err != nil || string(pt) != "x" {
+		t.Errorf("reloaded keys cannot open: %v", err)
+	}
+}

@@ -1,0 +1,618 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Submission is one supporter's action on a campaign. Personal data is in
+// Sealed (opened by the seal package); EmailIndex finds repeats.
+type Submission struct {
+	ID          int64
+	CampaignID  int64
+	EmailIndex  string
+	Sealed      string
+	Lang        string
+	IPHash      string
+	Status      string // pending, confirmed, erased
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+}
+
+type submissionRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CampaignID  int64
+	EmailIndex  string
+	Sealed      string
+	Lang        string
+	IPHash      string
+	Status      string
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+	ErasedAt    *time.Time
+}
+
+func (submissionRow) TableName() string { return "submissions" }
+
+// NewLetter is a rendered letter to store. Sealed holds the text and the
+// constituent (personal data); the rest is what delivery and metrics need.
+type NewLetter struct {
+	CampaignID     int64
+	SubmissionID   int64
+	BioguideID     string
+	OfficeCode     string
+	Chamber        string
+	State          string
+	District       *int
+	Party          string
+	TemplateVer    int `gorm:"column:template_version"`
+	StatsReleaseID *int64
+	// Seal is called with the new row's id so the ciphertext can be bound
+	// to it.
+	Seal       func(id int64) (string, error)
+	DeliveryID string
+	ReplyToken string
+}
+
+// Letter is a stored letter.
+type Letter struct {
+	ID             int64
+	CampaignID     int64
+	SubmissionID   int64
+	BioguideID     string
+	OfficeCode     string
+	Chamber        string
+	State          string
+	District       *int
+	Party          string
+	TemplateVer    int `gorm:"column:template_version"`
+	StatsReleaseID *int64
+	Sealed         string
+	DeliveryID     string
+	ReplyToken     string
+	Status         string
+	Channel        string
+	Attempts       int
+	ProviderID     string
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SendingSince   *time.Time
+	SentAt         *time.Time
+	DeliveredAt    *time.Time
+}
+
+func (Letter) TableName() string { return "letters" }
+
+// LetterEvent is one line of a letter's timeline.
+type LetterEvent struct {
+	ID       int64 `gorm:"primaryKey"`
+	LetterID int64
+	At       time.Time
+	Kind     string // created, attempt, sent, retry, failed, event, requeue, held
+	Channel  string
+	Status   string
+	Detail   string
+}
+
+func (LetterEvent) TableName() string { return "letter_events" }
+
+// Enqueue is called inside the transaction that stores letters, with the
+// transaction's *sql.Tx, so letters and their jobs commit together.
+type Enqueue func(ctx context.Context, tx *sql.Tx, letterIDs []int64) error
+
+// sqlTx digs the *sql.Tx out of a GORM transaction (for River's InsertTx).
+func sqlTx(tx *gorm.DB) (*sql.Tx, error) {
+	t, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, errors.New("store: not inside a transaction")
+	}
+	return t, nil
+}
+
+// CreateSubmission stores a pending submission; seal receives its id.
+func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(id int64) (string, error)) (Submission, error) {
+	row := submissionRow{CampaignID: sub.CampaignID, EmailIndex: sub.EmailIndex, Sealed: "-", Lang: sub.Lang, IPHash: sub.IPHash,
+		Status: "pending", CreatedAt: time.Now().UTC()}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		sealed, err := seal(row.ID)
+		if err != nil {
+			return err
+		}
+		row.Sealed = sealed
+		return tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error
+	})
+	return Submission{ID: row.ID, CampaignID: row.CampaignID, EmailIndex: row.EmailIndex, Sealed: row.Sealed, Lang: row.Lang,
+		IPHash: row.IPHash, Status: row.Status, CreatedAt: row.CreatedAt}, err
+}
+
+// SubmissionByID loads a submission.
+func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error) {
+	var r submissionRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Submission{}, ErrNotFound
+	}
+	return Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
+		Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}, err
+}
+
+// CreateLetters stores letters and enqueues their delivery in one
+// transaction: either all of them exist with their jobs, or none does. A
+// letter to an office that already has one from this submission is
+// skipped (returned ids cover only new letters).
+func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
+	var ids []int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		for _, nl := range letters {
+			row := Letter{CampaignID: nl.CampaignID, SubmissionID: nl.SubmissionID, BioguideID: nl.BioguideID, OfficeCode: nl.OfficeCode,
+				Chamber: nl.Chamber, State: nl.State, District: nl.District, Party: nl.Party, TemplateVer: nl.TemplateVer,
+				StatsReleaseID: nl.StatsReleaseID, Sealed: "-", DeliveryID: nl.DeliveryID, ReplyToken: nl.ReplyToken,
+				Status: "pending", CreatedAt: now, UpdatedAt: now}
+			res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_id"}, {Name: "bioguide_id"}}, DoNothing: true}).Create(&row)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			sealed, err := nl.Seal(row.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&Letter{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
+				return err
+			}
+			if err := tx.Create(&LetterEvent{LetterID: row.ID, At: now, Kind: "created", Status: "pending"}).Error; err != nil {
+				return err
+			}
+			ids = append(ids, row.ID)
+		}
+		if len(ids) == 0 || enqueue == nil {
+			return nil
+		}
+		stx, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, stx, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// LetterByID loads one letter.
+func (s *Store) LetterByID(ctx context.Context, id int64) (Letter, error) {
+	var l Letter
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Letter{}, ErrNotFound
+	}
+	return l, err
+}
+
+// LetterByReplyToken finds the letter a reply was addressed to.
+func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, error) {
+	var l Letter
+	err := s.db.WithContext(ctx).Where("reply_token = ?", token).Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Letter{}, ErrNotFound
+	}
+	return l, err
+}
+
+// ClaimForSending moves a letter to "sending" with an attempt on its
+// timeline, before the provider is called, so a crash leaves evidence.
+// It answers false when the letter is already past sending (done by
+// another worker, or finished).
+func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error) {
+	ok := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).
+			Updates(map[string]any{"status": "sending", "channel": channel, "attempts": gorm.Expr("attempts + 1"),
+				"sending_since": now.UTC(), "updated_at": now.UTC()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		ok = true
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "attempt", Channel: channel, Status: "sending"}).Error
+	})
+	return ok, err
+}
+
+// MarkSent records the provider's acceptance (delivered for channels that
+// deliver on acceptance, like the outbox).
+func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, detail string, delivered bool, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error { return markSent(tx, id, channel, providerID, detail, delivered, now) })
+}
+
+func markSent(tx *gorm.DB, id int64, channel, providerID, detail string, delivered bool, now time.Time) error {
+	status := "sent"
+	upd := map[string]any{"status": status, "channel": channel, "provider_id": providerID, "sent_at": now.UTC(),
+		"updated_at": now.UTC(), "last_error": "", "sending_since": nil}
+	if delivered {
+		status = "delivered"
+		upd["status"], upd["delivered_at"] = status, now.UTC()
+	}
+	// A webhook may already have moved the letter further: never go back.
+	if err := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).Updates(upd).Error; err != nil {
+		return err
+	}
+	return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "sent", Channel: channel, Status: status, Detail: detail}).Error
+}
+
+// MarkRetry records a failed attempt that will be retried.
+func (s *Store) MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "sending").Updates(map[string]any{
+			"status": "queued", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "retry", Channel: channel, Status: "queued", Detail: detail}).Error
+	})
+}
+
+// MarkFailed gives up on a letter; staff can requeue it.
+func (s *Store) MarkFailed(ctx context.Context, id int64, channel, detail string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).Updates(map[string]any{
+			"status": "failed", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "failed", Channel: channel, Status: "failed", Detail: detail}).Error
+	})
+}
+
+// MarkHeld records that a letter waits for its office's pacing window.
+func (s *Store) MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "pending").Updates(map[string]any{"status": "queued", "updated_at": now.UTC()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "held", Status: "queued", Detail: detail}).Error
+	})
+}
+
+// Requeue puts failed (or bounced, dropped) letters back to pending and
+// enqueues them again, in one transaction. It returns the ids requeued.
+func (s *Store) Requeue(ctx context.Context, ids []int64, enqueue Enqueue, a Audit) ([]int64, error) {
+	var done []int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		for _, id := range ids {
+			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"failed", "bounced", "dropped"}).
+				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "requeue", Status: "pending"}).Error; err != nil {
+				return err
+			}
+			done = append(done, id)
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		a.ObjectType, a.ObjectID = "letters", joinIDs(done)
+		if err := writeAudit(tx, a); err != nil {
+			return err
+		}
+		stx, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, stx, done)
+	})
+	return done, err
+}
+
+func joinIDs(ids []int64) string {
+	parts := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if i == 20 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	return strings.Join(parts, ",")
+}
+
+// LetterFilter selects letters for the deliveries view.
+type LetterFilter struct {
+	CampaignID int64
+	Status     string
+	OfficeCode string
+	Channel    string
+	BeforeID   int64
+	Limit      int
+}
+
+// Letters lists letters newest first (no personal data is decrypted here).
+func (s *Store) Letters(ctx context.Context, f LetterFilter) ([]Letter, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if f.CampaignID != 0 {
+		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.OfficeCode != "" {
+		q = q.Where("office_code = ?", f.OfficeCode)
+	}
+	if f.Channel != "" {
+		q = q.Where("channel = ?", f.Channel)
+	}
+	if f.BeforeID != 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var out []Letter
+	err := q.Limit(f.Limit).Find(&out).Error
+	return out, err
+}
+
+// LetterCounts counts letters per status (for a campaign, or all).
+func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]int64, error) {
+	type row struct {
+		Status string
+		N      int64
+	}
+	var rows []row
+	q := s.db.WithContext(ctx).Model(&Letter{}).Select("status, COUNT(*) AS n").Group("status")
+	if campaignID != 0 {
+		q = q.Where("campaign_id = ?", campaignID)
+	}
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// Timeline returns a letter's events in order.
+func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, error) {
+	var ev []LetterEvent
+	err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error
+	return ev, err
+}
+
+// OfficeSentSince counts letters handed to an office since t, for the
+// per-office hourly cap.
+func (s *Store) OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Letter{}).Where("office_code = ? AND sent_at >= ?", officeCode, since.UTC()).Count(&n).Error
+	return n, err
+}
+
+// OutboxMessage is a message kept by the outbox channel.
+type OutboxMessage struct {
+	ID        int64 `gorm:"primaryKey"`
+	LetterID  *int64
+	Kind      string // letter, supporter, staff
+	Sealed    string
+	CreatedAt time.Time
+}
+
+func (OutboxMessage) TableName() string { return "outbox_messages" }
+
+// PutOutboxLetter stores a letter's message in the outbox once: a second
+// call for the same letter (a retry after a crash) returns the first id.
+func (s *Store) PutOutboxLetter(ctx context.Context, letterID int64, seal func(id int64) (string, error)) (int64, error) {
+	var id int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var existing OutboxMessage
+		err := tx.Where("letter_id = ?", letterID).Take(&existing).Error
+		if err == nil {
+			id = existing.ID
+			return nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		lid := letterID
+		m := OutboxMessage{LetterID: &lid, Kind: "letter", Sealed: "-", CreatedAt: time.Now().UTC()}
+		if err := tx.Create(&m).Error; err != nil {
+			return err
+		}
+		sealed, err := seal(m.ID)
+		if err != nil {
+			return err
+		}
+		id = m.ID
+		return tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error
+	})
+	return id, err
+}
+
+// AddOutbox stores a non-letter email (supporter or staff) in the outbox.
+func (s *Store) AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error) {
+	m := OutboxMessage{Kind: kind, Sealed: "-", CreatedAt: time.Now().UTC()}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&m).Error; err != nil {
+			return err
+		}
+		sealed, err := seal(m.ID)
+		if err != nil {
+			return err
+		}
+		return tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error
+	})
+	return m.ID, err
+}
+
+// Outbox lists messages newest first.
+func (s *Store) Outbox(ctx context.Context, kind string, beforeID int64, limit int) ([]OutboxMessage, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if kind != "" {
+		q = q.Where("kind = ?", kind)
+	}
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	var out []OutboxMessage
+	err := q.Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// ApplyProviderEvent applies a provider's event once: a repeated event id
+// changes nothing (answers false). newStatus may be "" to only record.
+func (s *Store) ApplyProviderEvent(ctx context.Context, eventID string, letterID int64, event, newStatus, detail string, at time.Time) (bool, error) {
+	applied := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		id := letterID
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&providerEventRow{EventID: eventID, LetterID: &id, Event: event, ReceivedAt: time.Now().UTC()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		applied = true
+		if letterID == 0 {
+			return nil
+		}
+		var l Letter
+		if err := tx.Where("id = ?", letterID).Take(&l).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return nil
+			}
+			return err
+		}
+		if newStatus != "" && statusRank[newStatus] >= statusRank[l.Status] {
+			upd := map[string]any{"status": newStatus, "updated_at": at.UTC(), "sending_since": nil}
+			switch newStatus {
+			case "sent":
+				if l.SentAt == nil {
+					upd["sent_at"] = at.UTC()
+				}
+			case "delivered":
+				upd["delivered_at"] = at.UTC()
+				if l.SentAt == nil {
+					upd["sent_at"] = at.UTC()
+				}
+			}
+			if err := tx.Model(&Letter{}).Where("id = ?", letterID).Updates(upd).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: "event", Channel: l.Channel, Status: newStatus, Detail: event + detail}).Error
+	})
+	return applied, err
+}
+
+// statusRank orders statuses so that late or repeated events never move a
+// letter backwards (a "processed" after "delivered" changes nothing).
+var statusRank = map[string]int{"pending": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "bounced": 5, "dropped": 5, "failed": 5}
+
+type providerEventRow struct {
+	EventID    string `gorm:"primaryKey"`
+	LetterID   *int64
+	Event      string
+	ReceivedAt time.Time
+}
+
+func (providerEventRow) TableName() string { return "provider_events" }
+
+// HasProviderEvent tells whether an event of that kind arrived for a letter
+// (the crash-recovery check for SendGrid's "processed").
+func (s *Store) HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&providerEventRow{}).Where("letter_id = ? AND event = ?", letterID, event).Count(&n).Error
+	return n > 0, err
+}
+
+type suppressionRow struct {
+	EmailIndex string `gorm:"primaryKey"`
+	Reason     string
+	CreatedAt  time.Time
+}
+
+func (suppressionRow) TableName() string { return "email_suppressions" }
+
+// Suppress stops all further email to an address (by blind index).
+func (s *Store) Suppress(ctx context.Context, emailIndex, reason string) error {
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&suppressionRow{EmailIndex: emailIndex, Reason: reason, CreatedAt: time.Now().UTC()}).Error
+}
+
+// IsSuppressed tells whether an address must not be emailed.
+func (s *Store) IsSuppressed(ctx context.Context, emailIndex string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&suppressionRow{}).Where("email_index = ?", emailIndex).Count(&n).Error
+	return n > 0, err
+}
+
+// DeliverySettings are a campaign's channel order and pacing.
+type DeliverySettings struct {
+	CampaignID      int64
+	Channels        []string
+	OfficeDays      string // e.g. "mon-fri"
+	OfficeOpen      string // "09:00"
+	OfficeClose     string // "17:00"
+	TimeZone        string // IANA name
+	OfficeHourlyCap int
+}
+
+type deliveryRow struct {
+	CampaignID      int64 `gorm:"primaryKey"`
+	Channels        string
+	OfficeDays      string
+	OfficeOpen      string
+	OfficeClose     string
+	TimeZone        string
+	OfficeHourlyCap int
+	UpdatedAt       time.Time
+}
+
+func (deliveryRow) TableName() string { return "campaign_delivery" }
+
+// DeliverySettingsFor returns a campaign's settings, or ErrNotFound when
+// it uses the defaults.
+func (s *Store) DeliverySettingsFor(ctx context.Context, campaignID int64) (DeliverySettings, error) {
+	var r deliveryRow
+	err := s.db.WithContext(ctx).Where("campaign_id = ?", campaignID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return DeliverySettings{}, ErrNotFound
+	}
+	if err != nil {
+		return DeliverySettings{}, err
+	}
+	return DeliverySettings{CampaignID: r.CampaignID, Channels: strings.Split(r.Channels, ","), OfficeDays: r.OfficeDays,
+		OfficeOpen: r.OfficeOpen, OfficeClose: r.OfficeClose, TimeZone: r.TimeZone, OfficeHourlyCap: r.OfficeHourlyCap}, nil
+}
+
+// SaveDeliverySettings writes a campaign's settings.
+func (s *Store) SaveDeliverySettings(ctx context.Context, d DeliverySettings, a Audit) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		r := deliveryRow{CampaignID: d.CampaignID, Channels: strings.Join(d.Channels, ","), OfficeDays: d.OfficeDays,
+			OfficeOpen: d.OfficeOpen, OfficeClose: d.OfficeClose, TimeZone: d.TimeZone, OfficeHourlyCap: d.OfficeHourlyCap, UpdatedAt: time.Now().UTC()}
+		if err := tx.Save(&r).Error; err != nil {
+			return err
+		}
+		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(d.CampaignID, 10)
+		return writeAudit(tx, a)
+	})
+}
