@@ -24,6 +24,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/web"
@@ -47,6 +48,7 @@ func commands() []command {
 		{"serve", "run the web server (the default)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"import-congress", "regenerate member and district data from upstream files", cmdImportCongress},
+		{"worker", "run delivery workers without the web server", cmdWorker},
 		{"user", "manage staff accounts: user add --email E --role R [--name N]", cmdUser},
 		{"token", "API tokens: token create --email E [--name N]", cmdToken},
 		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", cmdHealthcheck},
@@ -132,6 +134,14 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	keys, err := loadKeys(cfg, log)
+	if err != nil {
+		return err
+	}
+	q, err := newQueue(cfg, st, keys, log, cfg.RunWorkers)
+	if err != nil {
+		return err
+	}
 
 	var gc web.Geocoder
 	if cfg.Geocoder == "census" {
@@ -142,6 +152,8 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		Log: log, Store: st, Congress: dir, Geocoder: gc,
 		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
+		Keys: keys, Enqueue: q.enqueue(), Mailer: outboxMailer{outbox.New(st, keys)},
+		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName,
 	})
 	if err != nil {
 		return err
@@ -159,6 +171,10 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on OUTREACH_ADDR %s: %w", cfg.Addr, err)
 	}
+	if err := q.start(ctx); err != nil {
+		return err
+	}
+	defer q.stop(log)
 	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
 		"startup", time.Since(start).Round(time.Millisecond))
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)

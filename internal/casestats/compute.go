@@ -83,64 +83,113 @@ type Counter struct {
 	threat    int // threatened_permanent_separation == yes
 	cfPos     int // credible_fear == positive
 	cfPosWd   int // credible_fear == positive && asylum_claim == withdrawn
+	// margins[m] is the number of records counted on margin m (Add counts
+	// every margin; AddMargin the ones it is given). Figures checks that
+	// they all equal cases.
+	margins [numMargins]int
 }
 
 // Add counts one record. The record must hold canonical allowed values (as
 // produced by Normalize and accepted by Validate); otherwise nothing is
 // counted and an error wrapping ErrInvalidRecord names the field (never the
 // value).
-func (c *Counter) Add(r Record) error {
-	q := quarterIndex(r.Quarter)
-	st := stateIndex(r.State)
-	ag := enumIndex(ageValues, r.ChildAgeBracket)
-	fa := enumIndex(facilityValues, r.FacilityType)
-	fp := enumIndex(formValues, r.FormPresented)
-	pm := enumIndex(ynuValues, r.FormPremarked)
-	en := enumIndex(ynuValues, r.FormEnglishOnly)
-	lb := enumIndex(ynuValues, r.LanguageBarrier)
-	nr := enumIndex(ynuValues, r.ToldNoRights)
-	th := enumIndex(ynuValues, r.ThreatenedPermanentSeparation)
-	cf := enumIndex(cfValues, r.CredibleFear)
-	as := enumIndex(asylumValues, r.AsylumClaim)
-	oc := enumIndex(outcomeValues, r.Outcome)
-	if q|st|ag|fa|fp|pm|en|lb|nr|th|cf|as|oc < 0 {
-		for i, v := range [numFields]int{q, st, ag, fa, fp, pm, en, lb, nr, th, cf, as, oc} {
-			if v < 0 {
+func (c *Counter) Add(r Record) error { return c.AddN(r, 1) }
+
+// AddN counts n identical records r (a row of a SQL GROUP BY over all the
+// fields with its count, say). n must not be negative; 0 counts nothing.
+// Errors as for Add.
+func (c *Counter) AddN(r Record, n int64) error {
+	idx := [numFields]int{
+		quarterIndex(r.Quarter), stateIndex(r.State),
+		enumIndex(ageValues, r.ChildAgeBracket), enumIndex(facilityValues, r.FacilityType),
+		enumIndex(formValues, r.FormPresented), enumIndex(ynuValues, r.FormPremarked),
+		enumIndex(ynuValues, r.FormEnglishOnly), enumIndex(ynuValues, r.LanguageBarrier),
+		enumIndex(ynuValues, r.ToldNoRights), enumIndex(ynuValues, r.ThreatenedPermanentSeparation),
+		enumIndex(cfValues, r.CredibleFear), enumIndex(asylumValues, r.AsylumClaim),
+		enumIndex(outcomeValues, r.Outcome),
+	}
+	return c.apply(&idx, allFieldsMask, n)
+}
+
+// add counts n records whose values on the fields in mask are those of r.
+// mask is a union of whole margins (see margins.go).
+func (c *Counter) add(r *Record, mask uint16, n int64) error {
+	var idx [numFields]int
+	for i := range numFields {
+		if mask&(1<<i) != 0 {
+			idx[i] = valueIndex(i, *r.field(i))
+		}
+	}
+	return c.apply(&idx, mask, n)
+}
+
+// apply counts n records with the value indexes idx on the fields in mask.
+func (c *Counter) apply(idx *[numFields]int, mask uint16, n int64) error {
+	if n < 0 {
+		return fmt.Errorf("%w: negative count", ErrInvalidRecord)
+	}
+	bad := 0
+	for _, v := range idx {
+		bad |= v
+	}
+	if bad < 0 {
+		for i := range numFields {
+			if mask&(1<<i) != 0 && idx[i] < 0 {
 				return fmt.Errorf("%w: %s is not an allowed value", ErrInvalidRecord, fieldNames[i])
 			}
 		}
 	}
-	if fp == formNone && (pm == ynuYes || en == ynuYes) {
+	fp, pm, en := idx[fFormPresented], idx[fPremarked], idx[fEnglishOnly]
+	if mask&(1<<fFormPresented) != 0 && fp == formNone && (pm == ynuYes || en == ynuYes) {
 		return fmt.Errorf("%w: form flags set although no form was presented", ErrInvalidRecord)
 	}
-	c.cases++
-	c.quarter[q]++
-	c.state[st]++
-	c.age[ag]++
-	c.facility[fa]++
-	c.outcome[oc]++
-	if fp != formNone {
-		c.handed++
+	if n == 0 {
+		return nil
+	}
+	k := int(n)
+	for m := range numMargins {
+		if mask&marginMasks[m] != 0 {
+			c.margins[m] += k
+		}
+	}
+	if mask&(1<<fQuarter) != 0 {
+		c.cases += k
+		c.quarter[idx[fQuarter]] += k
+	}
+	if mask&(1<<fState) != 0 {
+		c.state[idx[fState]] += k
+	}
+	if mask&(1<<fAge) != 0 {
+		c.age[idx[fAge]] += k
+	}
+	if mask&(1<<fFacility) != 0 {
+		c.facility[idx[fFacility]] += k
+	}
+	if mask&(1<<fOutcome) != 0 {
+		c.outcome[idx[fOutcome]] += k
+	}
+	if mask&(1<<fFormPresented) != 0 && fp != formNone {
+		c.handed += k
 		if pm == ynuYes {
-			c.premarked++
+			c.premarked += k
 		}
 		if en == ynuYes {
-			c.english++
+			c.english += k
 		}
 	}
-	if lb == ynuYes {
-		c.language++
+	if mask&(1<<fLanguageBarrier) != 0 && idx[fLanguageBarrier] == ynuYes {
+		c.language += k
 	}
-	if nr == ynuYes {
-		c.noRights++
+	if mask&(1<<fToldNoRights) != 0 && idx[fToldNoRights] == ynuYes {
+		c.noRights += k
 	}
-	if th == ynuYes {
-		c.threat++
+	if mask&(1<<fThreatened) != 0 && idx[fThreatened] == ynuYes {
+		c.threat += k
 	}
-	if cf == cfPositive {
-		c.cfPos++
-		if as == asylumWithdrawn {
-			c.cfPosWd++
+	if mask&(1<<fCredibleFear) != 0 && idx[fCredibleFear] == cfPositive {
+		c.cfPos += k
+		if idx[fAsylum] == asylumWithdrawn {
+			c.cfPosWd += k
 		}
 	}
 	return nil
@@ -172,6 +221,9 @@ func (c *Counter) Merge(o *Counter) {
 	c.threat += o.threat
 	c.cfPos += o.cfPos
 	c.cfPosWd += o.cfPosWd
+	for i := range c.margins {
+		c.margins[i] += o.margins[i]
+	}
 }
 
 // String hides the exact counts (so %v in a log is safe).
@@ -254,6 +306,9 @@ func Compute(records iter.Seq[Record], p Params, previous ...*Figures) (*Figures
 func (c *Counter) Figures(p Params, previous ...*Figures) (*Figures, error) {
 	p, err := p.WithDefaults()
 	if err != nil {
+		return nil, err
+	}
+	if err := c.checkMargins(); err != nil {
 		return nil, err
 	}
 	m := newModel(c, p)

@@ -39,6 +39,23 @@ var Vars = []Var{
 	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
 	{Name: "OUTREACH_SESSION_IDLE", Default: "2h", Help: "a staff session ends after this long without use"},
 	{Name: "OUTREACH_SESSION_MAX", Default: "12h", Help: "a staff session ends this long after sign-in"},
+	{Name: "OUTREACH_SECRET_KEYS", Default: "(generated into <data dir>/keys.json)", Secret: true, Help: "encryption keys for supporters' data: id:base64key[,id:base64key...], the first is current; keep old ones to read old data"},
+	{Name: "OUTREACH_INDEX_KEY", Default: "(generated into <data dir>/keys.json)", Secret: true, Help: "base64 32-byte key for blind indexes (finding a supporter by email); never rotate it"},
+	{Name: "OUTREACH_RUN_WORKERS", Default: "true", Help: "run delivery workers inside serve (false: run them with outreach worker)"},
+	{Name: "OUTREACH_DELIVERY_CHANNELS", Default: "cwc,sendgrid,packet", Help: "default channel order; unconfigured channels are skipped, and with none configured letters go to the outbox"},
+	{Name: "OUTREACH_ORG_NAME", Default: "Outreach", Help: "the organization's name, on letters, packets and emails"},
+	{Name: "OUTREACH_MAIL_FROM", Default: "outreach@localhost", Help: "sender address of emails"},
+	{Name: "OUTREACH_REPLY_DOMAIN", Default: "(empty: no per-letter reply address)", Help: "domain of per-letter reply addresses reply+TOKEN@domain (SendGrid Inbound Parse)"},
+	{Name: "SENDGRID_API_KEY", Default: "(empty: SendGrid off)", Secret: true, Help: "SendGrid API key; turns on email delivery"},
+	{Name: "OUTREACH_SENDGRID_URL", Default: "https://api.sendgrid.com", Help: "SendGrid API base URL (a sandbox or test server)"},
+	{Name: "SENDGRID_WEBHOOK_PUBLIC_KEY", Default: "(empty: event webhook refuses everything)", Secret: true, Help: "base64 ECDSA public key that signs SendGrid's Event Webhook"},
+	{Name: "CWC_HOUSE_URL", Default: "(empty: House CWC off)", Help: "House Communicating-with-Congress host"},
+	{Name: "CWC_HOUSE_API_KEY", Default: "", Secret: true, Help: "House CWC API key"},
+	{Name: "CWC_SENATE_URL", Default: "(empty: Senate CWC off)", Help: "Senate CWC host"},
+	{Name: "CWC_SENATE_API_KEY", Default: "", Secret: true, Help: "Senate CWC API key"},
+	{Name: "CWC_SENATE_TESTING", Default: "true", Help: "send Senate CWC messages to the testing endpoint"},
+	{Name: "CWC_DELIVERY_AGENT", Default: "(the organization's name)", Help: "CWC DeliveryAgent: must match the API key's owner"},
+	{Name: "CWC_ACK_EMAIL", Default: "(OUTREACH_MAIL_FROM)", Help: "address CWC acknowledgements go to"},
 	{Name: "OUTREACH_GEOCODER", Default: "off", Help: "street-address lookup: off or census (US Census geocoder, online)"},
 	{Name: "OUTREACH_GEOCODER_URL", Default: "https://geocoding.geo.census.gov/geocoder", Help: "base URL of the Census geocoder"},
 	{Name: "OUTREACH_GEOCODER_TIMEOUT", Default: "5s", Help: "time limit for one geocoder request"},
@@ -61,6 +78,24 @@ type Config struct {
 	Geocoder        string
 	GeocoderURL     string
 	GeocoderTimeout time.Duration
+
+	SecretKeys        string
+	IndexKey          string
+	RunWorkers        bool
+	DeliveryChannels  []string
+	OrgName           string
+	MailFrom          string
+	ReplyDomain       string
+	SendGridAPIKey    string
+	SendGridURL       string
+	SendGridPublicKey string
+	CWCHouseURL       string
+	CWCHouseKey       string
+	CWCSenateURL      string
+	CWCSenateKey      string
+	CWCSenateTesting  bool
+	CWCDeliveryAgent  string
+	CWCAckEmail       string
 }
 
 // UsesPostgres reports whether DATABASE_URL points at PostgreSQL.
@@ -198,10 +233,69 @@ func Load(getenv func(string) string) (*Config, error) {
 	if gu, err := url.Parse(c.GeocoderURL); err != nil || (gu.Scheme != "http" && gu.Scheme != "https") || gu.Host == "" {
 		fail("OUTREACH_GEOCODER_URL", "must be an absolute http or https URL")
 	}
+	c.SecretKeys, c.IndexKey = get("OUTREACH_SECRET_KEYS"), get("OUTREACH_INDEX_KEY")
+	if (c.SecretKeys == "") != (c.IndexKey == "") {
+		fail("OUTREACH_SECRET_KEYS", "set both OUTREACH_SECRET_KEYS and OUTREACH_INDEX_KEY, or neither (keys are then generated into the data dir)")
+	}
+	c.RunWorkers = boolean(get("OUTREACH_RUN_WORKERS"), true, "OUTREACH_RUN_WORKERS", fail)
+	for _, ch := range strings.Split(or(get("OUTREACH_DELIVERY_CHANNELS"), "cwc,sendgrid,packet"), ",") {
+		ch = strings.TrimSpace(ch)
+		switch ch {
+		case "cwc", "sendgrid", "packet", "outbox":
+			c.DeliveryChannels = append(c.DeliveryChannels, ch)
+		case "":
+		default:
+			fail("OUTREACH_DELIVERY_CHANNELS", "%q is not a channel: use cwc, sendgrid, packet or outbox", ch)
+		}
+	}
+	c.OrgName = or(get("OUTREACH_ORG_NAME"), "Outreach")
+	c.MailFrom = or(get("OUTREACH_MAIL_FROM"), "outreach@localhost")
+	if !strings.Contains(c.MailFrom, "@") || strings.ContainsAny(c.MailFrom, " <>\r\n") {
+		fail("OUTREACH_MAIL_FROM", "must be an email address like act@example.org")
+	}
+	c.ReplyDomain = strings.ToLower(get("OUTREACH_REPLY_DOMAIN"))
+	if c.ReplyDomain != "" && (strings.ContainsAny(c.ReplyDomain, "@ /") || !strings.Contains(c.ReplyDomain, ".")) {
+		fail("OUTREACH_REPLY_DOMAIN", "must be a domain like replies.example.org")
+	}
+	c.SendGridAPIKey = get("SENDGRID_API_KEY")
+	c.SendGridURL = or(get("OUTREACH_SENDGRID_URL"), "https://api.sendgrid.com")
+	if u, err := url.Parse(c.SendGridURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		fail("OUTREACH_SENDGRID_URL", "must be an absolute http or https URL")
+	}
+	c.SendGridPublicKey = get("SENDGRID_WEBHOOK_PUBLIC_KEY")
+	c.CWCHouseURL, c.CWCHouseKey = get("CWC_HOUSE_URL"), get("CWC_HOUSE_API_KEY")
+	c.CWCSenateURL, c.CWCSenateKey = get("CWC_SENATE_URL"), get("CWC_SENATE_API_KEY")
+	for _, p := range [][3]string{{"CWC_HOUSE_URL", c.CWCHouseURL, c.CWCHouseKey}, {"CWC_SENATE_URL", c.CWCSenateURL, c.CWCSenateKey}} {
+		if p[1] == "" {
+			continue
+		}
+		if u, err := url.Parse(p[1]); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail(p[0], "must be an absolute http or https URL")
+		}
+		if p[2] == "" {
+			fail(strings.Replace(p[0], "_URL", "_API_KEY", 1), "is required when %s is set", p[0])
+		}
+	}
+	c.CWCSenateTesting = boolean(get("CWC_SENATE_TESTING"), true, "CWC_SENATE_TESTING", fail)
+	c.CWCDeliveryAgent = or(get("CWC_DELIVERY_AGENT"), c.OrgName)
+	c.CWCAckEmail = or(get("CWC_ACK_EMAIL"), c.MailFrom)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+func boolean(v string, def bool, name string, fail func(string, string, ...any)) bool {
+	switch strings.ToLower(v) {
+	case "":
+		return def
+	case "true", "1", "yes", "on":
+		return true
+	case "false", "0", "no", "off":
+		return false
+	}
+	fail(name, "must be true or false")
+	return def
 }
 
 func duration(v string, def time.Duration, name string, fail func(string, string, ...any)) time.Duration {

@@ -154,44 +154,51 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
 	var ids []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		now := time.Now().UTC()
-		for _, nl := range letters {
-			row := Letter{CampaignID: nl.CampaignID, SubmissionID: nl.SubmissionID, BioguideID: nl.BioguideID, OfficeCode: nl.OfficeCode,
-				Chamber: nl.Chamber, State: nl.State, District: nl.District, Party: nl.Party, TemplateVer: nl.TemplateVer,
-				StatsReleaseID: nl.StatsReleaseID, Sealed: "-", DeliveryID: nl.DeliveryID, ReplyToken: nl.ReplyToken,
-				Status: "pending", CreatedAt: now, UpdatedAt: now}
-			res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_id"}, {Name: "bioguide_id"}}, DoNothing: true}).Create(&row)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				continue
-			}
-			sealed, err := nl.Seal(row.ID)
-			if err != nil {
-				return err
-			}
-			if err := tx.Model(&Letter{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
-				return err
-			}
-			if err := tx.Create(&LetterEvent{LetterID: row.ID, At: now, Kind: "created", Status: "pending"}).Error; err != nil {
-				return err
-			}
-			ids = append(ids, row.ID)
-		}
-		if len(ids) == 0 || enqueue == nil {
-			return nil
-		}
-		stx, err := sqlTx(tx)
-		if err != nil {
-			return err
-		}
-		return enqueue(ctx, stx, ids)
+		var err error
+		ids, err = createLettersTx(ctx, tx, letters, enqueue)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ids, nil
+}
+
+func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
+	var ids []int64
+	now := time.Now().UTC()
+	for _, nl := range letters {
+		row := Letter{CampaignID: nl.CampaignID, SubmissionID: nl.SubmissionID, BioguideID: nl.BioguideID, OfficeCode: nl.OfficeCode,
+			Chamber: nl.Chamber, State: nl.State, District: nl.District, Party: nl.Party, TemplateVer: nl.TemplateVer,
+			StatsReleaseID: nl.StatsReleaseID, Sealed: "-", DeliveryID: nl.DeliveryID, ReplyToken: nl.ReplyToken,
+			Status: "pending", CreatedAt: now, UpdatedAt: now}
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_id"}, {Name: "bioguide_id"}}, DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		sealed, err := nl.Seal(row.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.Model(&Letter{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Create(&LetterEvent{LetterID: row.ID, At: now, Kind: "created", Status: "pending"}).Error; err != nil {
+			return nil, err
+		}
+		ids = append(ids, row.ID)
+	}
+	if len(ids) == 0 || enqueue == nil {
+		return ids, nil
+	}
+	stx, err := sqlTx(tx)
+	if err != nil {
+		return nil, err
+	}
+	return ids, enqueue(ctx, stx, ids)
 }
 
 // LetterByID loads one letter.

@@ -196,9 +196,12 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 			switch c.Request().Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
 				// Only pages with forms need a token cookie.
-				return !strings.HasPrefix(p, "/admin") && !strings.HasPrefix(p, "/c/")
+				return !strings.HasPrefix(p, "/admin") && !strings.HasPrefix(p, "/c/") &&
+					p != "/optin" && p != "/forget" && p != "/u"
 			}
-			return strings.HasPrefix(p, "/webhooks/")
+			// Provider webhooks are signed; one-click unsubscribe (RFC 8058)
+			// comes from mail clients and carries a signed token instead.
+			return strings.HasPrefix(p, "/webhooks/") || p == "/u"
 		},
 		ErrorHandler: func(err error, c echo.Context) error { return errCSRF },
 	})

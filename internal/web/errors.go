@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/i18n"
@@ -119,6 +120,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 			_ = c.Redirect(http.StatusSeeOther, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 			return
 		}
+	}
+	var ve *campaign.ValidationError
+	if errors.As(err, &ve) {
+		s.writeValidation(c, ve) // 422 (409 for conflicts) with every field error
+		return
 	}
 	status, msg := classify(err, lang)
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {

@@ -52,6 +52,9 @@ var navItems = []struct {
 	perm       auth.Permission
 }{
 	{"Home", "/admin", auth.PermStaff},
+	{"Campaigns", "/admin/campaigns", auth.PermViewCampaigns},
+	{"Deliveries", "/admin/deliveries", auth.PermViewDeliveries},
+	{"Outbox", "/admin/outbox", auth.PermViewDeliveries},
 	{"Users", "/admin/users", auth.PermManageUsers},
 	{"Audit log", "/admin/audit", auth.PermViewAudit},
 	{"API tokens", "/admin/tokens", auth.PermStaff},
@@ -73,7 +76,9 @@ type pages struct {
 }
 
 // pageNames lists the page templates; each is parsed with layout.html.
-var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "account", "tokens", "users", "user", "audit"}
+var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "account", "tokens", "users", "user", "audit",
+	"deliveries", "delivery", "outbox", "action", "action_msg",
+	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -93,7 +98,7 @@ func assetURL(name string) string {
 }
 
 func parsePages() (*pages, error) {
-	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs}
+	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs, "afield": afieldArgs, "paras": paragraphs}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
@@ -193,4 +198,26 @@ type fieldView struct {
 
 func fieldArgs(name, label, typ, value, errMsg, autocomplete string) fieldView {
 	return fieldView{Name: name, Label: label, Type: typ, Value: value, Error: errMsg, Autocomplete: autocomplete}
+}
+
+// afieldView is a supporter-form input with hint, error and required flag.
+type afieldView struct {
+	Name, Label, Type, Value, Error, Autocomplete, Hint, Optional string
+	Required                                                      bool
+}
+
+func afieldArgs(name, label, typ, value, errMsg, autocomplete, hint string, required bool, optional string) afieldView {
+	return afieldView{Name: name, Label: label, Type: typ, Value: value, Error: errMsg, Autocomplete: autocomplete, Hint: hint,
+		Required: required, Optional: optional}
+}
+
+// paragraphs splits plain text on blank lines, for display.
+func paragraphs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
+	"github.com/outreach-org/outreach/internal/seal"
+	"github.com/outreach-org/outreach/internal/store"
 )
 
 // Pinger is what /readyz needs from the database.
@@ -33,6 +35,9 @@ type Geocoder interface {
 type Store interface {
 	Pinger
 	StaffStore
+	CampaignStore
+	DeliveryStore
+	ActionStore
 }
 
 // Deps are the server's collaborators, built by main.
@@ -49,6 +54,11 @@ type Deps struct {
 	SessionIdle    time.Duration // staff sessions end after this long unused
 	SessionMax     time.Duration // and this long after sign-in, whatever happens
 	Now            func() time.Time
+	Keys           *seal.Keys    // opens sealed personal data
+	Enqueue        store.Enqueue // adds delivery jobs in a store transaction; nil if no queue
+	Mailer         Mailer        // emails to supporters
+	BaseURL        string        // absolute links in emails, without a trailing slash
+	OrgName        string
 }
 
 // Server holds the Echo instance and the parsed templates.
@@ -60,6 +70,10 @@ type Server struct {
 	zips     zipCache
 	table    []RouteInfo
 	prefixes map[*echo.Group]string
+
+	campaigns *cached[liveCampaign]
+	releases  *cached[release]
+	progress  *cached[int64]
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -86,6 +100,12 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.OrgName == "" {
+		d.OrgName = "Outreach"
+	}
+	if d.BaseURL == "" {
+		d.BaseURL = "http://localhost:8080"
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -105,6 +125,7 @@ func New(d Deps) (*Server, error) {
 	e.Use(s.language)
 	e.Use(s.identify)
 	e.Use(s.csrf())
+	s.initActionCaches()
 	s.routes()
 	return s, nil
 }
@@ -145,6 +166,9 @@ func (s *Server) routes() {
 	s.public(api, http.MethodGet, "/representatives", s.apiRepresentatives)
 	s.staff(api, http.MethodGet, "/me", auth.PermStaff, s.apiMe)
 	s.staff(api, http.MethodGet, "/audit", auth.PermViewAudit, s.apiAudit)
+	s.campaignRoutes(adm, api)
+	s.deliveryRoutes(adm, api)
+	s.actionRoutes(root)
 }
 
 // Handler exposes the router, for tests and for http.Server.

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/outreach-org/outreach/internal/config"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/seal"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// loadKeys reads the encryption keys from the environment, or from the
+// data dir's keys.json, which is created on first run.
+func loadKeys(cfg *config.Config, log *slog.Logger) (*seal.Keys, error) {
+	if cfg.SecretKeys != "" {
+		k, err := seal.Parse(cfg.SecretKeys, cfg.IndexKey)
+		if err != nil {
+			return nil, fmt.Errorf("OUTREACH_SECRET_KEYS / OUTREACH_INDEX_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, "keys.json")
+	k, created, err := seal.LoadOrCreate(path)
+	if err != nil {
+		return nil, fmt.Errorf("encryption keys: %w", err)
+	}
+	if created {
+		log.Warn("generated encryption keys for supporters' data; back this file up, or set OUTREACH_SECRET_KEYS and OUTREACH_INDEX_KEY", "file", path)
+	}
+	return k, nil
+}
+
+// queue is the River client and, when this process works jobs, the
+// delivery worker.
+type queue struct {
+	client *jobs.Client
+	worker *delivery.Worker
+}
+
+// channelOrder keeps the configured channels that this process can use;
+// with none, letters go to the outbox.
+func channelOrder(cfg *config.Config, senders []delivery.Sender) []delivery.Channel {
+	have := map[delivery.Channel]bool{}
+	for _, s := range senders {
+		have[s.Channel()] = true
+	}
+	var order []delivery.Channel
+	for _, name := range cfg.DeliveryChannels {
+		ch := delivery.Channel(name)
+		// The packet channel only holds letters for printing: alone it is
+		// not a delivery method for a fresh install, so it counts only
+		// when another real channel is configured.
+		if have[ch] {
+			order = append(order, ch)
+		}
+	}
+	real := false
+	for _, ch := range order {
+		if ch == delivery.CWC || ch == delivery.SendGrid {
+			real = true
+		}
+	}
+	if !real {
+		return []delivery.Channel{delivery.Outbox}
+	}
+	return order
+}
+
+// newQueue builds the River client; with work=true it also registers the
+// delivery worker and its queue.
+func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Logger, work bool) (*queue, error) {
+	senders := []delivery.Sender{outbox.New(st, keys)}
+	defaults := delivery.DefaultSettings()
+	defaults.Channels = channelOrder(cfg, senders)
+	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
+		c, err := st.Campaign(ctx, id)
+		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
+	}
+	opts := jobs.Options{Logger: log.With("component", "jobs"), RescueStuckJobsAfter: 5 * time.Minute}
+	q := &queue{}
+	if work {
+		q.worker = delivery.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
+		workers := river.NewWorkers()
+		river.AddWorker(workers, q.worker)
+		opts.Workers = workers
+		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.FetchPollInterval = 250 * time.Millisecond
+	}
+	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
+	if err != nil {
+		return nil, err
+	}
+	q.client = c
+	log.Info("delivery", "channels", defaults.Channels, "workers", work)
+	return q, nil
+}
+
+func (q *queue) enqueue() store.Enqueue { return delivery.Enqueuer{Client: q.client}.EnqueueTx }
+
+func (q *queue) start(ctx context.Context) error {
+	if q.worker == nil {
+		return nil
+	}
+	// Not tied to the signal context: stop ends it, letting jobs finish.
+	return q.client.Start(context.WithoutCancel(ctx))
+}
+
+// stop lets running jobs finish for a while, then cancels them; a job
+// cut short is retried (and SendGrid's grace window prevents duplicates).
+func (q *queue) stop(log *slog.Logger) {
+	if q.worker == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := q.client.Stop(ctx); err != nil {
+		log.Warn("job queue did not stop cleanly", "err", err)
+		_ = q.client.StopAndCancel(context.Background())
+	}
+}
+
+// cmdWorker runs delivery workers without the web server, so web and
+// workers can scale apart.
+func cmdWorker(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	keys, err := loadKeys(cfg, log)
+	if err != nil {
+		return err
+	}
+	q, err := newQueue(cfg, st, keys, log, true)
+	if err != nil {
+		return err
+	}
+	if err := q.start(ctx); err != nil {
+		return err
+	}
+	log.Info("worker running", "pid", os.Getpid())
+	<-ctx.Done()
+	q.stop(log)
+	return nil
+}
+
+// outboxMailer keeps supporter emails in the outbox (the default).
+type outboxMailer struct{ ob *outbox.Sender }
+
+func (m outboxMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+	_, err := m.ob.SendEmail(ctx, kind, e)
+	return err
+}

@@ -1,0 +1,132 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/letter"
+)
+
+// Errors of choosing the offices, mapped to messages on the form.
+var (
+	ErrNeedDistrict  = errors.New("the ZIP code spans several districts: choose one")
+	ErrNeedAddress   = errors.New("the ZIP code does not tell the district")
+	ErrStateMismatch = errors.New("the ZIP code is not in the state chosen")
+	ErrNoTargets     = errors.New("no office to write to")
+)
+
+// Recipients are the offices a supporter's letters go to, and the seats
+// that are vacant (offered no letter; the page says so).
+type Recipients struct {
+	Members   []*congress.Member
+	Vacancies []congress.Vacancy
+	// Candidates are the districts to choose from when ErrNeedDistrict.
+	Candidates []congress.District
+}
+
+// Recipients picks, from a lookup result, the House member of the one
+// district and the senators of the supporter's state, as far as the
+// campaign targets them.
+func ChooseRecipients(dir *congress.Directory, r *congress.Result, f Form, targets campaign.Targets) (Recipients, error) {
+	var out Recipients
+	inState := false
+	for _, st := range r.States {
+		if st == f.State {
+			inState = true
+		}
+	}
+	if !inState {
+		return out, ErrStateMismatch
+	}
+	if r.NeedsAddress {
+		return out, ErrNeedAddress
+	}
+	var districts []congress.District
+	for _, d := range r.Districts {
+		if d.State == f.State {
+			districts = append(districts, d)
+		}
+	}
+	if len(districts) > 1 {
+		if f.District != "" {
+			for _, d := range districts {
+				if districtValue(d) == f.District {
+					nr, err := dir.ForDistrict(d)
+					if err != nil {
+						return out, err
+					}
+					return ChooseRecipients(dir, nr, Form{State: f.State}, targets)
+				}
+			}
+		}
+		out.Candidates = districts
+		return out, ErrNeedDistrict
+	}
+	for _, m := range r.Members {
+		if m.State != f.State || !targets.Includes(m.Chamber) {
+			continue
+		}
+		if d, ok := m.Seat(); ok && (len(districts) != 1 || d != districts[0]) {
+			continue
+		}
+		out.Members = append(out.Members, m)
+	}
+	for _, v := range r.Vacancies {
+		if v.State != f.State || !targets.Includes(v.Chamber) {
+			continue
+		}
+		if v.District != nil && (len(districts) != 1 || *v.District != districts[0].Number) {
+			continue
+		}
+		out.Vacancies = append(out.Vacancies, v)
+	}
+	if len(out.Members) == 0 && len(out.Vacancies) == 0 {
+		return out, ErrNoTargets
+	}
+	return out, nil
+}
+
+// DistrictValue is the form value of a district: "CA-11", "AK-0".
+func DistrictValue(d congress.District) string { return districtValue(d) }
+
+func districtValue(d congress.District) string { return d.State + "-" + strconv.Itoa(d.Number) }
+
+// Letter is one rendered letter, exactly as the office receives it.
+type Letter struct {
+	Member                *congress.Member
+	Subject               string
+	Body                  string
+	OrganizationStatement string
+	ConstituentMessage    string
+}
+
+// Data is the merge data of a supporter writing to m.
+func Data(m *congress.Member, f Form, date time.Time) letter.Data {
+	d := campaign.MemberData(m)
+	d.FirstName, d.LastName, d.City, d.State, d.PersonalNote = f.FirstName, f.LastName, f.City, f.State, f.Note
+	d.Date = date.Format("January 2, 2006")
+	return d
+}
+
+// Render fills the campaign's letter for one office.
+func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Form, stats letter.StatSource, date time.Time) (Letter, error) {
+	d := Data(m, f, date)
+	l := Letter{Member: m, ConstituentMessage: f.Note}
+	var err error
+	if l.Subject, err = cp.Letter.Subject.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+		return l, err
+	}
+	if l.Body, err = cp.Letter.Body.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+		return l, err
+	}
+	if cp.Statement != nil {
+		if l.OrganizationStatement, err = cp.Statement.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+			return l, err
+		}
+	}
+	return l, nil
+}

@@ -1,0 +1,181 @@
+package campaign
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/letter"
+)
+
+// StatsProvider supplies the statistic values letters quote: those of the
+// latest published statistics release, and that release's id (which each
+// letter records). The statistics integration implements it; until then
+// SampleStats stands in.
+type StatsProvider interface {
+	Latest(ctx context.Context) (stats letter.StatSource, releaseID int64, err error)
+}
+
+// SampleStats is the StatsProvider used while no statistics release is
+// wired in: it answers every key of StatKeys with a clearly marked sample
+// value such as "[children_separated: figure from the latest statistics
+// release]", and release id 0 (no release). Previews say so; real letters
+// must never be rendered from it.
+type SampleStats struct{}
+
+// Latest implements StatsProvider.
+func (SampleStats) Latest(context.Context) (letter.StatSource, int64, error) {
+	return letter.StatFunc(SampleStat), 0, nil
+}
+
+var statKeySet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range StatKeys() {
+		m[k] = true
+	}
+	return m
+}()
+
+// SampleStat is the sample value of a known statistic key.
+func SampleStat(key string) (string, bool) {
+	if !statKeySet[key] {
+		return "", false
+	}
+	return "[" + key + ": figure from the latest statistics release]", true
+}
+
+// District is how letters name a member's seat: "" for senators,
+// "at-large" for an at-large seat (and the single seats of DC and the
+// territories), otherwise the district number.
+func District(m *congress.Member) string {
+	if m.Chamber == congress.Senate || m.District == nil {
+		return ""
+	}
+	if *m.District == 0 {
+		return "at-large"
+	}
+	return strconv.Itoa(*m.District)
+}
+
+// MemberData returns letter data with the member fields filled in from m
+// (salutation, member_name, member_title, chamber, member_state,
+// district) and the supporter fields empty.
+func MemberData(m *congress.Member) letter.Data {
+	chamber := string(m.Chamber)
+	title := letter.Title(chamber, m.State)
+	return letter.Data{
+		Salutation:  letter.Salutation(title, m.LastName),
+		MemberName:  m.Name,
+		MemberTitle: title,
+		Chamber:     chamber,
+		MemberState: m.State,
+		District:    District(m),
+	}
+}
+
+// PreviewData is the letter data of a preview for m: the sample supporter
+// of letter.SampleSupporter writing to m. To stay a plausible constituent
+// the supporter lives in the member's state, in the city of the member's
+// first district office (when the data lists one; otherwise the sample
+// supporter's own city and state are kept).
+func PreviewData(m *congress.Member) letter.Data {
+	d := letter.SampleSupporter()
+	md := MemberData(m)
+	d.Salutation, d.MemberName, d.MemberTitle = md.Salutation, md.MemberName, md.MemberTitle
+	d.Chamber, d.MemberState, d.District = md.Chamber, md.MemberState, md.District
+	if len(m.Offices) > 0 && m.Offices[0].City != "" {
+		d.City, d.State = m.Offices[0].City, m.State
+	}
+	return d
+}
+
+// Preview is what one office would receive.
+type Preview struct {
+	Subject               string
+	Body                  string
+	OrganizationStatement string // "" when the campaign has none
+	Member                *congress.Member
+	// Targeted is false when the campaign does not write to the member's
+	// chamber: the office would then receive nothing.
+	Targeted bool
+	// StatsReleaseID is the statistics release quoted; 0 with sample
+	// values (SampleStats).
+	StatsReleaseID int64
+}
+
+// Preview renders the letter for member m with the preview supporter
+// (PreviewData) and the given statistics. Render errors (a subject too
+// long with these values, say) are returned as they are.
+func (cp *Compiled) Preview(ctx context.Context, targets Targets, m *congress.Member, stats letter.StatSource, releaseID int64) (Preview, error) {
+	d := PreviewData(m)
+	p := Preview{Member: m, Targeted: targets.Includes(m.Chamber), StatsReleaseID: releaseID}
+	var err error
+	if p.Subject, err = cp.Letter.Subject.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+		return p, err
+	}
+	if p.Body, err = cp.Letter.Body.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+		return p, err
+	}
+	if cp.Statement != nil {
+		if p.OrganizationStatement, err = cp.Statement.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// FindMembers returns the members matching a search typed by staff, in
+// the directory's order (state, House before Senate, district, name), at
+// most limit of them: a two-letter state code or a state name gives that
+// state's members; otherwise members whose name contains the query
+// (ignoring case and accents) or whose bioguide id it is.
+func FindMembers(members []*congress.Member, stateNames map[string]string, q string, limit int) []*congress.Member {
+	q = strings.TrimSpace(q)
+	if q == "" || len(q) > 100 {
+		return nil
+	}
+	var out []*congress.Member
+	keep := func(m *congress.Member) bool {
+		out = append(out, m)
+		return limit <= 0 || len(out) < limit
+	}
+	state := ""
+	if len(q) == 2 {
+		if _, ok := stateNames[strings.ToUpper(q)]; ok {
+			state = strings.ToUpper(q)
+		}
+	}
+	for code, name := range stateNames {
+		if strings.EqualFold(name, q) {
+			state = code
+		}
+	}
+	if state != "" {
+		for _, m := range members {
+			if m.State == state && !keep(m) {
+				break
+			}
+		}
+		return out
+	}
+	fq := fold(q)
+	for _, m := range members {
+		if (strings.EqualFold(m.BioguideID, q) || strings.Contains(fold(m.Name), fq)) && !keep(m) {
+			break
+		}
+	}
+	return slices.Clip(out)
+}
+
+var accents = strings.NewReplacer(
+	"á", "a", "à", "a", "â", "a", "ä", "a", "ã", "a", "å", "a",
+	"é", "e", "è", "e", "ê", "e", "ë", "e",
+	"í", "i", "ì", "i", "î", "i", "ï", "i",
+	"ó", "o", "ò", "o", "ô", "o", "ö", "o", "õ", "o",
+	"ú", "u", "ù", "u", "û", "u", "ü", "u",
+	"ñ", "n", "ç", "c",
+)
+
+func fold(s string) string { return accents.Replace(strings.ToLower(s)) }

@@ -1,0 +1,450 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/casestats"
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/geocode"
+	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/letter"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// ActionStore is what the supporter pages need from the database.
+type ActionStore interface {
+	CampaignBySlug(ctx context.Context, slug string) (campaign.Campaign, error)
+	LatestRelease(ctx context.Context) (store.Release, error)
+	CreateSubmission(ctx context.Context, sub store.Submission, seal func(id int64) (string, error)) (store.Submission, error)
+	SubmissionByID(ctx context.Context, id int64) (store.Submission, error)
+	ConfirmSubmission(ctx context.Context, id int64, now time.Time, build func(already map[string]bool) ([]store.NewLetter, error), enqueue store.Enqueue) ([]int64, error)
+	WrittenOffices(ctx context.Context, campaignID int64, emailIndex string) (map[string]bool, error)
+	CountSubmissionsSince(ctx context.Context, column, value string, since time.Time) (int64, error)
+	CampaignLetterCount(ctx context.Context, campaignID int64) (int64, error)
+	IsSuppressed(ctx context.Context, emailIndex string) (bool, error)
+	RequestOptIn(ctx context.Context, emailIndex, sealed, lang string, campaignID int64) error
+	ConfirmOptIn(ctx context.Context, emailIndex string) error
+	Unsubscribe(ctx context.Context, emailIndex, reason string) error
+	EraseSupporter(ctx context.Context, emailIndex string, a store.Audit) (int64, error)
+}
+
+// Mailer sends email to supporters: the outbox by default, SendGrid when
+// configured. Implementations must honour suppressions themselves or the
+// caller checks IsSuppressed first (we do both).
+type Mailer interface {
+	SendEmail(ctx context.Context, kind string, e outbox.Email) error
+}
+
+// Rate limits of the public form.
+const (
+	maxSubmitsPerIPHour    = 20
+	maxSubmitsPerEmailHour = 5
+	confirmTTL             = 48 * time.Hour
+)
+
+func (s *Server) actionRoutes(root *echo.Group) {
+	s.public(root, http.MethodGet, "/c/:slug", s.actionPage)
+	s.public(root, http.MethodPost, "/c/:slug", s.actionReview)
+	s.public(root, http.MethodPost, "/c/:slug/send", s.actionSend)
+	s.public(root, http.MethodGet, "/c/:slug/confirm", s.actionConfirmPage)
+	s.public(root, http.MethodPost, "/c/:slug/confirm", s.actionConfirm)
+	s.public(root, http.MethodGet, "/optin", s.optinPage)
+	s.public(root, http.MethodPost, "/optin", s.optin)
+	s.public(root, http.MethodGet, "/u", s.unsubscribePage)
+	s.public(root, http.MethodPost, "/u", s.unsubscribe)
+	s.public(root, http.MethodGet, "/forget", s.forgetPage)
+	s.public(root, http.MethodPost, "/forget", s.forget)
+}
+
+// --- caches: the campaign page answers without a database round trip ---
+
+type cached[T any] struct {
+	mu   sync.Mutex
+	m    map[string]cacheEntry[T]
+	ttl  time.Duration
+	load func(ctx context.Context, key string) (T, error)
+}
+
+type cacheEntry[T any] struct {
+	v   T
+	err error
+	at  time.Time
+}
+
+func newCache[T any](ttl time.Duration, load func(ctx context.Context, key string) (T, error)) *cached[T] {
+	return &cached[T]{m: map[string]cacheEntry[T]{}, ttl: ttl, load: load}
+}
+
+// get returns a value no older than ttl. Replicas may serve a value up to
+// ttl old: campaigns and releases change rarely and a page that lags by
+// seconds is fine.
+func (c *cached[T]) get(ctx context.Context, key string) (T, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < c.ttl {
+		return e.v, e.err
+	}
+	v, err := c.load(ctx, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return v, err // do not cache database errors
+	}
+	c.mu.Lock()
+	if len(c.m) > 1000 {
+		clear(c.m)
+	}
+	c.m[key] = cacheEntry[T]{v: v, err: err, at: time.Now()}
+	c.mu.Unlock()
+	return v, err
+}
+
+// liveCampaign is a campaign with its parsed letter.
+type liveCampaign struct {
+	C        campaign.Campaign
+	Compiled *campaign.Compiled
+}
+
+// release is the latest statistics release, or none.
+type release struct {
+	ID        int64
+	AsOf      time.Time
+	Synthetic bool
+	Figures   *casestats.Figures
+}
+
+// Stat answers {{stat "key"}} from the release (letter.StatSource).
+func (r release) Stat(key string) (string, bool) {
+	if r.Figures == nil {
+		return "", false
+	}
+	return r.Figures.Stat(key)
+}
+
+func (s *Server) initActionCaches() {
+	s.campaigns = newCache(15*time.Second, func(ctx context.Context, slug string) (liveCampaign, error) {
+		c, err := s.deps.Store.CampaignBySlug(ctx, slug)
+		if err != nil {
+			return liveCampaign{}, err
+		}
+		cp, verr := campaign.Compile(c.Subject, c.Template, c.OrganizationStatement)
+		if verr != nil {
+			return liveCampaign{}, fmt.Errorf("campaign %d letter does not compile: %v", c.ID, verr)
+		}
+		return liveCampaign{C: c, Compiled: cp}, nil
+	})
+	s.releases = newCache(15*time.Second, func(ctx context.Context, _ string) (release, error) {
+		r, err := s.deps.Store.LatestRelease(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return release{}, nil
+		}
+		if err != nil {
+			return release{}, err
+		}
+		return release{ID: r.ID, AsOf: r.CreatedAt, Synthetic: r.Synthetic, Figures: r.Figures}, nil
+	})
+	s.progress = newCache(30*time.Second, func(ctx context.Context, key string) (int64, error) {
+		var id int64
+		fmt.Sscan(key, &id)
+		return s.deps.Store.CampaignLetterCount(ctx, id)
+	})
+}
+
+// --- the page ---
+
+type actionView struct {
+	Mode       string // form, review, unavailable
+	Campaign   campaign.Campaign
+	Summary    string
+	CallToAct  string
+	Figures    []figureView
+	AsOf       string
+	Synthetic  bool
+	Progress   int64
+	Form       action.Form
+	Errors     map[string]string // field -> message
+	Problem    string            // a message above the form
+	Prefixes   []string
+	States     []stateOption
+	Candidates []candidateView
+	WhyChoose  string
+	Letters    []letterView
+	Vacancies  []string
+	Already    []string // offices already written to by this email
+	MaxNote    int
+	Honeypot   string
+	Status     string // for unavailable: draft, paused, closed, not yet
+}
+
+type figureView struct{ Label, Value string }
+
+type stateOption struct{ Code, Name string }
+
+type letterView struct {
+	To, Subject, Body, Statement string
+}
+
+// headlineKeys are the figures the campaign page shows.
+var headlineKeys = []string{"children_separated", "parents_handed_form", "pct_forms_premarked", "pct_told_no_rights"}
+
+func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
+	slug := c.Param("slug")
+	if len(slug) > 64 {
+		return liveCampaign{}, store.ErrNotFound
+	}
+	lc, err := s.campaigns.get(c.Request().Context(), slug)
+	if err != nil {
+		return lc, err
+	}
+	if lc.C.Status == campaign.Draft {
+		return liveCampaign{}, store.ErrNotFound // drafts are not public
+	}
+	return lc, nil
+}
+
+func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
+	lang := langOf(c)
+	v := actionView{Campaign: lc.C, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote, Prefixes: action.Prefixes()}
+	if lang == i18n.Spanish {
+		if lc.C.SummaryES != "" {
+			v.Summary = lc.C.SummaryES
+		}
+		if lc.C.CallToActionES != "" {
+			v.CallToAct = lc.C.CallToActionES
+		}
+	}
+	for _, st := range action.States {
+		v.States = append(v.States, stateOption{Code: st, Name: stateName(st)})
+	}
+	rel, err := s.releases.get(c.Request().Context(), "latest")
+	if err != nil {
+		return v, rel, err
+	}
+	if rel.Figures != nil {
+		v.AsOf, v.Synthetic = rel.AsOf.Format("2006-01-02"), rel.Synthetic
+		for _, k := range headlineKeys {
+			if val, ok := rel.Figures.ValueLang(k, string(lang)); ok {
+				v.Figures = append(v.Figures, figureView{Label: figureLabel(rel.Figures, k, lang), Value: val})
+			}
+		}
+	}
+	v.Progress, _ = s.progress.get(c.Request().Context(), fmt.Sprint(lc.C.ID))
+	now := s.deps.Now()
+	switch {
+	case lc.C.Status == campaign.Paused:
+		v.Mode, v.Status = "unavailable", "paused"
+	case lc.C.Status == campaign.Closed || (lc.C.EndsAt != nil && now.After(*lc.C.EndsAt)):
+		v.Mode, v.Status = "unavailable", "closed"
+	case lc.C.Status == campaign.Scheduled || (lc.C.StartsAt != nil && now.Before(*lc.C.StartsAt)):
+		v.Mode, v.Status = "unavailable", "not_yet"
+	default:
+		v.Mode = "form"
+	}
+	return v, rel, nil
+}
+
+func figureLabel(f *casestats.Figures, key string, lang i18n.Lang) string {
+	for _, fig := range f.Figures {
+		if fig.Key == key {
+			if lang == i18n.Spanish && fig.LabelES != "" {
+				return fig.LabelES
+			}
+			return fig.Label
+		}
+	}
+	return key
+}
+
+func (s *Server) renderAction(c echo.Context, status int, v actionView) error {
+	if v.Mode == "unavailable" && status == http.StatusOK {
+		status = http.StatusOK
+	}
+	return s.render(c, status, "action", v, true)
+}
+
+// actionPage is GET /c/:slug.
+func (s *Server) actionPage(c echo.Context) error {
+	lc, err := s.loadLive(c)
+	if err != nil {
+		return err
+	}
+	v, _, err := s.baseView(c, lc)
+	if err != nil {
+		return err
+	}
+	v.Form.State = ""
+	return s.renderAction(c, http.StatusOK, v)
+}
+
+func formFrom(c echo.Context) action.Form {
+	f := action.Form{
+		Prefix: c.FormValue("prefix"), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"),
+		Email: c.FormValue("email"), Address1: c.FormValue("address1"), Address2: c.FormValue("address2"),
+		City: c.FormValue("city"), State: c.FormValue("state"), ZIP: c.FormValue("zip"), Phone: c.FormValue("phone"),
+		Note: c.FormValue("note"), District: c.FormValue("district"), OptIn: c.FormValue("optin") == "on",
+	}
+	// Keep what was typed, but never more than a sane amount.
+	clip := func(s *string, n int) {
+		if len(*s) > n {
+			*s = (*s)[:n]
+		}
+	}
+	for _, p := range []*string{&f.Prefix, &f.FirstName, &f.LastName, &f.Email, &f.Address1, &f.Address2, &f.City, &f.State, &f.ZIP, &f.Phone, &f.District} {
+		clip(p, 300)
+	}
+	clip(&f.Note, 20000)
+	return f
+}
+
+// prepare validates the form and works out the letters. It answers the
+// view to show (the form again with errors, or the review).
+func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel release, f action.Form) (actionView, []action.Letter, bool, error) {
+	lang := langOf(c)
+	ctx := c.Request().Context()
+	f.Normalize()
+	v.Form = f
+	errs := f.Validate()
+	v.Form = f
+	v.Errors = map[string]string{}
+	for field, key := range errs {
+		if key == "act.err.note_long" {
+			v.Errors[field] = lang.T(key, action.MaxNote)
+		} else {
+			v.Errors[field] = lang.T(key)
+		}
+	}
+	if len(v.Errors) > 0 {
+		v.Problem = lang.T("act.fix_below")
+		return v, nil, false, nil
+	}
+	res, err := s.deps.Congress.LookupZIP(f.ZIP)
+	if err != nil {
+		v.Errors["zip"] = classifyMsg(err, lang, f.ZIP)
+		v.Problem = lang.T("act.fix_below")
+		return v, nil, false, nil
+	}
+	// A split ZIP: the street address settles it when the geocoder is on.
+	if res.Split && f.District == "" && s.deps.Geocoder != nil {
+		m, gerr := s.deps.Geocoder.Lookup(ctx, geocode.Address{Street: f.Address1, City: f.City, State: f.State, ZIP: f.ZIP})
+		if gerr == nil && m.HasDistrict && m.StateAbbr == f.State {
+			f.District = action.DistrictValue(congress.District{State: m.StateAbbr, Number: m.District})
+			v.Form.District = f.District
+		}
+	}
+	rcp, err := action.ChooseRecipients(s.deps.Congress, res, f, lc.C.Targets)
+	switch {
+	case errors.Is(err, action.ErrStateMismatch):
+		v.Errors["state"] = lang.T("act.err.state_zip", f.ZIP, strings.Join(res.States, ", "))
+		v.Problem = lang.T("act.fix_below")
+		return v, nil, false, nil
+	case errors.Is(err, action.ErrNeedAddress):
+		v.Errors["zip"] = lang.T("act.err.po_box")
+		v.Problem = lang.T("act.fix_below")
+		return v, nil, false, nil
+	case errors.Is(err, action.ErrNeedDistrict):
+		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
+		if s.deps.Geocoder == nil {
+			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
+		}
+		for _, d := range rcp.Candidates {
+			cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
+			if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
+				for _, m := range dr.Members {
+					if md, ok := m.Seat(); ok && md == d {
+						cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+					}
+				}
+			}
+			if cv.Member == "" {
+				cv.Member = lang.T("lookup.vacant")
+			}
+			v.Candidates = append(v.Candidates, cv)
+		}
+		if f.District != "" {
+			v.Errors["district"] = lang.T("err.district_choice")
+		}
+		v.Problem = lang.T("act.choose_district")
+		return v, nil, false, nil
+	case errors.Is(err, action.ErrNoTargets):
+		v.Problem = lang.T("act.no_targets")
+		return v, nil, false, nil
+	case err != nil:
+		return v, nil, false, err
+	}
+	for _, vac := range rcp.Vacancies {
+		if vac.District != nil {
+			v.Vacancies = append(v.Vacancies, lang.T("act.vacant_house", areaLabel(congress.District{State: vac.State, Number: *vac.District}, lang)))
+		} else {
+			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_senate", stateName(vac.State)))
+		}
+	}
+	var letters []action.Letter
+	for _, m := range rcp.Members {
+		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now())
+		if errors.Is(err, letter.ErrStatUnavailable) {
+			// The letter quotes a figure no release has published yet:
+			// nothing can be sent until staff publish one.
+			s.log.Error("campaign letter quotes an unpublished statistic", "campaign", lc.C.ID, "err", err)
+			v.Problem = lang.T("act.not_ready")
+			return v, nil, false, nil
+		}
+		if err != nil {
+			return v, nil, false, err
+		}
+		letters = append(letters, l)
+		v.Letters = append(v.Letters, letterView{To: lang.T("lookup.title."+m.Title) + " " + m.Name, Subject: l.Subject, Body: l.Body, Statement: l.OrganizationStatement})
+	}
+	if len(letters) == 0 {
+		v.Problem = lang.T("act.all_vacant")
+		return v, nil, false, nil
+	}
+	return v, letters, true, nil
+}
+
+func classifyMsg(err error, lang i18n.Lang, zip string) string {
+	if errors.Is(err, congress.ErrUnknownZIP) {
+		return lang.T("err.zip_unknown", zip)
+	}
+	_, msg := classify(err, lang)
+	return msg
+}
+
+// actionReview is POST /c/:slug: check the form and show the letters.
+func (s *Server) actionReview(c echo.Context) error {
+	lc, err := s.loadLive(c)
+	if err != nil {
+		return err
+	}
+	v, rel, err := s.baseView(c, lc)
+	if err != nil {
+		return err
+	}
+	if v.Mode != "form" {
+		return s.renderAction(c, http.StatusConflict, v)
+	}
+	f := formFrom(c)
+	if c.FormValue("edit") != "" { // "Back" from the review: the form, as typed
+		f.Normalize()
+		v.Form = f
+		return s.renderAction(c, http.StatusOK, v)
+	}
+	v, _, ok, err := s.prepare(c, lc, v, rel, f)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.renderAction(c, http.StatusUnprocessableEntity, v)
+	}
+	v.Mode = "review"
+	return s.renderAction(c, http.StatusOK, v)
+}

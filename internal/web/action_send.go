@@ -1,0 +1,390 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// sealedSubmission is what a submission keeps, encrypted.
+type sealedSubmission struct {
+	Form action.Form `json:"form"`
+	Lang string      `json:"lang"`
+}
+
+func submissionAAD(id int64) string { return "submission:" + strconv.FormatInt(id, 10) }
+
+// msgView is a one-message page of the supporter flow.
+type msgView struct {
+	Title, Text string
+	Lines       []string
+	Share       bool
+	ShareURL    string
+	ShareText   string
+	Campaign    string
+	Form        *confirmForm
+}
+
+type confirmForm struct {
+	Action, Token, Button string
+}
+
+func (s *Server) msg(c echo.Context, status int, v msgView) error {
+	return s.render(c, status, "action_msg", v, false)
+}
+
+func (s *Server) signer() action.Signer { return action.NewSigner(s.deps.Keys.Index) }
+
+func (s *Server) absURL(path string, q url.Values) string {
+	u := s.deps.BaseURL + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// actionSend is POST /c/:slug/send: the supporter sends their letters. The
+// submission is stored and a confirmation link emailed; no letter exists
+// until the link is followed.
+func (s *Server) actionSend(c echo.Context) error {
+	lang := langOf(c)
+	ctx := c.Request().Context()
+	lc, err := s.loadLive(c)
+	if err != nil {
+		return err
+	}
+	v, rel, err := s.baseView(c, lc)
+	if err != nil {
+		return err
+	}
+	if v.Mode != "form" {
+		return s.renderAction(c, http.StatusConflict, v)
+	}
+	f := formFrom(c)
+	// A bot fills the field people never see: it is told it worked, and
+	// nothing is stored or sent.
+	if strings.TrimSpace(c.FormValue("website")) != "" {
+		s.log.Info("honeypot triggered", "route", c.Path())
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
+	}
+	v, letters, ok, err := s.prepare(c, lc, v, rel, f)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.renderAction(c, http.StatusUnprocessableEntity, v)
+	}
+	f = v.Form
+	emailIdx := s.deps.Keys.Index("email", f.Email)
+	ipHash := s.deps.Keys.HashIP(c.RealIP())
+	hourAgo := s.deps.Now().Add(-time.Hour)
+	if n, err := s.deps.Store.CountSubmissionsSince(ctx, "ip_hash", ipHash, hourAgo); err != nil {
+		return err
+	} else if n >= maxSubmitsPerIPHour {
+		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
+	}
+	if n, err := s.deps.Store.CountSubmissionsSince(ctx, "email_index", emailIdx, hourAgo); err != nil {
+		return err
+	} else if n >= maxSubmitsPerEmailHour {
+		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
+	}
+	written, err := s.deps.Store.WrittenOffices(ctx, lc.C.ID, emailIdx)
+	if err != nil {
+		return err
+	}
+	fresh := 0
+	for _, l := range letters {
+		if !written[l.Member.BioguideID] {
+			fresh++
+		}
+	}
+	if fresh == 0 {
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_title"), Text: lang.T("act.already_sent")})
+	}
+	if sup, err := s.deps.Store.IsSuppressed(ctx, emailIdx); err != nil {
+		return err
+	} else if sup {
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.suppressed_title"), Text: lang.T("act.suppressed")})
+	}
+	sub, err := s.deps.Store.CreateSubmission(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash},
+		func(id int64) (string, error) {
+			return s.deps.Keys.SealJSON(sealedSubmission{Form: f, Lang: string(lang)}, submissionAAD(id))
+		})
+	if err != nil {
+		return err
+	}
+	token := s.signer().Sign("confirm", strconv.FormatInt(sub.ID, 10), s.deps.Now().Add(confirmTTL))
+	link := s.absURL("/c/"+lc.C.Slug+"/confirm", url.Values{"t": {token}, "lang": {string(lang)}})
+	var offices []string
+	for _, l := range letters {
+		if !written[l.Member.BioguideID] {
+			offices = append(offices, "- "+lang.T("lookup.title."+l.Member.Title)+" "+l.Member.Name)
+		}
+	}
+	body := lang.T("act.mail.confirm_body", f.FirstName, lc.C.Title, strings.Join(offices, "\n"), link)
+	if err := s.sendSupporterEmail(ctx, lang, f.Email, emailIdx, sub.ID, lang.T("act.mail.confirm_subject"), body); err != nil {
+		return err
+	}
+	return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
+}
+
+// sendSupporterEmail sends one email with the footer every supporter email
+// carries: an unsubscribe link, a delete-my-data link, and RFC 8058
+// one-click unsubscribe headers.
+func (s *Server) sendSupporterEmail(ctx context.Context, lang i18n.Lang, to, emailIdx string, subID int64, subject, body string) error {
+	if s.deps.Mailer == nil {
+		return errors.New("no mailer configured")
+	}
+	sg := s.signer()
+	unsub := s.absURL("/u", url.Values{"t": {sg.Sign("unsub", emailIdx, time.Time{})}, "lang": {string(lang)}})
+	forget := s.absURL("/forget", url.Values{"t": {sg.Sign("forget", emailIdx, time.Time{})}, "lang": {string(lang)}})
+	text := body + "\n\n-- \n" + lang.T("act.mail.footer", s.deps.OrgName, unsub, forget)
+	return s.deps.Mailer.SendEmail(ctx, "supporter", outbox.Email{
+		To: to, Subject: subject, Text: text,
+		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+	})
+}
+
+// actionConfirmPage is GET /c/:slug/confirm?t=: a button, not an action,
+// so that mail scanners that open links confirm nothing.
+func (s *Server) actionConfirmPage(c echo.Context) error {
+	lang := langOf(c)
+	token := c.QueryParam("t")
+	if _, err := s.signer().Verify("confirm", token, s.deps.Now()); err != nil {
+		return s.badLink(c, err)
+	}
+	return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.confirm_title"), Text: lang.T("act.confirm_text"),
+		Form: &confirmForm{Action: "/c/" + c.Param("slug") + "/confirm", Token: token, Button: lang.T("act.confirm_button")}})
+}
+
+func (s *Server) badLink(c echo.Context, err error) error {
+	lang := langOf(c)
+	if errors.Is(err, action.ErrExpiredToken) {
+		return s.msg(c, http.StatusGone, msgView{Title: lang.T("act.link_expired_title"), Text: lang.T("act.link_expired")})
+	}
+	return s.msg(c, http.StatusBadRequest, msgView{Title: lang.T("act.link_bad_title"), Text: lang.T("act.link_bad")})
+}
+
+// actionConfirm is POST /c/:slug/confirm: the letters are created and
+// handed to delivery in one transaction; a second confirmation does
+// nothing more.
+func (s *Server) actionConfirm(c echo.Context) error {
+	lang := langOf(c)
+	ctx := c.Request().Context()
+	val, err := s.signer().Verify("confirm", c.FormValue("t"), s.deps.Now())
+	if err != nil {
+		return s.badLink(c, err)
+	}
+	subID, _ := strconv.ParseInt(val, 10, 64)
+	sub, err := s.deps.Store.SubmissionByID(ctx, subID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.badLink(c, action.ErrBadToken)
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status == "erased" {
+		return s.badLink(c, action.ErrBadToken)
+	}
+	lc, err := s.loadLive(c)
+	if err != nil {
+		return err
+	}
+	if lc.C.ID != sub.CampaignID {
+		return s.badLink(c, action.ErrBadToken)
+	}
+	if sub.Status == "confirmed" {
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
+	}
+	if v, _, err := s.baseView(c, lc); err != nil {
+		return err
+	} else if v.Mode != "form" {
+		return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + v.Status)})
+	}
+	var ss sealedSubmission
+	if err := s.deps.Keys.OpenJSON(sub.Sealed, submissionAAD(sub.ID), &ss); err != nil {
+		return err
+	}
+	rel, err := s.releases.get(ctx, "latest")
+	if err != nil {
+		return err
+	}
+	var rendered []action.Letter
+	var skipped []string
+	ids, err := s.deps.Store.ConfirmSubmission(ctx, sub.ID, s.deps.Now(), func(already map[string]bool) ([]store.NewLetter, error) {
+		res, err := s.deps.Congress.LookupZIP(ss.Form.ZIP)
+		if err != nil {
+			return nil, err
+		}
+		rcp, err := action.ChooseRecipients(s.deps.Congress, res, ss.Form, lc.C.Targets)
+		if err != nil {
+			return nil, err
+		}
+		var out []store.NewLetter
+		for _, m := range rcp.Members {
+			if already[m.BioguideID] {
+				skipped = append(skipped, lang.T("lookup.title."+m.Title)+" "+m.Name)
+				continue
+			}
+			l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now())
+			if err != nil {
+				return nil, err
+			}
+			rendered = append(rendered, l)
+			out = append(out, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
+		}
+		return out, nil
+	}, s.deps.Enqueue)
+	if errors.Is(err, store.ErrAlreadyDone) {
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("submission confirmed", "campaign", lc.C.ID, "letters", len(ids))
+	// A copy of the letters, and the separate opt-in, by email.
+	if len(rendered) > 0 {
+		var parts []string
+		for _, l := range rendered {
+			parts = append(parts, lang.T("act.mail.copy_letter", lang.T("lookup.title."+l.Member.Title)+" "+l.Member.Name, l.Subject, l.Body))
+		}
+		body := lang.T("act.mail.copy_body", ss.Form.FirstName, lc.C.Title) + "\n\n" + strings.Join(parts, "\n\n")
+		if err := s.sendSupporterEmail(ctx, lang, ss.Form.Email, sub.EmailIndex, sub.ID, lang.T("act.mail.copy_subject"), body); err != nil {
+			s.log.Warn("copy email not sent", "err", err)
+		}
+	}
+	if ss.Form.OptIn {
+		sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, "optin:"+sub.EmailIndex)
+		if err == nil {
+			err = s.deps.Store.RequestOptIn(ctx, sub.EmailIndex, sealed, string(lang), lc.C.ID)
+		}
+		if err == nil {
+			link := s.absURL("/optin", url.Values{"t": {s.signer().Sign("optin", sub.EmailIndex, s.deps.Now().Add(7*24*time.Hour))}, "lang": {string(lang)}})
+			err = s.sendSupporterEmail(ctx, lang, ss.Form.Email, sub.EmailIndex, sub.ID, lang.T("act.mail.optin_subject", s.deps.OrgName),
+				lang.T("act.mail.optin_body", ss.Form.FirstName, s.deps.OrgName, link))
+		}
+		if err != nil {
+			s.log.Warn("opt-in email not sent", "err", err)
+		}
+	}
+	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.T("act.thanks", len(rendered)), Share: true,
+		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title}
+	for _, name := range skipped {
+		v.Lines = append(v.Lines, lang.T("act.skipped", name))
+	}
+	return s.msg(c, http.StatusOK, v)
+}
+
+// newLetter builds the stored form of one rendered letter.
+func (s *Server) newLetter(lc liveCampaign, sub store.Submission, bioguide string, l action.Letter, f action.Form, rel release) store.NewLetter {
+	m := l.Member
+	office := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State, District: m.District}
+	if d, ok := m.Seat(); ok {
+		office.Code = d.Code()
+	} else {
+		office.Code = fmt.Sprintf("S%s%02d", m.State, m.SenateClass)
+	}
+	from := delivery.Constituent{Prefix: f.Prefix, FirstName: f.FirstName, LastName: f.LastName, Address1: f.Address1, Address2: f.Address2,
+		City: f.City, State: f.State, ZIP: f.ZIP, Phone: f.Phone, Email: f.Email}
+	sealed := delivery.Sealed{Subject: l.Subject, Body: l.Body, OrganizationStatement: l.OrganizationStatement, ConstituentMessage: l.ConstituentMessage,
+		From: from, Office: office}
+	var relID *int64
+	if rel.ID != 0 {
+		id := rel.ID
+		relID = &id
+	}
+	return store.NewLetter{
+		CampaignID: lc.C.ID, SubmissionID: sub.ID, BioguideID: bioguide, OfficeCode: office.Code, Chamber: office.Chamber,
+		State: m.State, District: m.District, Party: m.Party, TemplateVer: lc.C.TemplateVersion, StatsReleaseID: relID,
+		DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),
+		Seal: func(id int64) (string, error) { return s.deps.Keys.SealJSON(sealed, delivery.LetterAAD(id)) },
+	}
+}
+
+// --- opt-in, unsubscribe, delete my data ---
+
+func (s *Server) tokenPage(c echo.Context, purpose, title, text, button, action string) error {
+	token := c.QueryParam("t")
+	if _, err := s.signer().Verify(purpose, token, s.deps.Now()); err != nil {
+		return s.badLink(c, err)
+	}
+	return s.msg(c, http.StatusOK, msgView{Title: title, Text: text, Form: &confirmForm{Action: action, Token: token, Button: button}})
+}
+
+func (s *Server) optinPage(c echo.Context) error {
+	l := langOf(c)
+	return s.tokenPage(c, "optin", l.T("act.optin_title"), l.T("act.optin_text", s.deps.OrgName), l.T("act.optin_button"), "/optin")
+}
+
+func (s *Server) optin(c echo.Context) error {
+	l := langOf(c)
+	idx, err := s.signer().Verify("optin", c.FormValue("t"), s.deps.Now())
+	if err != nil {
+		return s.badLink(c, err)
+	}
+	if err := s.deps.Store.ConfirmOptIn(c.Request().Context(), idx); errors.Is(err, store.ErrNotFound) {
+		return s.badLink(c, action.ErrBadToken)
+	} else if err != nil {
+		return err
+	}
+	return s.msg(c, http.StatusOK, msgView{Title: l.T("act.optin_done_title"), Text: l.T("act.optin_done", s.deps.OrgName)})
+}
+
+func (s *Server) unsubscribePage(c echo.Context) error {
+	l := langOf(c)
+	return s.tokenPage(c, "unsub", l.T("act.unsub_title"), l.T("act.unsub_text"), l.T("act.unsub_button"), "/u")
+}
+
+// unsubscribe is POST /u: the page's button, or a mail client's RFC 8058
+// one-click request (List-Unsubscribe=One-Click in the body). It is
+// exempt from CSRF: the signed token is the proof.
+func (s *Server) unsubscribe(c echo.Context) error {
+	l := langOf(c)
+	token := c.QueryParam("t")
+	if token == "" {
+		token = c.FormValue("t")
+	}
+	idx, err := s.signer().Verify("unsub", token, s.deps.Now())
+	if err != nil {
+		return s.badLink(c, err)
+	}
+	if err := s.deps.Store.Unsubscribe(c.Request().Context(), idx, "unsubscribe"); err != nil {
+		return err
+	}
+	return s.msg(c, http.StatusOK, msgView{Title: l.T("act.unsub_done_title"), Text: l.T("act.unsub_done")})
+}
+
+func (s *Server) forgetPage(c echo.Context) error {
+	l := langOf(c)
+	return s.tokenPage(c, "forget", l.T("act.forget_title"), l.T("act.forget_text"), l.T("act.forget_button"), "/forget")
+}
+
+func (s *Server) forget(c echo.Context) error {
+	l := langOf(c)
+	idx, err := s.signer().Verify("forget", c.FormValue("t"), s.deps.Now())
+	if err != nil {
+		return s.badLink(c, err)
+	}
+	ctx := c.Request().Context()
+	if _, err := s.deps.Store.EraseSupporter(ctx, idx, store.Audit{Action: "supporter.erase"}); err != nil {
+		return err
+	}
+	// Stop all email too: a deleted supporter must not hear from us again.
+	if err := s.deps.Store.Unsubscribe(ctx, idx, "erased"); err != nil {
+		return err
+	}
+	return s.msg(c, http.StatusOK, msgView{Title: l.T("act.forget_done_title"), Text: l.T("act.forget_done")})
+}

@@ -1,0 +1,460 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/letter"
+)
+
+// campaignForm is the campaign form as typed, kept as text so a refused
+// form comes back exactly as it was sent.
+type campaignForm struct {
+	Title, Slug, SummaryEN, SummaryES, CallToActionEN, CallToActionES string
+	Targets, LOCTopic, Status, StartsAt, EndsAt                       string
+	Subject, Template, OrganizationStatement                          string
+	Version                                                           int // the letter version the editor started from
+	MemberQuery, BioguideID                                           string
+}
+
+func readCampaignForm(c echo.Context) campaignForm {
+	v, _ := strconv.Atoi(c.FormValue("version"))
+	return campaignForm{
+		Title: c.FormValue("title"), Slug: c.FormValue("slug"),
+		SummaryEN: c.FormValue("summary_en"), SummaryES: c.FormValue("summary_es"),
+		CallToActionEN: c.FormValue("call_to_action_en"), CallToActionES: c.FormValue("call_to_action_es"),
+		Targets: c.FormValue("targets"), LOCTopic: c.FormValue("loc_topic"), Status: c.FormValue("status"),
+		StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
+		Subject: c.FormValue("subject"), Template: c.FormValue("template"), OrganizationStatement: c.FormValue("organization_statement"),
+		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
+	}
+}
+
+func formOf(c campaign.Campaign) campaignForm {
+	f := campaignForm{Title: c.Title, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
+		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
+		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion}
+	if c.StartsAt != nil {
+		f.StartsAt = c.StartsAt.UTC().Format(formTime)
+	}
+	if c.EndsAt != nil {
+		f.EndsAt = c.EndsAt.UTC().Format(formTime)
+	}
+	return f
+}
+
+func (f campaignForm) campaign(r *refused) campaign.Campaign {
+	c := campaign.Campaign{Title: f.Title, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
+		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: campaign.Targets(f.Targets),
+		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
+		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version,
+		StartsAt: parseFormTime(r, "starts_at", f.StartsAt), EndsAt: parseFormTime(r, "ends_at", f.EndsAt)}
+	c.Normalize()
+	return c
+}
+
+// starterLetter is what a new campaign's form starts with: a working
+// letter that shows how fields, statistics and the personal note are used.
+var starterLetter = campaignForm{
+	Status: string(campaign.Draft), Targets: string(campaign.TargetBoth), LOCTopic: campaign.DefaultLOCTopic,
+	Subject: "Please request the records of family separations",
+	Template: `{{.salutation}}:
+
+I am your constituent in {{.city}}, {{.state}}. Our coalition has documented {{stat "children_separated"}} children separated from their parents at the border.
+
+I ask you to request the government's records of these separations and to hold an oversight hearing.
+{{with .personal_note}}
+{{.}}
+{{end}}
+Sincerely,
+{{.first_name}} {{.last_name}}`,
+}
+
+// Views.
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// textArea and choice are drawn by the "textarea" and "select" partials
+// of campaign_edit.html; one-line inputs use the shared "field" partial.
+type textArea struct {
+	Name, Label, Hint, Value, Error string
+	Rows                            int
+	Code                            bool // monospace, for templates
+}
+
+type choice struct {
+	Name, Label, Hint, Error string
+	Options                  []option
+}
+
+type previewView struct {
+	Query       string
+	Matches     []option
+	Member      string // label of the member previewed
+	Subject     string
+	Body        string
+	Statement   string
+	Targeted    bool
+	Sample      bool // statistics are sample values
+	Version     int  // letter version previewed; 0 for unsaved text
+	Error       string
+	Problems    []campaign.FieldError // letter errors that prevent a preview
+	Ready       bool
+	TargetsText string
+}
+
+type campaignEditView struct {
+	ID       int64
+	Heading  string
+	Action   string
+	Version  int
+	CanEdit  bool
+	Saved    *campaign.Campaign
+	Problems []campaign.FieldError // everything refused, listed first
+	Inputs   map[string]fieldView
+	Texts    map[string]textArea
+	Choices  map[string]choice
+	Fields   []letter.FieldDoc
+	StatKeys []string
+	Preview  previewView
+}
+
+func canEdit(c echo.Context) bool {
+	u := currentUser(c)
+	return u != nil && u.Role.Can(auth.PermEditCampaigns)
+}
+
+// editView builds the campaign form from f with the errors of ve (may be
+// nil) and a preview of f's letter for the chosen member.
+func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignForm, ve *campaign.ValidationError) campaignEditView {
+	msgs := map[string]string{}
+	v := campaignEditView{Heading: "New campaign", Action: "/admin/campaigns", Version: f.Version, CanEdit: canEdit(c), Saved: saved,
+		Fields: letter.FieldDocs(), StatKeys: campaign.StatKeys()}
+	if ve != nil {
+		msgs, v.Problems = ve.Messages(), ve.Errors
+	}
+	if saved != nil {
+		v.ID, v.Heading, v.Action = saved.ID, saved.Title, "/admin/campaigns/"+idStr(saved.ID)
+	}
+	in := func(name, label, typ, value string) fieldView {
+		return fieldView{Name: name, Label: label, Type: typ, Value: value, Error: msgs[name], Autocomplete: "off"}
+	}
+	v.Inputs = map[string]fieldView{
+		"title":     in("title", "Title", "text", f.Title),
+		"slug":      in("slug", "Slug: the address of the public page, /c/slug (lower-case letters, digits, hyphens)", "text", f.Slug),
+		"starts_at": in("starts_at", "Starts (UTC, optional)", "datetime-local", f.StartsAt),
+		"ends_at":   in("ends_at", "Ends (UTC, optional)", "datetime-local", f.EndsAt),
+		"subject":   in("subject", "Subject line (a template; one line, no HTML)", "text", f.Subject),
+	}
+	ta := func(name, label, hint, value string, rows int, code bool) textArea {
+		return textArea{Name: name, Label: label, Hint: hint, Value: value, Error: msgs[name], Rows: rows, Code: code}
+	}
+	v.Texts = map[string]textArea{
+		"summary_en":        ta("summary_en", "Summary (English)", "What the campaign is about, for supporters. Up to 2,000 characters.", f.SummaryEN, 4, false),
+		"summary_es":        ta("summary_es", "Summary (Spanish)", "Required before the campaign is scheduled or live.", f.SummaryES, 4, false),
+		"call_to_action_en": ta("call_to_action_en", "Call to action (English)", "Up to 500 characters.", f.CallToActionEN, 2, false),
+		"call_to_action_es": ta("call_to_action_es", "Call to action (Spanish)", "Required before the campaign is scheduled or live.", f.CallToActionES, 2, false),
+		"template": ta("template", "Letter", "The body every office receives, filled in for its member and the supporter. Use the fields listed beside the form.",
+			f.Template, 18, true),
+		"organization_statement": ta("organization_statement", "Organization statement (optional)",
+			"The organization's own text, sent apart from the supporter's words (CWC OrganizationStatement). It may quote statistics but not the personal note. Up to 5,000 characters.",
+			f.OrganizationStatement, 5, true),
+	}
+	statuses := campaign.Statuses
+	if saved != nil {
+		statuses = saved.Status.Next()
+	}
+	var st, tg, tp []option
+	for _, x := range statuses {
+		st = append(st, option{Value: string(x), Label: string(x), Selected: string(x) == f.Status})
+	}
+	for _, x := range campaign.AllTargets {
+		tg = append(tg, option{Value: string(x), Label: x.Label(), Selected: string(x) == f.Targets})
+	}
+	for _, x := range campaign.LOCTopics {
+		tp = append(tp, option{Value: x, Label: x, Selected: x == f.LOCTopic})
+	}
+	v.Choices = map[string]choice{
+		"status":    {Name: "status", Label: "Status", Error: msgs["status"], Options: st},
+		"targets":   {Name: "targets", Label: "Write to", Error: msgs["targets"], Options: tg},
+		"loc_topic": {Name: "loc_topic", Label: "Library of Congress topic (for CWC)", Error: msgs["loc_topic"], Options: tp},
+	}
+	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
+		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0)
+	return v
+}
+
+// previewOf renders a letter (saved version n, or unsaved text with n 0)
+// for the member chosen by q and id.
+func (s *Server) previewOf(ctx context.Context, subject, body, statement string, targets campaign.Targets, q, id string, n int) previewView {
+	pv := previewView{Query: strings.TrimSpace(q), Version: n, TargetsText: targets.Label()}
+	matches, m := s.pickMember(q, id, targets)
+	for _, x := range matches {
+		pv.Matches = append(pv.Matches, option{Value: x.BioguideID, Label: memberLabel(x), Selected: x == m})
+	}
+	if m == nil {
+		pv.Error = "No member of Congress matches “" + pv.Query + "”. Search by name (Pelosi), state (CA or California) or bioguide id."
+		return pv
+	}
+	pv.Member = memberLabel(m)
+	if strings.TrimSpace(statement) == "" {
+		statement = ""
+	}
+	cp, ve := campaign.Compile(subject, body, statement)
+	if ve != nil {
+		pv.Error, pv.Problems = "Fix the letter to see the preview:", ve.Errors
+		return pv
+	}
+	stats, release, err := s.statsProvider().Latest(ctx)
+	if err != nil {
+		s.log.Error("statistics for preview", "err", err)
+		pv.Error = "The statistics are not available right now, so no preview can be shown."
+		return pv
+	}
+	p, err := cp.Preview(ctx, targets, m, stats, release)
+	if err != nil {
+		var ve *campaign.ValidationError
+		if errors.As(renderRefusal(err), &ve) {
+			pv.Error, pv.Problems = "This member's letter cannot be rendered:", ve.Errors
+			return pv
+		}
+		s.log.Error("render preview", "err", err)
+		pv.Error = "The preview could not be rendered."
+		return pv
+	}
+	pv.Subject, pv.Body, pv.Statement, pv.Targeted, pv.Sample, pv.Ready = p.Subject, p.Body, p.OrganizationStatement, p.Targeted, release == 0, true
+	return pv
+}
+
+// renderEdit draws the form with ve's errors (status 200 without).
+func (s *Server) renderEdit(c echo.Context, saved *campaign.Campaign, f campaignForm, err error) error {
+	var ve *campaign.ValidationError
+	status := http.StatusOK
+	if err != nil {
+		if !errors.As(err, &ve) {
+			return err
+		}
+		status = http.StatusUnprocessableEntity
+		if ve.Conflict {
+			status = http.StatusConflict
+		}
+	}
+	return s.render(c, status, "campaign_edit", s.editView(c, saved, f, ve), false)
+}
+
+type campaignsView struct {
+	Campaigns []campaign.Campaign
+	CanEdit   bool
+}
+
+func (s *Server) campaignsPage(c echo.Context) error {
+	list, err := s.deps.Store.Campaigns(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "campaigns", campaignsView{Campaigns: list, CanEdit: canEdit(c)}, false)
+}
+
+func (s *Server) newCampaignPage(c echo.Context) error {
+	f := starterLetter
+	f.MemberQuery, f.BioguideID = c.QueryParam("member_q"), c.QueryParam("bioguide_id")
+	return s.renderEdit(c, nil, f, nil)
+}
+
+// createCampaign saves a new campaign, or with action=preview shows the
+// form again with the preview and saves nothing.
+func (s *Server) createCampaign(c echo.Context) error {
+	f := readCampaignForm(c)
+	if c.FormValue("action") == "preview" {
+		return s.renderEdit(c, nil, f, nil)
+	}
+	var r refused
+	next := f.campaign(&r)
+	_, err := campaign.Validate(&next, nil)
+	if err := r.merge(err); err != nil {
+		return s.renderEdit(c, nil, f, err)
+	}
+	saved, err := s.deps.Store.CreateCampaign(c.Request().Context(), next, audit(c, "campaign.create", "", ""))
+	if err != nil {
+		return s.renderEdit(c, nil, f, campaign.AsValidation(err))
+	}
+	flash(c, "Campaign created. Its letter is version 1.")
+	return c.Redirect(http.StatusSeeOther, "/admin/campaigns/"+idStr(saved.ID))
+}
+
+func (s *Server) campaignPage(c echo.Context) error {
+	cur, err := s.loadCampaign(c)
+	if err != nil {
+		return err
+	}
+	f := formOf(cur)
+	f.MemberQuery, f.BioguideID = c.QueryParam("member_q"), c.QueryParam("bioguide_id")
+	v := s.editView(c, &cur, f, nil)
+	v.Preview.Version = cur.TemplateVersion
+	return s.render(c, http.StatusOK, "campaign_edit", v, false)
+}
+
+// updateCampaign saves the form over the campaign (a new letter version
+// when the letter changed), or with action=preview only shows it.
+func (s *Server) updateCampaign(c echo.Context) error {
+	ctx := c.Request().Context()
+	cur, err := s.loadCampaign(c)
+	if err != nil {
+		return err
+	}
+	f := readCampaignForm(c)
+	if c.FormValue("action") == "preview" {
+		return s.renderEdit(c, &cur, f, nil)
+	}
+	var r refused
+	next := f.campaign(&r)
+	next.ID = cur.ID
+	_, err = campaign.Validate(&next, &cur)
+	if err := r.merge(err); err != nil {
+		return s.renderEdit(c, &cur, f, err)
+	}
+	saved, err := s.deps.Store.UpdateCampaign(ctx, next, audit(c, "campaign.update", "", ""))
+	if err != nil {
+		if errors.Is(err, campaign.ErrStaleVersion) {
+			// Show the newer version number in the form: saving again
+			// now replaces it, deliberately.
+			if latest, lerr := s.deps.Store.Campaign(ctx, cur.ID); lerr == nil {
+				cur, f.Version = latest, latest.TemplateVersion
+			}
+		}
+		return s.renderEdit(c, &cur, f, campaign.AsValidation(err))
+	}
+	switch {
+	case saved.TemplateVersion != cur.TemplateVersion:
+		flash(c, "Saved. The letter is now version "+strconv.Itoa(saved.TemplateVersion)+".")
+	case saved.UpdatedAt.Equal(cur.UpdatedAt):
+		flash(c, "Nothing had changed, so nothing was saved.")
+	default:
+		flash(c, "Saved. The letter did not change (still version "+strconv.Itoa(saved.TemplateVersion)+").")
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/campaigns/"+idStr(cur.ID))
+}
+
+// livePreview renders unsaved text for campaign.js: the same preview as
+// the Preview button, as JSON. Problems in the letter are part of the
+// answer (200), not an error.
+func (s *Server) livePreview(c echo.Context) error {
+	f := readCampaignForm(c)
+	pv := s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
+		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0)
+	problems := pv.Problems
+	if problems == nil {
+		problems = []campaign.FieldError{}
+	}
+	matches := make([]map[string]any, len(pv.Matches))
+	for i, o := range pv.Matches {
+		matches[i] = map[string]any{"id": o.Value, "label": o.Label, "selected": o.Selected}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{
+		"ready": pv.Ready, "subject": pv.Subject, "body": pv.Body, "organization_statement": pv.Statement,
+		"member": pv.Member, "targeted": pv.Targeted, "targets": pv.TargetsText, "sample_statistics": pv.Sample,
+		"error": pv.Error, "problems": problems, "matches": matches,
+	})
+}
+
+type campaignPreviewView struct {
+	Campaign campaign.Campaign
+	Preview  previewView
+}
+
+// campaignPreviewPage shows the saved letter (or ?version=n) as the office
+// chosen with a plain GET form would receive it.
+func (s *Server) campaignPreviewPage(c echo.Context) error {
+	cur, err := s.loadCampaign(c)
+	if err != nil {
+		return err
+	}
+	ver, err := s.versionParam(c, cur, "version")
+	if err != nil {
+		return err
+	}
+	pv := s.previewOf(c.Request().Context(), ver.Subject, ver.Body, ver.OrganizationStatement, cur.Targets,
+		c.QueryParam("q"), c.QueryParam("bioguide_id"), ver.Number)
+	return s.render(c, http.StatusOK, "campaign_preview", campaignPreviewView{Campaign: cur, Preview: pv}, false)
+}
+
+type campaignVersionsView struct {
+	Campaign campaign.Campaign
+	Versions []campaign.Version
+	A, B     int
+}
+
+func (s *Server) campaignVersionsPage(c echo.Context) error {
+	cur, err := s.loadCampaign(c)
+	if err != nil {
+		return err
+	}
+	vs, err := s.deps.Store.CampaignVersions(c.Request().Context(), cur.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "campaign_versions",
+		campaignVersionsView{Campaign: cur, Versions: vs, A: max(cur.TemplateVersion-1, 1), B: cur.TemplateVersion}, false)
+}
+
+type diffRow struct {
+	Op   string // "add", "del" or "same"
+	Text string
+}
+
+type diffPart struct {
+	Name    string
+	Rows    []diffRow
+	Changed bool
+}
+
+type campaignDiffView struct {
+	Campaign campaign.Campaign
+	A, B     campaign.Version
+	Versions []campaign.Version
+	Parts    []diffPart
+}
+
+func diffRows(name, a, b string) diffPart {
+	p := diffPart{Name: name}
+	for _, l := range letter.Diff(a, b) {
+		op := "same"
+		switch l.Op {
+		case '+':
+			op, p.Changed = "add", true
+		case '-':
+			op, p.Changed = "del", true
+		}
+		p.Rows = append(p.Rows, diffRow{Op: op, Text: l.Text})
+	}
+	return p
+}
+
+// campaignDiffPage compares two versions of the letter (?a=1&b=3).
+func (s *Server) campaignDiffPage(c echo.Context) error {
+	cur, a, b, err := s.diffVersions(c)
+	if err != nil {
+		return err
+	}
+	vs, err := s.deps.Store.CampaignVersions(c.Request().Context(), cur.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "campaign_diff", campaignDiffView{Campaign: cur, A: a, B: b, Versions: vs, Parts: []diffPart{
+		diffRows("Subject", a.Subject, b.Subject),
+		diffRows("Letter", a.Body, b.Body),
+		diffRows("Organization statement", a.OrganizationStatement, b.OrganizationStatement),
+	}}, false)
+}

@@ -1,0 +1,298 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// DeliveryStore is what the deliveries and outbox views need.
+type DeliveryStore interface {
+	Letters(ctx context.Context, f store.LetterFilter) ([]store.Letter, error)
+	LetterByID(ctx context.Context, id int64) (store.Letter, error)
+	LetterCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
+	Timeline(ctx context.Context, letterID int64) ([]store.LetterEvent, error)
+	Requeue(ctx context.Context, ids []int64, enqueue store.Enqueue, a store.Audit) ([]int64, error)
+	Outbox(ctx context.Context, kind string, beforeID int64, limit int) ([]store.OutboxMessage, error)
+}
+
+func (s *Server) deliveryRoutes(adm, api *echo.Group) {
+	s.staff(adm, http.MethodGet, "/deliveries", auth.PermViewDeliveries, s.deliveriesPage)
+	s.staff(adm, http.MethodGet, "/deliveries/:id", auth.PermViewDeliveries, s.deliveryPage)
+	s.staff(adm, http.MethodPost, "/deliveries/requeue", auth.PermManageDelivery, s.requeueLetters)
+	s.staff(adm, http.MethodGet, "/outbox", auth.PermViewDeliveries, s.outboxPage)
+	s.staff(api, http.MethodGet, "/outbox", auth.PermViewDeliveries, s.apiOutbox)
+	s.staff(api, http.MethodGet, "/letters", auth.PermViewDeliveries, s.apiLetters)
+	s.staff(api, http.MethodGet, "/letters/:id", auth.PermViewDeliveries, s.apiLetter)
+	s.staff(api, http.MethodPost, "/letters/requeue", auth.PermManageDelivery, s.apiRequeue)
+}
+
+func letterFilter(c echo.Context) store.LetterFilter {
+	f := store.LetterFilter{Status: c.QueryParam("status"), OfficeCode: strings.ToUpper(strings.TrimSpace(c.QueryParam("office"))),
+		Channel: c.QueryParam("channel")}
+	f.CampaignID, _ = strconv.ParseInt(c.QueryParam("campaign"), 10, 64)
+	f.BeforeID, _ = strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	return f
+}
+
+type deliveriesView struct {
+	Filter   store.LetterFilter
+	Letters  []store.Letter
+	Counts   map[string]int64
+	Statuses []string
+	Channels []delivery.Channel
+	Next     int64
+	CanEdit  bool
+}
+
+func (s *Server) deliveriesPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := letterFilter(c)
+	f.Limit = 101
+	letters, err := s.deps.Store.Letters(ctx, f)
+	if err != nil {
+		return err
+	}
+	counts, err := s.deps.Store.LetterCounts(ctx, f.CampaignID)
+	if err != nil {
+		return err
+	}
+	v := deliveriesView{Filter: f, Letters: letters, Counts: counts, Statuses: delivery.Statuses,
+		Channels: []delivery.Channel{delivery.Outbox, delivery.SendGrid, delivery.CWC, delivery.Packet},
+		CanEdit:  currentUser(c).Role.Can(auth.PermManageDelivery)}
+	if len(letters) > 100 {
+		v.Letters, v.Next = letters[:100], letters[99].ID
+	}
+	return s.render(c, http.StatusOK, "deliveries", v, false)
+}
+
+type deliveryView struct {
+	Letter   store.Letter
+	Timeline []store.LetterEvent
+	CanEdit  bool
+}
+
+func (s *Server) loadLetter(c echo.Context) (store.Letter, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return store.Letter{}, store.ErrNotFound
+	}
+	return s.deps.Store.LetterByID(c.Request().Context(), id)
+}
+
+func (s *Server) deliveryPage(c echo.Context) error {
+	l, err := s.loadLetter(c)
+	if err != nil {
+		return err
+	}
+	tl, err := s.deps.Store.Timeline(c.Request().Context(), l.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "delivery", deliveryView{Letter: l, Timeline: tl, CanEdit: currentUser(c).Role.Can(auth.PermManageDelivery)}, false)
+}
+
+func parseIDs(vals []string) []int64 {
+	var ids []int64
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil && id > 0 {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 1000 {
+			break
+		}
+	}
+	return ids
+}
+
+func (s *Server) requeueLetters(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	ids := parseIDs(form["id"])
+	if len(ids) == 0 {
+		flash(c, "Choose at least one failed letter to requeue.")
+		return c.Redirect(http.StatusSeeOther, "/admin/deliveries?status=failed")
+	}
+	done, err := s.requeue(c, ids)
+	if err != nil {
+		return err
+	}
+	flash(c, strconv.Itoa(len(done))+" letter(s) requeued.")
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/admin/deliveries") {
+		back = "/admin/deliveries"
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+func (s *Server) requeue(c echo.Context, ids []int64) ([]int64, error) {
+	if s.deps.Enqueue == nil {
+		return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "the job queue is not running in this process")
+	}
+	return s.deps.Store.Requeue(c.Request().Context(), ids, s.deps.Enqueue, audit(c, "letters.requeue", "", ""))
+}
+
+type apiLetter struct {
+	ID           int64   `json:"id"`
+	CampaignID   int64   `json:"campaign_id"`
+	BioguideID   string  `json:"bioguide_id"`
+	Office       string  `json:"office"`
+	Chamber      string  `json:"chamber"`
+	State        string  `json:"state"`
+	District     *int    `json:"district"`
+	Status       string  `json:"status"`
+	Channel      string  `json:"channel"`
+	Attempts     int     `json:"attempts"`
+	LastError    string  `json:"last_error,omitempty"`
+	TemplateVer  int     `json:"template_version"`
+	StatsRelease *int64  `json:"stats_release_id"`
+	CreatedAt    string  `json:"created_at"`
+	SentAt       *string `json:"sent_at"`
+	DeliveredAt  *string `json:"delivered_at"`
+}
+
+func toAPILetter(l store.Letter) apiLetter {
+	ts := func(t interface{ Format(string) string }) string { return t.Format("2006-01-02T15:04:05Z07:00") }
+	a := apiLetter{ID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Office: l.OfficeCode, Chamber: l.Chamber, State: l.State,
+		District: l.District, Status: l.Status, Channel: l.Channel, Attempts: l.Attempts, LastError: l.LastError,
+		TemplateVer: l.TemplateVer, StatsRelease: l.StatsReleaseID, CreatedAt: ts(l.CreatedAt.UTC())}
+	if l.SentAt != nil {
+		v := ts(l.SentAt.UTC())
+		a.SentAt = &v
+	}
+	if l.DeliveredAt != nil {
+		v := ts(l.DeliveredAt.UTC())
+		a.DeliveredAt = &v
+	}
+	return a
+}
+
+func (s *Server) apiLetters(c echo.Context) error {
+	f := letterFilter(c)
+	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
+	letters, err := s.deps.Store.Letters(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]apiLetter, len(letters))
+	for i, l := range letters {
+		out[i] = toAPILetter(l)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"letters": out})
+}
+
+func (s *Server) apiLetter(c echo.Context) error {
+	l, err := s.loadLetter(c)
+	if err != nil {
+		return err
+	}
+	tl, err := s.deps.Store.Timeline(c.Request().Context(), l.ID)
+	if err != nil {
+		return err
+	}
+	type ev struct {
+		At      string `json:"at"`
+		Kind    string `json:"kind"`
+		Channel string `json:"channel,omitempty"`
+		Status  string `json:"status,omitempty"`
+		Detail  string `json:"detail,omitempty"`
+	}
+	events := make([]ev, len(tl))
+	for i, e := range tl {
+		events[i] = ev{At: e.At.UTC().Format("2006-01-02T15:04:05Z07:00"), Kind: e.Kind, Channel: e.Channel, Status: e.Status, Detail: e.Detail}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"letter": toAPILetter(l), "timeline": events})
+}
+
+func (s *Server) apiRequeue(c echo.Context) error {
+	var body struct {
+		IDs []int64 `json:"ids"`
+	}
+	if err := c.Bind(&body); err != nil || len(body.IDs) == 0 || len(body.IDs) > 1000 {
+		return echo.NewHTTPError(http.StatusBadRequest, `send {"ids": [1, 2, ...]} with 1 to 1000 letter ids`)
+	}
+	done, err := s.requeue(c, body.IDs)
+	if err != nil {
+		return err
+	}
+	if done == nil {
+		done = []int64{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"requeued": done})
+}
+
+// outboxItem is an opened outbox message for display.
+type outboxItem struct {
+	ID        int64             `json:"id"`
+	Kind      string            `json:"kind"`
+	LetterID  *int64            `json:"letter_id"`
+	CreatedAt string            `json:"created_at"`
+	To        string            `json:"to"`
+	Subject   string            `json:"subject"`
+	Text      string            `json:"text"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Error     string            `json:"error,omitempty"`
+}
+
+func (s *Server) outboxItems(c echo.Context) ([]outboxItem, int64, error) {
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	kind := c.QueryParam("kind")
+	msgs, err := s.deps.Store.Outbox(c.Request().Context(), kind, before, 51)
+	if err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(msgs) > 50 {
+		msgs, next = msgs[:50], msgs[49].ID
+	}
+	items := make([]outboxItem, 0, len(msgs))
+	for _, m := range msgs {
+		it := outboxItem{ID: m.ID, Kind: m.Kind, LetterID: m.LetterID, CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00")}
+		st, err := outbox.Open(s.deps.Keys, m.ID, m.Sealed)
+		switch {
+		case err != nil:
+			it.Error = "cannot decrypt this message (its key is not configured)"
+		case st.Letter != nil:
+			it.To = st.Letter.Office.Title + " " + st.Letter.Office.Name + " (" + st.Letter.Office.Code + ")"
+			it.Subject, it.Text = st.Letter.Subject, st.Letter.Body
+		case st.Email != nil:
+			it.To, it.Subject, it.Text, it.Headers = st.Email.To, st.Email.Subject, st.Email.Text, st.Email.Headers
+		}
+		items = append(items, it)
+	}
+	return items, next, nil
+}
+
+type outboxView struct {
+	Items []outboxItem
+	Kind  string
+	Next  int64
+}
+
+func (s *Server) outboxPage(c echo.Context) error {
+	items, next, err := s.outboxItems(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "outbox", outboxView{Items: items, Kind: c.QueryParam("kind"), Next: next}, false)
+}
+
+func (s *Server) apiOutbox(c echo.Context) error {
+	items, next, err := s.outboxItems(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"messages": items, "next_before": next})
+}
