@@ -14,10 +14,15 @@ import (
 
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/cwc"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/delivery/packet"
+	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/schedule"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/web"
 )
 
 // loadKeys reads the encryption keys from the environment, or from the
@@ -80,7 +85,10 @@ func channelOrder(cfg *config.Config, senders []delivery.Sender) []delivery.Chan
 // newQueue builds the River client; with work=true it also registers the
 // delivery worker and its queue.
 func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Logger, work bool) (*queue, error) {
-	senders := []delivery.Sender{outbox.New(st, keys)}
+	senders, err := buildSenders(cfg, st, keys)
+	if err != nil {
+		return nil, err
+	}
 	defaults := delivery.DefaultSettings()
 	defaults.Channels = channelOrder(cfg, senders)
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
@@ -93,6 +101,14 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		q.worker = delivery.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
 		workers := river.NewWorkers()
 		river.AddWorker(workers, q.worker)
+		if cfg.StatsReleaseCron != "" {
+			sched, err := schedule.ParseSchedule(cfg.StatsReleaseCron)
+			if err != nil {
+				return nil, fmt.Errorf("OUTREACH_STATS_RELEASE_CRON: %w", err)
+			}
+			river.AddWorker(workers, &schedule.StatsReleaseWorker{Store: st, Log: log.With("component", "schedule")})
+			opts.PeriodicJobs = append(opts.PeriodicJobs, schedule.StatsReleaseJob(sched))
+		}
 		opts.Workers = workers
 		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
@@ -171,4 +187,62 @@ type outboxMailer struct{ ob *outbox.Sender }
 func (m outboxMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
 	_, err := m.ob.SendEmail(ctx, kind, e)
 	return err
+}
+
+// buildSenders makes every channel that configuration turns on; the
+// outbox is always there.
+func buildSenders(cfg *config.Config, st *store.Store, keys *seal.Keys) ([]delivery.Sender, error) {
+	senders := []delivery.Sender{outbox.New(st, keys)}
+	if cfg.SendGridAPIKey != "" {
+		sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom,
+			FromName: cfg.OrgName, ReplyDomain: cfg.ReplyDomain}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("SendGrid: %w", err)
+		}
+		senders = append(senders, sg)
+	}
+	if cfg.CWCHouseURL != "" || cfg.CWCSenateURL != "" {
+		c, err := cwc.New(cwc.Config{HouseURL: cfg.CWCHouseURL, HouseAPIKey: cfg.CWCHouseKey, SenateURL: cfg.CWCSenateURL,
+			SenateAPIKey: cfg.CWCSenateKey, SenateTesting: cfg.CWCSenateTesting, DeliveryAgent: cfg.CWCDeliveryAgent,
+			AckEmail: cfg.CWCAckEmail, AgentContact: cwc.Contact{Name: cfg.CWCDeliveryAgent, Email: cfg.CWCAckEmail, Phone: cfg.CWCContactPhone},
+			Organization: cfg.OrgName}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("CWC: %w", err)
+		}
+		senders = append(senders, c)
+	}
+	senders = append(senders, packet.Sender{})
+	return senders, nil
+}
+
+// mailer picks the channel for supporter emails: SendGrid when
+// configured, the outbox otherwise.
+func mailer(cfg *config.Config, st *store.Store, keys *seal.Keys) (web.Mailer, error) {
+	if cfg.SendGridAPIKey == "" {
+		return outboxMailer{outbox.New(st, keys)}, nil
+	}
+	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom, FromName: cfg.OrgName}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("SendGrid: %w", err)
+	}
+	return sendgridMailer{sg}, nil
+}
+
+type sendgridMailer struct{ c *sendgrid.Client }
+
+func (m sendgridMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+	_, err := m.c.SendEmail(ctx, sendgrid.Email{To: e.To, Subject: e.Subject, Text: e.Text, Headers: e.Headers, Categories: []string{kind}})
+	return err
+}
+
+// eventVerifier is the SendGrid webhook verifier, when a key is set.
+func eventVerifier(cfg *config.Config) (web.EventVerifier, error) {
+	if cfg.SendGridPublicKey == "" {
+		return nil, nil
+	}
+	v, err := sendgrid.NewVerifier(cfg.SendGridPublicKey, 5*time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY: %w", err)
+	}
+	return v, nil
 }

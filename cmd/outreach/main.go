@@ -24,7 +24,6 @@ import (
 
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/web"
@@ -51,6 +50,9 @@ func commands() []command {
 		{"worker", "run delivery workers without the web server", cmdWorker},
 		{"user", "manage staff accounts: user add --email E --role R [--name N]", cmdUser},
 		{"token", "API tokens: token create --email E [--name N]", cmdToken},
+		{"cases", "case records: cases import FILE (CSV, all or nothing) | cases remove-demo", cmdCases},
+		{"stats", "statistics releases: stats release [--threshold N] [--rounding N] [--min-denominator N]", cmdStats},
+		{"seed-demo", "load synthetic demonstration case records and publish a release from them (once)", cmdSeedDemo},
 		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 		{"help", "list commands and environment variables", cmdHelp},
@@ -134,11 +136,26 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	seedDemoAtStart(ctx, cfg, st, log)
+	if cfg.Demo {
+		if err := seedDemoCampaign(ctx, st, log); err != nil {
+			log.Warn("could not create the demonstration campaign", "err", err)
+		}
+	}
 	keys, err := loadKeys(cfg, log)
 	if err != nil {
 		return err
 	}
 	q, err := newQueue(cfg, st, keys, log, cfg.RunWorkers)
+	if err != nil {
+		return err
+	}
+
+	mail, err := mailer(cfg, st, keys)
+	if err != nil {
+		return err
+	}
+	events, err := eventVerifier(cfg)
 	if err != nil {
 		return err
 	}
@@ -152,8 +169,8 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		Log: log, Store: st, Congress: dir, Geocoder: gc,
 		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		Keys: keys, Enqueue: q.enqueue(), Mailer: outboxMailer{outbox.New(st, keys)},
-		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName,
+		Keys: keys, Enqueue: q.enqueue(), Mailer: mail, Events: events,
+		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
 	})
 	if err != nil {
 		return err

@@ -113,6 +113,7 @@ func TestValidateRefusals(t *testing.T) {
 		{"subject with HTML", func(c *campaign.Campaign) { c.Subject = "Hello <script>alert(1)</script>" }, "subject", "HTML"},
 		{"empty template", func(c *campaign.Campaign) { c.Template = " \n" }, "template", "empty"},
 		{"huge template", func(c *campaign.Campaign) { c.Template = strings.Repeat("x", 64<<10+1) }, "template", "too long"},
+		{"renders too much", func(c *campaign.Campaign) { c.Template = strings.Repeat("{{.personal_note}}", 3500) }, "template", "more than 64 KiB"},
 		{"unknown stat", func(c *campaign.Campaign) { c.Template = `{{stat "made_up"}}` }, "template", "made_up"},
 		{"range loop", func(c *campaign.Campaign) { c.Template = `{{range .first_name}}x{{end}}` }, "template", "range"},
 		{"long statement", func(c *campaign.Campaign) { c.OrganizationStatement = strings.Repeat("x", 5001) }, "organization_statement", "at most 5000"},

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // Var documents one environment variable. Secret variables may instead be
@@ -36,6 +38,8 @@ var Vars = []Var{
 	{Name: "OUTREACH_LOG_FORMAT", Default: "text", Help: "text or json"},
 	{Name: "OUTREACH_TRUSTED_PROXIES", Default: "(empty: trust no proxy headers)", Help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
 	{Name: "OUTREACH_BODY_LIMIT", Default: "1M", Help: "largest request body accepted (K, M suffixes)"},
+	{Name: "OUTREACH_UPLOAD_LIMIT", Default: "64M", Help: "largest case-record import (CSV upload or JSON/CSV to POST /api/v1/cases)"},
+	{Name: "OUTREACH_DEMO", Default: "true", Help: "on a new install (no case records, no release), load synthetic demonstration cases and publish a release from them"},
 	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
 	{Name: "OUTREACH_SESSION_IDLE", Default: "2h", Help: "a staff session ends after this long without use"},
 	{Name: "OUTREACH_SESSION_MAX", Default: "12h", Help: "a staff session ends this long after sign-in"},
@@ -55,7 +59,9 @@ var Vars = []Var{
 	{Name: "CWC_SENATE_API_KEY", Default: "", Secret: true, Help: "Senate CWC API key"},
 	{Name: "CWC_SENATE_TESTING", Default: "true", Help: "send Senate CWC messages to the testing endpoint"},
 	{Name: "CWC_DELIVERY_AGENT", Default: "(the organization's name)", Help: "CWC DeliveryAgent: must match the API key's owner"},
+	{Name: "CWC_CONTACT_PHONE", Default: "(required with CWC)", Help: "phone of the CWC delivery agent's contact"},
 	{Name: "CWC_ACK_EMAIL", Default: "(OUTREACH_MAIL_FROM)", Help: "address CWC acknowledgements go to"},
+	{Name: "OUTREACH_STATS_RELEASE_CRON", Default: "(empty: no scheduled releases)", Help: "cron schedule (5 fields or @weekly; CRON_TZ=America/New_York prefix allowed) for publishing statistics releases"},
 	{Name: "OUTREACH_GEOCODER", Default: "off", Help: "street-address lookup: off or census (US Census geocoder, online)"},
 	{Name: "OUTREACH_GEOCODER_URL", Default: "https://geocoding.geo.census.gov/geocoder", Help: "base URL of the Census geocoder"},
 	{Name: "OUTREACH_GEOCODER_TIMEOUT", Default: "5s", Help: "time limit for one geocoder request"},
@@ -72,6 +78,9 @@ type Config struct {
 	TrustedProxies  []*net.IPNet
 	BodyLimit       string
 	BodyLimitBytes  int64
+	UploadLimit     string
+	UploadMaxBytes  int64
+	Demo            bool
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
@@ -96,6 +105,8 @@ type Config struct {
 	CWCSenateTesting  bool
 	CWCDeliveryAgent  string
 	CWCAckEmail       string
+	CWCContactPhone   string
+	StatsReleaseCron  string
 }
 
 // UsesPostgres reports whether DATABASE_URL points at PostgreSQL.
@@ -218,6 +229,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	} else {
 		c.BodyLimitBytes = n
 	}
+	c.UploadLimit = strings.ToUpper(or(get("OUTREACH_UPLOAD_LIMIT"), "64M"))
+	if n, err := ParseSize(c.UploadLimit); err != nil || n < 1024 {
+		fail("OUTREACH_UPLOAD_LIMIT", "must be a size of at least 1K, like 64M")
+	} else {
+		c.UploadMaxBytes = n
+	}
+	c.Demo = boolean(get("OUTREACH_DEMO"), true, "OUTREACH_DEMO", fail)
 	c.ShutdownTimeout = duration(get("OUTREACH_SHUTDOWN_TIMEOUT"), 15*time.Second, "OUTREACH_SHUTDOWN_TIMEOUT", fail)
 	c.SessionIdle = duration(get("OUTREACH_SESSION_IDLE"), 2*time.Hour, "OUTREACH_SESSION_IDLE", fail)
 	c.SessionMax = duration(get("OUTREACH_SESSION_MAX"), 12*time.Hour, "OUTREACH_SESSION_MAX", fail)
@@ -279,6 +297,16 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.CWCSenateTesting = boolean(get("CWC_SENATE_TESTING"), true, "CWC_SENATE_TESTING", fail)
 	c.CWCDeliveryAgent = or(get("CWC_DELIVERY_AGENT"), c.OrgName)
 	c.CWCAckEmail = or(get("CWC_ACK_EMAIL"), c.MailFrom)
+	c.CWCContactPhone = get("CWC_CONTACT_PHONE")
+	c.StatsReleaseCron = get("OUTREACH_STATS_RELEASE_CRON")
+	if c.StatsReleaseCron != "" {
+		if _, err := cron.ParseStandard(c.StatsReleaseCron); err != nil {
+			fail("OUTREACH_STATS_RELEASE_CRON", "is not a cron schedule (%v); use five fields like \"0 6 * * 1\" or @weekly", err)
+		}
+	}
+	if (c.CWCHouseURL != "" || c.CWCSenateURL != "") && c.CWCContactPhone == "" {
+		fail("CWC_CONTACT_PHONE", "is required when CWC is configured")
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -112,6 +112,11 @@ type PermanentError struct {
 func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
+// ErrOutcomeUnknown marks a temporary error after which the provider may
+// or may not have accepted the message (a timeout after the request was
+// sent). Without an idempotency key the worker must not simply resend.
+var ErrOutcomeUnknown = errors.New("the provider may have accepted the message; outcome unknown")
+
 // Temporary and Permanent build the two error kinds.
 func Temporary(err error, retryAfter time.Duration) error {
 	return &TemporaryError{Err: err, RetryAfter: retryAfter}

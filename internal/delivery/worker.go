@@ -51,6 +51,7 @@ type Store interface {
 	OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error)
 	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
 	HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error)
+	NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error
 }
 
 // CampaignInfo looks up what a channel needs to know about a campaign.
@@ -71,6 +72,9 @@ type Settings struct {
 	// Grace is how long a SendGrid attempt with an unknown outcome waits
 	// for a "processed" event before it is sent again.
 	Grace time.Duration
+	// BackoffBase is the first retry's wait after a temporary failure;
+	// each further retry doubles it (capped at an hour). 0 means 10s.
+	BackoffBase time.Duration
 }
 
 // DefaultSettings are used when configuration says nothing.
@@ -79,6 +83,7 @@ func DefaultSettings() Settings {
 		Channels: []Channel{CWC, SendGrid, Packet}, OfficeDays: "mon-fri", OfficeOpen: "09:00", OfficeClose: "17:00",
 		TimeZone: "America/New_York", OfficeHourlyCap: 200,
 		ChannelRate: map[Channel]float64{CWC: 1, SendGrid: 50}, Burst: 10, Grace: 15 * time.Minute,
+		BackoffBase: 10 * time.Second,
 	}
 }
 
@@ -111,18 +116,26 @@ func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInf
 }
 
 // NextRetry is exponential backoff with jitter: 10 s, 20 s, 40 s, ...
-// capped at one hour, each ±25 %.
+// (from Settings.BackoffBase) capped at one hour, each ±25 %.
 func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
-	return w.now().Add(Backoff(job.Attempt))
+	return w.now().Add(BackoffFrom(w.defaults.BackoffBase, job.Attempt))
 }
 
-// Backoff is the wait before retry number attempt (1-based).
-func Backoff(attempt int) time.Duration {
+// Backoff is the wait before retry number attempt (1-based) with the
+// default 10 s base.
+func Backoff(attempt int) time.Duration { return BackoffFrom(10*time.Second, attempt) }
+
+// BackoffFrom is the wait before retry number attempt (1-based) when the
+// first retry waits base (10 s when base is 0 or less).
+func BackoffFrom(base time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		base = 10 * time.Second
+	}
 	if attempt < 1 {
 		attempt = 1
 	}
-	d := 10 * time.Second << min(attempt-1, 12)
-	if d > time.Hour {
+	d := base << min(attempt-1, 12)
+	if d > time.Hour || d <= 0 {
 		d = time.Hour
 	}
 	jitter := 0.75 + rand.Float64()/2
@@ -211,6 +224,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 			return ferr
 		}
 		return river.JobCancel(err)
+	}
+	if errors.Is(err, ErrOutcomeUnknown) && sender.Channel() == SendGrid {
+		// Stay in "sending": the next run waits for the grace window and a
+		// "processed" event before anything is sent again.
+		if nerr := w.store.NoteEvent(ctx, id, "unknown", string(sender.Channel()), detail, done); nerr != nil {
+			return nerr
+		}
+		return river.JobSnooze(settings.Grace)
 	}
 	if job.Attempt >= job.MaxAttempts {
 		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, detail), done); ferr != nil {

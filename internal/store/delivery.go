@@ -283,6 +283,11 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, channel, detail string
 	})
 }
 
+// NoteEvent adds a line to a letter's timeline without changing it.
+func (s *Store) NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error {
+	return s.db.WithContext(ctx).Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: kind, Channel: channel, Detail: detail}).Error
+}
+
 // MarkHeld records that a letter waits for its office's pacing window.
 func (s *Store) MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
@@ -622,4 +627,30 @@ func (s *Store) SaveDeliverySettings(ctx context.Context, d DeliverySettings, a 
 		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(d.CampaignID, 10)
 		return writeAudit(tx, a)
 	})
+}
+
+// OfficeCount is how many letters of a campaign an office has.
+type OfficeCount struct {
+	OfficeCode string
+	BioguideID string
+	N          int64
+}
+
+// OfficeCounts lists a campaign's offices with their letter counts
+// (letters whose content still exists), for printed packets.
+func (s *Store) OfficeCounts(ctx context.Context, campaignID int64) ([]OfficeCount, error) {
+	var out []OfficeCount
+	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, bioguide_id, COUNT(*) AS n").
+		Where("campaign_id = ? AND sealed <> '' AND status <> ?", campaignID, "failed").
+		Group("office_code, bioguide_id").Order("office_code").Scan(&out).Error
+	return out, err
+}
+
+// OfficeLetters returns a campaign's letters to one office, oldest first,
+// at most limit.
+func (s *Store) OfficeLetters(ctx context.Context, campaignID int64, officeCode string, limit int) ([]Letter, error) {
+	var out []Letter
+	err := s.db.WithContext(ctx).Where("campaign_id = ? AND office_code = ? AND sealed <> '' AND status <> ?", campaignID, officeCode, "failed").
+		Order("id").Limit(limit).Find(&out).Error
+	return out, err
 }

@@ -125,6 +125,12 @@ func TestActionFlow(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, "Reunite separated families") || !strings.Contains(body, `name="first_name"`) {
 			t.Fatalf("campaign page: %d", resp.StatusCode)
 		}
+		for _, lang := range []string{"en", "es"} {
+			_, page := a.get(t, "/c/"+slug+"?lang="+lang)
+			if m := regexp.MustCompile(`\[[a-z_]+\.[a-z_.]+\]`).FindString(page); m != "" {
+				t.Errorf("%s page shows an untranslated key %s", lang, m)
+			}
+		}
 		// review: three letters exactly as delivered, with the paragraph in place
 		code, body := a.post(t, c, "/c/"+slug, supporter("94110", "CA"))
 		if code != 200 || strings.Count(body, `class="letter"`) != 3 {

@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
 )
 
@@ -51,11 +52,24 @@ func (s *Server) campaignRoutes(adm, api *echo.Group) {
 	s.staff(api, http.MethodGet, "/campaigns/:id/versions/diff", view, s.apiCampaignDiff)
 }
 
-// statsProvider is where letters get their statistics. Until a statistics
-// release is wired in, previews quote campaign.SampleStats: clearly marked
-// sample values, release id 0. The statistics integration replaces this
-// one function.
-func (s *Server) statsProvider() campaign.StatsProvider { return campaign.SampleStats{} }
+// statsProvider is where previews get their statistics: the latest
+// published release, exactly what a supporter's letter would quote now.
+// Before any release exists, previews quote campaign.SampleStats (clearly
+// marked sample values, release id 0).
+func (s *Server) statsProvider() campaign.StatsProvider { return releaseStats{s} }
+
+type releaseStats struct{ s *Server }
+
+func (r releaseStats) Latest(ctx context.Context) (letter.StatSource, int64, error) {
+	rel, err := r.s.releases.get(ctx, "latest")
+	if err != nil {
+		return nil, 0, err
+	}
+	if rel.Figures == nil {
+		return campaign.SampleStats{}.Latest(ctx)
+	}
+	return rel, rel.ID, nil
+}
 
 // loadCampaign reads the campaign named by the :id parameter.
 func (s *Server) loadCampaign(c echo.Context) (campaign.Campaign, error) {

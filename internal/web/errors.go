@@ -45,6 +45,7 @@ var mapping = []struct {
 	{errUnauthenticated, http.StatusUnauthorized, "err.unauthenticated"},
 	{errForbidden, http.StatusForbidden, "err.forbidden"},
 	{errCSRF, http.StatusForbidden, "err.csrf"},
+	{errUploadTooLarge, http.StatusRequestEntityTooLarge, "err.upload_too_large"},
 	{auth.ErrThrottled, http.StatusTooManyRequests, "err.throttled"},
 	{store.ErrNotFound, http.StatusNotFound, "err.not_found"},
 	{store.ErrConflict, http.StatusConflict, "err.conflict"},

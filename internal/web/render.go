@@ -55,6 +55,8 @@ var navItems = []struct {
 	{"Campaigns", "/admin/campaigns", auth.PermViewCampaigns},
 	{"Deliveries", "/admin/deliveries", auth.PermViewDeliveries},
 	{"Outbox", "/admin/outbox", auth.PermViewDeliveries},
+	{"Cases", "/admin/cases", auth.PermEditCases},
+	{"Statistics", "/admin/stats/releases", auth.PermPublishStats},
 	{"Users", "/admin/users", auth.PermManageUsers},
 	{"Audit log", "/admin/audit", auth.PermViewAudit},
 	{"API tokens", "/admin/tokens", auth.PermStaff},
@@ -77,8 +79,9 @@ type pages struct {
 
 // pageNames lists the page templates; each is parsed with layout.html.
 var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "account", "tokens", "users", "user", "audit",
-	"deliveries", "delivery", "outbox", "action", "action_msg",
-	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff"}
+	"deliveries", "delivery", "outbox", "action", "action_msg", "packets",
+	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff",
+	"cases", "case_form", "cases_import", "stats", "stats_releases"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -113,13 +116,27 @@ func parsePages() (*pages, error) {
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
 func (s *Server) render(c echo.Context, status int, name string, data any, script bool) error {
+	b, err := s.renderBytes(c, name, data, script, csrfToken(c))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, b)
+}
+
+// csrfSlot stands for the visitor's CSRF token in pages that are rendered
+// once and served to many (the campaign page): it is replaced per request.
+const csrfSlot = "CSRF-SLOT-7f3a9c"
+
+// renderBytes executes a page with the layout into bytes.
+func (s *Server) renderBytes(c echo.Context, name string, data any, script bool, csrf string) ([]byte, error) {
 	t, ok := s.pages.byName[name]
 	if !ok {
-		return fmt.Errorf("no template %q", name)
+		return nil, fmt.Errorf("no template %q", name)
 	}
 	lang := langOf(c)
 	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data,
-		User: currentUser(c), CSRF: csrfToken(c)}
+		User: currentUser(c), CSRF: csrf}
 	if strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		pg.Admin, pg.DataAsOf, pg.Langs = true, "", nil
 		if pg.User != nil {
@@ -140,10 +157,9 @@ func (s *Server) render(c echo.Context, status int, name string, data any, scrip
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // langLinks builds the switcher: the current URL with lang= replaced.

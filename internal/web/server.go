@@ -38,6 +38,9 @@ type Store interface {
 	CampaignStore
 	DeliveryStore
 	ActionStore
+	WebhookStore
+	PacketStore
+	CaseStore
 }
 
 // Deps are the server's collaborators, built by main.
@@ -59,6 +62,8 @@ type Deps struct {
 	Mailer         Mailer        // emails to supporters
 	BaseURL        string        // absolute links in emails, without a trailing slash
 	OrgName        string
+	Events         EventVerifier // SendGrid Event Webhook; nil: refused
+	UploadLimit    string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
 }
 
 // Server holds the Echo instance and the parsed templates.
@@ -74,6 +79,7 @@ type Server struct {
 	campaigns *cached[liveCampaign]
 	releases  *cached[release]
 	progress  *cached[int64]
+	pageCache *pageCache
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -121,9 +127,10 @@ func New(d Deps) (*Server, error) {
 	e.Use(s.requestLog)
 	e.Use(s.recoverPanics)
 	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimit(d.BodyLimit))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.BodyLimit, Skipper: isUpload})) // imports: uploadLimit
 	e.Use(s.language)
 	e.Use(s.identify)
+	e.Use(s.uploadLimit)
 	e.Use(s.csrf())
 	s.initActionCaches()
 	s.routes()
@@ -169,6 +176,9 @@ func (s *Server) routes() {
 	s.campaignRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.webhookRoutes(root)
+	s.packetRoutes(adm)
+	s.caseRoutes(root, adm, api)
 }
 
 // Handler exposes the router, for tests and for http.Server.

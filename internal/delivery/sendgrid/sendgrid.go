@@ -78,7 +78,7 @@ const (
 // it has waited for the "processed" webhook event carrying the letter id
 // (see the Email section of the security checklist). Failures that happen
 // before the request is sent (refused connection, DNS) do not wrap it.
-var ErrOutcomeUnknown = errors.New("sendgrid: outcome unknown")
+var ErrOutcomeUnknown = delivery.ErrOutcomeUnknown
 
 // Config configures the SendGrid channel.
 type Config struct {

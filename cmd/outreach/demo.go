@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// demoSlug is the campaign a new install shows at /c/demo.
+const demoSlug = "demo"
+
+// seedDemoCampaign creates the demonstration campaign on a database with
+// no campaign yet, so that a new user of `go run ./cmd/outreach` can follow
+// the whole supporter flow at /c/demo (letters go to the outbox unless a
+// provider is configured). OUTREACH_DEMO=false turns it off.
+func seedDemoCampaign(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	existing, err := st.Campaigns(ctx)
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	c := campaign.Campaign{
+		Slug:  demoSlug,
+		Title: "Demand oversight of family separations at the border",
+		SummaryEN: "Parents who crossed the border with their children were separated from them, often for months. " +
+			"Many were handed forms in a language they could not read, some already marked to give up their rights.\n\n" +
+			"Congress can demand answers. Ask your representative and your senators to hold oversight hearings.",
+		SummaryES: "Padres y madres que cruzaron la frontera con sus hijos fueron separados de ellos, a menudo por meses. " +
+			"Muchos recibieron formularios en un idioma que no podían leer, algunos ya marcados para renunciar a sus derechos.\n\n" +
+			"El Congreso puede exigir respuestas. Pida a su representante y a sus senadores que realicen audiencias de supervisión.",
+		CallToActionEN: "Write to your members of Congress",
+		CallToActionES: "Escriba a sus miembros del Congreso",
+		Targets:        campaign.TargetBoth,
+		LOCTopic:       "Immigration",
+		Status:         campaign.Live,
+		Subject:        "Please hold oversight hearings on family separations",
+		Template: `{{.salutation}},
+
+I am your constituent in {{.city}}, {{.state}}, and I am writing to ask you to demand oversight of how families were separated at the border.
+
+According to the latest figures documented by attorneys, {{stat "children_separated"}} children were separated from their parents. {{stat "pct_forms_premarked"}} of the forms handed to parents were already marked, and {{stat "deported_without_child"}} parents were deported without their child.
+{{if .personal_note}}
+{{.personal_note}}
+{{end}}
+Please call for hearings, request the agencies' records, and make sure every family is reunited.
+
+Sincerely,
+{{.first_name}} {{.last_name}}
+{{.city}}, {{.state}}`,
+		OrganizationStatement: `Our coalition of attorneys documents family-separation cases. As of the latest release, {{stat "pct_told_no_rights"}} of parents in documented cases were told they had no rights. We ask Congress to exercise its oversight powers.`,
+	}
+	if _, err := st.CreateCampaign(ctx, c, store.Audit{Action: "campaign.seed_demo"}); err != nil {
+		return err
+	}
+	log.Info("demonstration campaign created", "url_path", "/c/"+demoSlug)
+	return nil
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/packet"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// PacketStore is what printed packets need.
+type PacketStore interface {
+	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
+	OfficeCounts(ctx context.Context, campaignID int64) ([]store.OfficeCount, error)
+	OfficeLetters(ctx context.Context, campaignID int64, officeCode string, limit int) ([]store.Letter, error)
+}
+
+func (s *Server) packetRoutes(adm *echo.Group) {
+	s.staff(adm, http.MethodGet, "/campaigns/:id/packets", auth.PermViewDeliveries, s.packetsPage)
+	s.staff(adm, http.MethodGet, "/campaigns/:id/packets/:office", auth.PermViewDeliveries, s.packetPDF)
+}
+
+type packetsView struct {
+	Campaign campaign.Campaign
+	Offices  []store.OfficeCount
+}
+
+func (s *Server) packetCampaign(c echo.Context) (campaign.Campaign, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return campaign.Campaign{}, store.ErrNotFound
+	}
+	return s.deps.Store.Campaign(c.Request().Context(), id)
+}
+
+func (s *Server) packetsPage(c echo.Context) error {
+	camp, err := s.packetCampaign(c)
+	if err != nil {
+		return err
+	}
+	offices, err := s.deps.Store.OfficeCounts(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "packets", packetsView{Campaign: camp, Offices: offices}, false)
+}
+
+// packetPDF assembles the printable packet of one office on demand from
+// the stored letters: a cover sheet, then one letter per page.
+func (s *Server) packetPDF(c echo.Context) error {
+	camp, err := s.packetCampaign(c)
+	if err != nil {
+		return err
+	}
+	office := strings.ToUpper(strings.TrimSuffix(c.Param("office"), ".pdf"))
+	letters, err := s.deps.Store.OfficeLetters(c.Request().Context(), camp.ID, office, packet.MaxLetters)
+	if err != nil {
+		return err
+	}
+	if len(letters) == 0 {
+		return store.ErrNotFound
+	}
+	info := packet.Info{Campaign: delivery.Campaign{ID: camp.ID, Slug: camp.Slug, Title: camp.Title, LOCTopic: camp.LOCTopic},
+		Organization: s.deps.OrgName, Date: s.deps.Now()}
+	msgs := make([]delivery.Message, 0, len(letters))
+	for _, l := range letters {
+		var sl delivery.Sealed
+		if err := s.deps.Keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err != nil {
+			return err
+		}
+		info.Office = sl.Office
+		msgs = append(msgs, delivery.Message{LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: info.Campaign, Office: sl.Office,
+			From: sl.From, Subject: sl.Subject, Body: sl.Body, OrganizationStatement: sl.OrganizationStatement,
+			ConstituentMessage: sl.ConstituentMessage, CreatedAt: l.CreatedAt})
+	}
+	var buf bytes.Buffer
+	if err := packet.Write(&buf, info, msgs); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", `attachment; filename="`+camp.Slug+"-"+office+`.pdf"`)
+	h.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, "application/pdf", buf.Bytes())
+}
