@@ -20,3 +20,60 @@
     }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 600000 });
   });
 })();
+
+// Campaign form: inline validation as fields lose focus, and "use my
+// location" to pick the congressional district of a split ZIP code. The
+// server checks everything again; this only helps people fix things early.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-validate]");
+  if (!form) { return; }
+  var msgs = form.dataset;
+  function errorFor(input) {
+    var id = input.id + "-error";
+    var el = document.getElementById(id);
+    if (!el) {
+      el = document.createElement("p");
+      el.className = "error";
+      el.id = id;
+      el.setAttribute("aria-live", "polite");
+      input.parentNode.insertBefore(el, input);
+      var d = input.getAttribute("aria-describedby") || "";
+      if (d.indexOf(id) < 0) { input.setAttribute("aria-describedby", (d + " " + id).trim()); }
+    }
+    return el;
+  }
+  function check(input) {
+    var v = input.value.trim(), msg = "";
+    if (input.required && v === "") { msg = msgs.msgRequired; }
+    else if (input.type === "email" && v !== "" && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(v)) { msg = msgs.msgEmail; }
+    else if (input.name === "zip" && v !== "" && !/^\d{5}(-?\d{4})?$/.test(v)) { msg = msgs.msgZip; }
+    else if (input.name === "phone" && v !== "" && v.replace(/\D/g, "").replace(/^1(\d{10})$/, "$1").length !== 10) { msg = msgs.msgPhone; }
+    var el = errorFor(input);
+    el.textContent = msg;
+    if (msg) { input.setAttribute("aria-invalid", "true"); } else if (!el.dataset.server) { input.removeAttribute("aria-invalid"); }
+  }
+  Array.prototype.forEach.call(form.querySelectorAll("input[required], input[type=email], input[name=zip], input[name=phone]"), function (input) {
+    input.addEventListener("blur", function () { check(input); });
+  });
+
+  var btn = document.getElementById("act-locate");
+  if (!btn || !("geolocation" in navigator) || !window.fetch) { return; }
+  var status = document.getElementById("act-locate-status");
+  btn.hidden = false;
+  btn.addEventListener("click", function () {
+    status.textContent = btn.dataset.locating;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      fetch("/api/v1/representatives?lat=" + pos.coords.latitude.toFixed(5) + "&lon=" + pos.coords.longitude.toFixed(5))
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(); })
+        .then(function (a) {
+          if (!a.districts || a.districts.length !== 1) { return Promise.reject(); }
+          var d = a.districts[0];
+          form.querySelector("[name=state]").value = d.state;
+          form.querySelector("[name=district]").value = d.state + "-" + d.district;
+          status.textContent = btn.dataset.found.replace("%s", d.state + "-" + d.district);
+        })
+        .catch(function () { status.textContent = btn.dataset.failed; });
+    }, function () { status.textContent = btn.dataset.failed; }, { timeout: 10000, maximumAge: 600000 });
+  });
+})();

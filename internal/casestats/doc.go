@@ -26,6 +26,16 @@
 // no error was reported; or validate with a nil callback first and apply in
 // a second pass). ParseJSON takes one object or an array, all-or-nothing.
 //
+// # Counting
+//
+// A Counter takes records one by one (Add), distinct records with their
+// number (AddN, for a SQL GROUP BY over all 13 fields), or the counts of
+// its margins (AddMargin): a release depends on the records only through
+// the joint counts of a few groups of fields (Margins), so a store can
+// count 1,000,000 records with two GROUP BYs of a few thousand rows each
+// (the table fields; all the other fields) instead of sending every record.
+// Figures refuses a Counter whose margins do not add up to the same cases.
+//
 // # Figures and their definitions
 //
 // Headline counts (keys), over the documented cases:

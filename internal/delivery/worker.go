@@ -318,16 +318,16 @@ func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Setting
 		res := lim.ReserveN(now, 1)
 		if d := res.DelayFrom(now); d > 0 {
 			if d <= 2*time.Second {
-				res.Cancel()
+				// Keep the reservation and wait for its turn: cancelling it
+				// and asking again after the wait makes the workers race for
+				// one token, and the losers are held for nothing.
 				t := time.NewTimer(d)
 				select {
 				case <-ctx.Done():
 					t.Stop()
+					res.Cancel()
 					return 0, "", ctx.Err()
 				case <-t.C:
-				}
-				if !lim.Allow() {
-					return time.Second, "channel rate limit", nil
 				}
 				return 0, "", nil
 			}

@@ -78,9 +78,6 @@ func BenchmarkRender2KB(b *testing.B) {
 	}
 }
 
-// TestRenderSpeed guards the budget of the issue (<= 10 µs to render a
-// ~2 KB letter) with a wide margin against machine noise: it fails only
-// if the median of several runs exceeds 4x the budget.
 // TestBenchLetterSize keeps the benchmark honest: it must render ~2 KB.
 func TestBenchLetterSize(t *testing.T) {
 	tm, err := Parse("bench", benchLetter, benchStatKeys)

@@ -103,15 +103,15 @@ func countAudit(t *testing.T, s *store.Store, action string) (n int, details []s
 func TestImportCSVAllOrNothing(t *testing.T) {
 	casesEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		rs := synthetic(2500, 1)
+		rs := synthetic(12_000, 1)
 		bad := slices.Clone(rs)
-		bad[1700].State = "A# 123-456-789" // an A-number in the middle of the third batch
+		bad[11_000].State = "A# 123-456-789" // an A-number after the first batch was written
 		body := csvOf(bad...)
 		res, err := s.ImportCSV(ctx, strings.NewReader(body), store.ImportOptions{}, store.Audit{Action: "test.import"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Imported != 0 || len(res.Errors) != 1 || res.Errors[0].Row != 1701 || res.Errors[0].Field != "state" {
+		if res.Imported != 0 || len(res.Errors) != 1 || res.Errors[0].Row != 11_001 || res.Errors[0].Field != "state" {
 			t.Fatalf("result = %+v", res)
 		}
 		if strings.Contains(fmt.Sprint(res.Errors), "123-456") {
@@ -125,13 +125,13 @@ func TestImportCSVAllOrNothing(t *testing.T) {
 		}
 
 		res, err = s.ImportCSV(ctx, strings.NewReader(csvOf(rs...)), store.ImportOptions{}, store.Audit{Action: "test.import", ActorID: 0})
-		if err != nil || res.Imported != 2500 || res.Errors != nil {
+		if err != nil || res.Imported != 12_000 || res.Errors != nil {
 			t.Fatalf("good import: %+v %v", res, err)
 		}
-		if c, _ := s.CountCases(ctx); c.Total != 2500 || c.Synthetic != 0 {
+		if c, _ := s.CountCases(ctx); c.Total != 12_000 || c.Synthetic != 0 {
 			t.Fatalf("counts = %+v", c)
 		}
-		if n, det := countAudit(t, s, "test.import"); n != 1 || det[0] != "case  records=2500" {
+		if n, det := countAudit(t, s, "test.import"); n != 1 || det[0] != "case  records=12000" {
 			t.Errorf("audit = %d %v", n, det)
 		}
 
@@ -144,7 +144,7 @@ func TestImportCSVAllOrNothing(t *testing.T) {
 		if len(res.Errors) == 0 {
 			t.Error("unknown column accepted")
 		}
-		if c, _ := s.CountCases(ctx); c.Total != 2500 {
+		if c, _ := s.CountCases(ctx); c.Total != 12_000 {
 			t.Errorf("counts after refused imports = %+v", c)
 		}
 	})

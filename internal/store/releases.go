@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -370,7 +371,7 @@ func (s *Store) SeedDemo(ctx context.Context, opt DemoOptions, a Audit) (DemoRes
 		opt.Seed = 2018
 	}
 	var res DemoResult
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		if err := s.lockReleases(tx); err != nil {
 			return err
 		}
@@ -384,7 +385,7 @@ func (s *Store) SeedDemo(ctx context.Context, opt DemoOptions, a Audit) (DemoRes
 		if counts.Total > 0 {
 			return ErrRealData
 		}
-		in := s.newInserter(tx, true)
+		in := newInserter(tx, conn, true)
 		for r := range casestats.Synthetic(opt.Records, opt.Seed) {
 			if err := in.add(r); err != nil {
 				return err

@@ -44,6 +44,10 @@ type StaffStore interface {
 
 const (
 	sessionCookie = "outreach_session"
+	// secureSessionCookie is the name over https: the __Host- prefix makes
+	// browsers refuse it unless Secure, host-only and Path=/, so a sibling
+	// subdomain cannot plant or overwrite it.
+	secureSessionCookie = "__Host-outreach_session"
 	userKey       = "staff_user"
 	sessionKey    = "staff_session_hash"
 	viaTokenKey   = "staff_via_token"
@@ -117,7 +121,7 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(viaTokenKey, true)
 			return next(c)
 		}
-		ck, err := c.Cookie(sessionCookie)
+		ck, err := c.Cookie(s.sessionCookieName())
 		if err != nil || !strings.HasPrefix(ck.Value, auth.SessionPrefix) {
 			return next(c)
 		}
@@ -212,13 +216,20 @@ func csrfToken(c echo.Context) string {
 	return t
 }
 
+func (s *Server) sessionCookieName() string {
+	if s.deps.SecureCookies {
+		return secureSessionCookie
+	}
+	return sessionCookie
+}
+
 func (s *Server) setSessionCookie(c echo.Context, secret string) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
+	c.SetCookie(&http.Cookie{Name: s.sessionCookieName(), Value: secret, Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.deps.SessionMax.Seconds())})
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
+	c.SetCookie(&http.Cookie{Name: s.sessionCookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
@@ -226,7 +237,7 @@ func (s *Server) clearSessionCookie(c echo.Context) {
 // first, so the session id always changes at login (no fixation).
 func (s *Server) startSession(c echo.Context, u auth.User) error {
 	ctx := c.Request().Context()
-	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+	if ck, err := c.Cookie(s.sessionCookieName()); err == nil && ck.Value != "" {
 		_ = s.deps.Store.DeleteSession(ctx, auth.HashSecret(ck.Value), store.Audit{})
 	}
 	secret, hash, err := auth.NewSecret(auth.SessionPrefix)

@@ -187,10 +187,20 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	found := false
 	for _, ck := range resp.Cookies() {
-		if ck.Name == "outreach_session" && !ck.Secure {
-			t.Error("session cookie not Secure with an https base URL")
+		if ck.Name == "outreach_session" {
+			t.Error("over https the session cookie must carry the __Host- prefix")
 		}
+		if ck.Name == "__Host-outreach_session" {
+			found = true
+			if !ck.Secure || ck.Path != "/" || ck.Domain != "" {
+				t.Errorf("__Host- cookie must be Secure, Path=/ and host-only: %+v", ck)
+			}
+		}
+	}
+	if !found {
+		t.Error("no session cookie over https")
 	}
 }
 

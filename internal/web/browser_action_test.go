@@ -98,7 +98,7 @@ func TestBrowserActionFlowAccessible(t *testing.T) {
 		}
 		if err := chromedp.Do(ctx,
 			chromedp.Click(chromedp.CSS(`.review button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS("main h1")),
+			chromedp.WaitNotPresent(chromedp.CSS(".review")),
 		); err != nil {
 			t.Fatalf("%s: send: %v", lang, err)
 		}
@@ -117,12 +117,73 @@ func TestBrowserActionFlowAccessible(t *testing.T) {
 			t.Errorf("%s: after confirming: %q", lang, h1)
 		}
 		// the second click: nothing more
-		if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+link), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+link), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitNotPresent(chromedp.CSS(`main form input[name=t]`))); err != nil {
 			t.Fatal(err)
 		}
 		h1, _ = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
 		if want := map[string]string{"en": "Already confirmed", "es": "Ya confirmado"}[lang]; !strings.Contains(h1, want) {
 			t.Errorf("%s: second click: %q", lang, h1)
 		}
+	}
+}
+
+// fillAndReview fills the campaign form as a person would and asks for the
+// review; it answers how many letters the review shows and its text.
+func fillAndReview(t *testing.T, ctx context.Context, base, slug, zip, state, email string) (int, string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/c/"+slug+"?lang=en"),
+		chromedp.SetValue(chromedp.CSS("#prefix"), "Dr."),
+		chromedp.SendKeys(chromedp.CSS("#first_name"), "Lupe"),
+		chromedp.SendKeys(chromedp.CSS("#last_name"), "Peña"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#address1"), "100 Main St"),
+		chromedp.SendKeys(chromedp.CSS("#city"), "Springfield"),
+		chromedp.SetValue(chromedp.CSS("#state"), state),
+		chromedp.SendKeys(chromedp.CSS("#zip"), zip),
+		chromedp.Click(chromedp.CSS(`.act button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".review")),
+	)
+	if err != nil {
+		t.Fatalf("%s %s: %v", zip, state, err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".letter").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".review")))
+	return n, text
+}
+
+func TestBrowserActionCases(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "cases", campaign.Live)
+	ctx := browser(t)
+
+	if n, text := fillAndReview(t, ctx, a.srv.URL, "cases", "94110", "CA", "single@example.org"); n != 3 || !strings.Contains(text, "Dear Representative Pelosi") {
+		t.Errorf("single district: %d letters", n)
+	}
+	if n, text := fillAndReview(t, ctx, a.srv.URL, "cases", "57717", "SD", "cross@example.org"); n != 3 || !strings.Contains(text, "Dear Senator Thune") || strings.Contains(text, "Barrasso") {
+		t.Errorf("cross-state ZIP as SD: %d letters", n)
+	}
+	if n, text := fillAndReview(t, ctx, a.srv.URL, "cases", "94544", "CA", "vacant@example.org"); n != 2 || !strings.Contains(text, "is vacant") {
+		t.Errorf("vacant seat: %d letters", n)
+	}
+	// the repeat action: confirm once, then the same email again
+	fillAndReview(t, ctx, a.srv.URL, "cases", "94110", "CA", "repeat@example.org")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.review button[type=submit]`)), chromedp.WaitNotPresent(chromedp.CSS(".review"))); err != nil {
+		t.Fatal(err)
+	}
+	link := a.confirmLink(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+link), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".share"))); err != nil {
+		t.Fatal(err)
+	}
+	fillAndReview(t, ctx, a.srv.URL, "cases", "94110", "CA", "repeat@example.org")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.review button[type=submit]`)), chromedp.WaitNotPresent(chromedp.CSS(".review"))); err != nil {
+		t.Fatal(err)
+	}
+	h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	if !strings.Contains(h1, "Letter already sent") {
+		t.Errorf("repeat action: %q", h1)
 	}
 }

@@ -63,7 +63,7 @@ func (h *caseHandlers) renderReleases(c echo.Context, status int, v releasesView
 		}
 	}
 	for _, r := range rels {
-		by := "command line or schedule"
+		by := "the system (command line, schedule or demo set-up)"
 		if r.CreatedBy != 0 {
 			by = emails[r.CreatedBy]
 			if by == "" {
@@ -189,7 +189,7 @@ func (h *caseHandlers) releasePage(c echo.Context) error {
 	}
 	v := releaseView(r, langOf(c))
 	v.Staff, v.CaseCount = true, r.CaseCount
-	v.CreatedBy = "command line or schedule"
+	v.CreatedBy = "the system (command line, schedule or demo set-up)"
 	if r.CreatedBy != 0 {
 		v.CreatedBy = "#" + strconv.FormatInt(r.CreatedBy, 10)
 		if u, err := h.s.deps.Store.UserByID(ctx, r.CreatedBy); err == nil {
