@@ -48,9 +48,9 @@ const (
 	// browsers refuse it unless Secure, host-only and Path=/, so a sibling
 	// subdomain cannot plant or overwrite it.
 	secureSessionCookie = "__Host-outreach_session"
-	userKey       = "staff_user"
-	sessionKey    = "staff_session_hash"
-	viaTokenKey   = "staff_via_token"
+	userKey             = "staff_user"
+	sessionKey          = "staff_session_hash"
+	viaTokenKey         = "staff_via_token"
 )
 
 // Errors of access control, mapped in errors.go.
