@@ -174,16 +174,35 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	inFlight := append(heldA, heldB...)
 	t.Logf("killed a with %d and b with %d requests in flight", len(heldA), len(heldB))
 
-	// Wait until the live processes have nothing left to do: no new
-	// request to SendGrid for 3 s (at 50 letters/s per process, an idle
-	// spell that long means the queue is empty but for the stuck jobs).
+	// Wait until the live processes have nothing left to do: no job of
+	// these letters waits (available, scheduled, retryable) and SendGrid
+	// has heard nothing for a second. Jobs still "running" are then the
+	// killed processes' and those the live ones finish before they stop.
+	mine := map[int64]bool{}
+	for _, id := range ids {
+		mine[id] = true
+	}
 	last, quietSince := -1, time.Now()
 	eventually(t, 120*time.Second, "the restarted workers to finish", func() bool {
 		n := len(fake.Requests(0))
 		if n != last {
 			last, quietSince = n, time.Now()
 		}
-		return time.Since(quietSince) > 3*time.Second
+		if time.Since(quietSince) < time.Second {
+			return false
+		}
+		res, err := inserter.JobList(ctx, river.NewJobListParams().Queues(delivery.Queue).
+			States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).First(10000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range res.Jobs {
+			var a delivery.DeliverArgs
+			if json.Unmarshal(j.EncodedArgs, &a) == nil && mine[a.LetterID] {
+				return false
+			}
+		}
+		return true
 	})
 	for _, p := range []*workerProc{a2, b2} {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
@@ -208,7 +227,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	}
 	var unsent, tookUnknown []int64
 	for _, id := range ids {
-		l := letter(t, st, id)
+		l := loadLetter(t, st, id)
 		if accepted[id] > 1 {
 			t.Errorf("letter %d accepted %d times", id, accepted[id])
 		}
@@ -230,7 +249,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 		}
 	}
 	for _, id := range unsent {
-		l := letter(t, st, id)
+		l := loadLetter(t, st, id)
 		kinds, _ := timeline(t, st, id)
 		t.Logf("unsent letter %d: %s, %d requests, timeline %s", id, l.Status, fake.Received(id), kinds)
 	}
@@ -255,7 +274,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 		}
 	}
 	for _, id := range inFlight {
-		if l := letter(t, st, id); l.Status != delivery.StatusSending || accepted[id] != 1 {
+		if l := loadLetter(t, st, id); l.Status != delivery.StatusSending || accepted[id] != 1 {
 			t.Errorf("letter %d was in flight at the kill: %s, accepted %d times", id, l.Status, accepted[id])
 		}
 	}

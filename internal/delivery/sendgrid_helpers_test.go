@@ -135,7 +135,7 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func letter(t testing.TB, st *store.Store, id int64) store.Letter {
+func loadLetter(t testing.TB, st *store.Store, id int64) store.Letter {
 	t.Helper()
 	l, err := st.LetterByID(context.Background(), id)
 	if err != nil {

@@ -24,7 +24,7 @@ import (
 func TestSendGridDeliveryFaults(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		const grace, base = 2 * time.Second, 150 * time.Millisecond
+		const grace, base = 3 * time.Second, 150 * time.Millisecond
 		e := newEnv(t, st)
 		fake := deliverytest.NewSendGrid(t)
 		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.test-key")}, campInfo(st), fastSettings(grace, base), quiet(), nil)
@@ -45,9 +45,34 @@ func TestSendGridDeliveryFaults(t *testing.T) {
 		fake.Plan(lostRequest, deliverytest.DropBeforeAccept())
 		start(t, client)
 
+		// Both dropped connections leave the letter "sending" with the
+		// unknown outcome on its timeline.
+		for _, id := range []int64{lostReply, lostRequest} {
+			eventually(t, 5*time.Second, "the dropped connection to be recorded", func() bool {
+				k, _ := timeline(t, st, id)
+				return strings.HasPrefix(k, "created,attempt,unknown")
+			})
+			if l := loadLetter(t, st, id); l.Status != delivery.StatusSending || l.SendingSince == nil || time.Since(*l.SendingSince) > grace/2 {
+				t.Fatalf("letter %d after a dropped connection: %s since %v (grace %s)", id, l.Status, l.SendingSince, grace)
+			}
+		}
+		// SendGrid's "processed" event (by letter id) settles the one it took.
+		if applied, err := st.ApplyProviderEvent(ctx, "evt-processed-"+strconv.FormatInt(lostReply, 10), lostReply, "processed", "sent", "", time.Now()); err != nil || !applied {
+			t.Fatalf("processed event: %v %v", applied, err)
+		}
+		if l := loadLetter(t, st, lostReply); l.Status != delivery.StatusSent {
+			t.Errorf("after the processed event: %s", l.Status)
+		}
+		// Halfway through the grace window nothing has been sent again.
+		sendingSince := *loadLetter(t, st, lostRequest).SendingSince
+		time.Sleep(time.Until(sendingSince.Add(grace / 2)))
+		if n := fake.Received(lostRequest); n != 1 || loadLetter(t, st, lostRequest).Status != delivery.StatusSending {
+			t.Fatalf("letter resent before the grace window: %d requests", n)
+		}
+
 		// Accepted at once: sent, with SendGrid's message id recorded.
 		waitStatus(t, st, []int64{ok}, delivery.StatusSent)
-		l := letter(t, st, ok)
+		l := loadLetter(t, st, ok)
 		reqs := fake.Requests(ok)
 		if len(reqs) != 1 || l.ProviderID == "" || l.ProviderID != reqs[0].MessageID || l.Channel != "sendgrid" || l.SentAt == nil || l.Attempts != 1 {
 			t.Errorf("accepted letter: %+v, requests %+v", l, reqs)
@@ -67,39 +92,14 @@ func TestSendGridDeliveryFaults(t *testing.T) {
 		if kinds != "created,attempt,failed" || !strings.Contains(ev[2].Detail, "verified Sender Identity") || !strings.Contains(ev[2].Detail, "(from)") {
 			t.Errorf("refused letter timeline = %s %+v", kinds, ev)
 		}
-		if l := letter(t, st, refused); !strings.Contains(l.LastError, "status 400") || fake.Received(refused) != 1 {
+		if l := loadLetter(t, st, refused); !strings.Contains(l.LastError, "status 400") || fake.Received(refused) != 1 {
 			t.Errorf("refused letter: %q, %d requests", l.LastError, fake.Received(refused))
 		}
 
 		// Rate limited: back to queued until SendGrid's reset time.
 		eventually(t, 5*time.Second, "the 429 to be recorded", func() bool { k, _ := timeline(t, st, limited); return strings.Contains(k, "retry") })
-		if l := letter(t, st, limited); l.Status != delivery.StatusQueued || !strings.Contains(l.LastError, "429") {
-			t.Errorf("rate-limited letter: status %s, last error %q", l.Status, l.LastError)
-		}
-
-		// Both dropped connections leave the letter "sending" with the
-		// unknown outcome on its timeline.
-		for _, id := range []int64{lostReply, lostRequest} {
-			eventually(t, 5*time.Second, "the dropped connection to be recorded", func() bool {
-				k, _ := timeline(t, st, id)
-				return k == "created,attempt,unknown"
-			})
-			if l := letter(t, st, id); l.Status != delivery.StatusSending || l.SendingSince == nil {
-				t.Fatalf("letter %d after a dropped connection: %s", id, l.Status)
-			}
-		}
-		// SendGrid's "processed" event (by letter id) settles the one it took.
-		if applied, err := st.ApplyProviderEvent(ctx, "evt-processed-"+strconv.FormatInt(lostReply, 10), lostReply, "processed", "sent", "", time.Now()); err != nil || !applied {
-			t.Fatalf("processed event: %v %v", applied, err)
-		}
-		if l := letter(t, st, lostReply); l.Status != delivery.StatusSent {
-			t.Errorf("after the processed event: %s", l.Status)
-		}
-		// Halfway through the grace window nothing has been sent again.
-		sendingSince := *letter(t, st, lostRequest).SendingSince
-		time.Sleep(time.Until(sendingSince.Add(grace / 2)))
-		if n := fake.Received(lostRequest); n != 1 || letter(t, st, lostRequest).Status != delivery.StatusSending {
-			t.Fatalf("letter resent before the grace window: %d requests", n)
+		if _, ev := timeline(t, st, limited); ev[2].Kind != "retry" || ev[2].Status != delivery.StatusQueued || !strings.Contains(ev[2].Detail, "429") {
+			t.Errorf("rate-limited letter: %+v", ev[2])
 		}
 
 		// Staff requeue the refused letter (after fixing the sender): sent.
@@ -150,7 +150,7 @@ func TestSendGridDeliveryFaults(t *testing.T) {
 		if r := fake.Requests(lostRequest); len(r) == 2 && r[1].At.Sub(r[0].At) < grace {
 			t.Errorf("resent %s after the first attempt, grace %s", r[1].At.Sub(r[0].At), grace)
 		}
-		if l := letter(t, st, lostRequest); l.ProviderID != fake.Requests(lostRequest)[1].MessageID || l.Attempts != 2 {
+		if l := loadLetter(t, st, lostRequest); l.ProviderID != fake.Requests(lostRequest)[1].MessageID || l.Attempts != 2 {
 			t.Errorf("resent letter: %+v", l)
 		}
 	})

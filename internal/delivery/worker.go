@@ -29,7 +29,9 @@ func (DeliverArgs) Kind() string { return "deliver_letter" }
 
 // InsertOpts puts delivery jobs on their own queue, unique per letter.
 func (DeliverArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts}
+	// Unique by letter while a job for it is outstanding: a repeated
+	// enqueue (a retry of the transaction, a double requeue) adds nothing.
+	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 const (
@@ -100,7 +102,17 @@ type Worker struct {
 
 	mu       sync.Mutex
 	limiters map[Channel]*rate.Limiter
+	hold     HoldFunc
 }
+
+// HoldFunc says whether a letter must wait (its campaign is paused, or it
+// waits for a delivery wave), and for how long before looking again.
+type HoldFunc func(ctx context.Context, l store.Letter) (wait time.Duration, why string, err error)
+
+// SetHold installs the hold check (the followup package's): held letters
+// stay "queued" and their job is snoozed, so nothing is lost and they go
+// out when released.
+func (w *Worker) SetHold(h HoldFunc) { w.hold = h }
 
 // NewWorker builds the worker. senders holds every configured channel;
 // the outbox is always among them.
@@ -157,6 +169,16 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return nil // done already: jobs are idempotent
 	}
 	now := w.now()
+	if w.hold != nil && l.Status != StatusSending {
+		if wait, why, err := w.hold(ctx, l); err != nil {
+			return err
+		} else if wait > 0 {
+			if err := w.store.MarkHeld(ctx, id, why, now); err != nil {
+				return err
+			}
+			return river.JobSnooze(wait)
+		}
+	}
 	settings := w.settingsFor(ctx, l.CampaignID)
 
 	// An earlier attempt ended without a recorded outcome (the process

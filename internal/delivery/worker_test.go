@@ -5,7 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,13 +35,16 @@ type env struct {
 	sub  store.Submission
 }
 
-func newEnv(t *testing.T, st *store.Store) *env {
+var envSeq atomic.Int64
+
+func newEnv(t testing.TB, st *store.Store) *env {
 	t.Helper()
 	ctx := context.Background()
 	slug := "deliv-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
-	if len(slug) > 60 {
-		slug = slug[:60]
+	if len(slug) > 50 {
+		slug = slug[:50]
 	}
+	slug += "-" + strconv.FormatInt(envSeq.Add(1), 10)
 	c, err := st.CreateCampaign(ctx, campaign.Campaign{
 		Slug: slug, Title: "Reunite families", Targets: campaign.TargetBoth, LOCTopic: "Immigration", Status: campaign.Live,
 		Subject: "Oversight of family separations", Template: "{{.salutation}},\n\nPlease hold an oversight hearing.\n\n{{.first_name}} {{.last_name}}",

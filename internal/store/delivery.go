@@ -166,6 +166,7 @@ func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue 
 
 func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
 	var ids []int64
+	var created []LetterEvent // written in one statement after the loop
 	now := time.Now().UTC()
 	for _, nl := range letters {
 		row := Letter{CampaignID: nl.CampaignID, SubmissionID: nl.SubmissionID, BioguideID: nl.BioguideID, OfficeCode: nl.OfficeCode,
@@ -186,10 +187,13 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 		if err := tx.Model(&Letter{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
 			return nil, err
 		}
-		if err := tx.Create(&LetterEvent{LetterID: row.ID, At: now, Kind: "created", Status: "pending"}).Error; err != nil {
+		created = append(created, LetterEvent{LetterID: row.ID, At: now, Kind: "created", Status: "pending"})
+		ids = append(ids, row.ID)
+	}
+	if len(created) > 0 {
+		if err := tx.CreateInBatches(created, 1000).Error; err != nil {
 			return nil, err
 		}
-		ids = append(ids, row.ID)
 	}
 	if len(ids) == 0 || enqueue == nil {
 		return ids, nil

@@ -41,6 +41,10 @@ func (s *Server) sendgridEvents(c echo.Context) error {
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxWebhookBody+1))
 	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) { // the body limit, met while reading
+			return he
+		}
 		return echo.NewHTTPError(http.StatusBadRequest, "cannot read the body")
 	}
 	if len(body) > maxWebhookBody {

@@ -89,6 +89,7 @@ CREATE TABLE provider_events (
     event       TEXT NOT NULL,
     received_at TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX provider_events_letter ON provider_events (letter_id, event);
 
 -- Addresses we must not email again (unsubscribe, spam report, bounce).
 CREATE TABLE email_suppressions (

@@ -1,0 +1,173 @@
+package delivery_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
+	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/letter"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+)
+
+// Sizes of the delivery benchmarks: go test -bench Deliver -benchtime 1x
+// -letters 20000 -workers 16 ./internal/delivery/
+var (
+	benchLetters = flag.Int("letters", 2000, "letters per run of BenchmarkDeliverToFakeSendGrid")
+	benchWorkers = flag.Int("workers", 16, "River workers in BenchmarkDeliverToFakeSendGrid")
+)
+
+// createBatches stores letters and their jobs, 1,000 per transaction.
+func createBatches(tb testing.TB, st *store.Store, enq store.Enqueue, letters []store.NewLetter) []int64 {
+	tb.Helper()
+	var ids []int64
+	for i := 0; i < len(letters); i += 1000 {
+		got, err := st.CreateLetters(context.Background(), letters[i:min(i+1000, len(letters))], enq)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, got...)
+	}
+	return ids
+}
+
+// BenchmarkDeliverToFakeSendGrid measures delivery throughput on
+// PostgreSQL: -letters letters are stored and enqueued (not timed), then
+// River workers (-workers) send them all through the real SendGrid adapter
+// to the local fake, with pacing off; the time until every letter is
+// "sent" gives letters/s. The target is 100,000 letters at 2,000
+// letters/s or better.
+func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
+	st := storetest.Postgres(b)
+	fake := deliverytest.NewSendGrid(b)
+	var total int
+	var elapsed time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := newEnv(b, st)
+		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(b, fake, "SG.bench")}, campInfo(st),
+			fastSettings(time.Minute, time.Second), quiet(), nil)
+		client := newClient(b, st, w, *benchWorkers, fmt.Sprintf("bench-%d", i))
+		createBatches(b, st, delivery.Enqueuer{Client: client}.EnqueueTx, e.emailLetters(*benchLetters, fmt.Sprintf("B%d-", i)))
+		b.StartTimer()
+
+		t0 := time.Now()
+		if err := client.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			c, err := st.LetterCounts(context.Background(), e.camp.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c[delivery.StatusSent] == int64(*benchLetters) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		elapsed += time.Since(t0)
+		total += *benchLetters
+
+		b.StopTimer()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_ = client.Stop(ctx)
+		cancel()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "letters/s")
+	b.ReportMetric(float64(elapsed.Microseconds())/float64(total), "µs/letter")
+	if fake.AcceptedTotal() != total {
+		b.Errorf("SendGrid accepted %d messages for %d letters", fake.AcceptedTotal(), total)
+	}
+}
+
+// BenchmarkFanOut measures how fast letters are rendered, sealed, stored
+// and enqueued on PostgreSQL: per op, 1,000 letters (two supporters, each
+// writing to 500 members of Congress; the supporters are stored untimed)
+// rendered from the campaign template with action.Render and written with
+// their delivery jobs by store.CreateLetters in one transaction. The
+// issue's target is 1,000,000 letters in 20 s (50,000 letters/s).
+func BenchmarkFanOut(b *testing.B) {
+	st := storetest.Postgres(b)
+	ctx := context.Background()
+	dir, err := congress.LoadEmbedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	members := dir.Members()
+	if len(members) < 500 {
+		b.Fatalf("%d members", len(members))
+	}
+	members = members[:500]
+	cp, verr := campaign.Compile("Oversight of family separations in {{.state}}",
+		"{{.salutation}},\n\nAs your constituent in {{.city}}, I ask you to hold an oversight hearing on family separations.\n\n{{.personal_note}}\n\nSincerely,\n{{.first_name}} {{.last_name}}", "")
+	if verr != nil {
+		b.Fatal(verr)
+	}
+	inserter, err := jobs.New(st.DB(), true, jobs.Options{Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	enq := delivery.Enqueuer{Client: inserter}.EnqueueTx
+	e := newEnv(b, st)
+	stats := letter.StatFunc(campaign.SampleStat)
+	form := action.Form{Prefix: "Ms.", FirstName: "Ana", LastName: "García", Email: "ana@example.org", Address1: "3200 24th St",
+		City: "San Francisco", State: "CA", ZIP: "94110", Note: "My cousin was separated from her children for eleven months."}
+	from := delivery.Constituent{Prefix: form.Prefix, FirstName: form.FirstName, LastName: form.LastName, Address1: form.Address1,
+		City: form.City, State: form.State, ZIP: form.ZIP, Email: form.Email}
+	now := time.Now()
+
+	letters := 0
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		var subs [2]store.Submission
+		for i := range subs {
+			subs[i], err = st.CreateSubmission(ctx, store.Submission{CampaignID: e.camp.ID, EmailIndex: e.keys.Index("email", "ana@example.org"), Lang: "en"},
+				func(id int64) (string, error) {
+					return e.keys.SealJSON(map[string]string{"email": form.Email}, "submission")
+				})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+
+		batch := make([]store.NewLetter, 0, 1000)
+		for _, sub := range subs {
+			for _, m := range members {
+				l, err := action.Render(ctx, cp, m, form, stats, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				office := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State,
+					District: m.District, Code: m.BioguideID}
+				sealed := delivery.Sealed{Subject: l.Subject, Body: l.Body, ConstituentMessage: l.ConstituentMessage, From: from, Office: office}
+				batch = append(batch, store.NewLetter{CampaignID: e.camp.ID, SubmissionID: sub.ID, BioguideID: m.BioguideID,
+					OfficeCode: office.Code, Chamber: office.Chamber, State: m.State, District: m.District, Party: m.Party, TemplateVer: 1,
+					DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),
+					Seal: func(id int64) (string, error) { return e.keys.SealJSON(sealed, delivery.LetterAAD(id)) }})
+			}
+		}
+		ids, err := st.CreateLetters(ctx, batch, enq)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(ids) != len(batch) {
+			b.Fatalf("stored %d of %d letters", len(ids), len(batch))
+		}
+		letters += len(ids)
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(letters)/sec, "letters/s")
+	b.ReportMetric(1_000_000/(float64(letters)/sec), "s/1M-letters")
+}
