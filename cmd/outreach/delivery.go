@@ -18,6 +18,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/delivery/packet"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/schedule"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -51,6 +52,7 @@ func loadKeys(cfg *config.Config, log *slog.Logger) (*seal.Keys, error) {
 type queue struct {
 	client *jobs.Client
 	worker *delivery.Worker
+	runner *followup.Runner
 }
 
 // channelOrder keeps the configured channels that this process can use;
@@ -109,6 +111,25 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 			river.AddWorker(workers, &schedule.StatsReleaseWorker{Store: st, Log: log.With("component", "schedule")})
 			opts.PeriodicJobs = append(opts.PeriodicJobs, schedule.StatsReleaseJob(sched))
 		}
+		// Schedules and follow-ups: one tick a minute on the leader claims
+		// due schedules from the database (internal/followup).
+		ml, err := mailer(cfg, st, keys)
+		if err != nil {
+			return nil, err
+		}
+		runner := &followup.Runner{Store: st, Mailer: ml, Links: followup.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
+			Log: log.With("component", "followup"), OrgName: cfg.OrgName}
+		for _, s := range senders {
+			if r, ok := s.(followup.Refresher); ok && cfg.CWCSenateURL != "" {
+				runner.CWC = r
+			}
+		}
+		q.runner = runner
+		q.worker.SetHold(runner.Hold)
+		river.AddWorker(workers, &followup.TickWorker{R: runner})
+		river.AddWorker(workers, &followup.RunWorker{R: runner})
+		river.AddWorker(workers, &followup.EmailWorker{R: runner})
+		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
 		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
@@ -118,6 +139,9 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		return nil, err
 	}
 	q.client = c
+	if q.runner != nil {
+		q.runner.Jobs = c
+	}
 	log.Info("delivery", "channels", defaults.Channels, "workers", work)
 	return q, nil
 }

@@ -171,6 +171,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		Keys: keys, Enqueue: q.enqueue(), Mailer: mail, Events: events,
 		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
+		InboundSecret: cfg.InboundSecret,
 	})
 	if err != nil {
 		return err
@@ -194,6 +195,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	defer q.stop(log)
 	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
 		"startup", time.Since(start).Round(time.Millisecond))
+	go srv.RunRollups(ctx, 10*time.Minute) // response-tracking rollups; ends with ctx
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)
 }
 

@@ -53,6 +53,7 @@ var Vars = []Var{
 	{Name: "SENDGRID_API_KEY", Default: "(empty: SendGrid off)", Secret: true, Help: "SendGrid API key; turns on email delivery"},
 	{Name: "OUTREACH_SENDGRID_URL", Default: "https://api.sendgrid.com", Help: "SendGrid API base URL (a sandbox or test server)"},
 	{Name: "SENDGRID_WEBHOOK_PUBLIC_KEY", Default: "(empty: event webhook refuses everything)", Secret: true, Help: "base64 ECDSA public key that signs SendGrid's Event Webhook"},
+	{Name: "OUTREACH_INBOUND_SECRET", Default: "(empty: inbound reply webhook refuses everything)", Secret: true, Help: "secret SendGrid Inbound Parse must send to /webhooks/sendgrid/inbound (?key=, /inbound/SECRET or basic auth password); 16+ characters"},
 	{Name: "CWC_HOUSE_URL", Default: "(empty: House CWC off)", Help: "House Communicating-with-Congress host"},
 	{Name: "CWC_HOUSE_API_KEY", Default: "", Secret: true, Help: "House CWC API key"},
 	{Name: "CWC_SENATE_URL", Default: "(empty: Senate CWC off)", Help: "Senate CWC host"},
@@ -95,6 +96,7 @@ type Config struct {
 	OrgName           string
 	MailFrom          string
 	ReplyDomain       string
+	InboundSecret     string // OUTREACH_INBOUND_SECRET: SendGrid Inbound Parse webhook
 	SendGridAPIKey    string
 	SendGridURL       string
 	SendGridPublicKey string
@@ -281,6 +283,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		fail("OUTREACH_SENDGRID_URL", "must be an absolute http or https URL")
 	}
 	c.SendGridPublicKey = get("SENDGRID_WEBHOOK_PUBLIC_KEY")
+	c.InboundSecret = get("OUTREACH_INBOUND_SECRET")
+	if c.InboundSecret != "" && len(c.InboundSecret) < 16 {
+		fail("OUTREACH_INBOUND_SECRET", "must be at least 16 characters")
+	}
 	c.CWCHouseURL, c.CWCHouseKey = get("CWC_HOUSE_URL"), get("CWC_HOUSE_API_KEY")
 	c.CWCSenateURL, c.CWCSenateKey = get("CWC_SENATE_URL"), get("CWC_SENATE_API_KEY")
 	for _, p := range [][3]string{{"CWC_HOUSE_URL", c.CWCHouseURL, c.CWCHouseKey}, {"CWC_SENATE_URL", c.CWCSenateURL, c.CWCSenateKey}} {

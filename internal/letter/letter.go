@@ -69,6 +69,10 @@ type Data struct {
 	MemberState  string
 	District     string
 	Date         string
+	// Follow-up (second) letters only: the date of the first letter to
+	// the office and how many constituents wrote it.
+	FirstLetterDate  string
+	ConstituentCount string
 }
 
 // FieldDoc documents one merge field for the template editor.
@@ -139,8 +143,10 @@ type fieldSpec struct {
 var fields = [...]fieldSpec{
 	{"chamber", `Chamber of the member: "senate" or "house".`, func(d *Data) string { return d.Chamber }},
 	{"city", "Supporter's city.", func(d *Data) string { return d.City }},
+	{"constituent_count", "Follow-up letters: how many constituents wrote to this office.", func(d *Data) string { return d.ConstituentCount }},
 	{"date", "Date of the letter, already formatted.", func(d *Data) string { return d.Date }},
 	{"district", "Member's congressional district; empty for senators.", func(d *Data) string { return d.District }},
+	{"first_letter_date", "Follow-up letters: date of the first letter to this office.", func(d *Data) string { return d.FirstLetterDate }},
 	{"first_name", "Supporter's first name.", func(d *Data) string { return d.FirstName }},
 	{"last_name", "Supporter's last name.", func(d *Data) string { return d.LastName }},
 	{"member_name", "Member's full name.", func(d *Data) string { return d.MemberName }},
@@ -155,7 +161,7 @@ var fields = [...]fieldSpec{
 // so Data does not escape).
 func (d *Data) values() [numFields]string {
 	return [numFields]string{
-		d.Chamber, d.City, d.Date, d.District, d.FirstName, d.LastName,
+		d.Chamber, d.City, d.ConstituentCount, d.Date, d.District, d.FirstLetterDate, d.FirstName, d.LastName,
 		d.MemberName, d.MemberState, d.MemberTitle, d.PersonalNote, d.Salutation, d.State,
 	}
 }
@@ -202,17 +208,19 @@ var allowedFuncNames = []string{"and", "eq", "len", "ne", "not", "or", "stat"}
 // deterministic; callers may overwrite any field.
 func SampleSupporter() Data {
 	return Data{
-		FirstName:    "Ana",
-		LastName:     "García",
-		City:         "Tucson",
-		State:        "AZ",
-		PersonalNote: "My cousin was separated from her daughter for three months. Please ask for the records.",
-		Salutation:   Salutation("Senator", "Kelly"),
-		MemberName:   "Mark Kelly",
-		MemberTitle:  Title("senate", "AZ"),
-		Chamber:      "senate",
-		MemberState:  "AZ",
-		District:     "",
-		Date:         "March 3, 2026",
+		FirstName:        "Ana",
+		LastName:         "García",
+		City:             "Tucson",
+		State:            "AZ",
+		PersonalNote:     "My cousin was separated from her daughter for three months. Please ask for the records.",
+		Salutation:       Salutation("Senator", "Kelly"),
+		MemberName:       "Mark Kelly",
+		MemberTitle:      Title("senate", "AZ"),
+		Chamber:          "senate",
+		MemberState:      "AZ",
+		District:         "",
+		Date:             "March 3, 2026",
+		FirstLetterDate:  "February 10, 2026",
+		ConstituentCount: "12",
 	}
 }

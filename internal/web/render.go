@@ -57,6 +57,9 @@ var navItems = []struct {
 	{"Outbox", "/admin/outbox", auth.PermViewDeliveries},
 	{"Cases", "/admin/cases", auth.PermEditCases},
 	{"Statistics", "/admin/stats/releases", auth.PermPublishStats},
+	{"Dashboard", "/admin/dashboard", auth.PermViewDashboards},
+	{"Responses", "/admin/responses/inbox", auth.PermEditCampaigns},
+	{"Schedule", "/admin/schedule", auth.PermViewCampaigns},
 	{"Users", "/admin/users", auth.PermManageUsers},
 	{"Audit log", "/admin/audit", auth.PermViewAudit},
 	{"API tokens", "/admin/tokens", auth.PermStaff},
@@ -81,7 +84,9 @@ type pages struct {
 var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "account", "tokens", "users", "user", "audit",
 	"deliveries", "delivery", "outbox", "action", "action_msg", "packets",
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff",
-	"cases", "case_form", "cases_import", "stats", "stats_releases"}
+	"cases", "case_form", "cases_import", "stats", "stats_releases",
+	"dashboard", "responses_inbox", "responses_form", "responsiveness",
+	"schedule", "followups", "survey"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 

@@ -41,6 +41,8 @@ type Store interface {
 	WebhookStore
 	PacketStore
 	CaseStore
+	TrackingStore
+	ScheduleStore
 }
 
 // Deps are the server's collaborators, built by main.
@@ -64,6 +66,7 @@ type Deps struct {
 	OrgName        string
 	Events         EventVerifier // SendGrid Event Webhook; nil: refused
 	UploadLimit    string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
+	InboundSecret  string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
 }
 
 // Server holds the Echo instance and the parsed templates.
@@ -127,7 +130,7 @@ func New(d Deps) (*Server, error) {
 	e.Use(s.requestLog)
 	e.Use(s.recoverPanics)
 	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.BodyLimit, Skipper: isUpload})) // imports: uploadLimit
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.BodyLimit, Skipper: func(c echo.Context) bool { return isUpload(c) || isInbound(c) }})) // imports: uploadLimit
 	e.Use(s.language)
 	e.Use(s.identify)
 	e.Use(s.uploadLimit)
@@ -179,6 +182,8 @@ func (s *Server) routes() {
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)
 	s.caseRoutes(root, adm, api)
+	s.trackingRoutes(root, adm, api)
+	s.scheduleRoutes(root, adm, api)
 }
 
 // Handler exposes the router, for tests and for http.Server.

@@ -1,0 +1,430 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// FollowupSettings are a campaign's follow-up rules. Defaults: survey 14
+// days after delivery, second letter 21 days after the first delivery to
+// an office, held for staff approval; everything off until staff turn it on.
+type FollowupSettings struct {
+	CampaignID      int64 `gorm:"primaryKey"`
+	SurveyEnabled   bool
+	SurveyDays      int
+	SecondEnabled   bool
+	SecondDays      int
+	SecondApproval  bool
+	SecondSubject   string
+	SecondBody      string
+	ReminderEnabled bool
+	UpdatedAt       time.Time
+}
+
+func (FollowupSettings) TableName() string { return "followup_settings" }
+
+// FollowupSettingsFor reads a campaign's rules, or the defaults.
+func (s *Store) FollowupSettingsFor(ctx context.Context, campaignID int64) (FollowupSettings, error) {
+	var f FollowupSettings
+	err := s.db.WithContext(ctx).Where("campaign_id = ?", campaignID).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return FollowupSettings{CampaignID: campaignID, SurveyDays: 14, SecondDays: 21, SecondApproval: true}, nil
+	}
+	return f, err
+}
+
+// SaveFollowupSettings stores a campaign's rules (validated by the caller).
+func (s *Store) SaveFollowupSettings(ctx context.Context, f FollowupSettings, a Audit) error {
+	f.UpdatedAt = time.Now().UTC()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Save(&f).Error; err != nil {
+			return err
+		}
+		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(f.CampaignID, 10)
+		return writeAudit(tx, a)
+	})
+}
+
+// EnabledFollowups lists the rules of campaigns with any follow-up on.
+func (s *Store) EnabledFollowups(ctx context.Context) ([]FollowupSettings, error) {
+	var out []FollowupSettings
+	err := s.db.WithContext(ctx).Where("survey_enabled OR second_enabled OR reminder_enabled").Order("campaign_id").Find(&out).Error
+	return out, err
+}
+
+// FollowupSend is one follow-up step done (or held for approval): unique
+// per (letter, step) and per (submission, step), so nobody is emailed
+// twice for the same step. Steps: survey, survey_again, second_letter,
+// reminder. Status: sent, held (waiting for approval), approved, skipped.
+type FollowupSend struct {
+	ID           int64 `gorm:"primaryKey"`
+	CampaignID   int64
+	LetterID     *int64
+	SubmissionID *int64
+	Step         string
+	Status       string
+	At           time.Time
+}
+
+func (FollowupSend) TableName() string { return "followup_sends" }
+
+// RecordFollowup writes the step's row, a line on the letter's timeline
+// and (through enqueue, with the transaction) the job that sends it, all
+// at once. It reports false, doing nothing, when the step was done before.
+func (s *Store) RecordFollowup(ctx context.Context, f FollowupSend, detail string, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error) (bool, error) {
+	done := false
+	f.ID, f.At = 0, f.At.UTC()
+	if f.Status == "" {
+		f.Status = "sent"
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&f)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		done = true
+		if f.LetterID != nil {
+			if err := tx.Create(&LetterEvent{LetterID: *f.LetterID, At: f.At, Kind: "followup", Status: f.Status, Detail: f.Step + ": " + detail}).Error; err != nil {
+				return err
+			}
+		}
+		if enqueue == nil {
+			return nil
+		}
+		t, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, t, f.ID)
+	})
+	return done && err == nil, err
+}
+
+// FollowupSendByID loads one step.
+func (s *Store) FollowupSendByID(ctx context.Context, id int64) (FollowupSend, error) {
+	var f FollowupSend
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return f, ErrNotFound
+	}
+	return f, err
+}
+
+// FollowupSends lists steps, newest first (status "" for all).
+func (s *Store) FollowupSends(ctx context.Context, campaignID int64, status string, limit int) ([]FollowupSend, error) {
+	var out []FollowupSend
+	q := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
+	if campaignID > 0 {
+		q = q.Where("campaign_id = ?", campaignID)
+	}
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	return out, q.Find(&out).Error
+}
+
+// SetFollowupStatus moves a step from one status to another (a held
+// second letter approved), noting it on the letter's timeline.
+func (s *Store) SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a Audit) (bool, error) {
+	ok := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&FollowupSend{}).Where("id = ? AND status = ?", id, from).Update("status", to)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		ok = true
+		var f FollowupSend
+		if err := tx.Where("id = ?", id).Take(&f).Error; err != nil {
+			return err
+		}
+		if f.LetterID != nil {
+			if err := tx.Create(&LetterEvent{LetterID: *f.LetterID, At: now.UTC(), Kind: "followup", Status: to, Detail: f.Step + ": " + to}).Error; err != nil {
+				return err
+			}
+		}
+		a.ObjectType, a.ObjectID = "followup", strconv.FormatInt(id, 10)
+		if err := writeAudit(tx, a); err != nil {
+			return err
+		}
+		if enqueue == nil {
+			return nil
+		}
+		t, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, t, id)
+	})
+	return ok && err == nil, err
+}
+
+// DueLetter is a letter a follow-up step is due for.
+type DueLetter struct {
+	LetterID     int64
+	CampaignID   int64
+	SubmissionID int64
+	OfficeCode   string
+	BioguideID   string
+}
+
+// notSuppressed keeps submissions whose address may still be emailed and
+// whose data was not erased.
+const notSuppressed = "submissions.status = 'confirmed' AND submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)"
+
+// DueSurveys lists letters of a live campaign delivered (or sent) at or
+// before cutoff that have no survey step yet.
+func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
+	var out []DueLetter
+	err := s.db.WithContext(ctx).Table("letters").
+		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
+		Joins("JOIN submissions ON submissions.id = letters.submission_id").
+		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.status IN ('sent','delivered')", campaignID).
+		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC()).
+		Where(notSuppressed).
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'survey')").
+		Order("letters.id").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// DueSurveysAgain lists letters whose survey (sent at or before cutoff)
+// was answered "no reply yet" and nothing better since, asked once more.
+func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
+	var out []DueLetter
+	err := s.db.WithContext(ctx).Table("letters").
+		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
+		Joins("JOIN submissions ON submissions.id = letters.submission_id").
+		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
+		Joins("JOIN followup_sends f ON f.letter_id = letters.id AND f.step = 'survey'").
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND f.at <= ?", campaignID, cutoff.UTC()).
+		Where(notSuppressed).
+		Where("EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = letters.id AND a.answer = 'no_reply')").
+		Where("NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = letters.id AND a.answer IN ('replied','acknowledged'))").
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends g WHERE g.letter_id = letters.id AND g.step = 'survey_again')").
+		Order("letters.id").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// DueOffice is an office that got a campaign's letters and has no
+// recorded reply: the candidate for a second letter.
+type DueOffice struct {
+	OfficeCode    string
+	FirstLetterID int64
+	FirstAt       time.Time
+	Count         int64
+}
+
+// DueSecondLetters lists offices of a live campaign whose first letter
+// was delivered at or before cutoff, with no reply recorded (a survey
+// answer "replied" or "acknowledged", or a reply event on the timeline)
+// and no second letter yet.
+func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time) ([]DueOffice, error) {
+	type row struct {
+		OfficeCode    string
+		FirstLetterID int64
+		FirstAt       string
+		Count         int64
+	}
+	var rows []row
+	status, err := s.CampaignStatus(ctx, campaignID)
+	if err != nil || status != "live" {
+		return nil, err
+	}
+	err = s.db.WithContext(ctx).Table("letters").
+		Select("office_code, MIN(id) AS first_letter_id, COUNT(*) AS count").
+		Where("campaign_id = ? AND status IN ('sent','delivered')", campaignID).
+		Group("office_code").Having("MIN(COALESCE(delivered_at, sent_at)) <= ?", cutoff.UTC()).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	// Response tracking (another feature's responses table) counts when
+	// it is there.
+	responsesClause := ""
+	if s.db.Migrator().HasTable("responses") {
+		responsesClause = " OR EXISTS (SELECT 1 FROM responses r WHERE r.letter_id = letters.id)"
+	}
+	var out []DueOffice
+	for _, r := range rows {
+		var replied int64
+		err := s.db.WithContext(ctx).Table("letters").
+			Where("campaign_id = ? AND office_code = ?", campaignID, r.OfficeCode).
+			Where("(EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = letters.id AND a.answer IN ('replied','acknowledged'))" +
+				" OR EXISTS (SELECT 1 FROM letter_events e WHERE e.letter_id = letters.id AND e.kind IN ('reply','response'))" +
+				responsesClause +
+				" OR EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'second_letter'))").
+			Count(&replied).Error
+		if err != nil {
+			return nil, err
+		}
+		if replied > 0 {
+			continue
+		}
+		var first Letter
+		if err := s.db.WithContext(ctx).Where("campaign_id = ? AND office_code = ? AND status IN ('sent','delivered')", campaignID, r.OfficeCode).
+			Order("COALESCE(delivered_at, sent_at), id").Take(&first).Error; err != nil {
+			return nil, err
+		}
+		at := first.SentAt
+		if first.DeliveredAt != nil {
+			at = first.DeliveredAt
+		}
+		d := DueOffice{OfficeCode: r.OfficeCode, FirstLetterID: first.ID, Count: r.Count}
+		if at != nil {
+			d.FirstAt = at.UTC()
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// DueReminders lists pending (unconfirmed) submissions of live campaigns
+// created between oldest and cutoff without a reminder yet.
+func (s *Store) DueReminders(ctx context.Context, campaignID int64, oldest, cutoff time.Time, limit int) ([]Submission, error) {
+	var rows []submissionRow
+	err := s.db.WithContext(ctx).Model(&submissionRow{}).
+		Joins("JOIN campaigns ON campaigns.id = submissions.campaign_id").
+		Where("submissions.campaign_id = ? AND campaigns.status = 'live' AND submissions.status = 'pending'", campaignID).
+		Where("submissions.created_at <= ? AND submissions.created_at >= ?", cutoff.UTC(), oldest.UTC()).
+		Where("submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)").
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.submission_id = submissions.id AND f.step = 'reminder')").
+		Order("submissions.id").Limit(limit).Find(&rows).Error
+	out := make([]Submission, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang,
+			Status: r.Status, CreatedAt: r.CreatedAt})
+	}
+	return out, err
+}
+
+// SurveyAnswer is a supporter's answer about one letter: replied (with a
+// real answer), acknowledged (only an acknowledgement), no_reply,
+// not_sure; an optional sentence, and the reply's text if they forward it.
+type SurveyAnswer struct {
+	ID         int64 `gorm:"primaryKey"`
+	LetterID   int64
+	Answer     string
+	Note       string
+	ReplyText  string
+	AnsweredAt time.Time
+}
+
+func (SurveyAnswer) TableName() string { return "survey_answers" }
+
+// AddSurveyAnswer stores an answer and notes it on the letter's timeline.
+func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnswer, error) {
+	a.ID, a.AnsweredAt = 0, a.AnsweredAt.UTC()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// A supporter who asked for their data to be deleted left nothing to
+		// answer about.
+		var n int64
+		if err := tx.Table("letters").Joins("JOIN submissions ON submissions.id = letters.submission_id").
+			Where("letters.id = ? AND submissions.status <> 'erased'", a.LetterID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+		return tx.Create(&LetterEvent{LetterID: a.LetterID, At: a.AnsweredAt, Kind: "survey", Detail: "supporter answered: " + a.Answer}).Error
+	})
+	return a, err
+}
+
+// UpdateSurveyAnswer adds the sentence and forwarded reply to an answer.
+func (s *Store) UpdateSurveyAnswer(ctx context.Context, id, letterID int64, note, replyText string) error {
+	return s.db.WithContext(ctx).Model(&SurveyAnswer{}).Where("id = ? AND letter_id = ?", id, letterID).
+		Updates(map[string]any{"note": note, "reply_text": replyText}).Error
+}
+
+// SurveyAnswers lists a letter's answers, oldest first.
+func (s *Store) SurveyAnswers(ctx context.Context, letterID int64) ([]SurveyAnswer, error) {
+	var out []SurveyAnswer
+	return out, s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&out).Error
+}
+
+// Digest is what the organizers' weekly email counts for one campaign.
+type Digest struct {
+	CampaignID int64
+	Sent       int64
+	Problems   int64
+	Replies    int64 // survey answers: replied with a real answer
+	Acks       int64 // survey answers: only an acknowledgement
+	// Responses recorded by response tracking (its responses table),
+	// when that feature is installed (Tracked).
+	Responses int64
+	Tracked   bool
+}
+
+// DigestSince counts a campaign's letters sent since, delivery problems
+// (failed, bounced, dropped) since, and survey answers reporting replies.
+func (s *Store) DigestSince(ctx context.Context, campaignID int64, since time.Time) (Digest, error) {
+	d := Digest{CampaignID: campaignID}
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&Letter{}).Where("campaign_id = ? AND sent_at >= ?", campaignID, since.UTC()).Count(&d.Sent).Error; err != nil {
+		return d, err
+	}
+	if err := db.Model(&Letter{}).Where("campaign_id = ? AND status IN ('failed','bounced','dropped') AND updated_at >= ?", campaignID, since.UTC()).Count(&d.Problems).Error; err != nil {
+		return d, err
+	}
+	q := "SELECT COUNT(*) FROM survey_answers a JOIN letters l ON l.id = a.letter_id WHERE l.campaign_id = ? AND a.answer = ? AND a.answered_at >= ?"
+	if err := db.Raw(q, campaignID, "replied", since.UTC()).Scan(&d.Replies).Error; err != nil {
+		return d, err
+	}
+	if err := db.Raw(q, campaignID, "acknowledged", since.UTC()).Scan(&d.Acks).Error; err != nil {
+		return d, err
+	}
+	if db.Migrator().HasTable("responses") {
+		d.Tracked = true
+		if err := db.Raw("SELECT COUNT(*) FROM responses WHERE campaign_id = ? AND occurred_at >= ?", campaignID, since.UTC()).Scan(&d.Responses).Error; err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// HasFollowup tells whether a letter's step was done.
+func (s *Store) HasFollowup(ctx context.Context, letterID int64, step string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&FollowupSend{}).Where("letter_id = ? AND step = ?", letterID, step).Count(&n).Error
+	return n > 0, err
+}
+
+// HasWaves tells whether a campaign releases its letters by delivery
+// waves (an enabled delivery_wave schedule).
+func (s *Store) HasWaves(ctx context.Context, campaignID int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Schedule{}).Where("campaign_id = ? AND kind = 'delivery_wave' AND enabled", campaignID).Count(&n).Error
+	return n > 0, err
+}
+
+// WaveReleased counts, per office, the letters of a campaign a delivery
+// wave released at (the wave's due time): a wave retried after a crash
+// keeps its cap per office.
+func (s *Store) WaveReleased(ctx context.Context, campaignID int64, at time.Time) (map[string]int, error) {
+	type row struct {
+		OfficeCode string
+		N          int
+	}
+	var rows []row
+	err := s.db.WithContext(ctx).Table("followup_sends f").Select("l.office_code AS office_code, COUNT(*) AS n").
+		Joins("JOIN letters l ON l.id = f.letter_id").
+		Where("f.campaign_id = ? AND f.step = 'wave' AND f.at = ?", campaignID, at.UTC()).
+		Group("l.office_code").Scan(&rows).Error
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.OfficeCode] = r.N
+	}
+	return out, err
+}

@@ -1,0 +1,135 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/tracking"
+)
+
+// BenchmarkResponseMetrics generates TRACKING_BENCH_LETTERS letters (default
+// 1,000,000) over 541 offices, 3 channels and a year, with about one reply
+// in five delivered letters, refreshes the rollups once, and then measures
+// the dashboard's queries (uncached: the web layer's 30-second cache is not
+// in the way) and reports p50/p99 per query. PostgreSQL only:
+//
+//	TEST_DATABASE_URL=... go test -run X -bench ResponseMetrics -benchtime 200x ./internal/store
+func BenchmarkResponseMetrics(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("TRACKING_BENCH_LETTERS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	s := storetest.Postgres(b)
+	if benchCampaign == 0 {
+		benchCampaign = benchSetup(b, s, n)
+	}
+	runMetricsBench(b, s, benchCampaign)
+}
+
+// benchCampaign is the generated campaign, made once per process (the
+// benchmark function runs more than once).
+var benchCampaign int64
+
+func benchSetup(b *testing.B, s *store.Store, n int) int64 {
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, auth.User{Email: uniq("bench") + "@example.org", Role: auth.Campaigner, PasswordHash: "x"}, store.Audit{Action: "user.create"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := s.CreateCampaign(ctx, newCampaign(uniq("bench")), store.Audit{ActorID: u.ID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var offices []store.GenOffice
+	parties := []string{"Democrat", "Republican", "Independent"}
+	states := []string{"CA", "TX", "NY", "FL", "PA", "OH", "IL", "GA", "NC", "MI"}
+	for i := 0; i < 541; i++ {
+		ch := "house"
+		if i < 100 {
+			ch = "senate"
+		}
+		offices = append(offices, store.GenOffice{BioguideID: fmt.Sprintf("B%06d", i), OfficeCode: fmt.Sprintf("H%03d", i), Chamber: ch,
+			State: states[i%len(states)], Party: parties[i%len(parties)]})
+	}
+	start := time.Now()
+	nl, nr, err := s.GenerateTracking(ctx, store.TrackingGen{CampaignID: c.ID, Offices: offices, Channels: []string{"cwc", "sendgrid", "packet"},
+		Letters: n, Now: time.Now().UTC(), Spread: 365 * 24 * time.Hour, FailEvery: 13, ReplyEvery: 4, SubstantiveEvery: 3,
+		ReplyDays: []int{1, 3, 7, 12, 20, 35, 60, 90}, Batch: 2000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated %d letters and %d responses in %s", nl, nr, time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if err := s.RefreshRollups(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("full rollup refresh in %s", time.Since(start).Round(time.Millisecond))
+	return c.ID
+}
+
+func runMetricsBench(b *testing.B, s *store.Store, campaignID int64) {
+	ctx := context.Background()
+	c := struct{ ID int64 }{campaignID}
+	// the queries of one dashboard view, and the API's, on this campaign
+	// a dashboard view asks for offices (headline, party and chamber are
+	// added up from them), months and channels; the last is an API call
+	// with filters and a period
+	queries := []store.MetricsQuery{
+		{GroupBy: "office", CampaignID: c.ID}, {GroupBy: "month", CampaignID: c.ID}, {GroupBy: "channel", CampaignID: c.ID},
+		{GroupBy: "state", CampaignID: c.ID, Chamber: "house", FromMonth: time.Now().AddDate(0, -6, 0).Format("2006-01")},
+	}
+	lat := make([][]time.Duration, len(queries))
+	page := []time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ps := time.Now()
+		for qi, q := range queries {
+			if qi == 3 {
+				page = append(page, time.Since(ps))
+			}
+			t0 := time.Now()
+			gs, err := s.ResponseMetrics(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if q.GroupBy == "office" {
+				gs = append(gs, store.MergeGroups(gs, func(g store.MetricGroup) string { return g.Party })...)
+				gs = append(gs, store.MergeGroups(gs, func(g store.MetricGroup) string { return g.Chamber })...)
+				gs = append(gs, store.MergeGroups(gs, func(g store.MetricGroup) string { return "" })...)
+			}
+			for _, g := range gs {
+				c := tracking.KaplanMeier(g.Times)
+				c.Median()
+				c.Quantile(0.9)
+			}
+			lat[qi] = append(lat[qi], time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	if b.N < 10 {
+		return // the warm-up run: figures come from the real one
+	}
+	for qi, q := range queries {
+		p50, p99 := pcts(lat[qi])
+		b.Logf("group_by=%-8q filters(chamber=%q from=%q): p50 %s p99 %s", q.GroupBy, q.Chamber, q.FromMonth, p50, p99)
+	}
+	p50, p99 := pcts(page)
+	b.Logf("a dashboard view's queries together (office, month, channel; uncached): p50 %s p99 %s", p50, p99)
+}
+
+func pcts(d []time.Duration) (time.Duration, time.Duration) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2].Round(10 * time.Microsecond), s[min(len(s)-1, len(s)*99/100)].Round(10 * time.Microsecond)
+}

@@ -1,0 +1,292 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// followupInput is a campaign's follow-up rules as a form or the API
+// sends them.
+type followupInput struct {
+	SurveyEnabled   bool   `json:"survey_enabled"`
+	SurveyDays      int    `json:"survey_days"`
+	SecondEnabled   bool   `json:"second_enabled"`
+	SecondDays      int    `json:"second_days"`
+	SecondApproval  bool   `json:"second_approval"`
+	SecondSubject   string `json:"second_subject"`
+	SecondBody      string `json:"second_body"`
+	ReminderEnabled bool   `json:"reminder_enabled"`
+}
+
+func (in followupInput) settings(id int64) store.FollowupSettings {
+	return store.FollowupSettings{CampaignID: id, SurveyEnabled: in.SurveyEnabled, SurveyDays: in.SurveyDays, SecondEnabled: in.SecondEnabled,
+		SecondDays: in.SecondDays, SecondApproval: in.SecondApproval, SecondSubject: in.SecondSubject, SecondBody: in.SecondBody,
+		ReminderEnabled: in.ReminderEnabled}
+}
+
+func followupInputOf(f store.FollowupSettings) followupInput {
+	return followupInput{SurveyEnabled: f.SurveyEnabled, SurveyDays: f.SurveyDays, SecondEnabled: f.SecondEnabled, SecondDays: f.SecondDays,
+		SecondApproval: f.SecondApproval, SecondSubject: f.SecondSubject, SecondBody: f.SecondBody, ReminderEnabled: f.ReminderEnabled}
+}
+
+// validateFollowups checks the rules: N and M between 1 and 365 days, and
+// a second-letter template that parses (only known merge fields) when the
+// second letter is on or a template is given.
+func validateFollowups(in followupInput) (map[string]string, string, string) {
+	fe := map[string]string{}
+	if err := followup.ValidateDays(in.SurveyDays); err != nil {
+		fe["survey_days"] = "the survey delay " + err.Error()
+	}
+	if err := followup.ValidateDays(in.SecondDays); err != nil {
+		fe["second_days"] = "the second-letter delay " + err.Error()
+	}
+	var subj, body string
+	if in.SecondEnabled || in.SecondBody != "" || in.SecondSubject != "" {
+		var err error
+		subj, body, err = followup.PreviewSecond(in.SecondSubject, in.SecondBody)
+		if err != nil {
+			fe["second_body"] = err.Error()
+		}
+	}
+	return fe, subj, body
+}
+
+type followupView struct {
+	Campaign       campaign.Campaign
+	In             followupInput
+	Errors         map[string]string
+	PreviewSubject string
+	PreviewBody    string
+	Sends          []store.FollowupSend
+	CanEdit        bool
+	Saved          bool
+}
+
+func (s *Server) followupCampaign(c echo.Context) (campaign.Campaign, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return campaign.Campaign{}, err
+	}
+	return s.deps.Store.Campaign(c.Request().Context(), id)
+}
+
+func (s *Server) renderFollowups(c echo.Context, status int, camp campaign.Campaign, in followupInput, fe map[string]string) error {
+	sends, err := s.deps.Store.FollowupSends(c.Request().Context(), camp.ID, "", 50)
+	if err != nil {
+		return err
+	}
+	v := followupView{Campaign: camp, In: in, Errors: fe, Sends: sends, CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns)}
+	if len(fe) == 0 && (in.SecondBody != "" || in.SecondSubject != "") {
+		v.PreviewSubject, v.PreviewBody, _ = followup.PreviewSecond(in.SecondSubject, in.SecondBody)
+	}
+	return s.render(c, status, "followups", v, false)
+}
+
+// followupPage is GET /admin/followups/:id: a campaign's follow-up rules,
+// a preview of the second letter, and the steps done.
+func (s *Server) followupPage(c echo.Context) error {
+	camp, err := s.followupCampaign(c)
+	if err != nil {
+		return err
+	}
+	f, err := s.deps.Store.FollowupSettingsFor(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	return s.renderFollowups(c, http.StatusOK, camp, followupInputOf(f), nil)
+}
+
+func atoiOr(s string, def int) int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// followupSave is POST /admin/followups/:id; preview=1 only previews.
+func (s *Server) followupSave(c echo.Context) error {
+	camp, err := s.followupCampaign(c)
+	if err != nil {
+		return err
+	}
+	in := followupInput{SurveyEnabled: c.FormValue("survey_enabled") != "", SurveyDays: atoiOr(c.FormValue("survey_days"), 14),
+		SecondEnabled: c.FormValue("second_enabled") != "", SecondDays: atoiOr(c.FormValue("second_days"), 21),
+		SecondApproval: c.FormValue("second_mode") != "auto", SecondSubject: c.FormValue("second_subject"), SecondBody: c.FormValue("second_body"),
+		ReminderEnabled: c.FormValue("reminder_enabled") != ""}
+	fe, _, _ := validateFollowups(in)
+	if len(fe) > 0 {
+		return s.renderFollowups(c, http.StatusUnprocessableEntity, camp, in, fe)
+	}
+	if c.FormValue("preview") != "" {
+		return s.renderFollowups(c, http.StatusOK, camp, in, nil)
+	}
+	if err := s.deps.Store.SaveFollowupSettings(c.Request().Context(), in.settings(camp.ID),
+		store.Audit{ActorID: currentUser(c).ID, Action: "followups.save"}); err != nil {
+		return err
+	}
+	flash(c, "Follow-ups saved.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/followups/%d", camp.ID))
+}
+
+// followupApprove is POST /admin/followups/sends/:id/approve: a held
+// second letter goes out at the next tick.
+func (s *Server) followupApprove(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ok, err := s.deps.Store.SetFollowupStatus(c.Request().Context(), id, "held", "approved", s.deps.Now(), nil,
+		store.Audit{ActorID: currentUser(c).ID, Action: "followup.second_letter.approve"})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return store.ErrNotFound
+	}
+	flash(c, "Second letter approved: it goes out within a minute.")
+	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
+}
+
+// apiFollowups is GET /api/v1/followups/:id.
+func (s *Server) apiFollowups(c echo.Context) error {
+	camp, err := s.followupCampaign(c)
+	if err != nil {
+		return err
+	}
+	f, err := s.deps.Store.FollowupSettingsFor(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, followupInputOf(f))
+}
+
+// apiFollowupsSave is PUT /api/v1/followups/:id: the whole rules; the
+// response carries the second letter's preview.
+func (s *Server) apiFollowupsSave(c echo.Context) error {
+	camp, err := s.followupCampaign(c)
+	if err != nil {
+		return err
+	}
+	in := followupInput{SurveyDays: 14, SecondDays: 21, SecondApproval: true}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "the body must be a JSON object of follow-up rules")
+	}
+	fe, subj, body := validateFollowups(in)
+	if len(fe) > 0 {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": "invalid follow-up rules", "fields": fe})
+	}
+	if err := s.deps.Store.SaveFollowupSettings(c.Request().Context(), in.settings(camp.ID),
+		store.Audit{ActorID: currentUser(c).ID, Action: "followups.save"}); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"followups": in, "preview": map[string]string{"subject": subj, "body": body}})
+}
+
+// --- the supporter's survey ---
+
+type surveyView struct {
+	Action, Token, Answer string
+	Answers               []surveyChoice
+	AnswerID              int64
+	Done                  bool
+}
+
+type surveyChoice struct{ Value, Label string }
+
+func (s *Server) surveyLinks() followup.Links {
+	return followup.Links{BaseURL: s.deps.BaseURL, Keys: s.deps.Keys}
+}
+
+func (s *Server) surveyVerify(c echo.Context, token string) (int64, error) {
+	if s.deps.Keys == nil {
+		return 0, action.ErrBadToken
+	}
+	return s.surveyLinks().VerifySurvey(token, s.deps.Now())
+}
+
+func choices(l i18n.Lang) []surveyChoice {
+	var out []surveyChoice
+	for _, a := range followup.Answers {
+		out = append(out, surveyChoice{a, l.T("fu.survey." + a)})
+	}
+	return out
+}
+
+// surveyPage is GET /c/:slug/survey?a=&t=: the answer chosen in the email,
+// with a button to record it (mail scanners follow links; a GET records
+// nothing), a sentence to add and the reply to forward.
+func (s *Server) surveyPage(c echo.Context) error {
+	token := c.QueryParam("t")
+	if _, err := s.surveyVerify(c, token); err != nil {
+		return s.badLink(c, err)
+	}
+	a := c.QueryParam("a")
+	if !followup.ValidAnswer(a) {
+		a = ""
+	}
+	return s.render(c, http.StatusOK, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey", Token: token, Answer: a,
+		Answers: choices(langOf(c))}, false)
+}
+
+const maxSurveyText = 4000
+
+// surveyAnswer is POST /c/:slug/survey: records the answer (and the
+// sentence and forwarded reply) on the letter.
+func (s *Server) surveyAnswer(c echo.Context) error {
+	l := langOf(c)
+	letterID, err := s.surveyVerify(c, c.FormValue("t"))
+	if err != nil {
+		return s.badLink(c, err)
+	}
+	a := c.FormValue("answer")
+	note := strings.TrimSpace(c.FormValue("note"))
+	reply := strings.TrimSpace(c.FormValue("reply_text"))
+	if len(note) > 500 {
+		note = note[:500]
+	}
+	if len(reply) > maxSurveyText {
+		reply = reply[:maxSurveyText]
+	}
+	ctx := c.Request().Context()
+	if id, _ := strconv.ParseInt(c.FormValue("answer_id"), 10, 64); id > 0 {
+		if err := s.deps.Store.UpdateSurveyAnswer(ctx, id, letterID, note, reply); err != nil {
+			return err
+		}
+		return s.msg(c, http.StatusOK, msgView{Title: l.T("fu.survey.done_title"), Text: l.T("fu.survey.saved")})
+	}
+	if !followup.ValidAnswer(a) {
+		return s.render(c, http.StatusUnprocessableEntity, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey",
+			Token: c.FormValue("t"), Answers: choices(l)}, false)
+	}
+	ans, err := s.deps.Store.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: letterID, Answer: a, Note: note, ReplyText: reply, AnsweredAt: s.deps.Now()})
+	if errors.Is(err, store.ErrNotFound) {
+		return s.badLink(c, action.ErrBadToken)
+	} else if err != nil {
+		return err
+	}
+	if note != "" || reply != "" {
+		return s.msg(c, http.StatusOK, msgView{Title: l.T("fu.survey.done_title"), Text: l.T("fu.survey.saved")})
+	}
+	return s.render(c, http.StatusOK, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey", Token: c.FormValue("t"), Answer: a,
+		Answers: choices(l), AnswerID: ans.ID, Done: true}, false)
+}

@@ -1,0 +1,343 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// ScheduleStore is what the schedule agenda and the follow-up settings
+// need from the database.
+type ScheduleStore interface {
+	Schedules(ctx context.Context, campaignID int64) ([]store.Schedule, error)
+	ScheduleByID(ctx context.Context, id int64) (store.Schedule, error)
+	CreateSchedule(ctx context.Context, sc store.Schedule, a store.Audit) (store.Schedule, error)
+	UpdateSchedule(ctx context.Context, sc store.Schedule, a store.Audit) error
+	DeleteSchedule(ctx context.Context, id int64, a store.Audit) error
+	FollowupSettingsFor(ctx context.Context, campaignID int64) (store.FollowupSettings, error)
+	SaveFollowupSettings(ctx context.Context, f store.FollowupSettings, a store.Audit) error
+	FollowupSends(ctx context.Context, campaignID int64, status string, limit int) ([]store.FollowupSend, error)
+	SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a store.Audit) (bool, error)
+	AddSurveyAnswer(ctx context.Context, a store.SurveyAnswer) (store.SurveyAnswer, error)
+	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, note, replyText string) error
+}
+
+func (s *Server) scheduleRoutes(root, adm, api *echo.Group) {
+	s.staff(adm, http.MethodGet, "/schedule", auth.PermViewCampaigns, s.schedulePage)
+	s.staff(adm, http.MethodPost, "/schedule", auth.PermEditCampaigns, s.scheduleCreate)
+	s.staff(adm, http.MethodPost, "/schedule/:id/toggle", auth.PermEditCampaigns, s.scheduleToggle)
+	s.staff(adm, http.MethodPost, "/schedule/:id/delete", auth.PermEditCampaigns, s.scheduleDelete)
+	s.staff(adm, http.MethodGet, "/followups/:id", auth.PermViewCampaigns, s.followupPage)
+	s.staff(adm, http.MethodPost, "/followups/:id", auth.PermEditCampaigns, s.followupSave)
+	s.staff(adm, http.MethodPost, "/followups/sends/:id/approve", auth.PermEditCampaigns, s.followupApprove)
+	s.staff(api, http.MethodGet, "/schedule", auth.PermViewCampaigns, s.apiSchedule)
+	s.staff(api, http.MethodPost, "/schedule", auth.PermEditCampaigns, s.apiScheduleCreate)
+	s.staff(api, http.MethodDelete, "/schedule/:id", auth.PermEditCampaigns, s.apiScheduleDelete)
+	s.staff(api, http.MethodGet, "/schedule/next", auth.PermViewCampaigns, s.apiScheduleNext)
+	s.staff(api, http.MethodGet, "/followups/:id", auth.PermViewCampaigns, s.apiFollowups)
+	s.staff(api, http.MethodPut, "/followups/:id", auth.PermEditCampaigns, s.apiFollowupsSave)
+	s.public(root, http.MethodGet, "/c/:slug/survey", s.surveyPage)
+	s.public(root, http.MethodPost, "/c/:slug/survey", s.surveyAnswer)
+}
+
+// scheduleItem is one schedule with its next runs in plain words.
+type scheduleItem struct {
+	store.Schedule
+	Campaign string
+	KindName string
+	Next     []string
+	PerOff   int
+	To       string
+}
+
+type scheduleView struct {
+	Items     []scheduleItem
+	Campaigns []campaign.Campaign
+	Kinds     []struct{ Name, Label string }
+	Held      []store.FollowupSend
+	CanEdit   bool
+	Input     followup.Input
+	Errors    followup.FieldErrors
+	Preview   []string
+}
+
+func (s *Server) scheduleItems(ctx context.Context) ([]scheduleItem, []campaign.Campaign, error) {
+	list, err := s.deps.Store.Schedules(ctx, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	camps, err := s.deps.Store.Campaigns(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	titles := map[int64]string{}
+	for _, c := range camps {
+		titles[c.ID] = c.Title
+	}
+	labels := map[string]string{}
+	for _, k := range followup.Kinds {
+		labels[k.Name] = k.Label
+	}
+	now := s.deps.Now()
+	out := make([]scheduleItem, 0, len(list))
+	for _, sc := range list {
+		it := scheduleItem{Schedule: sc, KindName: labels[sc.Kind]}
+		if sc.CampaignID != nil {
+			it.Campaign = titles[*sc.CampaignID]
+		}
+		p := followup.ParseParams(sc.Params)
+		it.PerOff, it.To = p.PerOffice, strings.Join(p.To, ", ")
+		if sp, err := followup.ParseSpec(sc.Cron, sc.TimeZone); err == nil && sc.Enabled {
+			// The next run is the stored one (it may be due now); then the
+			// following four.
+			it.Next = append([]string{sp.Plain(sc.NextRunAt)}, sp.Describe(maxTime(now, sc.NextRunAt), 4)...)
+		}
+		out = append(out, it)
+	}
+	return out, camps, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, fe followup.FieldErrors, preview []string) error {
+	ctx := c.Request().Context()
+	items, camps, err := s.scheduleItems(ctx)
+	if err != nil {
+		return err
+	}
+	held, err := s.deps.Store.FollowupSends(ctx, 0, "held", 100)
+	if err != nil {
+		return err
+	}
+	if in.TimeZone == "" {
+		in.TimeZone = followup.DefaultTimeZone
+	}
+	v := scheduleView{Items: items, Campaigns: camps, Kinds: followup.Kinds, Held: held, Input: in, Errors: fe, Preview: preview,
+		CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns)}
+	return s.render(c, status, "schedule", v, false)
+}
+
+// schedulePage is GET /admin/schedule: the agenda across campaigns.
+func (s *Server) schedulePage(c echo.Context) error {
+	return s.renderSchedule(c, http.StatusOK, followup.Input{}, nil, nil)
+}
+
+func (s *Server) campaignExists(ctx context.Context) func(int64) bool {
+	return func(id int64) bool {
+		_, err := s.deps.Store.Campaign(ctx, id)
+		return err == nil
+	}
+}
+
+func formInput(c echo.Context) followup.Input {
+	in := followup.Input{Kind: c.FormValue("kind"), Cron: c.FormValue("cron"), TimeZone: c.FormValue("time_zone")}
+	in.CampaignID, _ = strconv.ParseInt(c.FormValue("campaign_id"), 10, 64)
+	if v := strings.TrimSpace(c.FormValue("per_office")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			n = -1
+		}
+		in.Params.PerOffice = n
+	}
+	for _, a := range strings.Split(c.FormValue("to"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			in.Params.To = append(in.Params.To, a)
+		}
+	}
+	return in
+}
+
+// scheduleCreate is POST /admin/schedule; with preview=1 it only shows
+// the next five runs.
+func (s *Server) scheduleCreate(c echo.Context) error {
+	ctx := c.Request().Context()
+	in := formInput(c)
+	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
+	var fe followup.FieldErrors
+	if errors.As(err, &fe) {
+		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil)
+	} else if err != nil {
+		return err
+	}
+	if c.FormValue("preview") != "" {
+		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5))
+	}
+	if _, err := s.saveSchedule(c, in, v); err != nil {
+		return err
+	}
+	flash(c, "Schedule saved. Next run: "+v.Spec.Plain(v.NextRunAt)+".")
+	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
+}
+
+func (s *Server) saveSchedule(c echo.Context, in followup.Input, v followup.Validated) (store.Schedule, error) {
+	return s.deps.Store.CreateSchedule(c.Request().Context(), store.Schedule{CampaignID: v.CampaignID, Kind: in.Kind, Cron: v.Spec.Expr,
+		TimeZone: v.Spec.Zone.String(), Params: v.Params, NextRunAt: v.NextRunAt, Enabled: v.Enabled},
+		store.Audit{ActorID: currentUser(c).ID, Action: "schedule.create", Detail: in.Kind + " " + v.Spec.Expr + " " + v.Spec.Zone.String()})
+}
+
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
+}
+
+// scheduleToggle is POST /admin/schedule/:id/toggle: enable or disable.
+// Enabling computes the next run from now (no catch-up of the time off).
+func (s *Server) scheduleToggle(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	sc, err := s.deps.Store.ScheduleByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	sc.Enabled = !sc.Enabled
+	if sc.Enabled {
+		sp, err := followup.ParseSpec(sc.Cron, sc.TimeZone)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, err.Error())
+		}
+		sc.NextRunAt = sp.Next(s.deps.Now())
+	}
+	action := "schedule.disable"
+	if sc.Enabled {
+		action = "schedule.enable"
+	}
+	if err := s.deps.Store.UpdateSchedule(ctx, sc, store.Audit{ActorID: currentUser(c).ID, Action: action}); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
+}
+
+// scheduleDelete is POST /admin/schedule/:id/delete.
+func (s *Server) scheduleDelete(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), id, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
+		return err
+	}
+	flash(c, "Schedule deleted.")
+	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
+}
+
+// --- JSON API ---
+
+type apiScheduleItem struct {
+	ID         int64           `json:"id"`
+	CampaignID *int64          `json:"campaign_id"`
+	Campaign   string          `json:"campaign,omitempty"`
+	Kind       string          `json:"kind"`
+	Cron       string          `json:"cron"`
+	TimeZone   string          `json:"time_zone"`
+	Params     json.RawMessage `json:"params"`
+	Enabled    bool            `json:"enabled"`
+	NextRunAt  string          `json:"next_run_at"`
+	LastRunAt  *string         `json:"last_run_at"`
+	NextRuns   []string        `json:"next_runs"`
+}
+
+func apiItem(it scheduleItem) apiScheduleItem {
+	a := apiScheduleItem{ID: it.ID, CampaignID: it.CampaignID, Campaign: it.Campaign, Kind: it.Kind, Cron: it.Cron, TimeZone: it.TimeZone,
+		Params: json.RawMessage(it.Params), Enabled: it.Enabled, NextRunAt: it.NextRunAt.UTC().Format(time.RFC3339), NextRuns: it.Next}
+	if !json.Valid(a.Params) {
+		a.Params = json.RawMessage("{}")
+	}
+	if it.LastRunAt != nil {
+		t := it.LastRunAt.UTC().Format(time.RFC3339)
+		a.LastRunAt = &t
+	}
+	if a.NextRuns == nil {
+		a.NextRuns = []string{}
+	}
+	return a
+}
+
+// apiSchedule is GET /api/v1/schedule: every schedule, next first.
+func (s *Server) apiSchedule(c echo.Context) error {
+	items, _, err := s.scheduleItems(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]apiScheduleItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, apiItem(it))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"schedules": out})
+}
+
+func invalid(c echo.Context, fe followup.FieldErrors) error {
+	return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": fe.Error(), "fields": map[string]string(fe)})
+}
+
+// apiScheduleCreate is POST /api/v1/schedule.
+func (s *Server) apiScheduleCreate(c echo.Context) error {
+	var in followup.Input
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "the body must be a JSON schedule: {\"kind\", \"cron\", \"time_zone\", \"campaign_id\", \"params\"}")
+	}
+	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(c.Request().Context()))
+	var fe followup.FieldErrors
+	if errors.As(err, &fe) {
+		return invalid(c, fe)
+	} else if err != nil {
+		return err
+	}
+	sc, err := s.saveSchedule(c, in, v)
+	if err != nil {
+		return err
+	}
+	it := scheduleItem{Schedule: sc, Next: v.Spec.Describe(s.deps.Now(), 5)}
+	return c.JSON(http.StatusCreated, apiItem(it))
+}
+
+// apiScheduleDelete is DELETE /api/v1/schedule/:id.
+func (s *Server) apiScheduleDelete(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), id, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// apiScheduleNext is GET /api/v1/schedule/next?cron=&time_zone=: checks
+// an expression and lists its next five runs in plain words.
+func (s *Server) apiScheduleNext(c echo.Context) error {
+	sp, err := followup.ParseSpec(c.QueryParam("cron"), c.QueryParam("time_zone"))
+	if err != nil {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]string{"error": err.Error()})
+	}
+	now := s.deps.Now()
+	var at []string
+	for _, t := range sp.NextRuns(now, 5) {
+		at = append(at, t.Format(time.RFC3339))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"cron": sp.Expr, "time_zone": sp.Zone.String(), "next_runs": sp.Describe(now, 5), "next_run_times": at})
+}

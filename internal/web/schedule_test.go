@@ -1,0 +1,179 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/seal"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/web"
+)
+
+func newScheduleCampaign(t *testing.T, st *store.Store) campaign.Campaign {
+	t.Helper()
+	c, err := st.CreateCampaign(context.Background(), campaign.Campaign{Slug: unique("sched"), Title: "Scheduled campaign",
+		Targets: campaign.TargetBoth, LOCTopic: "Immigration", Status: campaign.Draft, Subject: "Oversight", Template: "{{.salutation}},\n\nPlease act."},
+		store.Audit{Action: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestScheduleAPIValidatesAndLists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		now := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
+		f := staffServer(t, st, web.Deps{Now: func() time.Time { return now }})
+		camp := newScheduleCampaign(t, st)
+		tok := bearer(t, st, addUser(t, st, unique("sched")+"@example.org", auth.Campaigner))
+		org := bearer(t, st, addUser(t, st, unique("org")+"@example.org", auth.Organizer))
+		c := browserClient(t)
+		api := f.srv.URL + "/api/v1/schedule"
+		count := func() int {
+			code, body := do(t, c, http.MethodGet, api, org, "", "")
+			if code != 200 {
+				t.Fatalf("list: %d %s", code, body)
+			}
+			return strings.Count(body, `"kind":`)
+		}
+		before := count()
+		for _, bad := range []struct{ body, field string }{
+			{`{"kind":"campaign_launch","campaign_id":%d,"cron":"0 25 * * *"}`, "cron"},
+			{`{"kind":"campaign_launch","campaign_id":%d,"cron":"@fortnightly"}`, "cron"},
+			{`{"kind":"campaign_launch","campaign_id":%d,"cron":"@daily","time_zone":"Europe/Atlantis"}`, "time_zone"},
+			{`{"kind":"delivery_wave","campaign_id":%d,"cron":"@daily","params":{"per_office":-5}}`, "params"},
+			{`{"kind":"teleport","campaign_id":%d,"cron":"@daily"}`, "kind"},
+		} {
+			code, body := do(t, c, http.MethodPost, api, tok, "application/json", fmt.Sprintf(bad.body, camp.ID))
+			if code != http.StatusUnprocessableEntity || !strings.Contains(body, `"`+bad.field+`":`) {
+				t.Errorf("%s: %d %s", bad.body, code, body)
+			}
+		}
+		if code, _ := do(t, c, http.MethodPost, api, tok, "application/json", `{"kind":`); code != http.StatusBadRequest {
+			t.Errorf("broken JSON: %d", code)
+		}
+		if code, _ := do(t, c, http.MethodPost, api, org, "application/json", `{"kind":"digest","cron":"@weekly"}`); code != http.StatusForbidden {
+			t.Errorf("organizer may not create: %d", code)
+		}
+		if got := count(); got != before {
+			t.Fatalf("refused schedules were saved: %d -> %d", before, got)
+		}
+		code, body := do(t, c, http.MethodPost, api, tok, "application/json",
+			fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%d,"cron":"0 9 * * *"}`, camp.ID))
+		if code != http.StatusCreated || !strings.Contains(body, `"next_run_at":"2026-03-07T14:00:00Z"`) ||
+			!strings.Contains(body, "Sunday, March 8, 2026 at 9:00 AM EDT") || !strings.Contains(body, `"time_zone":"America/New_York"`) {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		if got := count(); got != before+1 {
+			t.Fatalf("count after create = %d", got)
+		}
+		code, body = do(t, c, http.MethodGet, api+"/next?cron="+url.QueryEscape("30 2 * * *")+"&time_zone=America/New_York", org, "", "")
+		if code != 200 || strings.Count(body, " at ") != 5 {
+			t.Errorf("next: %d %s", code, body)
+		}
+		if code, body := do(t, c, http.MethodGet, api+"/next?cron=nonsense", org, "", ""); code != http.StatusUnprocessableEntity || !strings.Contains(body, "not a valid schedule") {
+			t.Errorf("next of nonsense: %d %s", code, body)
+		}
+
+		// Follow-up rules: bad delays and unknown template fields are refused
+		// and nothing is saved.
+		fu := fmt.Sprintf("%s/api/v1/followups/%d", f.srv.URL, camp.ID)
+		for _, bad := range []string{`{"survey_enabled":true,"survey_days":0}`, `{"survey_days":-1}`, `{"second_days":366}`,
+			`{"second_enabled":true,"second_subject":"Again","second_body":"{{.first_letter_date}} {{.frist_name}}"}`} {
+			if code, body := do(t, c, http.MethodPut, fu, tok, "application/json", bad); code != http.StatusUnprocessableEntity {
+				t.Errorf("%s: %d %s", bad, code, body)
+			}
+		}
+		if _, body := do(t, c, http.MethodGet, fu, org, "", ""); !strings.Contains(body, `"survey_enabled":false`) || !strings.Contains(body, `"survey_days":14`) {
+			t.Fatalf("refused rules were saved: %s", body)
+		}
+		code, body = do(t, c, http.MethodPut, fu, tok, "application/json",
+			`{"survey_enabled":true,"survey_days":10,"second_enabled":true,"second_days":21,"second_subject":"Following up","second_body":"On {{.first_letter_date}}, {{.constituent_count}} constituents wrote."}`)
+		if code != 200 || !strings.Contains(body, "On February 10, 2026, 12 constituents wrote.") {
+			t.Fatalf("save rules: %d %s", code, body)
+		}
+
+		// The agenda page and its form.
+		staff := addUser(t, st, unique("schedpage")+"@example.org", auth.Campaigner)
+		signIn(t, c, f.srv.URL, staff.Email)
+		code, page := getPage(t, c, f.srv.URL+"/admin/schedule")
+		if code != 200 || !strings.Contains(page, "Launch the campaign") || !strings.Contains(page, "Saturday, March 7, 2026 at 9:00 AM EST") {
+			t.Fatalf("agenda: %d", code)
+		}
+		tokCSRF := csrfFrom(t, c, f.srv.URL+"/admin/schedule")
+		code, page, _ = postForm(t, c, f.srv.URL+"/admin/schedule", url.Values{"_csrf": {tokCSRF}, "kind": {"campaign_close"},
+			"campaign_id": {fmt.Sprint(camp.ID)}, "cron": {"0 0 31 2 *"}, "time_zone": {"America/New_York"}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(page, "never happens") {
+			t.Fatalf("bad form: %d", code)
+		}
+		code, page, _ = postForm(t, c, f.srv.URL+"/admin/schedule", url.Values{"_csrf": {tokCSRF}, "kind": {"campaign_close"},
+			"campaign_id": {fmt.Sprint(camp.ID)}, "cron": {"@monthly"}, "time_zone": {"America/Chicago"}, "preview": {"1"}})
+		if code != 200 || !strings.Contains(page, "Wednesday, April 1, 2026 at 12:00 AM CDT") {
+			t.Fatalf("preview: %d", code)
+		}
+		code, page = getPage(t, c, fmt.Sprintf("%s/admin/followups/%d", f.srv.URL, camp.ID))
+		if code != 200 || !strings.Contains(page, "12 constituents wrote") {
+			t.Fatalf("follow-ups page: %d", code)
+		}
+	})
+}
+
+func TestSurveyAnswerPage(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	keys := seal.NewRandom()
+	now := time.Now()
+	f := staffServer(t, st, web.Deps{Keys: keys, Now: func() time.Time { return now }, BaseURL: "http://act.example.org"})
+	camp := newScheduleCampaign(t, st)
+	sub, err := st.CreateSubmission(ctx, store.Submission{CampaignID: camp.ID, EmailIndex: keys.Index("email", "ana@example.org"), Lang: "es"},
+		func(int64) (string, error) { return "x", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := st.ConfirmSubmission(ctx, sub.ID, now, func(map[string]bool) ([]store.NewLetter, error) {
+		return []store.NewLetter{{CampaignID: camp.ID, SubmissionID: sub.ID, BioguideID: "P000197", OfficeCode: "HCA11", Chamber: "house", State: "CA",
+			TemplateVer: 1, DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(), Seal: func(int64) (string, error) { return "x", nil }}}, nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := followup.Links{BaseURL: "http://act.example.org", Keys: keys}
+	link := links.SurveyURL(camp.Slug, ids[0], "acknowledged", "es", now)
+	u, _ := url.Parse(link)
+	c := browserClient(t)
+	code, page := getPage(t, c, f.srv.URL+u.RequestURI())
+	if code != 200 || !strings.Contains(page, `value="acknowledged" checked`) || !strings.Contains(page, "Solo un acuse de recibo") {
+		t.Fatalf("survey page: %d %s", code, page)
+	}
+	if got, _ := st.SurveyAnswers(ctx, ids[0]); len(got) != 0 {
+		t.Fatal("a GET recorded an answer")
+	}
+	tok := csrfField.FindStringSubmatch(page)[1]
+	code, page, _ = postForm(t, c, f.srv.URL+u.Path, url.Values{"_csrf": {tok}, "t": {u.Query().Get("t")}, "answer": {"acknowledged"}})
+	if code != 200 || !strings.Contains(page, "answer_id") {
+		t.Fatalf("answer: %d %s", code, page)
+	}
+	id := strings.Split(strings.Split(page, `name="answer_id" value="`)[1], `"`)[0]
+	code, _, _ = postForm(t, c, f.srv.URL+u.Path, url.Values{"_csrf": {tok}, "t": {u.Query().Get("t")}, "answer_id": {id},
+		"note": {"Form letter."}, "reply_text": {"Thank you for contacting our office."}})
+	if code != 200 {
+		t.Fatalf("note: %d", code)
+	}
+	got, err := st.SurveyAnswers(ctx, ids[0])
+	if err != nil || len(got) != 1 || got[0].Answer != "acknowledged" || got[0].Note != "Form letter." || !strings.Contains(got[0].ReplyText, "Thank you") {
+		t.Fatalf("answers = %+v, %v", got, err)
+	}
+	if code, _ := getPage(t, c, f.srv.URL+"/c/"+camp.Slug+"/survey?t=forged"); code != http.StatusBadRequest {
+		t.Errorf("forged token: %d", code)
+	}
+}

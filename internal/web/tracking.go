@@ -1,0 +1,383 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/tracking"
+)
+
+// TrackingStore is what response tracking needs from the database.
+type TrackingStore interface {
+	LogResponse(ctx context.Context, r store.ResponseLog, a store.Audit) (int, error)
+	AddInboundReply(ctx context.Context, r store.InboundReply) (int64, error)
+	InboundReplies(ctx context.Context, status string, limit int) ([]store.InboundReply, error)
+	ClassifyInboundReply(ctx context.Context, id int64, substance string, a store.Audit) error
+	RefreshRollups(ctx context.Context) error
+	RollupsRefreshedAt(ctx context.Context) (time.Time, error)
+	ResponseMetrics(ctx context.Context, q store.MetricsQuery) ([]store.MetricGroup, error)
+	ExportLetters(ctx context.Context, campaignID int64, withSealed bool, fn func(store.LetterExport) error) error
+	PublicResponsiveness(ctx context.Context, campaignID int64) (bool, error)
+	PublicCampaigns(ctx context.Context) (map[int64]bool, error)
+	SetPublicResponsiveness(ctx context.Context, campaignID int64, on bool, a store.Audit) error
+	CampaignBySlug(ctx context.Context, slug string) (campaign.Campaign, error)
+	LetterByReplyToken(ctx context.Context, token string) (store.Letter, error)
+}
+
+// metricsTTL is how long a computed grouping is reused: dashboards never
+// read the letters table, and within this window not even the rollups.
+const metricsTTL = 30 * time.Second
+
+// tracker holds the dashboards' cache; its methods are the handlers.
+type tracker struct {
+	s       *Server
+	mu      sync.Mutex
+	cache   map[string]metricsEntry
+	running bool // a background rollup refresh is in flight
+}
+
+type metricsEntry struct {
+	groups []store.MetricGroup
+	at     time.Time
+}
+
+// trackingRoutes registers response tracking: dashboards and exports
+// (PermViewDashboards; personal data only with PermExportPII), logging and
+// classifying responses (PermEditCampaigns), the SendGrid Inbound Parse
+// webhook (its own secret) and the opt-in public responsiveness page.
+func (s *Server) trackingRoutes(root, adm, api *echo.Group) {
+	t := &tracker{s: s, cache: map[string]metricsEntry{}}
+	view, edit := auth.PermViewDashboards, auth.PermEditCampaigns
+	s.staff(adm, http.MethodGet, "/dashboard", view, t.dashboard)
+	s.staff(adm, http.MethodGet, "/dashboard/export", view, t.exportCSV)
+	s.staff(adm, http.MethodPost, "/dashboard/public", edit, t.togglePublic)
+	s.staff(adm, http.MethodGet, "/responses/new", edit, t.responseForm)
+	s.staff(adm, http.MethodPost, "/responses", edit, t.logResponse)
+	s.staff(adm, http.MethodGet, "/responses/inbox", edit, t.inbox)
+	s.staff(adm, http.MethodPost, "/responses/inbox/:id", edit, t.classify)
+	s.staff(api, http.MethodGet, "/metrics/response-rates", view, t.apiRates)
+	s.staff(api, http.MethodPost, "/responses", edit, t.apiLogResponse)
+	s.public(root, http.MethodPost, "/webhooks/sendgrid/inbound", t.inbound)
+	s.public(root, http.MethodPost, "/webhooks/sendgrid/inbound/:key", t.inbound)
+	s.public(root, http.MethodGet, "/c/:slug/responsiveness", t.publicPage)
+}
+
+func (t *tracker) store() (TrackingStore, error) {
+	if t.s.deps.Store == nil {
+		return nil, errors.New("no database")
+	}
+	return t.s.deps.Store, nil
+}
+
+// responseInvalid turns a refused response into a 422 with the rule's sentence.
+func responseInvalid(err error) error {
+	if errors.Is(err, store.ErrInvalidResponse) {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, strings.TrimPrefix(err.Error(), store.ErrInvalidResponse.Error()+": "))
+	}
+	return err
+}
+
+// --- filters and metrics ------------------------------------------------------
+
+var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+
+type dashFilters struct {
+	Campaign int64
+	Chamber  string
+	Party    string
+	State    string
+	From, To string
+	Sort     string
+	Dir      string
+}
+
+func parseFilters(c echo.Context) (dashFilters, error) {
+	f := dashFilters{Chamber: c.QueryParam("chamber"), Party: c.QueryParam("party"), State: strings.ToUpper(c.QueryParam("state")),
+		From: c.QueryParam("from"), To: c.QueryParam("to"), Sort: c.QueryParam("sort"), Dir: c.QueryParam("dir")}
+	if v := c.QueryParam("campaign"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 0 {
+			return f, echo.NewHTTPError(http.StatusBadRequest, "campaign must be a campaign id")
+		}
+		f.Campaign = id
+	}
+	if f.Chamber != "" && f.Chamber != "house" && f.Chamber != "senate" {
+		return f, echo.NewHTTPError(http.StatusBadRequest, "chamber must be house or senate")
+	}
+	if len(f.Party) > 40 || (f.State != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(f.State)) {
+		return f, echo.NewHTTPError(http.StatusBadRequest, "state must be a two-letter code")
+	}
+	for _, m := range []string{f.From, f.To} {
+		if m != "" && !monthRe.MatchString(m) {
+			return f, echo.NewHTTPError(http.StatusBadRequest, "from and to must be months like 2026-11")
+		}
+	}
+	return f, nil
+}
+
+func (f dashFilters) query(group string) store.MetricsQuery {
+	return store.MetricsQuery{GroupBy: group, CampaignID: f.Campaign, Chamber: f.Chamber, Party: f.Party, State: f.State,
+		FromMonth: f.From, ToMonth: f.To}
+}
+
+// values is the filter part of a URL query (sort left out unless asked).
+func (f dashFilters) values(withSort bool) url.Values {
+	v := url.Values{}
+	if f.Campaign != 0 {
+		v.Set("campaign", strconv.FormatInt(f.Campaign, 10))
+	}
+	for k, x := range map[string]string{"chamber": f.Chamber, "party": f.Party, "state": f.State, "from": f.From, "to": f.To} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if withSort {
+		if f.Sort != "" {
+			v.Set("sort", f.Sort)
+		}
+		if f.Dir != "" {
+			v.Set("dir", f.Dir)
+		}
+	}
+	return v
+}
+
+// metrics answers a grouping from the cache or the rollups (never from the
+// letters table).
+func (t *tracker) metrics(ctx context.Context, q store.MetricsQuery) ([]store.MetricGroup, error) {
+	key := fmt.Sprintf("%+v", q)
+	now := time.Now()
+	t.mu.Lock()
+	e, ok := t.cache[key]
+	t.mu.Unlock()
+	if ok && now.Sub(e.at) < metricsTTL {
+		return e.groups, nil
+	}
+	st, err := t.store()
+	if err != nil {
+		return nil, err
+	}
+	gs, err := st.ResponseMetrics(ctx, q)
+	if err != nil {
+		return nil, responseInvalid(err)
+	}
+	t.mu.Lock()
+	if len(t.cache) > 500 {
+		t.cache = map[string]metricsEntry{}
+	}
+	t.cache[key] = metricsEntry{groups: gs, at: now}
+	t.mu.Unlock()
+	return gs, nil
+}
+
+// forget drops cached figures after a write on this replica.
+func (t *tracker) forget() {
+	t.mu.Lock()
+	t.cache = map[string]metricsEntry{}
+	t.mu.Unlock()
+}
+
+// rateRow is one group's figures, as the dashboard, the CSV and the API
+// show them. Undefined rates and times are nil (JSON null, "n/a").
+type rateRow struct {
+	Key             string   `json:"key"`
+	Label           string   `json:"label"`
+	Letters         int64    `json:"letters"`
+	Delivered       int64    `json:"delivered"`
+	Failed          int64    `json:"failed"`
+	Replied         int64    `json:"replied"`
+	Substantive     int64    `json:"substantive"`
+	FailureRate     *float64 `json:"failure_rate"`
+	ReplyRate       *float64 `json:"reply_rate"`
+	SubstantiveRate *float64 `json:"substantive_rate"`
+	MedianDays      *int     `json:"median_days_to_reply"`
+	P90Days         *int     `json:"p90_days_to_reply"`
+	TimeLetters     int      `json:"time_to_reply_letters"` // letters the time estimates rest on
+	Waiting         int      `json:"waiting"`               // of which censored (no reply yet)
+	curve           tracking.Curve
+}
+
+func ratePtr(num, den int64) *float64 {
+	r := tracking.Rate(num, den)
+	if math.IsNaN(r) {
+		return nil
+	}
+	r = math.Round(r*10000) / 10000
+	return &r
+}
+
+func (t *tracker) rows(groups []store.MetricGroup, group string) []rateRow {
+	out := make([]rateRow, 0, len(groups))
+	for _, g := range groups {
+		c := tracking.KaplanMeier(g.Times)
+		r := rateRow{Key: g.Key, Label: t.label(group, g.Key), Letters: g.Letters, Delivered: g.Delivered, Failed: g.Failed,
+			Replied: g.Replied, Substantive: g.Substantive, FailureRate: ratePtr(g.Failed, g.Delivered+g.Failed),
+			ReplyRate: ratePtr(g.Replied, g.Delivered), SubstantiveRate: ratePtr(g.Substantive, g.Delivered),
+			TimeLetters: c.N, Waiting: c.Censored, curve: c}
+		if d, ok := c.Median(); ok {
+			r.MedianDays = &d
+		}
+		if d, ok := c.Quantile(0.9); ok {
+			r.P90Days = &d
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// label names a group for people: members by name, party and state.
+func (t *tracker) label(group, key string) string {
+	switch group {
+	case "office":
+		if m, ok := t.s.deps.Congress.Member(key); ok {
+			return fmt.Sprintf("%s (%s-%s)", m.Name, partyLetter(m.Party), m.State)
+		}
+	case "chamber":
+		switch key {
+		case "house":
+			return "House"
+		case "senate":
+			return "Senate"
+		}
+	case "":
+		return "All letters"
+	}
+	if key == "" {
+		return "(none)"
+	}
+	return key
+}
+
+func partyLetter(p string) string {
+	if p == "" {
+		return "?"
+	}
+	return p[:1]
+}
+
+// sortRows orders offices server-side by the sort query parameter.
+func sortRows(rows []rateRow, by, dir string) {
+	desc := dir != "asc"
+	f := func(p *float64) float64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	d := func(p *int) float64 {
+		if p == nil {
+			return math.Inf(1)
+		}
+		return float64(*p)
+	}
+	less := func(a, b rateRow) bool {
+		switch by {
+		case "median":
+			return d(a.MedianDays) < d(b.MedianDays)
+		case "p90":
+			return d(a.P90Days) < d(b.P90Days)
+		case "delivered":
+			return a.Delivered < b.Delivered
+		case "substantive":
+			return f(a.SubstantiveRate) < f(b.SubstantiveRate)
+		case "failure":
+			return f(a.FailureRate) < f(b.FailureRate)
+		case "office":
+			return a.Label < b.Label
+		}
+		return f(a.ReplyRate) < f(b.ReplyRate)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if desc {
+			return less(rows[j], rows[i])
+		}
+		return less(rows[i], rows[j])
+	})
+}
+
+// --- JSON API ----------------------------------------------------------------
+
+// apiRates is GET /api/v1/metrics/response-rates?group_by=&campaign=&chamber=&party=&state=&from=&to=.
+func (t *tracker) apiRates(c echo.Context) error {
+	group := c.QueryParam("group_by")
+	if group == "" {
+		group = "office"
+	}
+	if _, ok := store.GroupColumns[group]; !ok || group == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "group_by must be office, state, party, chamber, campaign, channel or month")
+	}
+	f, err := parseFilters(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	gs, err := t.metrics(ctx, f.query(group))
+	if err != nil {
+		return err
+	}
+	rows := t.rows(gs, group)
+	if f.Sort != "" {
+		sortRows(rows, f.Sort, f.Dir)
+	}
+	var refreshed *time.Time
+	if st, err := t.store(); err == nil {
+		if at, err := st.RollupsRefreshedAt(ctx); err == nil && !at.IsZero() {
+			refreshed = &at
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"group_by": group,
+		"filters": map[string]any{"campaign": f.Campaign, "chamber": f.Chamber, "party": f.Party, "state": f.State,
+			"from": f.From, "to": f.To},
+		"rollups_refreshed_at": refreshed,
+		"method":               "Kaplan-Meier: letters still waiting are censored at the rollup refresh, not counted as unanswered; time_to_reply_letters is the number of delivered letters each time figure rests on",
+		"groups":               rows,
+	})
+}
+
+// --- background refresh ------------------------------------------------------
+
+// RunRollups refreshes the response rollups every interval until ctx ends
+// (main runs it beside the server). Response writes refresh their own
+// office at once; this catches deliveries and ages waiting letters.
+func (s *Server) RunRollups(ctx context.Context, every time.Duration) {
+	st, ok := s.deps.Store.(interface {
+		RefreshRollups(ctx context.Context) error
+	})
+	if !ok || every <= 0 {
+		return
+	}
+	tick := time.NewTimer(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		start := time.Now()
+		if err := st.RefreshRollups(rctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("refresh response rollups", "err", err)
+		} else if err == nil {
+			s.log.Debug("response rollups refreshed", "took", time.Since(start).Round(time.Millisecond))
+		}
+		cancel()
+		tick.Reset(every)
+	}
+}

@@ -1,0 +1,454 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/tracking"
+)
+
+type campaignOpt struct {
+	ID       int64
+	Title    string
+	Selected bool
+	Public   bool
+	Slug     string
+}
+
+type sortLink struct {
+	Label, URL, Aria string
+	Current          bool
+}
+
+// bar is one bar of an inline SVG chart (coordinates in the viewBox).
+type bar struct {
+	X, Y, W, H   float64
+	LX, LY       float64
+	Label, Value string
+}
+
+type barChart struct {
+	ID, Title, Desc string
+	W, H            int
+	Bars            []bar
+	Axis            float64
+}
+
+type curveChart struct {
+	ID, Title, Desc string
+	W, H            int
+	Points          string
+	Ticks           []bar // X labels (days) and Y labels (shares)
+	Empty           bool
+}
+
+type dashView struct {
+	F            dashFilters
+	Campaigns    []campaignOpt
+	Headline     rateRow
+	Offices      []rateRow
+	ByMonth      []rateRow
+	ByParty      []rateRow
+	ByChamber    []rateRow
+	ByChannel    []rateRow
+	ReplyChart   barChart
+	TimeChart    curveChart
+	TimeTable    []bar
+	SortLinks    []sortLink
+	Refreshed    string
+	Export       string // query string of the filters
+	CanEdit      bool
+	CanExportPII bool
+	Public       *campaignOpt
+	Parties      []string
+	Tables       []string
+}
+
+// dashboard is GET /admin/dashboard: headline figures, charts, the offices
+// sortable by responsiveness, filters; all from the rollups.
+func (t *tracker) dashboard(c echo.Context) error {
+	f, err := parseFilters(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := dashView{F: f, Export: f.values(false).Encode(), Parties: []string{"Democrat", "Republican", "Independent"},
+		Tables: []string{"office", "state", "party", "chamber", "campaign", "channel", "month"}}
+	u := currentUser(c)
+	v.CanEdit, v.CanExportPII = u.Role.Can(auth.PermEditCampaigns), u.Role.Can(auth.PermExportPII)
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	camps, err := t.s.deps.Store.Campaigns(ctx)
+	if err != nil {
+		return err
+	}
+	pub, err := st.PublicCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, cp := range camps {
+		o := campaignOpt{ID: cp.ID, Title: cp.Title, Selected: cp.ID == f.Campaign, Public: pub[cp.ID], Slug: cp.Slug}
+		v.Campaigns = append(v.Campaigns, o)
+		if o.Selected {
+			oo := o
+			v.Public = &oo
+		}
+	}
+	get := func(group string) ([]rateRow, error) {
+		gs, err := t.metrics(ctx, f.query(group))
+		if err != nil {
+			return nil, err
+		}
+		return t.rows(gs, group), nil
+	}
+	// offices carry chamber and party: the headline and those groupings
+	// are added up here instead of asked of the database again
+	og, err := t.metrics(ctx, f.query("office"))
+	if err != nil {
+		return err
+	}
+	v.Offices = t.rows(og, "office")
+	sortRows(v.Offices, f.Sort, f.Dir)
+	v.Headline = rateRow{Label: "All letters", curve: tracking.KaplanMeier(nil)}
+	if tot := t.rows(store.MergeGroups(og, func(store.MetricGroup) string { return "" }), ""); len(tot) > 0 {
+		v.Headline = tot[0]
+	}
+	v.ByParty = t.rows(store.MergeGroups(og, func(g store.MetricGroup) string { return g.Party }), "party")
+	v.ByChamber = t.rows(store.MergeGroups(og, func(g store.MetricGroup) string { return g.Chamber }), "chamber")
+	if v.ByMonth, err = get("month"); err != nil {
+		return err
+	}
+	if v.ByChannel, err = get("channel"); err != nil {
+		return err
+	}
+	v.ReplyChart = replyChart(v.ByMonth)
+	v.TimeChart, v.TimeTable = timeChart(v.Headline)
+	for _, s := range []struct{ key, label string }{{"office", "Office"}, {"delivered", "Delivered"}, {"failure", "Failure rate"},
+		{"reply_rate", "Reply rate"}, {"substantive", "Substantive"}, {"median", "Median days"}, {"p90", "90th pct days"}} {
+		q := f.values(false)
+		cur := f.Sort == s.key || (f.Sort == "" && s.key == "reply_rate")
+		dir := "desc"
+		if s.key == "office" || s.key == "median" || s.key == "p90" {
+			dir = "asc"
+		}
+		if cur && (f.Dir == dir || (f.Dir == "" && dir == "desc")) {
+			dir = map[string]string{"asc": "desc", "desc": "asc"}[dir]
+		}
+		q.Set("sort", s.key)
+		q.Set("dir", dir)
+		v.SortLinks = append(v.SortLinks, sortLink{Label: s.label, URL: "/admin/dashboard?" + q.Encode(), Current: cur,
+			Aria: "Sort by " + s.label + " (" + dir + "ending)"})
+	}
+	if at, err := st.RollupsRefreshedAt(ctx); err == nil && !at.IsZero() {
+		v.Refreshed = at.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return t.s.render(c, http.StatusOK, "dashboard", v, false)
+}
+
+func pct(p *float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return strconv.FormatFloat(*p*100, 'f', 1, 64) + "%"
+}
+
+func days(p *int) string {
+	if p == nil {
+		return "n/a"
+	}
+	return strconv.Itoa(*p)
+}
+
+// Pct and Days format for templates.
+func (r rateRow) Pct(which string) string {
+	switch which {
+	case "failure":
+		return pct(r.FailureRate)
+	case "substantive":
+		return pct(r.SubstantiveRate)
+	}
+	return pct(r.ReplyRate)
+}
+
+func (r rateRow) Median() string { return days(r.MedianDays) }
+func (r rateRow) P90() string    { return days(r.P90Days) }
+
+// replyChart draws reply rate per month of delivery as bars.
+func replyChart(rows []rateRow) barChart {
+	ch := barChart{ID: "reply-rate", Title: "Reply rate by month of delivery", W: 640, H: 240, Axis: 200}
+	ch.Desc = "Bar chart: share of delivered letters with a reply, per month of delivery. The same figures are in the table below."
+	n := len(rows)
+	if n == 0 {
+		ch.Desc = "No delivered letters match the filters."
+		return ch
+	}
+	slot := 600.0 / float64(n)
+	for i, r := range rows {
+		share := 0.0
+		if r.ReplyRate != nil {
+			share = *r.ReplyRate
+		}
+		h := share * 180
+		x := 30 + float64(i)*slot
+		ch.Bars = append(ch.Bars, bar{X: x + slot*0.15, Y: 200 - h, W: slot * 0.7, H: h, LX: x + slot/2, LY: 220,
+			Label: r.Key, Value: pct(r.ReplyRate)})
+	}
+	return ch
+}
+
+// timeChart draws the Kaplan-Meier share of letters answered by day.
+func timeChart(r rateRow) (curveChart, []bar) {
+	ch := curveChart{ID: "time-to-reply", Title: "Share of letters answered, by days since delivery", W: 640, H: 240}
+	ch.Desc = fmt.Sprintf("Step chart of the Kaplan-Meier estimate over %d delivered letters, %d still waiting (censored). Median %s days, 90th percentile %s days.",
+		r.TimeLetters, r.Waiting, r.Median(), r.P90())
+	steps := r.curve.Steps
+	if len(steps) == 0 {
+		ch.Empty = true
+		return ch, nil
+	}
+	maxDay := steps[len(steps)-1].Day
+	if maxDay < 1 {
+		maxDay = 1
+	}
+	x := func(d int) float64 { return 40 + float64(d)/float64(maxDay)*580 }
+	y := func(share float64) float64 { return 200 - share*180 }
+	pts := fmt.Sprintf("%.1f,%.1f", x(0), y(0))
+	prev := 0.0
+	var table []bar
+	for _, s := range steps {
+		share := 1 - s.Survival
+		pts += fmt.Sprintf(" %.1f,%.1f %.1f,%.1f", x(s.Day), y(prev), x(s.Day), y(share))
+		prev = share
+		if s.Events > 0 {
+			table = append(table, bar{Label: strconv.Itoa(s.Day), Value: strconv.FormatFloat(share*100, 'f', 1, 64) + "%",
+				X: float64(s.AtRisk), W: float64(s.Events)})
+		}
+	}
+	ch.Points = pts
+	for _, frac := range []float64{0, 0.5, 1} {
+		ch.Ticks = append(ch.Ticks, bar{LX: 34, LY: y(frac) + 4, Label: strconv.Itoa(int(frac*100)) + "%"})
+	}
+	for _, d := range []int{0, maxDay / 2, maxDay} {
+		ch.Ticks = append(ch.Ticks, bar{LX: x(d), LY: 220, Label: strconv.Itoa(d) + "d"})
+	}
+	if len(table) > 60 {
+		table = table[:60]
+	}
+	return ch, table
+}
+
+// togglePublic is POST /admin/dashboard/public: a campaign's opt-in to the
+// public responsiveness page.
+func (t *tracker) togglePublic(c echo.Context) error {
+	id, err := strconv.ParseInt(c.FormValue("campaign"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "choose a campaign")
+	}
+	on := c.FormValue("public") == "1"
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	if err := st.SetPublicResponsiveness(c.Request().Context(), id, on, audit(c, "tracking.public", "campaign", strconv.FormatInt(id, 10))); err != nil {
+		return err
+	}
+	if on {
+		flash(c, "The campaign's responsiveness page is public.")
+	} else {
+		flash(c, "The campaign's responsiveness page is off.")
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/dashboard?campaign="+strconv.FormatInt(id, 10))
+}
+
+// exportCSV is GET /admin/dashboard/export?table=...: any table of the
+// dashboard, or table=letters (status and response of each letter). With
+// pii=1, admins (PermExportPII) also get each letter's constituent, opened
+// from its sealed copy; every such export is in the audit log.
+func (t *tracker) exportCSV(c echo.Context) error {
+	f, err := parseFilters(c)
+	if err != nil {
+		return err
+	}
+	table := c.QueryParam("table")
+	if table == "" {
+		table = "office"
+	}
+	pii := c.QueryParam("pii") == "1"
+	if pii && (table != "letters" || !currentUser(c).Role.Can(auth.PermExportPII)) {
+		if table != "letters" {
+			return echo.NewHTTPError(http.StatusBadRequest, "personal data is only in the letters export")
+		}
+		return errForbidden
+	}
+	ctx := c.Request().Context()
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="responses-%s-%s.csv"`, table, time.Now().UTC().Format("20060102")))
+	if table != "letters" {
+		if _, ok := store.GroupColumns[table]; !ok || table == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "table must be office, state, party, chamber, campaign, channel, month or letters")
+		}
+		gs, err := t.metrics(ctx, f.query(table))
+		if err != nil {
+			return err
+		}
+		rows := t.rows(gs, table)
+		sortRows(rows, f.Sort, f.Dir)
+		c.Response().WriteHeader(http.StatusOK)
+		w := csv.NewWriter(c.Response())
+		_ = w.Write([]string{table, "label", "letters", "delivered", "failed", "replied", "substantive", "failure_rate", "reply_rate",
+			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting"})
+		for _, r := range rows {
+			_ = w.Write([]string{csvSafe(r.Key), csvSafe(r.Label), i64(r.Letters), i64(r.Delivered), i64(r.Failed), i64(r.Replied), i64(r.Substantive),
+				fnum(r.FailureRate), fnum(r.ReplyRate), fnum(r.SubstantiveRate), inum(r.MedianDays), inum(r.P90Days),
+				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting)})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	if pii {
+		if t.s.deps.Keys == nil {
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "the seal keys are not configured")
+		}
+		a := audit(c, "export.pii", "letters", strconv.FormatInt(f.Campaign, 10))
+		a.Detail = "letters CSV with constituents"
+		if err := t.s.deps.Store.WriteAudit(ctx, a); err != nil {
+			return err
+		}
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	head := []string{"letter_id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at",
+		"delivered_at", "response_source", "response_kind", "response_substance", "survey_answer", "response_at", "response_note"}
+	if pii {
+		head = append(head, "first_name", "last_name", "email", "address1", "address2", "city", "constituent_state", "zip", "phone")
+	}
+	_ = w.Write(head)
+	n := 0
+	err = st.ExportLetters(ctx, f.Campaign, pii, func(e store.LetterExport) error {
+		row := []string{i64(e.ID), i64(e.CampaignID), e.BioguideID, e.OfficeCode, e.Chamber, e.State, e.Party, e.Channel, e.Status,
+			tstr(e.SentAt), tstr(e.DeliveredAt), "", "", "", "", "", ""}
+		if r := e.Response; r != nil {
+			row[11], row[12], row[13], row[14], row[15], row[16] = r.Source, r.Kind, r.Substance, r.Answer, r.OccurredAt.UTC().Format(time.RFC3339), csvSafe(r.Note)
+		}
+		if pii {
+			var sl delivery.Sealed
+			if err := t.s.deps.Keys.OpenJSON(e.Sealed, delivery.LetterAAD(e.ID), &sl); err == nil {
+				p := sl.From
+				row = append(row, csvSafe(p.FirstName), csvSafe(p.LastName), csvSafe(p.Email), csvSafe(p.Address1), csvSafe(p.Address2),
+					csvSafe(p.City), p.State, p.ZIP, p.Phone)
+			} else {
+				row = append(row, "", "", "", "", "", "", "", "", "") // erased or unreadable
+			}
+		}
+		n++
+		if n%1000 == 0 {
+			w.Flush()
+		}
+		return w.Write(row)
+	})
+	w.Flush()
+	if err != nil {
+		t.s.log.Warn("letters export cut short", "err", err)
+	}
+	return nil
+}
+
+// csvSafe keeps spreadsheet programs from running a cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
+		return "'" + s
+	}
+	return s
+}
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func fnum(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', 4, 64)
+}
+
+func inum(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func tstr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// publicRow is one office on the public page.
+type publicRow struct {
+	Label, Rate, Median string
+	Delivered           int64
+}
+
+// publicPage is GET /c/:slug/responsiveness: reply rates and median days
+// per office, only for campaigns that opted in; no supporter data.
+func (t *tracker) publicPage(c echo.Context) error {
+	st, err := t.store()
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	cp, err := st.CampaignBySlug(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	on, err := st.PublicResponsiveness(ctx, cp.ID)
+	if err != nil {
+		return err
+	}
+	if !on {
+		return echo.ErrNotFound
+	}
+	gs, err := t.metrics(ctx, store.MetricsQuery{GroupBy: "office", CampaignID: cp.ID})
+	if err != nil {
+		return err
+	}
+	rows := t.rows(gs, "office")
+	sortRows(rows, "reply_rate", "desc")
+	lang := langOf(c)
+	var out []publicRow
+	for _, r := range rows {
+		if r.Delivered == 0 {
+			continue
+		}
+		m := r.Median()
+		if m == "n/a" {
+			m = lang.T("resp.na")
+		}
+		rate := r.Pct("reply")
+		if rate == "n/a" {
+			rate = lang.T("resp.na")
+		}
+		out = append(out, publicRow{Label: r.Label, Rate: rate, Median: m, Delivered: r.Delivered})
+	}
+	return t.s.render(c, http.StatusOK, "responsiveness", struct {
+		Title, Slug string
+		Rows        []publicRow
+	}{cp.Title, cp.Slug, out}, false)
+}

@@ -1,0 +1,333 @@
+package web
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/tracking"
+)
+
+// maxInboundBody is the largest Inbound Parse post accepted (attachments
+// included; they are read and thrown away, never stored).
+const maxInboundBody = 5 << 20
+
+// isInbound tells the Inbound Parse webhook, which has its own body limit
+// (maxInboundBody) instead of OUTREACH_BODY_LIMIT.
+func isInbound(c echo.Context) bool {
+	r := c.Request()
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/webhooks/sendgrid/inbound")
+}
+
+var replyTokenRe = regexp.MustCompile(`(?i)reply\+([a-z2-7]{8,64})@`)
+
+// inbound is POST /webhooks/sendgrid/inbound (SendGrid Inbound Parse,
+// https://www.twilio.com/docs/sendgrid/for-developers/parsing-email/inbound-email):
+// a multipart/form-data post with the fields to, from, subject, text, html
+// and envelope (JSON: {"to": [...], "from": "..."}) and attachments as file
+// parts. The secret comes in the path (/inbound/SECRET), the query (?key=)
+// or as the basic-auth password. A reply to reply+TOKEN@domain is queued
+// for staff under its letter as plain text (HTML converted, first 20,000
+// characters); attachments are discarded. Replies that match no letter are
+// acknowledged (2xx, so SendGrid does not retry) and dropped. The text is
+// never logged.
+func (t *tracker) inbound(c echo.Context) error {
+	secret := t.s.deps.InboundSecret
+	if secret == "" {
+		return echo.NewHTTPError(http.StatusForbidden, "the inbound webhook is not configured")
+	}
+	given := c.Param("key")
+	if given == "" {
+		given = c.QueryParam("key")
+	}
+	if given == "" {
+		if _, p, ok := c.Request().BasicAuth(); ok {
+			given = p
+		}
+	}
+	a, b := sha256.Sum256([]byte(given)), sha256.Sum256([]byte(secret))
+	if given == "" || subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		t.s.log.Warn("inbound webhook refused", "reason", "bad or missing secret")
+		return echo.NewHTTPError(http.StatusForbidden, "not allowed")
+	}
+	req := c.Request()
+	if req.ContentLength > maxInboundBody {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, maxInboundBody)
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "expected multipart/form-data")
+	}
+	fields := map[string]string{}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return inboundReadErr(err)
+		}
+		if err := readPart(p, fields); err != nil {
+			return inboundReadErr(err)
+		}
+	}
+	token := ""
+	var env struct {
+		To []string `json:"to"`
+	}
+	if e := fields["envelope"]; e != "" {
+		_ = json.Unmarshal([]byte(e), &env)
+	}
+	for _, cand := range append(env.To, fields["to"], fields["cc"]) {
+		if m := replyTokenRe.FindStringSubmatch(cand); m != nil {
+			token = strings.ToLower(m[1])
+			break
+		}
+	}
+	if token == "" {
+		t.s.log.Info("inbound reply dropped", "reason", "no reply address")
+		return c.JSON(http.StatusOK, map[string]string{"status": "ignored"})
+	}
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	ctx := req.Context()
+	l, err := st.LetterByReplyToken(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		t.s.log.Info("inbound reply dropped", "reason", "unknown reply address")
+		return c.JSON(http.StatusOK, map[string]string{"status": "ignored"})
+	}
+	if err != nil {
+		return err
+	}
+	body := fields["text"]
+	if strings.TrimSpace(body) == "" && fields["html"] != "" {
+		body = tracking.HTMLToText(fields["html"], store.MaxReplyText)
+	}
+	id, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: l.ID, FromAddr: tracking.CleanText(fields["from"], 320),
+		Subject: tracking.CleanText(fields["subject"], 300), Body: tracking.CleanText(body, store.MaxReplyText), ReceivedAt: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	t.s.log.Info("inbound reply queued", "reply", id, "letter", l.ID)
+	return c.JSON(http.StatusOK, map[string]any{"status": "queued", "id": id})
+}
+
+// readPart keeps the text fields SendGrid sends (each at most 1 MB, within
+// the body limit) and reads attachments to nowhere.
+func readPart(p *multipart.Part, fields map[string]string) error {
+	defer p.Close()
+	name := p.FormName()
+	if p.FileName() != "" {
+		_, err := io.Copy(io.Discard, p)
+		return err
+	}
+	switch name {
+	case "to", "cc", "from", "subject", "text", "html", "envelope":
+		b, err := io.ReadAll(io.LimitReader(p, 1<<20+1))
+		if err != nil {
+			return err
+		}
+		if len(b) > 1<<20 {
+			b = b[:1<<20]
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return err
+			}
+		}
+		fields[name] = string(b)
+		return nil
+	}
+	_, err := io.Copy(io.Discard, p)
+	return err
+}
+
+func inboundReadErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	return echo.NewHTTPError(http.StatusBadRequest, "malformed multipart body")
+}
+
+// --- inbox -------------------------------------------------------------------
+
+type inboxItem struct {
+	store.InboundReply
+	Office string
+}
+
+// inbox is GET /admin/responses/inbox: replies received by email, waiting
+// to be classified. The text is shown escaped, as plain text.
+func (t *tracker) inbox(c echo.Context) error {
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	rs, err := st.InboundReplies(c.Request().Context(), "pending", 100)
+	if err != nil {
+		return err
+	}
+	items := make([]inboxItem, 0, len(rs))
+	for _, r := range rs {
+		items = append(items, inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)})
+	}
+	return t.s.render(c, http.StatusOK, "responses_inbox", struct{ Items []inboxItem }{items}, false)
+}
+
+// classify is POST /admin/responses/inbox/:id with decision=substantive,
+// acknowledgement, refusal or discard.
+func (t *tracker) classify(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return store.ErrNotFound
+	}
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	d := c.FormValue("decision")
+	if err := st.ClassifyInboundReply(c.Request().Context(), id, d, audit(c, "response.classify", "inbound_reply", c.Param("id"))); err != nil {
+		return responseInvalid(err)
+	}
+	t.forget()
+	flash(c, "Reply "+c.Param("id")+": "+d+".")
+	return c.Redirect(http.StatusSeeOther, "/admin/responses/inbox")
+}
+
+// --- staff logs --------------------------------------------------------------
+
+// responseInput is the form and the JSON body of a staff log.
+type responseInput struct {
+	LetterID   string `json:"-" form:"letter_id"`
+	CampaignID string `json:"-" form:"campaign_id"`
+	BioguideID string `json:"bioguide_id" form:"bioguide_id"`
+	Scope      string `json:"scope" form:"scope"` // letter or office
+	Kind       string `json:"kind" form:"kind"`
+	Substance  string `json:"substance" form:"substance"`
+	Date       string `json:"date" form:"date"` // YYYY-MM-DD
+	Note       string `json:"note" form:"note"`
+}
+
+type responseFormView struct {
+	In         responseInput
+	Error      string
+	Kinds      []string
+	Substances []string
+	Campaigns  []campaignOpt
+}
+
+func (in responseInput) log() (store.ResponseLog, error) {
+	r := store.ResponseLog{BioguideID: strings.ToUpper(strings.TrimSpace(in.BioguideID)), Kind: in.Kind, Substance: in.Substance,
+		Note: in.Note, AllOpen: in.Scope == "office"}
+	r.LetterID, _ = strconv.ParseInt(strings.TrimSpace(in.LetterID), 10, 64)
+	r.CampaignID, _ = strconv.ParseInt(strings.TrimSpace(in.CampaignID), 10, 64)
+	if in.Date != "" {
+		d, err := time.Parse("2006-01-02", in.Date)
+		if err != nil {
+			return r, errors.New("the date must look like 2026-11-20")
+		}
+		r.OccurredAt = d.Add(12 * time.Hour) // midday: the day, whatever the time zone
+	}
+	if err := r.Validate(); err != nil {
+		return r, errors.New(strings.TrimPrefix(err.Error(), store.ErrInvalidResponse.Error()+": "))
+	}
+	return r, nil
+}
+
+// responseForm is GET /admin/responses/new (?letter=ID, or ?campaign=&office=).
+func (t *tracker) responseForm(c echo.Context) error {
+	in := responseInput{LetterID: c.QueryParam("letter"), CampaignID: c.QueryParam("campaign"), BioguideID: c.QueryParam("office"),
+		Scope: "letter", Date: time.Now().UTC().Format("2006-01-02")}
+	if in.LetterID == "" && in.BioguideID != "" {
+		in.Scope = "office"
+	}
+	return t.renderResponseForm(c, http.StatusOK, in, "")
+}
+
+func (t *tracker) renderResponseForm(c echo.Context, status int, in responseInput, msg string) error {
+	v := responseFormView{In: in, Error: msg, Kinds: store.ResponseKinds,
+		Substances: []string{store.SubstanceSubstantive, store.SubstanceAcknowledgement, store.SubstanceRefusal}}
+	if camps, err := t.s.deps.Store.Campaigns(c.Request().Context()); err == nil {
+		for _, cp := range camps {
+			v.Campaigns = append(v.Campaigns, campaignOpt{ID: cp.ID, Title: cp.Title, Selected: strconv.FormatInt(cp.ID, 10) == in.CampaignID})
+		}
+	}
+	return t.s.render(c, status, "responses_form", v, false)
+}
+
+// logResponse is POST /admin/responses.
+func (t *tracker) logResponse(c echo.Context) error {
+	var in responseInput
+	for k, p := range map[string]*string{"letter_id": &in.LetterID, "campaign_id": &in.CampaignID, "bioguide_id": &in.BioguideID,
+		"scope": &in.Scope, "kind": &in.Kind, "substance": &in.Substance, "date": &in.Date, "note": &in.Note} {
+		*p = c.FormValue(k)
+	}
+	r, err := in.log()
+	if err != nil {
+		return t.renderResponseForm(c, http.StatusUnprocessableEntity, in, err.Error())
+	}
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	n, err := st.LogResponse(c.Request().Context(), r, audit(c, "response.log", "response", ""))
+	if errors.Is(err, store.ErrInvalidResponse) || errors.Is(err, store.ErrNotFound) {
+		msg := strings.TrimPrefix(err.Error(), store.ErrInvalidResponse.Error()+": ")
+		if errors.Is(err, store.ErrNotFound) {
+			msg = "no such letter"
+		}
+		return t.renderResponseForm(c, http.StatusUnprocessableEntity, in, msg)
+	}
+	if err != nil {
+		return err
+	}
+	t.forget()
+	flash(c, "Response recorded on "+strconv.Itoa(n)+" letter(s).")
+	return c.Redirect(http.StatusSeeOther, "/admin/dashboard")
+}
+
+// apiLogResponse is POST /api/v1/responses with a JSON body:
+// {"letter_id": 12} or {"campaign_id": 3, "bioguide_id": "P000197", "scope": "office"},
+// plus "kind", "substance", "date" (YYYY-MM-DD) and "note". Answers 201
+// {"applied_to": n}.
+func (t *tracker) apiLogResponse(c echo.Context) error {
+	var body struct {
+		LetterID   int64 `json:"letter_id"`
+		CampaignID int64 `json:"campaign_id"`
+		responseInput
+	}
+	if c.Request().ContentLength != 0 {
+		if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+			return echo.NewHTTPError(http.StatusBadRequest, "the body must be a JSON object")
+		}
+	}
+	in := body.responseInput
+	in.LetterID, in.CampaignID = strconv.FormatInt(body.LetterID, 10), strconv.FormatInt(body.CampaignID, 10)
+	r, err := in.log()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, err.Error())
+	}
+	st, err := t.store()
+	if err != nil {
+		return err
+	}
+	n, err := st.LogResponse(c.Request().Context(), r, audit(c, "response.log", "response", ""))
+	if err != nil {
+		return responseInvalid(err)
+	}
+	t.forget()
+	return c.JSON(http.StatusCreated, map[string]int{"applied_to": n})
+}

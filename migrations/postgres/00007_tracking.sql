@@ -1,0 +1,85 @@
+-- +goose Up
+-- Response tracking: what offices answered (survey answers, staff logs,
+-- classified email replies), replies received by email waiting for staff,
+-- rollups the dashboards read instead of the letters table, and each
+-- campaign's opt-in to a public responsiveness page. No supporter PII.
+CREATE TABLE responses (
+    id           BIGSERIAL PRIMARY KEY,
+    letter_id    BIGINT NOT NULL REFERENCES letters(id),
+    campaign_id  BIGINT NOT NULL,
+    bioguide_id  TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    substance    TEXT NOT NULL,
+    answer       TEXT NOT NULL DEFAULT '',
+    note         TEXT NOT NULL DEFAULT '',
+    batch        TEXT NOT NULL DEFAULT '',
+    occurred_at  TIMESTAMPTZ NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    actor_id     BIGINT
+);
+CREATE INDEX responses_letter ON responses (letter_id);
+CREATE INDEX responses_office ON responses (campaign_id, bioguide_id);
+
+CREATE TABLE inbound_replies (
+    id           BIGSERIAL PRIMARY KEY,
+    letter_id    BIGINT NOT NULL REFERENCES letters(id),
+    from_addr    TEXT NOT NULL DEFAULT '',
+    subject      TEXT NOT NULL DEFAULT '',
+    body         TEXT NOT NULL DEFAULT '',
+    status       TEXT NOT NULL DEFAULT 'pending',
+    response_id  BIGINT,
+    received_at  TIMESTAMPTZ NOT NULL,
+    decided_at   TIMESTAMPTZ,
+    decided_by   BIGINT
+);
+CREATE INDEX inbound_replies_status ON inbound_replies (status, id);
+
+CREATE TABLE response_rollups (
+    campaign_id  BIGINT NOT NULL,
+    bioguide_id  TEXT NOT NULL,
+    office_code  TEXT NOT NULL,
+    chamber      TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    party        TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    month        TEXT NOT NULL,
+    letters      BIGINT NOT NULL,
+    delivered    BIGINT NOT NULL,
+    failed       BIGINT NOT NULL,
+    replied      BIGINT NOT NULL,
+    substantive  BIGINT NOT NULL,
+    refreshed_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (campaign_id, month, channel, bioguide_id)
+);
+CREATE INDEX response_rollups_month ON response_rollups (month);
+
+-- Time to reply per rollup cell: letters that replied after days (events)
+-- and letters still waiting after days at refresh time (censored).
+CREATE TABLE response_rollup_times (
+    campaign_id  BIGINT NOT NULL,
+    bioguide_id  TEXT NOT NULL,
+    chamber      TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    party        TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    month        TEXT NOT NULL,
+    days         INTEGER NOT NULL,
+    events       BIGINT NOT NULL,
+    censored     BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, month, channel, bioguide_id, days)
+);
+CREATE INDEX response_rollup_times_month ON response_rollup_times (month);
+
+CREATE TABLE campaign_tracking (
+    campaign_id           BIGINT PRIMARY KEY REFERENCES campaigns(id),
+    public_responsiveness BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at            TIMESTAMPTZ NOT NULL
+);
+
+-- +goose Down
+DROP TABLE campaign_tracking;
+DROP TABLE response_rollup_times;
+DROP TABLE response_rollups;
+DROP TABLE inbound_replies;
+DROP TABLE responses;
