@@ -174,6 +174,12 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 				if err := tx.Where("letter_id IN ?", letterIDs).Delete(&OutboxMessage{}).Error; err != nil {
 					return err
 				}
+				// Survey answers keep their answer (an aggregate) but lose the
+				// supporter's own words and the forwarded reply.
+				if err := tx.Table("survey_answers").Where("letter_id IN ?", letterIDs).
+					Updates(map[string]any{"note": "", "reply_text": ""}).Error; err != nil {
+					return err
+				}
 				for _, id := range letterIDs {
 					if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "erased", Detail: "personal data deleted at the supporter's request"}).Error; err != nil {
 						return err

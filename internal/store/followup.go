@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -339,7 +340,21 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 		}
 		return tx.Create(&LetterEvent{LetterID: a.LetterID, At: a.AnsweredAt, Kind: "survey", Detail: "supporter answered: " + a.Answer}).Error
 	})
-	return a, err
+	if err != nil {
+		return a, err
+	}
+	// The answer also counts as a response for the organizers' reply
+	// metrics (a separate transaction: SQLite has one connection, so the
+	// two cannot nest; a failure here is returned so the caller can say so).
+	// Only answers that report a reply count; "no reply yet" and "not
+	// sure" leave the letter waiting (the second-letter rule relies on it).
+	if a.Answer != "replied" && a.Answer != "acknowledged" {
+		return a, nil
+	}
+	if rerr := s.RecordSurveyAnswer(ctx, a.LetterID, a.Answer, ""); rerr != nil {
+		return a, fmt.Errorf("survey answer saved, but not counted as a response: %w", rerr)
+	}
+	return a, nil
 }
 
 // UpdateSurveyAnswer adds the sentence and forwarded reply to an answer.

@@ -688,8 +688,16 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	if s.dialect == Postgres {
 		agg = "string_agg(o, ',')"
 	}
-	trows, err := db.Raw("SELECT k, "+agg+" FROM (SELECT "+col+" AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o"+
-		" FROM response_rollup_times WHERE "+where+tgroup+") t GROUP BY k", args...).Rows()
+	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
+		" FROM response_rollup_times WHERE " + where + tgroup
+	if q.GroupBy == "office" {
+		// (office, days) groups are as many as the rows: adding them up
+		// first only costs time; the same day may come twice in a list
+		// (several channels or months), which the estimator adds up.
+		inner = "SELECT bioguide_id AS k, CAST(days AS TEXT) || ':' || CAST(events AS TEXT) || ':' || CAST(censored AS TEXT) AS o" +
+			" FROM response_rollup_times WHERE " + where
+	}
+	trows, err := db.Raw("SELECT k, "+agg+" FROM ("+inner+") t GROUP BY k", args...).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -123,6 +123,16 @@ func runMetricsBench(b *testing.B, s *store.Store, campaignID int64) {
 	}
 	p50, p99 := pcts(page)
 	b.Logf("a dashboard view's queries together (office, month, channel; uncached): p50 %s p99 %s", p50, p99)
+	// a response write refreshes its office's rollups at once
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		n, err := s.LogResponse(ctx, store.ResponseLog{CampaignID: c.ID, BioguideID: fmt.Sprintf("B%06d", 200+i), AllOpen: true, Kind: "meeting",
+			Substance: "substantive", OccurredAt: time.Now()}, store.Audit{Action: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("office-level response on %d open letters, office rollups refreshed: %s", n, time.Since(t0).Round(time.Millisecond))
+	}
 }
 
 func pcts(d []time.Duration) (time.Duration, time.Duration) {

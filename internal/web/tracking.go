@@ -45,10 +45,15 @@ const metricsTTL = 30 * time.Second
 
 // tracker holds the dashboards' cache; its methods are the handlers.
 type tracker struct {
-	s       *Server
-	mu      sync.Mutex
-	cache   map[string]metricsEntry
-	running bool // a background rollup refresh is in flight
+	s     *Server
+	mu    sync.Mutex
+	cache map[string]metricsEntry
+	views map[string]viewEntry // computed dashboards by filters
+}
+
+type viewEntry struct {
+	v  dashView
+	at time.Time
 }
 
 type metricsEntry struct {
@@ -61,7 +66,7 @@ type metricsEntry struct {
 // classifying responses (PermEditCampaigns), the SendGrid Inbound Parse
 // webhook (its own secret) and the opt-in public responsiveness page.
 func (s *Server) trackingRoutes(root, adm, api *echo.Group) {
-	t := &tracker{s: s, cache: map[string]metricsEntry{}}
+	t := &tracker{s: s, cache: map[string]metricsEntry{}, views: map[string]viewEntry{}}
 	view, edit := auth.PermViewDashboards, auth.PermEditCampaigns
 	s.staff(adm, http.MethodGet, "/dashboard", view, t.dashboard)
 	s.staff(adm, http.MethodGet, "/dashboard/export", view, t.exportCSV)
@@ -189,6 +194,7 @@ func (t *tracker) metrics(ctx context.Context, q store.MetricsQuery) ([]store.Me
 func (t *tracker) forget() {
 	t.mu.Lock()
 	t.cache = map[string]metricsEntry{}
+	t.views = map[string]viewEntry{}
 	t.mu.Unlock()
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -61,8 +62,13 @@ func setupDashBench(b *testing.B) struct{ url, token, camp string } {
 	if v := os.Getenv("TRACKING_BENCH_LETTERS"); v != "" {
 		n, _ = strconv.Atoi(v)
 	}
-	st := storetest.Postgres(b)
+	storetest.Postgres(b) // creates and migrates the package's database
 	ctx := context.Background()
+	// a store of its own: the server outlives this first benchmark run
+	st, err := store.Open(ctx, store.Options{DatabaseURL: storetest.PostgresURL(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
 	c, err := st.CreateCampaign(ctx, campaign.Campaign{Slug: fmt.Sprintf("dash-bench-%d", time.Now().UnixNano()), Title: "Bench", Targets: campaign.TargetBoth,
 		LOCTopic: "Immigration", Status: campaign.Live, Subject: "S", Template: "{{.salutation}},\n\nPlease act."}, store.Audit{Action: "test"})
 	if err != nil {
@@ -83,7 +89,7 @@ func setupDashBench(b *testing.B) struct{ url, token, camp string } {
 		b.Fatal(err)
 	}
 	b.Logf("%d letters, %d responses, generated and rolled up in %s", nl, nr, time.Since(start).Round(time.Millisecond))
-	srv, err := web.New(web.Deps{Log: discard(), Store: st, Congress: dir})
+	srv, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), Store: st, Congress: dir})
 	if err != nil {
 		b.Fatal(err)
 	}

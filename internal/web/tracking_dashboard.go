@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -33,6 +34,7 @@ type bar struct {
 	X, Y, W, H   float64
 	LX, LY       float64
 	Label, Value string
+	Anchor       string // text-anchor of the label
 }
 
 type barChart struct {
@@ -64,12 +66,12 @@ type dashView struct {
 	TimeTable    []bar
 	SortLinks    []sortLink
 	Refreshed    string
-	Export       string // query string of the filters
 	CanEdit      bool
 	CanExportPII bool
 	Public       *campaignOpt
 	Parties      []string
-	Tables       []string
+	Exports      []sortLink // CSV links with the filters
+	PIIExport    string
 }
 
 // dashboard is GET /admin/dashboard: headline figures, charts, the offices
@@ -79,22 +81,57 @@ func (t *tracker) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	v := dashView{F: f, Export: f.values(false).Encode(), Parties: []string{"Democrat", "Republican", "Independent"},
-		Tables: []string{"office", "state", "party", "chamber", "campaign", "channel", "month"}}
 	u := currentUser(c)
+	key := f.values(true).Encode()
+	t.mu.Lock()
+	e, ok := t.views[key]
+	t.mu.Unlock()
+	if !ok || time.Since(e.at) >= metricsTTL {
+		v, err := t.computeDashboard(c, f)
+		if err != nil {
+			return err
+		}
+		e = viewEntry{v: v, at: time.Now()}
+		t.mu.Lock()
+		if len(t.views) > 200 {
+			t.views = map[string]viewEntry{}
+		}
+		t.views[key] = e
+		t.mu.Unlock()
+	}
+	v := e.v // a copy: the per-user flags below do not reach the cache
 	v.CanEdit, v.CanExportPII = u.Role.Can(auth.PermEditCampaigns), u.Role.Can(auth.PermExportPII)
+	return t.s.render(c, http.StatusOK, "dashboard", v, false)
+}
+
+// computeDashboard reads everything a dashboard view shows (from the
+// rollups, never the letters); the result is kept metricsTTL.
+func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, error) {
+	ctx := c.Request().Context()
+	v := dashView{F: f, Parties: []string{"Democrat", "Republican", "Independent"}}
+	for _, tb := range []string{"office", "state", "party", "chamber", "campaign", "channel", "month"} {
+		q := f.values(false)
+		q.Set("table", tb)
+		v.Exports = append(v.Exports, sortLink{Label: "By " + tb, URL: "/admin/dashboard/export?" + q.Encode()})
+	}
+	lq := url.Values{"table": {"letters"}}
+	if f.Campaign != 0 {
+		lq.Set("campaign", strconv.FormatInt(f.Campaign, 10))
+	}
+	v.Exports = append(v.Exports, sortLink{Label: "Letters with status and response (no personal data)", URL: "/admin/dashboard/export?" + lq.Encode()})
+	lq.Set("pii", "1")
+	v.PIIExport = "/admin/dashboard/export?" + lq.Encode()
 	st, err := t.store()
 	if err != nil {
-		return err
+		return v, err
 	}
 	camps, err := t.s.deps.Store.Campaigns(ctx)
 	if err != nil {
-		return err
+		return v, err
 	}
 	pub, err := st.PublicCampaigns(ctx)
 	if err != nil {
-		return err
+		return v, err
 	}
 	for _, cp := range camps {
 		o := campaignOpt{ID: cp.ID, Title: cp.Title, Selected: cp.ID == f.Campaign, Public: pub[cp.ID], Slug: cp.Slug}
@@ -115,7 +152,7 @@ func (t *tracker) dashboard(c echo.Context) error {
 	// are added up here instead of asked of the database again
 	og, err := t.metrics(ctx, f.query("office"))
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Offices = t.rows(og, "office")
 	sortRows(v.Offices, f.Sort, f.Dir)
@@ -126,10 +163,10 @@ func (t *tracker) dashboard(c echo.Context) error {
 	v.ByParty = t.rows(store.MergeGroups(og, func(g store.MetricGroup) string { return g.Party }), "party")
 	v.ByChamber = t.rows(store.MergeGroups(og, func(g store.MetricGroup) string { return g.Chamber }), "chamber")
 	if v.ByMonth, err = get("month"); err != nil {
-		return err
+		return v, err
 	}
 	if v.ByChannel, err = get("channel"); err != nil {
-		return err
+		return v, err
 	}
 	v.ReplyChart = replyChart(v.ByMonth)
 	v.TimeChart, v.TimeTable = timeChart(v.Headline)
@@ -152,7 +189,7 @@ func (t *tracker) dashboard(c echo.Context) error {
 	if at, err := st.RollupsRefreshedAt(ctx); err == nil && !at.IsZero() {
 		v.Refreshed = at.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	return t.s.render(c, http.StatusOK, "dashboard", v, false)
+	return v, nil
 }
 
 func pct(p *float64) string {
@@ -236,10 +273,10 @@ func timeChart(r rateRow) (curveChart, []bar) {
 	}
 	ch.Points = pts
 	for _, frac := range []float64{0, 0.5, 1} {
-		ch.Ticks = append(ch.Ticks, bar{LX: 34, LY: y(frac) + 4, Label: strconv.Itoa(int(frac*100)) + "%"})
+		ch.Ticks = append(ch.Ticks, bar{LX: 34, LY: y(frac) + 4, Label: strconv.Itoa(int(frac*100)) + "%", Anchor: "end"})
 	}
 	for _, d := range []int{0, maxDay / 2, maxDay} {
-		ch.Ticks = append(ch.Ticks, bar{LX: x(d), LY: 220, Label: strconv.Itoa(d) + "d"})
+		ch.Ticks = append(ch.Ticks, bar{LX: x(d), LY: 220, Label: strconv.Itoa(d) + "d", Anchor: "middle"})
 	}
 	if len(table) > 60 {
 		table = table[:60]
@@ -262,6 +299,7 @@ func (t *tracker) togglePublic(c echo.Context) error {
 	if err := st.SetPublicResponsiveness(c.Request().Context(), id, on, audit(c, "tracking.public", "campaign", strconv.FormatInt(id, 10))); err != nil {
 		return err
 	}
+	t.forget()
 	if on {
 		flash(c, "The campaign's responsiveness page is public.")
 	} else {

@@ -53,6 +53,7 @@ CREATE TABLE response_rollups (
     PRIMARY KEY (campaign_id, month, channel, bioguide_id)
 );
 CREATE INDEX response_rollups_month ON response_rollups (month);
+CREATE INDEX response_rollups_office ON response_rollups (campaign_id, bioguide_id);
 
 -- Time to reply per rollup cell: letters that replied after days (events)
 -- and letters still waiting after days at refresh time (censored).
@@ -70,6 +71,7 @@ CREATE TABLE response_rollup_times (
     PRIMARY KEY (campaign_id, month, channel, bioguide_id, days)
 );
 CREATE INDEX response_rollup_times_month ON response_rollup_times (month);
+CREATE INDEX response_rollup_times_office ON response_rollup_times (campaign_id, bioguide_id);
 
 CREATE TABLE campaign_tracking (
     campaign_id           INTEGER PRIMARY KEY REFERENCES campaigns(id),
