@@ -1,5 +1,7 @@
 package cwc
 
+import "github.com/outreach-org/outreach/internal/campaign"
+
 import (
 	"fmt"
 	"strings"
@@ -24,40 +26,7 @@ var Prefixes = []string{"Mr.", "Mrs.", "Miss", "Ms.", "Mx.", "Dr."}
 // may take: the 32 policy areas of the Library of Congress, spelled exactly
 // as the CWC 2.0 schema enumerates them (alphabetical). A campaign's
 // LOCTopic must be one of them.
-var Topics = []string{
-	"Agriculture and Food",
-	"Animals",
-	"Armed Forces and National Security",
-	"Arts, Culture, Religion",
-	"Civil Rights and Liberties, Minority Issues",
-	"Commerce",
-	"Congress",
-	"Crime and Law Enforcement",
-	"Economics and Public Finance",
-	"Education",
-	"Emergency Management",
-	"Energy",
-	"Environmental Protection",
-	"Families",
-	"Finance and Financial Sector",
-	"Foreign Trade and International Finance",
-	"Government Operations and Politics",
-	"Health",
-	"Housing and Community Development",
-	"Immigration",
-	"International Affairs",
-	"Labor and Employment",
-	"Law",
-	"Native Americans",
-	"Public Lands and Natural Resources",
-	"Science, Technology, Communications",
-	"Social Sciences and History",
-	"Social Welfare",
-	"Sports and Recreation",
-	"Taxation",
-	"Transportation and Public Works",
-	"Water Resources Development",
-}
+var Topics = campaign.LOCTopics
 
 // IsPrefix reports whether s is one of Prefixes (see CanonicalPrefix for
 // the lenient spelling rules).
