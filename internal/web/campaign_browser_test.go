@@ -92,10 +92,19 @@ func TestBrowserCampaignEditor(t *testing.T) {
 			chromedp.Navigate(f.srv.URL+"/admin/campaigns/"+itoa(c.ID)+"/preview"),
 			chromedp.WaitVisible(chromedp.CSS("#q")),
 			chromedp.SendKeys(chromedp.CSS("#q"), "Padilla"),
-			chromedp.Submit(chromedp.CSS("#q")),
-			chromedp.WaitVisible(chromedp.CSS("#preview-body")),
 		)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// The URL the plain GET form submits (built by the browser from the
+		// form itself), opened as a navigation so that reading the new page
+		// cannot race the old one.
+		next, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const f = document.getElementById("q").form;
+			const u = new URL(f.action || location.href); u.search = new URLSearchParams(new FormData(f)).toString(); return u.toString(); })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(next), chromedp.WaitVisible(chromedp.CSS("#preview-body"))); err != nil {
 			t.Fatal(err)
 		}
 		previewStarts(t, "Dear Senator Padilla:")
