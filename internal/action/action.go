@@ -144,23 +144,6 @@ func hasControlExceptNewline(s string) bool {
 	}) >= 0
 }
 
-// NormalizePhone turns a US phone number into xxx-xxx-xxxx (CWC's format).
-func NormalizePhone(s string) (string, bool) {
-	var d []byte
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			d = append(d, byte(r))
-		case strings.ContainsRune(" ()-.+", r):
-		default:
-			return "", false
-		}
-	}
-	if len(d) == 11 && d[0] == '1' {
-		d = d[1:]
-	}
-	if len(d) != 10 || d[0] == '0' || d[0] == '1' {
-		return "", false
-	}
-	return string(d[:3]) + "-" + string(d[3:6]) + "-" + string(d[6:]), true
-}
+// NormalizePhone is CWC's phone rule (xxx-xxx-xxxx), so the form accepts
+// exactly the numbers Congress will receive.
+var NormalizePhone = cwc.NormalizePhone
