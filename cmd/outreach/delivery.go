@@ -93,6 +93,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	}
 	defaults := delivery.DefaultSettings()
 	defaults.Channels = channelOrder(cfg, senders)
+	defaults.ChannelRate = map[delivery.Channel]float64{delivery.SendGrid: cfg.SendGridRate, delivery.CWC: cfg.CWCRate}
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
 		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
@@ -102,7 +103,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	if work {
 		q.worker = delivery.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
 		workers := river.NewWorkers()
-		river.AddWorker(workers, q.worker)
+		delivery.Register(workers, q.worker)
 		if cfg.StatsReleaseCron != "" {
 			sched, err := schedule.ParseSchedule(cfg.StatsReleaseCron)
 			if err != nil {
@@ -131,7 +132,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		river.AddWorker(workers, &followup.EmailWorker{R: runner})
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: cfg.DeliveryWorkers}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)

@@ -47,6 +47,9 @@ var Vars = []Var{
 	{Name: "OUTREACH_INDEX_KEY", Default: "(generated into <data dir>/keys.json)", Secret: true, Help: "base64 32-byte key for blind indexes (finding a supporter by email); never rotate it"},
 	{Name: "OUTREACH_RUN_WORKERS", Default: "true", Help: "run delivery workers inside serve (false: run them with outreach worker)"},
 	{Name: "OUTREACH_DELIVERY_CHANNELS", Default: "cwc,sendgrid,packet", Help: "default channel order; unconfigured channels are skipped, and with none configured letters go to the outbox"},
+	{Name: "OUTREACH_DELIVERY_WORKERS", Default: "8", Help: "delivery jobs worked at once per process (a batch job sends up to 16 of its letters at a time)"},
+	{Name: "OUTREACH_SENDGRID_RATE", Default: "50", Help: "letters per second sent through SendGrid by each worker process (0: no limit)"},
+	{Name: "OUTREACH_CWC_RATE", Default: "1", Help: "letters per second sent through CWC by each worker process (0: no limit)"},
 	{Name: "OUTREACH_ORG_NAME", Default: "Outreach", Help: "the organization's name, on letters, packets and emails"},
 	{Name: "OUTREACH_MAIL_FROM", Default: "outreach@localhost", Help: "sender address of emails"},
 	{Name: "OUTREACH_REPLY_DOMAIN", Default: "(empty: no per-letter reply address)", Help: "domain of per-letter reply addresses reply+TOKEN@domain (SendGrid Inbound Parse)"},
@@ -93,6 +96,9 @@ type Config struct {
 	IndexKey          string
 	RunWorkers        bool
 	DeliveryChannels  []string
+	DeliveryWorkers   int
+	SendGridRate      float64 // letters/s per process; 0: unlimited
+	CWCRate           float64
 	OrgName           string
 	MailFrom          string
 	ReplyDomain       string
@@ -268,6 +274,13 @@ func Load(getenv func(string) string) (*Config, error) {
 			fail("OUTREACH_DELIVERY_CHANNELS", "%q is not a channel: use cwc, sendgrid, packet or outbox", ch)
 		}
 	}
+	if n, err := strconv.Atoi(or(get("OUTREACH_DELIVERY_WORKERS"), "8")); err != nil || n < 1 || n > 1000 {
+		fail("OUTREACH_DELIVERY_WORKERS", "must be a whole number from 1 to 1000")
+	} else {
+		c.DeliveryWorkers = n
+	}
+	c.SendGridRate = rateVar(or(get("OUTREACH_SENDGRID_RATE"), "50"), "OUTREACH_SENDGRID_RATE", fail)
+	c.CWCRate = rateVar(or(get("OUTREACH_CWC_RATE"), "1"), "OUTREACH_CWC_RATE", fail)
 	c.OrgName = or(get("OUTREACH_ORG_NAME"), "Outreach")
 	c.MailFrom = or(get("OUTREACH_MAIL_FROM"), "outreach@localhost")
 	if !strings.Contains(c.MailFrom, "@") || strings.ContainsAny(c.MailFrom, " <>\r\n") {
@@ -387,4 +400,14 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid size")
 	}
 	return n * mult, nil
+}
+
+// rateVar reads a per-second rate: a number from 0 (no limit) to 100,000.
+func rateVar(v, name string, fail func(name, format string, a ...any)) float64 {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 100_000 || f != f {
+		fail(name, "must be letters per second, from 0 (no limit) to 100000")
+		return 0
+	}
+	return f
 }

@@ -26,6 +26,9 @@ func TestDefaults(t *testing.T) {
 	if c.BodyLimitBytes != 1<<20 || c.ShutdownTimeout != 15*time.Second || c.Geocoder != "off" || c.Secure() {
 		t.Errorf("defaults = %+v", c)
 	}
+	if c.DeliveryWorkers != 8 || c.SendGridRate != 50 || c.CWCRate != 1 {
+		t.Errorf("delivery defaults: %d workers, SendGrid %v/s, CWC %v/s", c.DeliveryWorkers, c.SendGridRate, c.CWCRate)
+	}
 }
 
 func TestErrorsNameTheVariable(t *testing.T) {
@@ -41,6 +44,9 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"OUTREACH_GEOCODER":         "google",
 		"OUTREACH_GEOCODER_URL":     "not a url",
 		"OUTREACH_GEOCODER_TIMEOUT": "soon",
+		"OUTREACH_DELIVERY_WORKERS": "0",
+		"OUTREACH_SENDGRID_RATE":    "-5",
+		"OUTREACH_CWC_RATE":         "fast",
 	}
 	for name, val := range cases {
 		_, err := Load(env(map[string]string{name: val}))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -197,9 +196,10 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, j := range res.Jobs {
-			var a delivery.DeliverArgs
-			if json.Unmarshal(j.EncodedArgs, &a) == nil && mine[a.LetterID] {
-				return false
+			for _, id := range delivery.JobLetters(j.Kind, j.EncodedArgs) {
+				if mine[id] {
+					return false
+				}
 			}
 		}
 		return true
@@ -263,9 +263,8 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	}
 	stuck := map[int64]bool{}
 	for _, j := range res.Jobs {
-		var a delivery.DeliverArgs
-		if json.Unmarshal(j.EncodedArgs, &a) == nil {
-			stuck[a.LetterID] = true
+		for _, id := range delivery.JobLetters(j.Kind, j.EncodedArgs) {
+			stuck[id] = true
 		}
 	}
 	for _, id := range unsent {
@@ -301,7 +300,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 		// would retry them after RescueStuckJobsAfter. Delivery jobs are
 		// unique per letter while outstanding, so end those orphans here
 		// (as the rescuer's outcome) before the fresh jobs are inserted.
-		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = now() WHERE state = 'running' AND kind = 'deliver_letter'`); err != nil {
+		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = now() WHERE state = 'running' AND kind IN ('deliver_letter', 'deliver_letters')`); err != nil {
 			t.Fatal(err)
 		}
 		params := make([]river.InsertManyParams, len(unsent))

@@ -2,7 +2,6 @@ package delivery_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -85,7 +84,7 @@ func (e *env) emailLetters(n int, prefix string) []store.NewLetter {
 func newClient(t testing.TB, st *store.Store, w *delivery.Worker, maxWorkers int, id string) *jobs.Client {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, w)
+	delivery.Register(workers, w)
 	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{
 		Workers: workers, Queues: map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: maxWorkers}},
 		Logger: quiet(), FetchPollInterval: 20 * time.Millisecond, ID: id,
@@ -154,16 +153,17 @@ func waitJobsSettled(t testing.TB, client *jobs.Client, ids []int64, d time.Dura
 		want[id] = true
 	}
 	eventually(t, d, "delivery jobs to settle", func() bool {
-		res, err := client.JobList(context.Background(), river.NewJobListParams().Queues(delivery.Queue).Kinds(delivery.DeliverArgs{}.Kind()).
+		res, err := client.JobList(context.Background(), river.NewJobListParams().Queues(delivery.Queue).
 			States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStatePending).
 			First(10000))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, j := range res.Jobs {
-			var a delivery.DeliverArgs
-			if json.Unmarshal(j.EncodedArgs, &a) == nil && want[a.LetterID] {
-				return false
+			for _, id := range delivery.JobLetters(j.Kind, j.EncodedArgs) {
+				if want[id] {
+					return false
+				}
 			}
 		}
 		return true

@@ -44,9 +44,9 @@ const (
 
 // Store is what the worker needs from the database.
 type Store interface {
-	LetterByID(ctx context.Context, id int64) (store.Letter, error)
-	ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error)
-	MarkSent(ctx context.Context, id int64, channel, providerID, detail string, delivered bool, now time.Time) error
+	LettersByIDs(ctx context.Context, ids []int64) (map[int64]store.Letter, error)
+	ClaimManyForSending(ctx context.Context, claims []store.Claim) (map[int64]bool, error)
+	MarkManySent(ctx context.Context, sent []store.Sent) error
 	MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error
 	MarkFailed(ctx context.Context, id int64, channel, detail string, now time.Time) error
 	MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error
@@ -106,6 +106,19 @@ type Worker struct {
 
 	cmu   sync.Mutex
 	camps map[int64]campaignEntry // campaign details and settings, for campaignTTL
+
+	omu     sync.Mutex
+	offices map[string]*officeCount // letters per office in the last hour, for officeCountTTL
+
+	// Concurrent jobs share loads and state writes (see batcher).
+	loads  *batcher[int64, loaded]
+	claims *batcher[store.Claim, bool]
+	sents  *batcher[store.Sent, struct{}]
+}
+
+type loaded struct {
+	letter store.Letter
+	found  bool
 }
 
 // HoldFunc says whether a letter must wait (its campaign is paused, or it
@@ -127,8 +140,38 @@ func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInf
 	if now == nil {
 		now = time.Now
 	}
-	return &Worker{store: st, keys: keys, senders: m, campaign: campaign, defaults: defaults, log: log, now: now, limiters: map[Channel]*rate.Limiter{}}
+	w := &Worker{store: st, keys: keys, senders: m, campaign: campaign, defaults: defaults, log: log, now: now,
+		limiters: map[Channel]*rate.Limiter{}, offices: map[string]*officeCount{}}
+	w.loads = newBatcher(batchMax, func(ctx context.Context, ids []int64) ([]loaded, error) {
+		got, err := st.LettersByIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]loaded, len(ids))
+		for i, id := range ids {
+			out[i].letter, out[i].found = got[id]
+		}
+		return out, nil
+	})
+	w.claims = newBatcher(batchMax, func(ctx context.Context, cs []store.Claim) ([]bool, error) {
+		got, err := st.ClaimManyForSending(ctx, cs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]bool, len(cs))
+		for i, c := range cs {
+			out[i] = got[c.ID]
+		}
+		return out, nil
+	})
+	w.sents = newBatcher(batchMax, func(ctx context.Context, ss []store.Sent) ([]struct{}, error) {
+		return make([]struct{}, len(ss)), st.MarkManySent(ctx, ss)
+	})
+	return w
 }
+
+// batchMax bounds the letters in one coalesced statement.
+const batchMax = 200
 
 // NextRetry is exponential backoff with jitter: 10 s, 20 s, 40 s, ...
 // (from Settings.BackoffBase) capped at one hour, each ±25 %.
@@ -159,27 +202,54 @@ func BackoffFrom(base time.Duration, attempt int) time.Duration {
 
 // Work sends one letter, or decides why not yet.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	id := job.Args.LetterID
-	l, err := w.store.LetterByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("letter %d does not exist", id))
+	return w.deliver(ctx, job.Args.LetterID, job.Attempt, job.MaxAttempts).riverResult()
+}
+
+// outcome is what became of one letter's turn: done (zero), look again
+// after wait, retry with backoff after err, or nothing more to do (cancel;
+// err says why).
+type outcome struct {
+	err    error
+	wait   time.Duration
+	cancel bool
+}
+
+func (o outcome) riverResult() error {
+	switch {
+	case o.cancel:
+		return river.JobCancel(o.err)
+	case o.wait > 0:
+		return river.JobSnooze(o.wait)
 	}
+	return o.err
+}
+
+func failed(err error) outcome { return outcome{err: err} }
+
+// deliver gives one letter its turn: attempt is this job's attempt number
+// (1 for the first), maxAttempts when to give up.
+func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int) outcome {
+	ld, err := w.loads.do(id)
 	if err != nil {
-		return err
+		return failed(err)
 	}
+	if !ld.found {
+		return outcome{cancel: true, err: fmt.Errorf("letter %d does not exist", id)}
+	}
+	l := ld.letter
 	switch l.Status {
 	case StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed:
-		return nil // done already: jobs are idempotent
+		return outcome{} // done already: jobs are idempotent
 	}
 	now := w.now()
 	if w.hold != nil && l.Status != StatusSending {
 		if wait, why, err := w.hold(ctx, l); err != nil {
-			return err
+			return failed(err)
 		} else if wait > 0 {
 			if err := w.store.MarkHeld(ctx, id, why, now); err != nil {
-				return err
+				return failed(err)
 			}
-			return river.JobSnooze(wait)
+			return outcome{wait: wait}
 		}
 	}
 	settings := w.cachedSettings(ctx, l.CampaignID)
@@ -189,46 +259,49 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	// window for its "processed" event before sending again.
 	if l.Status == StatusSending && l.Channel == string(SendGrid) && l.SendingSince != nil {
 		if ok, err := w.store.HasProviderEvent(ctx, id, "processed"); err != nil {
-			return err
+			return failed(err)
 		} else if ok {
-			return w.store.MarkSent(ctx, id, l.Channel, l.ProviderID, "accepted before a restart (processed event)", false, now)
+			return failed(w.markSent(store.Sent{ID: id, Channel: l.Channel, ProviderID: l.ProviderID, Detail: "accepted before a restart (processed event)", At: now}))
 		}
 		if waited := now.Sub(*l.SendingSince); waited < settings.Grace {
-			return river.JobSnooze(settings.Grace - waited)
+			return outcome{wait: settings.Grace - waited}
 		}
 	}
 
 	var sealed Sealed
 	if err := w.keys.OpenJSON(l.Sealed, LetterAAD(l.ID), &sealed); err != nil {
 		_ = w.store.MarkFailed(ctx, id, "", "cannot decrypt the letter (encryption key missing?)", now)
-		return river.JobCancel(err)
+		return outcome{cancel: true, err: err}
 	}
 	office := sealed.Office
 	sender := w.pick(ctx, settings.Channels, office)
 	if sender == nil {
 		_ = w.store.MarkFailed(ctx, id, "", "no configured channel accepts this office", now)
-		return river.JobCancel(errors.New("no channel accepts the office"))
+		return outcome{cancel: true, err: errors.New("no channel accepts the office")}
 	}
 
 	// Pacing applies to real offices; the outbox reaches nobody.
 	if sender.Channel() != Outbox {
 		if wait, why, err := w.pace(ctx, l, sender.Channel(), settings, now); err != nil {
-			return err
+			return failed(err)
 		} else if wait > 0 {
 			if err := w.store.MarkHeld(ctx, id, why, now); err != nil {
-				return err
+				return failed(err)
 			}
-			return river.JobSnooze(wait)
+			return outcome{wait: wait}
 		}
 	}
 
-	ok, err := w.store.ClaimForSending(ctx, id, string(sender.Channel()), now)
+	ok, err := w.claims.do(store.Claim{ID: id, Channel: string(sender.Channel()), At: now, Attempts: l.Attempts})
 	if err != nil || !ok {
-		return err
+		return failed(err)
+	}
+	if sender.Channel() != Outbox {
+		w.countOfficeSend(l.OfficeCode)
 	}
 	camp, err := w.cachedCampaign(ctx, l.CampaignID)
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	msg := Message{
 		LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: camp, Office: office, From: sealed.From,
@@ -240,37 +313,88 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	cancel()
 	done := w.now()
 	if err == nil {
-		return w.store.MarkSent(ctx, id, string(sender.Channel()), res.ProviderID, res.Detail, res.Delivered, done)
+		return failed(w.markSent(store.Sent{ID: id, Channel: string(sender.Channel()), ProviderID: res.ProviderID, Detail: res.Detail, Delivered: res.Delivered, At: done}))
 	}
 	detail := errDetail(err)
 	temp, after := IsTemporary(err)
 	if !temp {
 		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), detail, done); ferr != nil {
-			return ferr
+			return failed(ferr)
 		}
-		return river.JobCancel(err)
+		return outcome{cancel: true, err: err}
 	}
 	if errors.Is(err, ErrOutcomeUnknown) && sender.Channel() == SendGrid {
 		// Stay in "sending": the next run waits for the grace window and a
 		// "processed" event before anything is sent again.
 		if nerr := w.store.NoteEvent(ctx, id, "unknown", string(sender.Channel()), detail, done); nerr != nil {
-			return nerr
+			return failed(nerr)
 		}
-		return river.JobSnooze(settings.Grace)
+		return outcome{wait: settings.Grace}
 	}
-	if job.Attempt >= job.MaxAttempts {
-		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, detail), done); ferr != nil {
-			return ferr
+	if attempt >= maxAttempts {
+		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), fmt.Sprintf("gave up after %d attempts: %s", attempt, detail), done); ferr != nil {
+			return failed(ferr)
 		}
-		return river.JobCancel(err)
+		return outcome{cancel: true, err: err}
 	}
 	if rerr := w.store.MarkRetry(ctx, id, string(sender.Channel()), detail, done); rerr != nil {
-		return rerr
+		return failed(rerr)
 	}
 	if after > 0 {
-		return river.JobSnooze(after)
+		return outcome{wait: after}
 	}
+	return failed(err)
+}
+
+func (w *Worker) markSent(x store.Sent) error {
+	_, err := w.sents.do(x)
 	return err
+}
+
+// officeCountTTL is how long a worker trusts its count of an office's
+// letters in the last hour before reading it again; its own sends are
+// added as they happen. Other processes' sends show up at the next read,
+// so with several worker processes an office may get a few seconds' worth
+// of letters over its hourly cap.
+const officeCountTTL = 5 * time.Second
+
+type officeCount struct {
+	n  int64
+	at time.Time
+}
+
+// officeSent is the number of letters handed to an office in the last
+// hour, as the per-office cap counts them.
+func (w *Worker) officeSent(ctx context.Context, code string, now time.Time) (int64, error) {
+	w.omu.Lock()
+	c, ok := w.offices[code]
+	w.omu.Unlock()
+	if ok && time.Since(c.at) < officeCountTTL {
+		w.omu.Lock()
+		n := c.n
+		w.omu.Unlock()
+		return n, nil
+	}
+	n, err := w.store.OfficeSentSince(ctx, code, now.Add(-time.Hour))
+	if err != nil {
+		return 0, err
+	}
+	w.omu.Lock()
+	if len(w.offices) > 10000 {
+		clear(w.offices)
+	}
+	w.offices[code] = &officeCount{n: n, at: time.Now()}
+	w.omu.Unlock()
+	return n, nil
+}
+
+// countOfficeSend adds a letter just claimed for an office to the count.
+func (w *Worker) countOfficeSend(code string) {
+	w.omu.Lock()
+	if c, ok := w.offices[code]; ok {
+		c.n++
+	}
+	w.omu.Unlock()
 }
 
 // errDetail is the timeline text of an error (adapters keep PII out).
@@ -383,7 +507,7 @@ func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Setting
 		return wait, "waiting for office hours (" + hours.String() + ")", nil
 	}
 	if s.OfficeHourlyCap > 0 {
-		n, err := w.store.OfficeSentSince(ctx, l.OfficeCode, now.Add(-time.Hour))
+		n, err := w.officeSent(ctx, l.OfficeCode, now)
 		if err != nil {
 			return 0, "", err
 		}
@@ -438,12 +562,18 @@ type Inserter interface {
 // Enqueuer adds delivery jobs inside a store transaction.
 type Enqueuer struct{ Client Inserter }
 
-// EnqueueTx is a store.Enqueue: one job per letter, in the caller's
-// transaction.
+// EnqueueTx is a store.Enqueue, in the caller's transaction: a job per
+// letter for a few letters, batch jobs of BatchSize for many.
 func (e Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, ids []int64) error {
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: DeliverArgs{LetterID: id}}
+	var params []river.InsertManyParams
+	if len(ids) < batchFrom {
+		for _, id := range ids {
+			params = append(params, river.InsertManyParams{Args: DeliverArgs{LetterID: id}})
+		}
+	} else {
+		for i := 0; i < len(ids); i += BatchSize {
+			params = append(params, river.InsertManyParams{Args: DeliverBatchArgs{LetterIDs: ids[i:min(i+BatchSize, len(ids))]}})
+		}
 	}
 	_, err := e.Client.InsertManyTx(ctx, tx, params)
 	return err

@@ -89,7 +89,7 @@ func (e *env) letters() []store.NewLetter {
 func runWorkers(t *testing.T, st *store.Store, w *delivery.Worker) *jobs.Client {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, w)
+	delivery.Register(workers, w)
 	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{
 		Workers: workers, Queues: map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 4}},
 		Logger: quiet(), FetchPollInterval: 50 * time.Millisecond,

@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -165,44 +169,142 @@ func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue 
 }
 
 func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
-	var ids []int64
-	var created []LetterEvent // written in one statement after the loop
+	if len(letters) == 0 {
+		return nil, nil
+	}
+	// Ids are taken up front so that each ciphertext can be bound to its
+	// row and every letter written by one INSERT (no INSERT then UPDATE).
+	ids, err := reserveLetterIDs(tx, len(letters))
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := sealAll(letters, ids)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
-	for _, nl := range letters {
-		row := Letter{CampaignID: nl.CampaignID, SubmissionID: nl.SubmissionID, BioguideID: nl.BioguideID, OfficeCode: nl.OfficeCode,
-			Chamber: nl.Chamber, State: nl.State, District: nl.District, Party: nl.Party, TemplateVer: nl.TemplateVer,
-			StatsReleaseID: nl.StatsReleaseID, Sealed: "-", DeliveryID: nl.DeliveryID, ReplyToken: nl.ReplyToken,
-			Status: "pending", CreatedAt: now, UpdatedAt: now}
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_id"}, {Name: "bioguide_id"}}, DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return nil, res.Error
-		}
-		if res.RowsAffected == 0 {
-			continue
-		}
-		sealed, err := nl.Seal(row.ID)
+	var created []int64
+	for i := 0; i < len(letters); i += letterInsertBatch {
+		j := min(i+letterInsertBatch, len(letters))
+		got, err := insertLetters(tx, letters[i:j], ids[i:j], sealed[i:j], now)
 		if err != nil {
 			return nil, err
 		}
-		if err := tx.Model(&Letter{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
-			return nil, err
-		}
-		created = append(created, LetterEvent{LetterID: row.ID, At: now, Kind: "created", Status: "pending"})
-		ids = append(ids, row.ID)
+		created = append(created, got...)
 	}
-	if len(created) > 0 {
-		if err := tx.CreateInBatches(created, 1000).Error; err != nil {
-			return nil, err
-		}
+	if len(created) == 0 {
+		return nil, nil
 	}
-	if len(ids) == 0 || enqueue == nil {
-		return ids, nil
+	events := make([]LetterEvent, len(created))
+	for i, id := range created {
+		events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
+	}
+	if err := tx.CreateInBatches(events, 1000).Error; err != nil {
+		return nil, err
+	}
+	if enqueue == nil {
+		return created, nil
 	}
 	stx, err := sqlTx(tx)
 	if err != nil {
 		return nil, err
 	}
-	return ids, enqueue(ctx, stx, ids)
+	return created, enqueue(ctx, stx, created)
+}
+
+// letterInsertBatch rows per INSERT: 17 parameters each stays far below
+// both databases' limits on parameters per statement.
+const letterInsertBatch = 500
+
+// reserveLetterIDs takes n letter ids. PostgreSQL draws them from the
+// sequence in one round trip; SQLite has one writer, and the transaction
+// holds the write lock (_txlock=immediate), so the next ids are free.
+func reserveLetterIDs(tx *gorm.DB, n int) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	if tx.Dialector.Name() == "postgres" {
+		ids, err := scanIDs(tx.Raw("SELECT nextval(pg_get_serial_sequence('letters', 'id')) FROM generate_series(1, ?)", n))
+		if err == nil && len(ids) != n {
+			err = fmt.Errorf("store: reserved %d of %d letter ids", len(ids), n)
+		}
+		return ids, err
+	}
+	var next int64
+	err := tx.Raw("SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS n FROM letters UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'letters') AS t").
+		Scan(&next).Error
+	if err != nil {
+		return nil, err
+	}
+	for i := range n {
+		ids = append(ids, next+int64(i))
+	}
+	return ids, nil
+}
+
+// sealAll encrypts the letters, bound to their ids. Sealing is most of the
+// CPU of storing a letter, so large batches use every core.
+func sealAll(letters []NewLetter, ids []int64) ([]string, error) {
+	out := make([]string, len(letters))
+	workers := min(runtime.GOMAXPROCS(0), len(letters)/64+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(letters); i += workers {
+				s, err := letters[i].Seal(ids[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = s
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// insertLetters writes one batch of letters in one statement and returns
+// the ids actually written: a letter that would repeat one already stored
+// (the same submission and office) is skipped.
+func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []string, now time.Time) ([]int64, error) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, " +
+		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at) VALUES ")
+	args := make([]any, 0, len(letters)*17)
+	for i, nl := range letters {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
+			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now)
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+	got, err := scanIDs(tx.Raw(b.String(), args...))
+	slices.Sort(got)
+	return got, err
+}
+
+// scanIDs reads a one-column result of ids. It uses Rows, not Scan: GORM's
+// Scan formats the statement with every parameter for its logger even when
+// nothing is logged, which cost a quarter of a large insert's CPU.
+func scanIDs(q *gorm.DB) ([]int64, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // LetterByID loads one letter.
@@ -225,44 +327,165 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 	return l, err
 }
 
+// LettersByIDs loads letters by id; ids that do not exist are absent from
+// the map. Delivery workers load the letters of many jobs at once.
+func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter, error) {
+	var ls []Letter
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&ls).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Letter, len(ls))
+	for _, l := range ls {
+		out[l.ID] = l
+	}
+	return out, nil
+}
+
+// Claim asks to move a letter to "sending" on a channel.
+type Claim struct {
+	ID      int64
+	Channel string
+	At      time.Time
+	// Attempts is the letter's attempt count when the worker read it: the
+	// claim fails if another worker claimed the letter since (a letter in
+	// a retried batch and in a job of its own). -1 claims whatever it is.
+	Attempts int
+}
+
 // ClaimForSending moves a letter to "sending" with an attempt on its
 // timeline, before the provider is called, so a crash leaves evidence.
 // It answers false when the letter is already past sending (done by
 // another worker, or finished).
 func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error) {
-	ok := false
+	got, err := s.ClaimManyForSending(ctx, []Claim{{ID: id, Channel: channel, At: now, Attempts: -1}})
+	return got[id], err
+}
+
+// ClaimManyForSending is ClaimForSending for many letters in one
+// transaction (one UPDATE per channel and one INSERT of the attempts); the
+// map says which letters were claimed.
+func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[int64]bool, error) {
+	claimed := map[int64]bool{}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).
-			Updates(map[string]any{"status": "sending", "channel": channel, "attempts": gorm.Expr("attempts + 1"),
-				"sending_since": now.UTC(), "updated_at": now.UTC()})
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
+		clear(claimed)
+		var events []LetterEvent
+		for ch, group := range groupBy(claims, func(c Claim) string { return c.Channel }) {
+			ids, at := make([]int64, len(group)), time.Time{}
+			var seen strings.Builder
+			var seenArgs []any
+			seen.WriteString("CASE id")
+			for i, c := range group {
+				ids[i] = c.ID
+				at = latest(at, c.At)
+				if c.Attempts < 0 {
+					seen.WriteString(" WHEN ? THEN attempts")
+					seenArgs = append(seenArgs, c.ID)
+				} else {
+					seen.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
+					seenArgs = append(seenArgs, c.ID, c.Attempts)
+				}
+			}
+			seen.WriteString(" END")
+			args := append([]any{"sending", ch, at, at, ids, []string{"pending", "queued", "sending"}}, seenArgs...)
+			got, err := scanIDs(tx.Raw("UPDATE letters SET status = ?, channel = ?, attempts = attempts + 1, sending_since = ?, updated_at = ? "+
+				"WHERE id IN ? AND status IN ? AND attempts = "+seen.String()+" RETURNING id", args...))
+			if err != nil {
+				return err
+			}
+			for _, id := range got {
+				claimed[id] = true
+			}
+			for _, c := range group {
+				if claimed[c.ID] {
+					events = append(events, LetterEvent{LetterID: c.ID, At: c.At.UTC(), Kind: "attempt", Channel: ch, Status: "sending"})
+				}
+			}
 		}
-		ok = true
-		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "attempt", Channel: channel, Status: "sending"}).Error
+		if len(events) == 0 {
+			return nil
+		}
+		return tx.Create(&events).Error
 	})
-	return ok, err
+	return claimed, err
+}
+
+// Sent is a provider's acceptance of one letter.
+type Sent struct {
+	ID         int64
+	Channel    string
+	ProviderID string
+	Detail     string
+	Delivered  bool // the channel delivers on acceptance (the outbox)
+	At         time.Time
 }
 
 // MarkSent records the provider's acceptance (delivered for channels that
 // deliver on acceptance, like the outbox).
 func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, detail string, delivered bool, now time.Time) error {
-	return s.tx(ctx, func(tx *gorm.DB) error { return markSent(tx, id, channel, providerID, detail, delivered, now) })
+	return s.MarkManySent(ctx, []Sent{{ID: id, Channel: channel, ProviderID: providerID, Detail: detail, Delivered: delivered, At: now}})
 }
 
-func markSent(tx *gorm.DB, id int64, channel, providerID, detail string, delivered bool, now time.Time) error {
-	status := "sent"
-	upd := map[string]any{"status": status, "channel": channel, "provider_id": providerID, "sent_at": now.UTC(),
-		"updated_at": now.UTC(), "last_error": "", "sending_since": nil}
-	if delivered {
-		status = "delivered"
-		upd["status"], upd["delivered_at"] = status, now.UTC()
+// MarkManySent is MarkSent for many letters in one transaction. A letter
+// that a webhook already moved further is left as it is (the attempt's
+// answer still goes on its timeline).
+func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
+	type key struct {
+		channel   string
+		delivered bool
 	}
-	// A webhook may already have moved the letter further: never go back.
-	if err := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).Updates(upd).Error; err != nil {
-		return err
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		events := make([]LetterEvent, 0, len(sent))
+		for k, group := range groupBy(sent, func(x Sent) key { return key{x.Channel, x.Delivered} }) {
+			status := "sent"
+			if k.delivered {
+				status = "delivered"
+			}
+			var at time.Time
+			ids := make([]int64, len(group))
+			var pid strings.Builder
+			args := []any{status, k.channel}
+			pid.WriteString("CASE id")
+			for i, x := range group {
+				ids[i] = x.ID
+				at = latest(at, x.At)
+				pid.WriteString(" WHEN ? THEN ?")
+				args = append(args, x.ID, x.ProviderID)
+				events = append(events, LetterEvent{LetterID: x.ID, At: x.At.UTC(), Kind: "sent", Channel: k.channel, Status: status, Detail: x.Detail})
+			}
+			pid.WriteString(" END")
+			set := "status = ?, channel = ?, provider_id = " + pid.String() + ", sent_at = ?, updated_at = ?, last_error = '', sending_since = NULL"
+			args = append(args, at, at)
+			if k.delivered {
+				set += ", delivered_at = ?"
+				args = append(args, at)
+			}
+			args = append(args, ids, []string{"pending", "queued", "sending"})
+			if err := tx.Exec("UPDATE letters SET "+set+" WHERE id IN ? AND status IN ?", args...).Error; err != nil {
+				return err
+			}
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		return tx.Create(&events).Error
+	})
+}
+
+// groupBy splits items by a key, keeping their order within each group.
+func groupBy[T any, K comparable](items []T, key func(T) K) map[K][]T {
+	out := map[K][]T{}
+	for _, it := range items {
+		k := key(it)
+		out[k] = append(out[k], it)
 	}
-	return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "sent", Channel: channel, Status: status, Detail: detail}).Error
+	return out
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b.UTC()
+	}
+	return a.UTC()
 }
 
 // MarkRetry records a failed attempt that will be retried.

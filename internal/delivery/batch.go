@@ -1,0 +1,85 @@
+package delivery
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// batcher coalesces the database writes of concurrent workers (group
+// commit): the first caller starts a flush at once, and the calls that
+// arrive while a flush is in flight go together in the next one. Nobody
+// waits for a timer, and under load one transaction serves many letters
+// instead of one each, which is what lets a few database round trips
+// carry thousands of letters a second.
+type batcher[In, Out any] struct {
+	flush func(ctx context.Context, in []In) ([]Out, error)
+	max   int
+
+	mu      sync.Mutex
+	pending []*batchCall[In, Out]
+	busy    bool
+}
+
+type batchCall[In, Out any] struct {
+	in   In
+	out  Out
+	err  error
+	done chan struct{}
+}
+
+// flushTimeout bounds one flush; its callers wait for it whatever their
+// own context says, because a claim may have been written: leaving early
+// would not undo it.
+const flushTimeout = 30 * time.Second
+
+func newBatcher[In, Out any](max int, flush func(ctx context.Context, in []In) ([]Out, error)) *batcher[In, Out] {
+	return &batcher[In, Out]{flush: flush, max: max}
+}
+
+// do adds one item to the next flush and returns its result.
+func (b *batcher[In, Out]) do(in In) (Out, error) {
+	c := &batchCall[In, Out]{in: in, done: make(chan struct{})}
+	b.mu.Lock()
+	b.pending = append(b.pending, c)
+	if !b.busy {
+		b.busy = true
+		go b.run()
+	}
+	b.mu.Unlock()
+	<-c.done
+	return c.out, c.err
+}
+
+func (b *batcher[In, Out]) run() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.pending), b.max)
+		if n == 0 {
+			b.busy = false
+			b.pending = nil
+			b.mu.Unlock()
+			return
+		}
+		calls := make([]*batchCall[In, Out], n)
+		copy(calls, b.pending)
+		b.pending = append(b.pending[:0:0], b.pending[n:]...)
+		b.mu.Unlock()
+
+		in := make([]In, n)
+		for i, c := range calls {
+			in[i] = c.in
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+		out, err := b.flush(ctx, in)
+		cancel()
+		for i, c := range calls {
+			if err != nil {
+				c.err = err
+			} else {
+				c.out = out[i]
+			}
+			close(c.done)
+		}
+	}
+}

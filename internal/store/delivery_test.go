@@ -1,0 +1,194 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+)
+
+// letterFixture is a campaign with one pending submission.
+func letterFixture(t *testing.T, s *store.Store) (campaignID, submissionID int64) {
+	t.Helper()
+	ctx := context.Background()
+	u := campaignUser(t, s)
+	c, err := s.CreateCampaign(ctx, newCampaign(uniq("deliv")), store.Audit{ActorID: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.CreateSubmission(ctx, store.Submission{CampaignID: c.ID, EmailIndex: uniq("e"), Lang: "en"},
+		func(int64) (string, error) { return "-", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID, sub.ID
+}
+
+// sealRecorder seals each letter as "sealed:<id>" and remembers the ids.
+type sealRecorder struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (r *sealRecorder) seal(id int64) (string, error) {
+	r.mu.Lock()
+	r.ids = append(r.ids, id)
+	r.mu.Unlock()
+	return fmt.Sprintf("sealed:%d", id), nil
+}
+
+func newLetters(campaignID, submissionID int64, from, n int, seal func(int64) (string, error)) []store.NewLetter {
+	out := make([]store.NewLetter, n)
+	for i := range out {
+		out[i] = store.NewLetter{CampaignID: campaignID, SubmissionID: submissionID, BioguideID: fmt.Sprintf("X%06d", from+i),
+			OfficeCode: "HCA11", Chamber: "house", State: "CA", TemplateVer: 1, DeliveryID: uniq("d"), ReplyToken: uniq("r"), Seal: seal}
+	}
+	return out
+}
+
+// Letters are written in batches with ids taken up front: every letter's
+// ciphertext is bound to the id it is stored under, ids come back in the
+// order of the letters, a repeated letter (same submission and office) is
+// skipped, and a failed enqueue leaves nothing behind.
+func TestCreateLettersInBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		rec := &sealRecorder{}
+		var enqueued []int64
+		enq := func(_ context.Context, tx *sql.Tx, ids []int64) error {
+			if tx == nil {
+				return errors.New("no transaction")
+			}
+			enqueued = append(enqueued, ids...)
+			return nil
+		}
+		letters := newLetters(campID, subID, 0, 1201, rec.seal) // three INSERTs of at most 500
+		ids, err := s.CreateLetters(ctx, letters, enq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != len(letters) || !slices.IsSorted(ids) || !slices.Equal(ids, enqueued) {
+			t.Fatalf("%d ids for %d letters (sorted %v), %d enqueued", len(ids), len(letters), slices.IsSorted(ids), len(enqueued))
+		}
+		sealedFor := slices.Clone(rec.ids)
+		slices.Sort(sealedFor)
+		if !slices.Equal(sealedFor, ids) {
+			t.Fatalf("sealed for ids %v…, stored %v…", sealedFor[:3], ids[:3])
+		}
+		got, err := s.LettersByIDs(ctx, []int64{ids[0], ids[600], ids[1200], -1})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("LettersByIDs: %d letters, %v", len(got), err)
+		}
+		for i, id := range []int64{ids[0], ids[600], ids[1200]} {
+			l := got[id]
+			if l.Sealed != fmt.Sprintf("sealed:%d", id) || l.Status != "pending" || l.BioguideID != fmt.Sprintf("X%06d", []int{0, 600, 1200}[i]) {
+				t.Errorf("letter %d: sealed %q, status %q, office %s", id, l.Sealed, l.Status, l.BioguideID)
+			}
+		}
+		if ev, err := s.Timeline(ctx, ids[1200]); err != nil || len(ev) != 1 || ev[0].Kind != "created" {
+			t.Errorf("timeline %+v %v", ev, err)
+		}
+
+		// The same offices again plus one new: only the new letter is written.
+		enqueued = nil
+		again := append(newLetters(campID, subID, 0, 3, rec.seal), newLetters(campID, subID, 5000, 1, rec.seal)...)
+		ids2, err := s.CreateLetters(ctx, again, enq)
+		if err != nil || len(ids2) != 1 || !slices.Equal(ids2, enqueued) || ids2[0] <= ids[1200] {
+			t.Fatalf("repeat: ids %v, enqueued %v, %v", ids2, enqueued, err)
+		}
+		if l, _ := s.LettersByIDs(ctx, ids2); l[ids2[0]].BioguideID != "X005000" || l[ids2[0]].Sealed != fmt.Sprintf("sealed:%d", ids2[0]) {
+			t.Errorf("new letter %+v", l[ids2[0]])
+		}
+
+		// An enqueue that fails rolls the letters back.
+		_, err = s.CreateLetters(ctx, newLetters(campID, subID, 6000, 30, rec.seal), func(context.Context, *sql.Tx, []int64) error {
+			return errors.New("queue down")
+		})
+		if err == nil {
+			t.Fatal("want the enqueue error")
+		}
+		n, err := s.LetterCounts(ctx, campID)
+		if err != nil || n["pending"] != 1202 {
+			t.Errorf("after the failed enqueue: %v %v, want 1202 pending", n, err)
+		}
+	})
+}
+
+// Claims and acceptances for many letters at once: a claim made on a stale
+// reading (another worker claimed the letter since) fails, the attempt is on
+// the timeline only of letters claimed, each letter keeps its own provider
+// id, and an acceptance never moves back a letter a webhook moved further.
+func TestClaimAndMarkManySent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 4, func(int64) (string, error) { return "x", nil }), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b, c, d := ids[0], ids[1], ids[2], ids[3]
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		claimed, err := s.ClaimManyForSending(ctx, []store.Claim{
+			{ID: a, Channel: "sendgrid", At: now, Attempts: 0},
+			{ID: b, Channel: "sendgrid", At: now, Attempts: 3}, // stale: b has 0 attempts
+			{ID: c, Channel: "outbox", At: now, Attempts: -1},
+			{ID: d, Channel: "cwc", At: now, Attempts: 0},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !claimed[a] || claimed[b] || !claimed[c] || !claimed[d] {
+			t.Fatalf("claimed %v", claimed)
+		}
+		// Claiming a again with the count read before the first claim fails.
+		if again, err := s.ClaimManyForSending(ctx, []store.Claim{{ID: a, Channel: "sendgrid", At: now, Attempts: 0}}); err != nil || again[a] {
+			t.Fatalf("second claim on a stale count: %v %v", again, err)
+		}
+		got, _ := s.LettersByIDs(ctx, ids)
+		if got[a].Status != "sending" || got[a].Attempts != 1 || got[a].SendingSince == nil || got[b].Status != "pending" || got[d].Channel != "cwc" {
+			t.Fatalf("after claims: a %+v, b %s", got[a], got[b].Status)
+		}
+		if ev, _ := s.Timeline(ctx, b); len(ev) != 1 {
+			t.Errorf("unclaimed letter's timeline %+v", ev)
+		}
+		if ev, _ := s.Timeline(ctx, a); len(ev) != 2 || ev[1].Kind != "attempt" || ev[1].Channel != "sendgrid" {
+			t.Errorf("claimed letter's timeline %+v", ev)
+		}
+
+		// d was delivered by the provider's webhook before the acceptance was
+		// recorded: it stays delivered.
+		if _, err := s.ApplyProviderEvent(ctx, uniq("ev"), d, "delivered", "delivered", "", now); err != nil {
+			t.Fatal(err)
+		}
+		later := now.Add(time.Second)
+		err = s.MarkManySent(ctx, []store.Sent{
+			{ID: a, Channel: "sendgrid", ProviderID: "msg-a", Detail: "sendgrid accepted (202)", At: later},
+			{ID: c, Channel: "outbox", ProviderID: "outbox-7", Detail: "stored", Delivered: true, At: later},
+			{ID: d, Channel: "cwc", ProviderID: "cwc-d", Detail: "cwc accepted", At: later},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.LettersByIDs(ctx, ids)
+		if l := got[a]; l.Status != "sent" || l.ProviderID != "msg-a" || l.SentAt == nil || l.SendingSince != nil || l.DeliveredAt != nil {
+			t.Errorf("a: %+v", l)
+		}
+		if l := got[c]; l.Status != "delivered" || l.ProviderID != "outbox-7" || l.DeliveredAt == nil {
+			t.Errorf("c: %+v", l)
+		}
+		if l := got[d]; l.Status != "delivered" || l.ProviderID == "cwc-d" {
+			t.Errorf("d went back or took the late answer: %+v", l)
+		}
+		if ev, _ := s.Timeline(ctx, d); ev[len(ev)-1].Kind != "sent" || ev[len(ev)-1].Detail != "cwc accepted" {
+			t.Errorf("d's timeline lacks the acceptance: %+v", ev)
+		}
+	})
+}
