@@ -59,7 +59,18 @@ type NewLetter struct {
 	Seal       func(id int64) (string, error)
 	DeliveryID string
 	ReplyToken string
+	// Kind is LetterFirst (the default) or LetterSecond; FollowupOf is the
+	// first letter a second letter follows.
+	Kind       string
+	FollowupOf *int64
 }
+
+// Letter kinds: a supporter's own letter, and the second letter sent on
+// their behalf to an office that did not reply.
+const (
+	LetterFirst  = "first"
+	LetterSecond = "second"
+)
 
 // Letter is a stored letter.
 type Letter struct {
@@ -87,6 +98,8 @@ type Letter struct {
 	SendingSince   *time.Time
 	SentAt         *time.Time
 	DeliveredAt    *time.Time
+	Kind           string `gorm:"default:first"`
+	FollowupOf     *int64
 }
 
 func (Letter) TableName() string { return "letters" }
@@ -149,8 +162,8 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 
 // CreateLetters stores letters and enqueues their delivery in one
 // transaction: either all of them exist with their jobs, or none does. A
-// letter to an office that already has one from this submission is
-// skipped (returned ids cover only new letters).
+// letter to an office that already has one of its kind from this
+// submission is skipped (returned ids cover only new letters).
 func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
 	var ids []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -172,8 +185,11 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 		row := Letter{CampaignID: nl.CampaignID, SubmissionID: nl.SubmissionID, BioguideID: nl.BioguideID, OfficeCode: nl.OfficeCode,
 			Chamber: nl.Chamber, State: nl.State, District: nl.District, Party: nl.Party, TemplateVer: nl.TemplateVer,
 			StatsReleaseID: nl.StatsReleaseID, Sealed: "-", DeliveryID: nl.DeliveryID, ReplyToken: nl.ReplyToken,
-			Status: "pending", CreatedAt: now, UpdatedAt: now}
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_id"}, {Name: "bioguide_id"}}, DoNothing: true}).Create(&row)
+			Status: "pending", CreatedAt: now, UpdatedAt: now, Kind: nl.Kind, FollowupOf: nl.FollowupOf}
+		if row.Kind == "" {
+			row.Kind = LetterFirst
+		}
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_id"}, {Name: "bioguide_id"}, {Name: "kind"}}, DoNothing: true}).Create(&row)
 		if res.Error != nil {
 			return nil, res.Error
 		}

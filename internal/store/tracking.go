@@ -411,6 +411,18 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			// without reading the whole campaign
 			lwhere, largs = "office_code = ? AND campaign_id = ? AND bioguide_id = ?", []any{officeCode, campaignID, bioguide}
 		}
+		// Reply rates are over first letters: a reply to a second letter
+		// (the follow-up to an office that stayed silent) counts for the
+		// first letter it follows, timed from the first delivery.
+		var seconds []struct{ ID, FollowupOf int64 }
+		if err := tx.Table("letters").Select("id", "followup_of").Where(lwhere, largs...).
+			Where("followup_of IS NOT NULL").Scan(&seconds).Error; err != nil {
+			return err
+		}
+		firstOf := make(map[int64]int64, len(seconds))
+		for _, sl := range seconds {
+			firstOf[sl.ID] = sl.FollowupOf
+		}
 		replies := map[int64]firstReply{}
 		rrows, err := tx.Table("responses").Select("letter_id", "substance", "occurred_at").
 			Where(where, args...).Where("substance IN ('substantive','acknowledgement','refusal')").Rows()
@@ -426,6 +438,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			if err := rrows.Scan(&id, &sub, &at); err != nil {
 				rrows.Close()
 				return err
+			}
+			if f, ok := firstOf[id]; ok {
+				id = f
 			}
 			fr, ok := replies[id]
 			if !ok || at.Before(fr.at) {
@@ -450,7 +465,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		times := map[tkey]*rollupTimeRow{}
 		lrows, err := tx.Table("letters").Select("id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel",
-			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Rows()
+			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Where("kind = ?", LetterFirst).Rows()
 		if err != nil {
 			return err
 		}
