@@ -6,10 +6,14 @@
 -- A submission has one first and at most one second letter per office.
 --
 -- SQLite cannot drop the table's UNIQUE (submission_id, bioguide_id): the
--- table is rebuilt. Other tables' references to letters(id) are checked
--- at commit (defer_foreign_keys), when the new table holds the same ids.
+-- table is rebuilt through a temporary copy. Other tables' references to
+-- letters(id) are checked at commit (defer_foreign_keys), after the rows
+-- are back under the same ids. (Not by renaming a new table: rows inserted
+-- into it would not settle the references to "letters".)
 PRAGMA defer_foreign_keys = ON;
-CREATE TABLE letters_new (
+CREATE TEMP TABLE letters_copy AS SELECT * FROM letters;
+DROP TABLE letters;
+CREATE TABLE letters (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     campaign_id         INTEGER NOT NULL REFERENCES campaigns(id),
     submission_id       INTEGER NOT NULL REFERENCES submissions(id),
@@ -37,10 +41,9 @@ CREATE TABLE letters_new (
     kind                TEXT NOT NULL DEFAULT 'first',
     followup_of         INTEGER REFERENCES letters(id)
 );
-INSERT INTO letters_new (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at, kind)
-    SELECT id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at, 'first' FROM letters;
-DROP TABLE letters;
-ALTER TABLE letters_new RENAME TO letters;
+INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at, kind)
+    SELECT id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at, 'first' FROM letters_copy;
+DROP TABLE letters_copy;
 CREATE INDEX letters_campaign_status ON letters (campaign_id, status);
 CREATE INDEX letters_status ON letters (status);
 CREATE INDEX letters_office ON letters (office_code, sent_at);
@@ -56,7 +59,9 @@ DELETE FROM followup_sends WHERE letter_id IN (SELECT id FROM letters WHERE kind
 DELETE FROM survey_answers WHERE letter_id IN (SELECT id FROM letters WHERE kind <> 'first');
 DELETE FROM outbox_messages WHERE letter_id IN (SELECT id FROM letters WHERE kind <> 'first');
 DELETE FROM letters WHERE kind <> 'first';
-CREATE TABLE letters_old (
+CREATE TEMP TABLE letters_copy AS SELECT * FROM letters;
+DROP TABLE letters;
+CREATE TABLE letters (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     campaign_id         INTEGER NOT NULL REFERENCES campaigns(id),
     submission_id       INTEGER NOT NULL REFERENCES submissions(id),
@@ -83,10 +88,9 @@ CREATE TABLE letters_old (
     delivered_at        DATETIME,
     UNIQUE (submission_id, bioguide_id)
 );
-INSERT INTO letters_old (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at)
-    SELECT id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at FROM letters;
-DROP TABLE letters;
-ALTER TABLE letters_old RENAME TO letters;
+INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at)
+    SELECT id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error, created_at, updated_at, sending_since, sent_at, delivered_at FROM letters_copy;
+DROP TABLE letters_copy;
 CREATE INDEX letters_campaign_status ON letters (campaign_id, status);
 CREATE INDEX letters_status ON letters (status);
 CREATE INDEX letters_office ON letters (office_code, sent_at);
