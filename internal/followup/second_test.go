@@ -198,6 +198,16 @@ func TestSecondLettersAreRealLettersSentOnce(t *testing.T) {
 		if l, _ := st.LetterByID(ctx, second.ID); l.Status != "delivered" || l.Channel != "outbox" {
 			t.Fatalf("delivered second letter = %s via %s", l.Status, l.Channel)
 		}
+		// Supporters are surveyed about their own letters, not the second.
+		due, err := st.DueSurveys(ctx, e.camp.ID, clk.Now().Add(365*24*time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range due {
+			if d.LetterID == second.ID {
+				t.Errorf("survey due for the second letter %d", second.ID)
+			}
+		}
 		// The public count and the reply rates are over first letters; a
 		// reply to the second letter counts for the first one.
 		if n, _ := st.CampaignLetterCount(ctx, e.camp.ID); n != 6 {

@@ -182,15 +182,16 @@ type DueLetter struct {
 // whose data was not erased.
 const notSuppressed = "submissions.status = 'confirmed' AND submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)"
 
-// DueSurveys lists letters of a live campaign delivered (or sent) at or
-// before cutoff that have no survey step yet.
+// DueSurveys lists first letters of a live campaign delivered (or sent) at
+// or before cutoff that have no survey step yet (the supporter is asked
+// once per office, not again about the second letter).
 func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
 	var out []DueLetter
 	err := s.db.WithContext(ctx).Table("letters").
 		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
 		Joins("JOIN submissions ON submissions.id = letters.submission_id").
 		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
-		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.status IN ('sent','delivered')", campaignID).
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
 		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC()).
 		Where(notSuppressed).
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'survey')").
