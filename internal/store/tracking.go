@@ -793,6 +793,8 @@ type LetterExport struct {
 	DeliveredAt *time.Time
 	Sealed      string // only filled when asked for (personal data export)
 	Response    *Response
+	Kind        string // first, or second (a follow-up to FollowupOf)
+	FollowupOf  *int64
 }
 
 // ExportLetters streams a campaign's letters (all when 0) in id order with
@@ -819,7 +821,8 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		}
 	}
 	rrows.Close()
-	cols := []string{"id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at", "delivered_at"}
+	cols := []string{"id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at", "delivered_at",
+		"kind", "followup_of"}
 	if withSealed {
 		cols = append(cols, "sealed")
 	}
@@ -836,8 +839,10 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		var (
 			e           LetterExport
 			sent, deliv sql.NullTime
+			followupOf  sql.NullInt64
 		)
-		dest := []any{&e.ID, &e.CampaignID, &e.BioguideID, &e.OfficeCode, &e.Chamber, &e.State, &e.Party, &e.Channel, &e.Status, &sent, &deliv}
+		dest := []any{&e.ID, &e.CampaignID, &e.BioguideID, &e.OfficeCode, &e.Chamber, &e.State, &e.Party, &e.Channel, &e.Status, &sent, &deliv,
+			&e.Kind, &followupOf}
 		if withSealed {
 			dest = append(dest, &e.Sealed)
 		}
@@ -849,6 +854,10 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		}
 		if deliv.Valid {
 			e.DeliveredAt = &deliv.Time
+		}
+		if followupOf.Valid {
+			id := followupOf.Int64
+			e.FollowupOf = &id
 		}
 		if r, ok := resp[e.ID]; ok {
 			e.Response = &r

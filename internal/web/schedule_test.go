@@ -340,6 +340,12 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 		if code, page := getPage(t, c, f.srv.URL+"/admin/deliveries?campaign="+fmt.Sprint(camp.ID)); code != 200 || strings.Count(page, "second (follows") != 2 {
 			t.Errorf("deliveries page: %d, kinds shown %d", code, strings.Count(page, "second (follows"))
 		}
+		// The letters CSV says which letters are second letters.
+		code, csv := getPage(t, c, fmt.Sprintf("%s/admin/dashboard/export?table=letters&campaign=%d", f.srv.URL, camp.ID))
+		if code != 200 || !strings.Contains(csv, ",letter_kind,followup_of") || strings.Count(csv, ",first,\n")+strings.Count(csv, ",first,\r\n") != 2 ||
+			!strings.Contains(csv, fmt.Sprintf(",second,%d", firsts[0])) {
+			t.Errorf("letters CSV: %d\n%s", code, csv)
+		}
 	})
 }
 
