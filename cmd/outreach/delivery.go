@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/outreach-org/outreach/internal/config"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/cwc"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
@@ -20,7 +21,6 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
-	"github.com/outreach-org/outreach/internal/schedule"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/web"
@@ -104,14 +104,6 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		q.worker = delivery.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
 		workers := river.NewWorkers()
 		delivery.Register(workers, q.worker)
-		if cfg.StatsReleaseCron != "" {
-			sched, err := schedule.ParseSchedule(cfg.StatsReleaseCron)
-			if err != nil {
-				return nil, fmt.Errorf("OUTREACH_STATS_RELEASE_CRON: %w", err)
-			}
-			river.AddWorker(workers, &schedule.StatsReleaseWorker{Store: st, Log: log.With("component", "schedule")})
-			opts.PeriodicJobs = append(opts.PeriodicJobs, schedule.StatsReleaseJob(sched))
-		}
 		// Schedules and follow-ups: one tick a minute on the leader claims
 		// due schedules from the database (internal/followup).
 		ml, err := mailer(cfg, st, keys)
@@ -193,9 +185,17 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	if err := seedSchedules(ctx, cfg, st, log); err != nil {
+		return err
+	}
 	q, err := newQueue(cfg, st, keys, log, true)
 	if err != nil {
 		return err
+	}
+	if dir, err := congress.Load(filepath.Join(cfg.DataDir, "congress")); err == nil {
+		q.runner.Member = dir.Member // second letters' salutations
+	} else {
+		log.Warn("congress data not loaded: second letters greet members by the last word of their name", "err", err)
 	}
 	if err := q.start(ctx); err != nil {
 		return err
@@ -203,6 +203,21 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	log.Info("worker running", "pid", os.Getpid())
 	<-ctx.Done()
 	q.stop(log)
+	return nil
+}
+
+// seedSchedules turns OUTREACH_STATS_RELEASE_CRON into a statistics
+// release schedule in the database, once (see followup.SeedStatsRelease).
+func seedSchedules(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) error {
+	created, err := followup.SeedStatsRelease(ctx, st, cfg.StatsReleaseCron, time.Now())
+	if err != nil {
+		return fmt.Errorf("OUTREACH_STATS_RELEASE_CRON: %w", err)
+	}
+	if created {
+		log.Info("statistics release schedule created from OUTREACH_STATS_RELEASE_CRON; change it at /admin/schedule", "cron", cfg.StatsReleaseCron)
+	} else if cfg.StatsReleaseCron != "" {
+		log.Info("a statistics release schedule exists: OUTREACH_STATS_RELEASE_CRON is not applied again (edit it at /admin/schedule)")
+	}
 	return nil
 }
 

@@ -146,9 +146,15 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if err := seedSchedules(ctx, cfg, st, log); err != nil {
+		return err
+	}
 	q, err := newQueue(cfg, st, keys, log, cfg.RunWorkers)
 	if err != nil {
 		return err
+	}
+	if q.runner != nil {
+		q.runner.Member = dir.Member
 	}
 
 	mail, err := mailer(cfg, st, keys)

@@ -65,7 +65,7 @@ var Vars = []Var{
 	{Name: "CWC_DELIVERY_AGENT", Default: "(the organization's name)", Help: "CWC DeliveryAgent: must match the API key's owner"},
 	{Name: "CWC_CONTACT_PHONE", Default: "(required with CWC)", Help: "phone of the CWC delivery agent's contact"},
 	{Name: "CWC_ACK_EMAIL", Default: "(OUTREACH_MAIL_FROM)", Help: "address CWC acknowledgements go to"},
-	{Name: "OUTREACH_STATS_RELEASE_CRON", Default: "(empty: no scheduled releases)", Help: "cron schedule (5 fields or @weekly; CRON_TZ=America/New_York prefix allowed) for publishing statistics releases"},
+	{Name: "OUTREACH_STATS_RELEASE_CRON", Default: "(empty: no schedule seeded)", Help: "seeds, once, a statistics release schedule in /admin/schedule (5 fields or @weekly; CRON_TZ=America/New_York prefix, default zone America/New_York); once one exists, staff edit it there and this is not applied again"},
 	{Name: "OUTREACH_GEOCODER", Default: "off", Help: "street-address lookup: off or census (US Census geocoder, online)"},
 	{Name: "OUTREACH_GEOCODER_URL", Default: "https://geocoding.geo.census.gov/geocoder", Help: "base URL of the Census geocoder"},
 	{Name: "OUTREACH_GEOCODER_TIMEOUT", Default: "5s", Help: "time limit for one geocoder request"},

@@ -202,7 +202,11 @@ func BackoffFrom(base time.Duration, attempt int) time.Duration {
 
 // Work sends one letter, or decides why not yet.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	return w.deliver(ctx, job.Args.LetterID, job.Attempt, job.MaxAttempts).riverResult()
+	attempt, maxAttempts := 1, MaxAttempts
+	if job.JobRow != nil { // nil when called directly, outside River
+		attempt, maxAttempts = job.Attempt, job.MaxAttempts
+	}
+	return w.deliver(ctx, job.Args.LetterID, attempt, maxAttempts).riverResult()
 }
 
 // outcome is what became of one letter's turn: done (zero), look again

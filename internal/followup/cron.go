@@ -1,9 +1,10 @@
-// Package followup runs what campaigns schedule: cron schedules kept in the
+// Package followup runs what is scheduled: cron schedules kept in the
 // database (campaign launch and close, delivery waves, organizers' weekly
-// digest, refresh of the Senate CWC office list) woken by one River
-// periodic job that ticks every minute on the elected leader, and the
-// follow-ups after delivery (supporter survey, second letter to offices
-// that did not reply, a reminder to confirm a submission).
+// digest, refresh of the Senate CWC office list, statistics releases)
+// woken by one River periodic job that ticks every minute on the elected
+// leader, and the follow-ups after delivery (supporter survey, second
+// letter to offices that did not reply, written as a real letter for the
+// delivery worker, a reminder to confirm a submission).
 //
 // A schedule is due when next_run_at <= now. The tick claims each due
 // schedule with a conditional UPDATE (id = ? AND next_run_at = the value

@@ -354,16 +354,21 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 		if got := j.take(); len(got) != 0 {
 			t.Fatalf("later ticks enqueued %d", len(got))
 		}
-		// Approve the second letter: it goes to the outbox, rendered.
-		ok, err := st.SetFollowupStatus(ctx, held[0].ID, "held", "approved", clk.Now(), nil, store.Audit{Action: "test"})
-		if err != nil || !ok {
-			t.Fatal(ok, err)
+		// Approve the office's second letters: the next tick writes the real
+		// letter with its delivery job, once.
+		if n, err := st.ApproveSecondLetters(ctx, e.camp.ID, "HCA11", clk.Now(), store.Audit{Action: "test"}); err != nil || n != 1 {
+			t.Fatal(n, err)
 		}
 		if _, err := r.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := sendAll(t, r, j.take()); n != 1 {
-			t.Fatalf("approved second letter jobs = %d", n)
+		jobs := j.take()
+		if len(jobs) != 1 {
+			t.Fatalf("approved second letter jobs = %d", len(jobs))
+		}
+		da, ok := jobs[0].(delivery.DeliverArgs)
+		if !ok {
+			t.Fatalf("job = %T, want a delivery job", jobs[0])
 		}
 		if _, err := r.Tick(ctx); err != nil {
 			t.Fatal(err)
@@ -371,13 +376,13 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 		if got := j.take(); len(got) != 0 {
 			t.Fatalf("second letter enqueued again: %d", len(got))
 		}
-		msgs, err := st.Outbox(ctx, "second_letter", 0, 10)
-		if err != nil || len(msgs) != 1 {
-			t.Fatalf("outbox = %d, %v", len(msgs), err)
+		second, err := st.LetterByID(ctx, da.LetterID)
+		if err != nil || second.Kind != store.LetterSecond || second.FollowupOf == nil || *second.FollowupOf != ids[0] || second.OfficeCode != "HCA11" {
+			t.Fatalf("second letter = %+v, %v", second, err)
 		}
-		var stored outbox.Stored
-		if err := e.keys.OpenJSON(msgs[0].Sealed, delivery.OutboxAAD(msgs[0].ID), &stored); err != nil || !strings.Contains(stored.Email.Text, "March 2, 2026, 1 constituents") {
-			t.Fatalf("second letter = %+v, %v", stored.Email, err)
+		var sealed delivery.Sealed
+		if err := e.keys.OpenJSON(second.Sealed, delivery.LetterAAD(second.ID), &sealed); err != nil || !strings.Contains(sealed.Body, "March 2, 2026, 1 constituents") {
+			t.Fatalf("second letter = %+v, %v", sealed, err)
 		}
 		tl, err := st.Timeline(ctx, ids[0])
 		if err != nil {

@@ -14,9 +14,11 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -124,12 +126,15 @@ func (r *Runner) ScanFollowups(ctx context.Context, now time.Time) error {
 			}
 		}
 		if f.SecondEnabled && ValidateDays(f.SecondDays) == nil {
-			due, err := r.Store.DueSecondLetters(ctx, f.CampaignID, now.Add(-time.Duration(f.SecondDays)*day))
+			// One second letter per first letter (same supporter, same
+			// office: CWC needs a constituent for every message), to
+			// offices with no recorded reply M days after delivery.
+			due, err := r.Store.DueSecondLetters(ctx, f.CampaignID, now.Add(-time.Duration(f.SecondDays)*day), r.batch())
 			if err != nil {
 				return err
 			}
 			for _, d := range due {
-				id := d.FirstLetterID
+				id := d.LetterID
 				status, detail := "approved", "second letter to the office (no reply recorded)"
 				if f.SecondApproval {
 					status, detail = "held", "second letter waiting for staff approval"
@@ -139,19 +144,8 @@ func (r *Runner) ScanFollowups(ctx context.Context, now time.Time) error {
 					return err
 				}
 			}
-			// Approved second letters (automatic, or by staff) are sent: the
-			// status moves to "sent" with the job, in one transaction.
-			approved, err := r.Store.FollowupSends(ctx, f.CampaignID, "approved", r.batch())
-			if err != nil {
+			if err := r.writeSeconds(ctx, f, now); err != nil {
 				return err
-			}
-			for _, a := range approved {
-				if a.Step != StepSecond {
-					continue
-				}
-				if _, err := r.Store.SetFollowupStatus(ctx, a.ID, "approved", "sent", now, email, store.Audit{Action: "followup.second_letter.send"}); err != nil {
-					return err
-				}
 			}
 		}
 		if f.ReminderEnabled {
@@ -205,7 +199,17 @@ func (r *Runner) SendStep(ctx context.Context, id int64) error {
 		return ErrSkipped
 	}
 	if f.Step == StepSecond {
-		return r.sendSecond(ctx, f, camp, now)
+		// Only a job left from before second letters were real letters
+		// comes here: write the letter now (once: followup_of is unique).
+		set, err := r.Store.FollowupSettingsFor(ctx, f.CampaignID)
+		if err != nil {
+			return err
+		}
+		counts, err := r.Store.ConstituentCounts(ctx, f.CampaignID)
+		if err != nil {
+			return err
+		}
+		return r.writeSecond(ctx, f, f.Status, set, camp, counts, now)
 	}
 	var sub store.Submission
 	var letter store.Letter
@@ -280,45 +284,157 @@ func (r *Runner) supporterEmail(ctx context.Context, lang i18n.Lang, to, emailId
 	})
 }
 
-// sendSecond puts an approved second letter to an office in the outbox
-// (kind "second_letter") for staff to deliver.
-func (r *Runner) sendSecond(ctx context.Context, f store.FollowupSend, camp campaign.Campaign, now time.Time) error {
+// writeSeconds turns a campaign's approved second letters (automatic, or
+// approved by staff) into real letters with their delivery jobs. A paused
+// campaign keeps them approved until it resumes; a closed one skips them.
+func (r *Runner) writeSeconds(ctx context.Context, set store.FollowupSettings, now time.Time) error {
+	approved, err := r.Store.FollowupSends(ctx, set.CampaignID, "approved", r.batch())
+	if err != nil || len(approved) == 0 {
+		return err
+	}
+	camp, err := r.Store.Campaign(ctx, set.CampaignID)
+	if err != nil {
+		return err
+	}
+	switch camp.Status {
+	case campaign.Live:
+	case campaign.Closed:
+		for _, a := range approved {
+			if a.Step != StepSecond {
+				continue
+			}
+			if _, err := r.Store.SetFollowupStatus(ctx, a.ID, "approved", "skipped", now, nil, store.Audit{Action: "followup.second_letter.skip", Detail: "campaign closed"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return nil // paused (or back to draft): held until it is live again
+	}
+	counts, err := r.Store.ConstituentCounts(ctx, set.CampaignID)
+	if err != nil {
+		return err
+	}
+	// Oldest approval first.
+	for i := len(approved) - 1; i >= 0; i-- {
+		a := approved[i]
+		if a.Step != StepSecond {
+			continue
+		}
+		if err := r.writeSecond(ctx, a, "approved", set, camp, counts, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSecond renders one second letter for the first letter of step f
+// and stores it with its delivery job (store.CreateSecondLetter). A step
+// whose supporter's data is gone, or whose letter cannot be rendered, is
+// skipped with a line in the log and on the timeline.
+func (r *Runner) writeSecond(ctx context.Context, f store.FollowupSend, from string, set store.FollowupSettings, camp campaign.Campaign, counts map[string]int64, now time.Time) error {
+	skip := func(why string) error {
+		r.log().Warn("second letter skipped", "send_id", f.ID, "reason", why)
+		_, err := r.Store.SetFollowupStatus(ctx, f.ID, from, "skipped", now, nil, store.Audit{Action: "followup.second_letter.skip", Detail: why})
+		return err
+	}
 	if f.LetterID == nil {
-		return river.JobCancel(errors.New("second letter without a first letter"))
+		return skip("no first letter")
 	}
 	first, err := r.Store.LetterByID(ctx, *f.LetterID)
 	if err != nil {
 		return err
 	}
-	set, err := r.Store.FollowupSettingsFor(ctx, f.CampaignID)
+	sub, err := r.Store.SubmissionByID(ctx, first.SubmissionID)
 	if err != nil {
 		return err
 	}
-	var count int64
-	counts, err := r.Store.OfficeCounts(ctx, f.CampaignID)
+	if sub.Status != "confirmed" || sub.Sealed == "" || first.Sealed == "" {
+		return skip("the supporter's data was deleted")
+	}
+	sealed, err := SecondLetter(r.Links.Keys, r.Member, set, first, sub, counts[first.OfficeCode], now)
+	if err != nil {
+		return skip(err.Error())
+	}
+	firstID := first.ID
+	nl := store.NewLetter{CampaignID: first.CampaignID, SubmissionID: first.SubmissionID, BioguideID: first.BioguideID, OfficeCode: first.OfficeCode,
+		Chamber: first.Chamber, State: first.State, District: first.District, Party: first.Party, TemplateVer: first.TemplateVer,
+		StatsReleaseID: first.StatsReleaseID, DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),
+		Kind: store.LetterSecond, FollowupOf: &firstID,
+		Seal: func(id int64) (string, error) { return r.Links.Keys.SealJSON(sealed, delivery.LetterAAD(id)) }}
+	id, ok, err := r.Store.CreateSecondLetter(ctx, f.ID, from, nl, now, r.enqueueDelivery)
 	if err != nil {
 		return err
 	}
-	for _, c := range counts {
-		if c.OfficeCode == first.OfficeCode {
-			count += c.N
+	if ok {
+		r.log().Info("second letter written", "campaign_id", first.CampaignID, "first_letter_id", first.ID, "letter_id", id)
+	}
+	return nil
+}
+
+// enqueueDelivery adds the delivery jobs of new letters, inside the
+// transaction that stores them.
+func (r *Runner) enqueueDelivery(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for _, id := range ids {
+		if _, err := r.Jobs.InsertTx(ctx, tx, delivery.DeliverArgs{LetterID: id}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SecondLetter renders the second letter that follows first (the letter
+// of submission sub), from the campaign's follow-up template, as it is
+// sealed and delivered: the supporter's merge fields as in their first
+// letter, the office's, the first letter's date and count, the number of
+// constituents who wrote to the office. The organization's follow-up text
+// is the message (CWC's OrganizationStatement): the supporter wrote
+// nothing new. member (may be nil) finds the member for the salutation.
+func SecondLetter(keys *seal.Keys, member func(string) (*congress.Member, bool), set store.FollowupSettings, first store.Letter, sub store.Submission,
+	count int64, now time.Time) (delivery.Sealed, error) {
+	if sub.Status == "erased" || sub.Sealed == "" || first.Sealed == "" {
+		return delivery.Sealed{}, errors.New("the supporter's data was deleted")
+	}
+	var ss sealedSubmission
+	if err := keys.OpenJSON(sub.Sealed, "submission:"+strconv.FormatInt(sub.ID, 10), &ss); err != nil {
+		return delivery.Sealed{}, fmt.Errorf("the submission cannot be read: %w", err)
+	}
+	var sl delivery.Sealed
+	if err := keys.OpenJSON(first.Sealed, delivery.LetterAAD(first.ID), &sl); err != nil {
+		return delivery.Sealed{}, fmt.Errorf("the first letter cannot be read: %w", err)
+	}
+	d := secondData(member, ss.Form, sl.Office, first, count, now)
+	subject, body, err := RenderSecond(set.SecondSubject, set.SecondBody, d)
+	if err != nil {
+		return delivery.Sealed{}, fmt.Errorf("the follow-up template does not render: %w", err)
+	}
+	return delivery.Sealed{Subject: subject, Body: body, OrganizationStatement: body, From: sl.From, Office: sl.Office}, nil
+}
+
+// secondData is the merge data of a second letter.
+func secondData(member func(string) (*congress.Member, bool), f action.Form, o delivery.Office, first store.Letter, count int64, now time.Time) SecondData {
+	title := letter.Title(o.Chamber, o.State)
+	last := ""
+	if member != nil {
+		if m, ok := member(o.BioguideID); ok && m != nil {
+			last = m.LastName
+		}
+	}
+	if last == "" {
+		if parts := strings.Fields(o.Name); len(parts) > 0 {
+			last = parts[len(parts)-1]
 		}
 	}
 	district := ""
-	if first.District != nil {
-		district = strconv.Itoa(*first.District)
+	if o.Chamber != "senate" && o.District != nil {
+		district = strconv.Itoa(*o.District)
+		if *o.District == 0 {
+			district = "at-large"
+		}
 	}
-	subject, body, err := RenderSecond(set.SecondSubject, set.SecondBody, SecondData{Office: first.OfficeCode, Campaign: camp.Title,
-		Chamber: first.Chamber, State: first.State, District: district, Date: now.Format("January 2, 2006"),
-		FirstLetterDate: firstDate(first), ConstituentCount: count})
-	if err != nil {
-		return river.JobCancel(err)
-	}
-	_, err = r.Store.AddOutbox(ctx, "second_letter", func(id int64) (string, error) {
-		e := outbox.Email{To: first.OfficeCode, Subject: subject, Text: body}
-		return r.Links.Keys.SealJSON(outbox.Stored{Kind: "second_letter", Email: &e}, delivery.OutboxAAD(id))
-	})
-	return err
+	return SecondData{Data: letter.Data{FirstName: f.FirstName, LastName: f.LastName, City: f.City, State: f.State, PersonalNote: f.Note,
+		Salutation: letter.Salutation(title, last), MemberName: o.Name, MemberTitle: title, Chamber: o.Chamber, MemberState: o.State,
+		District: district, Date: now.Format("January 2, 2006")}, FirstLetterDate: firstDate(first), ConstituentCount: count}
 }
 
 func firstDate(l store.Letter) string {

@@ -1,11 +1,14 @@
 package followup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/outreach-org/outreach/internal/store"
 )
 
 // Schedule kinds.
@@ -17,6 +20,7 @@ const (
 	KindWave         = "delivery_wave"
 	KindDigest       = "digest"
 	KindCWCRefresh   = "cwc_refresh"
+	KindStatsRelease = "stats_release"
 	DefaultWaveCap   = 50
 	MaxWaveCap       = 10000
 	MaxDigestTargets = 20
@@ -31,6 +35,7 @@ var Kinds = []struct{ Name, Label string }{
 	{KindWave, "Delivery wave: release queued letters, up to a cap per office"},
 	{KindDigest, "Weekly digest email to organizers"},
 	{KindCWCRefresh, "Refresh the Senate CWC active-office list"},
+	{KindStatsRelease, "Publish a statistics release from the case records (all campaigns)"},
 }
 
 // Params are the kind-specific settings of a schedule, stored as JSON.
@@ -74,6 +79,10 @@ type Validated struct {
 	Enabled    bool
 }
 
+// PerCampaign tells whether a kind of schedule may name a campaign: a
+// statistics release is for the whole installation.
+func PerCampaign(kind string) bool { return kind != KindStatsRelease }
+
 func needsCampaign(kind string) bool {
 	switch kind {
 	case KindLaunch, KindClose, KindPause, KindResume, KindWave:
@@ -99,6 +108,9 @@ func Validate(in Input, now time.Time, exists func(id int64) bool) (Validated, e
 		} else if exists != nil && !exists(in.CampaignID) {
 			fe["campaign_id"] = "no such campaign"
 		}
+	}
+	if !PerCampaign(in.Kind) && in.CampaignID > 0 {
+		fe["campaign_id"] = "this kind of schedule is not per campaign: leave the campaign empty"
 	}
 	if in.CampaignID > 0 {
 		id := in.CampaignID
@@ -152,3 +164,44 @@ func ParseParams(s string) Params {
 
 // ErrDays is returned for follow-up delays outside 1..365 days.
 var ErrDays = errors.New("must be between 1 and 365 days")
+
+// SplitCronTZ reads "CRON_TZ=America/Chicago 0 6 * * 1" (robfig/cron's
+// prefix, as OUTREACH_STATS_RELEASE_CRON allows) into the expression and
+// the zone ("" when there is no prefix).
+func SplitCronTZ(s string) (expr, tz string) {
+	s = strings.TrimSpace(s)
+	for _, p := range []string{"CRON_TZ=", "TZ="} {
+		if strings.HasPrefix(s, p) {
+			rest := strings.TrimPrefix(s, p)
+			i := strings.IndexAny(rest, " \t")
+			if i < 0 {
+				return "", rest
+			}
+			return strings.TrimSpace(rest[i:]), rest[:i]
+		}
+	}
+	return s, ""
+}
+
+// Seeder creates a schedule unless one of its kind exists (the store).
+type Seeder interface {
+	EnsureSchedule(ctx context.Context, sc store.Schedule, a store.Audit) (bool, error)
+}
+
+// SeedStatsRelease turns OUTREACH_STATS_RELEASE_CRON into a statistics
+// release schedule, once: when any statistics release schedule exists
+// (seeded before, or made by staff) nothing changes, so staff edits in
+// /admin/schedule win over the environment. It reports whether it created
+// one.
+func SeedStatsRelease(ctx context.Context, st Seeder, env string, now time.Time) (bool, error) {
+	if strings.TrimSpace(env) == "" {
+		return false, nil
+	}
+	expr, tz := SplitCronTZ(env)
+	sp, err := ParseSpec(expr, tz)
+	if err != nil {
+		return false, err
+	}
+	return st.EnsureSchedule(ctx, store.Schedule{Kind: KindStatsRelease, Cron: sp.Expr, TimeZone: sp.Zone.String(), Params: "{}",
+		NextRunAt: sp.Next(now), Enabled: true}, store.Audit{Action: "schedule.seed", Detail: "OUTREACH_STATS_RELEASE_CRON " + sp.Expr + " " + sp.Zone.String()})
+}

@@ -7,12 +7,13 @@ import (
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
-// SecondData is what a second letter to an office is filled with.
+// SecondData is what a second letter is filled with: every merge field of
+// the supporter's first letter (supporter and office), plus the first
+// letter's date and the number of constituents who wrote to the office.
 type SecondData struct {
-	Office, Campaign, Chamber, State, District string
-	FirstLetterDate                            string
-	ConstituentCount                           int64
-	Date                                       string
+	letter.Data
+	FirstLetterDate  string
+	ConstituentCount int64
 }
 
 // ParseSecond validates a second-letter template (the letter's merge
@@ -34,8 +35,8 @@ func RenderSecond(subject, body string, d SecondData) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	data := letter.Data{Chamber: d.Chamber, MemberState: d.State, District: d.District, Date: d.Date,
-		FirstLetterDate: d.FirstLetterDate, ConstituentCount: strconv.FormatInt(d.ConstituentCount, 10)}
+	data := d.Data
+	data.FirstLetterDate, data.ConstituentCount = d.FirstLetterDate, strconv.FormatInt(d.ConstituentCount, 10)
 	return renderLetter(l, data)
 }
 

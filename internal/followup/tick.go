@@ -15,6 +15,8 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/casestats"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/store"
@@ -58,16 +60,17 @@ type Store interface {
 	SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a store.Audit) (bool, error)
 	DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueLetter, error)
 	DueSurveysAgain(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueLetter, error)
-	DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time) ([]store.DueOffice, error)
+	DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueLetter, error)
+	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
+	CreateSecondLetter(ctx context.Context, sendID int64, from string, nl store.NewLetter, now time.Time, enqueue store.Enqueue) (int64, bool, error)
 	DueReminders(ctx context.Context, campaignID int64, oldest, cutoff time.Time, limit int) ([]store.Submission, error)
 	LetterByID(ctx context.Context, id int64) (store.Letter, error)
 	SubmissionByID(ctx context.Context, id int64) (store.Submission, error)
 	IsSuppressed(ctx context.Context, emailIndex string) (bool, error)
 	HasFollowup(ctx context.Context, letterID int64, step string) (bool, error)
-	OfficeCounts(ctx context.Context, campaignID int64) ([]store.OfficeCount, error)
 	HasWaves(ctx context.Context, campaignID int64) (bool, error)
 	WaveReleased(ctx context.Context, campaignID int64, at time.Time) (map[string]int, error)
-	AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error)
+	CreateRelease(ctx context.Context, req store.ReleaseRequest, a store.Audit) (store.Release, error)
 }
 
 // Refresher refreshes the Senate CWC active-office list (the cwc client).
@@ -116,6 +119,10 @@ type Runner struct {
 	Now       func() time.Time
 	OrgName   string
 	BatchSize int
+	// Member finds a member of Congress by bioguide id (the directory's
+	// Member), for second letters' salutations; nil: the name on the first
+	// letter is used.
+	Member func(bioguideID string) (*congress.Member, bool)
 	// PausedRecheck is how long a held letter of a paused campaign sleeps
 	// before it looks again (0: HoldPaused).
 	PausedRecheck time.Duration
@@ -212,6 +219,8 @@ func (r *Runner) Run(ctx context.Context, a RunArgs) error {
 		return err
 	case KindDigest:
 		return r.Digest(ctx, ParseParams(sc.Params).To)
+	case KindStatsRelease:
+		return r.StatsRelease(ctx)
 	case KindCWCRefresh:
 		if r.CWC == nil {
 			r.log().Info("CWC office refresh skipped: CWC is not configured")
@@ -225,6 +234,24 @@ func (r *Runner) Run(ctx context.Context, a RunArgs) error {
 		return nil
 	}
 	return river.JobCancel(fmt.Errorf("unknown schedule kind %q", sc.Kind))
+}
+
+// StatsRelease publishes a statistics release from the case records (the
+// same path as staff publishing one). A release that would reveal too
+// small a change since the previous one, a database without records, or
+// demonstration and real records mixed, is skipped (logged), not retried:
+// the next occurrence tries again.
+func (r *Runner) StatsRelease(ctx context.Context) error {
+	rel, err := r.Store.CreateRelease(ctx, store.ReleaseRequest{}, store.Audit{Action: "stats.release.scheduled"})
+	switch {
+	case errors.Is(err, casestats.ErrTooCloseToPrevious), errors.Is(err, store.ErrNoCases), errors.Is(err, store.ErrMixedData):
+		r.log().Info("scheduled statistics release skipped", "reason", err.Error())
+		return nil
+	case err != nil:
+		return err
+	}
+	r.log().Info("scheduled statistics release published", "release_id", rel.ID)
+	return nil
 }
 
 // move changes a campaign's status when the transition is allowed.

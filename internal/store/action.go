@@ -48,7 +48,8 @@ func (s *Store) ConfirmSubmission(ctx context.Context, id int64, now time.Time, 
 
 // WrittenOffices lists the offices (bioguide ids) that already have a
 // letter from this email on this campaign: a repeat action never writes
-// to the same office twice.
+// to the same office twice. Only first letters count: a second letter is
+// the follow-up of one of them.
 func (s *Store) WrittenOffices(ctx context.Context, campaignID int64, emailIndex string) (map[string]bool, error) {
 	return writtenOffices(s.db.WithContext(ctx), campaignID, emailIndex)
 }
@@ -57,7 +58,7 @@ func writtenOffices(tx *gorm.DB, campaignID int64, emailIndex string) (map[strin
 	var ids []string
 	err := tx.Table("letters").Select("letters.bioguide_id").
 		Joins("JOIN submissions ON submissions.id = letters.submission_id").
-		Where("submissions.campaign_id = ? AND submissions.email_index = ?", campaignID, emailIndex).
+		Where("submissions.campaign_id = ? AND submissions.email_index = ? AND letters.kind = ?", campaignID, emailIndex, LetterFirst).
 		Pluck("letters.bioguide_id", &ids).Error
 	out := map[string]bool{}
 	for _, id := range ids {
@@ -77,11 +78,11 @@ func (s *Store) CountSubmissionsSince(ctx context.Context, column, value string,
 	return n, err
 }
 
-// CampaignLetterCount is the number of letters sent or delivered for a
-// campaign (the public progress count).
+// CampaignLetterCount is the number of supporters' (first) letters sent or
+// delivered for a campaign (the public progress count).
 func (s *Store) CampaignLetterCount(ctx context.Context, campaignID int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Letter{}).Where("campaign_id = ? AND status IN ?", campaignID, []string{"sent", "delivered"}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&Letter{}).Where("campaign_id = ? AND kind = ? AND status IN ?", campaignID, LetterFirst, []string{"sent", "delivered"}).Count(&n).Error
 	return n, err
 }
 

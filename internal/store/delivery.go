@@ -63,7 +63,18 @@ type NewLetter struct {
 	Seal       func(id int64) (string, error)
 	DeliveryID string
 	ReplyToken string
+	// Kind is LetterFirst (the default) or LetterSecond; FollowupOf is the
+	// first letter a second letter follows.
+	Kind       string
+	FollowupOf *int64
 }
+
+// Letter kinds: a supporter's own letter, and the second letter sent on
+// their behalf to an office that did not reply.
+const (
+	LetterFirst  = "first"
+	LetterSecond = "second"
+)
 
 // Letter is a stored letter.
 type Letter struct {
@@ -91,6 +102,8 @@ type Letter struct {
 	SendingSince   *time.Time
 	SentAt         *time.Time
 	DeliveredAt    *time.Time
+	Kind           string `gorm:"default:first"`
+	FollowupOf     *int64
 }
 
 func (Letter) TableName() string { return "letters" }
@@ -153,8 +166,8 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 
 // CreateLetters stores letters and enqueues their delivery in one
 // transaction: either all of them exist with their jobs, or none does. A
-// letter to an office that already has one from this submission is
-// skipped (returned ids cover only new letters).
+// letter to an office that already has one of its kind from this
+// submission is skipped (returned ids cover only new letters).
 func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
 	var ids []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -212,7 +225,7 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 	return created, enqueue(ctx, stx, created)
 }
 
-// letterInsertBatch rows per INSERT: 17 parameters each stays far below
+// letterInsertBatch rows per INSERT: 19 parameters each stays far below
 // both databases' limits on parameters per statement.
 const letterInsertBatch = 500
 
@@ -271,15 +284,19 @@ func sealAll(letters []NewLetter, ids []int64) ([]string, error) {
 func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []string, now time.Time) ([]int64, error) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, " +
-		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at) VALUES ")
-	args := make([]any, 0, len(letters)*17)
+		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at, kind, followup_of) VALUES ")
+	args := make([]any, 0, len(letters)*19)
 	for i, nl := range letters {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		kind := nl.Kind
+		if kind == "" {
+			kind = LetterFirst
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
-			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now)
+			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now, kind, nl.FollowupOf)
 	}
 	b.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
 	got, err := scanIDs(tx.Raw(b.String(), args...))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -181,15 +182,16 @@ type DueLetter struct {
 // whose data was not erased.
 const notSuppressed = "submissions.status = 'confirmed' AND submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)"
 
-// DueSurveys lists letters of a live campaign delivered (or sent) at or
-// before cutoff that have no survey step yet.
+// DueSurveys lists first letters of a live campaign delivered (or sent) at
+// or before cutoff that have no survey step yet (the supporter is asked
+// once per office, not again about the second letter).
 func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
 	var out []DueLetter
 	err := s.db.WithContext(ctx).Table("letters").
 		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
 		Joins("JOIN submissions ON submissions.id = letters.submission_id").
 		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
-		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.status IN ('sent','delivered')", campaignID).
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
 		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC()).
 		Where(notSuppressed).
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'survey')").
@@ -215,77 +217,167 @@ func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff ti
 	return out, err
 }
 
-// DueOffice is an office that got a campaign's letters and has no
-// recorded reply: the candidate for a second letter.
-type DueOffice struct {
-	OfficeCode    string
-	FirstLetterID int64
-	FirstAt       time.Time
-	Count         int64
+// DueSecondLetters lists the first letters of a live campaign delivered
+// (or sent) at or before cutoff whose office has no recorded reply in the
+// campaign (a survey answer "replied" or "acknowledged", a reply event on
+// a timeline, or a response, on any of the office's letters, first or
+// second), and that have no second-letter step and no second letter yet.
+// Letters of supporters who asked for their data to be deleted are left
+// out: there is no constituent to write for. Oldest first.
+func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
+	var out []DueLetter
+	err := s.db.WithContext(ctx).Table("letters").
+		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
+		Joins("JOIN submissions ON submissions.id = letters.submission_id").
+		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
+		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC()).
+		Where("submissions.status = 'confirmed'").
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'second_letter')").
+		Where("NOT EXISTS (SELECT 1 FROM letters s2 WHERE s2.followup_of = letters.id)").
+		Where("NOT EXISTS (SELECT 1 FROM responses r WHERE r.campaign_id = letters.campaign_id AND r.bioguide_id = letters.bioguide_id)").
+		Where("NOT EXISTS (SELECT 1 FROM letters o WHERE o.campaign_id = letters.campaign_id AND o.office_code = letters.office_code AND (" +
+			"EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = o.id AND a.answer IN ('replied','acknowledged'))" +
+			" OR EXISTS (SELECT 1 FROM letter_events e WHERE e.letter_id = o.id AND e.kind IN ('reply','response'))))").
+		Order("letters.id").Limit(limit).Scan(&out).Error
+	return out, err
 }
 
-// DueSecondLetters lists offices of a live campaign whose first letter
-// was delivered at or before cutoff, with no reply recorded (a survey
-// answer "replied" or "acknowledged", or a reply event on the timeline)
-// and no second letter yet.
-func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time) ([]DueOffice, error) {
-	type row struct {
-		OfficeCode    string
-		FirstLetterID int64
-		FirstAt       string
-		Count         int64
+// ConstituentCounts counts, per office code, the first letters of a
+// campaign sent or delivered: the constituents who wrote to the office
+// (a second letter's {{.constituent_count}}).
+func (s *Store) ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error) {
+	var rows []struct {
+		OfficeCode string
+		N          int64
 	}
-	var rows []row
-	status, err := s.CampaignStatus(ctx, campaignID)
-	if err != nil || status != "live" {
-		return nil, err
-	}
-	err = s.db.WithContext(ctx).Table("letters").
-		Select("office_code, MIN(id) AS first_letter_id, COUNT(*) AS count").
-		Where("campaign_id = ? AND status IN ('sent','delivered')", campaignID).
-		Group("office_code").Having("MIN(COALESCE(delivered_at, sent_at)) <= ?", cutoff.UTC()).
-		Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	// Response tracking (another feature's responses table) counts when
-	// it is there.
-	responsesClause := ""
-	if s.db.Migrator().HasTable("responses") {
-		responsesClause = " OR EXISTS (SELECT 1 FROM responses r WHERE r.letter_id = letters.id)"
-	}
-	var out []DueOffice
+	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, COUNT(*) AS n").
+		Where("campaign_id = ? AND kind = ? AND status IN ?", campaignID, LetterFirst, []string{"sent", "delivered"}).
+		Group("office_code").Scan(&rows).Error
+	out := make(map[string]int64, len(rows))
 	for _, r := range rows {
-		var replied int64
-		err := s.db.WithContext(ctx).Table("letters").
-			Where("campaign_id = ? AND office_code = ?", campaignID, r.OfficeCode).
-			Where("(EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = letters.id AND a.answer IN ('replied','acknowledged'))" +
-				" OR EXISTS (SELECT 1 FROM letter_events e WHERE e.letter_id = letters.id AND e.kind IN ('reply','response'))" +
-				responsesClause +
-				" OR EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'second_letter'))").
-			Count(&replied).Error
-		if err != nil {
-			return nil, err
-		}
-		if replied > 0 {
-			continue
-		}
-		var first Letter
-		if err := s.db.WithContext(ctx).Where("campaign_id = ? AND office_code = ? AND status IN ('sent','delivered')", campaignID, r.OfficeCode).
-			Order("COALESCE(delivered_at, sent_at), id").Take(&first).Error; err != nil {
-			return nil, err
-		}
-		at := first.SentAt
-		if first.DeliveredAt != nil {
-			at = first.DeliveredAt
-		}
-		d := DueOffice{OfficeCode: r.OfficeCode, FirstLetterID: first.ID, Count: r.Count}
-		if at != nil {
-			d.FirstAt = at.UTC()
-		}
-		out = append(out, d)
+		out[r.OfficeCode] = r.N
 	}
-	return out, nil
+	return out, err
+}
+
+// CreateSecondLetter turns an approved second-letter step (status from)
+// into the real letter: in one transaction the step becomes "sent", the
+// letter (kind second, followup_of the first letter) is stored with its
+// delivery job (enqueue), and the first letter's timeline says so. It
+// answers 0, false when the step was not in status from (done by another
+// process, or not approved), and skips the step (status "skipped") when
+// the supporter's data was deleted meanwhile or the second letter exists.
+func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from string, nl NewLetter, now time.Time, enqueue Enqueue) (int64, bool, error) {
+	var id int64
+	ok := false
+	if nl.FollowupOf == nil {
+		return 0, false, errors.New("store: a second letter needs its first letter")
+	}
+	nl.Kind = LetterSecond
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var f FollowupSend
+		if err := tx.Where("id = ? AND status = ? AND step = 'second_letter'", sendID, from).Take(&f).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&submissionRow{}).Where("id = ? AND status = 'confirmed'", nl.SubmissionID).Count(&n).Error; err != nil {
+			return err
+		}
+		status, detail := "sent", ""
+		if n == 0 {
+			status, detail = "skipped", "second letter not sent: the supporter's data was deleted"
+		} else {
+			ids, err := createLettersTx(ctx, tx, []NewLetter{nl}, enqueue)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				status, detail = "skipped", "second letter not sent: it exists already"
+			} else {
+				id = ids[0]
+				detail = "second letter #" + strconv.FormatInt(id, 10) + " written for delivery"
+			}
+		}
+		res := tx.Model(&FollowupSend{}).Where("id = ? AND status = ?", sendID, from).Update("status", status)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errSecondRace
+		}
+		ok = id != 0
+		return tx.Create(&LetterEvent{LetterID: *nl.FollowupOf, At: now.UTC(), Kind: "followup", Status: status, Detail: "second_letter: " + detail}).Error
+	})
+	if errors.Is(err, errSecondRace) {
+		return 0, false, nil
+	}
+	return id, ok && err == nil, err
+}
+
+var errSecondRace = errors.New("store: second letter step changed meanwhile")
+
+// HeldOffice is an office of a campaign with second letters waiting for
+// staff approval.
+type HeldOffice struct {
+	CampaignID    int64
+	OfficeCode    string
+	BioguideID    string
+	Letters       int64 // held second letters (one per first letter)
+	FirstLetterID int64 // the oldest, for a preview
+}
+
+// HeldSecondLetters lists, per campaign and office, the second letters
+// held for approval (campaignID 0: all campaigns).
+func (s *Store) HeldSecondLetters(ctx context.Context, campaignID int64) ([]HeldOffice, error) {
+	var out []HeldOffice
+	q := s.db.WithContext(ctx).Table("followup_sends f").
+		Select("f.campaign_id AS campaign_id, l.office_code AS office_code, l.bioguide_id AS bioguide_id, COUNT(*) AS letters, MIN(l.id) AS first_letter_id").
+		Joins("JOIN letters l ON l.id = f.letter_id").
+		Where("f.step = 'second_letter' AND f.status = 'held'")
+	if campaignID > 0 {
+		q = q.Where("f.campaign_id = ?", campaignID)
+	}
+	err := q.Group("f.campaign_id, l.office_code, l.bioguide_id").Order("f.campaign_id, l.office_code").Scan(&out).Error
+	return out, err
+}
+
+// ApproveSecondLetters approves every held second letter of a campaign to
+// one office (staff approve per office), noting it on each first letter's
+// timeline; the tick then writes and enqueues them. It returns how many.
+func (s *Store) ApproveSecondLetters(ctx context.Context, campaignID int64, officeCode string, now time.Time, a Audit) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var sends []FollowupSend
+		if err := tx.Table("followup_sends").Select("followup_sends.*").
+			Joins("JOIN letters l ON l.id = followup_sends.letter_id").
+			Where("followup_sends.campaign_id = ? AND followup_sends.step = 'second_letter' AND followup_sends.status = 'held' AND l.office_code = ?", campaignID, officeCode).
+			Order("followup_sends.id").Scan(&sends).Error; err != nil {
+			return err
+		}
+		for _, f := range sends {
+			res := tx.Model(&FollowupSend{}).Where("id = ? AND status = 'held'", f.ID).Update("status", "approved")
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			n++
+			if err := tx.Create(&LetterEvent{LetterID: *f.LetterID, At: now.UTC(), Kind: "followup", Status: "approved", Detail: "second_letter: approved by staff"}).Error; err != nil {
+				return err
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(campaignID, 10)
+		a.Detail = strings.TrimSpace(a.Detail + " " + officeCode + ": " + strconv.FormatInt(n, 10) + " second letters")
+		return writeAudit(tx, a)
+	})
+	return n, err
 }
 
 // DueReminders lists pending (unconfirmed) submissions of live campaigns

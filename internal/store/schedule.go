@@ -11,7 +11,8 @@ import (
 )
 
 // Schedule is one cron schedule: a campaign launch or close, a delivery
-// wave, the organizers' digest, a CWC office-list refresh. The tick
+// wave, the organizers' digest, a CWC office-list refresh, a statistics
+// release. The tick
 // claims it when next_run_at <= now (see ClaimSchedule).
 type Schedule struct {
 	ID         int64 `gorm:"primaryKey"`
@@ -45,6 +46,36 @@ func (s *Store) CreateSchedule(ctx context.Context, sc Schedule, a Audit) (Sched
 		return writeAudit(tx, a)
 	})
 	return sc, err
+}
+
+// EnsureSchedule creates sc unless a schedule of its kind exists (any
+// campaign), and reports whether it did. Replicas starting together
+// create one: on PostgreSQL they take turns through an advisory lock.
+func (s *Store) EnsureSchedule(ctx context.Context, sc Schedule, a Audit) (bool, error) {
+	created := false
+	now := time.Now().UTC()
+	sc.ID, sc.CreatedAt, sc.UpdatedAt, sc.NextRunAt = 0, now, now, sc.NextRunAt.UTC()
+	if sc.Params == "" {
+		sc.Params = "{}"
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7700418)").Error; err != nil {
+				return err
+			}
+		}
+		var n int64
+		if err := tx.Model(&Schedule{}).Where("kind = ?", sc.Kind).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		if err := tx.Create(&sc).Error; err != nil {
+			return err
+		}
+		created = true
+		a.ObjectType, a.ObjectID = "schedule", strconv.FormatInt(sc.ID, 10)
+		return writeAudit(tx, a)
+	})
+	return created, err
 }
 
 // UpdateSchedule replaces a schedule's cron, zone, params, next run and

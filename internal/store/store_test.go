@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -144,3 +149,62 @@ func TestOpenCreatesDataDir(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestSecondLettersMigrationGoesDownAndUp runs migration 00009 down and up
+// again on both dialects: the schema ends as it started.
+func TestSecondLettersMigrationGoesDownAndUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		// A letter with its timeline, kept across the rebuild (SQLite) with
+		// the references to it.
+		camp, err := st.CreateCampaign(ctx, newCampaign("mig-"+strconv.FormatInt(time.Now().UnixNano(), 36)), store.Audit{Action: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subm, err := st.CreateSubmission(ctx, store.Submission{CampaignID: camp.ID, EmailIndex: "idx"}, func(int64) (string, error) { return "x", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := st.CreateLetters(ctx, []store.NewLetter{{CampaignID: camp.ID, SubmissionID: subm.ID, BioguideID: "P000197", OfficeCode: "HCA11",
+			Chamber: "house", State: "CA", TemplateVer: 1, DeliveryID: "mig-" + strconv.FormatInt(subm.ID, 10), ReplyToken: "mig-" + strconv.FormatInt(subm.ID, 10),
+			Seal: func(int64) (string, error) { return "x", nil }}}, nil)
+		if err != nil || len(ids) != 1 {
+			t.Fatal(ids, err)
+		}
+		before := schema(t, st)
+		if !slices.Contains(before["letters"], "followup_of") || !slices.Contains(before["letters"], "kind") {
+			t.Fatalf("letters columns = %v", before["letters"])
+		}
+		sub, err := fs.Sub(migrations.FS, string(st.Dialect()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dialect := goose.DialectSQLite3
+		if st.Dialect() == store.Postgres {
+			dialect = goose.DialectPostgres
+		}
+		p, err := goose.NewProvider(dialect, st.DB(), sub, goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 8); err != nil {
+			t.Fatalf("down: %v", err)
+		}
+		if cols := schema(t, st)["letters"]; slices.Contains(cols, "kind") {
+			t.Fatalf("after down: %v", cols)
+		}
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatalf("up again: %v", err)
+		}
+		if after := schema(t, st); !reflect.DeepEqual(before, after) {
+			t.Errorf("schema changed:\nbefore %v\nafter  %v", before, after)
+		}
+		l, err := st.LetterByID(ctx, ids[0])
+		if err != nil || l.Kind != store.LetterFirst || l.SubmissionID != subm.ID {
+			t.Fatalf("letter after down and up = %+v, %v", l, err)
+		}
+		if tl, err := st.Timeline(ctx, ids[0]); err != nil || len(tl) != 1 {
+			t.Fatalf("timeline = %v, %v", tl, err)
+		}
+	})
+}

@@ -411,6 +411,18 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			// without reading the whole campaign
 			lwhere, largs = "office_code = ? AND campaign_id = ? AND bioguide_id = ?", []any{officeCode, campaignID, bioguide}
 		}
+		// Reply rates are over first letters: a reply to a second letter
+		// (the follow-up to an office that stayed silent) counts for the
+		// first letter it follows, timed from the first delivery.
+		var seconds []struct{ ID, FollowupOf int64 }
+		if err := tx.Table("letters").Select("id", "followup_of").Where(lwhere, largs...).
+			Where("followup_of IS NOT NULL").Scan(&seconds).Error; err != nil {
+			return err
+		}
+		firstOf := make(map[int64]int64, len(seconds))
+		for _, sl := range seconds {
+			firstOf[sl.ID] = sl.FollowupOf
+		}
 		replies := map[int64]firstReply{}
 		rrows, err := tx.Table("responses").Select("letter_id", "substance", "occurred_at").
 			Where(where, args...).Where("substance IN ('substantive','acknowledgement','refusal')").Rows()
@@ -426,6 +438,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			if err := rrows.Scan(&id, &sub, &at); err != nil {
 				rrows.Close()
 				return err
+			}
+			if f, ok := firstOf[id]; ok {
+				id = f
 			}
 			fr, ok := replies[id]
 			if !ok || at.Before(fr.at) {
@@ -450,7 +465,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		times := map[tkey]*rollupTimeRow{}
 		lrows, err := tx.Table("letters").Select("id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel",
-			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Rows()
+			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Where("kind = ?", LetterFirst).Rows()
 		if err != nil {
 			return err
 		}
@@ -778,6 +793,8 @@ type LetterExport struct {
 	DeliveredAt *time.Time
 	Sealed      string // only filled when asked for (personal data export)
 	Response    *Response
+	Kind        string // first, or second (a follow-up to FollowupOf)
+	FollowupOf  *int64
 }
 
 // ExportLetters streams a campaign's letters (all when 0) in id order with
@@ -804,7 +821,8 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		}
 	}
 	rrows.Close()
-	cols := []string{"id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at", "delivered_at"}
+	cols := []string{"id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at", "delivered_at",
+		"kind", "followup_of"}
 	if withSealed {
 		cols = append(cols, "sealed")
 	}
@@ -821,8 +839,10 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		var (
 			e           LetterExport
 			sent, deliv sql.NullTime
+			followupOf  sql.NullInt64
 		)
-		dest := []any{&e.ID, &e.CampaignID, &e.BioguideID, &e.OfficeCode, &e.Chamber, &e.State, &e.Party, &e.Channel, &e.Status, &sent, &deliv}
+		dest := []any{&e.ID, &e.CampaignID, &e.BioguideID, &e.OfficeCode, &e.Chamber, &e.State, &e.Party, &e.Channel, &e.Status, &sent, &deliv,
+			&e.Kind, &followupOf}
 		if withSealed {
 			dest = append(dest, &e.Sealed)
 		}
@@ -834,6 +854,10 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		}
 		if deliv.Valid {
 			e.DeliveredAt = &deliv.Time
+		}
+		if followupOf.Valid {
+			id := followupOf.Int64
+			e.FollowupOf = &id
 		}
 		if r, ok := resp[e.ID]; ok {
 			e.Response = &r

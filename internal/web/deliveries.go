@@ -146,6 +146,8 @@ func (s *Server) requeue(c echo.Context, ids []int64) ([]int64, error) {
 
 type apiLetter struct {
 	ID           int64   `json:"id"`
+	Kind         string  `json:"kind"`
+	FollowupOf   *int64  `json:"followup_of"`
 	CampaignID   int64   `json:"campaign_id"`
 	BioguideID   string  `json:"bioguide_id"`
 	Office       string  `json:"office"`
@@ -165,7 +167,7 @@ type apiLetter struct {
 
 func toAPILetter(l store.Letter) apiLetter {
 	ts := func(t interface{ Format(string) string }) string { return t.Format("2006-01-02T15:04:05Z07:00") }
-	a := apiLetter{ID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Office: l.OfficeCode, Chamber: l.Chamber, State: l.State,
+	a := apiLetter{ID: l.ID, Kind: l.Kind, FollowupOf: l.FollowupOf, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Office: l.OfficeCode, Chamber: l.Chamber, State: l.State,
 		District: l.District, Status: l.Status, Channel: l.Channel, Attempts: l.Attempts, LastError: l.LastError,
 		TemplateVer: l.TemplateVer, StatsRelease: l.StatsReleaseID, CreatedAt: ts(l.CreatedAt.UTC())}
 	if l.SentAt != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
@@ -73,6 +75,13 @@ type followupView struct {
 	Sends          []store.FollowupSend
 	CanEdit        bool
 	Saved          bool
+	// Held lists the offices with second letters waiting for approval;
+	// Office is the one previewed (?office=), with one real letter.
+	Held        []store.HeldOffice
+	Office      string
+	HeldSubject string
+	HeldBody    string
+	HeldError   string
 }
 
 func (s *Server) followupCampaign(c echo.Context) (campaign.Campaign, error) {
@@ -92,7 +101,52 @@ func (s *Server) renderFollowups(c echo.Context, status int, camp campaign.Campa
 	if len(fe) == 0 && (in.SecondBody != "" || in.SecondSubject != "") {
 		v.PreviewSubject, v.PreviewBody, _ = followup.PreviewSecond(in.SecondSubject, in.SecondBody)
 	}
+	if v.Held, err = s.deps.Store.HeldSecondLetters(c.Request().Context(), camp.ID); err != nil {
+		return err
+	}
+	if office := c.QueryParam("office"); office != "" {
+		for _, h := range v.Held {
+			if h.OfficeCode == office {
+				v.Office = office
+				v.HeldSubject, v.HeldBody, v.HeldError = s.heldPreview(c.Request().Context(), h)
+			}
+		}
+	}
 	return s.render(c, status, "followups", v, false)
+}
+
+// heldPreview renders, exactly as it would be delivered, the second letter
+// that follows the office's oldest held first letter (staff approve per
+// office; every letter of the office differs only by its constituent).
+func (s *Server) heldPreview(ctx context.Context, h store.HeldOffice) (string, string, string) {
+	if s.deps.Keys == nil {
+		return "", "", "no encryption keys"
+	}
+	first, err := s.deps.Store.LetterByID(ctx, h.FirstLetterID)
+	if err != nil {
+		return "", "", err.Error()
+	}
+	sub, err := s.deps.Store.SubmissionByID(ctx, first.SubmissionID)
+	if err != nil {
+		return "", "", err.Error()
+	}
+	set, err := s.deps.Store.FollowupSettingsFor(ctx, h.CampaignID)
+	if err != nil {
+		return "", "", err.Error()
+	}
+	counts, err := s.deps.Store.ConstituentCounts(ctx, h.CampaignID)
+	if err != nil {
+		return "", "", err.Error()
+	}
+	var member func(string) (*congress.Member, bool)
+	if s.deps.Congress != nil {
+		member = s.deps.Congress.Member
+	}
+	l, err := followup.SecondLetter(s.deps.Keys, member, set, first, sub, counts[first.OfficeCode], s.deps.Now())
+	if err != nil {
+		return "", "", err.Error()
+	}
+	return l.Subject, l.Body, ""
 }
 
 // followupPage is GET /admin/followups/:id: a campaign's follow-up rules,
@@ -146,22 +200,24 @@ func (s *Server) followupSave(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/followups/%d", camp.ID))
 }
 
-// followupApprove is POST /admin/followups/sends/:id/approve: a held
-// second letter goes out at the next tick.
+// followupApprove is POST /admin/followups/:id/approve (office=CODE):
+// every held second letter of the campaign to that office is approved;
+// the next tick writes them as letters and hands them to delivery.
 func (s *Server) followupApprove(c echo.Context) error {
-	id, err := pathID(c)
+	camp, err := s.followupCampaign(c)
 	if err != nil {
 		return err
 	}
-	ok, err := s.deps.Store.SetFollowupStatus(c.Request().Context(), id, "held", "approved", s.deps.Now(), nil,
+	office := strings.TrimSpace(c.FormValue("office"))
+	n, err := s.deps.Store.ApproveSecondLetters(c.Request().Context(), camp.ID, office, s.deps.Now(),
 		store.Audit{ActorID: currentUser(c).ID, Action: "followup.second_letter.approve"})
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if n == 0 {
 		return store.ErrNotFound
 	}
-	flash(c, "Second letter approved: it goes out within a minute.")
+	flash(c, fmt.Sprintf("%d second letters to %s approved: they are written and delivered from the next minute on.", n, office))
 	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
 }
 

@@ -30,6 +30,9 @@ type ScheduleStore interface {
 	SaveFollowupSettings(ctx context.Context, f store.FollowupSettings, a store.Audit) error
 	FollowupSends(ctx context.Context, campaignID int64, status string, limit int) ([]store.FollowupSend, error)
 	SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a store.Audit) (bool, error)
+	HeldSecondLetters(ctx context.Context, campaignID int64) ([]store.HeldOffice, error)
+	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
+	ApproveSecondLetters(ctx context.Context, campaignID int64, officeCode string, now time.Time, a store.Audit) (int64, error)
 	AddSurveyAnswer(ctx context.Context, a store.SurveyAnswer) (store.SurveyAnswer, error)
 	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, note, replyText string) error
 }
@@ -37,13 +40,15 @@ type ScheduleStore interface {
 func (s *Server) scheduleRoutes(root, adm, api *echo.Group) {
 	s.staff(adm, http.MethodGet, "/schedule", auth.PermViewCampaigns, s.schedulePage)
 	s.staff(adm, http.MethodPost, "/schedule", auth.PermEditCampaigns, s.scheduleCreate)
+	s.staff(adm, http.MethodPost, "/schedule/:id", auth.PermEditCampaigns, s.scheduleUpdate)
 	s.staff(adm, http.MethodPost, "/schedule/:id/toggle", auth.PermEditCampaigns, s.scheduleToggle)
 	s.staff(adm, http.MethodPost, "/schedule/:id/delete", auth.PermEditCampaigns, s.scheduleDelete)
 	s.staff(adm, http.MethodGet, "/followups/:id", auth.PermViewCampaigns, s.followupPage)
 	s.staff(adm, http.MethodPost, "/followups/:id", auth.PermEditCampaigns, s.followupSave)
-	s.staff(adm, http.MethodPost, "/followups/sends/:id/approve", auth.PermEditCampaigns, s.followupApprove)
+	s.staff(adm, http.MethodPost, "/followups/:id/approve", auth.PermEditCampaigns, s.followupApprove)
 	s.staff(api, http.MethodGet, "/schedule", auth.PermViewCampaigns, s.apiSchedule)
 	s.staff(api, http.MethodPost, "/schedule", auth.PermEditCampaigns, s.apiScheduleCreate)
+	s.staff(api, http.MethodPut, "/schedule/:id", auth.PermEditCampaigns, s.apiScheduleUpdate)
 	s.staff(api, http.MethodDelete, "/schedule/:id", auth.PermEditCampaigns, s.apiScheduleDelete)
 	s.staff(api, http.MethodGet, "/schedule/next", auth.PermViewCampaigns, s.apiScheduleNext)
 	s.staff(api, http.MethodGet, "/followups/:id", auth.PermViewCampaigns, s.apiFollowups)
@@ -66,11 +71,13 @@ type scheduleView struct {
 	Items     []scheduleItem
 	Campaigns []campaign.Campaign
 	Kinds     []struct{ Name, Label string }
-	Held      []store.FollowupSend
+	Held      []heldOffice
 	CanEdit   bool
-	Input     followup.Input
-	Errors    followup.FieldErrors
-	Preview   []string
+	// EditID is the schedule the form edits (0: a new one).
+	EditID  int64
+	Input   followup.Input
+	Errors  followup.FieldErrors
+	Preview []string
 }
 
 func (s *Server) scheduleItems(ctx context.Context) ([]scheduleItem, []campaign.Campaign, error) {
@@ -116,13 +123,13 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, fe followup.FieldErrors, preview []string) error {
+func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, fe followup.FieldErrors, preview []string, editID int64) error {
 	ctx := c.Request().Context()
 	items, camps, err := s.scheduleItems(ctx)
 	if err != nil {
 		return err
 	}
-	held, err := s.deps.Store.FollowupSends(ctx, 0, "held", 100)
+	held, err := s.heldOffices(ctx, camps)
 	if err != nil {
 		return err
 	}
@@ -130,13 +137,56 @@ func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, f
 		in.TimeZone = followup.DefaultTimeZone
 	}
 	v := scheduleView{Items: items, Campaigns: camps, Kinds: followup.Kinds, Held: held, Input: in, Errors: fe, Preview: preview,
-		CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns)}
+		CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns), EditID: editID}
 	return s.render(c, status, "schedule", v, false)
 }
 
-// schedulePage is GET /admin/schedule: the agenda across campaigns.
+// heldOffice is an office with second letters waiting for approval.
+type heldOffice struct {
+	store.HeldOffice
+	Campaign string
+}
+
+func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]heldOffice, error) {
+	held, err := s.deps.Store.HeldSecondLetters(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	titles := map[int64]string{}
+	for _, c := range camps {
+		titles[c.ID] = c.Title
+	}
+	out := make([]heldOffice, 0, len(held))
+	for _, h := range held {
+		out = append(out, heldOffice{HeldOffice: h, Campaign: titles[h.CampaignID]})
+	}
+	return out, nil
+}
+
+// mayScheduleKind refuses a statistics release schedule to staff who may
+// not publish statistics releases.
+func mayScheduleKind(c echo.Context, kind string) error {
+	if kind == followup.KindStatsRelease && !currentUser(c).Role.Can(auth.PermPublishStats) {
+		return echo.NewHTTPError(http.StatusForbidden, "publishing statistics releases needs the case editor or admin role")
+	}
+	return nil
+}
+
+// schedulePage is GET /admin/schedule: the agenda across campaigns;
+// ?edit=ID fills the form with that schedule, to change it.
 func (s *Server) schedulePage(c echo.Context) error {
-	return s.renderSchedule(c, http.StatusOK, followup.Input{}, nil, nil)
+	if id, _ := strconv.ParseInt(c.QueryParam("edit"), 10, 64); id > 0 {
+		sc, err := s.deps.Store.ScheduleByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		in := followup.Input{Kind: sc.Kind, Cron: sc.Cron, TimeZone: sc.TimeZone, Params: followup.ParseParams(sc.Params)}
+		if sc.CampaignID != nil {
+			in.CampaignID = *sc.CampaignID
+		}
+		return s.renderSchedule(c, http.StatusOK, in, nil, nil, id)
+	}
+	return s.renderSchedule(c, http.StatusOK, followup.Input{}, nil, nil, 0)
 }
 
 func (s *Server) campaignExists(ctx context.Context) func(int64) bool {
@@ -169,21 +219,69 @@ func formInput(c echo.Context) followup.Input {
 func (s *Server) scheduleCreate(c echo.Context) error {
 	ctx := c.Request().Context()
 	in := formInput(c)
+	if err := mayScheduleKind(c, in.Kind); err != nil {
+		return err
+	}
 	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
 	var fe followup.FieldErrors
 	if errors.As(err, &fe) {
-		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil)
+		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil, 0)
 	} else if err != nil {
 		return err
 	}
 	if c.FormValue("preview") != "" {
-		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5))
+		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5), 0)
 	}
 	if _, err := s.saveSchedule(c, in, v); err != nil {
 		return err
 	}
 	flash(c, "Schedule saved. Next run: "+v.Spec.Plain(v.NextRunAt)+".")
 	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
+}
+
+// scheduleUpdate is POST /admin/schedule/:id: a schedule's new cron
+// expression, time zone and settings (its kind and campaign stay);
+// preview=1 only shows the next five runs.
+func (s *Server) scheduleUpdate(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	sc, err := s.deps.Store.ScheduleByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	in := formInput(c)
+	in.Kind, in.CampaignID = sc.Kind, 0
+	if sc.CampaignID != nil {
+		in.CampaignID = *sc.CampaignID
+	}
+	if err := mayScheduleKind(c, sc.Kind); err != nil {
+		return err
+	}
+	in.Enabled = &sc.Enabled
+	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
+	var fe followup.FieldErrors
+	if errors.As(err, &fe) {
+		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil, id)
+	} else if err != nil {
+		return err
+	}
+	if c.FormValue("preview") != "" {
+		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5), id)
+	}
+	if err := s.updateSchedule(c, sc, in, v); err != nil {
+		return err
+	}
+	flash(c, "Schedule changed. Next run: "+v.Spec.Plain(v.NextRunAt)+".")
+	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
+}
+
+func (s *Server) updateSchedule(c echo.Context, sc store.Schedule, in followup.Input, v followup.Validated) error {
+	sc.Cron, sc.TimeZone, sc.Params, sc.NextRunAt, sc.Enabled = v.Spec.Expr, v.Spec.Zone.String(), v.Params, v.NextRunAt, v.Enabled
+	return s.deps.Store.UpdateSchedule(c.Request().Context(), sc,
+		store.Audit{ActorID: currentUser(c).ID, Action: "schedule.update", Detail: in.Kind + " " + v.Spec.Expr + " " + v.Spec.Zone.String()})
 }
 
 func (s *Server) saveSchedule(c echo.Context, in followup.Input, v followup.Validated) (store.Schedule, error) {
@@ -212,6 +310,9 @@ func (s *Server) scheduleToggle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := mayScheduleKind(c, sc.Kind); err != nil {
+		return err
+	}
 	sc.Enabled = !sc.Enabled
 	if sc.Enabled {
 		sp, err := followup.ParseSpec(sc.Cron, sc.TimeZone)
@@ -234,6 +335,9 @@ func (s *Server) scheduleToggle(c echo.Context) error {
 func (s *Server) scheduleDelete(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.mayChangeSchedule(c, id); err != nil {
 		return err
 	}
 	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), id, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
@@ -300,6 +404,9 @@ func (s *Server) apiScheduleCreate(c echo.Context) error {
 	if err := dec.Decode(&in); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "the body must be a JSON schedule: {\"kind\", \"cron\", \"time_zone\", \"campaign_id\", \"params\"}")
 	}
+	if err := mayScheduleKind(c, in.Kind); err != nil {
+		return err
+	}
 	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(c.Request().Context()))
 	var fe followup.FieldErrors
 	if errors.As(err, &fe) {
@@ -315,10 +422,72 @@ func (s *Server) apiScheduleCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, apiItem(it))
 }
 
+// mayChangeSchedule checks the role against an existing schedule's kind.
+func (s *Server) mayChangeSchedule(c echo.Context, id int64) error {
+	sc, err := s.deps.Store.ScheduleByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return mayScheduleKind(c, sc.Kind)
+}
+
+// apiScheduleUpdate is PUT /api/v1/schedule/:id: a new cron expression,
+// time zone, params and enabled flag (kind and campaign_id, if sent, must
+// be the schedule's own).
+func (s *Server) apiScheduleUpdate(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	sc, err := s.deps.Store.ScheduleByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := mayScheduleKind(c, sc.Kind); err != nil {
+		return err
+	}
+	var in followup.Input
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "the body must be a JSON schedule: {\"cron\", \"time_zone\", \"params\", \"enabled\"}")
+	}
+	cid := int64(0)
+	if sc.CampaignID != nil {
+		cid = *sc.CampaignID
+	}
+	if (in.Kind != "" && in.Kind != sc.Kind) || (in.CampaignID != 0 && in.CampaignID != cid) {
+		return invalid(c, followup.FieldErrors{"kind": "a schedule's kind and campaign cannot change: delete it and create another"})
+	}
+	in.Kind, in.CampaignID = sc.Kind, cid
+	if in.Enabled == nil {
+		in.Enabled = &sc.Enabled
+	}
+	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
+	var fe followup.FieldErrors
+	if errors.As(err, &fe) {
+		return invalid(c, fe)
+	} else if err != nil {
+		return err
+	}
+	if err := s.updateSchedule(c, sc, in, v); err != nil {
+		return err
+	}
+	sc, err = s.deps.Store.ScheduleByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, apiItem(scheduleItem{Schedule: sc, Next: v.Spec.Describe(s.deps.Now(), 5)}))
+}
+
 // apiScheduleDelete is DELETE /api/v1/schedule/:id.
 func (s *Server) apiScheduleDelete(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.mayChangeSchedule(c, id); err != nil {
 		return err
 	}
 	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), id, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {

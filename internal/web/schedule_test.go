@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
@@ -177,3 +181,182 @@ func TestSurveyAnswerPage(t *testing.T) {
 		t.Errorf("forged token: %d", code)
 	}
 }
+
+// A statistics release is a schedule kind like the others: created,
+// edited, listed and removed through the API and the agenda; not per
+// campaign; only staff who may publish releases may schedule them.
+func TestStatsReleaseScheduleAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		now := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
+		f := staffServer(t, st, web.Deps{Now: func() time.Time { return now }})
+		camp := newScheduleCampaign(t, st)
+		admin := addUser(t, st, unique("reladmin")+"@example.org", auth.Admin)
+		adm := bearer(t, st, admin)
+		cmp := bearer(t, st, addUser(t, st, unique("relcamp")+"@example.org", auth.Campaigner))
+		c := browserClient(t)
+		api := f.srv.URL + "/api/v1/schedule"
+		if code, body := do(t, c, http.MethodPost, api, cmp, "application/json", `{"kind":"stats_release","cron":"@weekly"}`); code != http.StatusForbidden {
+			t.Errorf("campaigner schedules a release: %d %s", code, body)
+		}
+		code, body := do(t, c, http.MethodPost, api, adm, "application/json", fmt.Sprintf(`{"kind":"stats_release","cron":"@weekly","campaign_id":%d}`, camp.ID))
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `"campaign_id":`) || !strings.Contains(body, "not per campaign") {
+			t.Errorf("release with a campaign: %d %s", code, body)
+		}
+		code, body = do(t, c, http.MethodPost, api, adm, "application/json", `{"kind":"stats_release","cron":"0 6 * * 1","time_zone":"America/Chicago"}`)
+		if code != http.StatusCreated || !strings.Contains(body, `"campaign_id":null`) || !strings.Contains(body, `"next_run_at":"2026-03-09T11:00:00Z"`) ||
+			!strings.Contains(body, "Monday, March 9, 2026 at 6:00 AM CDT") || strings.Count(body, " at ") != 5 {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		id := strings.Split(strings.Split(body, `"id":`)[1], ",")[0]
+		if _, body := do(t, c, http.MethodGet, api, cmp, "", ""); !strings.Contains(body, `"kind":"stats_release"`) {
+			t.Errorf("list: %s", body)
+		}
+		// Edit: refused with the reason, then changed.
+		if code, body := do(t, c, http.MethodPut, api+"/"+id, adm, "application/json", `{"cron":"0 6 * *"}`); code != http.StatusUnprocessableEntity || !strings.Contains(body, "not a valid schedule") {
+			t.Errorf("bad edit: %d %s", code, body)
+		}
+		if code, _ := do(t, c, http.MethodPut, api+"/"+id, cmp, "application/json", `{"cron":"@daily"}`); code != http.StatusForbidden {
+			t.Errorf("campaigner edits a release: %d", code)
+		}
+		if code, body := do(t, c, http.MethodPut, api+"/"+id, adm, "application/json", `{"kind":"digest","cron":"@daily"}`); code != http.StatusUnprocessableEntity {
+			t.Errorf("kind change: %d %s", code, body)
+		}
+		code, body = do(t, c, http.MethodPut, api+"/"+id, adm, "application/json", `{"cron":"0 7 1 * *","time_zone":"America/New_York"}`)
+		if code != 200 || !strings.Contains(body, `"cron":"0 7 1 * *"`) || !strings.Contains(body, `"next_run_at":"2026-04-01T11:00:00Z"`) {
+			t.Fatalf("edit: %d %s", code, body)
+		}
+		// The agenda shows it, for all campaigns.
+		signIn(t, c, f.srv.URL, admin.Email)
+		code, page := getPage(t, c, f.srv.URL+"/admin/schedule")
+		if code != 200 || !strings.Contains(page, "Publish a statistics release") || !strings.Contains(page, "Wednesday, April 1, 2026 at 7:00 AM EDT") {
+			t.Fatalf("agenda: %d", code)
+		}
+		code, page = getPage(t, c, f.srv.URL+"/admin/schedule?edit="+id)
+		if code != 200 || !strings.Contains(page, `action="/admin/schedule/`+id+`"`) || !strings.Contains(page, `value="0 7 1 * *"`) {
+			t.Fatalf("edit form: %d", code)
+		}
+		tok := csrfFrom(t, c, f.srv.URL+"/admin/schedule")
+		code, _, _ = postForm(t, c, f.srv.URL+"/admin/schedule/"+id, url.Values{"_csrf": {tok}, "cron": {"@monthly"}, "time_zone": {"UTC"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("form edit: %d", code)
+		}
+		if _, body := do(t, c, http.MethodGet, api, cmp, "", ""); !strings.Contains(body, `"cron":"@monthly","time_zone":"UTC"`) {
+			t.Errorf("after form edit: %s", body)
+		}
+		if code, _ := do(t, c, http.MethodDelete, api+"/"+id, cmp, "", ""); code != http.StatusForbidden {
+			t.Errorf("campaigner deletes a release: %d", code)
+		}
+		if code, _ := do(t, c, http.MethodDelete, api+"/"+id, adm, "", ""); code != http.StatusNoContent {
+			t.Errorf("delete: %d", code)
+		}
+		if _, body := do(t, c, http.MethodGet, api, cmp, "", ""); strings.Contains(body, `"kind":"stats_release"`) {
+			t.Errorf("deleted release still listed: %s", body)
+		}
+	})
+}
+
+// Held second letters are approved per office from the follow-ups page,
+// with a preview of a real letter; the tick then writes them.
+func TestSecondLetterApprovalPerOffice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		keys := seal.NewRandom()
+		now := time.Date(2026, 3, 23, 15, 0, 0, 0, time.UTC)
+		f := staffServer(t, st, web.Deps{Keys: keys, Now: func() time.Time { return now }})
+		camp := newScheduleCampaign(t, st)
+		if _, err := st.SetCampaignStatus(ctx, camp.ID, "draft", "live", store.Audit{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		office := delivery.Office{BioguideID: "P000197", Name: "Nancy Pelosi", Title: "Representative", Chamber: "house", State: "CA", Code: "HCA11"}
+		var firsts []int64
+		for _, name := range []string{"Ana", "Ben"} {
+			sub, err := st.CreateSubmission(ctx, store.Submission{CampaignID: camp.ID, EmailIndex: keys.Index("email", name+"@example.org"), Lang: "en"},
+				func(id int64) (string, error) {
+					return keys.SealJSON(map[string]any{"form": map[string]string{"FirstName": name, "LastName": "Doe", "City": "Oakland", "State": "CA"}, "lang": "en"},
+						fmt.Sprintf("submission:%d", id))
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, err := st.ConfirmSubmission(ctx, sub.ID, now, func(map[string]bool) ([]store.NewLetter, error) {
+				return []store.NewLetter{{CampaignID: camp.ID, SubmissionID: sub.ID, BioguideID: office.BioguideID, OfficeCode: office.Code, Chamber: "house", State: "CA",
+					TemplateVer: 1, DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),
+					Seal: func(id int64) (string, error) {
+						return keys.SealJSON(delivery.Sealed{Subject: "S", Body: "B", Office: office}, delivery.LetterAAD(id))
+					}}}, nil
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.MarkSent(ctx, ids[0], "outbox", "", "test", true, now.Add(-22*24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			firsts = append(firsts, ids[0])
+		}
+		if err := st.SaveFollowupSettings(ctx, store.FollowupSettings{CampaignID: camp.ID, SurveyDays: 14, SecondEnabled: true, SecondDays: 21, SecondApproval: true,
+			SecondSubject: "Again", SecondBody: "{{.salutation}}, {{.first_name}} {{.last_name}} of {{.city}} wrote with {{.constituent_count}} others."}, store.Audit{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		j := &spyJobs{}
+		r := &followup.Runner{Store: st, Jobs: j, Now: func() time.Time { return now }, Links: followup.Links{Keys: keys}}
+		if _, err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		staff := addUser(t, st, unique("approver")+"@example.org", auth.Campaigner)
+		c := browserClient(t)
+		signIn(t, c, f.srv.URL, staff.Email)
+		code, page := getPage(t, c, f.srv.URL+"/admin/schedule")
+		if code != 200 || !strings.Contains(page, "office HCA11 (P000197), 2 letters") {
+			t.Fatalf("agenda: %d", code)
+		}
+		code, page = getPage(t, c, fmt.Sprintf("%s/admin/followups/%d?office=HCA11", f.srv.URL, camp.ID))
+		if code != 200 || !strings.Contains(page, "Dear Representative Pelosi, Ana Doe of Oakland wrote with 2 others.") {
+			t.Fatalf("preview: %d", code)
+		}
+		tok := csrfFrom(t, c, f.srv.URL+"/admin/schedule")
+		if code, _, _ := postForm(t, c, fmt.Sprintf("%s/admin/followups/%d/approve", f.srv.URL, camp.ID), url.Values{"_csrf": {tok}, "office": {"HCA99"}}); code != http.StatusNotFound {
+			t.Errorf("approve an office with nothing held: %d", code)
+		}
+		code, _, _ = postForm(t, c, fmt.Sprintf("%s/admin/followups/%d/approve", f.srv.URL, camp.ID), url.Values{"_csrf": {tok}, "office": {"HCA11"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("approve: %d", code)
+		}
+		if _, page := getPage(t, c, f.srv.URL+"/admin/schedule"); !strings.Contains(page, "2 second letters to HCA11 approved") || strings.Contains(page, "2 letters") {
+			t.Fatalf("after approval: %s", page)
+		}
+		if _, err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		seconds := 0
+		for _, id := range j.letters() {
+			l, err := st.LetterByID(ctx, id)
+			if err == nil && l.Kind == store.LetterSecond && l.FollowupOf != nil && (*l.FollowupOf == firsts[0] || *l.FollowupOf == firsts[1]) {
+				seconds++
+			}
+		}
+		if seconds != 2 {
+			t.Fatalf("second letters written after approval = %d", seconds)
+		}
+		if code, page := getPage(t, c, f.srv.URL+"/admin/deliveries?campaign="+fmt.Sprint(camp.ID)); code != 200 || strings.Count(page, "second (follows") != 2 {
+			t.Errorf("deliveries page: %d, kinds shown %d", code, strings.Count(page, "second (follows"))
+		}
+		// The letters CSV says which letters are second letters.
+		code, csv := getPage(t, c, fmt.Sprintf("%s/admin/dashboard/export?table=letters&campaign=%d", f.srv.URL, camp.ID))
+		if code != 200 || !strings.Contains(csv, ",letter_kind,followup_of") || strings.Count(csv, ",first,\n")+strings.Count(csv, ",first,\r\n") != 2 ||
+			!strings.Contains(csv, fmt.Sprintf(",second,%d", firsts[0])) {
+			t.Errorf("letters CSV: %d\n%s", code, csv)
+		}
+	})
+}
+
+// spyJobs records delivery jobs inserted inside the store's transactions.
+type spyJobs struct{ ids []int64 }
+
+func (j *spyJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if d, ok := args.(delivery.DeliverArgs); ok {
+		j.ids = append(j.ids, d.LetterID)
+	}
+	return &rivertype.JobInsertResult{}, nil
+}
+
+func (j *spyJobs) letters() []int64 { return j.ids }
