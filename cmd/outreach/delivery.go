@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/outreach-org/outreach/internal/schedule"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supportermail"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -129,9 +131,13 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		river.AddWorker(workers, &followup.TickWorker{R: runner})
 		river.AddWorker(workers, &followup.RunWorker{R: runner})
 		river.AddWorker(workers, &followup.EmailWorker{R: runner})
+		// The copy of a supporter's letters and their opt-in request, sent
+		// after the confirmation's transaction commits.
+		river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: ml, Links: supportermail.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
+			OrgName: cfg.OrgName, Log: log.With("component", "supportermail")})
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
@@ -147,6 +153,11 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 }
 
 func (q *queue) enqueue() store.Enqueue { return delivery.Enqueuer{Client: q.client}.EnqueueTx }
+
+// mailJob enqueues a confirmed submission's supporter emails.
+func (q *queue) mailJob() func(ctx context.Context, tx *sql.Tx, submissionID int64, lang string) error {
+	return supportermail.Enqueuer{Client: q.client}.EnqueueTx
+}
 
 func (q *queue) start(ctx context.Context) error {
 	if q.worker == nil {

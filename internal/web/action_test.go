@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"html"
 	"net/http"
 	"net/url"
@@ -10,11 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/supportermail"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -29,6 +34,49 @@ type actionFixture struct {
 	*staffFixture
 	keys *seal.Keys
 	camp campaign.Campaign
+	// mailed reports each supporter-mail job River finished.
+	mailed <-chan *river.Event
+}
+
+// mailJobs runs the supporter-mail worker (the copy of the letters and
+// the opt-in request, sent after a confirmation commits) on a River client
+// of st, as outreach serve does; it returns the hook for web.Deps and the
+// jobs' outcomes.
+func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) (func(context.Context, *sql.Tx, int64, string) error, <-chan *river.Event) {
+	t.Helper()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: outboxMail{outbox.New(st, keys)},
+		Links: supportermail.Links{BaseURL: base, Keys: keys}, OrgName: org})
+	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{Workers: workers, Logger: discard(),
+		Queues: map[string]river.QueueConfig{supportermail.Queue: {MaxWorkers: 2}}, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		_ = client.Stop(ctx)
+	})
+	return supportermail.Enqueuer{Client: client}.EnqueueTx, events
+}
+
+// waitMail waits for the next supporter-mail job to finish, and fails
+// unless it completed.
+func (a *actionFixture) waitMail(t *testing.T) {
+	t.Helper()
+	select {
+	case ev := <-a.mailed:
+		if ev.Kind != river.EventKindJobCompleted {
+			t.Fatalf("supporter-mail job %s: %v", ev.Kind, ev.Job.Errors)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the supporter-mail job did not run")
+	}
 }
 
 const demoTemplate = `{{.salutation}},
@@ -54,8 +102,10 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, BaseURL: "http://act.example.org", OrgName: "Families Together"})
-	return &actionFixture{staffFixture: f, keys: keys, camp: c}
+	mailJob, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
+	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, MailJob: mailJob, BaseURL: "http://act.example.org",
+		OrgName: "Families Together"})
+	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 
 func supporter(zip, state string) url.Values {
@@ -88,13 +138,25 @@ func (a *actionFixture) lastEmail(t *testing.T) outbox.Email {
 	return *st.Email
 }
 
+// confirmLink is the link of the newest confirmation email (a copy of
+// earlier letters, sent by a job, may be newer).
 func (a *actionFixture) confirmLink(t *testing.T) string {
 	t.Helper()
-	m := linkRE.FindStringSubmatch(a.lastEmail(t).Text)
-	if m == nil {
-		t.Fatalf("no confirmation link in %q", a.lastEmail(t).Text)
+	msgs, err := a.store.Outbox(context.Background(), "supporter", 0, 10)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m[1]
+	for _, msg := range msgs {
+		st, err := outbox.Open(a.keys, msg.ID, msg.Sealed)
+		if err != nil || st.Email == nil {
+			t.Fatalf("open outbox message: %v", err)
+		}
+		if m := linkRE.FindStringSubmatch(st.Email.Text); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no confirmation link in the last %d supporter emails", len(msgs))
+	return ""
 }
 
 func (a *actionFixture) confirm(t *testing.T, c *http.Client, link string) (int, string) {
@@ -178,6 +240,7 @@ func TestActionFlow(t *testing.T) {
 				t.Errorf("letter %d: version %d, sealed in clear: %v", l.ID, l.TemplateVer, strings.Contains(l.Sealed, "García"))
 			}
 		}
+		a.waitMail(t)
 		if cp := a.lastEmail(t); !strings.Contains(cp.Text, "Dear Senator Schiff") || cp.Subject != "Your letters to Congress" {
 			t.Errorf("copy email: %q", cp.Subject)
 		}

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"net"
@@ -62,11 +63,15 @@ type Deps struct {
 	Keys           *seal.Keys    // opens sealed personal data
 	Enqueue        store.Enqueue // adds delivery jobs in a store transaction; nil if no queue
 	Mailer         Mailer        // emails to supporters
-	BaseURL        string        // absolute links in emails, without a trailing slash
-	OrgName        string
-	Events         EventVerifier // SendGrid Event Webhook; nil: refused
-	UploadLimit    string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
-	InboundSecret  string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
+	// MailJob enqueues, in the confirmation's transaction, the job that
+	// emails a supporter the copy of their letters and the opt-in request
+	// (supportermail.Enqueuer.EnqueueTx); nil: those emails are not sent.
+	MailJob       func(ctx context.Context, tx *sql.Tx, submissionID int64, lang string) error
+	BaseURL       string // absolute links in emails, without a trailing slash
+	OrgName       string
+	Events        EventVerifier // SendGrid Event Webhook; nil: refused
+	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
+	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
 }
 
 // Server holds the Echo instance and the parsed templates.
