@@ -260,6 +260,62 @@ func TestActionFlow(t *testing.T) {
 	})
 }
 
+// TestActionOptInByJob: the opt-in box records the request with the
+// confirmation, and the job emails the copy and the opt-in link, which
+// completes the double opt-in.
+func TestActionOptInByJob(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "optin", campaign.Live)
+	c := browserClient(t)
+	ctx := context.Background()
+	v := supporter("94110", "CA")
+	v.Set("optin", "on")
+	if code, _ := a.post(t, c, "/c/optin/send", v); code != 200 {
+		t.Fatalf("send: %d", code)
+	}
+	if code, body := a.confirm(t, c, a.confirmLink(t)); code != 200 || !strings.Contains(body, "Thank you!") {
+		t.Fatalf("confirm: %d", code)
+	}
+	a.waitMail(t)
+	msgs, err := st.Outbox(ctx, "supporter", 0, 2)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("outbox: %d %v", len(msgs), err)
+	}
+	var link string
+	subjects := map[string]bool{}
+	for _, m := range msgs {
+		o, err := outbox.Open(a.keys, m.ID, m.Sealed)
+		if err != nil || o.Email == nil {
+			t.Fatal(err)
+		}
+		subjects[o.Email.Subject] = true
+		if m := regexp.MustCompile(`http://act\.example\.org(/optin\?[^\s]+)`).FindStringSubmatch(o.Email.Text); m != nil {
+			link = m[1]
+		}
+	}
+	if !subjects["Your letters to Congress"] || !subjects["Confirm that you want to hear from Families Together"] || link == "" {
+		t.Fatalf("emails after confirming with the opt-in box: %v (opt-in link %q)", subjects, link)
+	}
+	idx := a.keys.Index("email", "ana@example.org")
+	if ok, _ := st.OptInConfirmed(ctx, idx); ok {
+		t.Fatal("opted in before following the link")
+	}
+	resp, err := c.Get(a.srv.URL + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := new(strings.Builder)
+	ioCopy(b, resp)
+	tok := csrfField.FindStringSubmatch(b.String())
+	u, _ := url.Parse(link)
+	if code, _, _ := postForm(t, c, a.srv.URL+"/optin", url.Values{"_csrf": {tok[1]}, "t": {u.Query().Get("t")}}); code != 200 {
+		t.Fatalf("opt-in: %d", code)
+	}
+	if ok, _ := st.OptInConfirmed(ctx, idx); !ok {
+		t.Error("not opted in after following the link")
+	}
+}
+
 func ioCopy(b *strings.Builder, resp *http.Response) (int64, error) {
 	defer resp.Body.Close()
 	buf := make([]byte, 32<<10)
