@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -153,11 +152,6 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 }
 
 func (q *queue) enqueue() store.Enqueue { return delivery.Enqueuer{Client: q.client}.EnqueueTx }
-
-// mailJob enqueues a confirmed submission's supporter emails.
-func (q *queue) mailJob() func(ctx context.Context, tx *sql.Tx, submissionID int64, lang string) error {
-	return supportermail.Enqueuer{Client: q.client}.EnqueueTx
-}
 
 func (q *queue) start(ctx context.Context) error {
 	if q.worker == nil {

@@ -441,10 +441,16 @@ type Enqueuer struct{ Client Inserter }
 // EnqueueTx is a store.Enqueue: one job per letter, in the caller's
 // transaction.
 func (e Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	_, err := e.Client.InsertManyTx(ctx, tx, JobParams(ids))
+	return err
+}
+
+// JobParams are the delivery jobs of letters, for a caller that inserts
+// them with other jobs in one statement.
+func JobParams(ids []int64) []river.InsertManyParams {
 	params := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
 		params[i] = river.InsertManyParams{Args: DeliverArgs{LetterID: id}}
 	}
-	_, err := e.Client.InsertManyTx(ctx, tx, params)
-	return err
+	return params
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,10 +20,19 @@ var ErrAlreadyDone = errors.New("already done")
 // it (after the status changed) to render the letters; returning an error
 // rolls everything back. It is Confirm for callers with letters only.
 func (s *Store) ConfirmSubmission(ctx context.Context, id int64, now time.Time, build func(already map[string]bool) ([]NewLetter, error), enqueue Enqueue) ([]int64, error) {
-	return s.Confirm(ctx, id, Confirmation{Now: now, Enqueue: enqueue, Build: func(_ Submission, already map[string]bool) (Confirmed, error) {
+	c := Confirmation{Now: now, Build: func(_ Submission, already map[string]bool) (Confirmed, error) {
 		letters, err := build(already)
 		return Confirmed{Letters: letters}, err
-	}})
+	}}
+	if enqueue != nil {
+		c.Jobs = func(ctx context.Context, tx *sql.Tx, _ Submission, ids []int64) error {
+			if len(ids) == 0 {
+				return nil
+			}
+			return enqueue(ctx, tx, ids)
+		}
+	}
+	return s.Confirm(ctx, id, c)
 }
 
 // Confirmation is what confirming a submission writes besides its status.
@@ -35,13 +45,11 @@ type Confirmation struct {
 	// submission as confirmed, already the offices this email wrote to on
 	// the campaign before.
 	Build func(sub Submission, already map[string]bool) (Confirmed, error)
-	// Enqueue adds the letters' delivery jobs.
-	Enqueue Enqueue
-	// Notify, when set, runs last in the transaction with the new letters'
-	// ids: it enqueues the job that emails the supporter (a copy of the
-	// letters, the opt-in request), so that the email goes out if and only
-	// if the confirmation commits.
-	Notify func(ctx context.Context, tx *sql.Tx, sub Submission, letterIDs []int64) error
+	// Jobs, when set, runs last in the transaction with the new letters'
+	// ids: it enqueues their delivery jobs and the job that emails the
+	// supporter (a copy of the letters, the opt-in request), so that they
+	// exist if and only if the confirmation commits.
+	Jobs func(ctx context.Context, tx *sql.Tx, sub Submission, letterIDs []int64) error
 }
 
 // Confirmed is what Build decided.
@@ -58,10 +66,11 @@ type OptInRequest struct {
 	Sealed, Lang string
 }
 
-// Confirm confirms a pending submission, stores its letters with their
-// delivery jobs, the opt-in request and the supporter's email job, all in
-// one transaction. The submission is changed and read back in one
-// statement (UPDATE ... RETURNING, PostgreSQL and SQLite 3.35+). It
+// Confirm confirms a pending submission, stores its letters, the opt-in
+// request, and (c.Jobs) the letters' delivery jobs and the supporter's
+// email job, all in one transaction. The submission is changed and read back, with the
+// offices its email already wrote to, in one statement (UPDATE ...
+// RETURNING, PostgreSQL and SQLite 3.35+). It
 // answers ErrAlreadyDone when the submission was confirmed before, and
 // ErrNotFound when it does not exist, was erased or belongs to another
 // campaign than c.CampaignID.
@@ -74,8 +83,12 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 			q += " AND campaign_id = ?"
 			args = append(args, c.CampaignID)
 		}
-		var rows []submissionRow
-		if err := tx.Raw(q+" RETURNING id, campaign_id, email_index, sealed, lang, ip_hash, status, created_at, confirmed_at", args...).
+		// The same statement reads the offices this email wrote to before on
+		// the campaign (string_agg: PostgreSQL, SQLite 3.44+).
+		var rows []confirmedRow
+		if err := tx.Raw(q+` RETURNING id, campaign_id, email_index, sealed, lang, ip_hash, status, created_at, confirmed_at,
+			(SELECT string_agg(l.bioguide_id, ',') FROM letters l JOIN submissions o ON o.id = l.submission_id
+			 WHERE o.campaign_id = submissions.campaign_id AND o.email_index = submissions.email_index) AS written`, args...).
 			Scan(&rows).Error; err != nil {
 			return err
 		}
@@ -85,15 +98,17 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 		r := rows[0]
 		sub := Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
 			Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}
-		already, err := writtenOffices(tx, sub.CampaignID, sub.EmailIndex)
-		if err != nil {
-			return err
+		already := map[string]bool{}
+		if r.Written != nil {
+			for _, b := range strings.Split(*r.Written, ",") {
+				already[b] = true
+			}
 		}
 		out, err := c.Build(sub, already)
 		if err != nil {
 			return err
 		}
-		if ids, err = createLettersTx(ctx, tx, out.Letters, c.Enqueue); err != nil {
+		if ids, err = createLettersTx(ctx, tx, out.Letters, nil); err != nil {
 			return err
 		}
 		if out.OptIn != nil {
@@ -101,16 +116,31 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 				return err
 			}
 		}
-		if c.Notify == nil {
+		if c.Jobs == nil {
 			return nil
 		}
 		stx, err := sqlTx(tx)
 		if err != nil {
 			return err
 		}
-		return c.Notify(ctx, stx, sub, ids)
+		return c.Jobs(ctx, stx, sub, ids)
 	})
 	return ids, err
+}
+
+// confirmedRow is a submission as confirmed, with the offices (bioguide
+// ids, comma-separated) its email wrote to before on the campaign.
+type confirmedRow struct {
+	ID          int64
+	CampaignID  int64
+	EmailIndex  string
+	Sealed      string
+	Lang        string
+	IPHash      string
+	Status      string
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+	Written     *string
 }
 
 // whyNotPending tells why a submission could not be confirmed: done

@@ -2,7 +2,7 @@
 // letters are confirmed: a copy of the letters, and the separate opt-in
 // request when they asked to hear from the organization. Both go out from
 // one River job that the confirmation enqueues in its own transaction
-// (store.Confirmation.Notify): the confirmation page answers without
+// (store.Confirmation.Jobs): the confirmation page answers without
 // waiting for the mail channel, and the emails go out if and only if the
 // letters exist. The job carries ids only; the worker reopens the sealed
 // submission and letters. Compose adds the footer every supporter email
@@ -11,7 +11,6 @@ package supportermail
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
@@ -90,19 +88,11 @@ func (Args) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// Inserter is the River client's transactional insert.
-type Inserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
-// Enqueuer enqueues the job in the confirmation's transaction.
-type Enqueuer struct{ Client Inserter }
-
-// EnqueueTx is a store.Confirmation.Notify (with the language bound by
-// the caller): the job for this submission, in tx.
-func (e Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, submissionID int64, lang string) error {
-	_, err := e.Client.InsertTx(ctx, tx, Args{SubmissionID: submissionID, Lang: lang}, nil)
-	return err
+// JobParams is the job of a confirmed submission, for the confirmation's
+// transaction (inserted there with the letters' delivery jobs, in one
+// statement).
+func JobParams(submissionID int64, lang string) river.InsertManyParams {
+	return river.InsertManyParams{Args: Args{SubmissionID: submissionID, Lang: lang}}
 }
 
 // Store is what the worker reads.

@@ -57,7 +57,8 @@ type env struct {
 	keys   *seal.Keys
 	camp   campaign.Campaign
 	mail   *mailer
-	client *jobs.Client
+	client *jobs.Client // works supporter-mail jobs
+	insert *jobs.Client // inserts jobs, as the web process does
 	events <-chan *river.Event
 }
 
@@ -84,6 +85,9 @@ func newEnv(t *testing.T, st *store.Store) *env {
 		Queues:            map[string]river.QueueConfig{supportermail.Queue: {MaxWorkers: 2}},
 		FetchPollInterval: 50 * time.Millisecond})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if e.insert, err = jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	var cancel func()
@@ -164,8 +168,9 @@ func (e *env) confirm(t *testing.T, sub store.Submission, lang string) ([]int64,
 			}
 			return out, nil
 		},
-		Notify: func(ctx context.Context, tx *sql.Tx, sub store.Submission, _ []int64) error {
-			return supportermail.Enqueuer{Client: e.client}.EnqueueTx(ctx, tx, sub.ID, lang)
+		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
+			_, err := e.insert.InsertManyTx(ctx, tx, append(delivery.JobParams(ids), supportermail.JobParams(sub.ID, lang)))
+			return err
 		}})
 }
 
@@ -222,7 +227,7 @@ func TestConfirmEnqueuesOneMailJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := (supportermail.Enqueuer{Client: e.client}).EnqueueTx(context.Background(), tx, sub.ID, "en"); err != nil {
+		if _, err := e.insert.InsertManyTx(context.Background(), tx, []river.InsertManyParams{supportermail.JobParams(sub.ID, "en")}); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {
@@ -234,8 +239,8 @@ func TestConfirmEnqueuesOneMailJob(t *testing.T) {
 		// a confirmation whose job cannot be enqueued leaves nothing behind
 		other := e.submission(t, action.Form{FirstName: "Lupe", Email: "lupe@example.org", ZIP: "94110", State: "CA"})
 		_, err = st.Confirm(context.Background(), other.ID, store.Confirmation{Now: time.Now(),
-			Build:  func(store.Submission, map[string]bool) (store.Confirmed, error) { return store.Confirmed{}, nil },
-			Notify: func(context.Context, *sql.Tx, store.Submission, []int64) error { return errors.New("queue down") }})
+			Build: func(store.Submission, map[string]bool) (store.Confirmed, error) { return store.Confirmed{}, nil },
+			Jobs:  func(context.Context, *sql.Tx, store.Submission, []int64) error { return errors.New("queue down") }})
 		if err == nil {
 			t.Fatal("confirmation committed without its mail job")
 		}

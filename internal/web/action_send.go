@@ -188,7 +188,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	}
 	var rendered int
 	var skipped []string
-	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(), Enqueue: s.deps.Enqueue,
+	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(),
 		Build: func(sub store.Submission, already map[string]bool) (store.Confirmed, error) {
 			var ss action.Sealed
 			if err := s.deps.Keys.OpenJSON(sub.Sealed, action.SubmissionAAD(sub.ID), &ss); err != nil {
@@ -224,11 +224,12 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			}
 			return out, nil
 		},
-		Notify: func(ctx context.Context, tx *sql.Tx, sub store.Submission, _ []int64) error {
-			if s.deps.MailJob == nil {
+		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, letterIDs []int64) error {
+			if s.deps.Jobs == nil {
 				return nil
 			}
-			return s.deps.MailJob(ctx, tx, sub.ID, string(lang))
+			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(delivery.JobParams(letterIDs), supportermail.JobParams(sub.ID, string(lang))))
+			return err
 		}})
 	if errors.Is(err, store.ErrAlreadyDone) {
 		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})

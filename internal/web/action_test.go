@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"html"
 	"net/http"
 	"net/url"
@@ -40,9 +39,10 @@ type actionFixture struct {
 
 // mailJobs runs the supporter-mail worker (the copy of the letters and
 // the opt-in request, sent after a confirmation commits) on a River client
-// of st, as outreach serve does; it returns the hook for web.Deps and the
-// jobs' outcomes.
-func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) (func(context.Context, *sql.Tx, int64, string) error, <-chan *river.Event) {
+// of st, as outreach worker does; it returns an insert-only client for
+// web.Deps.Jobs (outreach serve's) and the jobs' outcomes. Delivery jobs
+// wait (no delivery worker here).
+func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) (*jobs.Client, <-chan *river.Event) {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: outboxMail{outbox.New(st, keys)},
@@ -62,7 +62,11 @@ func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) 
 		defer stop()
 		_ = client.Stop(ctx)
 	})
-	return supportermail.Enqueuer{Client: client}.EnqueueTx, events
+	inserter, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inserter, events
 }
 
 // waitMail waits for the next supporter-mail job to finish, and fails
@@ -102,8 +106,8 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 	if err != nil {
 		t.Fatal(err)
 	}
-	mailJob, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
-	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, MailJob: mailJob, BaseURL: "http://act.example.org",
+	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
+	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, Jobs: client, BaseURL: "http://act.example.org",
 		OrgName: "Families Together"})
 	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }

@@ -5,7 +5,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -63,10 +63,10 @@ type Deps struct {
 	Keys           *seal.Keys    // opens sealed personal data
 	Enqueue        store.Enqueue // adds delivery jobs in a store transaction; nil if no queue
 	Mailer         Mailer        // emails to supporters
-	// MailJob enqueues, in the confirmation's transaction, the job that
-	// emails a supporter the copy of their letters and the opt-in request
-	// (supportermail.Enqueuer.EnqueueTx); nil: those emails are not sent.
-	MailJob       func(ctx context.Context, tx *sql.Tx, submissionID int64, lang string) error
+	// Jobs inserts, in a confirmation's transaction and in one statement,
+	// the letters' delivery jobs and the job that emails the supporter a
+	// copy and the opt-in request (the River client); nil: no job (tests).
+	Jobs          delivery.Inserter
 	BaseURL       string // absolute links in emails, without a trailing slash
 	OrgName       string
 	Events        EventVerifier // SendGrid Event Webhook; nil: refused
