@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ import (
 	"github.com/outreach-org/outreach/internal/store/storetest"
 	"github.com/outreach-org/outreach/internal/supportermail"
 )
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 // mailer records what it sends; fail, when set, may refuse a message.
 type mailer struct {
