@@ -175,7 +175,7 @@ func (q *queue) stop(log *slog.Logger) {
 	}
 }
 
-// cmdWorker runs delivery workers without the web server, so web and
+// cmdWorker runs delivery and email workers without the web server, so web and
 // workers can scale apart.
 func cmdWorker(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
