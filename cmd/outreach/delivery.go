@@ -86,7 +86,7 @@ func channelOrder(cfg *config.Config, senders []delivery.Sender) []delivery.Chan
 }
 
 // newQueue builds the River client; with work=true it also registers the
-// delivery worker and its queue.
+// delivery worker, the supporter-mail worker and their queues.
 func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Logger, work bool) (*queue, error) {
 	senders, err := buildSenders(cfg, st, keys)
 	if err != nil {
