@@ -210,12 +210,9 @@ type optinRow struct {
 
 func (optinRow) TableName() string { return "optins" }
 
-// RequestOptIn records a wish to hear from the organization, unconfirmed
-// until the supporter follows the opt-in email's link.
-func (s *Store) RequestOptIn(ctx context.Context, emailIndex, sealed, lang string, campaignID int64) error {
-	return requestOptIn(s.db.WithContext(ctx), emailIndex, sealed, lang, campaignID, time.Now())
-}
-
+// requestOptIn records a wish to hear from the organization, unconfirmed
+// until the supporter follows the opt-in email's link (Confirm writes it
+// with the confirmation).
 func requestOptIn(tx *gorm.DB, emailIndex, sealed, lang string, campaignID int64, now time.Time) error {
 	cid := campaignID
 	row := optinRow{EmailIndex: emailIndex, Sealed: sealed, Lang: lang, CampaignID: &cid, RequestedAt: now.UTC()}
