@@ -68,10 +68,10 @@ type OptInRequest struct {
 
 // Confirm confirms a pending submission, stores its letters, the opt-in
 // request, and (c.Jobs) the letters' delivery jobs and the supporter's
-// email job, all in one transaction. The submission is changed and read back, with the
-// offices its email already wrote to, in one statement (UPDATE ...
-// RETURNING, PostgreSQL and SQLite 3.35+). It
-// answers ErrAlreadyDone when the submission was confirmed before, and
+// email job, all in one transaction. The submission is changed and read
+// back, with the offices its email already wrote to, in one statement
+// (UPDATE ... RETURNING, PostgreSQL and SQLite 3.35+). It answers
+// ErrAlreadyDone when the submission was confirmed before, and
 // ErrNotFound when it does not exist, was erased or belongs to another
 // campaign than c.CampaignID.
 func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64, error) {
