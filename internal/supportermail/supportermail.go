@@ -125,7 +125,7 @@ type Mail struct {
 // only the second. Nothing is sent for an erased submission or a
 // suppressed address.
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	m, err := w.Compose(ctx, job.Args.SubmissionID, job.Args.Lang)
+	m, err := w.Emails(ctx, job.Args.SubmissionID, job.Args.Lang)
 	if err != nil {
 		return err
 	}
@@ -146,11 +146,11 @@ func (w *Worker) send(ctx context.Context, e *outbox.Email) error {
 	return w.Mailer.SendEmail(ctx, "supporter", *e)
 }
 
-// Compose builds the emails of a confirmed submission, exactly as the
+// Emails builds the emails of a confirmed submission, exactly as the
 // confirmation page promised them: the copy of every letter it created,
 // and the opt-in request when the supporter ticked the box. An erased
 // submission or a suppressed address gets nothing.
-func (w *Worker) Compose(ctx context.Context, submissionID int64, langCode string) (Mail, error) {
+func (w *Worker) Emails(ctx context.Context, submissionID int64, langCode string) (Mail, error) {
 	sub, err := w.Store.SubmissionByID(ctx, submissionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Mail{}, river.JobCancel(err)
