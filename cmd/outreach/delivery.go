@@ -23,6 +23,7 @@ import (
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supportermail"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -85,7 +86,7 @@ func channelOrder(cfg *config.Config, senders []delivery.Sender) []delivery.Chan
 }
 
 // newQueue builds the River client; with work=true it also registers the
-// delivery worker and its queue.
+// delivery worker, the supporter-mail worker and their queues.
 func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Logger, work bool) (*queue, error) {
 	senders, err := buildSenders(cfg, st, keys)
 	if err != nil {
@@ -122,9 +123,13 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		river.AddWorker(workers, &followup.TickWorker{R: runner})
 		river.AddWorker(workers, &followup.RunWorker{R: runner})
 		river.AddWorker(workers, &followup.EmailWorker{R: runner})
+		// The copy of a supporter's letters and their opt-in request, sent
+		// after the confirmation's transaction commits.
+		river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: ml, Links: supportermail.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
+			OrgName: cfg.OrgName, Log: log.With("component", "supportermail")})
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: cfg.DeliveryWorkers}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
@@ -163,7 +168,7 @@ func (q *queue) stop(log *slog.Logger) {
 	}
 }
 
-// cmdWorker runs delivery workers without the web server, so web and
+// cmdWorker runs delivery and email workers without the web server, so web and
 // workers can scale apart.
 func cmdWorker(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)

@@ -47,7 +47,7 @@ func commands() []command {
 		{"serve", "run the web server (the default)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"import-congress", "regenerate member and district data from upstream files", cmdImportCongress},
-		{"worker", "run delivery workers without the web server", cmdWorker},
+		{"worker", "run delivery and email workers without the web server", cmdWorker},
 		{"user", "manage staff accounts: user add --email E --role R [--name N]", cmdUser},
 		{"token", "API tokens: token create --email E [--name N]", cmdToken},
 		{"cases", "case records: cases import FILE (CSV, all or nothing) | cases remove-demo", cmdCases},
@@ -175,7 +175,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		Log: log, Store: st, Congress: dir, Geocoder: gc,
 		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		Keys: keys, Enqueue: q.enqueue(), Mailer: mail, Events: events,
+		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Mailer: mail, Events: events,
 		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
 		InboundSecret: cfg.InboundSecret,
 	})

@@ -569,16 +569,23 @@ type Enqueuer struct{ Client Inserter }
 // EnqueueTx is a store.Enqueue, in the caller's transaction: a job per
 // letter for a few letters, batch jobs of BatchSize for many.
 func (e Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	_, err := e.Client.InsertManyTx(ctx, tx, JobParams(ids))
+	return err
+}
+
+// JobParams are the delivery jobs of letters (a job per letter for a few
+// letters, batch jobs of BatchSize for many), for a caller that inserts
+// them with other jobs in one statement.
+func JobParams(ids []int64) []river.InsertManyParams {
 	var params []river.InsertManyParams
 	if len(ids) < batchFrom {
 		for _, id := range ids {
 			params = append(params, river.InsertManyParams{Args: DeliverArgs{LetterID: id}})
 		}
-	} else {
-		for i := 0; i < len(ids); i += BatchSize {
-			params = append(params, river.InsertManyParams{Args: DeliverBatchArgs{LetterIDs: ids[i:min(i+BatchSize, len(ids))]}})
-		}
+		return params
 	}
-	_, err := e.Client.InsertManyTx(ctx, tx, params)
-	return err
+	for i := 0; i < len(ids); i += BatchSize {
+		params = append(params, river.InsertManyParams{Args: DeliverBatchArgs{LetterIDs: ids[i:min(i+BatchSize, len(ids))]}})
+	}
+	return params
 }

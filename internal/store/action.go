@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,34 +18,145 @@ var ErrAlreadyDone = errors.New("already done")
 // ConfirmSubmission confirms a pending submission and stores its letters
 // with their delivery jobs, all in one transaction. build is called inside
 // it (after the status changed) to render the letters; returning an error
-// rolls everything back.
+// rolls everything back. It is Confirm for callers with letters only.
 func (s *Store) ConfirmSubmission(ctx context.Context, id int64, now time.Time, build func(already map[string]bool) ([]NewLetter, error), enqueue Enqueue) ([]int64, error) {
+	c := Confirmation{Now: now, Build: func(_ Submission, already map[string]bool) (Confirmed, error) {
+		letters, err := build(already)
+		return Confirmed{Letters: letters}, err
+	}}
+	if enqueue != nil {
+		c.Jobs = func(ctx context.Context, tx *sql.Tx, _ Submission, ids []int64) error {
+			if len(ids) == 0 {
+				return nil
+			}
+			return enqueue(ctx, tx, ids)
+		}
+	}
+	return s.Confirm(ctx, id, c)
+}
+
+// Confirmation is what confirming a submission writes besides its status.
+type Confirmation struct {
+	// CampaignID, when set, is the campaign the submission must belong to
+	// (the page of the link); another campaign's submission is not found.
+	CampaignID int64
+	Now        time.Time
+	// Build renders the letters once the status changed: sub is the
+	// submission as confirmed, already the offices this email wrote to on
+	// the campaign before.
+	Build func(sub Submission, already map[string]bool) (Confirmed, error)
+	// Jobs, when set, runs last in the transaction with the new letters'
+	// ids: it enqueues their delivery jobs and the job that emails the
+	// supporter (a copy of the letters, the opt-in request), so that they
+	// exist if and only if the confirmation commits.
+	Jobs func(ctx context.Context, tx *sql.Tx, sub Submission, letterIDs []int64) error
+}
+
+// Confirmed is what Build decided.
+type Confirmed struct {
+	Letters []NewLetter
+	// OptIn, when set, records the supporter's wish to hear from the
+	// organization (unconfirmed until they follow the opt-in email's link).
+	OptIn *OptInRequest
+}
+
+// OptInRequest is a wish to hear from the organization: the address and
+// first name, sealed to "optin:"+email index, and the email's language.
+type OptInRequest struct {
+	Sealed, Lang string
+}
+
+// Confirm confirms a pending submission, stores its letters, the opt-in
+// request, and (c.Jobs) the letters' delivery jobs and the supporter's
+// email job, all in one transaction. The submission is changed and read
+// back, with the offices its email already wrote to, in one statement
+// (UPDATE ... RETURNING, PostgreSQL and SQLite 3.35+). It answers
+// ErrAlreadyDone when the submission was confirmed before, and
+// ErrNotFound when it does not exist, was erased or belongs to another
+// campaign than c.CampaignID.
+func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64, error) {
 	var ids []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&submissionRow{}).Where("id = ? AND status = ?", id, "pending").
-			Updates(map[string]any{"status": "confirmed", "confirmed_at": now.UTC()})
-		if res.Error != nil {
-			return res.Error
+		q := "UPDATE submissions SET status = 'confirmed', confirmed_at = ? WHERE id = ? AND status = 'pending'"
+		args := []any{c.Now.UTC(), id}
+		if c.CampaignID != 0 {
+			q += " AND campaign_id = ?"
+			args = append(args, c.CampaignID)
 		}
-		if res.RowsAffected == 0 {
-			return ErrAlreadyDone
-		}
-		var sub submissionRow
-		if err := tx.Where("id = ?", id).Take(&sub).Error; err != nil {
+		// The same statement reads the offices this email wrote to before on
+		// the campaign (string_agg: PostgreSQL, SQLite 3.44+).
+		var rows []confirmedRow
+		if err := tx.Raw(q+` RETURNING id, campaign_id, email_index, sealed, lang, ip_hash, status, created_at, confirmed_at,
+			(SELECT string_agg(l.bioguide_id, ',') FROM letters l JOIN submissions o ON o.id = l.submission_id
+			 WHERE o.campaign_id = submissions.campaign_id AND o.email_index = submissions.email_index AND l.kind = 'first') AS written`, args...).
+			Scan(&rows).Error; err != nil {
 			return err
 		}
-		already, err := writtenOffices(tx, sub.CampaignID, sub.EmailIndex)
+		if len(rows) == 0 {
+			return whyNotPending(tx, id, c.CampaignID)
+		}
+		r := rows[0]
+		sub := Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
+			Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}
+		already := map[string]bool{}
+		if r.Written != nil {
+			for _, b := range strings.Split(*r.Written, ",") {
+				already[b] = true
+			}
+		}
+		out, err := c.Build(sub, already)
 		if err != nil {
 			return err
 		}
-		letters, err := build(already)
+		if ids, err = createLettersTx(ctx, tx, out.Letters, nil); err != nil {
+			return err
+		}
+		if out.OptIn != nil {
+			if err := requestOptIn(tx, sub.EmailIndex, out.OptIn.Sealed, out.OptIn.Lang, sub.CampaignID, c.Now); err != nil {
+				return err
+			}
+		}
+		if c.Jobs == nil {
+			return nil
+		}
+		stx, err := sqlTx(tx)
 		if err != nil {
 			return err
 		}
-		ids, err = createLettersTx(ctx, tx, letters, enqueue)
-		return err
+		return c.Jobs(ctx, stx, sub, ids)
 	})
 	return ids, err
+}
+
+// confirmedRow is a submission as confirmed, with the offices (bioguide
+// ids, comma-separated) its email wrote to before on the campaign.
+type confirmedRow struct {
+	ID          int64
+	CampaignID  int64
+	EmailIndex  string
+	Sealed      string
+	Lang        string
+	IPHash      string
+	Status      string
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+	Written     *string
+}
+
+// whyNotPending tells why a submission could not be confirmed: done
+// before, or not there (missing, erased, another campaign's).
+func whyNotPending(tx *gorm.DB, id, campaignID int64) error {
+	var r submissionRow
+	err := tx.Select("status", "campaign_id").Where("id = ?", id).Take(&r).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case err != nil:
+		return err
+	case r.Status == "erased" || (campaignID != 0 && r.CampaignID != campaignID):
+		return ErrNotFound
+	}
+	return ErrAlreadyDone
 }
 
 // WrittenOffices lists the offices (bioguide ids) that already have a
@@ -98,12 +211,13 @@ type optinRow struct {
 
 func (optinRow) TableName() string { return "optins" }
 
-// RequestOptIn records a wish to hear from the organization, unconfirmed
-// until the supporter follows the opt-in email's link.
-func (s *Store) RequestOptIn(ctx context.Context, emailIndex, sealed, lang string, campaignID int64) error {
+// requestOptIn records a wish to hear from the organization, unconfirmed
+// until the supporter follows the opt-in email's link (Confirm writes it
+// with the confirmation).
+func requestOptIn(tx *gorm.DB, emailIndex, sealed, lang string, campaignID int64, now time.Time) error {
 	cid := campaignID
-	row := optinRow{EmailIndex: emailIndex, Sealed: sealed, Lang: lang, CampaignID: &cid, RequestedAt: time.Now().UTC()}
-	return s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	row := optinRow{EmailIndex: emailIndex, Sealed: sealed, Lang: lang, CampaignID: &cid, RequestedAt: now.UTC()}
+	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "email_index"}},
 		DoUpdates: clause.AssignmentColumns([]string{"sealed", "lang", "requested_at"}),
 	}).Create(&row).Error
@@ -195,4 +309,12 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 		return writeAudit(tx, a)
 	})
 	return n, err
+}
+
+// SubmissionLetters lists a submission's letters in the order they were
+// created.
+func (s *Store) SubmissionLetters(ctx context.Context, submissionID int64) ([]Letter, error) {
+	var out []Letter
+	err := s.db.WithContext(ctx).Where("submission_id = ?", submissionID).Order("id").Find(&out).Error
+	return out, err
 }

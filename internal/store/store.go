@@ -81,7 +81,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(1)
 	} else {
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		// As many idle as open: a burst above the idle limit would close
+		// connections on return and open new ones (a PostgreSQL backend
+		// each, with cold caches) moments later. Idle ones end after 5 min.
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, sql: sqlDB, dialect: dialect}

@@ -30,12 +30,11 @@ type ActionStore interface {
 	LatestRelease(ctx context.Context) (store.Release, error)
 	CreateSubmission(ctx context.Context, sub store.Submission, seal func(id int64) (string, error)) (store.Submission, error)
 	SubmissionByID(ctx context.Context, id int64) (store.Submission, error)
-	ConfirmSubmission(ctx context.Context, id int64, now time.Time, build func(already map[string]bool) ([]store.NewLetter, error), enqueue store.Enqueue) ([]int64, error)
+	Confirm(ctx context.Context, id int64, c store.Confirmation) ([]int64, error)
 	WrittenOffices(ctx context.Context, campaignID int64, emailIndex string) (map[string]bool, error)
 	CountSubmissionsSince(ctx context.Context, column, value string, since time.Time) (int64, error)
 	CampaignLetterCount(ctx context.Context, campaignID int64) (int64, error)
 	IsSuppressed(ctx context.Context, emailIndex string) (bool, error)
-	RequestOptIn(ctx context.Context, emailIndex, sealed, lang string, campaignID int64) error
 	ConfirmOptIn(ctx context.Context, emailIndex string) error
 	Unsubscribe(ctx context.Context, emailIndex, reason string) error
 	EraseSupporter(ctx context.Context, emailIndex string, a store.Audit) (int64, error)
@@ -269,18 +268,23 @@ func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release,
 		}
 	}
 	v.Progress, _ = s.progress.get(c.Request().Context(), fmt.Sprint(lc.C.ID))
+	v.Mode, v.Status = s.campaignMode(lc)
+	return v, rel, nil
+}
+
+// campaignMode tells whether a campaign takes letters now ("form"), or
+// why not ("unavailable" with paused, closed or not_yet).
+func (s *Server) campaignMode(lc liveCampaign) (mode, status string) {
 	now := s.deps.Now()
 	switch {
 	case lc.C.Status == campaign.Paused:
-		v.Mode, v.Status = "unavailable", "paused"
+		return "unavailable", "paused"
 	case lc.C.Status == campaign.Closed || (lc.C.EndsAt != nil && now.After(*lc.C.EndsAt)):
-		v.Mode, v.Status = "unavailable", "closed"
+		return "unavailable", "closed"
 	case lc.C.Status == campaign.Scheduled || (lc.C.StartsAt != nil && now.Before(*lc.C.StartsAt)):
-		v.Mode, v.Status = "unavailable", "not_yet"
-	default:
-		v.Mode = "form"
+		return "unavailable", "not_yet"
 	}
-	return v, rel, nil
+	return "form", ""
 }
 
 func figureLabel(f *casestats.Figures, key string, lang i18n.Lang) string {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,18 +15,10 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supportermail"
 )
-
-// sealedSubmission is what a submission keeps, encrypted.
-type sealedSubmission struct {
-	Form action.Form `json:"form"`
-	Lang string      `json:"lang"`
-}
-
-func submissionAAD(id int64) string { return "submission:" + strconv.FormatInt(id, 10) }
 
 // msgView is a one-message page of the supporter flow.
 type msgView struct {
@@ -48,13 +41,11 @@ func (s *Server) msg(c echo.Context, status int, v msgView) error {
 
 func (s *Server) signer() action.Signer { return action.NewSigner(s.deps.Keys.Index) }
 
-func (s *Server) absURL(path string, q url.Values) string {
-	u := s.deps.BaseURL + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
+func (s *Server) links() supportermail.Links {
+	return supportermail.Links{BaseURL: s.deps.BaseURL, Keys: s.deps.Keys}
 }
+
+func (s *Server) absURL(path string, q url.Values) string { return s.links().URL(path, q) }
 
 // actionSend is POST /c/:slug/send: the supporter sends their letters. The
 // submission is stored and a confirmation link emailed; no letter exists
@@ -121,7 +112,7 @@ func (s *Server) actionSend(c echo.Context) error {
 	}
 	sub, err := s.deps.Store.CreateSubmission(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash},
 		func(id int64) (string, error) {
-			return s.deps.Keys.SealJSON(sealedSubmission{Form: f, Lang: string(lang)}, submissionAAD(id))
+			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang)}, action.SubmissionAAD(id))
 		})
 	if err != nil {
 		return err
@@ -135,27 +126,19 @@ func (s *Server) actionSend(c echo.Context) error {
 		}
 	}
 	body := lang.T("act.mail.confirm_body", f.FirstName, lc.C.Title, strings.Join(offices, "\n"), link)
-	if err := s.sendSupporterEmail(ctx, lang, f.Email, emailIdx, sub.ID, lang.T("act.mail.confirm_subject"), body); err != nil {
+	if err := s.sendSupporterEmail(ctx, lang, f.Email, emailIdx, lang.T("act.mail.confirm_subject"), body); err != nil {
 		return err
 	}
 	return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
 }
 
 // sendSupporterEmail sends one email with the footer every supporter email
-// carries: an unsubscribe link, a delete-my-data link, and RFC 8058
-// one-click unsubscribe headers.
-func (s *Server) sendSupporterEmail(ctx context.Context, lang i18n.Lang, to, emailIdx string, subID int64, subject, body string) error {
+// carries (supportermail.Compose).
+func (s *Server) sendSupporterEmail(ctx context.Context, lang i18n.Lang, to, emailIdx, subject, body string) error {
 	if s.deps.Mailer == nil {
 		return errors.New("no mailer configured")
 	}
-	sg := s.signer()
-	unsub := s.absURL("/u", url.Values{"t": {sg.Sign("unsub", emailIdx, time.Time{})}, "lang": {string(lang)}})
-	forget := s.absURL("/forget", url.Values{"t": {sg.Sign("forget", emailIdx, time.Time{})}, "lang": {string(lang)}})
-	text := body + "\n\n-- \n" + lang.T("act.mail.footer", s.deps.OrgName, unsub, forget)
-	return s.deps.Mailer.SendEmail(ctx, "supporter", outbox.Email{
-		To: to, Subject: subject, Text: text,
-		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-	})
+	return s.deps.Mailer.SendEmail(ctx, "supporter", supportermail.Compose(s.links(), s.deps.OrgName, lang, to, emailIdx, subject, body))
 }
 
 // actionConfirmPage is GET /c/:slug/confirm?t=: a button, not an action,
@@ -179,8 +162,11 @@ func (s *Server) badLink(c echo.Context, err error) error {
 }
 
 // actionConfirm is POST /c/:slug/confirm: the letters are created and
-// handed to delivery in one transaction; a second confirmation does
-// nothing more.
+// handed to delivery in one transaction, with the opt-in request and the
+// job that emails the supporter a copy (supportermail); a second
+// confirmation does nothing more. The usual path is one transaction: the
+// campaign and the release come from the caches, and the submission is
+// changed and read back in one statement.
 func (s *Server) actionConfirm(c echo.Context) error {
 	lang := langOf(c)
 	ctx := c.Request().Context()
@@ -189,103 +175,99 @@ func (s *Server) actionConfirm(c echo.Context) error {
 		return s.badLink(c, err)
 	}
 	subID, _ := strconv.ParseInt(val, 10, 64)
-	sub, err := s.deps.Store.SubmissionByID(ctx, subID)
+	lc, err := s.loadLive(c)
+	if err != nil {
+		return err
+	}
+	if mode, status := s.campaignMode(lc); mode != "form" {
+		return s.confirmUnavailable(c, subID, lc, status)
+	}
+	rel, err := s.releases.get(ctx, "latest")
+	if err != nil {
+		return err
+	}
+	var rendered int
+	var skipped []string
+	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(),
+		Build: func(sub store.Submission, already map[string]bool) (store.Confirmed, error) {
+			var ss action.Sealed
+			if err := s.deps.Keys.OpenJSON(sub.Sealed, action.SubmissionAAD(sub.ID), &ss); err != nil {
+				return store.Confirmed{}, err
+			}
+			res, err := s.deps.Congress.LookupZIP(ss.Form.ZIP)
+			if err != nil {
+				return store.Confirmed{}, err
+			}
+			rcp, err := action.ChooseRecipients(s.deps.Congress, res, ss.Form, lc.C.Targets)
+			if err != nil {
+				return store.Confirmed{}, err
+			}
+			var out store.Confirmed
+			for _, m := range rcp.Members {
+				if already[m.BioguideID] {
+					skipped = append(skipped, lang.T("lookup.title."+m.Title)+" "+m.Name)
+					continue
+				}
+				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now())
+				if err != nil {
+					return store.Confirmed{}, err
+				}
+				rendered++
+				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
+			}
+			if ss.Form.OptIn {
+				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, "optin:"+sub.EmailIndex)
+				if err != nil {
+					return store.Confirmed{}, err
+				}
+				out.OptIn = &store.OptInRequest{Sealed: sealed, Lang: string(lang)}
+			}
+			return out, nil
+		},
+		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, letterIDs []int64) error {
+			if s.deps.Jobs == nil {
+				return nil
+			}
+			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(delivery.JobParams(letterIDs), supportermail.JobParams(sub.ID, string(lang))))
+			return err
+		}})
+	if errors.Is(err, store.ErrAlreadyDone) {
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return s.badLink(c, action.ErrBadToken)
 	}
 	if err != nil {
 		return err
 	}
-	if sub.Status == "erased" {
-		return s.badLink(c, action.ErrBadToken)
-	}
-	lc, err := s.loadLive(c)
-	if err != nil {
-		return err
-	}
-	if lc.C.ID != sub.CampaignID {
-		return s.badLink(c, action.ErrBadToken)
-	}
-	if sub.Status == "confirmed" {
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
-	}
-	if v, _, err := s.baseView(c, lc); err != nil {
-		return err
-	} else if v.Mode != "form" {
-		return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + v.Status)})
-	}
-	var ss sealedSubmission
-	if err := s.deps.Keys.OpenJSON(sub.Sealed, submissionAAD(sub.ID), &ss); err != nil {
-		return err
-	}
-	rel, err := s.releases.get(ctx, "latest")
-	if err != nil {
-		return err
-	}
-	var rendered []action.Letter
-	var skipped []string
-	ids, err := s.deps.Store.ConfirmSubmission(ctx, sub.ID, s.deps.Now(), func(already map[string]bool) ([]store.NewLetter, error) {
-		res, err := s.deps.Congress.LookupZIP(ss.Form.ZIP)
-		if err != nil {
-			return nil, err
-		}
-		rcp, err := action.ChooseRecipients(s.deps.Congress, res, ss.Form, lc.C.Targets)
-		if err != nil {
-			return nil, err
-		}
-		var out []store.NewLetter
-		for _, m := range rcp.Members {
-			if already[m.BioguideID] {
-				skipped = append(skipped, lang.T("lookup.title."+m.Title)+" "+m.Name)
-				continue
-			}
-			l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now())
-			if err != nil {
-				return nil, err
-			}
-			rendered = append(rendered, l)
-			out = append(out, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
-		}
-		return out, nil
-	}, s.deps.Enqueue)
-	if errors.Is(err, store.ErrAlreadyDone) {
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
-	}
-	if err != nil {
-		return err
-	}
 	s.log.Info("submission confirmed", "campaign", lc.C.ID, "letters", len(ids))
-	// A copy of the letters, and the separate opt-in, by email.
-	if len(rendered) > 0 {
-		var parts []string
-		for _, l := range rendered {
-			parts = append(parts, lang.T("act.mail.copy_letter", lang.T("lookup.title."+l.Member.Title)+" "+l.Member.Name, l.Subject, l.Body))
-		}
-		body := lang.T("act.mail.copy_body", ss.Form.FirstName, lc.C.Title) + "\n\n" + strings.Join(parts, "\n\n")
-		if err := s.sendSupporterEmail(ctx, lang, ss.Form.Email, sub.EmailIndex, sub.ID, lang.T("act.mail.copy_subject"), body); err != nil {
-			s.log.Warn("copy email not sent", "err", err)
-		}
-	}
-	if ss.Form.OptIn {
-		sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, "optin:"+sub.EmailIndex)
-		if err == nil {
-			err = s.deps.Store.RequestOptIn(ctx, sub.EmailIndex, sealed, string(lang), lc.C.ID)
-		}
-		if err == nil {
-			link := s.absURL("/optin", url.Values{"t": {s.signer().Sign("optin", sub.EmailIndex, s.deps.Now().Add(7*24*time.Hour))}, "lang": {string(lang)}})
-			err = s.sendSupporterEmail(ctx, lang, ss.Form.Email, sub.EmailIndex, sub.ID, lang.T("act.mail.optin_subject", s.deps.OrgName),
-				lang.T("act.mail.optin_body", ss.Form.FirstName, s.deps.OrgName, link))
-		}
-		if err != nil {
-			s.log.Warn("opt-in email not sent", "err", err)
-		}
-	}
-	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.T("act.thanks", len(rendered)), Share: true,
+	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.T("act.thanks", rendered), Share: true,
 		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title}
 	for _, name := range skipped {
 		v.Lines = append(v.Lines, lang.T("act.skipped", name))
 	}
 	return s.msg(c, http.StatusOK, v)
+}
+
+// confirmUnavailable answers a confirmation on a campaign that takes no
+// letters now (paused, closed, not yet open): a bad or used link says so
+// first, as on an open campaign.
+func (s *Server) confirmUnavailable(c echo.Context, subID int64, lc liveCampaign, status string) error {
+	lang := langOf(c)
+	sub, err := s.deps.Store.SubmissionByID(c.Request().Context(), subID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.badLink(c, action.ErrBadToken)
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status == "erased" || lc.C.ID != sub.CampaignID {
+		return s.badLink(c, action.ErrBadToken)
+	}
+	if sub.Status == "confirmed" {
+		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
+	}
+	return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + status)})
 }
 
 // newLetter builds the stored form of one rendered letter.

@@ -10,11 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/supportermail"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -29,6 +33,54 @@ type actionFixture struct {
 	*staffFixture
 	keys *seal.Keys
 	camp campaign.Campaign
+	// mailed reports each supporter-mail job River finished.
+	mailed <-chan *river.Event
+}
+
+// mailJobs runs the supporter-mail worker (the copy of the letters and
+// the opt-in request, sent after a confirmation commits) on a River client
+// of st, as outreach worker does; it returns an insert-only client for
+// web.Deps.Jobs (outreach serve's) and the jobs' outcomes. Delivery jobs
+// wait (no delivery worker here).
+func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) (*jobs.Client, <-chan *river.Event) {
+	t.Helper()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: outboxMail{outbox.New(st, keys)},
+		Links: supportermail.Links{BaseURL: base, Keys: keys}, OrgName: org})
+	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{Workers: workers, Logger: discard(),
+		Queues: map[string]river.QueueConfig{supportermail.Queue: {MaxWorkers: 2}}, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		_ = client.Stop(ctx)
+	})
+	inserter, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inserter, events
+}
+
+// waitMail waits for the next supporter-mail job to finish, and fails
+// unless it completed.
+func (a *actionFixture) waitMail(t *testing.T) {
+	t.Helper()
+	select {
+	case ev := <-a.mailed:
+		if ev.Kind != river.EventKindJobCompleted {
+			t.Fatalf("supporter-mail job %s: %v", ev.Kind, ev.Job.Errors)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the supporter-mail job did not run")
+	}
 }
 
 const demoTemplate = `{{.salutation}},
@@ -54,8 +106,10 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, BaseURL: "http://act.example.org", OrgName: "Families Together"})
-	return &actionFixture{staffFixture: f, keys: keys, camp: c}
+	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
+	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, Jobs: client, BaseURL: "http://act.example.org",
+		OrgName: "Families Together"})
+	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 
 func supporter(zip, state string) url.Values {
@@ -88,13 +142,25 @@ func (a *actionFixture) lastEmail(t *testing.T) outbox.Email {
 	return *st.Email
 }
 
+// confirmLink is the link of the newest confirmation email (a copy of
+// earlier letters, sent by a job, may be newer).
 func (a *actionFixture) confirmLink(t *testing.T) string {
 	t.Helper()
-	m := linkRE.FindStringSubmatch(a.lastEmail(t).Text)
-	if m == nil {
-		t.Fatalf("no confirmation link in %q", a.lastEmail(t).Text)
+	msgs, err := a.store.Outbox(context.Background(), "supporter", 0, 10)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m[1]
+	for _, msg := range msgs {
+		st, err := outbox.Open(a.keys, msg.ID, msg.Sealed)
+		if err != nil || st.Email == nil {
+			t.Fatalf("open outbox message: %v", err)
+		}
+		if m := linkRE.FindStringSubmatch(st.Email.Text); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no confirmation link in the last %d supporter emails", len(msgs))
+	return ""
 }
 
 func (a *actionFixture) confirm(t *testing.T, c *http.Client, link string) (int, string) {
@@ -178,6 +244,7 @@ func TestActionFlow(t *testing.T) {
 				t.Errorf("letter %d: version %d, sealed in clear: %v", l.ID, l.TemplateVer, strings.Contains(l.Sealed, "García"))
 			}
 		}
+		a.waitMail(t)
 		if cp := a.lastEmail(t); !strings.Contains(cp.Text, "Dear Senator Schiff") || cp.Subject != "Your letters to Congress" {
 			t.Errorf("copy email: %q", cp.Subject)
 		}
@@ -195,6 +262,62 @@ func TestActionFlow(t *testing.T) {
 			t.Errorf("repeat action: %d", code)
 		}
 	})
+}
+
+// TestActionOptInByJob: the opt-in box records the request with the
+// confirmation, and the job emails the copy and the opt-in link, which
+// completes the double opt-in.
+func TestActionOptInByJob(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "optin", campaign.Live)
+	c := browserClient(t)
+	ctx := context.Background()
+	v := supporter("94110", "CA")
+	v.Set("optin", "on")
+	if code, _ := a.post(t, c, "/c/optin/send", v); code != 200 {
+		t.Fatalf("send: %d", code)
+	}
+	if code, body := a.confirm(t, c, a.confirmLink(t)); code != 200 || !strings.Contains(body, "Thank you!") {
+		t.Fatalf("confirm: %d", code)
+	}
+	a.waitMail(t)
+	msgs, err := st.Outbox(ctx, "supporter", 0, 2)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("outbox: %d %v", len(msgs), err)
+	}
+	var link string
+	subjects := map[string]bool{}
+	for _, m := range msgs {
+		o, err := outbox.Open(a.keys, m.ID, m.Sealed)
+		if err != nil || o.Email == nil {
+			t.Fatal(err)
+		}
+		subjects[o.Email.Subject] = true
+		if m := regexp.MustCompile(`http://act\.example\.org(/optin\?[^\s]+)`).FindStringSubmatch(o.Email.Text); m != nil {
+			link = m[1]
+		}
+	}
+	if !subjects["Your letters to Congress"] || !subjects["Confirm that you want to hear from Families Together"] || link == "" {
+		t.Fatalf("emails after confirming with the opt-in box: %v (opt-in link %q)", subjects, link)
+	}
+	idx := a.keys.Index("email", "ana@example.org")
+	if ok, _ := st.OptInConfirmed(ctx, idx); ok {
+		t.Fatal("opted in before following the link")
+	}
+	resp, err := c.Get(a.srv.URL + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := new(strings.Builder)
+	ioCopy(b, resp)
+	tok := csrfField.FindStringSubmatch(b.String())
+	u, _ := url.Parse(link)
+	if code, _, _ := postForm(t, c, a.srv.URL+"/optin", url.Values{"_csrf": {tok[1]}, "t": {u.Query().Get("t")}}); code != 200 {
+		t.Fatalf("opt-in: %d", code)
+	}
+	if ok, _ := st.OptInConfirmed(ctx, idx); !ok {
+		t.Error("not opted in after following the link")
+	}
 }
 
 func ioCopy(b *strings.Builder, resp *http.Response) (int64, error) {
