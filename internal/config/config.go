@@ -47,7 +47,7 @@ var Vars = []Var{
 	{Name: "OUTREACH_INDEX_KEY", Default: "(generated into <data dir>/keys.json)", Secret: true, Help: "base64 32-byte key for blind indexes (finding a supporter by email); never rotate it"},
 	{Name: "OUTREACH_RUN_WORKERS", Default: "true", Help: "run delivery workers inside serve (false: run them with outreach worker)"},
 	{Name: "OUTREACH_DELIVERY_CHANNELS", Default: "cwc,sendgrid,packet", Help: "default channel order; unconfigured channels are skipped, and with none configured letters go to the outbox"},
-	{Name: "OUTREACH_DELIVERY_WORKERS", Default: "8", Help: "delivery jobs worked at once per process (a batch job sends up to 16 of its letters at a time)"},
+	{Name: "OUTREACH_DELIVERY_WORKERS", Default: "16", Help: "delivery jobs worked at once per process (a batch job sends up to 16 of its letters at a time)"},
 	{Name: "OUTREACH_SENDGRID_RATE", Default: "50", Help: "letters per second sent through SendGrid by each worker process (0: no limit)"},
 	{Name: "OUTREACH_CWC_RATE", Default: "1", Help: "letters per second sent through CWC by each worker process (0: no limit)"},
 	{Name: "OUTREACH_ORG_NAME", Default: "Outreach", Help: "the organization's name, on letters, packets and emails"},
@@ -274,7 +274,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			fail("OUTREACH_DELIVERY_CHANNELS", "%q is not a channel: use cwc, sendgrid, packet or outbox", ch)
 		}
 	}
-	if n, err := strconv.Atoi(or(get("OUTREACH_DELIVERY_WORKERS"), "8")); err != nil || n < 1 || n > 1000 {
+	if n, err := strconv.Atoi(or(get("OUTREACH_DELIVERY_WORKERS"), "16")); err != nil || n < 1 || n > 1000 {
 		fail("OUTREACH_DELIVERY_WORKERS", "must be a whole number from 1 to 1000")
 	} else {
 		c.DeliveryWorkers = n

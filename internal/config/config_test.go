@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 	if c.BodyLimitBytes != 1<<20 || c.ShutdownTimeout != 15*time.Second || c.Geocoder != "off" || c.Secure() {
 		t.Errorf("defaults = %+v", c)
 	}
-	if c.DeliveryWorkers != 8 || c.SendGridRate != 50 || c.CWCRate != 1 {
+	if c.DeliveryWorkers != 16 || c.SendGridRate != 50 || c.CWCRate != 1 {
 		t.Errorf("delivery defaults: %d workers, SendGrid %v/s, CWC %v/s", c.DeliveryWorkers, c.SendGridRate, c.CWCRate)
 	}
 }
