@@ -60,7 +60,7 @@ type workerProc struct {
 //     slot, stay "sending" or "pending". Their River jobs are "running"
 //     under the dead client until River rescues them (RescueStuckJobsAfter,
 //     5 minutes in cmd/outreach), so the restarted processes leave them
-//     alone: at most the letters of MaxWorkers (8) jobs per kill, a job
+//     alone: at most the letters of MaxWorkers (16) jobs per kill, a job
 //     being one letter or a batch of up to 100.
 //
 // The test first checks that state after both processes have finished all
