@@ -99,6 +99,8 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		c, err := st.Campaign(ctx, id)
 		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
 	}
+	// Rescue after 5 minutes: longer than any delivery job may run
+	// (delivery.BatchTimeout), so a running job is never worked twice.
 	opts := jobs.Options{Logger: log.With("component", "jobs"), RescueStuckJobsAfter: 5 * time.Minute}
 	q := &queue{}
 	if work {

@@ -45,9 +45,16 @@ type BatchWorker struct {
 	W *Worker
 }
 
-// Timeout leaves room for a batch of slow providers: letters go
-// batchConcurrency at a time, each send bounded by a minute.
-func (b *BatchWorker) Timeout(*river.Job[DeliverBatchArgs]) time.Duration { return 15 * time.Minute }
+// BatchTimeout bounds one batch job. It must stay below River's
+// RescueStuckJobsAfter (5 minutes in cmd/outreach), or a slow batch could
+// be rescued and worked twice at once. A batch cut short is retried:
+// letters sent are skipped, and one whose send was cut waits out the
+// SendGrid grace window.
+const BatchTimeout = 4 * time.Minute
+
+// Timeout leaves room for slow providers: letters go batchConcurrency at
+// a time.
+func (b *BatchWorker) Timeout(*river.Job[DeliverBatchArgs]) time.Duration { return BatchTimeout }
 
 // Work gives every letter of the batch its turn, then schedules a job of
 // its own for each letter that has to wait or be retried. If that insert

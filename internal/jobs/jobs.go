@@ -5,6 +5,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -35,7 +36,10 @@ type Options struct {
 	// RescueStuckJobsAfter: a job running longer than this (its worker
 	// died) is made available again.
 	RescueStuckJobsAfter time.Duration
-	ID                   string
+	// JobTimeout bounds a job whose worker sets no timeout of its own; 0
+	// means two minutes.
+	JobTimeout time.Duration
+	ID         string
 }
 
 func driver(db *sql.DB, postgres bool) riverdriver.Driver[*sql.Tx] {
@@ -68,7 +72,7 @@ func New(db *sql.DB, postgres bool, o Options) (*Client, error) {
 		FetchPollInterval:    o.FetchPollInterval,
 		RescueStuckJobsAfter: o.RescueStuckJobsAfter,
 		ID:                   o.ID,
-		JobTimeout:           2 * time.Minute,
+		JobTimeout:           cmp.Or(o.JobTimeout, 2*time.Minute),
 	}
 	if o.FetchPollInterval != 0 && o.FetchPollInterval < 100*time.Millisecond {
 		cfg.FetchCooldown = o.FetchPollInterval
