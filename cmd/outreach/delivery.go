@@ -95,6 +95,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	defaults := delivery.DefaultSettings()
 	defaults.Channels = channelOrder(cfg, senders)
 	defaults.ChannelRate = map[delivery.Channel]float64{delivery.SendGrid: cfg.SendGridRate, delivery.CWC: cfg.CWCRate}
+	defaults.NoProviderEvents = cfg.SendGridPublicKey == ""
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
 		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err

@@ -155,3 +155,38 @@ func TestSendGridDeliveryFaults(t *testing.T) {
 		}
 	})
 }
+
+// Without SendGrid's event webhook no "processed" event can ever settle an
+// unknown outcome: once the grace window is over the letter is failed with
+// the reason, for staff to check SendGrid's activity feed, and it is not
+// sent again.
+func TestUnknownOutcomeWithoutWebhookGoesToStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st)
+		fake := deliverytest.NewSendGrid(t)
+		settings := fastSettings(500*time.Millisecond, 100*time.Millisecond)
+		settings.NoProviderEvents = true
+		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.no-webhook")}, campInfo(st), settings, quiet(), nil)
+		client := newClient(t, st, w, 2, "")
+		ids, err := st.CreateLetters(ctx, e.emailLetters(2, "U"), delivery.Enqueuer{Client: client}.EnqueueTx)
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("created %v, %v", ids, err)
+		}
+		lost, fine := ids[0], ids[1]
+		fake.Plan(lost, deliverytest.DropAfterAccept())
+		start(t, client)
+		waitStatus(t, st, []int64{lost}, delivery.StatusFailed)
+		waitStatus(t, st, []int64{fine}, delivery.StatusSent)
+		l := loadLetter(t, st, lost)
+		if !strings.Contains(l.LastError, "activity feed") {
+			t.Errorf("failed without the reason: %q", l.LastError)
+		}
+		if kinds, _ := timeline(t, st, lost); kinds != "created,attempt,unknown,failed" {
+			t.Errorf("timeline %s", kinds)
+		}
+		if n := fake.Received(lost); n != 1 {
+			t.Errorf("letter with an unknown outcome sent %d times", n)
+		}
+	})
+}

@@ -74,6 +74,11 @@ type Settings struct {
 	// Grace is how long a SendGrid attempt with an unknown outcome waits
 	// for a "processed" event before it is sent again.
 	Grace time.Duration
+	// NoProviderEvents says SendGrid's event webhook is not configured, so
+	// no "processed" event can ever settle an unknown outcome: such a
+	// letter is failed for staff to check SendGrid's activity feed and
+	// requeue, rather than risk a second copy to a congressional office.
+	NoProviderEvents bool
 	// BackoffBase is the first retry's wait after a temporary failure;
 	// each further retry doubles it (capped at an hour). 0 means 10s.
 	BackoffBase time.Duration
@@ -270,6 +275,18 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		if waited := now.Sub(*l.SendingSince); waited < settings.Grace {
 			return outcome{wait: settings.Grace - waited}
 		}
+		if settings.NoProviderEvents {
+			if err := w.store.MarkFailed(ctx, id, l.Channel, unknownNoEvents, now); err != nil {
+				return failed(err)
+			}
+			return outcome{cancel: true, err: errors.New("outcome unknown, no event webhook")}
+		}
+		if l.Attempts >= MaxAttempts {
+			if err := w.store.MarkFailed(ctx, id, l.Channel, fmt.Sprintf("gave up after %d attempts whose outcome is unknown", l.Attempts), now); err != nil {
+				return failed(err)
+			}
+			return outcome{cancel: true, err: errors.New("too many unknown outcomes")}
+		}
 	}
 
 	var sealed Sealed
@@ -349,6 +366,11 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 	return failed(err)
 }
+
+// unknownNoEvents is the timeline's reason for failing a letter whose
+// SendGrid outcome is unknown when no event webhook can settle it.
+const unknownNoEvents = "SendGrid may have accepted this letter, and without the event webhook (SENDGRID_WEBHOOK_PUBLIC_KEY) " +
+	"that cannot be known: check SendGrid's activity feed for it before requeueing"
 
 func (w *Worker) markSent(x store.Sent) error {
 	_, err := w.sents.do(x)
