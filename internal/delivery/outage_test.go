@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,6 +211,29 @@ func TestDeliverySurvivesPostgresRestart(t *testing.T) {
 		if got := fake.Accepted(id); got != 1 {
 			t.Errorf("letter %d accepted %d times", id, got)
 		}
+	}
+	// A letter whose acceptance the worker recorded has SendGrid's message
+	// id, even when the processed event got there first. (One settled by
+	// the event alone, its acceptance lost in the outage, has none.)
+	all, err := direct.LettersByIDs(ctx, append(ids, more...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := 0
+	for _, r := range fake.Requests(0) {
+		if !r.Accepted() {
+			continue
+		}
+		if kinds, _ := timeline(t, direct, r.LetterID); !strings.Contains(kinds, ",sent") {
+			continue
+		}
+		recorded++
+		if all[r.LetterID].ProviderID != r.MessageID {
+			t.Errorf("letter %d: provider id %q, SendGrid's %q", r.LetterID, all[r.LetterID].ProviderID, r.MessageID)
+		}
+	}
+	if recorded < n/2 {
+		t.Errorf("only %d acceptances recorded by the worker", recorded)
 	}
 	if fake.AcceptedTotal() != n+50 {
 		t.Errorf("SendGrid accepted %d messages for %d letters", fake.AcceptedTotal(), n+50)

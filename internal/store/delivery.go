@@ -476,8 +476,16 @@ func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 				set += ", delivered_at = ?"
 				args = append(args, at)
 			}
+			pidArgs := slices.Clone(args[2 : 2+2*len(group)])
 			args = append(args, ids, []string{"pending", "queued", "sending"})
 			if err := tx.Exec("UPDATE letters SET "+set+" WHERE id IN ? AND status IN ?", args...).Error; err != nil {
+				return err
+			}
+			// A webhook event that arrived before the acceptance was recorded
+			// moved the letter on already: keep its status, learn the
+			// provider's id.
+			pidArgs = append(pidArgs, ids, []string{"pending", "queued", "sending"})
+			if err := tx.Exec("UPDATE letters SET provider_id = "+pid.String()+" WHERE id IN ? AND status NOT IN ? AND provider_id = ''", pidArgs...).Error; err != nil {
 				return err
 			}
 		}
