@@ -295,7 +295,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	// grace window (here: fresh jobs and a 1 s grace).
 	fake.Fallback(nil)
 	w := delivery.NewWorker(st, keys, []delivery.Sender{sgClient(t, fake, "SG.recovery")}, campInfo(st), fastSettings(time.Second, 100*time.Millisecond), quiet(), nil)
-	rec := newClient(t, st, w, 4, "recovery")
+	rec := newClient(t, st, w, 16, "recovery")
 	start(t, rec)
 	var jobIDs []int64
 	if len(unsent) > 0 {
@@ -306,11 +306,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = now() WHERE state = 'running' AND kind IN ('deliver_letter', 'deliver_letters')`); err != nil {
 			t.Fatal(err)
 		}
-		params := make([]river.InsertManyParams, len(unsent))
-		for i, id := range unsent {
-			params[i] = river.InsertManyParams{Args: delivery.DeliverArgs{LetterID: id}}
-		}
-		res, err := rec.InsertMany(ctx, params)
+		res, err := rec.InsertMany(ctx, delivery.JobParams(unsent))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -110,7 +110,9 @@ func runWorkers(t *testing.T, st *store.Store, w *delivery.Worker) *jobs.Client 
 
 func waitStatus(t *testing.T, st *store.Store, ids []int64, want string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// 30 s, and more for many letters (the crash test's recovery sends
+	// thousands, under the race detector in CI).
+	deadline := time.Now().Add(30*time.Second + time.Duration(len(ids))*20*time.Millisecond)
 	for {
 		all := true
 		for _, id := range ids {
