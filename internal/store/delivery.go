@@ -787,6 +787,16 @@ func (s *Store) ApplyProviderEvent(ctx context.Context, eventID string, letterID
 	return applied, err
 }
 
+// NoteProviderID records the provider's id of a letter that has none: a
+// letter whose acceptance was lost (a crash, an outage) and that the
+// provider's event settled.
+func (s *Store) NoteProviderID(ctx context.Context, letterID int64, providerID string) error {
+	if providerID == "" {
+		return nil
+	}
+	return s.db.WithContext(ctx).Model(&Letter{}).Where("id = ? AND provider_id = ''", letterID).Update("provider_id", providerID).Error
+}
+
 // statusRank orders statuses so that late or repeated events never move a
 // letter backwards (a "processed" after "delivered" changes nothing).
 var statusRank = map[string]int{"pending": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "bounced": 5, "dropped": 5, "failed": 5}

@@ -22,6 +22,7 @@ type EventVerifier interface {
 // WebhookStore applies provider events.
 type WebhookStore interface {
 	ApplyProviderEvent(ctx context.Context, eventID string, letterID int64, event, newStatus, detail string, at time.Time) (bool, error)
+	NoteProviderID(ctx context.Context, letterID int64, providerID string) error
 	Unsubscribe(ctx context.Context, emailIndex, reason string) error
 }
 
@@ -77,6 +78,12 @@ func (s *Server) sendgridEvents(c echo.Context) error {
 			continue
 		}
 		applied++
+		if ev.LetterID != 0 {
+			// A letter whose acceptance was lost learns its message id here.
+			if err := s.deps.Store.NoteProviderID(ctx, ev.LetterID, ev.ProviderID()); err != nil {
+				return err
+			}
+		}
 		switch ev.Event {
 		case "unsubscribe", "group_unsubscribe", "spamreport", "bounce", "dropped":
 			if ev.Email != "" && s.deps.Keys != nil {

@@ -173,8 +173,9 @@ func TestSendGridEventWebhook(t *testing.T) {
 		if code != http.StatusOK || whApplied(t, body) != 2 {
 			t.Fatalf("events: %d %s", code, body)
 		}
-		if l, _ := st.LetterByID(ctx, inFlight); l.Status != delivery.StatusSent || l.SendingSince != nil || l.SentAt == nil {
-			t.Errorf("after processed: %+v", l)
+		if l, _ := st.LetterByID(ctx, inFlight); l.Status != delivery.StatusSent || l.SendingSince != nil || l.SentAt == nil ||
+			l.ProviderID != "fAkE"+strconv.FormatInt(inFlight, 10) {
+			t.Errorf("after processed (status sent, the message id from sg_message_id): %+v", l)
 		}
 		l, _ := st.LetterByID(ctx, sent)
 		if l.Status != delivery.StatusDelivered || l.DeliveredAt == nil || l.ProviderID != "fAkEsent0001" {

@@ -71,6 +71,13 @@ type Event struct {
 	Category  []string
 }
 
+// ProviderID is the X-Message-Id of the send the event belongs to: the
+// part of sg_message_id before its first dot.
+func (e Event) ProviderID() string {
+	id, _, _ := strings.Cut(strings.TrimSpace(e.MessageID), ".")
+	return id
+}
+
 // HasProviderID reports whether the event belongs to the message whose
 // send answered X-Message-Id id (the ProviderID of a Result).
 func (e Event) HasProviderID(id string) bool {
