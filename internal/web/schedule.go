@@ -244,11 +244,7 @@ func (s *Server) scheduleCreate(c echo.Context) error {
 // preview=1 only shows the next five runs.
 func (s *Server) scheduleUpdate(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	sc, err := s.deps.Store.ScheduleByID(ctx, id)
+	sc, err := s.scheduleToChange(c)
 	if err != nil {
 		return err
 	}
@@ -257,19 +253,16 @@ func (s *Server) scheduleUpdate(c echo.Context) error {
 	if sc.CampaignID != nil {
 		in.CampaignID = *sc.CampaignID
 	}
-	if err := mayScheduleKind(c, sc.Kind); err != nil {
-		return err
-	}
 	in.Enabled = &sc.Enabled
 	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
 	var fe followup.FieldErrors
 	if errors.As(err, &fe) {
-		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil, id)
+		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil, sc.ID)
 	} else if err != nil {
 		return err
 	}
 	if c.FormValue("preview") != "" {
-		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5), id)
+		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5), sc.ID)
 	}
 	if err := s.updateSchedule(c, sc, in, v); err != nil {
 		return err
@@ -302,15 +295,8 @@ func pathID(c echo.Context) (int64, error) {
 // Enabling computes the next run from now (no catch-up of the time off).
 func (s *Server) scheduleToggle(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := pathID(c)
+	sc, err := s.scheduleToChange(c)
 	if err != nil {
-		return err
-	}
-	sc, err := s.deps.Store.ScheduleByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := mayScheduleKind(c, sc.Kind); err != nil {
 		return err
 	}
 	sc.Enabled = !sc.Enabled
@@ -333,14 +319,11 @@ func (s *Server) scheduleToggle(c echo.Context) error {
 
 // scheduleDelete is POST /admin/schedule/:id/delete.
 func (s *Server) scheduleDelete(c echo.Context) error {
-	id, err := pathID(c)
+	sc, err := s.scheduleToChange(c)
 	if err != nil {
 		return err
 	}
-	if err := s.mayChangeSchedule(c, id); err != nil {
-		return err
-	}
-	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), id, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
+	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), sc.ID, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
 		return err
 	}
 	flash(c, "Schedule deleted.")
@@ -422,13 +405,18 @@ func (s *Server) apiScheduleCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, apiItem(it))
 }
 
-// mayChangeSchedule checks the role against an existing schedule's kind.
-func (s *Server) mayChangeSchedule(c echo.Context, id int64) error {
+// scheduleToChange loads the schedule named in the path and checks the
+// role against its kind.
+func (s *Server) scheduleToChange(c echo.Context) (store.Schedule, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return store.Schedule{}, err
+	}
 	sc, err := s.deps.Store.ScheduleByID(c.Request().Context(), id)
 	if err != nil {
-		return err
+		return store.Schedule{}, err
 	}
-	return mayScheduleKind(c, sc.Kind)
+	return sc, mayScheduleKind(c, sc.Kind)
 }
 
 // apiScheduleUpdate is PUT /api/v1/schedule/:id: a new cron expression,
@@ -436,15 +424,8 @@ func (s *Server) mayChangeSchedule(c echo.Context, id int64) error {
 // be the schedule's own).
 func (s *Server) apiScheduleUpdate(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := pathID(c)
+	sc, err := s.scheduleToChange(c)
 	if err != nil {
-		return err
-	}
-	sc, err := s.deps.Store.ScheduleByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := mayScheduleKind(c, sc.Kind); err != nil {
 		return err
 	}
 	var in followup.Input
@@ -474,7 +455,7 @@ func (s *Server) apiScheduleUpdate(c echo.Context) error {
 	if err := s.updateSchedule(c, sc, in, v); err != nil {
 		return err
 	}
-	sc, err = s.deps.Store.ScheduleByID(ctx, id)
+	sc, err = s.deps.Store.ScheduleByID(ctx, sc.ID)
 	if err != nil {
 		return err
 	}
@@ -483,14 +464,11 @@ func (s *Server) apiScheduleUpdate(c echo.Context) error {
 
 // apiScheduleDelete is DELETE /api/v1/schedule/:id.
 func (s *Server) apiScheduleDelete(c echo.Context) error {
-	id, err := pathID(c)
+	sc, err := s.scheduleToChange(c)
 	if err != nil {
 		return err
 	}
-	if err := s.mayChangeSchedule(c, id); err != nil {
-		return err
-	}
-	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), id, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
+	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), sc.ID, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
