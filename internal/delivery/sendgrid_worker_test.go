@@ -190,3 +190,35 @@ func TestUnknownOutcomeWithoutWebhookGoesToStaff(t *testing.T) {
 		}
 	})
 }
+
+// A letter that was sent (its job completed) and then bounced can be
+// requeued by staff: the new job is not taken for a duplicate of the
+// completed one, and the letter goes out again.
+func TestRequeueAfterBounceSendsAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st)
+		fake := deliverytest.NewSendGrid(t)
+		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.requeue")}, campInfo(st), fastSettings(time.Minute, 100*time.Millisecond), quiet(), nil)
+		client := newClient(t, st, w, 2, "")
+		enq := delivery.Enqueuer{Client: client}.EnqueueTx
+		ids, err := st.CreateLetters(ctx, e.emailLetters(1, "Q"), enq)
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("created %v, %v", ids, err)
+		}
+		id := ids[0]
+		start(t, client)
+		waitStatus(t, st, ids, delivery.StatusSent)
+		waitJobsSettled(t, client, ids, 10*time.Second)
+		if _, err := st.ApplyProviderEvent(ctx, "evt-bounce-"+strconv.FormatInt(id, 10), id, "bounce", delivery.StatusBounced, ": mailbox full", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.Requeue(ctx, ids, enq, store.Audit{Action: "test.requeue"}); err != nil || len(got) != 1 {
+			t.Fatalf("requeue %v, %v", got, err)
+		}
+		waitStatus(t, st, ids, delivery.StatusSent)
+		if n := fake.Accepted(id); n != 2 {
+			t.Errorf("requeued letter accepted %d times, want 2 (once, then again after the bounce)", n)
+		}
+	})
+}

@@ -31,8 +31,14 @@ func (DeliverArgs) Kind() string { return "deliver_letter" }
 func (DeliverArgs) InsertOpts() river.InsertOpts {
 	// Unique by letter while a job for it is outstanding: a repeated
 	// enqueue (a retry of the transaction, a double requeue) adds nothing.
-	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	// A completed job does not count (River's default would): a letter
+	// sent, then bounced, then requeued by staff needs a new one.
+	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: outstanding}}
 }
+
+// outstanding are the job states in which a letter's job is still to run.
+var outstanding = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
 const (
 	// Queue is the River queue for delivery jobs.
