@@ -130,6 +130,8 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 
 // confirmedRow is a submission as confirmed, with the offices (bioguide
 // ids, comma-separated) its email wrote to before on the campaign.
+// (GORM's Raw scan does not fill an embedded submissionRow, hence the
+// fields spelled out.)
 type confirmedRow struct {
 	ID          int64
 	CampaignID  int64

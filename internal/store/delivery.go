@@ -45,6 +45,11 @@ type submissionRow struct {
 
 func (submissionRow) TableName() string { return "submissions" }
 
+func (r submissionRow) submission() Submission {
+	return Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
+		Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}
+}
+
 // NewLetter is a rendered letter to store. Sealed holds the text and the
 // constituent (personal data); the rest is what delivery and metrics need.
 type NewLetter struct {
@@ -149,8 +154,7 @@ func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(
 		row.Sealed = sealed
 		return tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error
 	})
-	return Submission{ID: row.ID, CampaignID: row.CampaignID, EmailIndex: row.EmailIndex, Sealed: row.Sealed, Lang: row.Lang,
-		IPHash: row.IPHash, Status: row.Status, CreatedAt: row.CreatedAt}, err
+	return row.submission(), err
 }
 
 // SubmissionByID loads a submission.
@@ -160,8 +164,7 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Submission{}, ErrNotFound
 	}
-	return Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
-		Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}, err
+	return r.submission(), err
 }
 
 // CreateLetters stores letters and enqueues their delivery in one

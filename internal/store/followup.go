@@ -182,17 +182,24 @@ type DueLetter struct {
 // whose data was not erased.
 const notSuppressed = "submissions.status = 'confirmed' AND submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)"
 
+// deliveredFirstLetters selects, as DueLetters, the first letters of a
+// live campaign sent or delivered at or before cutoff: where the survey
+// and second-letter rules start.
+func (s *Store) deliveredFirstLetters(ctx context.Context, campaignID int64, cutoff time.Time) *gorm.DB {
+	return s.db.WithContext(ctx).Table("letters").
+		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
+		Joins("JOIN submissions ON submissions.id = letters.submission_id").
+		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
+		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC())
+}
+
 // DueSurveys lists first letters of a live campaign delivered (or sent) at
 // or before cutoff that have no survey step yet (the supporter is asked
 // once per office, not again about the second letter).
 func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
 	var out []DueLetter
-	err := s.db.WithContext(ctx).Table("letters").
-		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
-		Joins("JOIN submissions ON submissions.id = letters.submission_id").
-		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
-		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
-		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC()).
+	err := s.deliveredFirstLetters(ctx, campaignID, cutoff).
 		Where(notSuppressed).
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'survey')").
 		Order("letters.id").Limit(limit).Scan(&out).Error
@@ -226,12 +233,7 @@ func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff ti
 // out: there is no constituent to write for. Oldest first.
 func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
 	var out []DueLetter
-	err := s.db.WithContext(ctx).Table("letters").
-		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
-		Joins("JOIN submissions ON submissions.id = letters.submission_id").
-		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
-		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
-		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC()).
+	err := s.deliveredFirstLetters(ctx, campaignID, cutoff).
 		Where("submissions.status = 'confirmed'").
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'second_letter')").
 		Where("NOT EXISTS (SELECT 1 FROM letters s2 WHERE s2.followup_of = letters.id)").
@@ -393,8 +395,7 @@ func (s *Store) DueReminders(ctx context.Context, campaignID int64, oldest, cuto
 		Order("submissions.id").Limit(limit).Find(&rows).Error
 	out := make([]Submission, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang,
-			Status: r.Status, CreatedAt: r.CreatedAt})
+		out = append(out, r.submission())
 	}
 	return out, err
 }
