@@ -110,11 +110,11 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		delivery.Register(workers, q.worker)
 		// Schedules and follow-ups: one tick a minute on the leader claims
 		// due schedules from the database (internal/followup).
-		ml, err := mailer(cfg, st, keys)
+		staffMail, supporterMail, err := mailers(cfg, st, keys)
 		if err != nil {
 			return nil, err
 		}
-		runner := &followup.Runner{Store: st, Mailer: ml, Links: followup.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
+		runner := &followup.Runner{Store: st, Mailer: staffMail, Links: followup.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
 			Log: log.With("component", "followup"), OrgName: cfg.OrgName}
 		for _, s := range senders {
 			if r, ok := s.(followup.Refresher); ok && cfg.CWCSenateURL != "" {
@@ -126,10 +126,14 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		river.AddWorker(workers, &followup.TickWorker{R: runner})
 		river.AddWorker(workers, &followup.RunWorker{R: runner})
 		river.AddWorker(workers, &followup.EmailWorker{R: runner})
-		// The copy of a supporter's letters and their opt-in request, sent
-		// after the confirmation's transaction commits.
-		river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: ml, Links: supportermail.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
-			OrgName: cfg.OrgName, Log: log.With("component", "supportermail")})
+		// Every email to a supporter: the confirmation link, the copy of
+		// the letters, the opt-in request, and the follow-ups' survey and
+		// reminder, each sent once by its own job (supportermail).
+		river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: supporterMail, Links: supportermail.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
+			OrgName: cfg.OrgName, Composers: runner.Composers(), Events: cfg.SendGridAPIKey != "" && cfg.SendGridPublicKey != "",
+			Log: log.With("component", "supportermail")})
+		// Jobs an earlier version left in the queue.
+		river.AddWorker(workers, &supportermail.LegacyWorker{Store: st})
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
 		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
@@ -229,7 +233,7 @@ func seedSchedules(ctx context.Context, cfg *config.Config, st *store.Store, log
 	return nil
 }
 
-// outboxMailer keeps supporter emails in the outbox (the default).
+// outboxMailer keeps staff emails in the outbox (the default).
 type outboxMailer struct{ ob *outbox.Sender }
 
 func (m outboxMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
@@ -263,17 +267,17 @@ func buildSenders(cfg *config.Config, st *store.Store, keys *seal.Keys) ([]deliv
 	return senders, nil
 }
 
-// mailer picks the channel for supporter emails: SendGrid when
-// configured, the outbox otherwise.
-func mailer(cfg *config.Config, st *store.Store, keys *seal.Keys) (web.Mailer, error) {
+// mailers pick the channel for staff emails (the digest) and for
+// supporters' emails: SendGrid when configured, the outbox otherwise.
+func mailers(cfg *config.Config, st *store.Store, keys *seal.Keys) (followup.Mailer, supportermail.Mailer, error) {
 	if cfg.SendGridAPIKey == "" {
-		return outboxMailer{outbox.New(st, keys)}, nil
+		return outboxMailer{outbox.New(st, keys)}, supportermail.OutboxMailer{Store: st, Keys: keys}, nil
 	}
 	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom, FromName: cfg.OrgName}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("SendGrid: %w", err)
+		return nil, nil, fmt.Errorf("SendGrid: %w", err)
 	}
-	return sendgridMailer{sg}, nil
+	return sendgridMailer{sg}, supportermail.SendGridMailer{Client: sg}, nil
 }
 
 type sendgridMailer struct{ c *sendgrid.Client }

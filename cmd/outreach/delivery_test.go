@@ -68,7 +68,7 @@ func TestQueueWorksSupporterMail(t *testing.T) {
 				return store.Confirmed{Letters: []store.NewLetter{{CampaignID: camp.ID, SubmissionID: sub.ID, BioguideID: office.BioguideID,
 					OfficeCode: office.Code, Chamber: office.Chamber, State: office.State, DeliveryID: delivery.NewDeliveryID(),
 					ReplyToken: delivery.NewReplyToken(), Seal: func(id int64) (string, error) { return keys.SealJSON(sealed, delivery.LetterAAD(id)) }}},
-					OptIn: &store.OptInRequest{Sealed: "-", Lang: "en"}}, nil
+					OptIn: &store.OptInRequest{Sealed: "-", Lang: "en"}, Mail: []string{supportermail.KindCopy, supportermail.KindOptIn}, MailLang: "en"}, nil
 			},
 			Jobs: confirmJobs(q)})
 		if err != nil || len(ids) != 1 {
@@ -113,7 +113,7 @@ func TestQueueWorksSupporterMail(t *testing.T) {
 // (Deps.Jobs), as the confirmation page does.
 func confirmJobs(q *queue) func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
 	return func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
-		_, err := q.client.InsertManyTx(ctx, tx, append(delivery.JobParams(ids), supportermail.JobParams(sub.ID, "en")))
+		_, err := q.client.InsertManyTx(ctx, tx, append(delivery.JobParams(ids), supportermail.JobParams(sub.ID, supportermail.KindCopy, supportermail.KindOptIn)...))
 		return err
 	}
 }

@@ -157,10 +157,6 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		q.runner.Member = dir.Member
 	}
 
-	mail, err := mailer(cfg, st, keys)
-	if err != nil {
-		return err
-	}
 	events, err := eventVerifier(cfg)
 	if err != nil {
 		return err
@@ -175,7 +171,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		Log: log, Store: st, Congress: dir, Geocoder: gc,
 		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Mailer: mail, Events: events,
+		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Events: events,
 		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
 		InboundSecret: cfg.InboundSecret,
 	})

@@ -3,10 +3,20 @@ package action
 import "strconv"
 
 // Sealed is what a submission keeps, encrypted (seal.Keys.SealJSON bound
-// to SubmissionAAD): the form as typed and the page's language.
+// to SubmissionAAD): the form as typed, the page's language, and the
+// offices its letters will go to (which the confirmation email lists,
+// since the job that sends it carries ids only).
 type Sealed struct {
-	Form Form   `json:"form"`
-	Lang string `json:"lang"`
+	Form    Form         `json:"form"`
+	Lang    string       `json:"lang"`
+	Offices []OfficeName `json:"offices,omitempty"`
+}
+
+// OfficeName names an office as the supporter saw it: the member's title
+// ("Senator", "Representative", ...) and name.
+type OfficeName struct {
+	Title string `json:"title"`
+	Name  string `json:"name"`
 }
 
 // SubmissionAAD binds a submission's ciphertext to its row.

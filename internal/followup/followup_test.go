@@ -24,6 +24,7 @@ import (
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/supportermail"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
@@ -255,14 +256,45 @@ func (e *env) runner(clk *clock, j *jobsSpy, m *mailSpy) *followup.Runner {
 		Links: followup.Links{BaseURL: "https://outreach.test", Keys: e.keys}}
 }
 
-// sendAll works every follow-up email job recorded.
-func sendAll(t *testing.T, r *followup.Runner, jobs []river.JobArgs) int {
+// mailRec records the supporter emails a supportermail.Worker sends.
+type mailRec struct {
+	mu   sync.Mutex
+	sent []supportermail.Outgoing
+}
+
+func (m *mailRec) SendSupporterEmail(_ context.Context, o supportermail.Outgoing) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, o)
+	return "rec", nil
+}
+
+func (m *mailRec) take() []supportermail.Email {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []supportermail.Email
+	for _, o := range m.sent {
+		out = append(out, o.Email)
+	}
+	m.sent = nil
+	return out
+}
+
+// mailWorker is the supporter-mail worker as outreach worker builds it,
+// with the runner's composers, sending to rec.
+func (e *env) mailWorker(r *followup.Runner, clk *clock, rec *mailRec) *supportermail.Worker {
+	return &supportermail.Worker{Store: e.st, Mailer: rec, Links: supportermail.Links{BaseURL: r.Links.BaseURL, Keys: e.keys},
+		OrgName: "Outreach", Composers: r.Composers(), Now: clk.Now}
+}
+
+// sendAll works every supporter-mail job recorded and answers how many
+// there were.
+func sendAll(t *testing.T, w *supportermail.Worker, jobs []river.JobArgs) int {
 	t.Helper()
 	n := 0
 	for _, a := range jobs {
-		if ea, ok := a.(followup.EmailArgs); ok {
-			err := r.SendStep(context.Background(), ea.SendID)
-			if err != nil && !errors.Is(err, followup.ErrSkipped) {
+		if ma, ok := a.(supportermail.Args); ok {
+			if err := w.Work(context.Background(), &river.Job[supportermail.Args]{Args: ma}); err != nil {
 				t.Fatal(err)
 			}
 			n++
@@ -287,8 +319,9 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 			SecondBody: "On {{.first_letter_date}}, {{.constituent_count}} constituents wrote to you."}, store.Audit{Action: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		j, m := &jobsSpy{}, &mailSpy{}
-		r := e.runner(clk, j, m)
+		j, rec := &jobsSpy{}, &mailRec{}
+		r := e.runner(clk, j, &mailSpy{})
+		w := e.mailWorker(r, clk, rec)
 
 		clk.Add(14*24*time.Hour - time.Minute)
 		if _, err := r.Tick(ctx); err != nil {
@@ -298,25 +331,29 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 			t.Fatalf("a minute early: %d jobs", len(got))
 		}
 		clk.Add(time.Minute)
-		for i := 0; i < 3; i++ { // ticks repeat: the survey goes once per letter
+		for i := 0; i < 3; i++ { // ticks repeat: the survey goes once
 			if _, err := r.Tick(ctx); err != nil {
 				t.Fatal(err)
 			}
 			clk.Add(time.Minute)
 		}
-		if n := sendAll(t, r, j.take()); n != len(ids) {
-			t.Fatalf("survey jobs = %d, want %d", n, len(ids))
+		if n := sendAll(t, w, j.take()); n != 1 {
+			t.Fatalf("survey jobs = %d, want 1 for the supporter's %d offices", n, len(ids))
 		}
-		if len(m.sent) != len(ids) || !strings.Contains(m.sent[0].Subject, "¿Le respondió") || !strings.Contains(m.sent[0].Text, "a=replied") ||
-			!strings.Contains(m.sent[0].Text, "Nancy Pelosi") || m.sent[0].Headers["List-Unsubscribe-Post"] == "" || m.sent[0].To != "ana@example.org" {
-			t.Fatalf("survey email = %+v", m.sent)
+		sent := rec.take()
+		if len(sent) != 1 || sent[0].Subject != "¿Le respondieron sus miembros del Congreso?" || !strings.Contains(sent[0].Text, "- Representante Nancy Pelosi: https://outreach.test/c/") ||
+			!strings.Contains(sent[0].Text, "- Senador(a) Alex Padilla: https://outreach.test/c/") || sent[0].Headers["List-Unsubscribe-Post"] == "" || sent[0].To != "ana@example.org" {
+			t.Fatalf("survey email = %+v", sent)
+		}
+		// One signed link per office, each naming its letter.
+		for i, name := range []string{"Nancy Pelosi", "Alex Padilla"} {
+			lid, err := r.Links.VerifySurvey(linkParam(t, lineWith(t, sent[0].Text, name), "/survey?", "t"), clk.Now())
+			if err != nil || lid != ids[i] {
+				t.Fatalf("%s's survey link -> letter %d, %v; want %d", name, lid, err, ids[i])
+			}
 		}
 		// The supporter answers "no reply yet" for the first letter: asked
 		// again once after another 14 days.
-		lid, err := r.Links.VerifySurvey(linkParam(t, m.sent[0].Text, "a=no_reply", "t"), clk.Now())
-		if err != nil || lid != ids[0] {
-			t.Fatalf("survey token -> %d, %v", lid, err)
-		}
 		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: ids[0], Answer: "no_reply", AnsweredAt: clk.Now()}); err != nil {
 			t.Fatal(err)
 		}
@@ -338,14 +375,17 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 		if err != nil || len(held) != 1 || *held[0].LetterID != ids[0] || held[0].Step != followup.StepSecond {
 			t.Fatalf("held = %+v, %v", held, err)
 		}
-		clk.Add(7 * 24 * time.Hour) // day 28: survey asked again for letter 0, once
+		clk.Add(7 * 24 * time.Hour) // day 28: survey asked again about HCA11, once
 		for i := 0; i < 2; i++ {
 			if _, err := r.Tick(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if n := sendAll(t, r, j.take()); n != 1 {
+		if n := sendAll(t, w, j.take()); n != 1 {
 			t.Fatalf("survey again = %d", n)
+		}
+		if again := rec.take(); len(again) != 1 || !strings.Contains(again[0].Text, "Nancy Pelosi") || strings.Contains(again[0].Text, "Padilla") {
+			t.Fatalf("survey asked again = %+v, want Pelosi's office only", again)
 		}
 		clk.Add(30 * 24 * time.Hour)
 		if _, err := r.Tick(ctx); err != nil {
@@ -431,21 +471,23 @@ func TestNoEmailAfterUnsubscribeErasureOrClose(t *testing.T) {
 		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: erasedLetters[0], Answer: "replied", Note: "x", AnsweredAt: clk.Now()}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("survey answer after erasure: %v", err)
 		}
-		j, m := &jobsSpy{}, &mailSpy{}
-		r := e.runner(clk, j, m)
+		j, rec := &jobsSpy{}, &mailRec{}
+		r := e.runner(clk, j, &mailSpy{})
+		w := e.mailWorker(r, clk, rec)
 		clk.Add(2 * 24 * time.Hour)
 		if _, err := r.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
 		// Only the two pending submissions (e.sub and later) get a reminder.
-		if n := sendAll(t, r, j.take()); n != 2 {
+		if n := sendAll(t, w, j.take()); n != 2 {
 			t.Fatalf("jobs = %d, want 2 reminders", n)
 		}
-		if len(m.sent) != 2 || !strings.Contains(m.sent[0].Text, "/c/"+e.camp.Slug+"/confirm?") || !strings.Contains(m.sent[0].Subject, "confirmación") {
-			t.Fatalf("reminders = %+v", m.sent)
+		sent := rec.take()
+		if len(sent) != 2 || !strings.Contains(sent[0].Text, "/c/"+e.camp.Slug+"/confirm?") || !strings.Contains(sent[0].Subject, "confirmación") {
+			t.Fatalf("reminders = %+v", sent)
 		}
 		// The re-issued link works for 48 hours.
-		tok := linkParam(t, m.sent[0].Text, "/confirm?", "t")
+		tok := linkParam(t, sent[0].Text, "/confirm?", "t")
 		sg := action.NewSigner(e.keys.Index)
 		if _, err := sg.Verify("confirm", tok, clk.Now().Add(47*time.Hour)); err != nil {
 			t.Errorf("reminder link at 47h: %v", err)
@@ -453,25 +495,51 @@ func TestNoEmailAfterUnsubscribeErasureOrClose(t *testing.T) {
 		if _, err := sg.Verify("confirm", tok, clk.Now().Add(49*time.Hour)); err == nil {
 			t.Error("reminder link valid after 48h")
 		}
-		// Closed campaign: a step recorded before the close is not sent.
-		ok, err := st.RecordFollowup(ctx, store.FollowupSend{CampaignID: e.camp.ID, SubmissionID: &later.ID, Step: "reminder", At: clk.Now()}, "x", nil)
-		if err != nil || ok {
-			t.Fatalf("second reminder recorded: %v %v", ok, err)
+		// Once per submission: queueing it again does nothing.
+		if ok, err := st.QueueSupporterMail(ctx, later.ID, supportermail.KindReminder, "", nil, "", clk.Now(), nil); err != nil || ok {
+			t.Fatalf("second reminder queued: %v %v", ok, err)
+		}
+		// Closed campaign: an email queued before the close is not sent.
+		if ok, err := st.QueueSupporterMail(ctx, unsub.ID, supportermail.KindSurveyAgain, "", nil, "", clk.Now(), nil); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if err := st.Unsubscribe(ctx, unsub.EmailIndex, "test"); err != nil {
+			t.Fatal(err)
+		}
+		third := e.submission(t, "third@example.org")
+		if ok, err := st.QueueSupporterMail(ctx, third.ID, supportermail.KindReminder, "", nil, "", clk.Now(), nil); err != nil || !ok {
+			t.Fatal(ok, err)
 		}
 		if _, err := st.SetCampaignStatus(ctx, e.camp.ID, "live", "closed", store.Audit{Action: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		sends, _ := st.FollowupSends(ctx, e.camp.ID, "", 10)
-		m.sent = nil
-		for _, s := range sends {
-			if err := r.SendStep(ctx, s.ID); !errors.Is(err, followup.ErrSkipped) {
-				t.Errorf("send after close: %v", err)
+		sendAll(t, w, []river.JobArgs{supportermail.Args{SubmissionID: third.ID, Mail: supportermail.KindReminder},
+			supportermail.Args{SubmissionID: unsub.ID, Mail: supportermail.KindSurveyAgain}})
+		if sent := rec.take(); len(sent) != 0 {
+			t.Errorf("emailed after close or unsubscribe: %+v", sent)
+		}
+		for _, m := range []struct {
+			sub  int64
+			kind string
+			why  string
+		}{{third.ID, supportermail.KindReminder, "closed"}, {unsub.ID, supportermail.KindSurveyAgain, "unsubscribed"}} {
+			if row, err := st.SupporterMailOf(ctx, m.sub, m.kind); err != nil || row.Status != store.MailSkipped || !strings.Contains(row.Detail, m.why) {
+				t.Errorf("%s email: %+v %v", m.kind, row, err)
 			}
 		}
-		if len(m.sent) != 0 {
-			t.Errorf("emailed after close: %d", len(m.sent))
-		}
 	})
+}
+
+// lineWith is the line of text that contains s.
+func lineWith(t *testing.T, text, s string) string {
+	t.Helper()
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	t.Fatalf("no line with %q in %q", s, text)
+	return ""
 }
 
 // linkParam finds the link containing marker in an email and returns its

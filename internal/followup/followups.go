@@ -16,11 +16,11 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supportermail"
 )
 
 // Follow-up steps (followup_sends.step).
@@ -60,12 +60,12 @@ func (l Links) abs(path string, q url.Values) string {
 // SurveyTTL is how long survey links work.
 const SurveyTTL = 60 * 24 * time.Hour
 
-// SurveyURL is the one-click link for an answer about a letter: it opens
-// the campaign's survey page with the answer chosen (a page, not a GET
+// SurveyURL is the link about one letter in a survey email: it opens the
+// campaign's survey page for that office (a page with a button, not a GET
 // that records: mail scanners follow every link of an email).
-func (l Links) SurveyURL(slug string, letterID int64, answer string, lang i18n.Lang, now time.Time) string {
+func (l Links) SurveyURL(slug string, letterID int64, lang i18n.Lang, now time.Time) string {
 	t := l.signer().Sign("survey", strconv.FormatInt(letterID, 10), now.Add(SurveyTTL))
-	return l.abs("/c/"+slug+"/survey", url.Values{"a": {answer}, "t": {t}, "lang": {string(lang)}})
+	return l.abs("/c/"+slug+"/survey", url.Values{"t": {t}, "lang": {string(lang)}})
 }
 
 // VerifySurvey returns the letter id of a survey token.
@@ -85,31 +85,30 @@ func ValidateDays(n int) error {
 	return nil
 }
 
-// ScanFollowups lays out every follow-up that came due at now: each gets
-// its followup_sends row and its sending job in one transaction, so each
-// happens once. Campaigns that are not live are skipped (paused: held
-// until they resume; closed: never).
+// ScanFollowups lays out every follow-up that came due at now, each once:
+// a survey or reminder email is a supporter_mail row written with its job
+// (unique per submission and kind), a second letter a followup_sends row.
+// Campaigns that are not live are skipped (paused: held until they
+// resume; closed: never).
 func (r *Runner) ScanFollowups(ctx context.Context, now time.Time) error {
 	rules, err := r.Store.EnabledFollowups(ctx)
 	if err != nil {
 		return err
 	}
 	day := 24 * time.Hour
-	email := func(ctx context.Context, tx *sql.Tx, id int64) error {
-		_, err := r.Jobs.InsertTx(ctx, tx, EmailArgs{SendID: id}, nil)
-		return err
-	}
 	for _, f := range rules {
 		if f.SurveyEnabled && ValidateDays(f.SurveyDays) == nil {
+			// One email per supporter and campaign, listing their offices,
+			// once all their letters have settled and the last was
+			// delivered N days ago.
 			cutoff := now.Add(-time.Duration(f.SurveyDays) * day)
 			due, err := r.Store.DueSurveys(ctx, f.CampaignID, cutoff, r.batch())
 			if err != nil {
 				return err
 			}
 			for _, d := range due {
-				id := d.LetterID
-				if _, err := r.Store.RecordFollowup(ctx, store.FollowupSend{CampaignID: f.CampaignID, LetterID: &id, Step: StepSurvey, At: now},
-					"survey emailed to the supporter", email); err != nil {
+				if _, err := r.Store.QueueSupporterMail(ctx, d.SubmissionID, supportermail.KindSurvey, "", d.LetterIDs,
+					"survey emailed to the supporter (one email for all their offices)", now, r.enqueueMail); err != nil {
 					return err
 				}
 			}
@@ -118,9 +117,8 @@ func (r *Runner) ScanFollowups(ctx context.Context, now time.Time) error {
 				return err
 			}
 			for _, d := range again {
-				id := d.LetterID
-				if _, err := r.Store.RecordFollowup(ctx, store.FollowupSend{CampaignID: f.CampaignID, LetterID: &id, Step: StepSurveyAgain, At: now},
-					"survey asked again (no reply yet)", email); err != nil {
+				if _, err := r.Store.QueueSupporterMail(ctx, d.SubmissionID, supportermail.KindSurveyAgain, "", d.LetterIDs,
+					"survey asked again (no reply yet)", now, r.enqueueMail); err != nil {
 					return err
 				}
 			}
@@ -154,9 +152,7 @@ func (r *Runner) ScanFollowups(ctx context.Context, now time.Time) error {
 				return err
 			}
 			for _, s := range subs {
-				id := s.ID
-				if _, err := r.Store.RecordFollowup(ctx, store.FollowupSend{CampaignID: f.CampaignID, SubmissionID: &id, Step: StepReminder, At: now},
-					"confirmation reminder", email); err != nil {
+				if _, err := r.Store.QueueSupporterMail(ctx, s.ID, supportermail.KindReminder, "", nil, "", now, r.enqueueMail); err != nil {
 					return err
 				}
 			}
@@ -165,7 +161,20 @@ func (r *Runner) ScanFollowups(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// EmailArgs sends the email (or second letter) of one follow-up step.
+// enqueueMail inserts the jobs of supporter emails, in the transaction
+// that writes their rows.
+func (r *Runner) enqueueMail(ctx context.Context, tx *sql.Tx, mail []store.SupporterMail) error {
+	for _, m := range mail {
+		if _, err := r.Jobs.InsertTx(ctx, tx, supportermail.Args{SubmissionID: m.SubmissionID, Mail: m.Kind}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EmailArgs is the job of one follow-up step, as an earlier version
+// enqueued it (a survey per letter, a reminder): jobs left in the queue at
+// an upgrade become supporter emails (SendStep).
 type EmailArgs struct {
 	SendID int64 `json:"send_id"`
 }
@@ -179,12 +188,13 @@ type sealedSubmission struct {
 	Lang string      `json:"lang"`
 }
 
-// ErrSkipped means a step was not sent (unsubscribed, erased, closed).
+// ErrSkipped means a step was not done (the campaign is closed).
 var ErrSkipped = errors.New("skipped")
 
-// SendStep sends one step's email. Just before sending it checks again
-// that the address is not suppressed, the data not erased and the
-// campaign not closed; if so nothing is sent.
+// SendStep finishes a step an earlier version enqueued as EmailArgs: a
+// second letter is written; a survey becomes the supporter's one survey
+// email (supporter_mail, once per submission); a reminder becomes the
+// submission's reminder email.
 func (r *Runner) SendStep(ctx context.Context, id int64) error {
 	f, err := r.Store.FollowupSendByID(ctx, id)
 	if err != nil {
@@ -198,9 +208,8 @@ func (r *Runner) SendStep(ctx context.Context, id int64) error {
 	if camp.Status == campaign.Closed {
 		return ErrSkipped
 	}
-	if f.Step == StepSecond {
-		// Only a job left from before second letters were real letters
-		// comes here: write the letter now (once: followup_of is unique).
+	switch f.Step {
+	case StepSecond:
 		set, err := r.Store.FollowupSettingsFor(ctx, f.CampaignID)
 		if err != nil {
 			return err
@@ -210,78 +219,24 @@ func (r *Runner) SendStep(ctx context.Context, id int64) error {
 			return err
 		}
 		return r.writeSecond(ctx, f, f.Status, set, camp, counts, now)
-	}
-	var sub store.Submission
-	var letter store.Letter
-	if f.SubmissionID != nil {
-		sub, err = r.Store.SubmissionByID(ctx, *f.SubmissionID)
-	} else if f.LetterID != nil {
-		letter, err = r.Store.LetterByID(ctx, *f.LetterID)
-		if err == nil {
-			sub, err = r.Store.SubmissionByID(ctx, letter.SubmissionID)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if sub.Status == "erased" || sub.Sealed == "" {
-		return ErrSkipped
-	}
-	if sup, err := r.Store.IsSuppressed(ctx, sub.EmailIndex); err != nil {
-		return err
-	} else if sup {
-		return ErrSkipped
-	}
-	var ss sealedSubmission
-	if err := r.Links.Keys.OpenJSON(sub.Sealed, "submission:"+strconv.FormatInt(sub.ID, 10), &ss); err != nil {
-		return river.JobCancel(err)
-	}
-	lang, ok := i18n.Parse(sub.Lang)
-	if !ok {
-		lang = i18n.English
-	}
-	var subject, body string
-	switch f.Step {
 	case StepSurvey, StepSurveyAgain:
-		var links []string
-		for _, a := range Answers {
-			links = append(links, lang.T("fu.survey."+a)+": "+r.Links.SurveyURL(camp.Slug, letter.ID, a, lang, now))
+		if f.LetterID == nil {
+			return river.JobCancel(fmt.Errorf("survey step %d names no letter", f.ID))
 		}
-		subject = lang.T("fu.survey.subject")
-		office := letter.OfficeCode
-		var sl delivery.Sealed
-		if err := r.Links.Keys.OpenJSON(letter.Sealed, delivery.LetterAAD(letter.ID), &sl); err == nil && sl.Office.Name != "" {
-			office = strings.TrimSpace(sl.Office.Title + " " + sl.Office.Name)
+		l, err := r.Store.LetterByID(ctx, *f.LetterID)
+		if err != nil {
+			return err
 		}
-		body = lang.T("fu.survey.body", ss.Form.FirstName, office, camp.Title, strings.Join(links, "\n"))
+		_, err = r.Store.QueueSupporterMail(ctx, l.SubmissionID, f.Step, "", nil, "", now, r.enqueueMail)
+		return err
 	case StepReminder:
-		if sub.Status != "pending" {
-			return ErrSkipped // confirmed meanwhile
+		if f.SubmissionID == nil {
+			return river.JobCancel(fmt.Errorf("reminder step %d names no submission", f.ID))
 		}
-		t := r.Links.signer().Sign("confirm", strconv.FormatInt(sub.ID, 10), now.Add(48*time.Hour))
-		link := r.Links.abs("/c/"+camp.Slug+"/confirm", url.Values{"t": {t}, "lang": {string(lang)}})
-		subject = lang.T("fu.reminder.subject")
-		body = lang.T("fu.reminder.body", ss.Form.FirstName, camp.Title, link)
-	default:
-		return river.JobCancel(fmt.Errorf("unknown step %q", f.Step))
+		_, err := r.Store.QueueSupporterMail(ctx, *f.SubmissionID, supportermail.KindReminder, "", nil, "", now, r.enqueueMail)
+		return err
 	}
-	return r.supporterEmail(ctx, lang, ss.Form.Email, sub.EmailIndex, subject, body)
-}
-
-// supporterEmail adds the footer every supporter email carries: an
-// unsubscribe link, a delete-my-data link and RFC 8058 headers.
-func (r *Runner) supporterEmail(ctx context.Context, lang i18n.Lang, to, emailIdx, subject, body string) error {
-	if r.Mailer == nil {
-		return errors.New("no mailer configured")
-	}
-	sg := r.Links.signer()
-	unsub := r.Links.abs("/u", url.Values{"t": {sg.Sign("unsub", emailIdx, time.Time{})}, "lang": {string(lang)}})
-	forget := r.Links.abs("/forget", url.Values{"t": {sg.Sign("forget", emailIdx, time.Time{})}, "lang": {string(lang)}})
-	text := body + "\n\n-- \n" + lang.T("act.mail.footer", r.OrgName, unsub, forget)
-	return r.Mailer.SendEmail(ctx, "supporter", outbox.Email{
-		To: to, Subject: subject, Text: text,
-		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-	})
+	return river.JobCancel(fmt.Errorf("unknown step %q", f.Step))
 }
 
 // writeSeconds turns a campaign's approved second letters (automatic, or

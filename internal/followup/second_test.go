@@ -204,8 +204,10 @@ func TestSecondLettersAreRealLettersSentOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range due {
-			if d.LetterID == second.ID {
-				t.Errorf("survey due for the second letter %d", second.ID)
+			for _, id := range d.LetterIDs {
+				if id == second.ID {
+					t.Errorf("survey due for the second letter %d", second.ID)
+				}
 			}
 		}
 		// The public count and the reply rates are over first letters; a

@@ -32,7 +32,8 @@ type retrier interface {
 	JobRetryTx(ctx context.Context, tx *sql.Tx, id int64) (*rivertype.JobRow, error)
 }
 
-// Mailer sends an email (the outbox or SendGrid).
+// Mailer sends an email to staff (the weekly digest): the outbox or
+// SendGrid. Supporters' emails go through supportermail.
 type Mailer interface {
 	SendEmail(ctx context.Context, kind string, e outbox.Email) error
 }
@@ -55,11 +56,13 @@ type Store interface {
 	EnabledFollowups(ctx context.Context) ([]store.FollowupSettings, error)
 	FollowupSettingsFor(ctx context.Context, campaignID int64) (store.FollowupSettings, error)
 	RecordFollowup(ctx context.Context, f store.FollowupSend, detail string, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error) (bool, error)
+	QueueSupporterMail(ctx context.Context, subID int64, kind, lang string, letterIDs []int64, detail string, now time.Time, enqueue store.MailEnqueue) (bool, error)
+	SurveyLetters(ctx context.Context, subID int64, noReplyOnly bool) ([]store.Letter, error)
 	FollowupSends(ctx context.Context, campaignID int64, status string, limit int) ([]store.FollowupSend, error)
 	FollowupSendByID(ctx context.Context, id int64) (store.FollowupSend, error)
 	SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a store.Audit) (bool, error)
-	DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueLetter, error)
-	DueSurveysAgain(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueLetter, error)
+	DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueSurvey, error)
+	DueSurveysAgain(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueSurvey, error)
 	DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]store.DueLetter, error)
 	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
 	CreateSecondLetter(ctx context.Context, sendID int64, from string, nl store.NewLetter, now time.Time, enqueue store.Enqueue) (int64, bool, error)

@@ -46,9 +46,9 @@ type Confirmation struct {
 	// the campaign before.
 	Build func(sub Submission, already map[string]bool) (Confirmed, error)
 	// Jobs, when set, runs last in the transaction with the new letters'
-	// ids: it enqueues their delivery jobs and the job that emails the
-	// supporter (a copy of the letters, the opt-in request), so that they
-	// exist if and only if the confirmation commits.
+	// ids: it enqueues their delivery jobs and the jobs of the emails Build
+	// asked for (Confirmed.Mail: a copy of the letters, the opt-in
+	// request), so that they exist if and only if the confirmation commits.
 	Jobs func(ctx context.Context, tx *sql.Tx, sub Submission, letterIDs []int64) error
 }
 
@@ -58,6 +58,11 @@ type Confirmed struct {
 	// OptIn, when set, records the supporter's wish to hear from the
 	// organization (unconfirmed until they follow the opt-in email's link).
 	OptIn *OptInRequest
+	// Mail lists the kinds of email to queue for the supporter (the copy
+	// of the letters, the opt-in request), in the page's language MailLang;
+	// Confirmation.Jobs enqueues their jobs.
+	Mail     []string
+	MailLang string
 }
 
 // OptInRequest is a wish to hear from the organization: the address and
@@ -115,6 +120,10 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 			if err := requestOptIn(tx, sub.EmailIndex, out.OptIn.Sealed, out.OptIn.Lang, sub.CampaignID, c.Now); err != nil {
 				return err
 			}
+		}
+		// The emails' rows; their jobs go in with the letters' (c.Jobs).
+		if _, err := queueMailTx(ctx, tx, sub.ID, out.Mail, out.MailLang, c.Now, nil); err != nil {
+			return err
 		}
 		if c.Jobs == nil {
 			return nil

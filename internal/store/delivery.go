@@ -141,6 +141,13 @@ func sqlTx(tx *gorm.DB) (*sql.Tx, error) {
 
 // CreateSubmission stores a pending submission; seal receives its id.
 func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(id int64) (string, error)) (Submission, error) {
+	return s.CreateSubmissionMail(ctx, sub, seal, nil)
+}
+
+// CreateSubmissionMail stores a pending submission and, when confirm is
+// set, queues its confirmation email with the job that sends it, in the
+// same transaction: the email exists if and only if the submission does.
+func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal func(id int64) (string, error), confirm MailEnqueue) (Submission, error) {
 	row := submissionRow{CampaignID: sub.CampaignID, EmailIndex: sub.EmailIndex, Sealed: "-", Lang: sub.Lang, IPHash: sub.IPHash,
 		Status: "pending", CreatedAt: time.Now().UTC()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -152,7 +159,14 @@ func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(
 			return err
 		}
 		row.Sealed = sealed
-		return tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error
+		if err := tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
+			return err
+		}
+		if confirm == nil {
+			return nil
+		}
+		_, err = queueMailTx(ctx, tx, row.ID, []string{MailConfirm}, row.Lang, row.CreatedAt, confirm)
+		return err
 	})
 	return row.submission(), err
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -194,55 +195,208 @@ func (s *Store) deliveredFirstLetters(ctx context.Context, campaignID int64, cut
 		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC())
 }
 
-// DueSurveys lists first letters of a live campaign delivered (or sent) at
-// or before cutoff that have no survey step yet (the supporter is asked
-// once per office, not again about the second letter).
-func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
-	var out []DueLetter
-	err := s.deliveredFirstLetters(ctx, campaignID, cutoff).
-		Where(notSuppressed).
-		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'survey')").
-		Order("letters.id").Limit(limit).Scan(&out).Error
-	return out, err
+// DueSurvey is a supporter a survey (or the survey asked again) is due
+// for: the submission that carries its email (their latest on the
+// campaign) and the first letters it asks about, oldest first.
+type DueSurvey struct {
+	SubmissionID int64
+	LetterIDs    []int64
 }
 
-// DueSurveysAgain lists letters whose survey (sent at or before cutoff)
-// was answered "no reply yet" and nothing better since, asked once more.
-func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
-	var out []DueLetter
-	err := s.db.WithContext(ctx).Table("letters").
-		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
-		Joins("JOIN submissions ON submissions.id = letters.submission_id").
-		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
-		Joins("JOIN followup_sends f ON f.letter_id = letters.id AND f.step = 'survey'").
-		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND f.at <= ?", campaignID, cutoff.UTC()).
-		Where(notSuppressed).
-		Where("EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = letters.id AND a.answer = 'no_reply')").
-		Where("NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = letters.id AND a.answer IN ('replied','acknowledged'))").
-		Where("NOT EXISTS (SELECT 1 FROM followup_sends g WHERE g.letter_id = letters.id AND g.step = 'survey_again')").
-		Order("letters.id").Limit(limit).Scan(&out).Error
-	return out, err
+// sameSupporter matches a submission o of the same supporter (email) on
+// the same campaign as submissions s.
+const sameSupporter = "o.campaign_id = s.campaign_id AND o.email_index = s.email_index"
+
+// DueSurveys lists the supporters of a live campaign to ask, in one email
+// for all their offices, whether the offices replied: confirmed, not
+// suppressed, never surveyed on this campaign (under this scheme or the
+// earlier one, a survey per letter), and whose first letters have all
+// settled (none still on its way) with the last delivered (or sent) at or
+// before cutoff. The email asks about the letters delivered or sent.
+func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueSurvey, error) {
+	var rows []struct {
+		SubmissionID int64
+		Letters      string
+	}
+	err := s.db.WithContext(ctx).Table("submissions s").
+		Select("MAX(s.id) AS submission_id, string_agg(CASE WHEN l.status IN ('sent','delivered') THEN CAST(l.id AS TEXT) END, ',') AS letters").
+		Joins("JOIN letters l ON l.submission_id = s.id AND l.kind = ?", LetterFirst).
+		Joins("JOIN campaigns c ON c.id = s.campaign_id").
+		Where("s.campaign_id = ? AND c.status = 'live' AND s.status = 'confirmed'", campaignID).
+		Where("s.email_index NOT IN (SELECT email_index FROM email_suppressions)").
+		Where("NOT EXISTS (SELECT 1 FROM supporter_mail m JOIN submissions o ON o.id = m.submission_id WHERE "+sameSupporter+" AND m.kind = ?)", MailSurvey).
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends f JOIN letters fl ON fl.id = f.letter_id JOIN submissions o ON o.id = fl.submission_id WHERE " +
+			sameSupporter + " AND f.step = 'survey')").
+		Group("s.email_index").
+		Having("SUM(CASE WHEN l.status IN ('pending','queued','sending') THEN 1 ELSE 0 END) = 0").
+		Having("MAX(CASE WHEN l.status IN ('sent','delivered') THEN COALESCE(l.delivered_at, l.sent_at) END) <= ?", cutoff.UTC()).
+		Order("submission_id").Limit(limit).Scan(&rows).Error
+	return dueSurveys(rows), err
+}
+
+func dueSurveys(rows []struct {
+	SubmissionID int64
+	Letters      string
+}) []DueSurvey {
+	out := make([]DueSurvey, 0, len(rows))
+	for _, r := range rows {
+		d := DueSurvey{SubmissionID: r.SubmissionID}
+		for _, v := range strings.Split(r.Letters, ",") {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				d.LetterIDs = append(d.LetterIDs, id)
+			}
+		}
+		sort.Slice(d.LetterIDs, func(i, j int) bool { return d.LetterIDs[i] < d.LetterIDs[j] })
+		if len(d.LetterIDs) > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// noBetterAnswer keeps letters l whose latest survey answer is "no reply
+// yet": answered no_reply, and never replied or acknowledged.
+const noBetterAnswer = "EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = l.id AND a.answer = 'no_reply')" +
+	" AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = l.id AND a.answer IN ('replied','acknowledged'))"
+
+// DueSurveysAgain lists the supporters whose survey was sent at or before
+// cutoff and who answered "no reply yet" about an office (and nothing
+// better since), to be asked once more, about those offices only.
+func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueSurvey, error) {
+	var rows []struct {
+		SubmissionID int64
+		Letters      string
+	}
+	err := s.db.WithContext(ctx).Table("submissions s").
+		Select("MAX(s.id) AS submission_id, string_agg(CAST(l.id AS TEXT), ',') AS letters").
+		Joins("JOIN letters l ON l.submission_id = s.id AND l.kind = ?", LetterFirst).
+		Joins("JOIN campaigns c ON c.id = s.campaign_id").
+		Where("s.campaign_id = ? AND c.status = 'live' AND s.status = 'confirmed'", campaignID).
+		Where("s.email_index NOT IN (SELECT email_index FROM email_suppressions)").
+		Where(noBetterAnswer).
+		Where("EXISTS (SELECT 1 FROM supporter_mail m JOIN submissions o ON o.id = m.submission_id WHERE "+sameSupporter+
+			" AND m.kind = ? AND m.status = 'sent' AND m.sent_at <= ?)", MailSurvey, cutoff.UTC()).
+		Where("NOT EXISTS (SELECT 1 FROM supporter_mail m JOIN submissions o ON o.id = m.submission_id WHERE "+sameSupporter+" AND m.kind = ?)", MailSurveyAgain).
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends f JOIN letters fl ON fl.id = f.letter_id JOIN submissions o ON o.id = fl.submission_id WHERE " +
+			sameSupporter + " AND f.step = 'survey_again')").
+		Group("s.email_index").Order("submission_id").Limit(limit).Scan(&rows).Error
+	return dueSurveys(rows), err
+}
+
+// SurveyLetters lists the first letters a survey email asks about: those
+// of the supporter of submission subID on its campaign that were
+// delivered or sent; with noReplyOnly, only those whose latest answer is
+// "no reply yet" (the survey asked again). Oldest first.
+func (s *Store) SurveyLetters(ctx context.Context, subID int64, noReplyOnly bool) ([]Letter, error) {
+	q := s.db.WithContext(ctx).Table("letters l").Select("l.*").
+		Joins("JOIN submissions o ON o.id = l.submission_id").
+		Joins("JOIN submissions s ON "+sameSupporter).
+		Where("s.id = ? AND s.status = 'confirmed' AND o.status = 'confirmed' AND l.kind = ? AND l.status IN ('sent','delivered')", subID, LetterFirst)
+	if noReplyOnly {
+		q = q.Where(noBetterAnswer)
+	}
+	var out []Letter
+	return out, q.Order("l.id").Scan(&out).Error
+}
+
+// officeReplied is an SQL condition, true when the office of the letter
+// aliased t has a recorded reply in its campaign: a response that is a
+// reply (substantive, acknowledgement, refusal: a survey answer "replied"
+// or "acknowledged", a staff log, a classified email reply), a survey
+// answer "replied" or "acknowledged", or a reply event on a timeline, on
+// any of the office's letters in the campaign, first or second.
+func officeReplied(t string) string {
+	return strings.NewReplacer("$t", t).Replace(
+		"(EXISTS (SELECT 1 FROM responses r WHERE r.campaign_id = $t.campaign_id AND r.bioguide_id = $t.bioguide_id" +
+			" AND r.substance IN ('substantive','acknowledgement','refusal'))" +
+			" OR EXISTS (SELECT 1 FROM letters o WHERE o.campaign_id = $t.campaign_id AND o.bioguide_id = $t.bioguide_id AND (" +
+			"EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = o.id AND a.answer IN ('replied','acknowledged'))" +
+			" OR EXISTS (SELECT 1 FROM letter_events e WHERE e.letter_id = o.id AND e.kind IN ('reply','response')))))")
 }
 
 // DueSecondLetters lists the first letters of a live campaign delivered
 // (or sent) at or before cutoff whose office has no recorded reply in the
-// campaign (a survey answer "replied" or "acknowledged", a reply event on
-// a timeline, or a response, on any of the office's letters, first or
-// second), and that have no second-letter step and no second letter yet.
-// Letters of supporters who asked for their data to be deleted are left
-// out: there is no constituent to write for. Oldest first.
+// campaign (officeReplied), and that have no second-letter step and no
+// second letter yet. Letters of supporters who asked for their data to be
+// deleted are left out: there is no constituent to write for. Oldest
+// first.
 func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff time.Time, limit int) ([]DueLetter, error) {
 	var out []DueLetter
 	err := s.deliveredFirstLetters(ctx, campaignID, cutoff).
 		Where("submissions.status = 'confirmed'").
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.letter_id = letters.id AND f.step = 'second_letter')").
 		Where("NOT EXISTS (SELECT 1 FROM letters s2 WHERE s2.followup_of = letters.id)").
-		Where("NOT EXISTS (SELECT 1 FROM responses r WHERE r.campaign_id = letters.campaign_id AND r.bioguide_id = letters.bioguide_id)").
-		Where("NOT EXISTS (SELECT 1 FROM letters o WHERE o.campaign_id = letters.campaign_id AND o.office_code = letters.office_code AND (" +
-			"EXISTS (SELECT 1 FROM survey_answers a WHERE a.letter_id = o.id AND a.answer IN ('replied','acknowledged'))" +
-			" OR EXISTS (SELECT 1 FROM letter_events e WHERE e.letter_id = o.id AND e.kind IN ('reply','response'))))").
+		Where("NOT " + officeReplied("letters")).
 		Order("letters.id").Limit(limit).Scan(&out).Error
 	return out, err
+}
+
+// lockOffice serialises, on PostgreSQL, the transactions that write a
+// second letter to an office of a campaign and those that record a reply
+// from it (a transaction-scoped advisory lock), so a reply recorded while
+// a second letter is being written either is seen by that write or
+// withdraws the letter it wrote. SQLite runs one write transaction at a
+// time already.
+func (s *Store) lockOffice(tx *gorm.DB, campaignID int64, bioguideID string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var got []int
+	return tx.Raw("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?, 0))) AS l", "second-letter:"+strconv.FormatInt(campaignID, 10)+":"+bioguideID).
+		Scan(&got).Error
+}
+
+// stopSecondLetters acts on a reply from an office (recorded in tx, after
+// lockOffice): the office's second letters in the campaign that no worker
+// has claimed yet (pending or queued) are withdrawn (failed, with the
+// reason; a letter already claimed is on its way), and its second-letter
+// steps waiting for approval or for the tick are skipped; each noted on
+// the timelines. why says which reply (no personal data).
+func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, now time.Time) error {
+	now = now.UTC()
+	var steps []FollowupSend
+	if err := tx.Table("followup_sends").Select("followup_sends.*").
+		Joins("JOIN letters l ON l.id = followup_sends.letter_id").
+		Where("followup_sends.campaign_id = ? AND followup_sends.step = 'second_letter' AND followup_sends.status IN ('held','approved') AND l.bioguide_id = ?", campaignID, bioguideID).
+		Scan(&steps).Error; err != nil {
+		return err
+	}
+	var events []LetterEvent
+	for _, f := range steps {
+		res := tx.Model(&FollowupSend{}).Where("id = ? AND status = ?", f.ID, f.Status).Update("status", "skipped")
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 1 && f.LetterID != nil {
+			events = append(events, LetterEvent{LetterID: *f.LetterID, At: now, Kind: "followup", Status: "skipped", Detail: "second_letter: not written: " + why})
+		}
+	}
+	reason := "cancelled: " + why + " before this second letter was sent"
+	ids, err := scanIDs(tx.Raw("UPDATE letters SET status = 'failed', last_error = ?, updated_at = ? WHERE campaign_id = ? AND bioguide_id = ? AND kind = ? AND status IN ('pending','queued') RETURNING id",
+		reason, now, campaignID, bioguideID, LetterSecond))
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		events = append(events, LetterEvent{LetterID: id, At: now, Kind: "failed", Status: "failed", Detail: reason})
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return tx.Create(&events).Error
+}
+
+// officeReply records the effect of a reply from the office of letter id
+// (in tx): it takes the office's lock and stops its second letters.
+func (s *Store) officeReply(tx *gorm.DB, letterID int64, why string, now time.Time) error {
+	var l Letter
+	if err := tx.Select("id", "campaign_id", "bioguide_id").Where("id = ?", letterID).Take(&l).Error; err != nil {
+		return err
+	}
+	if err := s.lockOffice(tx, l.CampaignID, l.BioguideID); err != nil {
+		return err
+	}
+	return stopSecondLetters(tx, l.CampaignID, l.BioguideID, why, now)
 }
 
 // ConstituentCounts counts, per office code, the first letters of a
@@ -288,10 +442,22 @@ func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from strin
 		if err := tx.Model(&submissionRow{}).Where("id = ? AND status = 'confirmed'", nl.SubmissionID).Count(&n).Error; err != nil {
 			return err
 		}
+		// Checked under the office's lock: a reply recorded meanwhile is
+		// either seen here or withdraws the letter written here.
+		if err := s.lockOffice(tx, nl.CampaignID, nl.BioguideID); err != nil {
+			return err
+		}
+		var replied int64
+		if err := tx.Table("letters").Where("letters.id = ? AND "+officeReplied("letters"), *nl.FollowupOf).Count(&replied).Error; err != nil {
+			return err
+		}
 		status, detail := "sent", ""
-		if n == 0 {
+		switch {
+		case n == 0:
 			status, detail = "skipped", "second letter not sent: the supporter's data was deleted"
-		} else {
+		case replied > 0:
+			status, detail = "skipped", "second letter not written: the office replied"
+		default:
 			ids, err := createLettersTx(ctx, tx, []NewLetter{nl}, enqueue)
 			if err != nil {
 				return err
@@ -338,7 +504,8 @@ func (s *Store) HeldSecondLetters(ctx context.Context, campaignID int64) ([]Held
 	q := s.db.WithContext(ctx).Table("followup_sends f").
 		Select("f.campaign_id AS campaign_id, l.office_code AS office_code, l.bioguide_id AS bioguide_id, COUNT(*) AS letters, MIN(l.id) AS first_letter_id").
 		Joins("JOIN letters l ON l.id = f.letter_id").
-		Where("f.step = 'second_letter' AND f.status = 'held'")
+		Where("f.step = 'second_letter' AND f.status = 'held'").
+		Where("NOT " + officeReplied("l"))
 	if campaignID > 0 {
 		q = q.Where("f.campaign_id = ?", campaignID)
 	}
@@ -391,6 +558,7 @@ func (s *Store) DueReminders(ctx context.Context, campaignID int64, oldest, cuto
 		Where("submissions.campaign_id = ? AND campaigns.status = 'live' AND submissions.status = 'pending'", campaignID).
 		Where("submissions.created_at <= ? AND submissions.created_at >= ?", cutoff.UTC(), oldest.UTC()).
 		Where("submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)").
+		Where("NOT EXISTS (SELECT 1 FROM supporter_mail m WHERE m.submission_id = submissions.id AND m.kind = ?)", MailReminder).
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f WHERE f.submission_id = submissions.id AND f.step = 'reminder')").
 		Order("submissions.id").Limit(limit).Find(&rows).Error
 	out := make([]Submission, 0, len(rows))
@@ -431,7 +599,14 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}
-		return tx.Create(&LetterEvent{LetterID: a.LetterID, At: a.AnsweredAt, Kind: "survey", Detail: "supporter answered: " + a.Answer}).Error
+		if err := tx.Create(&LetterEvent{LetterID: a.LetterID, At: a.AnsweredAt, Kind: "survey", Detail: "supporter answered: " + a.Answer}).Error; err != nil {
+			return err
+		}
+		if a.Answer != "replied" && a.Answer != "acknowledged" {
+			return nil
+		}
+		// The office replied: no second letter goes to it.
+		return s.officeReply(tx, a.LetterID, "the office replied (survey answer)", a.AnsweredAt)
 	})
 	if err != nil {
 		return a, err

@@ -100,8 +100,14 @@ func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, 
 			return err
 		}
 		now := time.Now().UTC()
-		return tx.Create(&responseRow{LetterID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Source: SourceSurvey,
-			Kind: "survey", Substance: substance, Answer: answer, Note: note, OccurredAt: now, CreatedAt: now}).Error
+		if err := tx.Create(&responseRow{LetterID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Source: SourceSurvey,
+			Kind: "survey", Substance: substance, Answer: answer, Note: note, OccurredAt: now, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		if !isReply(substance) {
+			return nil
+		}
+		return s.officeReply(tx, l.ID, "the office replied (survey answer)", now)
 	})
 	if err != nil {
 		return err
@@ -206,6 +212,13 @@ func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, e
 			return err
 		}
 		n, campaignID, bioguide, office = len(rows), letters[0].CampaignID, letters[0].BioguideID, letters[0].OfficeCode
+		// The office replied: no second letter goes to it.
+		if err := s.lockOffice(tx, campaignID, bioguide); err != nil {
+			return err
+		}
+		if err := stopSecondLetters(tx, campaignID, bioguide, "the office replied (logged by staff)", now); err != nil {
+			return err
+		}
 		a.ObjectType, a.ObjectID = "response", strconv.FormatInt(rows[0].ID, 10)
 		a.Detail = fmt.Sprintf("%s %s, %d letter(s) of %s in campaign %d", r.Kind, r.Substance, n, bioguide, campaignID)
 		return writeAudit(tx, a)
@@ -316,6 +329,13 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 				return err
 			}
 			upd["status"], upd["response_id"] = "classified", row.ID
+			// The office replied: no second letter goes to it.
+			if err := s.lockOffice(tx, l.CampaignID, l.BioguideID); err != nil {
+				return err
+			}
+			if err := stopSecondLetters(tx, l.CampaignID, l.BioguideID, "the office replied (email reply)", now); err != nil {
+				return err
+			}
 		}
 		if err := tx.Model(&InboundReply{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err

@@ -17,7 +17,6 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
@@ -28,7 +27,7 @@ import (
 type ActionStore interface {
 	CampaignBySlug(ctx context.Context, slug string) (campaign.Campaign, error)
 	LatestRelease(ctx context.Context) (store.Release, error)
-	CreateSubmission(ctx context.Context, sub store.Submission, seal func(id int64) (string, error)) (store.Submission, error)
+	CreateSubmissionMail(ctx context.Context, sub store.Submission, seal func(id int64) (string, error), confirm store.MailEnqueue) (store.Submission, error)
 	SubmissionByID(ctx context.Context, id int64) (store.Submission, error)
 	Confirm(ctx context.Context, id int64, c store.Confirmation) ([]int64, error)
 	WrittenOffices(ctx context.Context, campaignID int64, emailIndex string) (map[string]bool, error)
@@ -40,18 +39,10 @@ type ActionStore interface {
 	EraseSupporter(ctx context.Context, emailIndex string, a store.Audit) (int64, error)
 }
 
-// Mailer sends email to supporters: the outbox by default, SendGrid when
-// configured. Implementations must honour suppressions themselves or the
-// caller checks IsSuppressed first (we do both).
-type Mailer interface {
-	SendEmail(ctx context.Context, kind string, e outbox.Email) error
-}
-
 // Rate limits of the public form.
 const (
 	maxSubmitsPerIPHour    = 20
 	maxSubmitsPerEmailHour = 5
-	confirmTTL             = 48 * time.Hour
 )
 
 func (s *Server) actionRoutes(root *echo.Group) {

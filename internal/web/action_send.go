@@ -15,7 +15,6 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
 )
@@ -110,35 +109,29 @@ func (s *Server) actionSend(c echo.Context) error {
 	} else if sup {
 		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.suppressed_title"), Text: lang.T("act.suppressed")})
 	}
-	sub, err := s.deps.Store.CreateSubmission(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash},
+	// The offices the confirmation email lists are sealed with the
+	// submission: the job that sends the email carries ids only.
+	var offices []action.OfficeName
+	for _, l := range letters {
+		if !written[l.Member.BioguideID] {
+			offices = append(offices, action.OfficeName{Title: l.Member.Title, Name: l.Member.Name})
+		}
+	}
+	// The submission and its confirmation email (a row and its job) are
+	// one transaction; the page answers at once, and the email goes out
+	// from the job, retried there when the provider is busy or down.
+	var enqueue store.MailEnqueue
+	if s.deps.Jobs != nil {
+		enqueue = supportermail.Enqueue(s.deps.Jobs)
+	}
+	_, err = s.deps.Store.CreateSubmissionMail(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash},
 		func(id int64) (string, error) {
-			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang)}, action.SubmissionAAD(id))
-		})
+			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices}, action.SubmissionAAD(id))
+		}, enqueue)
 	if err != nil {
 		return err
 	}
-	token := s.signer().Sign("confirm", strconv.FormatInt(sub.ID, 10), s.deps.Now().Add(confirmTTL))
-	link := s.absURL("/c/"+lc.C.Slug+"/confirm", url.Values{"t": {token}, "lang": {string(lang)}})
-	var offices []string
-	for _, l := range letters {
-		if !written[l.Member.BioguideID] {
-			offices = append(offices, "- "+lang.T("lookup.title."+l.Member.Title)+" "+l.Member.Name)
-		}
-	}
-	body := lang.T("act.mail.confirm_body", f.FirstName, lc.C.Title, strings.Join(offices, "\n"), link)
-	if err := s.sendSupporterEmail(ctx, lang, f.Email, emailIdx, lang.T("act.mail.confirm_subject"), body); err != nil {
-		return err
-	}
 	return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
-}
-
-// sendSupporterEmail sends one email with the footer every supporter email
-// carries (supportermail.Compose).
-func (s *Server) sendSupporterEmail(ctx context.Context, lang i18n.Lang, to, emailIdx, subject, body string) error {
-	if s.deps.Mailer == nil {
-		return errors.New("no mailer configured")
-	}
-	return s.deps.Mailer.SendEmail(ctx, "supporter", supportermail.Compose(s.links(), s.deps.OrgName, lang, to, emailIdx, subject, body))
 }
 
 // actionConfirmPage is GET /c/:slug/confirm?t=: a button, not an action,
@@ -188,6 +181,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	}
 	var rendered int
 	var skipped []string
+	var mail []string // the supporter's emails: the copy, the opt-in request
 	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(),
 		Build: func(sub store.Submission, already map[string]bool) (store.Confirmed, error) {
 			var ss action.Sealed
@@ -203,6 +197,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 				return store.Confirmed{}, err
 			}
 			var out store.Confirmed
+			rendered, skipped, mail = 0, nil, nil
 			for _, m := range rcp.Members {
 				if already[m.BioguideID] {
 					skipped = append(skipped, lang.T("lookup.title."+m.Title)+" "+m.Name)
@@ -215,20 +210,25 @@ func (s *Server) actionConfirm(c echo.Context) error {
 				rendered++
 				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
 			}
+			if len(out.Letters) > 0 {
+				mail = append(mail, supportermail.KindCopy)
+			}
 			if ss.Form.OptIn {
 				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, "optin:"+sub.EmailIndex)
 				if err != nil {
 					return store.Confirmed{}, err
 				}
 				out.OptIn = &store.OptInRequest{Sealed: sealed, Lang: string(lang)}
+				mail = append(mail, supportermail.KindOptIn)
 			}
+			out.Mail, out.MailLang = mail, string(lang)
 			return out, nil
 		},
 		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, letterIDs []int64) error {
 			if s.deps.Jobs == nil {
 				return nil
 			}
-			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(delivery.JobParams(letterIDs), supportermail.JobParams(sub.ID, string(lang))))
+			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(delivery.JobParams(letterIDs), supportermail.JobParams(sub.ID, mail...)...))
 			return err
 		}})
 	if errors.Is(err, store.ErrAlreadyDone) {

@@ -22,13 +22,6 @@ import (
 	"github.com/outreach-org/outreach/internal/web"
 )
 
-type outboxMail struct{ ob *outbox.Sender }
-
-func (m outboxMail) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
-	_, err := m.ob.SendEmail(ctx, kind, e)
-	return err
-}
-
 type actionFixture struct {
 	*staffFixture
 	keys *seal.Keys
@@ -37,16 +30,20 @@ type actionFixture struct {
 	mailed <-chan *river.Event
 }
 
-// mailJobs runs the supporter-mail worker (the copy of the letters and
-// the opt-in request, sent after a confirmation commits) on a River client
-// of st, as outreach worker does; it returns an insert-only client for
-// web.Deps.Jobs (outreach serve's) and the jobs' outcomes. Delivery jobs
-// wait (no delivery worker here).
+// mailJobs runs the supporter-mail worker (the confirmation email, the
+// copy of the letters and the opt-in request) on a River client of st,
+// keeping them in the outbox, as outreach worker does; it returns an
+// insert-only client for web.Deps.Jobs (outreach serve's) and the jobs'
+// outcomes. Delivery jobs wait (no delivery worker here).
 func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) (*jobs.Client, <-chan *river.Event) {
+	return mailJobsWith(t, st, keys, base, org, supportermail.OutboxMailer{Store: st, Keys: keys})
+}
+
+// mailJobsWith is mailJobs with another mailer (SendGrid's, to a fake).
+func mailJobsWith(t testing.TB, st *store.Store, keys *seal.Keys, base, org string, m supportermail.Mailer) (*jobs.Client, <-chan *river.Event) {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: outboxMail{outbox.New(st, keys)},
-		Links: supportermail.Links{BaseURL: base, Keys: keys}, OrgName: org})
+	river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: m, Links: supportermail.Links{BaseURL: base, Keys: keys}, OrgName: org})
 	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{Workers: workers, Logger: discard(),
 		Queues: map[string]river.QueueConfig{supportermail.Queue: {MaxWorkers: 2}}, FetchPollInterval: 50 * time.Millisecond})
 	if err != nil {
@@ -69,17 +66,28 @@ func mailJobs(t testing.TB, st *store.Store, keys *seal.Keys, base, org string) 
 	return inserter, events
 }
 
-// waitMail waits for the next supporter-mail job to finish, and fails
-// unless it completed.
+// waitMail waits until every supporter email queued so far was handled
+// (its job ran), and fails if a job failed.
 func (a *actionFixture) waitMail(t *testing.T) {
 	t.Helper()
-	select {
-	case ev := <-a.mailed:
-		if ev.Kind != river.EventKindJobCompleted {
-			t.Fatalf("supporter-mail job %s: %v", ev.Kind, ev.Job.Errors)
+	deadline := time.After(30 * time.Second)
+	for {
+		var n int
+		if err := a.store.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM supporter_mail WHERE status IN ('queued','sending')").Scan(&n); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the supporter-mail job did not run")
+		if n == 0 {
+			return
+		}
+		select {
+		case ev := <-a.mailed:
+			if ev.Kind != river.EventKindJobCompleted {
+				t.Fatalf("supporter-mail job %s: %v", ev.Kind, ev.Job.Errors)
+			}
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("%d supporter emails still waiting after 30 s", n)
+		}
 	}
 }
 
@@ -107,8 +115,7 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 		t.Fatal(err)
 	}
 	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
-	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, Jobs: client, BaseURL: "http://act.example.org",
-		OrgName: "Families Together"})
+	f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together"})
 	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 
@@ -131,6 +138,7 @@ var linkRE = regexp.MustCompile(`http://act\.example\.org(/c/[a-z0-9-]+/confirm\
 // lastEmail returns the newest supporter email in the outbox.
 func (a *actionFixture) lastEmail(t *testing.T) outbox.Email {
 	t.Helper()
+	a.waitMail(t)
 	msgs, err := a.store.Outbox(context.Background(), "supporter", 0, 1)
 	if err != nil || len(msgs) == 0 {
 		t.Fatalf("no supporter email in the outbox: %v", err)
@@ -146,6 +154,7 @@ func (a *actionFixture) lastEmail(t *testing.T) outbox.Email {
 // earlier letters, sent by a job, may be newer).
 func (a *actionFixture) confirmLink(t *testing.T) string {
 	t.Helper()
+	a.waitMail(t)
 	msgs, err := a.store.Outbox(context.Background(), "supporter", 0, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -424,8 +433,9 @@ func TestActionLinksUnsubscribeForget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, BaseURL: "http://act.example.org", Now: clk.Now})
-	a := &actionFixture{staffFixture: f, keys: keys, camp: camp}
+	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
+	f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", Now: clk.Now})
+	a := &actionFixture{staffFixture: f, keys: keys, camp: camp, mailed: mailed}
 	c := browserClient(t)
 	if code, _ := a.post(t, c, "/c/links/send", supporter("94110", "CA")); code != 200 {
 		t.Fatalf("send: %d", code)

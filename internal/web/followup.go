@@ -15,6 +15,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
@@ -262,6 +263,7 @@ func (s *Server) apiFollowupsSave(c echo.Context) error {
 
 type surveyView struct {
 	Action, Token, Answer string
+	Office                string // "Senator Alex Padilla": the office the answer is about
 	Answers               []surveyChoice
 	AnswerID              int64
 	Done                  bool
@@ -280,6 +282,20 @@ func (s *Server) surveyVerify(c echo.Context, token string) (int64, error) {
 	return s.surveyLinks().VerifySurvey(token, s.deps.Now())
 }
 
+// surveyOffice names the office of a survey's letter as its letter
+// does, in the page's language ("" when the letter's data was erased).
+func (s *Server) surveyOffice(ctx context.Context, l i18n.Lang, letterID int64) string {
+	lt, err := s.deps.Store.LetterByID(ctx, letterID)
+	if err != nil || lt.Sealed == "" || s.deps.Keys == nil {
+		return ""
+	}
+	var sl delivery.Sealed
+	if err := s.deps.Keys.OpenJSON(lt.Sealed, delivery.LetterAAD(lt.ID), &sl); err != nil || sl.Office.Name == "" {
+		return ""
+	}
+	return strings.TrimSpace(l.T("lookup.title."+sl.Office.Title) + " " + sl.Office.Name)
+}
+
 func choices(l i18n.Lang) []surveyChoice {
 	var out []surveyChoice
 	for _, a := range followup.Answers {
@@ -293,15 +309,16 @@ func choices(l i18n.Lang) []surveyChoice {
 // nothing), a sentence to add and the reply to forward.
 func (s *Server) surveyPage(c echo.Context) error {
 	token := c.QueryParam("t")
-	if _, err := s.surveyVerify(c, token); err != nil {
+	letterID, err := s.surveyVerify(c, token)
+	if err != nil {
 		return s.badLink(c, err)
 	}
-	a := c.QueryParam("a")
+	a := c.QueryParam("a") // links of earlier survey emails chose the answer
 	if !followup.ValidAnswer(a) {
 		a = ""
 	}
 	return s.render(c, http.StatusOK, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey", Token: token, Answer: a,
-		Answers: choices(langOf(c))}, false)
+		Office: s.surveyOffice(c.Request().Context(), langOf(c), letterID), Answers: choices(langOf(c))}, false)
 }
 
 const maxSurveyText = 4000
@@ -332,7 +349,7 @@ func (s *Server) surveyAnswer(c echo.Context) error {
 	}
 	if !followup.ValidAnswer(a) {
 		return s.render(c, http.StatusUnprocessableEntity, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey",
-			Token: c.FormValue("t"), Answers: choices(l)}, false)
+			Token: c.FormValue("t"), Office: s.surveyOffice(ctx, l, letterID), Answers: choices(l)}, false)
 	}
 	ans, err := s.deps.Store.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: letterID, Answer: a, Note: note, ReplyText: reply, AnsweredAt: s.deps.Now()})
 	if errors.Is(err, store.ErrNotFound) {
@@ -344,5 +361,5 @@ func (s *Server) surveyAnswer(c echo.Context) error {
 		return s.msg(c, http.StatusOK, msgView{Title: l.T("fu.survey.done_title"), Text: l.T("fu.survey.saved")})
 	}
 	return s.render(c, http.StatusOK, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey", Token: c.FormValue("t"), Answer: a,
-		Answers: choices(l), AnswerID: ans.ID, Done: true}, false)
+		Office: s.surveyOffice(ctx, l, letterID), Answers: choices(l), AnswerID: ans.ID, Done: true}, false)
 }

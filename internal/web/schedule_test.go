@@ -146,18 +146,27 @@ func TestSurveyAnswerPage(t *testing.T) {
 	}
 	ids, err := st.ConfirmSubmission(ctx, sub.ID, now, func(map[string]bool) ([]store.NewLetter, error) {
 		return []store.NewLetter{{CampaignID: camp.ID, SubmissionID: sub.ID, BioguideID: "P000197", OfficeCode: "HCA11", Chamber: "house", State: "CA",
-			TemplateVer: 1, DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(), Seal: func(int64) (string, error) { return "x", nil }}}, nil
+			TemplateVer: 1, DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(), Seal: func(id int64) (string, error) {
+				return keys.SealJSON(delivery.Sealed{Subject: "S", Body: "B", Office: delivery.Office{BioguideID: "P000197", Name: "Nancy Pelosi", Title: "Representative"}},
+					delivery.LetterAAD(id))
+			}}}, nil
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	links := followup.Links{BaseURL: "http://act.example.org", Keys: keys}
-	link := links.SurveyURL(camp.Slug, ids[0], "acknowledged", "es", now)
+	link := links.SurveyURL(camp.Slug, ids[0], "es", now)
 	u, _ := url.Parse(link)
 	c := browserClient(t)
+	// The survey email's link for an office: the page names it and asks.
 	code, page := getPage(t, c, f.srv.URL+u.RequestURI())
-	if code != 200 || !strings.Contains(page, `value="acknowledged" checked`) || !strings.Contains(page, "Solo un acuse de recibo") {
+	if code != 200 || !strings.Contains(page, "¿Le respondió la oficina de Representante Nancy Pelosi?") || !strings.Contains(page, "Solo un acuse de recibo") ||
+		strings.Contains(page, " checked") {
 		t.Fatalf("survey page: %d %s", code, page)
+	}
+	// An earlier survey email's link chose the answer: still works.
+	if code, page := getPage(t, c, f.srv.URL+u.RequestURI()+"&a=acknowledged"); code != 200 || !strings.Contains(page, `value="acknowledged" checked`) {
+		t.Fatalf("survey page with an answer: %d %s", code, page)
 	}
 	if got, _ := st.SurveyAnswers(ctx, ids[0]); len(got) != 0 {
 		t.Fatal("a GET recorded an answer")

@@ -62,10 +62,10 @@ type Deps struct {
 	Now            func() time.Time
 	Keys           *seal.Keys    // opens sealed personal data
 	Enqueue        store.Enqueue // adds delivery jobs in a store transaction; nil if no queue
-	Mailer         Mailer        // emails to supporters
-	// Jobs inserts, in a confirmation's transaction and in one statement,
-	// the letters' delivery jobs and the job that emails the supporter a
-	// copy and the opt-in request (the River client); nil: no job (tests).
+	// Jobs inserts, in the transaction of a submission or a confirmation,
+	// the jobs of the supporter's emails (the confirmation link; the copy
+	// and the opt-in request) and of the letters (the River client); nil:
+	// no job (tests).
 	Jobs          delivery.Inserter
 	BaseURL       string // absolute links in emails, without a trailing slash
 	OrgName       string

@@ -22,6 +22,7 @@ type EventVerifier interface {
 // WebhookStore applies provider events.
 type WebhookStore interface {
 	ApplyProviderEvent(ctx context.Context, eventID string, letterID int64, event, newStatus, detail string, at time.Time) (bool, error)
+	SettleSupporterMail(ctx context.Context, id int64, providerID string, at time.Time) (bool, error)
 	NoteProviderID(ctx context.Context, letterID int64, providerID string) error
 	Unsubscribe(ctx context.Context, emailIndex, reason string) error
 }
@@ -69,6 +70,17 @@ func (s *Server) sendgridEvents(c echo.Context) error {
 		detail := ""
 		if ev.Reason != "" {
 			detail = ": " + truncateText(ev.Reason, 200)
+		}
+		if ev.MailID != 0 {
+			// Any event about a supporter email means SendGrid took it: one
+			// whose send ended without an answer is not sent again.
+			at := ev.Timestamp
+			if at.IsZero() {
+				at = s.deps.Now()
+			}
+			if _, err := s.deps.Store.SettleSupporterMail(ctx, ev.MailID, ev.ProviderID(), at); err != nil {
+				return err
+			}
 		}
 		ok, err := s.deps.Store.ApplyProviderEvent(ctx, ev.EventID, ev.LetterID, ev.Event, sendgrid.StatusFor(ev.Event), detail, ev.Timestamp)
 		if err != nil {

@@ -74,6 +74,12 @@ func (m Mail) LetterID() int64 {
 	return id
 }
 
+// MailID is the mail_id custom arg of a supporter email (0 when absent).
+func (m Mail) MailID() int64 {
+	id, _ := strconv.ParseInt(m.CustomArgs["mail_id"], 10, 64)
+	return id
+}
+
 // Kind is what the fake does with one request.
 type Kind int
 
@@ -133,6 +139,7 @@ type Request struct {
 	APIKey    string
 	Mail      Mail
 	LetterID  int64
+	MailID    int64 // a supporter email's mail_id custom arg
 	Answer    Answer
 	MessageID string // set when the message was accepted
 }
@@ -338,7 +345,7 @@ func (f *SendGrid) serve(w http.ResponseWriter, r *http.Request) {
 		errorBody(w, http.StatusBadRequest, msg, field)
 		return
 	}
-	req := Request{At: time.Now(), APIKey: key, Mail: m, LetterID: m.LetterID()}
+	req := Request{At: time.Now(), APIKey: key, Mail: m, LetterID: m.LetterID(), MailID: m.MailID()}
 
 	f.mu.Lock()
 	hold := f.holdCh

@@ -65,6 +65,7 @@ type Event struct {
 	Event     string    // processed, delivered, deferred, bounce, dropped, open, click, spamreport, unsubscribe, group_unsubscribe, ...
 	Timestamp time.Time // UTC
 	LetterID  int64     // custom arg letter_id; 0 when absent or not a positive integer
+	MailID    int64     // custom arg mail_id (a supporter email); 0 when absent or not a positive integer
 	Email     string    // recipient address: personal data, do not log
 	Reason    string    // bounce, dropped and deferred reason
 	Type      string    // on bounces: "bounce" or "blocked"
@@ -228,7 +229,8 @@ func parseEvent(r map[string]json.RawMessage) (Event, error) {
 	if e.Category, err = categories(r["category"]); err != nil {
 		return Event{}, fmt.Errorf("category: %v", err)
 	}
-	e.LetterID = letterID(r)
+	e.LetterID = customID(r, "letter_id")
+	e.MailID = customID(r, "mail_id")
 	return e, nil
 }
 
@@ -279,17 +281,18 @@ func categories(m json.RawMessage) ([]string, error) {
 	return many, nil
 }
 
-// letterID reads our letter_id custom arg: at the top level of the event,
-// where SendGrid puts custom args, or in a nested unique_args/custom_args
-// object. It accepts a string or a number; anything else gives 0.
-func letterID(r map[string]json.RawMessage) int64 {
-	if id := positiveInt(r["letter_id"]); id > 0 {
+// customID reads one of our id custom args (letter_id, mail_id): at the
+// top level of the event, where SendGrid puts custom args, or in a nested
+// unique_args/custom_args object. It accepts a string or a number;
+// anything else gives 0.
+func customID(r map[string]json.RawMessage, name string) int64 {
+	if id := positiveInt(r[name]); id > 0 {
 		return id
 	}
 	for _, k := range []string{"unique_args", "custom_args"} {
 		var nested map[string]json.RawMessage
 		if m := r[k]; !isNull(m) && json.Unmarshal(m, &nested) == nil {
-			if id := positiveInt(nested["letter_id"]); id > 0 {
+			if id := positiveInt(nested[name]); id > 0 {
 				return id
 			}
 		}
