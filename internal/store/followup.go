@@ -225,8 +225,8 @@ func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Ti
 		Where("s.campaign_id = ? AND c.status = 'live' AND s.status = 'confirmed'", campaignID).
 		Where("s.email_index NOT IN (SELECT email_index FROM email_suppressions)").
 		Where("NOT EXISTS (SELECT 1 FROM supporter_mail m JOIN submissions o ON o.id = m.submission_id WHERE "+sameSupporter+" AND m.kind = ?)", MailSurvey).
-		Where("NOT EXISTS (SELECT 1 FROM followup_sends f JOIN letters fl ON fl.id = f.letter_id JOIN submissions o ON o.id = fl.submission_id WHERE " +
-			sameSupporter + " AND f.step = 'survey')").
+		Where("NOT EXISTS (SELECT 1 FROM followup_sends f JOIN letters fl ON fl.id = f.letter_id JOIN submissions o ON o.id = fl.submission_id WHERE "+
+			sameSupporter+" AND f.step = 'survey')").
 		Group("s.email_index").
 		Having("SUM(CASE WHEN l.status IN ('pending','queued','sending') THEN 1 ELSE 0 END) = 0").
 		Having("MAX(CASE WHEN l.status IN ('sent','delivered') THEN COALESCE(l.delivered_at, l.sent_at) END) <= ?", cutoff.UTC()).
