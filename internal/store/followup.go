@@ -331,27 +331,21 @@ func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff t
 	return out, err
 }
 
-// lockOffice serialises, on PostgreSQL, the transactions that write a
-// second letter to an office of a campaign and those that record a reply
-// from it (a transaction-scoped advisory lock), so a reply recorded while
-// a second letter is being written either is seen by that write or
-// withdraws the letter it wrote. SQLite runs one write transaction at a
-// time already.
-func (s *Store) lockOffice(tx *gorm.DB, campaignID int64, bioguideID string) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	var got []int
-	return tx.Raw("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?, 0))) AS l", "second-letter:"+strconv.FormatInt(campaignID, 10)+":"+bioguideID).
-		Scan(&got).Error
-}
-
-// stopSecondLetters acts on a reply from an office (recorded in tx, after
-// lockOffice): the office's second letters in the campaign that no worker
-// has claimed yet (pending or queued) are withdrawn (failed, with the
-// reason; a letter already claimed is on its way), and its second-letter
-// steps waiting for approval or for the tick are skipped; each noted on
-// the timelines. why says which reply (no personal data).
+// stopSecondLetters acts on a reply from an office, recorded in tx: its
+// second-letter steps in the campaign waiting for approval or for the tick
+// are skipped, then its second letters that no worker has claimed yet
+// (pending or queued) are withdrawn (failed, with the reason; a letter a
+// worker claimed is on its way); each noted on the timelines. why says
+// which reply (no personal data).
+//
+// With a second letter being written at the same time (CreateSecondLetter,
+// which checks for replies, writes the letter, then moves its step from
+// approved to sent only if it is still approved), the step's row decides:
+// if this transaction skips the step first, the writer finds it changed
+// and rolls back; if the writer moved it first, this transaction's update
+// of the step waits for the writer to commit, and the withdrawal that
+// follows (a later statement) sees the letter it wrote. The same holds
+// for the claim of a worker (a conditional update of the letter's row).
 func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, now time.Time) error {
 	now = now.UTC()
 	var steps []FollowupSend
@@ -386,14 +380,11 @@ func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, no
 	return tx.Create(&events).Error
 }
 
-// officeReply records the effect of a reply from the office of letter id
-// (in tx): it takes the office's lock and stops its second letters.
-func (s *Store) officeReply(tx *gorm.DB, letterID int64, why string, now time.Time) error {
+// officeReply stops the second letters to the office of letter id, which
+// replied (in tx).
+func officeReply(tx *gorm.DB, letterID int64, why string, now time.Time) error {
 	var l Letter
 	if err := tx.Select("id", "campaign_id", "bioguide_id").Where("id = ?", letterID).Take(&l).Error; err != nil {
-		return err
-	}
-	if err := s.lockOffice(tx, l.CampaignID, l.BioguideID); err != nil {
 		return err
 	}
 	return stopSecondLetters(tx, l.CampaignID, l.BioguideID, why, now)
@@ -442,11 +433,9 @@ func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from strin
 		if err := tx.Model(&submissionRow{}).Where("id = ? AND status = 'confirmed'", nl.SubmissionID).Count(&n).Error; err != nil {
 			return err
 		}
-		// Checked under the office's lock: a reply recorded meanwhile is
-		// either seen here or withdraws the letter written here.
-		if err := s.lockOffice(tx, nl.CampaignID, nl.BioguideID); err != nil {
-			return err
-		}
+		// A reply recorded before this is seen here; one recorded meanwhile
+		// skips the step (this transaction then rolls back) or withdraws the
+		// letter written here (stopSecondLetters).
 		var replied int64
 		if err := tx.Table("letters").Where("letters.id = ? AND "+officeReplied("letters"), *nl.FollowupOf).Count(&replied).Error; err != nil {
 			return err
@@ -606,7 +595,7 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 			return nil
 		}
 		// The office replied: no second letter goes to it.
-		return s.officeReply(tx, a.LetterID, "the office replied (survey answer)", a.AnsweredAt)
+		return officeReply(tx, a.LetterID, "the office replied (survey answer)", a.AnsweredAt)
 	})
 	if err != nil {
 		return a, err

@@ -107,7 +107,7 @@ func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, 
 		if !isReply(substance) {
 			return nil
 		}
-		return s.officeReply(tx, l.ID, "the office replied (survey answer)", now)
+		return officeReply(tx, l.ID, "the office replied (survey answer)", now)
 	})
 	if err != nil {
 		return err
@@ -213,9 +213,6 @@ func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, e
 		}
 		n, campaignID, bioguide, office = len(rows), letters[0].CampaignID, letters[0].BioguideID, letters[0].OfficeCode
 		// The office replied: no second letter goes to it.
-		if err := s.lockOffice(tx, campaignID, bioguide); err != nil {
-			return err
-		}
 		if err := stopSecondLetters(tx, campaignID, bioguide, "the office replied (logged by staff)", now); err != nil {
 			return err
 		}
@@ -330,9 +327,6 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 			}
 			upd["status"], upd["response_id"] = "classified", row.ID
 			// The office replied: no second letter goes to it.
-			if err := s.lockOffice(tx, l.CampaignID, l.BioguideID); err != nil {
-				return err
-			}
 			if err := stopSecondLetters(tx, l.CampaignID, l.BioguideID, "the office replied (email reply)", now); err != nil {
 				return err
 			}
