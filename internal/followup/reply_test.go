@@ -6,8 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
