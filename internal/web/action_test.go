@@ -7,13 +7,16 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -516,4 +519,54 @@ func TestActionUnavailableCampaigns(t *testing.T) {
 	if !strings.Contains(body, "Familias fueron separadas") || !strings.Contains(body, "Su propio párrafo") {
 		t.Error("Spanish campaign page")
 	}
+}
+
+// TestActionSendAnswersAtOnceWhenSendGridIsBusy: the confirmation email
+// is a job queued with the submission; SendGrid answering 429 (or being
+// down) never reaches the supporter's page, and the email goes out after
+// SendGrid's rate-limit reset.
+func TestActionSendAnswersAtOnceWhenSendGridIsBusy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		keys := seal.NewRandom()
+		if _, err := st.SeedDemo(context.Background(), store.DemoOptions{}, store.Audit{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		slug := "busy-" + strings.ToLower(t.Name()[len(t.Name())-6:])
+		camp, err := st.CreateCampaign(context.Background(), campaign.Campaign{Slug: slug, Title: "Reunite separated families", SummaryEN: "S.", SummaryES: "S.",
+			Targets: campaign.TargetBoth, LOCTopic: "Immigration", Status: campaign.Live, Subject: "Oversight", Template: demoTemplate}, store.Audit{Action: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake := deliverytest.NewSendGrid(t)
+		reset := time.Now().Add(2 * time.Second).Truncate(time.Second).Add(time.Second)
+		var calls atomic.Int32
+		fake.Fallback(func(deliverytest.Request) deliverytest.Answer {
+			if calls.Add(1) == 1 {
+				return deliverytest.RateLimited(reset)
+			}
+			return deliverytest.Accept()
+		})
+		sg, err := sendgrid.New(sendgrid.Config{APIKey: "SG.test", BaseURL: fake.URL, FromEmail: "act@example.org", FromName: "Families Together"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, mailed := mailJobsWith(t, st, keys, "http://act.example.org", "Families Together", supportermail.SendGridMailer{Client: sg})
+		f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together"})
+		a := &actionFixture{staffFixture: f, keys: keys, camp: camp, mailed: mailed}
+		c := browserClient(t)
+		code, body := a.post(t, c, "/c/"+slug+"/send", supporter("94110", "CA"))
+		if code != 200 || !strings.Contains(body, "Check your email") {
+			t.Fatalf("send while SendGrid answers 429: %d", code)
+		}
+		a.waitMail(t)
+		reqs := fake.Requests(0)
+		if len(reqs) != 2 || reqs[0].Answer.Kind != deliverytest.KindRateLimit || !reqs[1].Accepted() || reqs[1].At.Before(reset) {
+			t.Fatalf("SendGrid got %d requests (%+v), want a 429 then the email after %s", len(reqs), reqs, reset)
+		}
+		m := reqs[1].Mail
+		if m.Personalizations[0].To[0].Email != "ana@example.org" || m.Subject != "Confirm your letters to Congress" ||
+			!strings.Contains(m.Content[0].Value, "http://act.example.org/c/"+slug+"/confirm?") || !strings.Contains(m.Content[0].Value, "- Senator Alex Padilla") {
+			t.Errorf("confirmation email: %+v", m)
+		}
+	})
 }

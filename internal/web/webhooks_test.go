@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -315,4 +316,54 @@ func TestSendGridEventWebhookOff(t *testing.T) {
 	if code != http.StatusNotFound {
 		t.Errorf("webhook without a key: %d %s", code, body)
 	}
+}
+
+// A supporter email whose send ended without SendGrid's answer (it stays
+// "sending") is settled by any event SendGrid reports for it (mail_id):
+// it is sent, and its job does not send it again.
+func TestSendGridEventSettlesSupporterEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		signer := deliverytest.NewEventSigner(t)
+		verifier, err := sendgrid.NewVerifier(signer.PublicKey(t), 5*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := seal.NewRandom()
+		f := staffServer(t, st, web.Deps{Keys: keys, Events: verifier})
+		c, err := st.CreateCampaign(ctx, campaign.Campaign{Slug: fmt.Sprintf("settle-%d", time.Now().UnixNano()), Title: "T", Targets: campaign.TargetBoth,
+			LOCTopic: "Immigration", Status: campaign.Live, Subject: "S", Template: "{{.salutation}}"}, store.Audit{Action: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := st.CreateSubmissionMail(ctx, store.Submission{CampaignID: c.ID, EmailIndex: keys.Index("email", "ana@example.org"), Lang: "en"},
+			func(int64) (string, error) { return "x", nil }, func(context.Context, *sql.Tx, []store.SupporterMail) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := st.SupporterMailOf(ctx, sub.ID, store.MailConfirm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := st.ClaimSupporterMail(ctx, m.ID, 0, time.Now()); err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		ev := deliverytest.Event{Email: "ana@example.org", Timestamp: time.Now().Unix(), Event: "processed", EventID: "evt-mail-1",
+			MessageID: "fAkEmail0001.filterdrecv-1", Category: []string{"supporter", "confirm"}, MailID: strconv.FormatInt(m.ID, 10)}
+		if code, body := whSigned(t, f, signer, time.Now(), ev); code != 200 {
+			t.Fatalf("webhook: %d %s", code, body)
+		}
+		got, err := st.SupporterMailOf(ctx, sub.ID, store.MailConfirm)
+		if err != nil || got.Status != store.MailSent || got.ProviderID != "fAkEmail0001" || got.SentAt == nil {
+			t.Fatalf("after SendGrid's processed event: %+v %v", got, err)
+		}
+		// a later event (delivered) changes nothing more
+		ev.Event, ev.EventID = "delivered", "evt-mail-2"
+		if code, _ := whSigned(t, f, signer, time.Now(), ev); code != 200 {
+			t.Fatal(code)
+		}
+		if again, _ := st.SupporterMailOf(ctx, sub.ID, store.MailConfirm); again.Status != store.MailSent || again.Attempts != 1 {
+			t.Errorf("after a later event: %+v", again)
+		}
+	})
 }

@@ -55,7 +55,7 @@ func (s *EventSigner) Sign(t testing.TB, body []byte, ts time.Time) (signature, 
 }
 
 // Event is one Event Webhook event as SendGrid posts it. Custom args (our
-// letter_id) come back as top-level string fields.
+// letter_id, mail_id) come back as top-level string fields.
 type Event struct {
 	Email       string   `json:"email"`
 	Timestamp   int64    `json:"timestamp"`
@@ -69,6 +69,7 @@ type Event struct {
 	Type        string   `json:"type,omitempty"`
 	Response    string   `json:"response,omitempty"`
 	LetterID    string   `json:"letter_id,omitempty"`
+	MailID      string   `json:"mail_id,omitempty"` // a supporter email's
 	Attempt     string   `json:"attempt,omitempty"`
 	ASMGroupID  int      `json:"asm_group_id,omitempty"`
 	UserAgent   string   `json:"useragent,omitempty"`
