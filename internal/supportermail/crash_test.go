@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -222,15 +223,29 @@ func crashRound(t *testing.T, st *store.Store, bin, pgURL, secretKeys, indexKey 
 		return n >= len(inFlight)
 	})
 	// SendGrid's processed events for the emails it took without the
-	// worker knowing, applied as the webhook handler applies them.
-	if events {
-		for _, req := range fake.Requests(0) {
-			if inFlight[req.MailID] && req.Accepted() {
-				if _, err := st.SettleSupporterMail(ctx, req.MailID, req.MessageID, time.Now()); err != nil {
-					t.Fatal(err)
-				}
+	// worker knowing, applied as the webhook handler applies them: for half
+	// of them now, for the other half late (after the rescue below).
+	msgID := map[int64]string{}
+	var early, late []int64
+	for _, req := range fake.Requests(0) {
+		if inFlight[req.MailID] && req.Accepted() {
+			msgID[req.MailID] = req.MessageID
+			if len(early) < len(inFlight)/2 {
+				early = append(early, req.MailID)
+			} else {
+				late = append(late, req.MailID)
 			}
 		}
+	}
+	settle := func(ids []int64) {
+		for _, id := range ids {
+			if _, err := st.SettleSupporterMail(ctx, id, msgID[id], time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if events {
+		settle(early)
 	}
 	// The live processes finish everything they can: no job of the round
 	// waits, and SendGrid has heard nothing for a second. Jobs still
@@ -276,6 +291,42 @@ func crashRound(t *testing.T, st *store.Store, bin, pgURL, secretKeys, indexKey 
 		if _, err := inserter.InsertMany(ctx, unsent); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if events {
+		// The emails whose event has not come yet wait for it, for Grace
+		// after they were handed to SendGrid, and are not sent meanwhile.
+		time.Sleep(3 * time.Second)
+		for _, id := range late {
+			k := rows[id]
+			m, err := st.SupporterMailOf(ctx, k.sub, k.kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != store.MailSending || m.SendingSince == nil {
+				t.Fatalf("email %d before its event: %+v, want sending", id, m)
+			}
+			res, err := inserter.JobList(ctx, river.NewJobListParams().Kinds("supporter_email").States(rivertype.JobStateScheduled).First(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, j := range res.Jobs {
+				var a supportermail.Args
+				if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+					t.Fatal(err)
+				}
+				if a.SubmissionID == k.sub && a.Mail == k.kind {
+					found = true
+					if wait := j.ScheduledAt.Sub(*m.SendingSince); wait < supportermail.Grace-10*time.Second || wait > supportermail.Grace+10*time.Second {
+						t.Errorf("email %d waits until %s, %s after it was handed to SendGrid; want %s", id, j.ScheduledAt, wait, supportermail.Grace)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("email %d: no job waiting for its event", id)
+			}
+		}
+		settle(late)
 	}
 	eventually(t, 60*time.Second, "every email sent", func() bool {
 		var left int

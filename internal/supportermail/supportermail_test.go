@@ -755,3 +755,49 @@ func TestLegacyJobBecomesEmailRows(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	// The defaults: 12 attempts, the first retry about 10 s later, each
+	// further one twice as long, up to an hour (±25 %).
+	if got := (supportermail.Args{}).InsertOpts().MaxAttempts; got != 12 {
+		t.Errorf("MaxAttempts = %d, want 12", got)
+	}
+	w := &supportermail.Worker{}
+	for _, c := range []struct {
+		attempt  int
+		min, max time.Duration
+	}{{1, 7500 * time.Millisecond, 12500 * time.Millisecond}, {2, 15 * time.Second, 25 * time.Second}, {30, 45 * time.Minute, 75 * time.Minute}} {
+		d := time.Until(w.NextRetry(&river.Job[supportermail.Args]{JobRow: &rivertype.JobRow{Attempt: c.attempt}}))
+		if d < c.min-time.Second || d > c.max {
+			t.Errorf("retry after attempt %d in %s, want %s to %s", c.attempt, d, c.min, c.max)
+		}
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, supportermail.Worker{BackoffBase: 20 * time.Millisecond})
+		e.mail.fail = func(supportermail.Outgoing) error { return delivery.Temporary(errors.New("503 from the provider"), 0) }
+		sub, err := st.CreateSubmissionMail(ctx, store.Submission{CampaignID: e.camp.ID, EmailIndex: e.keys.Index("email", form.Email), Lang: "en"},
+			func(id int64) (string, error) { return e.keys.SealJSON(action.Sealed{Form: form, Lang: "en"}, action.SubmissionAAD(id)) },
+			func(context.Context, *sql.Tx, []store.SupporterMail) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.insert.InsertMany(ctx, []river.InsertManyParams{{Args: supportermail.Args{SubmissionID: sub.ID, Mail: supportermail.KindConfirm},
+			InsertOpts: &river.InsertOpts{Queue: supportermail.Queue, MaxAttempts: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+		e.start(t)
+		for done := false; !done; {
+			switch ev := e.next(t); ev.Kind {
+			case river.EventKindJobCancelled:
+				done = true
+			case river.EventKindJobFailed:
+			default:
+				t.Fatalf("job %s", ev.Kind)
+			}
+		}
+		if m := e.row(t, sub, supportermail.KindConfirm); m.Status != store.MailFailed || m.Attempts != 3 || m.Detail != "gave up after 3 attempts: temporary: 503 from the provider" {
+			t.Errorf("after 3 failed attempts: %+v", m)
+		}
+	})
+}
