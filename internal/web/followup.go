@@ -79,11 +79,22 @@ type followupView struct {
 	// Held lists the offices with second letters waiting for approval;
 	// Office is the one previewed (?office=), with one real letter.
 	Held        []store.HeldOffice
+	Mail        []mailCount // the campaign's supporter emails per kind
 	Office      string
 	HeldSubject string
 	HeldBody    string
 	HeldError   string
 }
+
+// mailCount is how many of a campaign's supporter emails of one kind are
+// in each state.
+type mailCount struct {
+	Kind                                 string
+	Queued, Sending, Sent, Skipped, Fail int64
+}
+
+// mailKinds are the supporter emails in the order a supporter gets them.
+var mailKinds = []string{store.MailConfirm, store.MailReminder, store.MailCopy, store.MailOptIn, store.MailSurvey, store.MailSurveyAgain}
 
 func (s *Server) followupCampaign(c echo.Context) (campaign.Campaign, error) {
 	id, err := pathID(c)
@@ -104,6 +115,16 @@ func (s *Server) renderFollowups(c echo.Context, status int, camp campaign.Campa
 	}
 	if v.Held, err = s.deps.Store.HeldSecondLetters(c.Request().Context(), camp.ID); err != nil {
 		return err
+	}
+	counts, err := s.deps.Store.SupporterMailCounts(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	for _, k := range mailKinds {
+		if n := counts[k]; len(n) > 0 {
+			v.Mail = append(v.Mail, mailCount{Kind: k, Queued: n[store.MailQueued], Sending: n[store.MailSending], Sent: n[store.MailSent],
+				Skipped: n[store.MailSkipped], Fail: n[store.MailFailed]})
+		}
 	}
 	if office := c.QueryParam("office"); office != "" {
 		for _, h := range v.Held {

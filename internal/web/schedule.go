@@ -31,6 +31,7 @@ type ScheduleStore interface {
 	FollowupSends(ctx context.Context, campaignID int64, status string, limit int) ([]store.FollowupSend, error)
 	SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a store.Audit) (bool, error)
 	HeldSecondLetters(ctx context.Context, campaignID int64) ([]store.HeldOffice, error)
+	SupporterMailCounts(ctx context.Context, campaignID int64) (map[string]map[string]int64, error)
 	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
 	ApproveSecondLetters(ctx context.Context, campaignID int64, officeCode string, now time.Time, a store.Audit) (int64, error)
 	AddSurveyAnswer(ctx context.Context, a store.SurveyAnswer) (store.SurveyAnswer, error)

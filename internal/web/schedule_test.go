@@ -301,6 +301,24 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 				t.Fatal(err)
 			}
 			firsts = append(firsts, ids[0])
+			// its copy email: one sent, the other skipped
+			if _, err := st.QueueSupporterMail(ctx, sub.ID, store.MailCopy, "en", nil, "", now, nil); err != nil {
+				t.Fatal(err)
+			}
+			m, err := st.SupporterMailOf(ctx, sub.ID, store.MailCopy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(firsts) == 1 {
+				if ok, err := st.ClaimSupporterMail(ctx, m.ID, 0, now); err != nil || !ok {
+					t.Fatal(ok, err)
+				}
+				if err := st.SupporterMailSent(ctx, m.ID, 1, "sg-1", "accepted", now); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := st.FinishSupporterMail(ctx, m.ID, store.MailSkipped, "the address is unsubscribed", now); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := st.SaveFollowupSettings(ctx, store.FollowupSettings{CampaignID: camp.ID, SurveyDays: 14, SecondEnabled: true, SecondDays: 21, SecondApproval: true,
 			SecondSubject: "Again", SecondBody: "{{.salutation}}, {{.first_name}} {{.last_name}} of {{.city}} wrote with {{.constituent_count}} others."}, store.Audit{Action: "test"}); err != nil {
@@ -321,6 +339,9 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 		code, page = getPage(t, c, fmt.Sprintf("%s/admin/followups/%d?office=HCA11", f.srv.URL, camp.ID))
 		if code != 200 || !strings.Contains(page, "Dear Representative Pelosi, Ana Doe of Oakland wrote with 2 others.") {
 			t.Fatalf("preview: %d", code)
+		}
+		if !strings.Contains(page, "<tr><td>copy</td><td>0</td><td>0</td><td>1</td><td>1</td><td>0</td></tr>") {
+			t.Errorf("follow-ups page lacks the supporter emails' counts")
 		}
 		tok := csrfFrom(t, c, f.srv.URL+"/admin/schedule")
 		if code, _, _ := postForm(t, c, fmt.Sprintf("%s/admin/followups/%d/approve", f.srv.URL, camp.ID), url.Values{"_csrf": {tok}, "office": {"HCA99"}}); code != http.StatusNotFound {
