@@ -777,7 +777,9 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 		e := newEnv(t, st, supportermail.Worker{BackoffBase: 20 * time.Millisecond})
 		e.mail.fail = func(supportermail.Outgoing) error { return delivery.Temporary(errors.New("503 from the provider"), 0) }
 		sub, err := st.CreateSubmissionMail(ctx, store.Submission{CampaignID: e.camp.ID, EmailIndex: e.keys.Index("email", form.Email), Lang: "en"},
-			func(id int64) (string, error) { return e.keys.SealJSON(action.Sealed{Form: form, Lang: "en"}, action.SubmissionAAD(id)) },
+			func(id int64) (string, error) {
+				return e.keys.SealJSON(action.Sealed{Form: form, Lang: "en"}, action.SubmissionAAD(id))
+			},
 			func(context.Context, *sql.Tx, []store.SupporterMail) error { return nil })
 		if err != nil {
 			t.Fatal(err)
