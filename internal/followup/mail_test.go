@@ -8,6 +8,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 	"github.com/outreach-org/outreach/internal/supportermail"
@@ -113,6 +114,68 @@ func TestOneSurveyPerSupporterPerCampaign(t *testing.T) {
 		}
 		if _, err := st.SupporterMailOf(ctx, ana.ID, supportermail.KindSurvey); err == nil {
 			t.Error("a second survey row for Ana's first submission")
+		}
+	})
+}
+
+// Follow-up jobs an earlier version left in the queue (a survey step per
+// letter, a reminder) become the supporter's one email of that kind.
+func TestLegacyFollowupJobsBecomeSupporterEmails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, campaign.Live)
+		clk := &clock{t: utc("2026-03-20T15:00:00Z")}
+		ids := e.confirm(t, e.submission(t, "legacy.s@example.org"), utc("2026-03-02T15:00:00Z"))
+		pending := e.submission(t, "legacy.p@example.org")
+		var sends []int64
+		for _, id := range ids {
+			id := id
+			if ok, err := st.RecordFollowup(ctx, store.FollowupSend{CampaignID: e.camp.ID, LetterID: &id, Step: followup.StepSurvey, At: clk.Now()}, "survey", nil); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+		if ok, err := st.RecordFollowup(ctx, store.FollowupSend{CampaignID: e.camp.ID, SubmissionID: &pending.ID, Step: followup.StepReminder, At: clk.Now()}, "reminder", nil); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		all, err := st.FollowupSends(ctx, e.camp.ID, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range all {
+			sends = append(sends, f.ID)
+		}
+		j := &jobsSpy{}
+		r := e.runner(clk, j, &mailSpy{})
+		for _, id := range sends {
+			if err := r.SendStep(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := map[string]int{}
+		for _, a := range j.take() {
+			if ma, ok := a.(supportermail.Args); ok {
+				got[ma.Mail]++
+			}
+		}
+		if got[supportermail.KindSurvey] != 1 || got[supportermail.KindReminder] != 1 || len(got) != 2 {
+			t.Errorf("jobs from the legacy steps: %v, want one survey (for %d letters) and one reminder", got, len(ids))
+		}
+		// and the scan does not survey that supporter again
+		if err := st.SaveFollowupSettings(ctx, store.FollowupSettings{CampaignID: e.camp.ID, SurveyEnabled: true, SurveyDays: 1}, store.Audit{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if err := st.MarkSent(ctx, id, "outbox", "", "test", true, utc("2026-03-02T15:00:00Z")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.ScanFollowups(ctx, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range j.take() {
+			if ma, ok := a.(supportermail.Args); ok && ma.Mail == supportermail.KindSurvey {
+				t.Errorf("a survey queued again for submission %d", ma.SubmissionID)
+			}
 		}
 	})
 }

@@ -249,8 +249,26 @@ func backoff(base time.Duration, attempt int) time.Duration {
 }
 
 // Work sends one email, once. See the package comment for what a crash,
-// a rate limit or an outage does.
+// a rate limit or an outage does. When the job's last attempt fails, the
+// email is marked failed with the reason (River would drop the job and
+// leave the row waiting).
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	err := w.work(ctx, job)
+	if err == nil || job.JobRow == nil || job.Attempt < job.MaxAttempts {
+		return err
+	}
+	var snooze *river.JobSnoozeError
+	var cancel *rivertype.JobCancelError
+	if errors.As(err, &snooze) || errors.As(err, &cancel) {
+		return err
+	}
+	if m, lerr := w.Store.SupporterMailOf(ctx, job.Args.SubmissionID, job.Args.Mail); lerr == nil {
+		w.finish(ctx, m, store.MailFailed, fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, errDetail(err)))
+	}
+	return river.JobCancel(err)
+}
+
+func (w *Worker) work(ctx context.Context, job *river.Job[Args]) error {
 	m, err := w.Store.SupporterMailOf(ctx, job.Args.SubmissionID, job.Args.Mail)
 	if errors.Is(err, store.ErrNotFound) {
 		return river.JobCancel(err)
@@ -325,10 +343,6 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	if after > 0 {
 		return river.JobSnooze(after) // a 429: SendGrid's rate-limit reset
-	}
-	if job.JobRow != nil && job.Attempt >= job.MaxAttempts {
-		w.finish(ctx, m, store.MailFailed, fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, detail))
-		return river.JobCancel(err)
 	}
 	return err
 }
