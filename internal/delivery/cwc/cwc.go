@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/constituent"
 	"github.com/outreach-org/outreach/internal/delivery"
 )
 
@@ -95,7 +96,7 @@ func (v *validator) contact(field string, c Contact, required bool) Contact {
 		Name:  v.line(field+".Name", c.Name, true),
 		Email: v.email(field+".Email", c.Email, true),
 	}
-	if p, ok := NormalizePhone(c.Phone); ok {
+	if p, ok := constituent.NormalizePhone(c.Phone); ok {
 		out.Phone = p
 	} else {
 		v.add(field+".Phone", "must be a 10-digit US phone number (xxx-xxx-xxxx)")
