@@ -19,6 +19,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/delivery/packet"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -52,7 +53,7 @@ func loadKeys(cfg *config.Config, log *slog.Logger) (*seal.Keys, error) {
 // delivery worker.
 type queue struct {
 	client *jobs.Client
-	worker *delivery.Worker
+	worker *dispatch.Worker
 	runner *followup.Runner
 }
 
@@ -92,7 +93,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	defaults := delivery.DefaultSettings()
+	defaults := dispatch.DefaultSettings()
 	defaults.Channels = channelOrder(cfg, senders)
 	defaults.ChannelRate = map[delivery.Channel]float64{delivery.SendGrid: cfg.SendGridRate, delivery.CWC: cfg.CWCRate}
 	defaults.NoProviderEvents = cfg.SendGridPublicKey == ""
@@ -101,13 +102,13 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
 	}
 	// Rescue after 5 minutes: longer than any delivery job may run
-	// (delivery.BatchTimeout), so a running job is never worked twice.
+	// (dispatch.BatchTimeout), so a running job is never worked twice.
 	opts := jobs.Options{Logger: log.With("component", "jobs"), RescueStuckJobsAfter: 5 * time.Minute}
 	q := &queue{}
 	if work {
-		q.worker = delivery.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
+		q.worker = dispatch.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
 		workers := river.NewWorkers()
-		delivery.Register(workers, q.worker)
+		dispatch.Register(workers, q.worker)
 		// Schedules and follow-ups: one tick a minute on the leader claims
 		// due schedules from the database (internal/followup).
 		ml, err := mailer(cfg, st, keys)
@@ -132,7 +133,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 			OrgName: cfg.OrgName, Log: log.With("component", "supportermail")})
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
@@ -147,7 +148,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	return q, nil
 }
 
-func (q *queue) enqueue() store.Enqueue { return delivery.Enqueuer{Client: q.client}.EnqueueTx }
+func (q *queue) enqueue() store.Enqueue { return dispatch.Enqueuer{Client: q.client}.EnqueueTx }
 
 func (q *queue) start(ctx context.Context) error {
 	if q.worker == nil {

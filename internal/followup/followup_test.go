@@ -20,6 +20,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -366,7 +367,7 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 		if len(jobs) != 1 {
 			t.Fatalf("approved second letter jobs = %d", len(jobs))
 		}
-		da, ok := jobs[0].(delivery.DeliverArgs)
+		da, ok := jobs[0].(dispatch.DeliverArgs)
 		if !ok {
 			t.Fatalf("job = %T, want a delivery job", jobs[0])
 		}

@@ -17,8 +17,8 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
 )
 
@@ -309,7 +309,7 @@ func (r *Runner) wake(ctx context.Context, campaignID int64) error {
 		return err
 	}
 	for _, l := range letters {
-		res, err := w.Insert(ctx, delivery.DeliverArgs{LetterID: l.ID}, nil)
+		res, err := w.Insert(ctx, dispatch.DeliverArgs{LetterID: l.ID}, nil)
 		if err != nil {
 			return err
 		}
@@ -361,7 +361,7 @@ func (r *Runner) Wave(ctx context.Context, campaignID int64, perOffice int, due 
 		id := l.ID
 		ok, err := r.Store.RecordFollowup(ctx, store.FollowupSend{CampaignID: campaignID, LetterID: &id, Step: StepWave, Status: "sent", At: due},
 			"released by a delivery wave", func(ctx context.Context, tx *sql.Tx, _ int64) error {
-				res, err := r.Jobs.InsertTx(ctx, tx, delivery.DeliverArgs{LetterID: id}, nil)
+				res, err := r.Jobs.InsertTx(ctx, tx, dispatch.DeliverArgs{LetterID: id}, nil)
 				if err != nil {
 					return err
 				}

@@ -1,4 +1,4 @@
-package delivery
+package dispatch
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/time/rate"
 
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -63,19 +64,19 @@ type Store interface {
 }
 
 // CampaignInfo looks up what a channel needs to know about a campaign.
-type CampaignInfo func(ctx context.Context, id int64) (Campaign, error)
+type CampaignInfo func(ctx context.Context, id int64) (delivery.Campaign, error)
 
 // Settings are the defaults for campaigns without their own.
 type Settings struct {
-	Channels        []Channel // order to try; the first that accepts the office wins
-	OfficeDays      string    // "mon-fri"
-	OfficeOpen      string    // "09:00"
-	OfficeClose     string    // "17:00"
-	TimeZone        string    // "America/New_York"
-	OfficeHourlyCap int       // letters per office per hour
+	Channels        []delivery.Channel // order to try; the first that accepts the office wins
+	OfficeDays      string             // "mon-fri"
+	OfficeOpen      string             // "09:00"
+	OfficeClose     string             // "17:00"
+	TimeZone        string             // "America/New_York"
+	OfficeHourlyCap int                // letters per office per hour
 	// ChannelRate is the global rate per channel (letters per second,
 	// across all offices) for this process; Burst its bucket size.
-	ChannelRate map[Channel]float64
+	ChannelRate map[delivery.Channel]float64
 	Burst       int
 	// Grace is how long a SendGrid attempt with an unknown outcome waits
 	// for a "processed" event before it is sent again.
@@ -93,9 +94,9 @@ type Settings struct {
 // DefaultSettings are used when configuration says nothing.
 func DefaultSettings() Settings {
 	return Settings{
-		Channels: []Channel{CWC, SendGrid, Packet}, OfficeDays: "mon-fri", OfficeOpen: "09:00", OfficeClose: "17:00",
+		Channels: []delivery.Channel{delivery.CWC, delivery.SendGrid, delivery.Packet}, OfficeDays: "mon-fri", OfficeOpen: "09:00", OfficeClose: "17:00",
 		TimeZone: "America/New_York", OfficeHourlyCap: 200,
-		ChannelRate: map[Channel]float64{CWC: 1, SendGrid: 50}, Burst: 10, Grace: 15 * time.Minute,
+		ChannelRate: map[delivery.Channel]float64{delivery.CWC: 1, delivery.SendGrid: 50}, Burst: 10, Grace: 15 * time.Minute,
 		BackoffBase: 10 * time.Second,
 	}
 }
@@ -105,14 +106,14 @@ type Worker struct {
 	river.WorkerDefaults[DeliverArgs]
 	store    Store
 	keys     *seal.Keys
-	senders  map[Channel]Sender
+	senders  map[delivery.Channel]delivery.Sender
 	campaign CampaignInfo
 	defaults Settings
 	log      *slog.Logger
 	now      func() time.Time
 
 	mu       sync.Mutex
-	limiters map[Channel]*rate.Limiter
+	limiters map[delivery.Channel]*rate.Limiter
 	hold     HoldFunc
 
 	cmu   sync.Mutex
@@ -143,8 +144,8 @@ func (w *Worker) SetHold(h HoldFunc) { w.hold = h }
 
 // NewWorker builds the worker. senders holds every configured channel;
 // the outbox is always among them.
-func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInfo, defaults Settings, log *slog.Logger, now func() time.Time) *Worker {
-	m := map[Channel]Sender{}
+func NewWorker(st Store, keys *seal.Keys, senders []delivery.Sender, campaign CampaignInfo, defaults Settings, log *slog.Logger, now func() time.Time) *Worker {
+	m := map[delivery.Channel]delivery.Sender{}
 	for _, s := range senders {
 		m[s.Channel()] = s
 	}
@@ -152,7 +153,7 @@ func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInf
 		now = time.Now
 	}
 	w := &Worker{store: st, keys: keys, senders: m, campaign: campaign, defaults: defaults, log: log, now: now,
-		limiters: map[Channel]*rate.Limiter{}, offices: map[string]*officeCount{}}
+		limiters: map[delivery.Channel]*rate.Limiter{}, offices: map[string]*officeCount{}}
 	w.loads = newBatcher(batchMax, func(ctx context.Context, ids []int64) ([]loaded, error) {
 		got, err := st.LettersByIDs(ctx, ids)
 		if err != nil {
@@ -253,11 +254,11 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 	l := ld.letter
 	switch l.Status {
-	case StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed:
+	case delivery.StatusSent, delivery.StatusDelivered, delivery.StatusBounced, delivery.StatusDropped, delivery.StatusFailed:
 		return outcome{} // done already: jobs are idempotent
 	}
 	now := w.now()
-	if w.hold != nil && l.Status != StatusSending {
+	if w.hold != nil && l.Status != delivery.StatusSending {
 		if wait, why, err := w.hold(ctx, l); err != nil {
 			return failed(err)
 		} else if wait > 0 {
@@ -272,7 +273,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	// An earlier attempt ended without a recorded outcome (the process
 	// died mid-send). SendGrid has no idempotency key: wait out the grace
 	// window for its "processed" event before sending again.
-	if l.Status == StatusSending && l.Channel == string(SendGrid) && l.SendingSince != nil {
+	if l.Status == delivery.StatusSending && l.Channel == string(delivery.SendGrid) && l.SendingSince != nil {
 		if ok, err := w.store.HasProviderEvent(ctx, id, "processed"); err != nil {
 			return failed(err)
 		} else if ok {
@@ -295,8 +296,8 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		}
 	}
 
-	var sealed Sealed
-	if err := w.keys.OpenJSON(l.Sealed, LetterAAD(l.ID), &sealed); err != nil {
+	var sealed delivery.Sealed
+	if err := w.keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sealed); err != nil {
 		_ = w.store.MarkFailed(ctx, id, "", "cannot decrypt the letter (encryption key missing?)", now)
 		return outcome{cancel: true, err: err}
 	}
@@ -308,7 +309,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 
 	// Pacing applies to real offices; the outbox reaches nobody.
-	if sender.Channel() != Outbox {
+	if sender.Channel() != delivery.Outbox {
 		if wait, why, err := w.pace(ctx, l, sender.Channel(), settings, now); err != nil {
 			return failed(err)
 		} else if wait > 0 {
@@ -323,14 +324,14 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	if err != nil || !ok {
 		return failed(err)
 	}
-	if sender.Channel() != Outbox {
+	if sender.Channel() != delivery.Outbox {
 		w.countOfficeSend(l.OfficeCode)
 	}
 	camp, err := w.cachedCampaign(ctx, l.CampaignID)
 	if err != nil {
 		return failed(err)
 	}
-	msg := Message{
+	msg := delivery.Message{
 		LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: camp, Office: office, From: sealed.From,
 		Subject: sealed.Subject, Body: sealed.Body, OrganizationStatement: sealed.OrganizationStatement,
 		ConstituentMessage: sealed.ConstituentMessage, ReplyTo: l.ReplyToken, CreatedAt: l.CreatedAt,
@@ -343,14 +344,14 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		return failed(w.markSent(store.Sent{ID: id, Channel: string(sender.Channel()), ProviderID: res.ProviderID, Detail: res.Detail, Delivered: res.Delivered, At: done}))
 	}
 	detail := errDetail(err)
-	temp, after := IsTemporary(err)
+	temp, after := delivery.IsTemporary(err)
 	if !temp {
 		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), detail, done); ferr != nil {
 			return failed(ferr)
 		}
 		return outcome{cancel: true, err: err}
 	}
-	if errors.Is(err, ErrOutcomeUnknown) && sender.Channel() == SendGrid {
+	if errors.Is(err, delivery.ErrOutcomeUnknown) && sender.Channel() == delivery.SendGrid {
 		// Stay in "sending": the next run waits for the grace window and a
 		// "processed" event before anything is sent again.
 		if nerr := w.store.NoteEvent(ctx, id, "unknown", string(sender.Channel()), detail, done); nerr != nil {
@@ -431,7 +432,7 @@ func (w *Worker) countOfficeSend(code string) {
 
 // errDetail is the timeline text of an error (adapters keep PII out).
 func errDetail(err error) string {
-	var p *PermanentError
+	var p *delivery.PermanentError
 	if errors.As(err, &p) && p.Detail != "" {
 		return p.Detail
 	}
@@ -444,7 +445,7 @@ func errDetail(err error) string {
 
 // pick returns the first channel in order that is configured and accepts
 // the office.
-func (w *Worker) pick(ctx context.Context, order []Channel, o Office) Sender {
+func (w *Worker) pick(ctx context.Context, order []delivery.Channel, o delivery.Office) delivery.Sender {
 	for _, ch := range order {
 		if s, ok := w.senders[ch]; ok && s.Accepts(ctx, o) {
 			return s
@@ -459,7 +460,7 @@ func (w *Worker) pick(ctx context.Context, order []Channel, o Office) Sender {
 const campaignTTL = 30 * time.Second
 
 type campaignEntry struct {
-	camp       Campaign
+	camp       delivery.Campaign
 	campAt     time.Time
 	settings   Settings
 	settingsAt time.Time
@@ -484,7 +485,7 @@ func (w *Worker) cachedSettings(ctx context.Context, id int64) Settings {
 	return st
 }
 
-func (w *Worker) cachedCampaign(ctx context.Context, id int64) (Campaign, error) {
+func (w *Worker) cachedCampaign(ctx context.Context, id int64) (delivery.Campaign, error) {
 	w.cmu.Lock()
 	e, ok := w.camps[id]
 	w.cmu.Unlock()
@@ -516,7 +517,7 @@ func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
 	if len(d.Channels) > 0 {
 		s.Channels = nil
 		for _, c := range d.Channels {
-			if ch, err := ParseChannel(c); err == nil {
+			if ch, err := delivery.ParseChannel(c); err == nil {
 				s.Channels = append(s.Channels, ch)
 			}
 		}
@@ -530,7 +531,7 @@ func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
 
 // pace decides whether a letter may go now: office hours in the
 // campaign's time zone, the per-office hourly cap, and the channel's rate.
-func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Settings, now time.Time) (time.Duration, string, error) {
+func (w *Worker) pace(ctx context.Context, l store.Letter, ch delivery.Channel, s Settings, now time.Time) (time.Duration, string, error) {
 	hours, err := ParseOfficeHours(s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone)
 	if err != nil {
 		return 0, "", err
@@ -572,7 +573,7 @@ func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Setting
 	return 0, "", nil
 }
 
-func (w *Worker) limiter(ch Channel, r float64, burst int) *rate.Limiter {
+func (w *Worker) limiter(ch delivery.Channel, r float64, burst int) *rate.Limiter {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	l, ok := w.limiters[ch]
