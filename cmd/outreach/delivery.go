@@ -15,9 +15,7 @@ import (
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/cwc"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
-	"github.com/outreach-org/outreach/internal/delivery/packet"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
@@ -57,35 +55,6 @@ type queue struct {
 	runner *followup.Runner
 }
 
-// channelOrder keeps the configured channels that this process can use;
-// with none, letters go to the outbox.
-func channelOrder(cfg *config.Config, senders []delivery.Sender) []delivery.Channel {
-	have := map[delivery.Channel]bool{}
-	for _, s := range senders {
-		have[s.Channel()] = true
-	}
-	var order []delivery.Channel
-	for _, name := range cfg.DeliveryChannels {
-		ch := delivery.Channel(name)
-		// The packet channel only holds letters for printing: alone it is
-		// not a delivery method for a fresh install, so it counts only
-		// when another real channel is configured.
-		if have[ch] {
-			order = append(order, ch)
-		}
-	}
-	real := false
-	for _, ch := range order {
-		if ch == delivery.CWC || ch == delivery.SendGrid {
-			real = true
-		}
-	}
-	if !real {
-		return []delivery.Channel{delivery.Outbox}
-	}
-	return order
-}
-
 // newQueue builds the River client; with work=true it also registers the
 // delivery worker, the supporter-mail worker and their queues.
 func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Logger, work bool) (*queue, error) {
@@ -95,7 +64,6 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	}
 	defaults := dispatch.DefaultSettings()
 	defaults.Channels = channelOrder(cfg, senders)
-	defaults.ChannelRate = map[delivery.Channel]float64{delivery.SendGrid: cfg.SendGridRate, delivery.CWC: cfg.CWCRate}
 	defaults.NoProviderEvents = cfg.SendGridPublicKey == ""
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
@@ -180,9 +148,9 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(env)
+	cfg, _, err := loadConfig(env)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return err
 	}
 	log := newLogger(cfg, stderr)
 	st, err := openStore(ctx, cfg, log)
@@ -233,35 +201,9 @@ func seedSchedules(ctx context.Context, cfg *config.Config, st *store.Store, log
 // outboxMailer keeps supporter emails in the outbox (the default).
 type outboxMailer struct{ ob *outbox.Sender }
 
-func (m outboxMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+func (m outboxMailer) SendEmail(ctx context.Context, kind string, e delivery.Email) error {
 	_, err := m.ob.SendEmail(ctx, kind, e)
 	return err
-}
-
-// buildSenders makes every channel that configuration turns on; the
-// outbox is always there.
-func buildSenders(cfg *config.Config, st *store.Store, keys *seal.Keys) ([]delivery.Sender, error) {
-	senders := []delivery.Sender{outbox.New(st, keys)}
-	if cfg.SendGridAPIKey != "" {
-		sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom,
-			FromName: cfg.OrgName, ReplyDomain: cfg.ReplyDomain}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("SendGrid: %w", err)
-		}
-		senders = append(senders, sg)
-	}
-	if cfg.CWCHouseURL != "" || cfg.CWCSenateURL != "" {
-		c, err := cwc.New(cwc.Config{HouseURL: cfg.CWCHouseURL, HouseAPIKey: cfg.CWCHouseKey, SenateURL: cfg.CWCSenateURL,
-			SenateAPIKey: cfg.CWCSenateKey, SenateTesting: cfg.CWCSenateTesting, DeliveryAgent: cfg.CWCDeliveryAgent,
-			AckEmail: cfg.CWCAckEmail, AgentContact: cwc.Contact{Name: cfg.CWCDeliveryAgent, Email: cfg.CWCAckEmail, Phone: cfg.CWCContactPhone},
-			Organization: cfg.OrgName}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("CWC: %w", err)
-		}
-		senders = append(senders, c)
-	}
-	senders = append(senders, packet.Sender{})
-	return senders, nil
 }
 
 // mailer picks the channel for supporter emails: SendGrid when
@@ -279,7 +221,7 @@ func mailer(cfg *config.Config, st *store.Store, keys *seal.Keys) (web.Mailer, e
 
 type sendgridMailer struct{ c *sendgrid.Client }
 
-func (m sendgridMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+func (m sendgridMailer) SendEmail(ctx context.Context, kind string, e delivery.Email) error {
 	_, err := m.c.SendEmail(ctx, sendgrid.Email{To: e.To, Subject: e.Subject, Text: e.Text, Headers: e.Headers, Categories: []string{kind}})
 	return err
 }

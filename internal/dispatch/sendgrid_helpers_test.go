@@ -24,7 +24,7 @@ import (
 // in a few seconds.
 func fastSettings(grace, backoffBase time.Duration) dispatch.Settings {
 	s := dispatch.DefaultSettings()
-	s.Channels = []delivery.Channel{delivery.SendGrid}
+	s.Channels = []delivery.Channel{sendgrid.Name}
 	s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone = "sun-sat", "00:00", "24:00", "UTC"
 	s.OfficeHourlyCap = 0
 	s.ChannelRate = nil

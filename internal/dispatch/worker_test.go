@@ -145,7 +145,7 @@ func TestOutboxDeliveryEndToEnd(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, st)
 		defaults := dispatch.DefaultSettings()
-		defaults.Channels = []delivery.Channel{delivery.Outbox}
+		defaults.Channels = []delivery.Channel{outbox.Name}
 		ob := outbox.New(st, e.keys)
 		campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 			c, err := st.Campaign(ctx, id)

@@ -19,7 +19,6 @@ import (
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -64,10 +63,10 @@ func (j *jobsSpy) take() []river.JobArgs {
 
 type mailSpy struct {
 	mu   sync.Mutex
-	sent []outbox.Email
+	sent []delivery.Email
 }
 
-func (m *mailSpy) SendEmail(_ context.Context, _ string, e outbox.Email) error {
+func (m *mailSpy) SendEmail(_ context.Context, _ string, e delivery.Email) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, e)

@@ -117,7 +117,7 @@ func lettersOf(e *env) []store.NewLetter {
 
 func outboxOnly() dispatch.Settings {
 	s := dispatch.DefaultSettings()
-	s.Channels = []delivery.Channel{delivery.Outbox}
+	s.Channels = []delivery.Channel{outbox.Name}
 	return s
 }
 

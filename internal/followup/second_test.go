@@ -188,7 +188,7 @@ func TestSecondLettersAreRealLettersSentOnce(t *testing.T) {
 		// The normal delivery worker sends it like a first letter.
 		clk.t = utc("2026-03-24T15:00:00Z")
 		settings := dispatch.DefaultSettings()
-		settings.Channels = []delivery.Channel{delivery.Outbox}
+		settings.Channels = []delivery.Channel{outbox.Name}
 		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
 			c, err := st.Campaign(ctx, id)
 			return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err

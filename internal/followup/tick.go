@@ -17,7 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -34,7 +34,7 @@ type retrier interface {
 
 // Mailer sends an email (the outbox or SendGrid).
 type Mailer interface {
-	SendEmail(ctx context.Context, kind string, e outbox.Email) error
+	SendEmail(ctx context.Context, kind string, e delivery.Email) error
 }
 
 // Store is what the schedules and follow-ups need from the database.
@@ -409,7 +409,7 @@ func (r *Runner) Digest(ctx context.Context, to []string) error {
 	}
 	sort.Strings(to)
 	for _, addr := range to {
-		if err := r.Mailer.SendEmail(ctx, "digest", outbox.Email{To: addr, Subject: r.OrgName + ": weekly campaign digest", Text: body}); err != nil {
+		if err := r.Mailer.SendEmail(ctx, "digest", delivery.Email{To: addr, Subject: r.OrgName + ": weekly campaign digest", Text: body}); err != nil {
 			return err
 		}
 	}

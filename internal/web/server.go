@@ -16,6 +16,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -72,6 +73,9 @@ type Deps struct {
 	Events        EventVerifier // SendGrid Event Webhook; nil: refused
 	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
 	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
+	// Channels are the delivery channels this build has (main's
+	// registry), offered by the deliveries page's channel filter.
+	Channels []delivery.Channel
 }
 
 // Server holds the Echo instance and the parsed templates.
