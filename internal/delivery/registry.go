@@ -13,10 +13,10 @@ type ChannelInfo struct {
 }
 
 // Registry is the channels a build has, in the order help and staff
-// pages list them. Every list of channel names comes from it: parsing a
-// name, OUTREACH_DELIVERY_CHANNELS, `outreach help`, the deliveries
-// filter. main builds it from the adapters' ChannelInfo; nothing adds to it
-// behind main's back, and it does not change once built.
+// pages list them. Every list of channel names comes from it:
+// OUTREACH_DELIVERY_CHANNELS, `outreach help`, the deliveries filter.
+// main builds it from the adapters' ChannelInfo; nothing adds to it behind
+// main's back, and it does not change once built.
 type Registry struct {
 	infos []ChannelInfo
 }
@@ -56,33 +56,4 @@ func (r *Registry) Names() []string {
 		out[i] = string(c.Name)
 	}
 	return out
-}
-
-// Has reports whether c is registered.
-func (r *Registry) Has(c Channel) bool {
-	for _, i := range r.infos {
-		if i.Name == c {
-			return true
-		}
-	}
-	return false
-}
-
-// Parse validates a channel name.
-func (r *Registry) Parse(s string) (Channel, error) {
-	if c := Channel(s); r.Has(c) {
-		return c, nil
-	}
-	return "", fmt.Errorf("channel must be %s", oneOf(r.Names()))
-}
-
-// oneOf lists names for a message: "a", "a or b", "a, b or c".
-func oneOf(names []string) string {
-	switch len(names) {
-	case 0:
-		return "(none)"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

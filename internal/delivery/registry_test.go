@@ -18,11 +18,8 @@ func TestRegistry(t *testing.T) {
 	if got := r.Names(); !slices.Equal(got, []string{"cwc", "fax2", "outbox"}) {
 		t.Errorf("names: %v", got)
 	}
-	if c, err := r.Parse("fax2"); err != nil || c != "fax2" {
-		t.Errorf("Parse(fax2) = %q, %v", c, err)
-	}
-	if _, err := r.Parse("sendgrid"); err == nil || err.Error() != "channel must be cwc, fax2 or outbox" {
-		t.Errorf("Parse(sendgrid): %v", err)
+	if got := r.Infos(); len(got) != 3 || got[1].Name != "fax2" {
+		t.Errorf("infos: %v", got)
 	}
 	for _, bad := range [][]delivery.ChannelInfo{
 		{{Name: "cwc"}, {Name: "cwc"}},
