@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -331,7 +332,7 @@ func (r *Runner) writeSecond(ctx context.Context, f store.FollowupSend, from str
 // transaction that stores them.
 func (r *Runner) enqueueDelivery(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	for _, id := range ids {
-		if _, err := r.Jobs.InsertTx(ctx, tx, delivery.DeliverArgs{LetterID: id}, nil); err != nil {
+		if _, err := r.Jobs.InsertTx(ctx, tx, dispatch.DeliverArgs{LetterID: id}, nil); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -159,13 +160,13 @@ func TestNoSecondLetterAfterTheOfficeReplied(t *testing.T) {
 			t.Errorf("HCA11's claimed second letter after the reply: %s, want sending (on its way)", l.Status)
 		}
 		// The delivery worker's turn for the withdrawn letter sends nothing.
-		settings := delivery.DefaultSettings()
-		settings.Channels = []delivery.Channel{delivery.Outbox}
-		w := delivery.NewWorker(st, auto.keys, []delivery.Sender{outbox.New(st, auto.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
+		settings := dispatch.DefaultSettings()
+		settings.Channels = []delivery.Channel{outbox.Name}
+		w := dispatch.NewWorker(st, auto.keys, []delivery.Sender{outbox.New(st, auto.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
 			c, err := st.Campaign(ctx, id)
 			return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title}, err
 		}, settings, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
-		if err := w.Work(ctx, &river.Job[delivery.DeliverArgs]{Args: delivery.DeliverArgs{LetterID: s["SCA01"].ID}}); err != nil {
+		if err := w.Work(ctx, &river.Job[dispatch.DeliverArgs]{Args: dispatch.DeliverArgs{LetterID: s["SCA01"].ID}}); err != nil {
 			t.Fatal(err)
 		}
 		if l, _ := st.LetterByID(ctx, s["SCA01"].ID); l.Status != delivery.StatusFailed || l.Channel != "" {
@@ -240,7 +241,7 @@ type pausingJobs struct {
 }
 
 func (p *pausingJobs) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	if _, ok := args.(delivery.DeliverArgs); ok {
+	if _, ok := args.(dispatch.DeliverArgs); ok {
 		p.once.Do(func() {
 			close(p.written)
 			time.Sleep(p.hold)

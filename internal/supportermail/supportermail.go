@@ -36,7 +36,6 @@ import (
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -71,7 +70,7 @@ const (
 )
 
 // Email is a message to a supporter.
-type Email = outbox.Email
+type Email = delivery.Email
 
 // Outgoing is one supporter email handed to a Mailer.
 type Outgoing struct {

@@ -22,6 +22,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -206,7 +207,7 @@ func (e *env) confirm(t *testing.T, sub store.Submission, lang string) ([]int64,
 			return out, nil
 		},
 		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
-			_, err := e.insert.InsertManyTx(ctx, tx, append(delivery.JobParams(ids), supportermail.JobParams(sub.ID, mail...)...))
+			_, err := e.insert.InsertManyTx(ctx, tx, append(dispatch.JobParams(ids), supportermail.JobParams(sub.ID, mail...)...))
 			return err
 		}})
 }

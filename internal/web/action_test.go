@@ -139,7 +139,7 @@ func (a *actionFixture) post(t *testing.T, c *http.Client, path string, form url
 var linkRE = regexp.MustCompile(`http://act\.example\.org(/c/[a-z0-9-]+/confirm\?[^\s]+)`)
 
 // lastEmail returns the newest supporter email in the outbox.
-func (a *actionFixture) lastEmail(t *testing.T) outbox.Email {
+func (a *actionFixture) lastEmail(t *testing.T) supportermail.Email {
 	t.Helper()
 	a.waitMail(t)
 	msgs, err := a.store.Outbox(context.Background(), "supporter", 0, 1)
