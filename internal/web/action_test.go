@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -69,14 +70,15 @@ func mailJobsWith(t testing.TB, st *store.Store, keys *seal.Keys, base, org stri
 	return inserter, events
 }
 
-// waitMail waits until every supporter email queued so far was handled
-// (its job ran), and fails if a job failed.
+// waitMail waits until every supporter email of the campaign queued so
+// far was handled (its job ran), and fails if a job failed.
 func (a *actionFixture) waitMail(t *testing.T) {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		var n int
-		if err := a.store.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM supporter_mail WHERE status IN ('queued','sending')").Scan(&n); err != nil {
+		if err := a.store.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM supporter_mail m JOIN submissions s ON s.id = m.submission_id"+
+			" WHERE m.status IN ('queued','sending') AND s.campaign_id = "+strconv.FormatInt(a.camp.ID, 10)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
