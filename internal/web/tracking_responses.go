@@ -117,8 +117,11 @@ func (t *tracker) inbound(c echo.Context) error {
 	if strings.TrimSpace(body) == "" && fields["html"] != "" {
 		body = tracking.HTMLToText(fields["html"], store.MaxReplyText)
 	}
-	id, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: l.ID, FromAddr: tracking.CleanText(fields["from"], 320),
-		Subject: tracking.CleanText(fields["subject"], 300), Body: tracking.CleanText(body, store.MaxReplyText), ReceivedAt: time.Now().UTC()})
+	reply := tracking.Reply{From: tracking.CleanText(fields["from"], 320), Subject: tracking.CleanText(fields["subject"], 300),
+		Body: tracking.CleanText(body, store.MaxReplyText)}
+	id, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: l.ID, ReceivedAt: time.Now().UTC()}, func(id int64) (string, error) {
+		return tracking.SealReply(t.s.deps.Keys, id, reply)
+	})
 	if err != nil {
 		return err
 	}
@@ -166,11 +169,16 @@ func inboundReadErr(err error) error {
 
 type inboxItem struct {
 	store.InboundReply
+	tracking.Reply
 	Office string
+	// Erased: the supporter asked for their data to be deleted, and the
+	// reply's text went with it. Unreadable: its key is not configured.
+	Erased, Unreadable bool
 }
 
 // inbox is GET /admin/responses/inbox: replies received by email, waiting
-// to be classified. The text is shown escaped, as plain text.
+// to be classified. Each reply is opened from its sealed form and shown
+// escaped, as plain text.
 func (t *tracker) inbox(c echo.Context) error {
 	st, err := t.store()
 	if err != nil {
@@ -182,7 +190,10 @@ func (t *tracker) inbox(c echo.Context) error {
 	}
 	items := make([]inboxItem, 0, len(rs))
 	for _, r := range rs {
-		items = append(items, inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)})
+		it := inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)}
+		it.Reply, it.Erased, err = tracking.OpenReply(t.s.deps.Keys, r.ID, r.Sealed)
+		it.Unreadable = err != nil
+		items = append(items, it)
 	}
 	return t.s.render(c, http.StatusOK, "responses_inbox", struct{ Items []inboxItem }{items}, false)
 }
