@@ -736,6 +736,24 @@ func (s *Store) AddOutbox(ctx context.Context, kind, emailIndex string, seal fun
 	return m.ID, err
 }
 
+// ReadOutboxMessage returns one outbox message for a staff member to read
+// in clear, and records the read (who, which message; never the content)
+// in the audit log in the same transaction: no audit entry, no message.
+func (s *Store) ReadOutboxMessage(ctx context.Context, id int64, a Audit) (OutboxMessage, error) {
+	var m OutboxMessage
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).Take(&m).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		a.ObjectType, a.ObjectID = "outbox_message", strconv.FormatInt(id, 10)
+		return writeAudit(tx, a)
+	})
+	return m, err
+}
+
 // Outbox lists messages newest first.
 func (s *Store) Outbox(ctx context.Context, kind string, beforeID int64, limit int) ([]OutboxMessage, error) {
 	q := s.db.WithContext(ctx).Order("id DESC")
