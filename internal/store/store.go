@@ -61,10 +61,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db, err = gorm.Open(postgres.Open(opts.DatabaseURL), gcfg)
 	} else {
 		dialect = SQLite
-		if dir := filepath.Dir(opts.SQLitePath); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("create data directory: %w", err)
-			}
+		if err := privateSQLiteFiles(opts.SQLitePath); err != nil {
+			return nil, err
 		}
 		db, err = gorm.Open(sqlite.Open(SQLiteDSN(opts.SQLitePath)), gcfg)
 	}
@@ -95,6 +93,30 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, redact(err))
 	}
 	return s, nil
+}
+
+// privateSQLiteFiles makes the SQLite file readable by this user only: the
+// data directory is created 0700 and the database file 0600 before SQLite
+// opens it (SQLite gives its -wal and -shm files the database file's
+// mode). Files left readable by an earlier version are made 0600 too,
+// when this user owns them.
+func privateSQLiteFiles(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(p, fi.Mode().Perm()&0o700)
+		}
+	}
+	return nil
 }
 
 // SQLiteDSN adds the pragmas every connection needs: WAL for concurrent
