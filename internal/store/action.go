@@ -300,6 +300,13 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 		a.ObjectType, a.ObjectID = "supporter", ""
 		return writeAudit(tx, a)
 	})
+	if err == nil && s.dialect == SQLite {
+		// The old pages are zeroed in the database file (secure_delete), but
+		// the write-ahead log still holds them until a checkpoint: copy it
+		// back and empty it now (best effort: a busy reader delays it to
+		// SQLite's next automatic checkpoint).
+		_ = s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	}
 	return n, err
 }
 

@@ -120,9 +120,11 @@ func privateSQLiteFiles(path string) error {
 }
 
 // SQLiteDSN adds the pragmas every connection needs: WAL for concurrent
-// readers, a busy timeout, and foreign keys (off by default in SQLite).
+// readers, a busy timeout, foreign keys (off by default in SQLite), and
+// secure_delete, so that what is deleted or overwritten (a supporter's
+// erased data) is zeroed in the file instead of left in free pages.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 }
 
 // redact keeps passwords in connection errors out of logs.
