@@ -159,8 +159,15 @@ func TestUpgradeSealsPlaintextRows(t *testing.T) {
 			refused(`INSERT INTO inbound_replies (letter_id, body, received_at) VALUES (?, 'Dear Ana', CURRENT_TIMESTAMP)`)
 			refused(`INSERT INTO survey_answers (letter_id, answer, note, answered_at) VALUES (?, 'replied', 'Ana', CURRENT_TIMESTAMP)`)
 
-			if err := sealAtStart(ctx, s, keys, log); err != nil {
-				t.Fatal(err)
+			// two replicas starting together: each row is sealed once
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() { errs <- sealAtStart(ctx, s, keys, log) }()
+			}
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
 			}
 			r1, a1 := checkSealed(t, s, keys, l)
 			refused(`UPDATE inbound_replies SET subject = 'Ana' WHERE letter_id = ?`)
