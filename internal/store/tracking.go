@@ -242,9 +242,11 @@ type InboundReply struct {
 	ReceivedAt time.Time
 	DecidedAt  *time.Time
 	DecidedBy  *int64
-	// Joined for display.
-	CampaignID int64  `gorm:"-"`
-	BioguideID string `gorm:"-"`
+	// Joined for display: the letter's campaign and office, and its sealed
+	// content (its sender, whom the reply may quote).
+	CampaignID   int64  `gorm:"-"`
+	BioguideID   string `gorm:"-"`
+	LetterSealed string `gorm:"-"`
 }
 
 func (InboundReply) TableName() string { return "inbound_replies" }
@@ -283,8 +285,8 @@ func (s *Store) InboundReplies(ctx context.Context, status string, limit int) ([
 	}
 	for i := range out {
 		var l Letter
-		if err := s.db.WithContext(ctx).Select("campaign_id", "bioguide_id").Where("id = ?", out[i].LetterID).Take(&l).Error; err == nil {
-			out[i].CampaignID, out[i].BioguideID = l.CampaignID, l.BioguideID
+		if err := s.db.WithContext(ctx).Select("campaign_id", "bioguide_id", "sealed").Where("id = ?", out[i].LetterID).Take(&l).Error; err == nil {
+			out[i].CampaignID, out[i].BioguideID, out[i].LetterSealed = l.CampaignID, l.BioguideID, l.Sealed
 		}
 	}
 	return out, nil

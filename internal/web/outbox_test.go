@@ -185,6 +185,35 @@ func outboxByRole(t *testing.T, st *store.Store, slug string) {
 			}
 		}
 
+		// the replies inbox: what the office said, its quotes of the sender masked
+		var letterID int64
+		for _, m := range msgs {
+			if m.Kind == "letter" {
+				letterID = *m.LetterID
+			}
+		}
+		l, err := st.LetterByID(ctx, letterID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, ct := inboundBody(t, "reply+"+l.ReplyToken+"@replies.example.org",
+			"Dear Ms. Ana García of 3200 24th St (ana@example.org, 415-555-0134): we have forwarded your letter to the committee.", "", 0)
+		if code, body := postInbound(t, a.srv.URL+"/webhooks/sendgrid/inbound?key="+inboundSecret, b, ct, "", ""); code != 200 {
+			t.Fatalf("inbound reply: %d %s", code, body)
+		}
+		for _, role := range []auth.Role{auth.Campaigner, auth.Admin} {
+			code, page := get(role, "/admin/responses/inbox")
+			page = html.UnescapeString(page)
+			if code != 200 || !strings.Contains(page, "Dear Ms. [name] [name] of [address] ([email], [phone]): we have forwarded your letter") {
+				t.Errorf("%s: inbox %d %s", role, code, page)
+			}
+			for _, p := range personal {
+				if strings.Contains(page, p) {
+					t.Errorf("%s: the inbox shows %q", role, p)
+				}
+			}
+		}
+
 		// only admins open a message in clear
 		for _, role := range []auth.Role{auth.Campaigner, auth.Organizer, auth.CaseEditor} {
 			for _, p := range []string{fmt.Sprintf("/admin/outbox/%d", supporterMsg), fmt.Sprintf("/api/v1/outbox/%d", letterMsg)} {

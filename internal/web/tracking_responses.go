@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/tracking"
 )
@@ -178,7 +179,7 @@ type inboxItem struct {
 
 // inbox is GET /admin/responses/inbox: replies received by email, waiting
 // to be classified. Each reply is opened from its sealed form and shown
-// escaped, as plain text.
+// escaped, as plain text, with its letter's sender masked.
 func (t *tracker) inbox(c echo.Context) error {
 	st, err := t.store()
 	if err != nil {
@@ -193,6 +194,13 @@ func (t *tracker) inbox(c echo.Context) error {
 		it := inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)}
 		it.Reply, it.Erased, err = tracking.OpenReply(t.s.deps.Keys, r.ID, r.Sealed)
 		it.Unreadable = err != nil
+		// Offices quote the constituent; classifying needs what the office
+		// said, not who wrote: the sender's details are masked, as in the
+		// outbox.
+		var letter delivery.Sealed
+		if r.LetterSealed != "" && t.s.deps.Keys.OpenJSON(r.LetterSealed, delivery.LetterAAD(r.LetterID), &letter) == nil {
+			it.From, it.Subject, it.Body = maskSender(letter.From, it.From), maskSender(letter.From, it.Subject), maskSender(letter.From, it.Body)
+		}
 		items = append(items, it)
 	}
 	return t.s.render(c, http.StatusOK, "responses_inbox", struct{ Items []inboxItem }{items}, false)
