@@ -77,7 +77,7 @@ func writeLegacy(t *testing.T, s *store.Store, keys *seal.Keys) legacy {
 	l.answer = execID(t, db, d, `INSERT INTO survey_answers (letter_id, answer, note, reply_text, answered_at)
 		VALUES (?, 'replied', 'They wrote back to Ana.', 'Dear Ana Garcia, ...', ?) RETURNING id`, letter, now)
 	l.outboxMsg = execID(t, db, d, `INSERT INTO outbox_messages (kind, sealed, created_at) VALUES ('supporter', '-', ?) RETURNING id`, now)
-	sealed, err := keys.SealJSON(outbox.Stored{Kind: "supporter", Email: &outbox.Email{To: "Ana@Example.org", Subject: "Your letters"}},
+	sealed, err := keys.SealJSON(outbox.Stored{Kind: "supporter", Email: &delivery.Email{To: "Ana@Example.org", Subject: "Your letters"}},
 		delivery.OutboxAAD(l.outboxMsg))
 	if err != nil {
 		t.Fatal(err)

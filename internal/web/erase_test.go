@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -57,7 +58,7 @@ func giveEverything(t *testing.T, a *actionFixture, p person) []int64 {
 		t.Fatalf("inbound reply: %d %s", code, body)
 	}
 	links := followup.Links{BaseURL: "http://act.example.org", Keys: a.keys}
-	if _, err := outbox.New(a.store, a.keys).SendEmail(ctx, "supporter", outbox.Email{To: p.form.Get("email"), Subject: "Did your member of Congress answer you?",
+	if _, err := outbox.New(a.store, a.keys).SendEmail(ctx, "supporter", delivery.Email{To: p.form.Get("email"), Subject: "Did your member of Congress answer you?",
 		Text: "Hello " + p.form.Get("first_name") + ", did they reply? " + links.SurveyURL(a.camp.Slug, l.ID, "replied", "en", time.Now())}); err != nil {
 		t.Fatal(err)
 	}

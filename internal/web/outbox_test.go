@@ -104,7 +104,7 @@ func outboxByRole(t *testing.T, st *store.Store, slug string) {
 		a := newActionServer(t, st, slug, campaign.Live)
 		confirmedSupporter(t, a, supporter("94110", "CA"))
 		mailer := outbox.New(st, a.keys)
-		if _, err := mailer.SendEmail(ctx, "digest", outbox.Email{To: "organizer@families.example.org", Subject: "Weekly digest", Text: "12 letters sent."}); err != nil {
+		if _, err := mailer.SendEmail(ctx, "digest", delivery.Email{To: "organizer@families.example.org", Subject: "Weekly digest", Text: "12 letters sent."}); err != nil {
 			t.Fatal(err)
 		}
 		users := map[auth.Role]auth.User{}

@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -204,6 +205,8 @@ func TestStatsReleaseScheduleAPI(t *testing.T) {
 		api := f.srv.URL + "/api/v1/schedule"
 		if code, body := do(t, c, http.MethodPost, api, cmp, "application/json", `{"kind":"stats_release","cron":"@weekly"}`); code != http.StatusForbidden {
 			t.Errorf("campaigner schedules a release: %d %s", code, body)
+		} else if !strings.Contains(body, "admins only") || strings.Contains(body, "case editor") {
+			t.Errorf("the refusal must name who may (admins), not case editors, who cannot reach schedules: %s", body)
 		}
 		code, body := do(t, c, http.MethodPost, api, adm, "application/json", fmt.Sprintf(`{"kind":"stats_release","cron":"@weekly","campaign_id":%d}`, camp.ID))
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `"campaign_id":`) || !strings.Contains(body, "not per campaign") {
@@ -360,7 +363,7 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 type spyJobs struct{ ids []int64 }
 
 func (j *spyJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	if d, ok := args.(delivery.DeliverArgs); ok {
+	if d, ok := args.(dispatch.DeliverArgs); ok {
 		j.ids = append(j.ids, d.LetterID)
 	}
 	return &rivertype.JobInsertResult{}, nil
