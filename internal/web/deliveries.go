@@ -258,8 +258,9 @@ type outboxItem struct {
 	Subject   string            `json:"subject"`
 	Text      string            `json:"text"`
 	Headers   map[string]string `json:"headers,omitempty"`
-	// Masked: personal data is hidden (the list, and every role but
-	// admins); TextHidden: a supporter email's text is withheld.
+	// Masked: personal data is hidden (every listed message; opened one
+	// at a time by an admin, it is not); TextHidden: a supporter email's
+	// text is withheld.
 	Masked     bool   `json:"masked"`
 	TextHidden bool   `json:"text_hidden,omitempty"`
 	Full       string `json:"full,omitempty"` // where an admin opens it in clear (audited)

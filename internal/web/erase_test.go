@@ -186,124 +186,122 @@ func eraseLeavesNoCopy(t *testing.T, d store.Dialect) {
 	if _, err := st.Migrate(context.Background(), discard()); err != nil {
 		t.Fatal(err)
 	}
-	{
-		slug := "erase-" + string(d)
-		a := newActionServer(t, st, slug, campaign.Live)
-		ana := newPerson("Ana", "García", "ana@example.org", "3200 24th St", "(415) 555-0134")
-		bea := newPerson("Beatriz", "Okonkwo", "bea@example.org", "1 Dolores Terrace", "(415) 555-0199")
-		giveEverything(t, a, ana)
-		giveEverything(t, a, bea)
+	slug := "erase-" + string(d)
+	a := newActionServer(t, st, slug, campaign.Live)
+	ana := newPerson("Ana", "García", "ana@example.org", "3200 24th St", "(415) 555-0134")
+	bea := newPerson("Beatriz", "Okonkwo", "bea@example.org", "1 Dolores Terrace", "(415) 555-0199")
+	giveEverything(t, a, ana)
+	giveEverything(t, a, bea)
 
-		// before: the scan finds both, sealed
-		found := func(p person) (inClear, sealed []string) {
-			for _, v := range everyValue(t, st) {
-				text := v.text
-				if sealedRE.MatchString(v.text) {
-					pt, ok := openAny(a.keys, v)
-					if !ok {
-						t.Errorf("%s.%s (row %s): a sealed value the scan cannot open", v.table, v.column, v.row["id"])
-						continue
-					}
-					for _, s := range p.clear {
-						if strings.Contains(strings.ToLower(pt), strings.ToLower(s)) {
-							sealed = append(sealed, v.table+"."+v.column)
-							break
-						}
-					}
+	// before: the scan finds both, sealed
+	found := func(p person) (inClear, sealed []string) {
+		for _, v := range everyValue(t, st) {
+			text := v.text
+			if sealedRE.MatchString(v.text) {
+				pt, ok := openAny(a.keys, v)
+				if !ok {
+					t.Errorf("%s.%s (row %s): a sealed value the scan cannot open", v.table, v.column, v.row["id"])
 					continue
 				}
 				for _, s := range p.clear {
-					if strings.Contains(strings.ToLower(text), strings.ToLower(s)) {
-						inClear = append(inClear, fmt.Sprintf("%s.%s has %q", v.table, v.column, s))
+					if strings.Contains(strings.ToLower(pt), strings.ToLower(s)) {
+						sealed = append(sealed, v.table+"."+v.column)
+						break
 					}
 				}
+				continue
 			}
-			return inClear, sealed
-		}
-		clear, sealed := found(ana)
-		if len(clear) > 0 {
-			t.Errorf("in clear before erasure: %v", clear)
-		}
-		for _, want := range []string{"submissions.sealed", "letters.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
-			if !strings.Contains(strings.Join(sealed, " "), want) {
-				t.Errorf("the scan does not find Ana in %s before erasure (found %v)", want, sealed)
-			}
-		}
-
-		// her ciphertexts, to look for in the SQLite files afterwards
-		var ciphertexts []string
-		for _, v := range everyValue(t, st) {
-			if sealedRE.MatchString(v.text) {
-				if pt, ok := openAny(a.keys, v); ok && strings.Contains(pt, "ana@example.org") {
-					ciphertexts = append(ciphertexts, v.text)
+			for _, s := range p.clear {
+				if strings.Contains(strings.ToLower(text), strings.ToLower(s)) {
+					inClear = append(inClear, fmt.Sprintf("%s.%s has %q", v.table, v.column, s))
 				}
 			}
 		}
+		return inClear, sealed
+	}
+	clear, sealed := found(ana)
+	if len(clear) > 0 {
+		t.Errorf("in clear before erasure: %v", clear)
+	}
+	for _, want := range []string{"submissions.sealed", "letters.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
+		if !strings.Contains(strings.Join(sealed, " "), want) {
+			t.Errorf("the scan does not find Ana in %s before erasure (found %v)", want, sealed)
+		}
+	}
 
-		// delete my data, through the link of one of her emails
-		c := browserClient(t)
-		var forget string
-		msgs, _ := st.Outbox(context.Background(), "supporter", 0, 100)
-		for _, m := range msgs {
-			if o, err := outbox.Open(a.keys, m.ID, m.Sealed); err == nil && o.Email.To == "ana@example.org" {
-				if fm := regexp.MustCompile(`http://act\.example\.org(/forget\?[^\s]+)`).FindStringSubmatch(o.Email.Text); fm != nil {
-					forget = fm[1]
-				}
+	// her ciphertexts, to look for in the SQLite files afterwards
+	var ciphertexts []string
+	for _, v := range everyValue(t, st) {
+		if sealedRE.MatchString(v.text) {
+			if pt, ok := openAny(a.keys, v); ok && strings.Contains(pt, "ana@example.org") {
+				ciphertexts = append(ciphertexts, v.text)
 			}
 		}
-		if forget == "" {
-			t.Fatal("no delete-my-data link")
-		}
-		fu, _ := url.Parse(forget)
-		tok := csrfFrom(t, c, a.srv.URL+forget)
-		if code, body, _ := postForm(t, c, a.srv.URL+"/forget", url.Values{"_csrf": {tok}, "t": {fu.Query().Get("t")}}); code != 200 || !strings.Contains(body, "Your data was deleted") {
-			t.Fatalf("forget: %d", code)
-		}
+	}
 
-		clear, sealed = found(ana)
-		if len(clear) > 0 || len(sealed) > 0 {
-			t.Errorf("after erasure, Ana is still in clear in %v and sealed in %v", clear, sealed)
-		}
-		idx := a.keys.Index("email", "ana@example.org")
-		for _, v := range everyValue(t, st) {
-			if strings.Contains(v.text, idx) && v.table != "email_suppressions" {
-				t.Errorf("her email's blind index is still in %s.%s", v.table, v.column)
+	// delete my data, through the link of one of her emails
+	c := browserClient(t)
+	var forget string
+	msgs, _ := st.Outbox(context.Background(), "supporter", 0, 100)
+	for _, m := range msgs {
+		if o, err := outbox.Open(a.keys, m.ID, m.Sealed); err == nil && o.Email.To == "ana@example.org" {
+			if fm := regexp.MustCompile(`http://act\.example\.org(/forget\?[^\s]+)`).FindStringSubmatch(o.Email.Text); fm != nil {
+				forget = fm[1]
 			}
 		}
-		if sup, _ := st.IsSuppressed(context.Background(), idx); !sup {
-			t.Error("the erased address is not suppressed")
+	}
+	if forget == "" {
+		t.Fatal("no delete-my-data link")
+	}
+	fu, _ := url.Parse(forget)
+	tok := csrfFrom(t, c, a.srv.URL+forget)
+	if code, body, _ := postForm(t, c, a.srv.URL+"/forget", url.Values{"_csrf": {tok}, "t": {fu.Query().Get("t")}}); code != 200 || !strings.Contains(body, "Your data was deleted") {
+		t.Fatalf("forget: %d", code)
+	}
+
+	clear, sealed = found(ana)
+	if len(clear) > 0 || len(sealed) > 0 {
+		t.Errorf("after erasure, Ana is still in clear in %v and sealed in %v", clear, sealed)
+	}
+	idx := a.keys.Index("email", "ana@example.org")
+	for _, v := range everyValue(t, st) {
+		if strings.Contains(v.text, idx) && v.table != "email_suppressions" {
+			t.Errorf("her email's blind index is still in %s.%s", v.table, v.column)
 		}
-		// SQLite: not in the file's free pages, nor in its write-ahead log
-		if st.Dialect() == store.SQLite {
-			var seq int
-			var name, file string
-			if err := st.DB().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
+	}
+	if sup, _ := st.IsSuppressed(context.Background(), idx); !sup {
+		t.Error("the erased address is not suppressed")
+	}
+	// SQLite: not in the file's free pages, nor in its write-ahead log
+	if st.Dialect() == store.SQLite {
+		var seq int
+		var name, file string
+		if err := st.DB().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
+			t.Fatal(err)
+		}
+		var raw []byte
+		for _, p := range []string{file, file + "-wal"} {
+			b, err := os.ReadFile(p)
+			if err != nil && !os.IsNotExist(err) {
 				t.Fatal(err)
 			}
-			var raw []byte
-			for _, p := range []string{file, file + "-wal"} {
-				b, err := os.ReadFile(p)
-				if err != nil && !os.IsNotExist(err) {
-					t.Fatal(err)
-				}
-				raw = append(raw, b...)
-			}
-			if len(ciphertexts) < 5 {
-				t.Fatalf("only %d of her ciphertexts found before erasure", len(ciphertexts))
-			}
-			for _, ct := range ciphertexts {
-				if bytes.Contains(raw, []byte(ct[len(ct)-40:])) {
-					t.Errorf("an erased ciphertext is still in the SQLite files: %s…", ct[:20])
-				}
+			raw = append(raw, b...)
+		}
+		if len(ciphertexts) < 5 {
+			t.Fatalf("only %d of her ciphertexts found before erasure", len(ciphertexts))
+		}
+		for _, ct := range ciphertexts {
+			if bytes.Contains(raw, []byte(ct[len(ct)-40:])) {
+				t.Errorf("an erased ciphertext is still in the SQLite files: %s…", ct[:20])
 			}
 		}
+	}
 
-		// Beatriz is untouched, and the scan still sees her
-		_, sealed = found(bea)
-		for _, want := range []string{"submissions.sealed", "letters.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
-			if !strings.Contains(strings.Join(sealed, " "), want) {
-				t.Errorf("another supporter's data went from %s (found %v)", want, sealed)
-			}
+	// Beatriz is untouched, and the scan still sees her
+	_, sealed = found(bea)
+	for _, want := range []string{"submissions.sealed", "letters.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
+		if !strings.Contains(strings.Join(sealed, " "), want) {
+			t.Errorf("another supporter's data went from %s (found %v)", want, sealed)
 		}
 	}
 }

@@ -99,173 +99,171 @@ func TestOutboxByRole(t *testing.T) {
 }
 
 func outboxByRole(t *testing.T, st *store.Store, slug string) {
-	{
-		ctx := context.Background()
-		a := newActionServer(t, st, slug, campaign.Live)
-		confirmedSupporter(t, a, supporter("94110", "CA"))
-		mailer := outbox.New(st, a.keys)
-		if _, err := mailer.SendEmail(ctx, "digest", delivery.Email{To: "organizer@families.example.org", Subject: "Weekly digest", Text: "12 letters sent."}); err != nil {
-			t.Fatal(err)
-		}
-		users := map[auth.Role]auth.User{}
-		tokens := map[auth.Role]string{}
-		for _, r := range auth.Roles {
-			users[r] = addUser(t, st, fmt.Sprintf("%s-%s@families.example.org", r, slug), r)
-			tokens[r] = bearer(t, st, users[r])
-		}
-		get := func(role auth.Role, path string) (int, string) {
-			return do(t, http.DefaultClient, http.MethodGet, a.srv.URL+path, tokens[role], "", "")
-		}
-		personal := []string{"ana@example.org", "García", "Garcia", "3200 24th St", "555-0134", "Ana "}
+	ctx := context.Background()
+	a := newActionServer(t, st, slug, campaign.Live)
+	confirmedSupporter(t, a, supporter("94110", "CA"))
+	mailer := outbox.New(st, a.keys)
+	if _, err := mailer.SendEmail(ctx, "digest", delivery.Email{To: "organizer@families.example.org", Subject: "Weekly digest", Text: "12 letters sent."}); err != nil {
+		t.Fatal(err)
+	}
+	users := map[auth.Role]auth.User{}
+	tokens := map[auth.Role]string{}
+	for _, r := range auth.Roles {
+		users[r] = addUser(t, st, fmt.Sprintf("%s-%s@families.example.org", r, slug), r)
+		tokens[r] = bearer(t, st, users[r])
+	}
+	get := func(role auth.Role, path string) (int, string) {
+		return do(t, http.DefaultClient, http.MethodGet, a.srv.URL+path, tokens[role], "", "")
+	}
+	personal := []string{"ana@example.org", "García", "Garcia", "3200 24th St", "555-0134", "Ana "}
 
-		var letterMsg, supporterMsg, digestMsg int64
-		msgs, err := st.Outbox(ctx, "", 0, 100)
-		if err != nil {
-			t.Fatal(err)
+	var letterMsg, supporterMsg, digestMsg int64
+	msgs, err := st.Outbox(ctx, "", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		switch m.Kind {
+		case "letter":
+			letterMsg = m.ID
+		case "supporter":
+			supporterMsg = m.ID
+		case "digest":
+			digestMsg = m.ID
 		}
-		for _, m := range msgs {
-			switch m.Kind {
-			case "letter":
-				letterMsg = m.ID
-			case "supporter":
-				supporterMsg = m.ID
-			case "digest":
-				digestMsg = m.ID
-			}
-		}
-		if letterMsg == 0 || supporterMsg == 0 || digestMsg == 0 {
-			t.Fatalf("outbox kinds missing: %+v", msgs)
-		}
+	}
+	if letterMsg == 0 || supporterMsg == 0 || digestMsg == 0 {
+		t.Fatalf("outbox kinds missing: %+v", msgs)
+	}
 
-		for _, role := range []auth.Role{auth.Campaigner, auth.Admin} {
-			code, page := get(role, "/admin/outbox")
-			code2, body := get(role, "/api/v1/outbox")
-			if code != 200 || code2 != 200 {
-				t.Fatalf("%s: outbox %d, API %d", role, code, code2)
-			}
-			page = html.UnescapeString(page)
-			for _, p := range personal {
-				if strings.Contains(page, p) || strings.Contains(body, p) {
-					t.Errorf("%s: the outbox list shows %q", role, p)
-				}
-			}
-			noWorkingLink(t, string(role)+" page", page, a)
-			noWorkingLink(t, string(role)+" API", body, a)
-			// the letter's text is there, its sender replaced; the digest is whole
-			for _, want := range []string{"Dear Representative Pelosi", "children were separated", "Sincerely,\n[name] [name]", "a•••@•••.org", "12 letters sent."} {
-				if !strings.Contains(page, want) {
-					t.Errorf("%s: the outbox page lacks %q", role, want)
-				}
-			}
-			var api struct {
-				Messages []struct {
-					ID         int64           `json:"id"`
-					Kind       string          `json:"kind"`
-					Text       string          `json:"text"`
-					Masked     bool            `json:"masked"`
-					TextHidden bool            `json:"text_hidden"`
-					Full       string          `json:"full"`
-					From       json.RawMessage `json:"from"`
-				} `json:"messages"`
-			}
-			if err := json.Unmarshal([]byte(body), &api); err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range api.Messages {
-				if !m.Masked || m.From != nil {
-					t.Errorf("%s: API message %d not masked: %+v", role, m.ID, m)
-				}
-				if m.Kind == "supporter" && (!m.TextHidden || m.Text != "") {
-					t.Errorf("%s: a supporter email's text is in the API: %+v", role, m)
-				}
-				wantFull := role == auth.Admin && m.Kind != "digest"
-				if (m.Full != "") != wantFull {
-					t.Errorf("%s: message %d full link %q", role, m.ID, m.Full)
-				}
-			}
+	for _, role := range []auth.Role{auth.Campaigner, auth.Admin} {
+		code, page := get(role, "/admin/outbox")
+		code2, body := get(role, "/api/v1/outbox")
+		if code != 200 || code2 != 200 {
+			t.Fatalf("%s: outbox %d, API %d", role, code, code2)
 		}
-
-		// the replies inbox: what the office said, its quotes of the sender masked
-		var letterID int64
-		for _, m := range msgs {
-			if m.Kind == "letter" {
-				letterID = *m.LetterID
-			}
-		}
-		l, err := st.LetterByID(ctx, letterID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, ct := inboundBody(t, "reply+"+l.ReplyToken+"@replies.example.org",
-			"Dear Ms. Ana García of 3200 24th St (ana@example.org, 415-555-0134): we have forwarded your letter to the committee.", "", 0)
-		if code, body := postInbound(t, a.srv.URL+"/webhooks/sendgrid/inbound?key="+inboundSecret, b, ct, "", ""); code != 200 {
-			t.Fatalf("inbound reply: %d %s", code, body)
-		}
-		for _, role := range []auth.Role{auth.Campaigner, auth.Admin} {
-			code, page := get(role, "/admin/responses/inbox")
-			page = html.UnescapeString(page)
-			if code != 200 || !strings.Contains(page, "Dear Ms. [name] [name] of [address] ([email], [phone]): we have forwarded your letter") {
-				t.Errorf("%s: inbox %d %s", role, code, page)
-			}
-			for _, p := range personal {
-				if strings.Contains(page, p) {
-					t.Errorf("%s: the inbox shows %q", role, p)
-				}
-			}
-		}
-
-		// only admins open a message in clear
-		for _, role := range []auth.Role{auth.Campaigner, auth.Organizer, auth.CaseEditor} {
-			for _, p := range []string{fmt.Sprintf("/admin/outbox/%d", supporterMsg), fmt.Sprintf("/api/v1/outbox/%d", letterMsg)} {
-				if code, _ := get(role, p); code != http.StatusForbidden {
-					t.Errorf("%s GET %s: %d", role, p, code)
-				}
-			}
-		}
-		for _, role := range []auth.Role{auth.Organizer, auth.CaseEditor} {
-			if code, _ := get(role, "/admin/outbox"); code != http.StatusForbidden {
-				t.Errorf("%s sees the outbox: %d", role, code)
-			}
-			if code, _ := get(role, "/api/v1/outbox"); code != http.StatusForbidden {
-				t.Errorf("%s reads the outbox API: %d", role, code)
-			}
-		}
-		before, err := st.AuditLog(ctx, 0, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, body := get(auth.Admin, fmt.Sprintf("/api/v1/outbox/%d", supporterMsg))
-		if code != 200 || !strings.Contains(body, `"to":"ana@example.org"`) || !strings.Contains(body, "/forget?") {
-			t.Fatalf("admin opens a supporter email: %d %s", code, body)
-		}
-		noWorkingLink(t, "admin, one email (API)", body, a)
-		code, page := get(auth.Admin, fmt.Sprintf("/admin/outbox/%d", letterMsg))
 		page = html.UnescapeString(page)
-		if code != 200 || !strings.Contains(page, "3200 24th St") || !strings.Contains(page, "Sincerely,\nAna García") || !strings.Contains(page, "recorded in the audit log") {
-			t.Fatalf("admin opens a letter: %d %s", code, page)
+		for _, p := range personal {
+			if strings.Contains(page, p) || strings.Contains(body, p) {
+				t.Errorf("%s: the outbox list shows %q", role, p)
+			}
 		}
-		noWorkingLink(t, "admin, one letter (page)", page, a)
-		if code, _ := get(auth.Admin, "/api/v1/outbox/999999"); code != http.StatusNotFound {
-			t.Errorf("missing message: %d", code)
+		noWorkingLink(t, string(role)+" page", page, a)
+		noWorkingLink(t, string(role)+" API", body, a)
+		// the letter's text is there, its sender replaced; the digest is whole
+		for _, want := range []string{"Dear Representative Pelosi", "children were separated", "Sincerely,\n[name] [name]", "a•••@•••.org", "12 letters sent."} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: the outbox page lacks %q", role, want)
+			}
 		}
-		after, err := st.AuditLog(ctx, 0, 1000)
-		if err != nil {
+		var api struct {
+			Messages []struct {
+				ID         int64           `json:"id"`
+				Kind       string          `json:"kind"`
+				Text       string          `json:"text"`
+				Masked     bool            `json:"masked"`
+				TextHidden bool            `json:"text_hidden"`
+				Full       string          `json:"full"`
+				From       json.RawMessage `json:"from"`
+			} `json:"messages"`
+		}
+		if err := json.Unmarshal([]byte(body), &api); err != nil {
 			t.Fatal(err)
 		}
-		reads := map[string]bool{}
-		for _, e := range after[:len(after)-len(before)] {
-			if e.Action != "outbox.read" || e.ObjectType != "outbox_message" || e.ActorID != users[auth.Admin].ID {
-				t.Errorf("unexpected audit entry %+v", e)
+		for _, m := range api.Messages {
+			if !m.Masked || m.From != nil {
+				t.Errorf("%s: API message %d not masked: %+v", role, m.ID, m)
 			}
-			for _, p := range personal {
-				if strings.Contains(e.Detail+e.ObjectID, p) {
-					t.Errorf("the audit log holds %q", p)
-				}
+			if m.Kind == "supporter" && (!m.TextHidden || m.Text != "") {
+				t.Errorf("%s: a supporter email's text is in the API: %+v", role, m)
 			}
-			reads[e.ObjectID] = true
+			wantFull := role == auth.Admin && m.Kind != "digest"
+			if (m.Full != "") != wantFull {
+				t.Errorf("%s: message %d full link %q", role, m.ID, m.Full)
+			}
 		}
-		if len(after)-len(before) != 2 || !reads[fmt.Sprint(supporterMsg)] || !reads[fmt.Sprint(letterMsg)] {
-			t.Errorf("audit entries for the two reads: %+v", after[:len(after)-len(before)])
+	}
+
+	// the replies inbox: what the office said, its quotes of the sender masked
+	var letterID int64
+	for _, m := range msgs {
+		if m.Kind == "letter" {
+			letterID = *m.LetterID
 		}
+	}
+	l, err := st.LetterByID(ctx, letterID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ct := inboundBody(t, "reply+"+l.ReplyToken+"@replies.example.org",
+		"Dear Ms. Ana García of 3200 24th St (ana@example.org, 415-555-0134): we have forwarded your letter to the committee.", "", 0)
+	if code, body := postInbound(t, a.srv.URL+"/webhooks/sendgrid/inbound?key="+inboundSecret, b, ct, "", ""); code != 200 {
+		t.Fatalf("inbound reply: %d %s", code, body)
+	}
+	for _, role := range []auth.Role{auth.Campaigner, auth.Admin} {
+		code, page := get(role, "/admin/responses/inbox")
+		page = html.UnescapeString(page)
+		if code != 200 || !strings.Contains(page, "Dear Ms. [name] [name] of [address] ([email], [phone]): we have forwarded your letter") {
+			t.Errorf("%s: inbox %d %s", role, code, page)
+		}
+		for _, p := range personal {
+			if strings.Contains(page, p) {
+				t.Errorf("%s: the inbox shows %q", role, p)
+			}
+		}
+	}
+
+	// only admins open a message in clear
+	for _, role := range []auth.Role{auth.Campaigner, auth.Organizer, auth.CaseEditor} {
+		for _, p := range []string{fmt.Sprintf("/admin/outbox/%d", supporterMsg), fmt.Sprintf("/api/v1/outbox/%d", letterMsg)} {
+			if code, _ := get(role, p); code != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d", role, p, code)
+			}
+		}
+	}
+	for _, role := range []auth.Role{auth.Organizer, auth.CaseEditor} {
+		if code, _ := get(role, "/admin/outbox"); code != http.StatusForbidden {
+			t.Errorf("%s sees the outbox: %d", role, code)
+		}
+		if code, _ := get(role, "/api/v1/outbox"); code != http.StatusForbidden {
+			t.Errorf("%s reads the outbox API: %d", role, code)
+		}
+	}
+	before, err := st.AuditLog(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(auth.Admin, fmt.Sprintf("/api/v1/outbox/%d", supporterMsg))
+	if code != 200 || !strings.Contains(body, `"to":"ana@example.org"`) || !strings.Contains(body, "/forget?") {
+		t.Fatalf("admin opens a supporter email: %d %s", code, body)
+	}
+	noWorkingLink(t, "admin, one email (API)", body, a)
+	code, page := get(auth.Admin, fmt.Sprintf("/admin/outbox/%d", letterMsg))
+	page = html.UnescapeString(page)
+	if code != 200 || !strings.Contains(page, "3200 24th St") || !strings.Contains(page, "Sincerely,\nAna García") || !strings.Contains(page, "recorded in the audit log") {
+		t.Fatalf("admin opens a letter: %d %s", code, page)
+	}
+	noWorkingLink(t, "admin, one letter (page)", page, a)
+	if code, _ := get(auth.Admin, "/api/v1/outbox/999999"); code != http.StatusNotFound {
+		t.Errorf("missing message: %d", code)
+	}
+	after, err := st.AuditLog(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := map[string]bool{}
+	for _, e := range after[:len(after)-len(before)] {
+		if e.Action != "outbox.read" || e.ObjectType != "outbox_message" || e.ActorID != users[auth.Admin].ID {
+			t.Errorf("unexpected audit entry %+v", e)
+		}
+		for _, p := range personal {
+			if strings.Contains(e.Detail+e.ObjectID, p) {
+				t.Errorf("the audit log holds %q", p)
+			}
+		}
+		reads[e.ObjectID] = true
+	}
+	if len(after)-len(before) != 2 || !reads[fmt.Sprint(supporterMsg)] || !reads[fmt.Sprint(letterMsg)] {
+		t.Errorf("audit entries for the two reads: %+v", after[:len(after)-len(before)])
 	}
 }
