@@ -146,6 +146,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if err := sealAtStart(ctx, st, keys, log); err != nil {
+		return err
+	}
 	if err := seedSchedules(ctx, cfg, st, log); err != nil {
 		return err
 	}

@@ -174,15 +174,16 @@ func (s *Store) SettleSupporterMail(ctx context.Context, id int64, providerID st
 	return res.RowsAffected == 1, res.Error
 }
 
-// OutboxSupporterMail stores an email in the outbox and marks it sent in
-// one transaction, so the outbox holds each supporter email once even if
-// the process dies between the two. It answers 0 and nothing is stored
-// when the attempt was not the claimed one.
-func (s *Store) OutboxSupporterMail(ctx context.Context, id int64, attempts int, kind string, seal func(outboxID int64) (string, error)) (int64, error) {
+// OutboxSupporterMail stores an email in the outbox, under its
+// recipient's blind index (delete-my-data finds it by it), and marks it
+// sent in one transaction, so the outbox holds each supporter email once
+// even if the process dies between the two. It answers 0 and nothing is
+// stored when the attempt was not the claimed one.
+func (s *Store) OutboxSupporterMail(ctx context.Context, id int64, attempts int, kind, emailIndex string, seal func(outboxID int64) (string, error)) (int64, error) {
 	var outboxID int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now := time.Now().UTC()
-		m := OutboxMessage{Kind: kind, Sealed: "-", CreatedAt: now}
+		m := OutboxMessage{Kind: kind, EmailIndex: &emailIndex, Sealed: "-", CreatedAt: now}
 		if err := tx.Create(&m).Error; err != nil {
 			return err
 		}

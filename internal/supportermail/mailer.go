@@ -19,12 +19,13 @@ import (
 
 // OutboxStore keeps supporter emails in the outbox.
 type OutboxStore interface {
-	OutboxSupporterMail(ctx context.Context, id int64, attempts int, kind string, seal func(outboxID int64) (string, error)) (int64, error)
+	OutboxSupporterMail(ctx context.Context, id int64, attempts int, kind, emailIndex string, seal func(outboxID int64) (string, error)) (int64, error)
 }
 
 // OutboxMailer keeps supporter emails in the outbox (no provider
-// configured). The copy is stored and the email marked sent in one
-// transaction, so a crash never stores an email twice.
+// configured), under the recipient's blind index (outbox.RecipientIndex:
+// delete-my-data erases them). The copy is stored and the email marked
+// sent in one transaction, so a crash never stores an email twice.
 type OutboxMailer struct {
 	Store OutboxStore
 	Keys  *seal.Keys
@@ -33,7 +34,7 @@ type OutboxMailer struct {
 // SendSupporterEmail stores m in the outbox (kind "supporter").
 func (o OutboxMailer) SendSupporterEmail(ctx context.Context, m Outgoing) (string, error) {
 	e := m.Email
-	id, err := o.Store.OutboxSupporterMail(ctx, m.MailID, m.Attempt, "supporter", func(id int64) (string, error) {
+	id, err := o.Store.OutboxSupporterMail(ctx, m.MailID, m.Attempt, "supporter", outbox.RecipientIndex(o.Keys, e.To), func(id int64) (string, error) {
 		return o.Keys.SealJSON(outbox.Stored{Kind: "supporter", Email: &e}, delivery.OutboxAAD(id))
 	})
 	if err != nil {

@@ -120,7 +120,7 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 		t.Fatal(err)
 	}
 	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
-	f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together"})
+	f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together", InboundSecret: inboundSecret})
 	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 
