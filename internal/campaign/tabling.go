@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -75,9 +76,9 @@ func ValidateTabling(e *TablingEvent, now time.Time) error {
 	e.EndsAt = e.EndsAt.UTC().Truncate(time.Second)
 	switch {
 	case e.IPLimit <= DefaultIPLimit:
-		add("ip_limit", "must be more than the usual limit of 20 letters per connection per hour")
+		add("ip_limit", fmt.Sprintf("must be more than the usual limit of %d letters per connection per hour", DefaultIPLimit))
 	case e.IPLimit > MaxTablingIPLimit:
-		add("ip_limit", "must be at most 2000 letters per connection per hour")
+		add("ip_limit", fmt.Sprintf("must be at most %d letters per connection per hour", MaxTablingIPLimit))
 	}
 	switch {
 	case e.StartsAt.IsZero():
@@ -89,10 +90,10 @@ func ValidateTabling(e *TablingEvent, now time.Time) error {
 	case !e.EndsAt.After(now):
 		add("ends_at", "must be in the future")
 	case e.EndsAt.Sub(e.StartsAt) > MaxTablingDuration:
-		add("ends_at", "must be at most 7 days after the start: an event ends by itself")
+		add("ends_at", fmt.Sprintf("must be at most %d days after the start: an event ends by itself", int(MaxTablingDuration/(24*time.Hour))))
 	}
 	if utf8.RuneCountInString(e.Note) > MaxTablingNote {
-		add("note", "must be at most 200 characters")
+		add("note", fmt.Sprintf("must be at most %d characters", MaxTablingNote))
 	}
 	if strings.IndexFunc(e.Note, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }) >= 0 {
 		add("note", "must be one line of plain text")
