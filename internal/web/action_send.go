@@ -235,7 +235,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
 			}
 			if ss.Form.OptIn {
-				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, "optin:"+sub.EmailIndex)
+				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, action.OptInAAD(sub.EmailIndex))
 				if err != nil {
 					return store.Confirmed{}, err
 				}
