@@ -164,10 +164,12 @@ func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]
 }
 
 // mayScheduleKind refuses a statistics release schedule to staff who may
-// not publish statistics releases.
+// not publish statistics releases. Only admins hold both that permission
+// and the schedule one (case editors have no access to schedules at all),
+// so the message names admins.
 func mayScheduleKind(c echo.Context, kind string) error {
 	if kind == followup.KindStatsRelease && !currentUser(c).Role.Can(auth.PermPublishStats) {
-		return echo.NewHTTPError(http.StatusForbidden, "publishing statistics releases needs the case editor or admin role")
+		return echo.NewHTTPError(http.StatusForbidden, "statistics release schedules are for admins only: they need both the schedule and the publish-releases permissions")
 	}
 	return nil
 }

@@ -197,6 +197,8 @@ func TestStatsReleaseScheduleAPI(t *testing.T) {
 		api := f.srv.URL + "/api/v1/schedule"
 		if code, body := do(t, c, http.MethodPost, api, cmp, "application/json", `{"kind":"stats_release","cron":"@weekly"}`); code != http.StatusForbidden {
 			t.Errorf("campaigner schedules a release: %d %s", code, body)
+		} else if !strings.Contains(body, "admins only") || strings.Contains(body, "case editor") {
+			t.Errorf("the refusal must name who may (admins), not case editors, who cannot reach schedules: %s", body)
 		}
 		code, body := do(t, c, http.MethodPost, api, adm, "application/json", fmt.Sprintf(`{"kind":"stats_release","cron":"@weekly","campaign_id":%d}`, camp.ID))
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `"campaign_id":`) || !strings.Contains(body, "not per campaign") {
