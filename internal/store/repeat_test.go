@@ -126,6 +126,22 @@ func TestConfirmOfTwoSubmissionsOfOneEmailWritesEachOfficeOnce(t *testing.T) {
 		if l, _ := st.LetterByID(ctx, ids[0]); l.BioguideID != "D000004" {
 			t.Errorf("the letter written is to %s", l.BioguideID)
 		}
+		// Erased, the supporter's letters no longer carry the email's
+		// index: the same address starting over writes anew.
+		if _, err := st.EraseSupporter(ctx, email+"0", store.Audit{Action: "supporter.erase"}); err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM letters WHERE email_index = $1", email+"0").Scan(&left); err != nil || left != 0 {
+			t.Fatalf("letters keep the erased email's index: %d %v", left, err)
+		}
+		if w, _ := st.WrittenOffices(ctx, camp.ID, email+"0"); len(w) != 0 {
+			t.Errorf("offices written after erasure: %v", w)
+		}
+		again, _ := st.CreateSubmission(ctx, store.Submission{CampaignID: camp.ID, EmailIndex: email + "0"}, func(int64) (string, error) { return "x", nil })
+		if ids, err := st.CreateLetters(ctx, []store.NewLetter{firstLetter(camp.ID, again.ID, "A000001")}, nil); err != nil || len(ids) != 1 {
+			t.Fatalf("writing again after erasure: %v %v", ids, err)
+		}
 	})
 }
 
