@@ -67,19 +67,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestNormalizePhone(t *testing.T) {
-	for in, want := range map[string]string{"4155550134": "415-555-0134", "1-415-555-0134": "415-555-0134", "(415) 555.0134": "415-555-0134"} {
-		if got, ok := NormalizePhone(in); !ok || got != want {
-			t.Errorf("%q = %q, %v", in, got, ok)
-		}
-	}
-	for _, in := range []string{"", "0155550134", "41555501345", "415-555-013x", "1155550134"} {
-		if _, ok := NormalizePhone(in); ok {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
-
 func TestTokens(t *testing.T) {
 	sg := NewSigner(seal.NewRandom().Index)
 	now := time.Now()

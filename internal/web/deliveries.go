@@ -66,7 +66,7 @@ func (s *Server) deliveriesPage(c echo.Context) error {
 		return err
 	}
 	v := deliveriesView{Filter: f, Letters: letters, Counts: counts, Statuses: delivery.Statuses,
-		Channels: []delivery.Channel{delivery.Outbox, delivery.SendGrid, delivery.CWC, delivery.Packet},
+		Channels: s.deps.Channels,
 		CanEdit:  currentUser(c).Role.Can(auth.PermManageDelivery)}
 	if len(letters) > 100 {
 		v.Letters, v.Next = letters[:100], letters[99].ID

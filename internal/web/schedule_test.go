@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -355,7 +356,7 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 type spyJobs struct{ ids []int64 }
 
 func (j *spyJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	if d, ok := args.(delivery.DeliverArgs); ok {
+	if d, ok := args.(dispatch.DeliverArgs); ok {
 		j.ids = append(j.ids, d.LetterID)
 	}
 	return &rivertype.JobInsertResult{}, nil

@@ -18,6 +18,14 @@ type Store interface {
 	AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error)
 }
 
+// Name is the outbox channel.
+const Name delivery.Channel = "outbox"
+
+// ChannelInfo describes the channel for the registry.
+func ChannelInfo() delivery.ChannelInfo {
+	return delivery.ChannelInfo{Name: Name, Summary: "stores letters for staff to read at /admin/outbox; where letters go when no channel that reaches offices is configured"}
+}
+
 // Sender stores letters instead of sending them.
 type Sender struct {
 	store Store
@@ -27,8 +35,15 @@ type Sender struct {
 // New returns the outbox channel.
 func New(st Store, keys *seal.Keys) *Sender { return &Sender{store: st, keys: keys} }
 
-// Channel is delivery.Outbox.
-func (s *Sender) Channel() delivery.Channel { return delivery.Outbox }
+// Channel is Name.
+func (s *Sender) Channel() delivery.Channel { return Name }
+
+// Paced is false: the outbox reaches no office, so neither office hours
+// nor caps nor rates apply.
+func (s *Sender) Paced() bool { return false }
+
+// ReachesOffices is false: a stored letter reaches nobody.
+func (s *Sender) ReachesOffices() bool { return false }
 
 // Accepts every office.
 func (s *Sender) Accepts(context.Context, delivery.Office) bool { return true }
@@ -45,24 +60,15 @@ func (s *Sender) Send(ctx context.Context, m delivery.Message) (delivery.Result,
 	return delivery.Result{ProviderID: "outbox-" + strconv.FormatInt(id, 10), Detail: "stored in the outbox", Delivered: true}, nil
 }
 
-// Email is a message to a supporter or to staff (confirmations, copies,
-// surveys, notices).
-type Email struct {
-	To      string            `json:"to"`
-	Subject string            `json:"subject"`
-	Text    string            `json:"text"`
-	Headers map[string]string `json:"headers,omitempty"`
-}
-
 // Stored is the sealed content of an outbox row.
 type Stored struct {
 	Kind   string            `json:"kind"` // letter, supporter, staff
 	Letter *delivery.Message `json:"letter,omitempty"`
-	Email  *Email            `json:"email,omitempty"`
+	Email  *delivery.Email   `json:"email,omitempty"`
 }
 
 // SendEmail stores an email in the outbox.
-func (s *Sender) SendEmail(ctx context.Context, kind string, e Email) (int64, error) {
+func (s *Sender) SendEmail(ctx context.Context, kind string, e delivery.Email) (int64, error) {
 	return s.store.AddOutbox(ctx, kind, func(id int64) (string, error) {
 		return s.keys.SealJSON(Stored{Kind: kind, Email: &e}, delivery.OutboxAAD(id))
 	})

@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -119,12 +120,12 @@ func TestDeliverySurvivesPostgresRestart(t *testing.T) {
 	e := newEnv(t, direct)
 	fake := deliverytest.NewSendGrid(t)
 	fake.Delay = time.Millisecond
-	w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.outage")}, campInfo(st),
+	w := dispatch.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.outage")}, campInfo(st),
 		fastSettings(10*time.Second, 200*time.Millisecond), quiet(), nil)
 	workers := river.NewWorkers()
-	delivery.Register(workers, w)
+	dispatch.Register(workers, w)
 	client, err := jobs.New(st.DB(), true, jobs.Options{
-		Workers: workers, Queues: map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 8}},
+		Workers: workers, Queues: map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: 8}},
 		Logger: quiet(), FetchPollInterval: 20 * time.Millisecond, JobTimeout: 2 * time.Second, RescueStuckJobsAfter: 3 * time.Second, ID: "outage",
 	})
 	if err != nil {
@@ -138,7 +139,7 @@ func TestDeliverySurvivesPostgresRestart(t *testing.T) {
 		var ids []int64
 		letters := e.emailLetters(count, prefix)
 		for i := 0; i < count; i += 500 {
-			got, err := direct.CreateLetters(ctx, letters[i:min(i+500, count)], delivery.Enqueuer{Client: inserter}.EnqueueTx)
+			got, err := direct.CreateLetters(ctx, letters[i:min(i+500, count)], dispatch.Enqueuer{Client: inserter}.EnqueueTx)
 			if err != nil {
 				t.Fatal(err)
 			}
