@@ -89,7 +89,7 @@ func supporters(t *testing.T, st *store.Store, k *seal.Keys, n int) {
 			t.Fatalf("confirm: %v %v", ids, err)
 		}
 		for _, id := range ids {
-			if _, err := ob.SendEmail(ctx, "supporter", outbox.Email{To: email, Subject: "Your letter", Text: fmt.Sprint("letter ", id)}); err != nil {
+			if _, err := ob.SendEmail(ctx, "supporter", delivery.Email{To: email, Subject: "Your letter", Text: fmt.Sprint("letter ", id)}); err != nil {
 				t.Fatal(err)
 			}
 		}
