@@ -127,15 +127,24 @@ func Open(ctx context.Context, st Store, src Source, log *slog.Logger) (*seal.Ke
 	}
 	// The database has nothing under keys: earlier check values (from keys
 	// lost before any supporter acted) give way to the new keys.
-	if err := st.SetSetting(ctx, checkSealedKey, k.Seal([]byte(checkText), checkAAD)); err != nil {
-		return nil, err
-	}
-	if err := st.SetSetting(ctx, checkIndexKey, k.Index("key-check", checkText)); err != nil {
+	if err := Record(ctx, st, k); err != nil {
 		return nil, err
 	}
 	log.Warn("generated encryption keys for supporters' data: back this file up (without it the data cannot be read), or set OUTREACH_SECRET_KEYS and OUTREACH_INDEX_KEY",
 		"file", src.File)
 	return k, nil
+}
+
+// Record makes k the keys the database's check values stand for,
+// replacing earlier ones, without looking at the data. It is for tools
+// and tests that have just written the database's sealed data with k (a
+// test database shared with data under throwaway keys); serve, worker and
+// keys never call it.
+func Record(ctx context.Context, st Store, k *seal.Keys) error {
+	if err := st.SetSetting(ctx, checkSealedKey, k.Seal([]byte(checkText), checkAAD)); err != nil {
+		return err
+	}
+	return st.SetSetting(ctx, checkIndexKey, k.Index("key-check", checkText))
 }
 
 // HasKeyedData reports whether the database holds anything that needs
