@@ -152,6 +152,9 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	if err := sealAtStart(ctx, st, keys, log); err != nil {
+		return err
+	}
 	if err := seedSchedules(ctx, cfg, st, log); err != nil {
 		return err
 	}

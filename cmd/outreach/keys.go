@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/keyring"
 	"github.com/outreach-org/outreach/internal/seal"
 )
@@ -52,9 +51,9 @@ func cmdKeys(ctx context.Context, args []string, env func(string) string, stdout
 	if *batch <= 0 {
 		return errors.New("--batch must be a positive number")
 	}
-	cfg, err := config.Load(env)
+	cfg, _, err := loadConfig(env)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return err
 	}
 	log := newLogger(cfg, stderr)
 	st, err := openStore(ctx, cfg, log)

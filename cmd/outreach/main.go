@@ -147,6 +147,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 			log.Warn("could not create the demonstration campaign", "err", err)
 		}
 	}
+	if err := sealAtStart(ctx, st, keys, log); err != nil {
+		return err
+	}
 	if err := seedSchedules(ctx, cfg, st, log); err != nil {
 		return err
 	}

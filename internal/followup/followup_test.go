@@ -428,7 +428,7 @@ func TestNoEmailAfterUnsubscribeErasureOrClose(t *testing.T) {
 		if _, err := st.EraseSupporter(ctx, erased.EmailIndex, store.Audit{Action: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: erasedLetters[0], Answer: "replied", Note: "x", AnsweredAt: clk.Now()}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: erasedLetters[0], Answer: "replied", AnsweredAt: clk.Now()}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("survey answer after erasure: %v", err)
 		}
 		j, m := &jobsSpy{}, &mailSpy{}

@@ -21,8 +21,10 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // Column is a column of sealed values and how its AAD is made from the
@@ -47,6 +49,8 @@ var Columns = []Column{
 	{store.SealedColumn{Table: "letters", ID: "id", Column: "sealed"}, intAAD(delivery.LetterAAD)},
 	{store.SealedColumn{Table: "outbox_messages", ID: "id", Column: "sealed"}, intAAD(delivery.OutboxAAD)},
 	{store.SealedColumn{Table: "optins", ID: "email_index", Column: "sealed", TextID: true}, action.OptInAAD},
+	{store.SealedColumn{Table: "inbound_replies", ID: "id", Column: "sealed"}, intAAD(tracking.ReplyAAD)},
+	{store.SealedColumn{Table: "survey_answers", ID: "id", Column: "sealed"}, intAAD(followup.SurveyAAD)},
 	{checkColumn, func(string) string { return checkAAD }},
 }
 

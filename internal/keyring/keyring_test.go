@@ -356,7 +356,8 @@ func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
 func clearKeyed(t *testing.T, st *store.Store) {
 	t.Helper()
 	for _, q := range []string{
-		"DELETE FROM letter_events", "DELETE FROM outbox_messages", "DELETE FROM letters", "DELETE FROM optins",
+		"DELETE FROM letter_events", "DELETE FROM outbox_messages", "DELETE FROM survey_answers", "DELETE FROM followup_sends", "DELETE FROM responses",
+		"DELETE FROM inbound_replies", "DELETE FROM letters", "DELETE FROM optins",
 		"DELETE FROM submissions", "DELETE FROM email_suppressions", "DELETE FROM app_settings WHERE key LIKE 'keys.check.%'",
 	} {
 		if _, err := st.DB().ExecContext(context.Background(), q); err != nil {

@@ -2,206 +2,151 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"regexp"
-	"strconv"
-	"time"
+	"database/sql"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
-// SealedColumn names a column that holds sealed values ("keyid.base64",
-// or "" once erased) and its table's key. Where, when set, is a fixed SQL
-// condition that picks the rows that are sealed (never user input).
-// TextID says the key is text (optins.email_index) rather than a number.
-type SealedColumn struct {
-	Table, ID, Column, Where string
-	TextID                   bool
+// Rows written in clear by versions before personal data was sealed at
+// rest (migration 00013): SQL cannot encrypt, so outreach serve and
+// outreach worker seal them at start, through these functions, before
+// they serve or work anything. Each row is sealed and its plaintext
+// emptied in one conditional UPDATE, so the step is idempotent, safe to
+// run from several replicas at once, and resumes where a crash left it.
+
+// legacyBatch is how many rows one transaction seals.
+const legacyBatch = 200
+
+// SealLegacyReplies seals the inbound replies still held in clear
+// (from_addr, subject, body) with seal, which gets the row id and the
+// text; it returns how many rows it sealed.
+func (s *Store) SealLegacyReplies(ctx context.Context, seal func(id int64, from, subject, body string) (string, error)) (int, error) {
+	return s.sealLegacy(ctx,
+		`SELECT id, from_addr, subject, body FROM inbound_replies
+		 WHERE sealed = '' AND (from_addr <> '' OR subject <> '' OR body <> '') AND id > ? ORDER BY id LIMIT ?`, 3,
+		`UPDATE inbound_replies SET sealed = ?, from_addr = '', subject = '', body = '' WHERE id = ? AND sealed = ''`,
+		func(id int64, f []string) (string, error) { return seal(id, f[0], f[1], f[2]) })
 }
 
-// SealedValue is one sealed value and its row's key.
-type SealedValue struct {
-	ID    string
-	Value string
+// SealLegacySurveyText seals the survey answers' text still held in clear
+// (note, reply_text); it returns how many rows it sealed.
+func (s *Store) SealLegacySurveyText(ctx context.Context, seal func(id int64, note, replyText string) (string, error)) (int, error) {
+	return s.sealLegacy(ctx,
+		`SELECT id, note, reply_text FROM survey_answers
+		 WHERE sealed = '' AND (note <> '' OR reply_text <> '') AND id > ? ORDER BY id LIMIT ?`, 2,
+		`UPDATE survey_answers SET sealed = ?, note = '', reply_text = '' WHERE id = ? AND sealed = ''`,
+		func(id int64, f []string) (string, error) { return seal(id, f[0], f[1]) })
 }
 
-// SealedChange replaces Old by New in row ID, only if the row still holds
-// Old (a row changed meanwhile, erased say, keeps its new value).
-type SealedChange struct {
-	ID       string
-	Old, New string
-}
-
-var sqlName = regexp.MustCompile(`^[a-z_]+$`)
-
-func (c SealedColumn) check() error {
-	for _, n := range []string{c.Table, c.ID, c.Column} {
-		if !sqlName.MatchString(n) {
-			return fmt.Errorf("store: %q is not a table or column name", n)
+func (s *Store) sealLegacy(ctx context.Context, selectQ string, nFields int, updateQ string, seal func(id int64, f []string) (string, error)) (int, error) {
+	done := 0
+	var after int64
+	for {
+		type row struct {
+			id     int64
+			fields []string
 		}
-	}
-	return nil
-}
-
-// id converts a row key for comparisons with the ID column.
-func (c SealedColumn) id(s string) (any, error) {
-	if c.TextID {
-		return s, nil
-	}
-	if s == "" {
-		return int64(0), nil
-	}
-	return strconv.ParseInt(s, 10, 64)
-}
-
-func (c SealedColumn) base(tx *gorm.DB) *gorm.DB {
-	q := tx.Table(c.Table).Where(c.Column + " <> ''")
-	if c.Where != "" {
-		q = q.Where(c.Where)
-	}
-	return q
-}
-
-// SealedBatch returns up to limit sealed values of col not sealed with key
-// skipKey, in key order, after the row key after ("" or "0": from the
-// start).
-func (s *Store) SealedBatch(ctx context.Context, col SealedColumn, skipKey, after string, limit int) ([]SealedValue, error) {
-	if err := col.check(); err != nil {
-		return nil, err
-	}
-	q := col.base(s.db.WithContext(ctx))
-	if skipKey != "" {
-		prefix := skipKey + "."
-		q = q.Where("substr("+col.Column+", 1, ?) <> ?", len(prefix), prefix)
-	}
-	if after != "" {
-		a, err := col.id(after)
+		var batch []row
+		rows, err := s.db.WithContext(ctx).Raw(selectQ, after, legacyBatch).Rows()
 		if err != nil {
-			return nil, err
+			return done, err
 		}
-		q = q.Where(col.ID+" > ?", a)
-	}
-	rows, err := q.Select(col.ID, col.Column).Order(col.ID).Limit(limit).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SealedValue
-	for rows.Next() {
-		var v SealedValue
-		if col.TextID {
-			err = rows.Scan(&v.ID, &v.Value)
-		} else {
-			var id int64
-			err = rows.Scan(&id, &v.Value)
-			v.ID = strconv.FormatInt(id, 10)
+		for rows.Next() {
+			r := row{fields: make([]string, nFields)}
+			dest := []any{&r.id}
+			for i := range r.fields {
+				dest = append(dest, &r.fields[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return done, err
+			}
+			batch = append(batch, r)
 		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return done, err
+		}
+		if len(batch) == 0 {
+			return done, nil
+		}
+		sealed := make([]string, len(batch))
+		for i, r := range batch {
+			if sealed[i], err = seal(r.id, r.fields); err != nil {
+				return done, err
+			}
+		}
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			for i, r := range batch {
+				res := tx.Exec(updateQ, sealed[i], r.id)
+				if res.Error != nil {
+					return res.Error
+				}
+				done += int(res.RowsAffected)
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, err
+			return done, err
 		}
-		out = append(out, v)
+		after = batch[len(batch)-1].id
 	}
-	return out, rows.Err()
 }
 
-// ReplaceSealed applies changes in one transaction and returns how many
-// rows changed.
-func (s *Store) ReplaceSealed(ctx context.Context, col SealedColumn, changes []SealedChange) (int64, error) {
-	if err := col.check(); err != nil {
-		return 0, err
-	}
-	var n int64
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		n = 0
-		for _, c := range changes {
-			id, err := col.id(c.ID)
-			if err != nil {
-				return err
-			}
-			res := tx.Table(col.Table).Where(col.ID+" = ? AND "+col.Column+" = ?", id, c.Old).Update(col.Column, c.New)
-			if res.Error != nil {
-				return res.Error
-			}
-			n += res.RowsAffected
+// IndexLegacyOutbox gives the outbox rows written before outbox rows
+// named their recipient (email_index NULL) the blind index of it: letters
+// get "" (delete-my-data finds them by letter), emails what index returns
+// for the row's sealed content. A row index cannot open (its key is not
+// configured) stays NULL and is counted in skipped.
+func (s *Store) IndexLegacyOutbox(ctx context.Context, index func(id int64, sealed string) (string, error)) (indexed, skipped int, err error) {
+	var after int64
+	for {
+		type row struct {
+			id       int64
+			letterID sql.NullInt64
+			sealed   string
 		}
-		return nil
-	})
-	return n, err
-}
-
-// SealedKeyCounts counts col's sealed values per key id.
-func (s *Store) SealedKeyCounts(ctx context.Context, col SealedColumn) (map[string]int64, error) {
-	if err := col.check(); err != nil {
-		return nil, err
-	}
-	keyExpr := "substr(" + col.Column + ", 1, instr(" + col.Column + ", '.') - 1)"
-	if s.dialect == Postgres {
-		keyExpr = "split_part(" + col.Column + ", '.', 1)"
-	}
-	rows, err := col.base(s.db.WithContext(ctx)).Select(keyExpr + " AS k, COUNT(*) AS n").Group("k").Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
+		var batch []row
+		rows, err := s.db.WithContext(ctx).Raw(`SELECT id, letter_id, sealed FROM outbox_messages WHERE email_index IS NULL AND id > ? ORDER BY id LIMIT ?`, after, legacyBatch).Rows()
+		if err != nil {
+			return indexed, skipped, err
 		}
-		out[k] += n
-	}
-	return out, rows.Err()
-}
-
-// LatestSealed is col's sealed value with the highest row key (found false
-// when the column holds none).
-func (s *Store) LatestSealed(ctx context.Context, col SealedColumn) (SealedValue, bool, error) {
-	if err := col.check(); err != nil {
-		return SealedValue{}, false, err
-	}
-	rows, err := col.base(s.db.WithContext(ctx)).Select(col.ID, col.Column).Order(col.ID + " DESC").Limit(1).Rows()
-	if err != nil {
-		return SealedValue{}, false, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return SealedValue{}, false, rows.Err()
-	}
-	var v SealedValue
-	if col.TextID {
-		err = rows.Scan(&v.ID, &v.Value)
-	} else {
-		var id int64
-		err = rows.Scan(&id, &v.Value)
-		v.ID = strconv.FormatInt(id, 10)
-	}
-	return v, err == nil, err
-}
-
-// SetSettingsIfAbsent writes instance settings that do not exist yet, in
-// one transaction, and reports whether it wrote them all (false: another
-// process wrote one first; nothing of this call is kept).
-func (s *Store) SetSettingsIfAbsent(ctx context.Context, kv map[string]string) (bool, error) {
-	errRace := errors.New("setting exists")
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		now := time.Now().UTC()
-		for k, v := range kv {
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&appSetting{Key: k, Value: v, UpdatedAt: now})
-			if res.Error != nil {
-				return res.Error
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.letterID, &r.sealed); err != nil {
+				rows.Close()
+				return indexed, skipped, err
 			}
-			if res.RowsAffected == 0 {
-				return errRace
-			}
+			batch = append(batch, r)
 		}
-		return nil
-	})
-	if errors.Is(err, errRace) {
-		return false, nil
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return indexed, skipped, err
+		}
+		if len(batch) == 0 {
+			return indexed, skipped, nil
+		}
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			for _, r := range batch {
+				idx := ""
+				if !r.letterID.Valid {
+					var err error
+					if idx, err = index(r.id, r.sealed); err != nil {
+						skipped++
+						continue
+					}
+				}
+				res := tx.Exec(`UPDATE outbox_messages SET email_index = ? WHERE id = ? AND email_index IS NULL`, idx, r.id)
+				if res.Error != nil {
+					return res.Error
+				}
+				indexed += int(res.RowsAffected)
+			}
+			return nil
+		})
+		if err != nil {
+			return indexed, skipped, err
+		}
+		after = batch[len(batch)-1].id
 	}
-	return err == nil, err
 }

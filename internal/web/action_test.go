@@ -109,7 +109,7 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 	}
 	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
 	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, Jobs: client, BaseURL: "http://act.example.org",
-		OrgName: "Families Together"})
+		OrgName: "Families Together", InboundSecret: inboundSecret})
 	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 

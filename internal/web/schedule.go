@@ -34,7 +34,7 @@ type ScheduleStore interface {
 	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
 	ApproveSecondLetters(ctx context.Context, campaignID int64, officeCode string, now time.Time, a store.Audit) (int64, error)
 	AddSurveyAnswer(ctx context.Context, a store.SurveyAnswer) (store.SurveyAnswer, error)
-	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, note, replyText string) error
+	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, sealed string) error
 }
 
 func (s *Server) scheduleRoutes(root, adm, api *echo.Group) {

@@ -175,8 +175,15 @@ func TestSurveyAnswerPage(t *testing.T) {
 		t.Fatalf("note: %d", code)
 	}
 	got, err := st.SurveyAnswers(ctx, ids[0])
-	if err != nil || len(got) != 1 || got[0].Answer != "acknowledged" || got[0].Note != "Form letter." || !strings.Contains(got[0].ReplyText, "Thank you") {
+	if err != nil || len(got) != 1 || got[0].Answer != "acknowledged" {
 		t.Fatalf("answers = %+v, %v", got, err)
+	}
+	if strings.Contains(got[0].Sealed, "Thank you") {
+		t.Fatal("the forwarded reply is stored in clear")
+	}
+	text, err := followup.OpenSurveyText(keys, got[0].ID, got[0].Sealed)
+	if err != nil || text.Note != "Form letter." || !strings.Contains(text.ReplyText, "Thank you") {
+		t.Fatalf("sealed survey text = %+v, %v", text, err)
 	}
 	if code, _ := getPage(t, c, f.srv.URL+"/c/"+camp.Slug+"/survey?t=forged"); code != http.StatusBadRequest {
 		t.Errorf("forged token: %d", code)

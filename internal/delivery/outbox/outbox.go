@@ -7,6 +7,7 @@ package outbox
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -15,7 +16,7 @@ import (
 // Store is where the outbox keeps messages.
 type Store interface {
 	PutOutboxLetter(ctx context.Context, letterID int64, seal func(id int64) (string, error)) (int64, error)
-	AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error)
+	AddOutbox(ctx context.Context, kind, emailIndex string, seal func(id int64) (string, error)) (int64, error)
 }
 
 // Name is the outbox channel.
@@ -67,11 +68,19 @@ type Stored struct {
 	Email  *delivery.Email   `json:"email,omitempty"`
 }
 
-// SendEmail stores an email in the outbox.
+// SendEmail stores an email in the outbox, under the blind index of its
+// recipient (RecipientIndex), so that delete-my-data finds it.
 func (s *Sender) SendEmail(ctx context.Context, kind string, e delivery.Email) (int64, error) {
-	return s.store.AddOutbox(ctx, kind, func(id int64) (string, error) {
+	return s.store.AddOutbox(ctx, kind, RecipientIndex(s.keys, e.To), func(id int64) (string, error) {
 		return s.keys.SealJSON(Stored{Kind: kind, Email: &e}, delivery.OutboxAAD(id))
 	})
+}
+
+// RecipientIndex is the blind index of an email's recipient, as the
+// supporter's form computes it (lower case, trimmed): the same address
+// gives the same index as the supporter's submissions.
+func RecipientIndex(keys *seal.Keys, to string) string {
+	return keys.Index("email", strings.ToLower(strings.TrimSpace(to)))
 }
 
 // Open decrypts a stored outbox row.
