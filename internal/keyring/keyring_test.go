@@ -20,10 +20,12 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/keyring"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
@@ -87,6 +89,19 @@ func supporters(t *testing.T, st *store.Store, k *seal.Keys, n int) {
 		}})
 		if err != nil || len(ids) != 3 {
 			t.Fatalf("confirm: %v %v", ids, err)
+		}
+		// An office's emailed reply to the first letter, and the supporter's
+		// survey answer with their own words.
+		if _, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: ids[0]}, func(id int64) (string, error) {
+			return tracking.SealReply(k, id, tracking.Reply{From: "office@house.gov", Subject: "Re: your letter", Body: "Dear Ana García, thank you"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: ids[0], Answer: "replied_substantive", AnsweredAt: time.Now(),
+			Seal: func(id int64) (string, error) {
+				return followup.SealSurveyText(k, id, followup.SurveyText{Note: "They called me, Ana García", ReplyText: "Dear Ana"})
+			}}); err != nil {
+			t.Fatal(err)
 		}
 		for _, id := range ids {
 			if _, err := ob.SendEmail(ctx, "supporter", delivery.Email{To: email, Subject: "Your letter", Text: fmt.Sprint("letter ", id)}); err != nil {
@@ -235,7 +250,7 @@ func TestRotateRetiresTheOldKey(t *testing.T) {
 		}
 		supporters(t, st, ka, 4)
 		total := openAll(t, st, ka)
-		if total != 4+12+12+4+1 { // submissions, letters, outbox, opt-ins, key check
+		if total != 4+12+12+4+4+4+1 { // submissions, letters, outbox, opt-ins, replies, survey answers, key check
 			t.Fatalf("%d sealed values", total)
 		}
 		b := keyPair{"b:" + seal.NewKey() + "," + a.list, a.index}
@@ -255,6 +270,12 @@ func TestRotateRetiresTheOldKey(t *testing.T) {
 		onlyB := keyPair{strings.Split(b.list, ",")[0], a.index}.keys(t)
 		if n := openAll(t, st, onlyB); n != total {
 			t.Fatalf("%d of %d values open with B alone", n, total)
+		}
+		// Whatever keyring.Columns says: no column named "sealed" in any
+		// table holds a value under A (a sealed table left out of the
+		// list would).
+		if left := underKey(t, st, "a"); len(left) != 0 {
+			t.Fatalf("values still under A: %v", left)
 		}
 		if err := keyring.Verify(ctx, st, onlyB, "test"); err != nil {
 			t.Fatalf("B alone after the rotation: %v", err)
@@ -389,4 +410,42 @@ func TestSuppressionsAloneKeepTheKeys(t *testing.T) {
 	if _, err := keyring.Open(ctx, st, keyring.Source{File: file}, quiet()); !errors.Is(err, keyring.ErrKeys) {
 		t.Fatalf("new keys over a suppression list: %v", err)
 	}
+}
+
+// underKey counts, per table, the values sealed with key id in every
+// column named "sealed", found from the schema.
+func underKey(t *testing.T, st *store.Store, id string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'sealed'`
+	if st.Dialect() == store.SQLite {
+		q = `SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'sealed'`
+	}
+	rows, err := st.DB().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 6 {
+		t.Fatalf("tables with a sealed column: %v", tables)
+	}
+	out := map[string]int{}
+	for _, tbl := range tables {
+		var n int
+		if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+tbl+" WHERE sealed LIKE $1", id+".%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			out[tbl] = n
+		}
+	}
+	return out
 }
