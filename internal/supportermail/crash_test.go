@@ -25,6 +25,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/keyring"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -73,6 +74,12 @@ func TestSupporterMailSIGKILLMidBurst(t *testing.T) {
 	secretKeys, indexKey := "k1:"+raw(), raw()
 	keys, err := seal.Parse(secretKeys, indexKey)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The package's database holds other tests' data under throwaway keys,
+	// which the processes would refuse to start with: the check values say
+	// the processes' keys are the database's.
+	if err := keyring.Record(context.Background(), st, keys); err != nil {
 		t.Fatal(err)
 	}
 	webhookKey := deliverytest.NewEventSigner(t).PublicKey(t)
