@@ -253,7 +253,11 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			if s.deps.Jobs == nil {
 				return nil
 			}
-			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(dispatch.JobParams(letterIDs), supportermail.JobParams(sub.ID, mail...)...))
+			params := append(dispatch.JobParams(letterIDs), supportermail.JobParams(sub.ID, mail...)...)
+			if len(params) == 0 {
+				return nil // every office had this email's letter already
+			}
+			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, params)
 			return err
 		}})
 	if errors.Is(err, store.ErrAlreadyDone) {
