@@ -3,8 +3,8 @@ package casestats
 import (
 	"encoding/json"
 	"errors"
-	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -59,7 +59,7 @@ func issueRecords() (first, second []Record) {
 
 func hasLeak(leaks []atkLeak, what string) bool {
 	for _, l := range leaks {
-		if strings.HasPrefix(l.What, what) {
+		if strings.HasPrefix(l.String(), what) {
 			return true
 		}
 	}
@@ -101,56 +101,29 @@ func TestAttackIssueScenario(t *testing.T) {
 	}
 }
 
-// TestAttackFindsIssueLeakWithoutProtection makes sure the attacker is
-// strong enough to find the leaks of the report when the figures are
-// published the way they were before (percentages from exact counts, no
-// check against the earlier release): the same JSON shapes, built by hand.
-func TestAttackFindsIssueLeakWithoutProtection(t *testing.T) {
-	first, second := issueRecords()
-	old := func(rs []Record) []byte {
-		f := compute(t, rs, Params{})
-		var pub map[string]any
-		if err := json.Unmarshal(publicJSON(t, f), &pub); err != nil {
-			t.Fatal(err)
-		}
-		delete(pub, "percent_basis") // percentages from exact counts
-		n := float64(len(rs))
-		exact := map[string]float64{"cases": n, "children_separated": n}
-		for _, r := range rs {
-			if r.LanguageBarrier == "yes" {
-				exact["language_barrier"]++
-			}
-			exact["by_outcome."+r.Outcome]++
-		}
-		exact["reunified"] = exact["by_outcome.reunified"]
-		shown := map[string]bool{}
-		for _, x := range pub["figures"].([]any) {
-			fig := x.(map[string]any)
-			shown[fig["key"].(string)] = fig["type"] == "count" && fig["suppressed"] == false
-		}
-		for _, x := range pub["figures"].([]any) {
-			fig := x.(map[string]any)
-			if fig["type"] != "percent" {
-				continue
-			}
-			nk, dk := fig["numerator_key"].(string), fig["denominator_key"].(string)
-			fig["percent"], fig["suppressed"] = nil, true
-			if shown[nk] && shown[dk] && exact[dk] >= 30 {
-				fig["percent"], fig["suppressed"] = math.Floor(exact[nk]*1000/exact[dk]+0.5)/10, false
-			}
-		}
-		b, _ := json.Marshal(pub)
-		return b
+// TestAttackFindsIssueLeakBeforeFix runs the attacker on the JSON that the
+// code published for the data of the report before the fix
+// (testdata/issue13-before-*.json, produced by commit 6870d96 from
+// issueRecords): it must find the leaks of the report there, so the
+// attacker is strong enough to be trusted when it finds nothing.
+func TestAttackFindsIssueLeakBeforeFix(t *testing.T) {
+	js1, err := os.ReadFile("testdata/issue13-before-release1.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	js1, js2 := old(first), old(second)
+	js2, err := os.ReadFile("testdata/issue13-before-release2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	leaks, undone := attackOne(t, js1)
 	t.Logf("release 1: leaks %v; rounding undone %v", leaks, undone)
-	if !hasLeak(leaks, "by_outcome.separated + by_outcome.deported_without_child") || !hasLeak(undone, "language_barrier") {
+	if !hasLeak(leaks, "by_outcome.separated + by_outcome.deported_without_child = 4") || !hasLeak(undone, "language_barrier = 12") {
 		t.Errorf("the attacker misses the leaks of the report: %v %v", leaks, undone)
 	}
 	pair := attackPair(t, js1, js2)
 	t.Logf("pair: %v", pair)
-	if !hasLeak(pair, "change of by_outcome.separated + by_outcome.deported_without_child") {
+	if !hasLeak(pair, "change of by_outcome.separated + by_outcome.deported_without_child (cases only added) = 2") ||
+		!hasLeak(pair, "change of by_outcome.separated + by_outcome.deported_without_child (any change) = 2") {
 		t.Errorf("the attacker misses the change of 2: %v", pair)
 	}
 }
