@@ -346,7 +346,7 @@ func (m *model) fix(risks []risk) error {
 			}
 		}
 		if !parent && refusal == nil {
-			refusal = &TooCloseError{Previous: r.prev, Reason: fmt.Sprintf("the change in \u201c%s\u201d would reveal a few cases", keyLabel(r.q.keys[len(r.q.keys)-1]))}
+			refusal = &TooCloseError{Previous: r.prev, Reason: fmt.Sprintf("the change in \u201c%s\u201d would reveal a few cases", KeyLabel(r.q.keys[len(r.q.keys)-1]))}
 		}
 	}
 	if done {
@@ -358,8 +358,9 @@ func (m *model) fix(risks []risk) error {
 	return refusal
 }
 
-// keyLabel is the English label of a count key.
-func keyLabel(k string) string {
+// KeyLabel is the English label of a count key ("Documented cases",
+// "Cases by state or territory: AZ"), or the key itself if unknown.
+func KeyLabel(k string) string {
 	for _, cs := range countSpecs {
 		if cs.key == k {
 			return cs.label
