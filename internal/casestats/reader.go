@@ -43,6 +43,9 @@ type iprog struct {
 	nodes  int     // search nodes used
 	budget int     // search nodes allowed (0: default)
 	spent  bool    // the budget ran out: an answer was not proved
+
+	queued []bool // propagate's work list, reused
+	queue  []int
 }
 
 func (p *iprog) newVar(lo, hi int64) int {
@@ -85,8 +88,17 @@ func ceilDiv64(a, b int64) int64 { return -floorDiv64(-a, b) }
 // returns false when it proves there is none. Work is bounded: on slowly
 // converging cycles it stops early, which is still sound.
 func (p *iprog) propagate(lo, hi []int64, dirty []int) bool {
-	queued := make([]bool, len(p.rows))
-	var queue []int
+	if len(p.queued) < len(p.rows) {
+		p.queued = make([]bool, len(p.rows))
+	}
+	queued := p.queued
+	queue := p.queue[:0]
+	defer func() {
+		for _, r := range queue {
+			queued[r] = false
+		}
+		p.queue = queue[:0]
+	}()
 	push := func(r int) {
 		if !queued[r] {
 			queued[r] = true
@@ -103,9 +115,8 @@ func (p *iprog) propagate(lo, hi []int64, dirty []int) bool {
 		}
 	}
 	limit := 64*len(p.rows) + 1024
-	for steps := 0; len(queue) > 0 && steps < limit; steps++ {
-		r := queue[0]
-		queue = queue[1:]
+	for head, steps := 0, 0; head < len(queue) && steps < limit; head, steps = head+1, steps+1 {
+		r := queue[head]
 		queued[r] = false
 		row := &p.rows[r]
 		var mn, mx int64
@@ -197,13 +208,39 @@ func (p *iprog) solve(lo, hi []int64, dirty []int) []int64 {
 	return p.solve(l2, hi, p.occ[best])
 }
 
+// dive tries to find a solution by fixing random variables to random
+// values, propagating after each, without ever going back: cheap, and
+// enough almost always (nil when it runs into a contradiction). It
+// changes lo and hi.
+func (p *iprog) dive(lo, hi []int64, rng *rand.Rand) []int64 {
+	var dirty []int
+	open := make([]int, 0, len(lo))
+	for {
+		if !p.propagate(lo, hi, dirty) {
+			return nil
+		}
+		open = open[:0]
+		for i := range lo {
+			if lo[i] < hi[i] {
+				open = append(open, i)
+			}
+		}
+		if len(open) == 0 {
+			return lo
+		}
+		i := open[rng.IntN(len(open))]
+		v := lo[i] + rng.Int64N(hi[i]-lo[i]+1)
+		lo[i], hi[i] = v, v
+		dirty = p.occ[i]
+	}
+}
+
 // sample finds a solution by a randomised search, so that successive calls
-// give different ones.
+// give different ones. It may change lo and hi.
 func (p *iprog) sample(lo, hi []int64, dirty []int, rng *rand.Rand) []int64 {
 	if !p.tick() {
 		return nil
 	}
-	lo, hi = slices.Clone(lo), slices.Clone(hi)
 	if !p.propagate(lo, hi, dirty) {
 		return nil
 	}
@@ -226,17 +263,16 @@ func (p *iprog) sample(lo, hi []int64, dirty []int, rng *rand.Rand) []int64 {
 	if s := p.sample(l1, h1, p.occ[pick], rng); s != nil || p.spent {
 		return s
 	}
-	if v > lo[pick] {
-		h2 := slices.Clone(hi)
-		h2[pick] = v - 1
-		if s := p.sample(lo, h2, p.occ[pick], rng); s != nil || p.spent {
+	if v < hi[pick] {
+		l2, h2 := slices.Clone(lo), slices.Clone(hi)
+		l2[pick] = v + 1
+		if s := p.sample(l2, h2, p.occ[pick], rng); s != nil || p.spent {
 			return s
 		}
 	}
-	if v < hi[pick] {
-		l2 := slices.Clone(lo)
-		l2[pick] = v + 1
-		return p.sample(l2, hi, p.occ[pick], rng)
+	if v > lo[pick] {
+		hi[pick] = v - 1
+		return p.sample(lo, hi, p.occ[pick], rng)
 	}
 	return nil
 }

@@ -161,18 +161,28 @@ func newPairProgram(prev, cur *Figures, growth bool, big int64) (*pairProgram, e
 	return p, nil
 }
 
-// forms returns expressions that all equal the change of q: the changes
-// of its counts, and for cells the change of the total minus the changes
-// of the table's other cells.
-func (p *pairProgram) forms(q quantity) []lin {
+// direct is the change of q as the sum (or difference) of the changes of
+// its counts.
+func (p *pairProgram) direct(q quantity) lin {
 	if q.minus {
-		return []lin{{p.delta[q.keys[0]]: 1, p.delta[q.keys[1]]: -1}}
+		return lin{p.delta[q.keys[0]]: 1, p.delta[q.keys[1]]: -1}
 	}
-	direct := lin{}
+	e := lin{}
 	for _, k := range q.keys {
-		direct[p.delta[k]]++
+		e[p.delta[k]]++
 	}
-	out := []lin{direct}
+	return e
+}
+
+// forms returns expressions that all equal the change of q: the direct
+// one and, for cells, the change of the total minus the changes of the
+// table's other cells (giving both lets bounds propagation see what each
+// implies).
+func (p *pairProgram) forms(q quantity) []lin {
+	out := []lin{p.direct(q)}
+	if q.minus {
+		return out
+	}
 	tk := q.table
 	if tk == "" {
 		tk, _, _ = strings.Cut(q.keys[0], ".")
@@ -199,7 +209,11 @@ func pairRisks(prev, cur *Figures, growth bool, big int64) ([]risk, error) {
 	var samples [][]int64
 	if p.propagate(lo, hi, nil) {
 		for range readingSamples {
-			if s := p.sample(lo, hi, nil, rng); s != nil {
+			s := p.dive(slices.Clone(lo), slices.Clone(hi), rng)
+			if s == nil { // a dead end: search properly
+				s = p.sample(slices.Clone(lo), slices.Clone(hi), nil, rng)
+			}
+			if s != nil {
 				samples = append(samples, s)
 			}
 		}
@@ -223,13 +237,13 @@ func pairRisks(prev, cur *Figures, growth bool, big int64) ([]risk, error) {
 				continue
 			}
 			seen[name] = true
-			forms := p.forms(q)
 			// A quantity that takes two values among the samples is not
 			// pinned; one that takes a value that is not a small change
 			// is not pinned to a small one either.
-			if varies(samples, forms[0]) || !smallChange(forms[0].eval(samples[0]), t) {
+			if e := p.direct(q); varies(samples, e) || !smallChange(e.eval(samples[0]), t) {
 				continue
 			}
+			forms := p.forms(q)
 			// Every sample shows the same small change: if the bounds
 			// alone allow nothing else it is pinned; otherwise prove or
 			// refute that nothing else is possible (a search that runs out

@@ -54,6 +54,11 @@ func TestReleaseTooCloseUnrounded(t *testing.T) {
 	prev5 := decoded(t, compute(t, rs[:2000], Params{}))
 	f := compute(t, rs, Params{}, prev5)
 	assertNoSmallDifferences(t, prev5, f)
+	// every earlier release counts, not only the latest
+	_, err = Compute(slices.Values(rs), p, prev, prev5)
+	if tc := tooClose(t, err); tc.Previous != 0 {
+		t.Fatalf("%+v", tc)
+	}
 }
 
 // TestReleaseOnlyEditsRefused: two records corrected at rounding 1 change a
