@@ -92,6 +92,7 @@ func TestAttackIssueScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRelease(t, f2)
+	t.Logf("release 2 published; held back because of release 1: %v", f2.HeldBack())
 	js2 := publicJSON(t, f2)
 	if leaks, _ := attackOne(t, js2); len(leaks) > 0 {
 		t.Errorf("release 2 leaks small counts: %v", leaks)
@@ -200,4 +201,47 @@ func TestAttackRandomReleasePairs(t *testing.T) {
 	if published == 0 {
 		t.Error("no pair was published: the test exercises nothing")
 	}
+}
+
+// TestAttackReleaseChains: three releases in a row (records added, and
+// sometimes one to three removed), each compared with all earlier ones;
+// the attacker differences every pair.
+func TestAttackReleaseChains(t *testing.T) {
+	published, refused := 0, 0
+	for seed := range attackSeeds(20) {
+		rng := newTestRand(9000 + seed)
+		rs := smallCaseSet(rng)
+		if len(rs) < 30 {
+			continue
+		}
+		p := randomParams(rng)
+		c1 := len(rs) * (50 + rng.IntN(30)) / 100
+		c2 := c1 + rng.IntN(len(rs)-c1)
+		var prev []*Figures
+		var jss [][]byte
+		for _, cut := range []int{c1, c2, len(rs)} {
+			cur := slices.Clone(rs[:cut])
+			if rng.IntN(4) == 0 && len(cur) > 5 {
+				cur = slices.Delete(cur, 0, 1+rng.IntN(3))
+			}
+			f, err := Compute(slices.Values(cur), p, prev...)
+			if errors.Is(err, ErrTooCloseToPrevious) {
+				refused++
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			published++
+			js := publicJSON(t, f)
+			for i, old := range jss {
+				if leaks := attackPair(t, old, js); len(leaks) > 0 {
+					t.Fatalf("seed %d (%+v): release %d against %d: %v", seed, p, len(jss), i, leaks)
+				}
+			}
+			jss = append(jss, js)
+			prev = append(prev, decoded(t, f))
+		}
+	}
+	t.Logf("%d releases published, %d refused", published, refused)
 }

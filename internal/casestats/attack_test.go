@@ -542,8 +542,8 @@ func (av *atkVars) forms(q atkQ) (out []aLin) {
 
 // quantities lists counts of groups of people in a release: every count,
 // every difference of nested counts, and sums of cells of a table (all
-// sums in the small tables; in the others, pairs, the hidden cells
-// together and all cells but one).
+// sums in the small tables; in the others, of the cells their labels
+// leave open: pairs, all of them, all but one and all but two).
 func (av *atkVars) quantities(p *aProg) []atkQ {
 	var qs []atkQ
 	keys := make([]string, 0, len(av.count))
@@ -584,6 +584,9 @@ func (av *atkVars) quantities(p *aProg) []atkQ {
 		for i := range open {
 			for j := i + 1; j < len(open); j++ {
 				qs = append(qs, sum([]string{open[i], open[j]}))
+				if len(open) > 4 { // and all the others
+					qs = append(qs, sum(slices.Delete(slices.Delete(slices.Clone(open), j, j+1), i, i+1)))
+				}
 			}
 			rest := slices.Delete(slices.Clone(open), i, i+1)
 			if len(rest) > 1 {

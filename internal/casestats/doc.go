@@ -123,8 +123,8 @@
 //     ways: as two unrelated snapshots, and as "cases were only added"
 //     (no count of any group went down) when that is possible. Every
 //     count, difference of nested counts and sum of cells (every sum in the
-//     small tables; pairs, all hidden cells together, and all but one in
-//     the others) whose change has a single possible value from 1 to
+//     small tables; in the others, of the cells their labels leave open,
+//     pairs, all of them, all but one and all but two) whose change has a single possible value from 1 to
 //     Threshold-1 (or down by as much) is a risk: random solutions settle
 //     most quantities, an exhaustive search the rest (a search that runs
 //     out of budget counts as a risk). The counts whose own change is

@@ -518,9 +518,9 @@ func (rv *readVars) forms(q quantity) []lin {
 
 // quantities lists the groups a reader would check in a release: every
 // count, every difference of nested counts, and sums of cells of a table
-// (every sum in a table of at most six rows; in larger tables every pair
-// of cells that their labels leave open, all of them together, and all of
-// them but one).
+// (every sum in a table of at most six rows; in larger tables, of the cells
+// that their labels leave open: every pair, all of them, all but one, and
+// all but two).
 func (rv *readVars) quantities(lo, hi []int64) []quantity {
 	var qs []quantity
 	keys := make([]string, 0, len(rv.count))
@@ -560,6 +560,10 @@ func (rv *readVars) quantities(lo, hi []int64) []quantity {
 		for i := range open {
 			for j := i + 1; j < len(open); j++ {
 				qs = append(qs, quantity{keys: []string{open[i], open[j]}, table: tk})
+				if len(open) > 4 { // and all the others
+					rest := slices.Delete(slices.Delete(slices.Clone(open), j, j+1), i, i+1)
+					qs = append(qs, quantity{keys: rest, table: tk})
+				}
 			}
 			if rest := slices.Delete(slices.Clone(open), i, i+1); len(rest) > 1 {
 				qs = append(qs, quantity{keys: rest, table: tk})
