@@ -15,10 +15,9 @@ import (
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/cwc"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
-	"github.com/outreach-org/outreach/internal/delivery/packet"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -52,37 +51,8 @@ func loadKeys(cfg *config.Config, log *slog.Logger) (*seal.Keys, error) {
 // delivery worker.
 type queue struct {
 	client *jobs.Client
-	worker *delivery.Worker
+	worker *dispatch.Worker
 	runner *followup.Runner
-}
-
-// channelOrder keeps the configured channels that this process can use;
-// with none, letters go to the outbox.
-func channelOrder(cfg *config.Config, senders []delivery.Sender) []delivery.Channel {
-	have := map[delivery.Channel]bool{}
-	for _, s := range senders {
-		have[s.Channel()] = true
-	}
-	var order []delivery.Channel
-	for _, name := range cfg.DeliveryChannels {
-		ch := delivery.Channel(name)
-		// The packet channel only holds letters for printing: alone it is
-		// not a delivery method for a fresh install, so it counts only
-		// when another real channel is configured.
-		if have[ch] {
-			order = append(order, ch)
-		}
-	}
-	real := false
-	for _, ch := range order {
-		if ch == delivery.CWC || ch == delivery.SendGrid {
-			real = true
-		}
-	}
-	if !real {
-		return []delivery.Channel{delivery.Outbox}
-	}
-	return order
 }
 
 // newQueue builds the River client; with work=true it also registers the
@@ -92,22 +62,21 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	defaults := delivery.DefaultSettings()
+	defaults := dispatch.DefaultSettings()
 	defaults.Channels = channelOrder(cfg, senders)
-	defaults.ChannelRate = map[delivery.Channel]float64{delivery.SendGrid: cfg.SendGridRate, delivery.CWC: cfg.CWCRate}
 	defaults.NoProviderEvents = cfg.SendGridPublicKey == ""
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
 		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
 	}
 	// Rescue after 5 minutes: longer than any delivery job may run
-	// (delivery.BatchTimeout), so a running job is never worked twice.
+	// (dispatch.BatchTimeout), so a running job is never worked twice.
 	opts := jobs.Options{Logger: log.With("component", "jobs"), RescueStuckJobsAfter: 5 * time.Minute}
 	q := &queue{}
 	if work {
-		q.worker = delivery.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
+		q.worker = dispatch.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
 		workers := river.NewWorkers()
-		delivery.Register(workers, q.worker)
+		dispatch.Register(workers, q.worker)
 		// Schedules and follow-ups: one tick a minute on the leader claims
 		// due schedules from the database (internal/followup).
 		ml, err := mailer(cfg, st, keys)
@@ -132,7 +101,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 			OrgName: cfg.OrgName, Log: log.With("component", "supportermail")})
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
@@ -147,7 +116,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	return q, nil
 }
 
-func (q *queue) enqueue() store.Enqueue { return delivery.Enqueuer{Client: q.client}.EnqueueTx }
+func (q *queue) enqueue() store.Enqueue { return dispatch.Enqueuer{Client: q.client}.EnqueueTx }
 
 func (q *queue) start(ctx context.Context) error {
 	if q.worker == nil {
@@ -179,9 +148,9 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(env)
+	cfg, _, err := loadConfig(env)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return err
 	}
 	log := newLogger(cfg, stderr)
 	st, err := openStore(ctx, cfg, log)
@@ -191,6 +160,9 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	defer st.Close()
 	keys, err := loadKeys(cfg, log)
 	if err != nil {
+		return err
+	}
+	if err := sealAtStart(ctx, st, keys, log); err != nil {
 		return err
 	}
 	if err := seedSchedules(ctx, cfg, st, log); err != nil {
@@ -232,35 +204,9 @@ func seedSchedules(ctx context.Context, cfg *config.Config, st *store.Store, log
 // outboxMailer keeps supporter emails in the outbox (the default).
 type outboxMailer struct{ ob *outbox.Sender }
 
-func (m outboxMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+func (m outboxMailer) SendEmail(ctx context.Context, kind string, e delivery.Email) error {
 	_, err := m.ob.SendEmail(ctx, kind, e)
 	return err
-}
-
-// buildSenders makes every channel that configuration turns on; the
-// outbox is always there.
-func buildSenders(cfg *config.Config, st *store.Store, keys *seal.Keys) ([]delivery.Sender, error) {
-	senders := []delivery.Sender{outbox.New(st, keys)}
-	if cfg.SendGridAPIKey != "" {
-		sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom,
-			FromName: cfg.OrgName, ReplyDomain: cfg.ReplyDomain}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("SendGrid: %w", err)
-		}
-		senders = append(senders, sg)
-	}
-	if cfg.CWCHouseURL != "" || cfg.CWCSenateURL != "" {
-		c, err := cwc.New(cwc.Config{HouseURL: cfg.CWCHouseURL, HouseAPIKey: cfg.CWCHouseKey, SenateURL: cfg.CWCSenateURL,
-			SenateAPIKey: cfg.CWCSenateKey, SenateTesting: cfg.CWCSenateTesting, DeliveryAgent: cfg.CWCDeliveryAgent,
-			AckEmail: cfg.CWCAckEmail, AgentContact: cwc.Contact{Name: cfg.CWCDeliveryAgent, Email: cfg.CWCAckEmail, Phone: cfg.CWCContactPhone},
-			Organization: cfg.OrgName}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("CWC: %w", err)
-		}
-		senders = append(senders, c)
-	}
-	senders = append(senders, packet.Sender{})
-	return senders, nil
 }
 
 // mailer picks the channel for supporter emails: SendGrid when
@@ -278,7 +224,7 @@ func mailer(cfg *config.Config, st *store.Store, keys *seal.Keys) (web.Mailer, e
 
 type sendgridMailer struct{ c *sendgrid.Client }
 
-func (m sendgridMailer) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+func (m sendgridMailer) SendEmail(ctx context.Context, kind string, e delivery.Email) error {
 	_, err := m.c.SendEmail(ctx, sendgrid.Email{To: e.To, Subject: e.Subject, Text: e.Text, Headers: e.Headers, Categories: []string{kind}})
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -113,7 +114,7 @@ func TestQueueWorksSupporterMail(t *testing.T) {
 // (Deps.Jobs), as the confirmation page does.
 func confirmJobs(q *queue) func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
 	return func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
-		_, err := q.client.InsertManyTx(ctx, tx, append(delivery.JobParams(ids), supportermail.JobParams(sub.ID, "en")))
+		_, err := q.client.InsertManyTx(ctx, tx, append(dispatch.JobParams(ids), supportermail.JobParams(sub.ID, "en")))
 		return err
 	}
 }

@@ -119,9 +119,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(env)
+	cfg, reg, err := loadConfig(env)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return err
 	}
 	log := newLogger(cfg, stderr)
 
@@ -144,6 +144,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	keys, err := loadKeys(cfg, log)
 	if err != nil {
+		return err
+	}
+	if err := sealAtStart(ctx, st, keys, log); err != nil {
 		return err
 	}
 	if err := seedSchedules(ctx, cfg, st, log); err != nil {
@@ -177,7 +180,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Mailer: mail, Events: events,
 		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
-		InboundSecret: cfg.InboundSecret,
+		InboundSecret: cfg.InboundSecret, Channels: reg.Channels(),
 	})
 	if err != nil {
 		return err
@@ -212,9 +215,9 @@ func cmdMigrate(ctx context.Context, args []string, env func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(env)
+	cfg, _, err := loadConfig(env)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return err
 	}
 	log := newLogger(cfg, stderr)
 	if *statusOnly {
@@ -265,9 +268,9 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 	}
 	dest := *out
 	if dest == "" {
-		cfg, err := config.Load(env)
+		cfg, _, err := loadConfig(env)
 		if err != nil {
-			return fmt.Errorf("configuration:\n%w", err)
+			return err
 		}
 		dest = filepath.Join(cfg.DataDir, "congress")
 	}
@@ -285,9 +288,9 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 }
 
 func cmdHealthcheck(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(env)
+	cfg, _, err := loadConfig(env)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return err
 	}
 	_, port, _ := net.SplitHostPort(cfg.Addr)
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -336,6 +339,16 @@ func cmdHelp(ctx context.Context, args []string, env func(string) string, stdout
 			name += " *"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t(default %s)\n", name, v.Help, v.Default)
+	}
+	tw.Flush()
+	reg, err := channelRegistry()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nDelivery channels (names for OUTREACH_DELIVERY_CHANNELS):")
+	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	for _, c := range reg.Infos() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.Name, c.Summary)
 	}
 	tw.Flush()
 	return nil

@@ -67,7 +67,7 @@ func TestImportCongress(t *testing.T) {
 	if !exists(leg) {
 		t.Skip("shared data not present")
 	}
-	out := t.TempDir()
+	out := filepath.Join(t.TempDir(), "data", "congress")
 	var stdout, errb bytes.Buffer
 	args := []string{"import-congress",
 		"--legislators", leg,
@@ -80,6 +80,19 @@ func TestImportCongress(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "imported 537 members") {
 		t.Errorf("output: %q", stdout.String())
+	}
+	// private like the rest of the data directory
+	files, _ := os.ReadDir(out)
+	if len(files) < 4 {
+		t.Fatalf("imported files: %v", files)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("congress dir: %v %v", fi.Mode(), err)
+	}
+	for _, f := range files {
+		if fi, err := f.Info(); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v %v", f.Name(), fi.Mode(), err)
+		}
 	}
 	errb.Reset()
 	if code := run([]string{"import-congress", "--out", out}, func(string) string { return "" }, &stdout, &errb); code != 1 || !strings.Contains(errb.String(), "--legislators") {

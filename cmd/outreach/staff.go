@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/auth"
-	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/web"
 )
@@ -122,9 +121,9 @@ func cmdToken(ctx context.Context, args []string, env func(string) string, stdou
 }
 
 func cliStore(ctx context.Context, env func(string) string, stderr io.Writer) (*store.Store, error) {
-	cfg, err := config.Load(env)
+	cfg, _, err := loadConfig(env)
 	if err != nil {
-		return nil, fmt.Errorf("configuration:\n%w", err)
+		return nil, err
 	}
 	return openStore(ctx, cfg, newLogger(cfg, stderr))
 }

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/delivery/cwc"
+	"github.com/outreach-org/outreach/internal/constituent"
 )
 
 // MaxNote is the longest personal paragraph, in characters: enough for a
@@ -39,7 +39,7 @@ type Form struct {
 type Errors map[string]string
 
 // Prefixes are the honorifics Congress accepts (CWC's list).
-func Prefixes() []string { return append([]string(nil), cwc.Prefixes...) }
+func Prefixes() []string { return append([]string(nil), constituent.Prefixes...) }
 
 // States are the USPS codes a constituent may live in.
 var States = []string{"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
@@ -70,7 +70,7 @@ var (
 // empty.
 func (f *Form) Validate() Errors {
 	e := Errors{}
-	if !cwc.IsPrefix(f.Prefix) {
+	if !constituent.IsPrefix(f.Prefix) {
 		e["prefix"] = "act.err.prefix"
 	}
 	name := func(field, v string) {
@@ -108,7 +108,9 @@ func (f *Form) Validate() Errors {
 		e["zip"] = "act.err.zip"
 	}
 	if f.Phone != "" {
-		if p, ok := NormalizePhone(f.Phone); ok {
+		// CWC's phone rule (xxx-xxx-xxxx): the form accepts exactly the
+		// numbers Congress will receive.
+		if p, ok := constituent.NormalizePhone(f.Phone); ok {
 			f.Phone = p
 		} else {
 			e["phone"] = "act.err.phone"
@@ -143,7 +145,3 @@ func hasControlExceptNewline(s string) bool {
 		return (unicode.IsControl(r) && r != '\n' && r != '\t') || r == '\u2028' || r == '\u2029'
 	}) >= 0
 }
-
-// NormalizePhone is CWC's phone rule (xxx-xxx-xxxx), so the form accepts
-// exactly the numbers Congress will receive.
-var NormalizePhone = cwc.NormalizePhone

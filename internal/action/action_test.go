@@ -2,6 +2,8 @@ package action
 
 import (
 	"errors"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,19 +69,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestNormalizePhone(t *testing.T) {
-	for in, want := range map[string]string{"4155550134": "415-555-0134", "1-415-555-0134": "415-555-0134", "(415) 555.0134": "415-555-0134"} {
-		if got, ok := NormalizePhone(in); !ok || got != want {
-			t.Errorf("%q = %q, %v", in, got, ok)
-		}
-	}
-	for _, in := range []string{"", "0155550134", "41555501345", "415-555-013x", "1155550134"} {
-		if _, ok := NormalizePhone(in); ok {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
-
 func TestTokens(t *testing.T) {
 	sg := NewSigner(seal.NewRandom().Index)
 	now := time.Now()
@@ -112,5 +101,39 @@ func TestTokens(t *testing.T) {
 	never := sg.Sign("unsub", "idx", time.Time{})
 	if v, err := sg.Verify("unsub", never, now.Add(10*365*24*time.Hour)); err != nil || v != "idx" {
 		t.Errorf("a token without expiry: %q %v", v, err)
+	}
+}
+
+// TestRedactTokens: every kind of link a supporter email carries keeps its
+// address but loses its token, so a link shown to staff does not work.
+func TestRedactTokens(t *testing.T) {
+	keys := seal.NewRandom()
+	sg := NewSigner(keys.Index)
+	now := time.Now()
+	idx := keys.Index("email", "ana@example.org")
+	links := map[string]string{
+		"confirm": "https://act.example.org/c/demo/confirm?lang=en&t=" + sg.Sign("confirm", "42", now.Add(48*time.Hour)),
+		"unsub":   "https://act.example.org/u?lang=es&t=" + sg.Sign("unsub", idx, time.Time{}),
+		"forget":  "https://act.example.org/forget?t=" + sg.Sign("forget", idx, time.Time{}) + "&lang=en",
+		"optin":   "https://act.example.org/optin?lang=en&t=" + sg.Sign("optin", idx, now.Add(7*24*time.Hour)),
+		"survey":  "https://act.example.org/c/demo/survey?a=replied&lang=en&t=" + sg.Sign("survey", "7", now.Add(time.Hour)),
+	}
+	for purpose, link := range links {
+		text := "Hi Ana,\nfollow " + link + "\nor <" + link + ">."
+		got := RedactTokens(text)
+		u := regexp.MustCompile(`https://\S+[^>.\s]`).FindString(got)
+		parsed, err := url.Parse(u)
+		if err != nil {
+			t.Fatalf("%s: %v", purpose, err)
+		}
+		if parsed.Query().Get("t") != RemovedToken || strings.Count(got, RemovedToken) != 2 {
+			t.Errorf("%s: token left in %q", purpose, got)
+		}
+		if _, err := sg.Verify(purpose, parsed.Query().Get("t"), now); err == nil {
+			t.Errorf("%s: the redacted link still works", purpose)
+		}
+		if !strings.HasPrefix(got, "Hi Ana,\nfollow https://act.example.org/") {
+			t.Errorf("%s: text around the link changed: %q", purpose, got)
+		}
 	}
 }

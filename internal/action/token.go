@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -64,4 +65,18 @@ func (s Signer) Verify(purpose, token string, now time.Time) (string, error) {
 		return "", ErrBadToken
 	}
 	return string(v), nil
+}
+
+// tokenRE matches a signed token as Sign writes it: a base64url value, an
+// optional base-36 expiry, and 32 hex digits of HMAC.
+var tokenRE = regexp.MustCompile(`[A-Za-z0-9_-]*\.[0-9a-z]*\.[0-9a-f]{32}`)
+
+// RemovedToken is what RedactTokens leaves where a token was.
+const RemovedToken = "REMOVED"
+
+// RedactTokens removes every signed token from text (an email shown to
+// staff): its links (confirm, unsubscribe, delete my data, opt-in,
+// survey) keep their address but no longer work.
+func RedactTokens(text string) string {
+	return tokenRE.ReplaceAllString(text, RemovedToken)
 }

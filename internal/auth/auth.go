@@ -60,11 +60,14 @@ const (
 	PermViewDeliveries Permission = "deliveries.view"
 	PermManageDelivery Permission = "deliveries.manage"
 	PermExportPII      Permission = "export.pii"
+	// PermViewPersonalData: open a supporter's personal data in clear in
+	// a staff view (an outbox message); every such read is audited.
+	PermViewPersonalData Permission = "personal_data.view"
 )
 
 var rolePerms = map[Role][]Permission{
 	Admin: {PermStaff, PermManageUsers, PermViewAudit, PermViewCampaigns, PermEditCampaigns, PermEditCases,
-		PermPublishStats, PermViewDashboards, PermViewDeliveries, PermManageDelivery, PermExportPII},
+		PermPublishStats, PermViewDashboards, PermViewDeliveries, PermManageDelivery, PermExportPII, PermViewPersonalData},
 	Campaigner: {PermStaff, PermViewCampaigns, PermEditCampaigns, PermViewDashboards, PermViewDeliveries, PermManageDelivery},
 	CaseEditor: {PermStaff, PermEditCases, PermPublishStats},
 	Organizer:  {PermStaff, PermViewCampaigns, PermViewDashboards},

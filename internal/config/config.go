@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,8 +136,11 @@ type Error struct {
 func (e *Error) Error() string { return e.Var + ": " + e.Msg }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in
-// tests) and validates it. All problems are reported at once.
-func Load(getenv func(string) string) (*Config, error) {
+// tests) and validates it. All problems are reported at once. channels are
+// the names OUTREACH_DELIVERY_CHANNELS may list: main passes its channel
+// registry's. With none given, any name of lower-case letters and digits
+// is kept (callers that deliver nothing).
+func Load(getenv func(string) string, channels ...string) (*Config, error) {
 	var errs []error
 	get := func(name string) string {
 		v, err := lookup(getenv, name)
@@ -266,12 +270,14 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.RunWorkers = boolean(get("OUTREACH_RUN_WORKERS"), true, "OUTREACH_RUN_WORKERS", fail)
 	for _, ch := range strings.Split(or(get("OUTREACH_DELIVERY_CHANNELS"), "cwc,sendgrid,packet"), ",") {
 		ch = strings.TrimSpace(ch)
-		switch ch {
-		case "cwc", "sendgrid", "packet", "outbox":
+		switch {
+		case ch == "":
+		case slices.Contains(channels, ch), len(channels) == 0 && strings.Trim(ch, "abcdefghijklmnopqrstuvwxyz0123456789") == "":
 			c.DeliveryChannels = append(c.DeliveryChannels, ch)
-		case "":
+		case len(channels) == 0:
+			fail("OUTREACH_DELIVERY_CHANNELS", "%q is not a channel name (lower-case letters and digits)", ch)
 		default:
-			fail("OUTREACH_DELIVERY_CHANNELS", "%q is not a channel: use cwc, sendgrid, packet or outbox", ch)
+			fail("OUTREACH_DELIVERY_CHANNELS", "%q is not a channel: use %s", ch, oneOf(channels))
 		}
 	}
 	if n, err := strconv.Atoi(or(get("OUTREACH_DELIVERY_WORKERS"), "16")); err != nil || n < 1 || n > 1000 {
@@ -381,6 +387,14 @@ func lookup(getenv func(string) string, name string) (string, error) {
 		return "", &Error{Var: name + "_FILE", Msg: "cannot read the file it names: " + errors.Unwrap(err).Error()}
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// oneOf lists names for a message: "a", "a or b", "a, b or c".
+func oneOf(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // ParseSize reads sizes like "512K", "2M", "1G" or plain bytes.

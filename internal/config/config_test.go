@@ -114,3 +114,29 @@ func TestVarsDocumentEveryVariableRead(t *testing.T) {
 		t.Errorf("%s is read but not documented in Vars (so outreach help would not list it)", k)
 	}
 }
+
+// TestDeliveryChannelsAreTheCallersNames: OUTREACH_DELIVERY_CHANNELS may
+// list only the channels main passes (its registry), and says which those
+// are; the default order is kept when it is unset.
+func TestDeliveryChannelsAreTheCallersNames(t *testing.T) {
+	known := []string{"cwc", "sendgrid", "packet", "outbox", "fax"}
+	c, err := Load(env(map[string]string{"OUTREACH_DELIVERY_CHANNELS": " fax, cwc ,"}), known...)
+	if err != nil || strings.Join(c.DeliveryChannels, ",") != "fax,cwc" {
+		t.Fatalf("fax,cwc: %v %v", c, err)
+	}
+	if c, err := Load(env(nil), known...); err != nil || strings.Join(c.DeliveryChannels, ",") != "cwc,sendgrid,packet" {
+		t.Fatalf("default order: %v %v", c, err)
+	}
+	_, err = Load(env(map[string]string{"OUTREACH_DELIVERY_CHANNELS": "cwc,pigeon"}), known...)
+	if err == nil || !strings.Contains(err.Error(), `OUTREACH_DELIVERY_CHANNELS: "pigeon" is not a channel: use cwc, sendgrid, packet, outbox or fax`) {
+		t.Errorf("unknown channel: %v", err)
+	}
+	// With no names given (a caller that delivers nothing), any plain
+	// name is kept and anything else refused.
+	if c, err := Load(env(map[string]string{"OUTREACH_DELIVERY_CHANNELS": "pigeon"})); err != nil || c.DeliveryChannels[0] != "pigeon" {
+		t.Errorf("no names given: %v %v", c, err)
+	}
+	if _, err := Load(env(map[string]string{"OUTREACH_DELIVERY_CHANNELS": "Pigeon!"})); err == nil || !strings.Contains(err.Error(), "OUTREACH_DELIVERY_CHANNELS") {
+		t.Errorf("a name that is no channel name: %v", err)
+	}
+}

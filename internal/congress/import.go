@@ -177,7 +177,8 @@ func Import(opts ImportOptions) error {
 		{zctaFileName, encodeZCTA(rows)},
 		{districtsFileName, encodeDistricts(tr, dists)},
 	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+	// Private like the rest of the data directory (0700, files 0600).
+	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
 		return fmt.Errorf("congress import: %w", err)
 	}
 	// Remove meta.json first: until the new one is written the directory
@@ -207,7 +208,8 @@ func Import(opts ImportOptions) error {
 
 func writeFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	_ = os.Remove(tmp) // a leftover keeps its mode through WriteFile
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return fmt.Errorf("congress import: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

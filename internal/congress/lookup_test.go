@@ -115,6 +115,10 @@ func TestLookupZIP(t *testing.T) {
 			members: []string{"B001277", "M001169", "S000148", "G000555"}},
 		{name: "unique ZIP, one-seat jurisdiction", zip: "20500", states: []string{"DC"}, districts: []string{"DC delegate"},
 			members: []string{"N000147"}},
+		// No offline list says which ZIPs are assigned: a never-assigned
+		// ZIP under a state's prefix is treated like a PO box (README).
+		{name: "never assigned, one-seat state", zip: "99999", states: []string{"AK"}, districts: []string{"AK at-large"},
+			members: []string{"B001323", "M001153", "S001198"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" "+tt.zip, func(t *testing.T) {

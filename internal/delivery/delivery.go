@@ -1,25 +1,25 @@
-// Package delivery gets confirmed letters to congressional offices: exactly
-// once, by the first channel the office accepts, paced, with every attempt
-// on the letter's timeline. It owns the Sender interface; the channels
-// (outbox, sendgrid, cwc, packet) are adapters in sub-packages.
+// Package delivery is the port between outreach and the channels that
+// reach congressional offices: what a letter is (Message, Office,
+// Constituent), what a channel does with it (Sender, and the optional
+// capabilities in capability.go), how it fails (TemporaryError,
+// PermanentError), the letter statuses, the sealed form of a stored
+// letter, the supporter Email, and the Registry of channel names.
+//
+// It is a leaf: no database, no job queue. Each channel is an adapter in
+// a sub-package (cwc, sendgrid, packet, outbox) that imports only this
+// package; internal/dispatch is the worker that takes letters from the
+// store to a Sender, and main builds the Registry from the adapters.
 package delivery
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
-// Channel names a way of reaching an office.
+// Channel names a way of reaching an office. Each adapter declares its
+// own (cwc.Name, sendgrid.Name, ...); a Registry lists the ones a build has.
 type Channel string
-
-const (
-	Outbox   Channel = "outbox"   // stored for staff to read; the default with no credentials
-	SendGrid Channel = "sendgrid" // email through SendGrid
-	CWC      Channel = "cwc"      // Communicating with Congress XML 2.0
-	Packet   Channel = "packet"   // printable PDF for hand delivery
-)
 
 // Office is the congressional office a letter goes to.
 type Office struct {
@@ -152,12 +152,3 @@ const (
 
 // Statuses lists every status in order.
 var Statuses = []string{StatusPending, StatusQueued, StatusSending, StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed}
-
-// ParseChannel validates a channel name.
-func ParseChannel(s string) (Channel, error) {
-	switch c := Channel(s); c {
-	case Outbox, SendGrid, CWC, Packet:
-		return c, nil
-	}
-	return "", fmt.Errorf("channel must be outbox, sendgrid, cwc or packet")
-}

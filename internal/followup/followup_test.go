@@ -19,7 +19,7 @@ import (
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -63,10 +63,10 @@ func (j *jobsSpy) take() []river.JobArgs {
 
 type mailSpy struct {
 	mu   sync.Mutex
-	sent []outbox.Email
+	sent []delivery.Email
 }
 
-func (m *mailSpy) SendEmail(_ context.Context, _ string, e outbox.Email) error {
+func (m *mailSpy) SendEmail(_ context.Context, _ string, e delivery.Email) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, e)
@@ -366,7 +366,7 @@ func TestSurveyAndSecondLetterFireOnceAtTheRightTime(t *testing.T) {
 		if len(jobs) != 1 {
 			t.Fatalf("approved second letter jobs = %d", len(jobs))
 		}
-		da, ok := jobs[0].(delivery.DeliverArgs)
+		da, ok := jobs[0].(dispatch.DeliverArgs)
 		if !ok {
 			t.Fatalf("job = %T, want a delivery job", jobs[0])
 		}
@@ -428,7 +428,7 @@ func TestNoEmailAfterUnsubscribeErasureOrClose(t *testing.T) {
 		if _, err := st.EraseSupporter(ctx, erased.EmailIndex, store.Audit{Action: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: erasedLetters[0], Answer: "replied", Note: "x", AnsweredAt: clk.Now()}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := st.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: erasedLetters[0], Answer: "replied", AnsweredAt: clk.Now()}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("survey answer after erasure: %v", err)
 		}
 		j, m := &jobsSpy{}, &mailSpy{}

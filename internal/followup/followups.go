@@ -16,7 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -278,7 +278,7 @@ func (r *Runner) supporterEmail(ctx context.Context, lang i18n.Lang, to, emailId
 	unsub := r.Links.abs("/u", url.Values{"t": {sg.Sign("unsub", emailIdx, time.Time{})}, "lang": {string(lang)}})
 	forget := r.Links.abs("/forget", url.Values{"t": {sg.Sign("forget", emailIdx, time.Time{})}, "lang": {string(lang)}})
 	text := body + "\n\n-- \n" + lang.T("act.mail.footer", r.OrgName, unsub, forget)
-	return r.Mailer.SendEmail(ctx, "supporter", outbox.Email{
+	return r.Mailer.SendEmail(ctx, "supporter", delivery.Email{
 		To: to, Subject: subject, Text: text,
 		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
 	})
@@ -376,7 +376,7 @@ func (r *Runner) writeSecond(ctx context.Context, f store.FollowupSend, from str
 // transaction that stores them.
 func (r *Runner) enqueueDelivery(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	for _, id := range ids {
-		if _, err := r.Jobs.InsertTx(ctx, tx, delivery.DeliverArgs{LetterID: id}, nil); err != nil {
+		if _, err := r.Jobs.InsertTx(ctx, tx, dispatch.DeliverArgs{LetterID: id}, nil); err != nil {
 			return err
 		}
 	}

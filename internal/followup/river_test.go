@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/store"
@@ -30,17 +31,17 @@ func TestRiverTickResumesPausedCampaignAndDeliveryContinues(t *testing.T) {
 	// Held letters would look again only after HoldPaused (5 minutes): the
 	// scheduled resume wakes them.
 	runner := &followup.Runner{Store: st, Log: log}
-	dw := delivery.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
+	dw := dispatch.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		return delivery.Campaign{ID: id}, nil
 	}, outboxOnly(), log, nil)
 	dw.SetHold(runner.Hold)
 	workers := river.NewWorkers()
-	delivery.Register(workers, dw)
+	dispatch.Register(workers, dw)
 	river.AddWorker(workers, &followup.TickWorker{R: runner})
 	river.AddWorker(workers, &followup.RunWorker{R: runner})
 	river.AddWorker(workers, &followup.EmailWorker{R: runner})
 	client, err := jobs.New(st.DB(), false, jobs.Options{Workers: workers, Logger: log, FetchPollInterval: 50 * time.Millisecond,
-		Queues:       map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 2}, river.QueueDefault: {MaxWorkers: 2}},
+		Queues:       map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: 2}, river.QueueDefault: {MaxWorkers: 2}},
 		PeriodicJobs: []*river.PeriodicJob{followup.TickJob(time.Second)}})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func TestRiverTickResumesPausedCampaignAndDeliveryContinues(t *testing.T) {
 	var ids []int64
 	ids, err = st.ConfirmSubmission(ctx, e.sub.ID, time.Now(), func(map[string]bool) ([]store.NewLetter, error) {
 		return []store.NewLetter{lettersOf(e)[0]}, nil
-	}, delivery.Enqueuer{Client: client}.EnqueueTx)
+	}, dispatch.Enqueuer{Client: client}.EnqueueTx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +115,9 @@ func lettersOf(e *env) []store.NewLetter {
 	return out
 }
 
-func outboxOnly() delivery.Settings {
-	s := delivery.DefaultSettings()
-	s.Channels = []delivery.Channel{delivery.Outbox}
+func outboxOnly() dispatch.Settings {
+	s := dispatch.DefaultSettings()
+	s.Channels = []delivery.Channel{outbox.Name}
 	return s
 }
 
@@ -129,24 +130,24 @@ func TestRiverWaveReleasesCapPerOffice(t *testing.T) {
 	e := newEnv(t, st, campaign.Live)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	runner := &followup.Runner{Store: st, Log: log}
-	dw := delivery.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
+	dw := dispatch.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		return delivery.Campaign{ID: id}, nil
 	}, outboxOnly(), log, nil)
 	dw.SetHold(runner.Hold)
 	workers := river.NewWorkers()
-	delivery.Register(workers, dw)
+	dispatch.Register(workers, dw)
 	river.AddWorker(workers, &followup.TickWorker{R: runner})
 	river.AddWorker(workers, &followup.RunWorker{R: runner})
 	river.AddWorker(workers, &followup.EmailWorker{R: runner})
 	client, err := jobs.New(st.DB(), false, jobs.Options{Workers: workers, Logger: log, FetchPollInterval: 50 * time.Millisecond,
-		Queues:       map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 2}, river.QueueDefault: {MaxWorkers: 2}},
+		Queues:       map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: 2}, river.QueueDefault: {MaxWorkers: 2}},
 		PeriodicJobs: []*river.PeriodicJob{followup.TickJob(time.Second)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runner.Jobs = client
 	sc := createSchedule(t, st, followup.Input{Kind: followup.KindWave, CampaignID: e.camp.ID, Cron: "@hourly", Params: followup.Params{PerOffice: 1}}, time.Now())
-	enq := delivery.Enqueuer{Client: client}.EnqueueTx
+	enq := dispatch.Enqueuer{Client: client}.EnqueueTx
 	var ids []int64
 	for i, sub := range []store.Submission{e.sub, e.submission(t, "b@example.org")} {
 		e.sub = sub

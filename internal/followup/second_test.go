@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -73,7 +74,7 @@ func (e *env) deliverJobs(t *testing.T, jobs []river.JobArgs) []int64 {
 	var ids []int64
 	for _, a := range jobs {
 		switch a := a.(type) {
-		case delivery.DeliverArgs:
+		case dispatch.DeliverArgs:
 			if l, err := e.st.LetterByID(ctx, a.LetterID); err == nil && l.CampaignID == e.camp.ID {
 				ids = append(ids, a.LetterID)
 			}
@@ -186,13 +187,13 @@ func TestSecondLettersAreRealLettersSentOnce(t *testing.T) {
 
 		// The normal delivery worker sends it like a first letter.
 		clk.t = utc("2026-03-24T15:00:00Z")
-		settings := delivery.DefaultSettings()
-		settings.Channels = []delivery.Channel{delivery.Outbox}
-		w := delivery.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
+		settings := dispatch.DefaultSettings()
+		settings.Channels = []delivery.Channel{outbox.Name}
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, func(ctx context.Context, id int64) (delivery.Campaign, error) {
 			c, err := st.Campaign(ctx, id)
 			return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
 		}, settings, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
-		if err := w.Work(ctx, &river.Job[delivery.DeliverArgs]{Args: delivery.DeliverArgs{LetterID: second.ID}}); err != nil {
+		if err := w.Work(ctx, &river.Job[dispatch.DeliverArgs]{Args: dispatch.DeliverArgs{LetterID: second.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		if l, _ := st.LetterByID(ctx, second.ID); l.Status != "delivered" || l.Channel != "outbox" {

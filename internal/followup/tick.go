@@ -18,7 +18,7 @@ import (
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
 )
 
@@ -34,7 +34,7 @@ type retrier interface {
 
 // Mailer sends an email (the outbox or SendGrid).
 type Mailer interface {
-	SendEmail(ctx context.Context, kind string, e outbox.Email) error
+	SendEmail(ctx context.Context, kind string, e delivery.Email) error
 }
 
 // Store is what the schedules and follow-ups need from the database.
@@ -309,7 +309,7 @@ func (r *Runner) wake(ctx context.Context, campaignID int64) error {
 		return err
 	}
 	for _, l := range letters {
-		res, err := w.Insert(ctx, delivery.DeliverArgs{LetterID: l.ID}, nil)
+		res, err := w.Insert(ctx, dispatch.DeliverArgs{LetterID: l.ID}, nil)
 		if err != nil {
 			return err
 		}
@@ -361,7 +361,7 @@ func (r *Runner) Wave(ctx context.Context, campaignID int64, perOffice int, due 
 		id := l.ID
 		ok, err := r.Store.RecordFollowup(ctx, store.FollowupSend{CampaignID: campaignID, LetterID: &id, Step: StepWave, Status: "sent", At: due},
 			"released by a delivery wave", func(ctx context.Context, tx *sql.Tx, _ int64) error {
-				res, err := r.Jobs.InsertTx(ctx, tx, delivery.DeliverArgs{LetterID: id}, nil)
+				res, err := r.Jobs.InsertTx(ctx, tx, dispatch.DeliverArgs{LetterID: id}, nil)
 				if err != nil {
 					return err
 				}
@@ -409,7 +409,7 @@ func (r *Runner) Digest(ctx context.Context, to []string) error {
 	}
 	sort.Strings(to)
 	for _, addr := range to {
-		if err := r.Mailer.SendEmail(ctx, "digest", outbox.Email{To: addr, Subject: r.OrgName + ": weekly campaign digest", Text: body}); err != nil {
+		if err := r.Mailer.SendEmail(ctx, "digest", delivery.Email{To: addr, Subject: r.OrgName + ": weekly campaign digest", Text: body}); err != nil {
 			return err
 		}
 	}

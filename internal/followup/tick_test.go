@@ -14,7 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outreach-org/outreach/internal/campaign"
-	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/store"
@@ -226,7 +226,7 @@ func TestWaveCapAndRestart(t *testing.T) {
 		}
 		seen := map[int64]bool{}
 		for _, a := range append(crash.take(), j.take()...) {
-			d, ok := a.(delivery.DeliverArgs)
+			d, ok := a.(dispatch.DeliverArgs)
 			if !ok || seen[d.LetterID] {
 				t.Fatalf("job %+v released twice or not a delivery", a)
 			}

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -77,5 +78,33 @@ func New(db *sql.DB, postgres bool, o Options) (*Client, error) {
 	if o.FetchPollInterval != 0 && o.FetchPollInterval < 100*time.Millisecond {
 		cfg.FetchCooldown = o.FetchPollInterval
 	}
+	// River's leader rebuilds its indexes once a day (REINDEX), which only
+	// a table's owner may do. Run as a role that does not own the tables
+	// (README: "Running as a role that does not own the tables"), that
+	// is left to the operator instead of failing every night.
+	if postgres {
+		owns, err := OwnsQueueTables(context.Background(), db)
+		if err != nil {
+			return nil, err
+		}
+		if !owns {
+			cfg.ReindexerIndexNames = []string{}
+		}
+	}
 	return river.NewClient(driver(db, postgres), cfg)
+}
+
+// OwnsQueueTables tells whether the connected PostgreSQL role owns (or is
+// a member of the role that owns) River's job table; true when the table
+// does not exist yet.
+func OwnsQueueTables(ctx context.Context, db *sql.DB) (bool, error) {
+	var owns sql.NullBool
+	err := db.QueryRowContext(ctx, `SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = to_regclass('river_job')`).Scan(&owns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("who owns river_job: %w", err)
+	}
+	return !owns.Valid || owns.Bool, nil
 }

@@ -72,8 +72,9 @@ type fileKeys struct {
 }
 
 // LoadOrCreate reads keys from path, creating the file with fresh random
-// keys (mode 0600) when it does not exist, so that a first `go run` needs
-// no setup. It reports whether it created the file.
+// keys (mode 0600, in a directory created 0700) when it does not exist, so
+// that a first `go run` needs no setup. It reports whether it created the
+// file.
 func LoadOrCreate(path string) (*Keys, bool, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
@@ -89,7 +90,7 @@ func LoadOrCreate(path string) (*Keys, bool, error) {
 	}
 	fk := fileKeys{Keys: "k1:" + randomKey(), Index: randomKey()}
 	out, _ := json.MarshalIndent(fk, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

@@ -77,3 +77,22 @@ func TestLoadOrCreate(t *testing.T) {
 		t.Errorf("reloaded keys cannot open: %v", err)
 	}
 }
+
+// TestLoadOrCreateIsPrivate: generated keys are written 0600 in a
+// directory created 0700.
+func TestLoadOrCreateIsPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "keys.json")
+	if _, created, err := LoadOrCreate(path); err != nil || !created {
+		t.Fatalf("created %v, %v", created, err)
+	}
+	for p, want := range map[string]os.FileMode{dir: 0o700, path: 0o600} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s mode %o, want %o", p, fi.Mode().Perm(), want)
+		}
+	}
+}

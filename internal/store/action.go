@@ -259,9 +259,12 @@ func (s *Store) Unsubscribe(ctx context.Context, emailIndex, reason string) erro
 
 // EraseSupporter deletes a supporter's personal data at their request:
 // their submissions and letters keep only what aggregates need (campaign,
-// office, status, dates); letters not yet sent are cancelled, and their
-// outbox copies and opt-in are removed. It returns how many submissions
-// were erased.
+// office, status, dates); letters not yet sent are cancelled. Every copy
+// goes too: the outbox copies of their letters and of every email to
+// their address (confirmations, copies, opt-in requests, surveys), the
+// sealed text of the offices' replies to their letters (which quote them)
+// and of their survey answers, and their opt-in. It returns how many
+// submissions were erased.
 func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -281,28 +284,15 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 				return err
 			}
 			if len(letterIDs) > 0 {
-				if err := tx.Model(&Letter{}).Where("id IN ? AND status IN ?", letterIDs, []string{"pending", "queued"}).
-					Updates(map[string]any{"status": "failed", "last_error": "cancelled: the supporter asked for their data to be deleted", "updated_at": now}).Error; err != nil {
+				if err := eraseLetters(tx, letterIDs, now); err != nil {
 					return err
-				}
-				if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Update("sealed", "").Error; err != nil {
-					return err
-				}
-				if err := tx.Where("letter_id IN ?", letterIDs).Delete(&OutboxMessage{}).Error; err != nil {
-					return err
-				}
-				// Survey answers keep their answer (an aggregate) but lose the
-				// supporter's own words and the forwarded reply.
-				if err := tx.Table("survey_answers").Where("letter_id IN ?", letterIDs).
-					Updates(map[string]any{"note": "", "reply_text": ""}).Error; err != nil {
-					return err
-				}
-				for _, id := range letterIDs {
-					if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "erased", Detail: "personal data deleted at the supporter's request"}).Error; err != nil {
-						return err
-					}
 				}
 			}
+		}
+		// The emails to this address, whichever submission they were about
+		// (a confirmation request of one never confirmed, too).
+		if err := tx.Where("email_index = ?", emailIndex).Delete(&OutboxMessage{}).Error; err != nil {
+			return err
 		}
 		if err := tx.Where("email_index = ?", emailIndex).Delete(&optinRow{}).Error; err != nil {
 			return err
@@ -310,7 +300,49 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 		a.ObjectType, a.ObjectID = "supporter", ""
 		return writeAudit(tx, a)
 	})
+	if err == nil && s.dialect == SQLite {
+		// The old pages are zeroed in the database file (secure_delete), but
+		// the write-ahead log still holds them until a checkpoint: copy it
+		// back and empty it now (best effort: a busy reader delays it to
+		// SQLite's next automatic checkpoint).
+		_ = s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	}
 	return n, err
+}
+
+// eraseLetters removes the personal data tied to an erased supporter's
+// letters (first and second): cancels those not yet sent, empties their
+// sealed text, deletes their outbox copies, and empties the sealed text
+// of the offices' replies to them and of the supporter's survey answers
+// (the answers and the replies' classification stay: they are the
+// aggregates). Each letter's timeline says so.
+func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
+	if err := tx.Model(&Letter{}).Where("id IN ? AND status IN ?", letterIDs, []string{"pending", "queued"}).
+		Updates(map[string]any{"status": "failed", "last_error": "cancelled: the supporter asked for their data to be deleted", "updated_at": now}).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Update("sealed", "").Error; err != nil {
+		return err
+	}
+	if err := tx.Where("letter_id IN ?", letterIDs).Delete(&OutboxMessage{}).Error; err != nil {
+		return err
+	}
+	// The plaintext columns are emptied too: a row written before replies
+	// were sealed, and not yet sealed by the start-up step, goes as well.
+	if err := tx.Model(&InboundReply{}).Where("letter_id IN ?", letterIDs).
+		Updates(map[string]any{"sealed": "", "from_addr": "", "subject": "", "body": ""}).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&SurveyAnswer{}).Where("letter_id IN ?", letterIDs).
+		Updates(map[string]any{"sealed": "", "note": "", "reply_text": ""}).Error; err != nil {
+		return err
+	}
+	for _, id := range letterIDs {
+		if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "erased", Detail: "personal data deleted at the supporter's request"}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SubmissionLetters lists a submission's letters in the order they were

@@ -676,11 +676,15 @@ func (s *Store) OfficeSentSince(ctx context.Context, officeCode string, since ti
 
 // OutboxMessage is a message kept by the outbox channel.
 type OutboxMessage struct {
-	ID        int64 `gorm:"primaryKey"`
-	LetterID  *int64
-	Kind      string // letter, supporter, staff
-	Sealed    string
-	CreatedAt time.Time
+	ID       int64 `gorm:"primaryKey"`
+	LetterID *int64
+	Kind     string // letter, supporter, staff
+	// EmailIndex is the blind index of an email's recipient (delete-my-data
+	// finds a supporter's emails by it); "" for letters, which are found by
+	// LetterID; nil for rows not indexed yet (IndexLegacyOutbox).
+	EmailIndex *string
+	Sealed     string
+	CreatedAt  time.Time
 }
 
 func (OutboxMessage) TableName() string { return "outbox_messages" }
@@ -700,7 +704,8 @@ func (s *Store) PutOutboxLetter(ctx context.Context, letterID int64, seal func(i
 			return err
 		}
 		lid := letterID
-		m := OutboxMessage{LetterID: &lid, Kind: "letter", Sealed: "-", CreatedAt: time.Now().UTC()}
+		none := ""
+		m := OutboxMessage{LetterID: &lid, Kind: "letter", EmailIndex: &none, Sealed: "-", CreatedAt: time.Now().UTC()}
 		if err := tx.Create(&m).Error; err != nil {
 			return err
 		}
@@ -714,9 +719,10 @@ func (s *Store) PutOutboxLetter(ctx context.Context, letterID int64, seal func(i
 	return id, err
 }
 
-// AddOutbox stores a non-letter email (supporter or staff) in the outbox.
-func (s *Store) AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error) {
-	m := OutboxMessage{Kind: kind, Sealed: "-", CreatedAt: time.Now().UTC()}
+// AddOutbox stores a non-letter email (supporter or staff) in the outbox,
+// under the blind index of its recipient's address.
+func (s *Store) AddOutbox(ctx context.Context, kind, emailIndex string, seal func(id int64) (string, error)) (int64, error) {
+	m := OutboxMessage{Kind: kind, EmailIndex: &emailIndex, Sealed: "-", CreatedAt: time.Now().UTC()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&m).Error; err != nil {
 			return err
@@ -728,6 +734,24 @@ func (s *Store) AddOutbox(ctx context.Context, kind string, seal func(id int64) 
 		return tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error
 	})
 	return m.ID, err
+}
+
+// ReadOutboxMessage returns one outbox message for a staff member to read
+// in clear, and records the read (who, which message; never the content)
+// in the audit log in the same transaction: no audit entry, no message.
+func (s *Store) ReadOutboxMessage(ctx context.Context, id int64, a Audit) (OutboxMessage, error) {
+	var m OutboxMessage
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).Take(&m).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		a.ObjectType, a.ObjectID = "outbox_message", strconv.FormatInt(id, 10)
+		return writeAudit(tx, a)
+	})
+	return m, err
 }
 
 // Outbox lists messages newest first.

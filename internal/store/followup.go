@@ -402,21 +402,25 @@ func (s *Store) DueReminders(ctx context.Context, campaignID int64, oldest, cuto
 
 // SurveyAnswer is a supporter's answer about one letter: replied (with a
 // real answer), acknowledged (only an acknowledgement), no_reply,
-// not_sure; an optional sentence, and the reply's text if they forward it.
+// not_sure. What they wrote with it (a sentence, the reply they forward)
+// is stored only sealed, in Sealed (followup.SurveyText, bound to the row;
+// "" when they wrote nothing or their data was erased).
 type SurveyAnswer struct {
 	ID         int64 `gorm:"primaryKey"`
 	LetterID   int64
 	Answer     string
-	Note       string
-	ReplyText  string
+	Sealed     string
 	AnsweredAt time.Time
+	// Seal, when set, seals the answer's text to its new row's id, in the
+	// same transaction as the insert.
+	Seal func(id int64) (string, error) `gorm:"-"`
 }
 
 func (SurveyAnswer) TableName() string { return "survey_answers" }
 
 // AddSurveyAnswer stores an answer and notes it on the letter's timeline.
 func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnswer, error) {
-	a.ID, a.AnsweredAt = 0, a.AnsweredAt.UTC()
+	a.ID, a.AnsweredAt, a.Sealed = 0, a.AnsweredAt.UTC(), ""
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		// A supporter who asked for their data to be deleted left nothing to
 		// answer about.
@@ -430,6 +434,16 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 		}
 		if err := tx.Create(&a).Error; err != nil {
 			return err
+		}
+		if a.Seal != nil {
+			sealed, err := a.Seal(a.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&SurveyAnswer{}).Where("id = ?", a.ID).Update("sealed", sealed).Error; err != nil {
+				return err
+			}
+			a.Sealed = sealed
 		}
 		return tx.Create(&LetterEvent{LetterID: a.LetterID, At: a.AnsweredAt, Kind: "survey", Detail: "supporter answered: " + a.Answer}).Error
 	})
@@ -450,10 +464,13 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 	return a, nil
 }
 
-// UpdateSurveyAnswer adds the sentence and forwarded reply to an answer.
-func (s *Store) UpdateSurveyAnswer(ctx context.Context, id, letterID int64, note, replyText string) error {
-	return s.db.WithContext(ctx).Model(&SurveyAnswer{}).Where("id = ? AND letter_id = ?", id, letterID).
-		Updates(map[string]any{"note": note, "reply_text": replyText}).Error
+// UpdateSurveyAnswer replaces an answer's sealed text (the sentence and
+// forwarded reply the supporter added), unless their data was erased.
+func (s *Store) UpdateSurveyAnswer(ctx context.Context, id, letterID int64, sealed string) error {
+	return s.db.WithContext(ctx).Model(&SurveyAnswer{}).
+		Where("id = ? AND letter_id = ?", id, letterID).
+		Where("EXISTS (SELECT 1 FROM letters JOIN submissions ON submissions.id = letters.submission_id WHERE letters.id = survey_answers.letter_id AND submissions.status <> 'erased')").
+		Update("sealed", sealed).Error
 }
 
 // SurveyAnswers lists a letter's answers, oldest first.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -78,6 +79,9 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (SchemaStatus, er
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
+		if s.dialect == Postgres && strings.Contains(err.Error(), "SQLSTATE 42501") {
+			return st, fmt.Errorf("apply migrations: %w (this database role may not change the schema: run outreach migrate with the owner's DATABASE_URL first)", err)
+		}
 		return st, fmt.Errorf("apply migrations: %w", err)
 	}
 	for _, r := range res {

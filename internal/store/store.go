@@ -61,10 +61,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db, err = gorm.Open(postgres.Open(opts.DatabaseURL), gcfg)
 	} else {
 		dialect = SQLite
-		if dir := filepath.Dir(opts.SQLitePath); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("create data directory: %w", err)
-			}
+		if err := privateSQLiteFiles(opts.SQLitePath); err != nil {
+			return nil, err
 		}
 		db, err = gorm.Open(sqlite.Open(SQLiteDSN(opts.SQLitePath)), gcfg)
 	}
@@ -97,10 +95,36 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// privateSQLiteFiles makes the SQLite file readable by this user only: the
+// data directory is created 0700 and the database file 0600 before SQLite
+// opens it (SQLite gives its -wal and -shm files the database file's
+// mode). Files left readable by an earlier version are made 0600 too,
+// when this user owns them.
+func privateSQLiteFiles(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(p, fi.Mode().Perm()&0o700)
+		}
+	}
+	return nil
+}
+
 // SQLiteDSN adds the pragmas every connection needs: WAL for concurrent
-// readers, a busy timeout, and foreign keys (off by default in SQLite).
+// readers, a busy timeout, foreign keys (off by default in SQLite), and
+// secure_delete, so that what is deleted or overwritten (a supporter's
+// erased data) is zeroed in the file instead of left in free pages.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 }
 
 // redact keeps passwords in connection errors out of logs.

@@ -136,15 +136,53 @@ func TestRefusesNewerSchema(t *testing.T) {
 	})
 }
 
+// TestOpenCreatesDataDir: the data directory is created 0700 and the
+// database with its -wal and -shm files 0600, whatever the umask gives;
+// files an earlier version left readable by others are made 0600.
 func TestOpenCreatesDataDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "data")
-	s, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(dir, "outreach.db")})
+	path := filepath.Join(dir, "outreach.db")
+	s, err := store.Open(context.Background(), store.Options{SQLitePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	mode := func(p string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return fi.Mode().Perm()
+	}
+	if m := mode(dir); m != 0o700 {
+		t.Errorf("data dir mode %o, want 700", m)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if m := mode(p); m != 0o600 {
+			t.Errorf("%s mode %o, want 600", filepath.Base(p), m)
+		}
+	}
+	s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o644); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	s, err = store.Open(context.Background(), store.Options{SQLitePath: path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("data dir not created: %v", err)
+	if err := s.SetSetting(context.Background(), "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if m := mode(p); m != 0o600 {
+			t.Errorf("reopened: %s mode %o, want 600", filepath.Base(p), m)
+		}
 	}
 }
 

@@ -229,37 +229,48 @@ type Response struct {
 }
 
 // InboundReply is an email reply to a letter's reply address, waiting for
-// staff to classify it. Body is plain text (HTML converted), at most
-// MaxReplyText characters; it is never logged.
+// staff to classify it. Its text (sender, subject, body: offices quote the
+// constituent's name, address and email) is only ever stored sealed, in
+// Sealed (tracking.Reply, bound to the row); "" once the supporter's data
+// was erased. It is never logged.
 type InboundReply struct {
 	ID         int64 `gorm:"primaryKey"`
 	LetterID   int64
-	FromAddr   string
-	Subject    string
-	Body       string
+	Sealed     string
 	Status     string // pending, classified, discarded
 	ResponseID *int64
 	ReceivedAt time.Time
 	DecidedAt  *time.Time
 	DecidedBy  *int64
-	// Joined for display.
-	CampaignID int64  `gorm:"-"`
-	BioguideID string `gorm:"-"`
+	// Joined for display: the letter's campaign and office, and its sealed
+	// content (its sender, whom the reply may quote).
+	CampaignID   int64  `gorm:"-"`
+	BioguideID   string `gorm:"-"`
+	LetterSealed string `gorm:"-"`
 }
 
 func (InboundReply) TableName() string { return "inbound_replies" }
 
-// AddInboundReply queues a reply received by email for its letter.
-func (s *Store) AddInboundReply(ctx context.Context, r InboundReply) (int64, error) {
+// AddInboundReply queues a reply received by email for its letter. seal
+// returns the reply's text sealed to the new row's id; the row and its
+// ciphertext are written in one transaction.
+func (s *Store) AddInboundReply(ctx context.Context, r InboundReply, seal func(id int64) (string, error)) (int64, error) {
 	r.ID = 0
 	r.Status = "pending"
-	r.Body = truncateRunes(strings.ReplaceAll(r.Body, "\x00", ""), MaxReplyText)
-	r.Subject = truncateRunes(r.Subject, 300)
-	r.FromAddr = truncateRunes(r.FromAddr, 320)
+	r.Sealed = "-"
 	if r.ReceivedAt.IsZero() {
 		r.ReceivedAt = time.Now().UTC()
 	}
-	err := s.db.WithContext(ctx).Create(&r).Error
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		sealed, err := seal(r.ID)
+		if err != nil {
+			return err
+		}
+		return tx.Model(&InboundReply{}).Where("id = ?", r.ID).Update("sealed", sealed).Error
+	})
 	return r.ID, err
 }
 
@@ -274,8 +285,8 @@ func (s *Store) InboundReplies(ctx context.Context, status string, limit int) ([
 	}
 	for i := range out {
 		var l Letter
-		if err := s.db.WithContext(ctx).Select("campaign_id", "bioguide_id").Where("id = ?", out[i].LetterID).Take(&l).Error; err == nil {
-			out[i].CampaignID, out[i].BioguideID = l.CampaignID, l.BioguideID
+		if err := s.db.WithContext(ctx).Select("campaign_id", "bioguide_id", "sealed").Where("id = ?", out[i].LetterID).Take(&l).Error; err == nil {
+			out[i].CampaignID, out[i].BioguideID, out[i].LetterSealed = l.CampaignID, l.BioguideID, l.Sealed
 		}
 	}
 	return out, nil

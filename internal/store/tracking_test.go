@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -202,10 +202,18 @@ func TestTrackingInboundAndOptIn(t *testing.T) {
 		if err := s.MarkSent(ctx, f.a[0], "sendgrid", "p", "ok", true, now.Add(-3*24*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		id, err := s.AddInboundReply(ctx, store.InboundReply{LetterID: f.a[0], FromAddr: "office@house.example.gov", Subject: "Re",
-			Body: strings.Repeat("é", 30000)})
-		if err != nil {
-			t.Fatal(err)
+		var sealedFor int64
+		id, err := s.AddInboundReply(ctx, store.InboundReply{LetterID: f.a[0]}, func(id int64) (string, error) {
+			sealedFor = id
+			return "k.sealed-" + strconv.FormatInt(id, 10), nil
+		})
+		if err != nil || sealedFor != id {
+			t.Fatalf("sealed for row %d, stored as %d: %v", sealedFor, id, err)
+		}
+		if _, err := s.AddInboundReply(ctx, store.InboundReply{LetterID: f.a[0]}, func(int64) (string, error) {
+			return "", errors.New("no key")
+		}); err == nil {
+			t.Fatal("a reply that cannot be sealed was stored")
 		}
 		pend, err := s.InboundReplies(ctx, "pending", 500)
 		if err != nil {
@@ -215,8 +223,8 @@ func TestTrackingInboundAndOptIn(t *testing.T) {
 		for _, r := range pend {
 			if r.ID == id {
 				found = true
-				if len([]rune(r.Body)) != store.MaxReplyText || r.CampaignID != f.campaignID {
-					t.Errorf("reply %d chars, campaign %d", len([]rune(r.Body)), r.CampaignID)
+				if r.Sealed != "k.sealed-"+strconv.FormatInt(id, 10) || r.CampaignID != f.campaignID {
+					t.Errorf("reply sealed %q, campaign %d", r.Sealed, r.CampaignID)
 				}
 			}
 		}

@@ -23,7 +23,6 @@ import (
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -38,7 +37,7 @@ const OptInTTL = 7 * 24 * time.Hour
 // Mailer sends email to supporters: the outbox by default, SendGrid when
 // configured.
 type Mailer interface {
-	SendEmail(ctx context.Context, kind string, e outbox.Email) error
+	SendEmail(ctx context.Context, kind string, e delivery.Email) error
 }
 
 // Links signs the links supporter emails carry and makes them absolute.
@@ -62,11 +61,11 @@ func (l Links) URL(path string, q url.Values) string {
 // Compose builds one supporter email with the footer every supporter
 // email carries: an unsubscribe link, a delete-my-data link, and RFC 8058
 // one-click unsubscribe headers.
-func Compose(l Links, org string, lang i18n.Lang, to, emailIdx, subject, body string) outbox.Email {
+func Compose(l Links, org string, lang i18n.Lang, to, emailIdx, subject, body string) delivery.Email {
 	sg := l.Signer()
 	unsub := l.URL("/u", url.Values{"t": {sg.Sign("unsub", emailIdx, time.Time{})}, "lang": {string(lang)}})
 	forget := l.URL("/forget", url.Values{"t": {sg.Sign("forget", emailIdx, time.Time{})}, "lang": {string(lang)}})
-	return outbox.Email{
+	return delivery.Email{
 		To: to, Subject: subject, Text: body + "\n\n-- \n" + lang.T("act.mail.footer", org, unsub, forget),
 		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
 	}
@@ -116,8 +115,8 @@ type Worker struct {
 
 // Mail is what a confirmed submission gets: nil is nothing.
 type Mail struct {
-	Copy  *outbox.Email // a copy of the letters
-	OptIn *outbox.Email // the opt-in request
+	Copy  *delivery.Email // a copy of the letters
+	OptIn *delivery.Email // the opt-in request
 }
 
 // Work sends the copy, then the opt-in request. Each is a resumable
@@ -136,7 +135,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	return nil
 }
 
-func (w *Worker) send(ctx context.Context, e *outbox.Email) error {
+func (w *Worker) send(ctx context.Context, e *delivery.Email) error {
 	if e == nil {
 		return nil
 	}

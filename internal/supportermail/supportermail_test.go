@@ -17,7 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -30,11 +30,11 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // mailer records what it sends; fail, when set, may refuse a message.
 type mailer struct {
 	mu   sync.Mutex
-	sent []outbox.Email
-	fail func(e outbox.Email) error
+	sent []delivery.Email
+	fail func(e delivery.Email) error
 }
 
-func (m *mailer) SendEmail(_ context.Context, kind string, e outbox.Email) error {
+func (m *mailer) SendEmail(_ context.Context, kind string, e delivery.Email) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if kind != "supporter" {
@@ -49,10 +49,10 @@ func (m *mailer) SendEmail(_ context.Context, kind string, e outbox.Email) error
 	return nil
 }
 
-func (m *mailer) all() []outbox.Email {
+func (m *mailer) all() []delivery.Email {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]outbox.Email(nil), m.sent...)
+	return append([]delivery.Email(nil), m.sent...)
 }
 
 type env struct {
@@ -172,7 +172,7 @@ func (e *env) confirm(t *testing.T, sub store.Submission, lang string) ([]int64,
 			return out, nil
 		},
 		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, ids []int64) error {
-			_, err := e.insert.InsertManyTx(ctx, tx, append(delivery.JobParams(ids), supportermail.JobParams(sub.ID, lang)))
+			_, err := e.insert.InsertManyTx(ctx, tx, append(dispatch.JobParams(ids), supportermail.JobParams(sub.ID, lang)))
 			return err
 		}})
 }
@@ -346,7 +346,7 @@ func TestMailJobFailureKeepsLettersAndRetriesOnlyWhatFailed(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, st)
 		var optinTries int
-		e.mail.fail = func(m outbox.Email) error {
+		e.mail.fail = func(m delivery.Email) error {
 			if strings.Contains(m.Subject, "hear from") {
 				optinTries++
 				if optinTries == 1 {

@@ -17,7 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
@@ -44,7 +44,7 @@ type ActionStore interface {
 // configured. Implementations must honour suppressions themselves or the
 // caller checks IsSuppressed first (we do both).
 type Mailer interface {
-	SendEmail(ctx context.Context, kind string, e outbox.Email) error
+	SendEmail(ctx context.Context, kind string, e delivery.Email) error
 }
 
 // Rate limits of the public form.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
@@ -228,7 +229,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			if s.deps.Jobs == nil {
 				return nil
 			}
-			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(delivery.JobParams(letterIDs), supportermail.JobParams(sub.ID, string(lang))))
+			_, err := s.deps.Jobs.InsertManyTx(ctx, tx, append(dispatch.JobParams(letterIDs), supportermail.JobParams(sub.ID, string(lang))))
 			return err
 		}})
 	if errors.Is(err, store.ErrAlreadyDone) {

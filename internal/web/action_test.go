@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -24,7 +25,7 @@ import (
 
 type outboxMail struct{ ob *outbox.Sender }
 
-func (m outboxMail) SendEmail(ctx context.Context, kind string, e outbox.Email) error {
+func (m outboxMail) SendEmail(ctx context.Context, kind string, e delivery.Email) error {
 	_, err := m.ob.SendEmail(ctx, kind, e)
 	return err
 }
@@ -108,7 +109,7 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 	}
 	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
 	f := staffServer(t, st, web.Deps{Keys: keys, Mailer: outboxMail{outbox.New(st, keys)}, Jobs: client, BaseURL: "http://act.example.org",
-		OrgName: "Families Together"})
+		OrgName: "Families Together", InboundSecret: inboundSecret})
 	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 
@@ -129,7 +130,7 @@ func (a *actionFixture) post(t *testing.T, c *http.Client, path string, form url
 var linkRE = regexp.MustCompile(`http://act\.example\.org(/c/[a-z0-9-]+/confirm\?[^\s]+)`)
 
 // lastEmail returns the newest supporter email in the outbox.
-func (a *actionFixture) lastEmail(t *testing.T) outbox.Email {
+func (a *actionFixture) lastEmail(t *testing.T) delivery.Email {
 	t.Helper()
 	msgs, err := a.store.Outbox(context.Background(), "supporter", 0, 1)
 	if err != nil || len(msgs) == 0 {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
-	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -152,7 +152,7 @@ func BenchmarkConfirmAt200rps(b *testing.B) {
 		b.Fatal(err)
 	}
 	base, keys, c := benchServerDeps(b, st, "bench-confirm-"+strconv.FormatInt(time.Now().UnixNano()%1e6, 10),
-		web.Deps{Enqueue: delivery.Enqueuer{Client: q}.EnqueueTx, Jobs: q})
+		web.Deps{Enqueue: dispatch.Enqueuer{Client: q}.EnqueueTx, Jobs: q})
 	ctx := context.Background()
 	const warm, n = 200, 600
 	signer := action.NewSigner(keys.Index)

@@ -8,9 +8,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/redact"
 	"github.com/outreach-org/outreach/internal/store"
 )
 
@@ -22,6 +24,7 @@ type DeliveryStore interface {
 	Timeline(ctx context.Context, letterID int64) ([]store.LetterEvent, error)
 	Requeue(ctx context.Context, ids []int64, enqueue store.Enqueue, a store.Audit) ([]int64, error)
 	Outbox(ctx context.Context, kind string, beforeID int64, limit int) ([]store.OutboxMessage, error)
+	ReadOutboxMessage(ctx context.Context, id int64, a store.Audit) (store.OutboxMessage, error)
 }
 
 func (s *Server) deliveryRoutes(adm, api *echo.Group) {
@@ -30,6 +33,8 @@ func (s *Server) deliveryRoutes(adm, api *echo.Group) {
 	s.staff(adm, http.MethodPost, "/deliveries/requeue", auth.PermManageDelivery, s.requeueLetters)
 	s.staff(adm, http.MethodGet, "/outbox", auth.PermViewDeliveries, s.outboxPage)
 	s.staff(api, http.MethodGet, "/outbox", auth.PermViewDeliveries, s.apiOutbox)
+	s.staff(adm, http.MethodGet, "/outbox/:id", auth.PermViewPersonalData, s.outboxMessagePage)
+	s.staff(api, http.MethodGet, "/outbox/:id", auth.PermViewPersonalData, s.apiOutboxMessage)
 	s.staff(api, http.MethodGet, "/letters", auth.PermViewDeliveries, s.apiLetters)
 	s.staff(api, http.MethodGet, "/letters/:id", auth.PermViewDeliveries, s.apiLetter)
 	s.staff(api, http.MethodPost, "/letters/requeue", auth.PermManageDelivery, s.apiRequeue)
@@ -66,7 +71,7 @@ func (s *Server) deliveriesPage(c echo.Context) error {
 		return err
 	}
 	v := deliveriesView{Filter: f, Letters: letters, Counts: counts, Statuses: delivery.Statuses,
-		Channels: []delivery.Channel{delivery.Outbox, delivery.SendGrid, delivery.CWC, delivery.Packet},
+		Channels: s.deps.Channels,
 		CanEdit:  currentUser(c).Role.Can(auth.PermManageDelivery)}
 	if len(letters) > 100 {
 		v.Letters, v.Next = letters[:100], letters[99].ID
@@ -235,20 +240,115 @@ func (s *Server) apiRequeue(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"requeued": done})
 }
 
-// outboxItem is an opened outbox message for display.
+// outboxItem is an opened outbox message for display. Listed, it is
+// masked for every role: a letter keeps its text (what the office gets)
+// with the sender's name, address, email and phone replaced by labels and
+// no sender block, as the deliveries page shows no supporter; a supporter
+// email keeps only its masked address and subject. Opened one at a time
+// by an admin (PermViewPersonalData) it is in clear, and the read is in
+// the audit log. Signed links never work in either: their tokens are
+// removed (action.RedactTokens), in the HTML and in the JSON.
 type outboxItem struct {
 	ID        int64             `json:"id"`
 	Kind      string            `json:"kind"`
 	LetterID  *int64            `json:"letter_id"`
 	CreatedAt string            `json:"created_at"`
 	To        string            `json:"to"`
+	From      *outboxSender     `json:"from,omitempty"` // a letter's sender, in clear only
 	Subject   string            `json:"subject"`
 	Text      string            `json:"text"`
 	Headers   map[string]string `json:"headers,omitempty"`
-	Error     string            `json:"error,omitempty"`
+	// Masked: personal data is hidden (every listed message; opened one
+	// at a time by an admin, it is not); TextHidden: a supporter email's
+	// text is withheld.
+	Masked     bool   `json:"masked"`
+	TextHidden bool   `json:"text_hidden,omitempty"`
+	Full       string `json:"full,omitempty"` // where an admin opens it in clear (audited)
+	Error      string `json:"error,omitempty"`
 }
 
-func (s *Server) outboxItems(c echo.Context) ([]outboxItem, int64, error) {
+// outboxSender is a letter's sender block, shown only in clear.
+type outboxSender struct {
+	Prefix     string `json:"prefix,omitempty"`
+	FirstName  string `json:"first_name"`
+	MiddleName string `json:"middle_name,omitempty"`
+	LastName   string `json:"last_name"`
+	Suffix     string `json:"suffix,omitempty"`
+	Address1   string `json:"address1"`
+	Address2   string `json:"address2,omitempty"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	ZIP        string `json:"zip"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email"`
+}
+
+// staffEmailKinds are outbox emails to staff (no supporter data): shown as
+// they are, links aside. Every other email kind is a supporter's.
+var staffEmailKinds = map[string]bool{"staff": true, "digest": true}
+
+// openOutbox opens a stored message for display, masked or in clear.
+func (s *Server) openOutbox(m store.OutboxMessage, masked bool, fullPath string) outboxItem {
+	it := outboxItem{ID: m.ID, Kind: m.Kind, LetterID: m.LetterID, CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"), Masked: masked}
+	st, err := outbox.Open(s.deps.Keys, m.ID, m.Sealed)
+	switch {
+	case err != nil:
+		it.Error = "cannot decrypt this message (its key is not configured)"
+		return it
+	case st.Letter != nil:
+		l := st.Letter
+		it.To = l.Office.Title + " " + l.Office.Name + " (" + l.Office.Code + ")"
+		it.Subject, it.Text = l.Subject, l.Body
+		if masked {
+			it.Subject, it.Text = maskSender(l.From, it.Subject), maskSender(l.From, it.Text)
+		} else {
+			f := l.From
+			it.From = &outboxSender{Prefix: f.Prefix, FirstName: f.FirstName, MiddleName: f.MiddleName, LastName: f.LastName, Suffix: f.Suffix,
+				Address1: f.Address1, Address2: f.Address2, City: f.City, State: f.State, ZIP: f.ZIP, Phone: f.Phone, Email: f.Email}
+		}
+	case st.Email != nil:
+		e := st.Email
+		it.To, it.Subject, it.Text, it.Headers = e.To, e.Subject, e.Text, e.Headers
+		if masked && !staffEmailKinds[m.Kind] {
+			it.To = redact.Email(e.To)
+			it.Subject = redact.Known(e.Subject, redact.Value{Label: "email", Text: e.To})
+			it.Text, it.Headers, it.TextHidden = "", nil, true
+		}
+	}
+	it.Subject, it.Text = action.RedactTokens(it.Subject), action.RedactTokens(it.Text)
+	if len(it.Headers) > 0 {
+		h := make(map[string]string, len(it.Headers))
+		for k, v := range it.Headers {
+			h[k] = action.RedactTokens(v)
+		}
+		it.Headers = h
+	}
+	if masked && fullPath != "" && (st.Letter != nil || (st.Email != nil && !staffEmailKinds[m.Kind])) {
+		it.Full = fullPath + strconv.FormatInt(m.ID, 10)
+	}
+	return it
+}
+
+// maskSender hides a letter's sender in its text: whatever the template
+// merged of them (name, street address, ZIP, email, phone) is replaced by
+// a label. City and state stay: a campaigner sees where letters come
+// from on the dashboards already.
+func maskSender(c delivery.Constituent, text string) string {
+	vals := []redact.Value{
+		{Label: "name", Text: c.FirstName}, {Label: "name", Text: c.MiddleName}, {Label: "name", Text: c.LastName},
+		{Label: "address", Text: c.Address1}, {Label: "address", Text: c.Address2},
+		{Label: "ZIP", Text: c.ZIP}, {Label: "email", Text: c.Email}, {Label: "phone", Text: c.Phone},
+	}
+	if d := redact.Digits(c.Phone); len(d) >= 7 {
+		vals = append(vals, redact.Value{Label: "phone", Text: d})
+	}
+	if zip5, _, ok := strings.Cut(c.ZIP, "-"); ok {
+		vals = append(vals, redact.Value{Label: "ZIP", Text: zip5})
+	}
+	return redact.Known(text, vals...)
+}
+
+func (s *Server) outboxItems(c echo.Context, fullPath string) ([]outboxItem, int64, error) {
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	kind := c.QueryParam("kind")
 	msgs, err := s.deps.Store.Outbox(c.Request().Context(), kind, before, 51)
@@ -259,42 +359,68 @@ func (s *Server) outboxItems(c echo.Context) ([]outboxItem, int64, error) {
 	if len(msgs) > 50 {
 		msgs, next = msgs[:50], msgs[49].ID
 	}
+	if !currentUser(c).Role.Can(auth.PermViewPersonalData) {
+		fullPath = ""
+	}
 	items := make([]outboxItem, 0, len(msgs))
 	for _, m := range msgs {
-		it := outboxItem{ID: m.ID, Kind: m.Kind, LetterID: m.LetterID, CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00")}
-		st, err := outbox.Open(s.deps.Keys, m.ID, m.Sealed)
-		switch {
-		case err != nil:
-			it.Error = "cannot decrypt this message (its key is not configured)"
-		case st.Letter != nil:
-			it.To = st.Letter.Office.Title + " " + st.Letter.Office.Name + " (" + st.Letter.Office.Code + ")"
-			it.Subject, it.Text = st.Letter.Subject, st.Letter.Body
-		case st.Email != nil:
-			it.To, it.Subject, it.Text, it.Headers = st.Email.To, st.Email.Subject, st.Email.Text, st.Email.Headers
-		}
-		items = append(items, it)
+		items = append(items, s.openOutbox(m, true, fullPath))
 	}
 	return items, next, nil
 }
 
 type outboxView struct {
-	Items []outboxItem
-	Kind  string
-	Next  int64
+	Items  []outboxItem
+	Kind   string
+	Next   int64
+	Single bool // one message, opened in clear
+	// CanOpen: this staff member may open a message in clear (admins).
+	CanOpen bool
 }
 
 func (s *Server) outboxPage(c echo.Context) error {
-	items, next, err := s.outboxItems(c)
+	items, next, err := s.outboxItems(c, "/admin/outbox/")
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "outbox", outboxView{Items: items, Kind: c.QueryParam("kind"), Next: next}, false)
+	return s.render(c, http.StatusOK, "outbox", outboxView{Items: items, Kind: c.QueryParam("kind"), Next: next,
+		CanOpen: currentUser(c).Role.Can(auth.PermViewPersonalData)}, false)
 }
 
 func (s *Server) apiOutbox(c echo.Context) error {
-	items, next, err := s.outboxItems(c)
+	items, next, err := s.outboxItems(c, "/api/v1/outbox/")
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"messages": items, "next_before": next})
+}
+
+// readOutbox opens one message in clear for an admin, recording the read
+// in the audit log first (who, which message; never the content).
+func (s *Server) readOutbox(c echo.Context) (outboxItem, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return outboxItem{}, store.ErrNotFound
+	}
+	m, err := s.deps.Store.ReadOutboxMessage(c.Request().Context(), id, audit(c, "outbox.read", "", ""))
+	if err != nil {
+		return outboxItem{}, err
+	}
+	return s.openOutbox(m, false, ""), nil
+}
+
+func (s *Server) outboxMessagePage(c echo.Context) error {
+	it, err := s.readOutbox(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "outbox", outboxView{Items: []outboxItem{it}, Single: true}, false)
+}
+
+func (s *Server) apiOutboxMessage(c echo.Context) error {
+	it, err := s.readOutbox(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"message": it})
 }

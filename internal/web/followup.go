@@ -325,7 +325,11 @@ func (s *Server) surveyAnswer(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if id, _ := strconv.ParseInt(c.FormValue("answer_id"), 10, 64); id > 0 {
-		if err := s.deps.Store.UpdateSurveyAnswer(ctx, id, letterID, note, reply); err != nil {
+		sealed, err := followup.SealSurveyText(s.deps.Keys, id, followup.SurveyText{Note: note, ReplyText: reply})
+		if err != nil {
+			return err
+		}
+		if err := s.deps.Store.UpdateSurveyAnswer(ctx, id, letterID, sealed); err != nil {
 			return err
 		}
 		return s.msg(c, http.StatusOK, msgView{Title: l.T("fu.survey.done_title"), Text: l.T("fu.survey.saved")})
@@ -334,7 +338,10 @@ func (s *Server) surveyAnswer(c echo.Context) error {
 		return s.render(c, http.StatusUnprocessableEntity, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey",
 			Token: c.FormValue("t"), Answers: choices(l)}, false)
 	}
-	ans, err := s.deps.Store.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: letterID, Answer: a, Note: note, ReplyText: reply, AnsweredAt: s.deps.Now()})
+	ans, err := s.deps.Store.AddSurveyAnswer(ctx, store.SurveyAnswer{LetterID: letterID, Answer: a, AnsweredAt: s.deps.Now(),
+		Seal: func(id int64) (string, error) {
+			return followup.SealSurveyText(s.deps.Keys, id, followup.SurveyText{Note: note, ReplyText: reply})
+		}})
 	if errors.Is(err, store.ErrNotFound) {
 		return s.badLink(c, action.ErrBadToken)
 	} else if err != nil {

@@ -34,7 +34,7 @@ type ScheduleStore interface {
 	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
 	ApproveSecondLetters(ctx context.Context, campaignID int64, officeCode string, now time.Time, a store.Audit) (int64, error)
 	AddSurveyAnswer(ctx context.Context, a store.SurveyAnswer) (store.SurveyAnswer, error)
-	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, note, replyText string) error
+	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, sealed string) error
 }
 
 func (s *Server) scheduleRoutes(root, adm, api *echo.Group) {
@@ -164,10 +164,12 @@ func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]
 }
 
 // mayScheduleKind refuses a statistics release schedule to staff who may
-// not publish statistics releases.
+// not publish statistics releases. Only admins hold both that permission
+// and the schedule one (case editors have no access to schedules at all),
+// so the message names admins.
 func mayScheduleKind(c echo.Context, kind string) error {
 	if kind == followup.KindStatsRelease && !currentUser(c).Role.Can(auth.PermPublishStats) {
-		return echo.NewHTTPError(http.StatusForbidden, "publishing statistics releases needs the case editor or admin role")
+		return echo.NewHTTPError(http.StatusForbidden, "statistics release schedules are for admins only: they need both the schedule and the publish-releases permissions")
 	}
 	return nil
 }

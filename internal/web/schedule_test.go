@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -174,8 +175,15 @@ func TestSurveyAnswerPage(t *testing.T) {
 		t.Fatalf("note: %d", code)
 	}
 	got, err := st.SurveyAnswers(ctx, ids[0])
-	if err != nil || len(got) != 1 || got[0].Answer != "acknowledged" || got[0].Note != "Form letter." || !strings.Contains(got[0].ReplyText, "Thank you") {
+	if err != nil || len(got) != 1 || got[0].Answer != "acknowledged" {
 		t.Fatalf("answers = %+v, %v", got, err)
+	}
+	if strings.Contains(got[0].Sealed, "Thank you") {
+		t.Fatal("the forwarded reply is stored in clear")
+	}
+	text, err := followup.OpenSurveyText(keys, got[0].ID, got[0].Sealed)
+	if err != nil || text.Note != "Form letter." || !strings.Contains(text.ReplyText, "Thank you") {
+		t.Fatalf("sealed survey text = %+v, %v", text, err)
 	}
 	if code, _ := getPage(t, c, f.srv.URL+"/c/"+camp.Slug+"/survey?t=forged"); code != http.StatusBadRequest {
 		t.Errorf("forged token: %d", code)
@@ -197,6 +205,8 @@ func TestStatsReleaseScheduleAPI(t *testing.T) {
 		api := f.srv.URL + "/api/v1/schedule"
 		if code, body := do(t, c, http.MethodPost, api, cmp, "application/json", `{"kind":"stats_release","cron":"@weekly"}`); code != http.StatusForbidden {
 			t.Errorf("campaigner schedules a release: %d %s", code, body)
+		} else if !strings.Contains(body, "admins only") || strings.Contains(body, "case editor") {
+			t.Errorf("the refusal must name who may (admins), not case editors, who cannot reach schedules: %s", body)
 		}
 		code, body := do(t, c, http.MethodPost, api, adm, "application/json", fmt.Sprintf(`{"kind":"stats_release","cron":"@weekly","campaign_id":%d}`, camp.ID))
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `"campaign_id":`) || !strings.Contains(body, "not per campaign") {
@@ -353,7 +363,7 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 type spyJobs struct{ ids []int64 }
 
 func (j *spyJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	if d, ok := args.(delivery.DeliverArgs); ok {
+	if d, ok := args.(dispatch.DeliverArgs); ok {
 		j.ids = append(j.ids, d.LetterID)
 	}
 	return &rivertype.JobInsertResult{}, nil

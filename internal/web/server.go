@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -66,12 +67,15 @@ type Deps struct {
 	// Jobs inserts, in a confirmation's transaction and in one statement,
 	// the letters' delivery jobs and the job that emails the supporter a
 	// copy and the opt-in request (the River client); nil: no job (tests).
-	Jobs          delivery.Inserter
+	Jobs          dispatch.Inserter
 	BaseURL       string // absolute links in emails, without a trailing slash
 	OrgName       string
 	Events        EventVerifier // SendGrid Event Webhook; nil: refused
 	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
 	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
+	// Channels are the delivery channels this build has (main's
+	// registry), offered by the deliveries page's channel filter.
+	Channels []delivery.Channel
 }
 
 // Server holds the Echo instance and the parsed templates.

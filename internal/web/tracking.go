@@ -25,7 +25,7 @@ import (
 // TrackingStore is what response tracking needs from the database.
 type TrackingStore interface {
 	LogResponse(ctx context.Context, r store.ResponseLog, a store.Audit) (int, error)
-	AddInboundReply(ctx context.Context, r store.InboundReply) (int64, error)
+	AddInboundReply(ctx context.Context, r store.InboundReply, seal func(id int64) (string, error)) (int64, error)
 	InboundReplies(ctx context.Context, status string, limit int) ([]store.InboundReply, error)
 	ClassifyInboundReply(ctx context.Context, id int64, substance string, a store.Audit) error
 	RefreshRollups(ctx context.Context) error

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/tracking"
 )
@@ -117,8 +118,11 @@ func (t *tracker) inbound(c echo.Context) error {
 	if strings.TrimSpace(body) == "" && fields["html"] != "" {
 		body = tracking.HTMLToText(fields["html"], store.MaxReplyText)
 	}
-	id, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: l.ID, FromAddr: tracking.CleanText(fields["from"], 320),
-		Subject: tracking.CleanText(fields["subject"], 300), Body: tracking.CleanText(body, store.MaxReplyText), ReceivedAt: time.Now().UTC()})
+	reply := tracking.Reply{From: tracking.CleanText(fields["from"], 320), Subject: tracking.CleanText(fields["subject"], 300),
+		Body: tracking.CleanText(body, store.MaxReplyText)}
+	id, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: l.ID, ReceivedAt: time.Now().UTC()}, func(id int64) (string, error) {
+		return tracking.SealReply(t.s.deps.Keys, id, reply)
+	})
 	if err != nil {
 		return err
 	}
@@ -166,11 +170,16 @@ func inboundReadErr(err error) error {
 
 type inboxItem struct {
 	store.InboundReply
+	tracking.Reply
 	Office string
+	// Erased: the supporter asked for their data to be deleted, and the
+	// reply's text went with it. Unreadable: its key is not configured.
+	Erased, Unreadable bool
 }
 
 // inbox is GET /admin/responses/inbox: replies received by email, waiting
-// to be classified. The text is shown escaped, as plain text.
+// to be classified. Each reply is opened from its sealed form and shown
+// escaped, as plain text, with its letter's sender masked.
 func (t *tracker) inbox(c echo.Context) error {
 	st, err := t.store()
 	if err != nil {
@@ -182,7 +191,17 @@ func (t *tracker) inbox(c echo.Context) error {
 	}
 	items := make([]inboxItem, 0, len(rs))
 	for _, r := range rs {
-		items = append(items, inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)})
+		it := inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)}
+		it.Reply, it.Erased, err = tracking.OpenReply(t.s.deps.Keys, r.ID, r.Sealed)
+		it.Unreadable = err != nil
+		// Offices quote the constituent; classifying needs what the office
+		// said, not who wrote: the sender's details are masked, as in the
+		// outbox.
+		var letter delivery.Sealed
+		if r.LetterSealed != "" && t.s.deps.Keys.OpenJSON(r.LetterSealed, delivery.LetterAAD(r.LetterID), &letter) == nil {
+			it.From, it.Subject, it.Body = maskSender(letter.From, it.From), maskSender(letter.From, it.Subject), maskSender(letter.From, it.Body)
+		}
+		items = append(items, it)
 	}
 	return t.s.render(c, http.StatusOK, "responses_inbox", struct{ Items []inboxItem }{items}, false)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/tracking"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -28,6 +29,7 @@ type trackEnv struct {
 	slug    string
 	tokens  map[auth.Role]string
 	letters []store.Letter
+	keys    *seal.Keys
 }
 
 func newTrackEnv(t *testing.T, st *store.Store) trackEnv {
@@ -36,7 +38,7 @@ func newTrackEnv(t *testing.T, st *store.Store) trackEnv {
 	f := staffServer(t, st, web.Deps{Keys: keys, InboundSecret: inboundSecret})
 	ids := whLetters(t, st, keys, 3)
 	ctx := context.Background()
-	e := trackEnv{f: f, ids: ids, tokens: map[auth.Role]string{}}
+	e := trackEnv{f: f, ids: ids, tokens: map[auth.Role]string{}, keys: keys}
 	for _, id := range ids {
 		if err := st.MarkSent(ctx, id, "sendgrid", "m", "ok", true, time.Now().Add(-5*24*time.Hour)); err != nil {
 			t.Fatal(err)
@@ -267,6 +269,20 @@ func TestInboundRepliesWebhookAndInbox(t *testing.T) {
 		}
 		if len(mine) != 2 {
 			t.Fatalf("queued %d replies", len(mine))
+		}
+		// at rest the reply is sealed to its row, and the old plaintext
+		// columns stay empty
+		for _, r := range mine {
+			if strings.Contains(r.Sealed, "quoted-supporter-text") || strings.Contains(r.Sealed, "Thank you") {
+				t.Errorf("reply %d stored in clear: %q", r.ID, r.Sealed)
+			}
+			if _, _, err := tracking.OpenReply(e.keys, r.ID+1000, r.Sealed); err == nil {
+				t.Errorf("reply %d opens as another row", r.ID)
+			}
+		}
+		var plain int
+		if err := st.DB().QueryRow("SELECT COUNT(*) FROM inbound_replies WHERE from_addr <> '' OR subject <> '' OR body <> ''").Scan(&plain); err != nil || plain != 0 {
+			t.Errorf("%d replies with plaintext columns (%v)", plain, err)
 		}
 		post := func(id int64, decision string) int {
 			code, _ := do(t, browserClient(t), http.MethodPost, fmt.Sprintf("%s/admin/responses/inbox/%d", e.f.srv.URL, id),

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/outreach-org/outreach/internal/constituent"
 	"github.com/outreach-org/outreach/internal/delivery"
 )
 
@@ -160,7 +161,7 @@ func secretsOf(m delivery.Message, cfg Config) []string {
 		cfg.HouseAPIKey, cfg.SenateAPIKey,
 		c.FirstName + " " + c.LastName,
 	}
-	if p, ok := NormalizePhone(c.Phone); ok {
+	if p, ok := constituent.NormalizePhone(c.Phone); ok {
 		s = append(s, p, strings.ReplaceAll(p, "-", ""))
 	}
 	if z, ok := NormalizeZIP(c.ZIP); ok {

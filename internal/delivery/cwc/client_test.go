@@ -16,7 +16,7 @@ import (
 func TestChannel(t *testing.T) {
 	f := newFakeCWC(t)
 	var s delivery.Sender = newTestClient(t, f, nil)
-	if s.Channel() != delivery.CWC {
+	if s.Channel() != Name {
 		t.Errorf("Channel = %q", s.Channel())
 	}
 }

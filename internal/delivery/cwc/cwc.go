@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/constituent"
 	"github.com/outreach-org/outreach/internal/delivery"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	OrganizationAbout   string  // optional
 
 	Timeout time.Duration // per HTTP exchange; 0 means DefaultTimeout
+
+	// Rate is the letters per second this channel may send across all
+	// offices, for each worker process (0: no limit); see delivery.RateLimited.
+	Rate float64
 }
 
 // String hides the API keys, so a Config can be printed or logged.
@@ -95,7 +100,7 @@ func (v *validator) contact(field string, c Contact, required bool) Contact {
 		Name:  v.line(field+".Name", c.Name, true),
 		Email: v.email(field+".Email", c.Email, true),
 	}
-	if p, ok := NormalizePhone(c.Phone); ok {
+	if p, ok := constituent.NormalizePhone(c.Phone); ok {
 		out.Phone = p
 	} else {
 		v.add(field+".Phone", "must be a 10-digit US phone number (xxx-xxx-xxxx)")
@@ -179,6 +184,9 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.Timeout < 0 {
 		v.add("Config.Timeout", "must not be negative")
 	}
+	if cfg.Rate < 0 {
+		v.add("Config.Rate", "must not be negative")
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -197,8 +205,19 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	}, nil
 }
 
-// Channel reports delivery.CWC.
-func (c *Client) Channel() delivery.Channel { return delivery.CWC }
+// Name is the CWC channel.
+const Name delivery.Channel = "cwc"
+
+// ChannelInfo describes the channel for the registry.
+func ChannelInfo() delivery.ChannelInfo {
+	return delivery.ChannelInfo{Name: Name, Summary: "Communicating with Congress XML 2.0 to House and Senate offices; on with CWC_HOUSE_URL or CWC_SENATE_URL"}
+}
+
+// Channel reports Name.
+func (c *Client) Channel() delivery.Channel { return Name }
+
+// Rate implements delivery.RateLimited (Config.Rate).
+func (c *Client) Rate() float64 { return c.cfg.Rate }
 
 // Accepts reports whether CWC can reach o: a House office with a valid
 // code when the House is configured; a Senate office only when the Senate

@@ -7,46 +7,11 @@ import (
 	"strings"
 )
 
-// Prefixes are the values Constituent/Prefix may take, in the order a form
-// should offer them.
-//
-// Mr., Mrs., Miss, Ms. and Dr. are the enumeration public CWC clients
-// transcribe from the Senate schema (climatechangemakers/climate-changemakers-act
-// model/Prefix.kt, and a TypeScript client noting "the Senate validates the
-// prefix against exactly these five values; the House historically does not
-// validate prefixes"). Mx. is added because the project reference
-// (cwc.md) lists it and supporters must not be forced into a gendered
-// prefix; if the Senate refuses it, Send reports a PermanentError and the
-// delivery layer falls back to the campaign's next channel. cwc.md also
-// mentions military and clergy titles, but no public source shows which
-// spellings CWC accepts, so none are listed here.
-var Prefixes = []string{"Mr.", "Mrs.", "Miss", "Ms.", "Mx.", "Dr."}
-
 // Topics are the values Message/LibraryOfCongressTopics/LibraryOfCongressTopic
 // may take: the 32 policy areas of the Library of Congress, spelled exactly
 // as the CWC 2.0 schema enumerates them (alphabetical). A campaign's
 // LOCTopic must be one of them.
 var Topics = campaign.LOCTopics
-
-// IsPrefix reports whether s is one of Prefixes (see CanonicalPrefix for
-// the lenient spelling rules).
-func IsPrefix(s string) bool { _, ok := CanonicalPrefix(s); return ok }
-
-// CanonicalPrefix returns the Prefixes entry s stands for, ignoring case,
-// surrounding space and a missing or extra final period ("mr" → "Mr.").
-func CanonicalPrefix(s string) (string, bool) {
-	k := prefixKey(s)
-	for _, p := range Prefixes {
-		if prefixKey(p) == k {
-			return p, true
-		}
-	}
-	return "", false
-}
-
-func prefixKey(s string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
-}
 
 // IsTopic reports whether s is one of Topics (see CanonicalTopic).
 func IsTopic(s string) bool { _, ok := CanonicalTopic(s); return ok }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/constituent"
 	"github.com/outreach-org/outreach/internal/delivery"
 )
 
@@ -62,9 +63,9 @@ func BuildXML(cfg Config, m delivery.Message, date time.Time) ([]byte, error) {
 	}
 
 	c := m.From
-	prefix, ok := CanonicalPrefix(c.Prefix)
+	prefix, ok := constituent.CanonicalPrefix(c.Prefix)
 	if !ok {
-		v.add("Constituent.Prefix", "must be one of cwc.Prefixes")
+		v.add("Constituent.Prefix", "must be one of constituent.Prefixes")
 	}
 	first := v.line("Constituent.FirstName", c.FirstName, true)
 	middle := v.line("Constituent.MiddleName", c.MiddleName, false)
@@ -81,7 +82,7 @@ func BuildXML(cfg Config, m delivery.Message, date time.Time) ([]byte, error) {
 	if !ok {
 		v.add("Constituent.ZIP", "must be 5 digits or ZIP+4 (12345-6789)")
 	}
-	phone, _ := NormalizePhone(c.Phone) // optional: omitted when not a US number
+	phone, _ := constituent.NormalizePhone(c.Phone) // optional: omitted when not a US number
 	email := v.email("Constituent.Email", c.Email, true)
 
 	subject := v.line("Message.Subject", m.Subject, true)
@@ -153,30 +154,6 @@ func BuildXML(cfg Config, m delivery.Message, date time.Time) ([]byte, error) {
 
 	w.close("CWC")
 	return w.bytes(), nil
-}
-
-// NormalizePhone returns a US phone number as xxx-xxx-xxxx. It accepts any
-// punctuation and a leading +1/1; anything that is not a ten-digit NANP
-// number (area code and exchange not starting with 0 or 1) is refused.
-func NormalizePhone(s string) (string, bool) {
-	digits := make([]byte, 0, 11)
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits = append(digits, byte(r))
-		case strings.ContainsRune(" ()-.+/", r):
-		default:
-			return "", false // letters, "ext", ...: not a plain number
-		}
-	}
-	if len(digits) == 11 && digits[0] == '1' {
-		digits = digits[1:]
-	}
-	if len(digits) != 10 || digits[0] < '2' || digits[3] < '2' {
-		return "", false
-	}
-	d := string(digits)
-	return d[:3] + "-" + d[3:6] + "-" + d[6:], true
 }
 
 // NormalizeZIP returns a ZIP code as 12345 or 12345-6789 (a nine-digit

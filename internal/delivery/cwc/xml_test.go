@@ -13,7 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
+
+	"github.com/outreach-org/outreach/internal/constituent"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -261,7 +262,7 @@ func checkAgainstReference(t *testing.T, doc []byte) *node {
 	if p := con.child("Phone"); p != nil && !rePhone.MatchString(p.text) {
 		t.Errorf("Phone %q", p.text)
 	}
-	if !contains(Prefixes, con.child("Prefix").text) {
+	if !contains(constituent.Prefixes, con.child("Prefix").text) {
 		t.Errorf("Prefix %q not in Prefixes", con.child("Prefix").text)
 	}
 	if !stateCodes[con.child("StateAbbreviation").text] {
@@ -518,28 +519,6 @@ func TestBuildXMLRefusals(t *testing.T) {
 
 type testMessageT = deliveryMessage
 
-func TestNormalizePhone(t *testing.T) {
-	for in, want := range map[string]string{
-		"(415) 555-0142":   "415-555-0142",
-		"+1 415.555.0142":  "415-555-0142",
-		"14155550142":      "415-555-0142",
-		"415-555-0142":     "415-555-0142",
-		"":                 "",
-		"555-0142":         "",
-		"415-555-0142 x12": "",
-		"+44 20 7946 0958": "",
-		"015-555-0142":     "",
-		"415-155-0142":     "",
-		"4155550142\n":     "",
-		"１２３４５６７８９０":       "",
-	} {
-		got, ok := NormalizePhone(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", in, got, ok, want)
-		}
-	}
-}
-
 func TestNormalizeZIP(t *testing.T) {
 	for in, want := range map[string]string{
 		"94110": "94110", " 94110-1321 ": "94110-1321", "941101321": "94110-1321",
@@ -566,22 +545,6 @@ func TestListsAndCanonicalForms(t *testing.T) {
 	for _, want := range []string{"Immigration", "Families", "Civil Rights and Liberties, Minority Issues"} {
 		if !IsTopic(want) {
 			t.Errorf("cwc.md example topic %q missing", want)
-		}
-	}
-	for _, p := range []string{"Mr.", "Mrs.", "Ms.", "Mx.", "Dr."} {
-		if !IsPrefix(p) {
-			t.Errorf("prefix %q missing", p)
-		}
-	}
-	for in, want := range map[string]string{"mr": "Mr.", " DR. ": "Dr.", "miss.": "Miss", "Mx": "Mx.", "Sir": "", "Mr..": ""} {
-		got, _ := CanonicalPrefix(in)
-		if got != want {
-			t.Errorf("CanonicalPrefix(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for _, p := range Prefixes {
-		if strings.IndexFunc(p, unicode.IsSpace) >= 0 {
-			t.Errorf("prefix %q has spaces", p)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package outbox
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/seal"
@@ -15,7 +16,15 @@ import (
 // Store is where the outbox keeps messages.
 type Store interface {
 	PutOutboxLetter(ctx context.Context, letterID int64, seal func(id int64) (string, error)) (int64, error)
-	AddOutbox(ctx context.Context, kind string, seal func(id int64) (string, error)) (int64, error)
+	AddOutbox(ctx context.Context, kind, emailIndex string, seal func(id int64) (string, error)) (int64, error)
+}
+
+// Name is the outbox channel.
+const Name delivery.Channel = "outbox"
+
+// ChannelInfo describes the channel for the registry.
+func ChannelInfo() delivery.ChannelInfo {
+	return delivery.ChannelInfo{Name: Name, Summary: "stores letters for staff to read at /admin/outbox; where letters go when no channel that reaches offices is configured"}
 }
 
 // Sender stores letters instead of sending them.
@@ -27,8 +36,15 @@ type Sender struct {
 // New returns the outbox channel.
 func New(st Store, keys *seal.Keys) *Sender { return &Sender{store: st, keys: keys} }
 
-// Channel is delivery.Outbox.
-func (s *Sender) Channel() delivery.Channel { return delivery.Outbox }
+// Channel is Name.
+func (s *Sender) Channel() delivery.Channel { return Name }
+
+// Paced is false: the outbox reaches no office, so neither office hours
+// nor caps nor rates apply.
+func (s *Sender) Paced() bool { return false }
+
+// ReachesOffices is false: a stored letter reaches nobody.
+func (s *Sender) ReachesOffices() bool { return false }
 
 // Accepts every office.
 func (s *Sender) Accepts(context.Context, delivery.Office) bool { return true }
@@ -45,27 +61,26 @@ func (s *Sender) Send(ctx context.Context, m delivery.Message) (delivery.Result,
 	return delivery.Result{ProviderID: "outbox-" + strconv.FormatInt(id, 10), Detail: "stored in the outbox", Delivered: true}, nil
 }
 
-// Email is a message to a supporter or to staff (confirmations, copies,
-// surveys, notices).
-type Email struct {
-	To      string            `json:"to"`
-	Subject string            `json:"subject"`
-	Text    string            `json:"text"`
-	Headers map[string]string `json:"headers,omitempty"`
-}
-
 // Stored is the sealed content of an outbox row.
 type Stored struct {
 	Kind   string            `json:"kind"` // letter, supporter, staff
 	Letter *delivery.Message `json:"letter,omitempty"`
-	Email  *Email            `json:"email,omitempty"`
+	Email  *delivery.Email   `json:"email,omitempty"`
 }
 
-// SendEmail stores an email in the outbox.
-func (s *Sender) SendEmail(ctx context.Context, kind string, e Email) (int64, error) {
-	return s.store.AddOutbox(ctx, kind, func(id int64) (string, error) {
+// SendEmail stores an email in the outbox, under the blind index of its
+// recipient (RecipientIndex), so that delete-my-data finds it.
+func (s *Sender) SendEmail(ctx context.Context, kind string, e delivery.Email) (int64, error) {
+	return s.store.AddOutbox(ctx, kind, RecipientIndex(s.keys, e.To), func(id int64) (string, error) {
 		return s.keys.SealJSON(Stored{Kind: kind, Email: &e}, delivery.OutboxAAD(id))
 	})
+}
+
+// RecipientIndex is the blind index of an email's recipient, as the
+// supporter's form computes it (lower case, trimmed): the same address
+// gives the same index as the supporter's submissions.
+func RecipientIndex(keys *seal.Keys, to string) string {
+	return keys.Index("email", strings.ToLower(strings.TrimSpace(to)))
 }
 
 // Open decrypts a stored outbox row.

@@ -408,7 +408,7 @@ func TestCoverListsManyCities(t *testing.T) {
 
 func TestSender(t *testing.T) {
 	var s delivery.Sender = Sender{}
-	if s.Channel() != delivery.Packet {
+	if s.Channel() != Name {
 		t.Errorf("channel %q", s.Channel())
 	}
 	if !s.Accepts(context.Background(), delivery.Office{}) {

@@ -15,8 +15,19 @@ type Sender struct{}
 
 var _ delivery.Sender = Sender{}
 
-// Channel is delivery.Packet.
-func (Sender) Channel() delivery.Channel { return delivery.Packet }
+// Name is the packet channel.
+const Name delivery.Channel = "packet"
+
+// ChannelInfo describes the channel for the registry.
+func ChannelInfo() delivery.ChannelInfo {
+	return delivery.ChannelInfo{Name: Name, Summary: "holds letters for a printed PDF per office, which staff carry in person; used only alongside a channel that reaches offices"}
+}
+
+// Channel is Name.
+func (Sender) Channel() delivery.Channel { return Name }
+
+// ReachesOffices is false: the letter waits for staff to carry it.
+func (Sender) ReachesOffices() bool { return false }
 
 // Accepts is always true: every office can receive paper.
 func (Sender) Accepts(context.Context, delivery.Office) bool { return true }

@@ -103,6 +103,10 @@ type Config struct {
 
 	// SandboxMode asks SendGrid to validate requests without delivering.
 	SandboxMode bool
+
+	// Rate is the letters per second this channel may send across all
+	// offices, for each worker process (0: no limit); see delivery.RateLimited.
+	Rate float64
 }
 
 // Client sends through SendGrid. It is safe for concurrent use.
@@ -114,6 +118,7 @@ type Client struct {
 	fromName    string
 	replyDomain string
 	sandbox     bool
+	rate        float64
 	http        *http.Client
 	now         func() time.Time
 }
@@ -145,6 +150,9 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	}
 	if cfg.Timeout < 0 {
 		return nil, errors.New("sendgrid: Config.Timeout must not be negative")
+	}
+	if cfg.Rate < 0 {
+		return nil, errors.New("sendgrid: Config.Rate must not be negative")
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
@@ -186,13 +194,41 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 		fromName:    cleanLine(cfg.FromName),
 		replyDomain: rd,
 		sandbox:     cfg.SandboxMode,
+		rate:        cfg.Rate,
 		http:        &client,
 		now:         time.Now,
 	}, nil
 }
 
+// Name is the SendGrid channel.
+const Name delivery.Channel = "sendgrid"
+
+// ChannelInfo describes the channel for the registry.
+func ChannelInfo() delivery.ChannelInfo {
+	return delivery.ChannelInfo{Name: Name, Summary: "emails each letter to the office's published address through SendGrid; on with SENDGRID_API_KEY"}
+}
+
+// Grace is how long an attempt whose outcome is unknown waits for
+// SendGrid's "processed" event before the letter is sent again.
+const Grace = 15 * time.Minute
+
 // Channel implements delivery.Sender.
-func (c *Client) Channel() delivery.Channel { return delivery.SendGrid }
+func (c *Client) Channel() delivery.Channel { return Name }
+
+// Rate implements delivery.RateLimited (Config.Rate).
+func (c *Client) Rate() float64 { return c.rate }
+
+// UnknownOutcome implements delivery.OutcomeWaiter: Mail Send has no
+// idempotency key, so after ErrOutcomeUnknown a letter is sent again only
+// if no "processed" event (which carries its letter_id) came within Grace.
+func (c *Client) UnknownOutcome() delivery.UnknownOutcome {
+	return delivery.UnknownOutcome{Grace: Grace, AcceptedEvent: "processed", Unsettled: unknownNoEvents}
+}
+
+// unknownNoEvents is the timeline's reason for failing a letter whose
+// outcome is unknown when no event webhook can settle it.
+const unknownNoEvents = "SendGrid may have accepted this letter, and without the event webhook (SENDGRID_WEBHOOK_PUBLIC_KEY) " +
+	"that cannot be known: check SendGrid's activity feed for it before requeueing"
 
 // Accepts reports whether the office has a usable email address.
 func (c *Client) Accepts(_ context.Context, o delivery.Office) bool {

@@ -622,7 +622,7 @@ func TestSendRefusesBadLetters(t *testing.T) {
 func TestAcceptsAndChannel(t *testing.T) {
 	f := newFake(t)
 	c := newClient(t, f, nil)
-	if c.Channel() != delivery.SendGrid {
+	if c.Channel() != Name {
 		t.Errorf("Channel = %q", c.Channel())
 	}
 	for email, want := range map[string]bool{

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -21,9 +22,11 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for admin statements
+	"github.com/pressly/goose/v3"
 
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/testenv"
+	"github.com/outreach-org/outreach/migrations"
 )
 
 var (
@@ -137,3 +140,66 @@ func createDB(adminURL string) (string, string, error) {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// FreshPostgres creates an empty PostgreSQL database for this test alone
+// (not migrated) and returns its URL; it is dropped when the test ends.
+// Upgrade tests start from it.
+func FreshPostgres(t testing.TB) string {
+	t.Helper()
+	adminURL := testenv.PostgresURL(t)
+	u, name, err := createDB(adminURL)
+	if err != nil {
+		if testenv.InCI() {
+			t.Fatalf("create test database: %v", err)
+		}
+		t.Skipf("skipping: cannot create a PostgreSQL test database: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", adminURL)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = db.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
+	})
+	return u
+}
+
+// Unmigrated opens a new, empty database of the dialect ("sqlite" or
+// "postgres") without migrating it.
+func Unmigrated(t testing.TB, dialect store.Dialect) *store.Store {
+	t.Helper()
+	opts := store.Options{SQLitePath: filepath.Join(t.TempDir(), "outreach.db")}
+	if dialect == store.Postgres {
+		opts = store.Options{DatabaseURL: FreshPostgres(t)}
+	}
+	s, err := store.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("open %s: %v", dialect, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// MigrateTo applies the application's migrations up to version only, as
+// an older binary would have left the database.
+func MigrateTo(t testing.TB, s *store.Store, version int64) {
+	t.Helper()
+	sub, err := fs.Sub(migrations.FS, string(s.Dialect()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialect := goose.DialectSQLite3
+	if s.Dialect() == store.Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, s.DB(), sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
+	}
+}

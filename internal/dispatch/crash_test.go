@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -108,7 +109,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	var ids []int64
 	all := e.emailLetters(crashLetters, "K")
 	for i := 0; i < len(all); i += 500 {
-		got, err := st.CreateLetters(ctx, all[i:min(i+500, len(all))], delivery.Enqueuer{Client: inserter}.EnqueueTx)
+		got, err := st.CreateLetters(ctx, all[i:min(i+500, len(all))], dispatch.Enqueuer{Client: inserter}.EnqueueTx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,13 +194,13 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 		if time.Since(quietSince) < time.Second {
 			return false
 		}
-		res, err := inserter.JobList(ctx, river.NewJobListParams().Queues(delivery.Queue).
+		res, err := inserter.JobList(ctx, river.NewJobListParams().Queues(dispatch.Queue).
 			States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).First(10000))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, j := range res.Jobs {
-			for _, id := range delivery.JobLetters(j.Kind, j.EncodedArgs) {
+			for _, id := range dispatch.JobLetters(j.Kind, j.EncodedArgs) {
 				if mine[id] {
 					return false
 				}
@@ -260,13 +261,13 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	// Nothing is lost: each unsent letter's job is still "running" under a
 	// killed process (working it, or finished with it but not yet recorded:
 	// River records job outcomes in batches), waiting for River's rescue.
-	res, err := inserter.JobList(ctx, river.NewJobListParams().Queues(delivery.Queue).States(rivertype.JobStateRunning).First(10000))
+	res, err := inserter.JobList(ctx, river.NewJobListParams().Queues(dispatch.Queue).States(rivertype.JobStateRunning).First(10000))
 	if err != nil {
 		t.Fatal(err)
 	}
 	stuck := map[int64]bool{}
 	for _, j := range res.Jobs {
-		for _, id := range delivery.JobLetters(j.Kind, j.EncodedArgs) {
+		for _, id := range dispatch.JobLetters(j.Kind, j.EncodedArgs) {
 			stuck[id] = true
 		}
 	}
@@ -294,7 +295,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	// ...and the stuck letters worked again after River's rescue and the
 	// grace window (here: fresh jobs and a 1 s grace).
 	fake.Fallback(nil)
-	w := delivery.NewWorker(st, keys, []delivery.Sender{sgClient(t, fake, "SG.recovery")}, campInfo(st), fastSettings(time.Second, 100*time.Millisecond), quiet(), nil)
+	w := dispatch.NewWorker(st, keys, []delivery.Sender{sgClient(t, fake, "SG.recovery")}, campInfo(st), fastSettings(time.Second, 100*time.Millisecond), quiet(), nil)
 	rec := newClient(t, st, w, 16, "recovery")
 	start(t, rec)
 	var jobIDs []int64
@@ -306,7 +307,7 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = now() WHERE state = 'running' AND kind IN ('deliver_letter', 'deliver_letters')`); err != nil {
 			t.Fatal(err)
 		}
-		res, err := rec.InsertMany(ctx, delivery.JobParams(unsent))
+		res, err := rec.InsertMany(ctx, dispatch.JobParams(unsent))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
@@ -27,9 +28,9 @@ func TestSendGridDeliveryFaults(t *testing.T) {
 		const grace, base = 3 * time.Second, 150 * time.Millisecond
 		e := newEnv(t, st)
 		fake := deliverytest.NewSendGrid(t)
-		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.test-key")}, campInfo(st), fastSettings(grace, base), quiet(), nil)
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.test-key")}, campInfo(st), fastSettings(grace, base), quiet(), nil)
 		client := newClient(t, st, w, 4, "")
-		enq := delivery.Enqueuer{Client: client}.EnqueueTx
+		enq := dispatch.Enqueuer{Client: client}.EnqueueTx
 
 		ids, err := st.CreateLetters(ctx, e.emailLetters(6, "F"), enq)
 		if err != nil || len(ids) != 6 {
@@ -167,9 +168,9 @@ func TestUnknownOutcomeWithoutWebhookGoesToStaff(t *testing.T) {
 		fake := deliverytest.NewSendGrid(t)
 		settings := fastSettings(500*time.Millisecond, 100*time.Millisecond)
 		settings.NoProviderEvents = true
-		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.no-webhook")}, campInfo(st), settings, quiet(), nil)
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.no-webhook")}, campInfo(st), settings, quiet(), nil)
 		client := newClient(t, st, w, 2, "")
-		ids, err := st.CreateLetters(ctx, e.emailLetters(2, "U"), delivery.Enqueuer{Client: client}.EnqueueTx)
+		ids, err := st.CreateLetters(ctx, e.emailLetters(2, "U"), dispatch.Enqueuer{Client: client}.EnqueueTx)
 		if err != nil || len(ids) != 2 {
 			t.Fatalf("created %v, %v", ids, err)
 		}
@@ -199,9 +200,9 @@ func TestRequeueAfterBounceSendsAgain(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, st)
 		fake := deliverytest.NewSendGrid(t)
-		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.requeue")}, campInfo(st), fastSettings(time.Minute, 100*time.Millisecond), quiet(), nil)
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{sgClient(t, fake, "SG.requeue")}, campInfo(st), fastSettings(time.Minute, 100*time.Millisecond), quiet(), nil)
 		client := newClient(t, st, w, 2, "")
-		enq := delivery.Enqueuer{Client: client}.EnqueueTx
+		enq := dispatch.Enqueuer{Client: client}.EnqueueTx
 		ids, err := st.CreateLetters(ctx, e.emailLetters(1, "Q"), enq)
 		if err != nil || len(ids) != 1 {
 			t.Fatalf("created %v, %v", ids, err)

@@ -1,4 +1,12 @@
-package delivery
+// Package dispatch gets confirmed letters to congressional offices:
+// exactly once, by the first channel the office accepts, paced, with every
+// attempt on the letter's timeline. It is the River worker for one letter
+// and for batches, with group commit of state changes, office hours, the
+// per-office hourly cap, channel rates and retries; the channels are
+// delivery.Senders, and what is particular to one of them comes from the
+// optional capabilities in internal/delivery. It is the only part of
+// delivery that imports the store and River.
+package dispatch
 
 import (
 	"context"
@@ -14,6 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/time/rate"
 
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -63,39 +72,44 @@ type Store interface {
 }
 
 // CampaignInfo looks up what a channel needs to know about a campaign.
-type CampaignInfo func(ctx context.Context, id int64) (Campaign, error)
+type CampaignInfo func(ctx context.Context, id int64) (delivery.Campaign, error)
 
 // Settings are the defaults for campaigns without their own.
 type Settings struct {
-	Channels        []Channel // order to try; the first that accepts the office wins
-	OfficeDays      string    // "mon-fri"
-	OfficeOpen      string    // "09:00"
-	OfficeClose     string    // "17:00"
-	TimeZone        string    // "America/New_York"
-	OfficeHourlyCap int       // letters per office per hour
-	// ChannelRate is the global rate per channel (letters per second,
-	// across all offices) for this process; Burst its bucket size.
-	ChannelRate map[Channel]float64
+	Channels        []delivery.Channel // order to try; the first that accepts the office wins
+	OfficeDays      string             // "mon-fri"
+	OfficeOpen      string             // "09:00"
+	OfficeClose     string             // "17:00"
+	TimeZone        string             // "America/New_York"
+	OfficeHourlyCap int                // letters per office per hour
+	// ChannelRate overrides a channel's own rate (delivery.RateLimited):
+	// letters per second across all offices, for this process (0: no
+	// limit). Burst is the bucket size.
+	ChannelRate map[delivery.Channel]float64
 	Burst       int
-	// Grace is how long a SendGrid attempt with an unknown outcome waits
-	// for a "processed" event before it is sent again.
+	// Grace, when above 0, replaces the grace window of a channel that
+	// waits out unknown outcomes (delivery.OutcomeWaiter): how long an
+	// attempt with an unknown outcome waits for the provider's acceptance
+	// event before the letter is sent again.
 	Grace time.Duration
-	// NoProviderEvents says SendGrid's event webhook is not configured, so
-	// no "processed" event can ever settle an unknown outcome: such a
-	// letter is failed for staff to check SendGrid's activity feed and
-	// requeue, rather than risk a second copy to a congressional office.
+	// NoProviderEvents says the provider's event webhook is not configured
+	// (SENDGRID_WEBHOOK_PUBLIC_KEY), so no acceptance event can ever settle
+	// an unknown outcome: such a letter is failed for staff to check the
+	// provider's records and requeue, rather than risk a second copy to a
+	// congressional office.
 	NoProviderEvents bool
 	// BackoffBase is the first retry's wait after a temporary failure;
 	// each further retry doubles it (capped at an hour). 0 means 10s.
 	BackoffBase time.Duration
 }
 
-// DefaultSettings are used when configuration says nothing.
+// DefaultSettings are used when configuration says nothing. The channel
+// order is main's to set (it knows which channels are configured); rates
+// and grace windows come from the channels themselves.
 func DefaultSettings() Settings {
 	return Settings{
-		Channels: []Channel{CWC, SendGrid, Packet}, OfficeDays: "mon-fri", OfficeOpen: "09:00", OfficeClose: "17:00",
-		TimeZone: "America/New_York", OfficeHourlyCap: 200,
-		ChannelRate: map[Channel]float64{CWC: 1, SendGrid: 50}, Burst: 10, Grace: 15 * time.Minute,
+		OfficeDays: "mon-fri", OfficeOpen: "09:00", OfficeClose: "17:00",
+		TimeZone: "America/New_York", OfficeHourlyCap: 200, Burst: 10,
 		BackoffBase: 10 * time.Second,
 	}
 }
@@ -105,14 +119,14 @@ type Worker struct {
 	river.WorkerDefaults[DeliverArgs]
 	store    Store
 	keys     *seal.Keys
-	senders  map[Channel]Sender
+	senders  map[delivery.Channel]delivery.Sender
 	campaign CampaignInfo
 	defaults Settings
 	log      *slog.Logger
 	now      func() time.Time
 
 	mu       sync.Mutex
-	limiters map[Channel]*rate.Limiter
+	limiters map[delivery.Channel]*rate.Limiter
 	hold     HoldFunc
 
 	cmu   sync.Mutex
@@ -143,8 +157,8 @@ func (w *Worker) SetHold(h HoldFunc) { w.hold = h }
 
 // NewWorker builds the worker. senders holds every configured channel;
 // the outbox is always among them.
-func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInfo, defaults Settings, log *slog.Logger, now func() time.Time) *Worker {
-	m := map[Channel]Sender{}
+func NewWorker(st Store, keys *seal.Keys, senders []delivery.Sender, campaign CampaignInfo, defaults Settings, log *slog.Logger, now func() time.Time) *Worker {
+	m := map[delivery.Channel]delivery.Sender{}
 	for _, s := range senders {
 		m[s.Channel()] = s
 	}
@@ -152,7 +166,7 @@ func NewWorker(st Store, keys *seal.Keys, senders []Sender, campaign CampaignInf
 		now = time.Now
 	}
 	w := &Worker{store: st, keys: keys, senders: m, campaign: campaign, defaults: defaults, log: log, now: now,
-		limiters: map[Channel]*rate.Limiter{}, offices: map[string]*officeCount{}}
+		limiters: map[delivery.Channel]*rate.Limiter{}, offices: map[string]*officeCount{}}
 	w.loads = newBatcher(batchMax, func(ctx context.Context, ids []int64) ([]loaded, error) {
 		got, err := st.LettersByIDs(ctx, ids)
 		if err != nil {
@@ -253,11 +267,11 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 	l := ld.letter
 	switch l.Status {
-	case StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed:
+	case delivery.StatusSent, delivery.StatusDelivered, delivery.StatusBounced, delivery.StatusDropped, delivery.StatusFailed:
 		return outcome{} // done already: jobs are idempotent
 	}
 	now := w.now()
-	if w.hold != nil && l.Status != StatusSending {
+	if w.hold != nil && l.Status != delivery.StatusSending {
 		if wait, why, err := w.hold(ctx, l); err != nil {
 			return failed(err)
 		} else if wait > 0 {
@@ -270,19 +284,20 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	settings := w.cachedSettings(ctx, l.CampaignID)
 
 	// An earlier attempt ended without a recorded outcome (the process
-	// died mid-send). SendGrid has no idempotency key: wait out the grace
-	// window for its "processed" event before sending again.
-	if l.Status == StatusSending && l.Channel == string(SendGrid) && l.SendingSince != nil {
-		if ok, err := w.store.HasProviderEvent(ctx, id, "processed"); err != nil {
+	// died mid-send). A channel without an idempotency key (SendGrid)
+	// waits out its grace window for the provider's acceptance event
+	// before sending again.
+	if u, ok := w.unknownOutcome(delivery.Channel(l.Channel), settings); ok && l.Status == delivery.StatusSending && l.SendingSince != nil {
+		if ok, err := w.store.HasProviderEvent(ctx, id, u.AcceptedEvent); err != nil {
 			return failed(err)
 		} else if ok {
-			return failed(w.markSent(store.Sent{ID: id, Channel: l.Channel, ProviderID: l.ProviderID, Detail: "accepted before a restart (processed event)", At: now}))
+			return failed(w.markSent(store.Sent{ID: id, Channel: l.Channel, ProviderID: l.ProviderID, Detail: "accepted before a restart (" + u.AcceptedEvent + " event)", At: now}))
 		}
-		if waited := now.Sub(*l.SendingSince); waited < settings.Grace {
-			return outcome{wait: settings.Grace - waited}
+		if waited := now.Sub(*l.SendingSince); waited < u.Grace {
+			return outcome{wait: u.Grace - waited}
 		}
 		if settings.NoProviderEvents {
-			if err := w.store.MarkFailed(ctx, id, l.Channel, unknownNoEvents, now); err != nil {
+			if err := w.store.MarkFailed(ctx, id, l.Channel, u.Unsettled, now); err != nil {
 				return failed(err)
 			}
 			return outcome{cancel: true, err: errors.New("outcome unknown, no event webhook")}
@@ -295,8 +310,8 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		}
 	}
 
-	var sealed Sealed
-	if err := w.keys.OpenJSON(l.Sealed, LetterAAD(l.ID), &sealed); err != nil {
+	var sealed delivery.Sealed
+	if err := w.keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sealed); err != nil {
 		_ = w.store.MarkFailed(ctx, id, "", "cannot decrypt the letter (encryption key missing?)", now)
 		return outcome{cancel: true, err: err}
 	}
@@ -308,8 +323,9 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 
 	// Pacing applies to real offices; the outbox reaches nobody.
-	if sender.Channel() != Outbox {
-		if wait, why, err := w.pace(ctx, l, sender.Channel(), settings, now); err != nil {
+	paced := isPaced(sender)
+	if paced {
+		if wait, why, err := w.pace(ctx, l, sender, settings, now); err != nil {
 			return failed(err)
 		} else if wait > 0 {
 			if err := w.store.MarkHeld(ctx, id, why, now); err != nil {
@@ -323,14 +339,14 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	if err != nil || !ok {
 		return failed(err)
 	}
-	if sender.Channel() != Outbox {
+	if paced {
 		w.countOfficeSend(l.OfficeCode)
 	}
 	camp, err := w.cachedCampaign(ctx, l.CampaignID)
 	if err != nil {
 		return failed(err)
 	}
-	msg := Message{
+	msg := delivery.Message{
 		LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: camp, Office: office, From: sealed.From,
 		Subject: sealed.Subject, Body: sealed.Body, OrganizationStatement: sealed.OrganizationStatement,
 		ConstituentMessage: sealed.ConstituentMessage, ReplyTo: l.ReplyToken, CreatedAt: l.CreatedAt,
@@ -343,20 +359,20 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		return failed(w.markSent(store.Sent{ID: id, Channel: string(sender.Channel()), ProviderID: res.ProviderID, Detail: res.Detail, Delivered: res.Delivered, At: done}))
 	}
 	detail := errDetail(err)
-	temp, after := IsTemporary(err)
+	temp, after := delivery.IsTemporary(err)
 	if !temp {
 		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), detail, done); ferr != nil {
 			return failed(ferr)
 		}
 		return outcome{cancel: true, err: err}
 	}
-	if errors.Is(err, ErrOutcomeUnknown) && sender.Channel() == SendGrid {
-		// Stay in "sending": the next run waits for the grace window and a
-		// "processed" event before anything is sent again.
+	if u, ok := w.unknownOutcome(sender.Channel(), settings); ok && errors.Is(err, delivery.ErrOutcomeUnknown) {
+		// Stay in "sending": the next run waits for the grace window and
+		// the provider's acceptance event before anything is sent again.
 		if nerr := w.store.NoteEvent(ctx, id, "unknown", string(sender.Channel()), detail, done); nerr != nil {
 			return failed(nerr)
 		}
-		return outcome{wait: settings.Grace}
+		return outcome{wait: u.Grace}
 	}
 	if attempt >= maxAttempts {
 		if ferr := w.store.MarkFailed(ctx, id, string(sender.Channel()), fmt.Sprintf("gave up after %d attempts: %s", attempt, detail), done); ferr != nil {
@@ -373,10 +389,27 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	return failed(err)
 }
 
-// unknownNoEvents is the timeline's reason for failing a letter whose
-// SendGrid outcome is unknown when no event webhook can settle it.
-const unknownNoEvents = "SendGrid may have accepted this letter, and without the event webhook (SENDGRID_WEBHOOK_PUBLIC_KEY) " +
-	"that cannot be known: check SendGrid's activity feed for it before requeueing"
+// unknownOutcome is how the configured channel ch settles an attempt
+// whose outcome is unknown, with Settings.Grace applied; false when ch
+// retries such an attempt like any other (delivery.OutcomeWaiter).
+func (w *Worker) unknownOutcome(ch delivery.Channel, s Settings) (delivery.UnknownOutcome, bool) {
+	ow, ok := w.senders[ch].(delivery.OutcomeWaiter)
+	if !ok {
+		return delivery.UnknownOutcome{}, false
+	}
+	u := ow.UnknownOutcome()
+	if s.Grace > 0 {
+		u.Grace = s.Grace
+	}
+	return u, true
+}
+
+// isPaced reports whether office hours, caps and rates apply to s
+// (delivery.Pacer; paced unless it says otherwise).
+func isPaced(s delivery.Sender) bool {
+	p, ok := s.(delivery.Pacer)
+	return !ok || p.Paced()
+}
 
 func (w *Worker) markSent(x store.Sent) error {
 	_, err := w.sents.do(x)
@@ -431,7 +464,7 @@ func (w *Worker) countOfficeSend(code string) {
 
 // errDetail is the timeline text of an error (adapters keep PII out).
 func errDetail(err error) string {
-	var p *PermanentError
+	var p *delivery.PermanentError
 	if errors.As(err, &p) && p.Detail != "" {
 		return p.Detail
 	}
@@ -444,7 +477,7 @@ func errDetail(err error) string {
 
 // pick returns the first channel in order that is configured and accepts
 // the office.
-func (w *Worker) pick(ctx context.Context, order []Channel, o Office) Sender {
+func (w *Worker) pick(ctx context.Context, order []delivery.Channel, o delivery.Office) delivery.Sender {
 	for _, ch := range order {
 		if s, ok := w.senders[ch]; ok && s.Accepts(ctx, o) {
 			return s
@@ -459,7 +492,7 @@ func (w *Worker) pick(ctx context.Context, order []Channel, o Office) Sender {
 const campaignTTL = 30 * time.Second
 
 type campaignEntry struct {
-	camp       Campaign
+	camp       delivery.Campaign
 	campAt     time.Time
 	settings   Settings
 	settingsAt time.Time
@@ -484,7 +517,7 @@ func (w *Worker) cachedSettings(ctx context.Context, id int64) Settings {
 	return st
 }
 
-func (w *Worker) cachedCampaign(ctx context.Context, id int64) (Campaign, error) {
+func (w *Worker) cachedCampaign(ctx context.Context, id int64) (delivery.Campaign, error) {
 	w.cmu.Lock()
 	e, ok := w.camps[id]
 	w.cmu.Unlock()
@@ -514,11 +547,10 @@ func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
 		return s
 	}
 	if len(d.Channels) > 0 {
+		// A name no configured channel has is skipped when picking.
 		s.Channels = nil
 		for _, c := range d.Channels {
-			if ch, err := ParseChannel(c); err == nil {
-				s.Channels = append(s.Channels, ch)
-			}
+			s.Channels = append(s.Channels, delivery.Channel(c))
 		}
 	}
 	s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone = d.OfficeDays, d.OfficeOpen, d.OfficeClose, d.TimeZone
@@ -530,7 +562,7 @@ func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
 
 // pace decides whether a letter may go now: office hours in the
 // campaign's time zone, the per-office hourly cap, and the channel's rate.
-func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Settings, now time.Time) (time.Duration, string, error) {
+func (w *Worker) pace(ctx context.Context, l store.Letter, sender delivery.Sender, s Settings, now time.Time) (time.Duration, string, error) {
 	hours, err := ParseOfficeHours(s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone)
 	if err != nil {
 		return 0, "", err
@@ -547,7 +579,12 @@ func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Setting
 			return 5 * time.Minute, fmt.Sprintf("office reached %d letters this hour", s.OfficeHourlyCap), nil
 		}
 	}
-	if r := s.ChannelRate[ch]; r > 0 {
+	ch := sender.Channel()
+	r, ok := s.ChannelRate[ch]
+	if rl, has := sender.(delivery.RateLimited); !ok && has {
+		r = rl.Rate()
+	}
+	if r > 0 {
 		lim := w.limiter(ch, r, s.Burst)
 		res := lim.ReserveN(now, 1)
 		if d := res.DelayFrom(now); d > 0 {
@@ -572,7 +609,7 @@ func (w *Worker) pace(ctx context.Context, l store.Letter, ch Channel, s Setting
 	return 0, "", nil
 }
 
-func (w *Worker) limiter(ch Channel, r float64, burst int) *rate.Limiter {
+func (w *Worker) limiter(ch delivery.Channel, r float64, burst int) *rate.Limiter {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	l, ok := w.limiters[ch]

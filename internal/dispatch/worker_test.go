@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -86,12 +87,12 @@ func (e *env) letters() []store.NewLetter {
 }
 
 // runWorkers starts River with the delivery worker until the test ends.
-func runWorkers(t *testing.T, st *store.Store, w *delivery.Worker) *jobs.Client {
+func runWorkers(t *testing.T, st *store.Store, w *dispatch.Worker) *jobs.Client {
 	t.Helper()
 	workers := river.NewWorkers()
-	delivery.Register(workers, w)
+	dispatch.Register(workers, w)
 	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{
-		Workers: workers, Queues: map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: 4}},
+		Workers: workers, Queues: map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: 4}},
 		Logger: quiet(), FetchPollInterval: 50 * time.Millisecond,
 	})
 	if err != nil {
@@ -143,17 +144,17 @@ func TestOutboxDeliveryEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, st)
-		defaults := delivery.DefaultSettings()
-		defaults.Channels = []delivery.Channel{delivery.Outbox}
+		defaults := dispatch.DefaultSettings()
+		defaults.Channels = []delivery.Channel{outbox.Name}
 		ob := outbox.New(st, e.keys)
 		campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 			c, err := st.Campaign(ctx, id)
 			return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
 		}
-		w := delivery.NewWorker(st, e.keys, []delivery.Sender{ob}, campInfo, defaults, quiet(), nil)
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{ob}, campInfo, defaults, quiet(), nil)
 		client := runWorkers(t, st, w)
 
-		ids, err := st.CreateLetters(ctx, e.letters(), delivery.Enqueuer{Client: client}.EnqueueTx)
+		ids, err := st.CreateLetters(ctx, e.letters(), dispatch.Enqueuer{Client: client}.EnqueueTx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,12 +164,12 @@ func TestOutboxDeliveryEndToEnd(t *testing.T) {
 		waitStatus(t, st, ids, delivery.StatusDelivered)
 
 		// the same letters again: the unique (submission, office) rule adds none
-		again, err := st.CreateLetters(ctx, e.letters(), delivery.Enqueuer{Client: client}.EnqueueTx)
+		again, err := st.CreateLetters(ctx, e.letters(), dispatch.Enqueuer{Client: client}.EnqueueTx)
 		if err != nil || len(again) != 0 {
 			t.Fatalf("repeat created %v %v", again, err)
 		}
 		// a duplicate job for a delivered letter changes nothing
-		if _, err := client.Insert(ctx, delivery.DeliverArgs{LetterID: ids[0]}, nil); err != nil {
+		if _, err := client.Insert(ctx, dispatch.DeliverArgs{LetterID: ids[0]}, nil); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(300 * time.Millisecond)
@@ -204,7 +205,7 @@ func TestOutboxDeliveryEndToEnd(t *testing.T) {
 }
 
 func TestOfficeHours(t *testing.T) {
-	h, err := delivery.ParseOfficeHours("mon-fri", "09:00", "17:00", "America/New_York")
+	h, err := dispatch.ParseOfficeHours("mon-fri", "09:00", "17:00", "America/New_York")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestOfficeHours(t *testing.T) {
 		}
 	}
 	for _, bad := range [][4]string{{"mon-fri", "9", "17:00", "America/New_York"}, {"funday", "09:00", "17:00", "UTC"}, {"mon", "17:00", "09:00", "UTC"}, {"mon", "09:00", "17:00", "Mars/Olympus"}} {
-		if _, err := delivery.ParseOfficeHours(bad[0], bad[1], bad[2], bad[3]); err == nil {
+		if _, err := dispatch.ParseOfficeHours(bad[0], bad[1], bad[2], bad[3]); err == nil {
 			t.Errorf("accepted %v", bad)
 		}
 	}
@@ -237,7 +238,7 @@ func TestOfficeHours(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	prev := time.Duration(0)
 	for a := 1; a <= 12; a++ {
-		d := delivery.Backoff(a)
+		d := dispatch.Backoff(a)
 		base := 10 * time.Second << (a - 1)
 		if base > time.Hour {
 			base = time.Hour

@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
 
@@ -24,8 +25,8 @@ func TestTwoProcessesShareTheQueue(t *testing.T) {
 	e := newEnv(t, stA)
 	fake := deliverytest.NewSendGrid(t)
 	settings := fastSettings(time.Minute, 50*time.Millisecond)
-	wA := delivery.NewWorker(stA, e.keys, []delivery.Sender{sgClient(t, fake, "SG.replica-a")}, campInfo(stA), settings, quiet(), nil)
-	wB := delivery.NewWorker(stB, e.keys, []delivery.Sender{sgClient(t, fake, "SG.replica-b")}, campInfo(stB), settings, quiet(), nil)
+	wA := dispatch.NewWorker(stA, e.keys, []delivery.Sender{sgClient(t, fake, "SG.replica-a")}, campInfo(stA), settings, quiet(), nil)
+	wB := dispatch.NewWorker(stB, e.keys, []delivery.Sender{sgClient(t, fake, "SG.replica-b")}, campInfo(stB), settings, quiet(), nil)
 	a := newClient(t, stA, wA, 6, "replica-a")
 	b := newClient(t, stB, wB, 6, "replica-b")
 
@@ -35,7 +36,7 @@ func TestTwoProcessesShareTheQueue(t *testing.T) {
 	t0 := time.Now()
 	letters := e.emailLetters(n, "R")
 	for i := 0; i < n; i += 100 {
-		got, err := stA.CreateLetters(ctx, letters[i:i+100], delivery.Enqueuer{Client: a}.EnqueueTx)
+		got, err := stA.CreateLetters(ctx, letters[i:i+100], dispatch.Enqueuer{Client: a}.EnqueueTx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
@@ -20,7 +21,7 @@ import (
 )
 
 // Sizes of the delivery benchmarks: go test -bench Deliver -benchtime 1x
-// -letters 20000 -workers 16 ./internal/delivery/
+// -letters 20000 -workers 16 ./internal/dispatch/
 var (
 	benchLetters = flag.Int("letters", 2000, "letters per run of BenchmarkDeliverToFakeSendGrid")
 	benchWorkers = flag.Int("workers", 16, "River workers in BenchmarkDeliverToFakeSendGrid")
@@ -55,10 +56,10 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		e := newEnv(b, st)
-		w := delivery.NewWorker(st, e.keys, []delivery.Sender{sgClient(b, fake, "SG.bench")}, campInfo(st),
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{sgClient(b, fake, "SG.bench")}, campInfo(st),
 			fastSettings(time.Minute, time.Second), quiet(), nil)
 		client := newClient(b, st, w, *benchWorkers, fmt.Sprintf("bench-%d", i))
-		createBatches(b, st, delivery.Enqueuer{Client: client}.EnqueueTx, e.emailLetters(*benchLetters, fmt.Sprintf("B%d-", i)))
+		createBatches(b, st, dispatch.Enqueuer{Client: client}.EnqueueTx, e.emailLetters(*benchLetters, fmt.Sprintf("B%d-", i)))
 		b.StartTimer()
 
 		t0, cpu0 := time.Now(), processCPU()
@@ -137,7 +138,7 @@ func BenchmarkFanOut(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	enq := delivery.Enqueuer{Client: inserter}.EnqueueTx
+	enq := dispatch.Enqueuer{Client: inserter}.EnqueueTx
 	e := newEnv(b, st)
 	stats := letter.StatFunc(campaign.SampleStat)
 	form := action.Form{Prefix: "Ms.", FirstName: "Ana", LastName: "García", Email: "ana@example.org", Address1: "3200 24th St",

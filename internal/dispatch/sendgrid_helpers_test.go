@@ -1,4 +1,4 @@
-package delivery_test
+package dispatch_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -21,9 +22,9 @@ import (
 // fastSettings send by SendGrid only, at any hour, with no pacing, a
 // short grace window and short retries, so a test sees several retries
 // in a few seconds.
-func fastSettings(grace, backoffBase time.Duration) delivery.Settings {
-	s := delivery.DefaultSettings()
-	s.Channels = []delivery.Channel{delivery.SendGrid}
+func fastSettings(grace, backoffBase time.Duration) dispatch.Settings {
+	s := dispatch.DefaultSettings()
+	s.Channels = []delivery.Channel{sendgrid.Name}
 	s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone = "sun-sat", "00:00", "24:00", "UTC"
 	s.OfficeHourlyCap = 0
 	s.ChannelRate = nil
@@ -44,7 +45,7 @@ func sgClient(t testing.TB, fake *deliverytest.SendGrid, apiKey string) *sendgri
 	return c
 }
 
-func campInfo(st *store.Store) delivery.CampaignInfo {
+func campInfo(st *store.Store) dispatch.CampaignInfo {
 	return func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
 		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
@@ -81,12 +82,12 @@ func (e *env) emailLetters(n int, prefix string) []store.NewLetter {
 
 // newClient builds a River client working the delivery queue with w, not
 // yet started (so a test can create letters and program the fake first).
-func newClient(t testing.TB, st *store.Store, w *delivery.Worker, maxWorkers int, id string) *jobs.Client {
+func newClient(t testing.TB, st *store.Store, w *dispatch.Worker, maxWorkers int, id string) *jobs.Client {
 	t.Helper()
 	workers := river.NewWorkers()
-	delivery.Register(workers, w)
+	dispatch.Register(workers, w)
 	client, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, jobs.Options{
-		Workers: workers, Queues: map[string]river.QueueConfig{delivery.Queue: {MaxWorkers: maxWorkers}},
+		Workers: workers, Queues: map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: maxWorkers}},
 		Logger: quiet(), FetchPollInterval: 20 * time.Millisecond, ID: id,
 	})
 	if err != nil {
@@ -153,14 +154,14 @@ func waitJobsSettled(t testing.TB, client *jobs.Client, ids []int64, d time.Dura
 		want[id] = true
 	}
 	eventually(t, d, "delivery jobs to settle", func() bool {
-		res, err := client.JobList(context.Background(), river.NewJobListParams().Queues(delivery.Queue).
+		res, err := client.JobList(context.Background(), river.NewJobListParams().Queues(dispatch.Queue).
 			States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStatePending).
 			First(10000))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, j := range res.Jobs {
-			for _, id := range delivery.JobLetters(j.Kind, j.EncodedArgs) {
+			for _, id := range dispatch.JobLetters(j.Kind, j.EncodedArgs) {
 				if want[id] {
 					return false
 				}
