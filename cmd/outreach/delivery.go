@@ -20,32 +20,22 @@ import (
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/keyring"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
-// loadKeys reads the encryption keys from the environment, or from the
-// data dir's keys.json, which is created on first run.
-func loadKeys(cfg *config.Config, log *slog.Logger) (*seal.Keys, error) {
-	if cfg.SecretKeys != "" {
-		k, err := seal.Parse(cfg.SecretKeys, cfg.IndexKey)
-		if err != nil {
-			return nil, fmt.Errorf("OUTREACH_SECRET_KEYS / OUTREACH_INDEX_KEY: %w", err)
-		}
-		return k, nil
-	}
-	path := filepath.Join(cfg.DataDir, "keys.json")
-	k, created, err := seal.LoadOrCreate(path)
-	if err != nil {
-		return nil, fmt.Errorf("encryption keys: %w", err)
-	}
-	if created {
-		log.Warn("generated encryption keys for supporters' data; back this file up, or set OUTREACH_SECRET_KEYS and OUTREACH_INDEX_KEY", "file", path)
-	}
-	return k, nil
+// loadKeys returns the encryption keys (OUTREACH_SECRET_KEYS and
+// OUTREACH_INDEX_KEY, or the data dir's keys.json, made on a first run)
+// once they fit the database (see package keyring): every command that
+// opens sealed data calls it right after opening the database.
+func loadKeys(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) (*seal.Keys, error) {
+	return keyring.Open(ctx, st, keyring.Source{SecretKeys: cfg.SecretKeys, IndexKey: cfg.IndexKey, File: keysFile(cfg)}, log)
 }
+
+func keysFile(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "keys.json") }
 
 // queue is the River client and, when this process works jobs, the
 // delivery worker.
@@ -158,7 +148,7 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 		return err
 	}
 	defer st.Close()
-	keys, err := loadKeys(cfg, log)
+	keys, err := loadKeys(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,14 @@ import (
 	"github.com/outreach-org/outreach/internal/supportermail"
 )
 
-func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+// TestMain runs the tests, or, with OUTREACH_TEST_RUN_MAIN=1, outreach
+// itself with the arguments given (tests that kill a real process).
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
+	os.Exit(storetest.Main(m))
+}
 
 // TestQueueWorksSupporterMail: the queue of outreach serve and outreach
 // worker sends a confirmed submission's copy and opt-in request (to the

@@ -52,6 +52,7 @@ func commands() []command {
 		{"token", "API tokens: token create --email E [--name N]", cmdToken},
 		{"cases", "case records: cases import FILE (CSV, all or nothing) | cases remove-demo", cmdCases},
 		{"stats", "statistics releases: stats release [--threshold N] [--rounding N] [--min-denominator N]", cmdStats},
+		{"keys", "encryption keys: keys check | keys generate [--id ID] | keys rotate [--batch N] (re-seal everything under the first key)", cmdKeys},
 		{"seed-demo", "load synthetic demonstration case records and publish a release from them (once)", cmdSeedDemo},
 		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
@@ -136,15 +137,15 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	keys, err := loadKeys(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
 	seedDemoAtStart(ctx, cfg, st, log)
 	if cfg.Demo {
 		if err := seedDemoCampaign(ctx, st, log); err != nil {
 			log.Warn("could not create the demonstration campaign", "err", err)
 		}
-	}
-	keys, err := loadKeys(cfg, log)
-	if err != nil {
-		return err
 	}
 	if err := sealAtStart(ctx, st, keys, log); err != nil {
 		return err

@@ -21,7 +21,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 			t.Errorf("help lacks %s or its default", v.Name)
 		}
 	}
-	for _, c := range []string{"serve", "migrate", "import-congress", "version", "help"} {
+	for _, c := range []string{"serve", "migrate", "import-congress", "keys", "version", "help"} {
 		if !strings.Contains(out.String(), c) {
 			t.Errorf("help lacks command %s", c)
 		}
@@ -144,5 +144,19 @@ func TestUserAddAndTokenCreate(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"token", "create", "--email", "nobody@example.org"}, get, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no account") {
 		t.Errorf("token for unknown account: %d %q", code, errb.String())
+	}
+}
+
+// TestREADMEListsEveryCommand keeps the README's command table in step
+// with the commands.
+func TestREADMEListsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(string(b), "`outreach "+c.name) {
+			t.Errorf("README.md's command table lacks outreach %s", c.name)
+		}
 	}
 }

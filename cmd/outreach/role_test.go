@@ -139,7 +139,7 @@ func TestRunsAsNonOwnerRole(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	keys, _, err := seal.LoadOrCreate(filepath.Join(dir, "keys.json"))
+	keys, err := seal.LoadFile(filepath.Join(dir, "keys.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

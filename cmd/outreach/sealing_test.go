@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
@@ -70,6 +71,18 @@ func writeLegacy(t *testing.T, s *store.Store, keys *seal.Keys) legacy {
 	letter := execID(t, db, d, `INSERT INTO letters (campaign_id, submission_id, bioguide_id, office_code, chamber, state, template_version,
 		sealed, delivery_id, reply_token, status, created_at, updated_at)
 		VALUES (?, ?, 'P000197', 'HCA11', 'house', 'CA', 1, 'x', 'legacy-delivery', 'legacytoken', 'sent', ?, ?) RETURNING id`, camp, sub, now, now)
+	// The submission and the letter were sealed already in those versions,
+	// with the keys serve will find (it checks them against these rows).
+	subSealed, err := keys.SealJSON(action.Sealed{Form: action.Form{FirstName: "Ana", Email: "ana@example.org"}}, action.SubmissionAAD(sub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	execID(t, db, d, `UPDATE submissions SET sealed = ? WHERE id = ?`, subSealed, sub)
+	letterSealed, err := keys.SealJSON(delivery.Sealed{Subject: "S", Body: "Dear Representative Pelosi"}, delivery.LetterAAD(letter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	execID(t, db, d, `UPDATE letters SET sealed = ? WHERE id = ?`, letterSealed, letter)
 	var l legacy
 	l.email = "ana@example.org"
 	l.reply = execID(t, db, d, `INSERT INTO inbound_replies (letter_id, from_addr, subject, body, received_at)
@@ -198,7 +211,7 @@ func TestServeSealsAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := loadKeys(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	keys, _, err := seal.CreateFile(keysFile(cfg)) // the keys serve will find
 	if err != nil {
 		t.Fatal(err)
 	}

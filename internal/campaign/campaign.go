@@ -207,13 +207,19 @@ type ValidationError struct {
 	// being wrong in itself: the slug is taken, or someone else saved a
 	// newer version of the letter since the editor loaded it.
 	Conflict bool `json:"-"`
+	// Object names what was refused when it is not the campaign itself
+	// ("tabling event").
+	Object string `json:"-"`
 }
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	if e.Conflict {
+	switch {
+	case e.Object != "":
+		b.WriteString("the " + e.Object + " was not saved: ")
+	case e.Conflict:
 		b.WriteString("the campaign conflicts with a saved one: ")
-	} else {
+	default:
 		b.WriteString("the campaign was not saved: ")
 	}
 	for i, fe := range e.Errors {

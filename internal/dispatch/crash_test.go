@@ -21,6 +21,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/keyring"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -95,6 +96,12 @@ func TestWorkerSIGKILLMidSend(t *testing.T) {
 	}
 	e := newEnv(t, st)
 	e.keys = keys // letters are sealed with the processes' keys
+	// The package's database holds other tests' data under throwaway keys,
+	// which the processes would refuse to start with: the check values say
+	// the processes' keys are the database's.
+	if err := keyring.Record(ctx, st, keys); err != nil {
+		t.Fatal(err)
+	}
 	// The campaign's own settings: SendGrid, any hour, no hourly cap.
 	if err := st.SaveDeliverySettings(ctx, store.DeliverySettings{CampaignID: e.camp.ID, Channels: []string{"sendgrid"},
 		OfficeDays: "sun-sat", OfficeOpen: "00:00", OfficeClose: "24:00", TimeZone: "UTC", OfficeHourlyCap: 1_000_000},

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -71,24 +72,30 @@ type fileKeys struct {
 	Index string `json:"index"`
 }
 
-// LoadOrCreate reads keys from path, creating the file with fresh random
-// keys (mode 0600, in a directory created 0700) when it does not exist, so
-// that a first `go run` needs no setup. It reports whether it created the
-// file.
-func LoadOrCreate(path string) (*Keys, bool, error) {
+// LoadFile reads keys written by CreateFile. A missing file is an error
+// that wraps os.ErrNotExist.
+func LoadFile(path string) (*Keys, error) {
 	b, err := os.ReadFile(path)
-	if err == nil {
-		var fk fileKeys
-		if err := json.Unmarshal(b, &fk); err != nil {
-			return nil, false, fmt.Errorf("read %s: %w", path, err)
-		}
-		k, err := Parse(fk.Keys, fk.Index)
-		return k, false, err
+	if err != nil {
+		return nil, err
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, false, err
+	var fk fileKeys
+	if err := json.Unmarshal(b, &fk); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	fk := fileKeys{Keys: "k1:" + randomKey(), Index: randomKey()}
+	k, err := Parse(fk.Keys, fk.Index)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// CreateFile writes fresh random keys to path (mode 0600, never over an
+// existing file) and returns them; created is false when another process
+// wrote the file first, whose keys are then returned. Whether new keys
+// may be made at all is the caller's decision (see package keyring).
+func CreateFile(path string) (k *Keys, created bool, err error) {
+	fk := fileKeys{Keys: "k1:" + NewKey(), Index: NewKey()}
 	out, _ := json.MarshalIndent(fk, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
@@ -96,7 +103,8 @@ func LoadOrCreate(path string) (*Keys, bool, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) { // another process won the race
-			return LoadOrCreate(path)
+			k, err := LoadFile(path)
+			return k, false, err
 		}
 		return nil, false, err
 	}
@@ -107,20 +115,22 @@ func LoadOrCreate(path string) (*Keys, bool, error) {
 	if err := f.Close(); err != nil {
 		return nil, false, err
 	}
-	k, err := Parse(fk.Keys, fk.Index)
+	k, err = Parse(fk.Keys, fk.Index)
 	return k, true, err
 }
 
 // NewRandom returns throwaway keys, for tests.
 func NewRandom() *Keys {
-	k, err := Parse("t1:"+randomKey(), randomKey())
+	k, err := Parse("t1:"+NewKey(), NewKey())
 	if err != nil {
 		panic(err)
 	}
 	return k
 }
 
-func randomKey() string {
+// NewKey returns a new random 32-byte key, base64-encoded: an encryption
+// key (written "id:" + key in OUTREACH_SECRET_KEYS) or an index key.
+func NewKey() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic(err)
@@ -130,6 +140,38 @@ func randomKey() string {
 
 // KeyID is the id of the current key.
 func (k *Keys) KeyID() string { return k.current }
+
+// IDs lists the ids of the configured encryption keys, current first.
+func (k *Keys) IDs() []string {
+	ids := []string{k.current}
+	for id := range k.keys {
+		if id != k.current {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids[1:])
+	return ids
+}
+
+// SealedWith names the key a ciphertext was sealed with ("" if it is not
+// a ciphertext).
+func SealedWith(sealed string) string {
+	id, _, ok := strings.Cut(sealed, ".")
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+// Reseal opens a ciphertext with whichever key sealed it and seals the
+// plaintext again with the current key (same AAD).
+func (k *Keys) Reseal(sealed, aad string) (string, error) {
+	pt, err := k.Open(sealed, aad)
+	if err != nil {
+		return "", err
+	}
+	return k.Seal(pt, aad), nil
+}
 
 // Seal encrypts plaintext with the current key. The result is text:
 // "keyid.base64(nonce|ciphertext)". aad binds it to its row (for example

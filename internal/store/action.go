@@ -50,6 +50,11 @@ type Confirmation struct {
 	// supporter (a copy of the letters, the opt-in request), so that they
 	// exist if and only if the confirmation commits.
 	Jobs func(ctx context.Context, tx *sql.Tx, sub Submission, letterIDs []int64) error
+	// Skipped, when set, is told the offices (bioguide ids) of letters
+	// Build made that were not written because this email's letter to
+	// that office exists already: a confirmation of another submission
+	// of the same email wrote it meanwhile (the unique index decides).
+	Skipped func(offices []string)
 }
 
 // Confirmed is what Build decided.
@@ -84,11 +89,14 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 			args = append(args, c.CampaignID)
 		}
 		// The same statement reads the offices this email wrote to before on
-		// the campaign (string_agg: PostgreSQL, SQLite 3.44+).
+		// the campaign (string_agg: PostgreSQL, SQLite 3.44+), so that
+		// Build renders only new letters. It sees only committed letters:
+		// the unique index on first letters is what stops a concurrent
+		// confirmation's letter from being written twice.
 		var rows []confirmedRow
 		if err := tx.Raw(q+` RETURNING id, campaign_id, email_index, sealed, lang, ip_hash, status, created_at, confirmed_at,
-			(SELECT string_agg(l.bioguide_id, ',') FROM letters l JOIN submissions o ON o.id = l.submission_id
-			 WHERE o.campaign_id = submissions.campaign_id AND o.email_index = submissions.email_index AND l.kind = 'first') AS written`, args...).
+			(SELECT string_agg(l.bioguide_id, ',') FROM letters l
+			 WHERE l.campaign_id = submissions.campaign_id AND l.email_index = submissions.email_index AND l.kind = 'first') AS written`, args...).
 			Scan(&rows).Error; err != nil {
 			return err
 		}
@@ -108,8 +116,23 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 		if err != nil {
 			return err
 		}
-		if ids, err = createLettersTx(ctx, tx, out.Letters, nil); err != nil {
+		for i := range out.Letters {
+			out.Letters[i].EmailIndex = sub.EmailIndex
+		}
+		var written []bool
+		if ids, written, err = createLettersTx(ctx, tx, out.Letters, nil); err != nil {
 			return err
+		}
+		if c.Skipped != nil {
+			var skipped []string
+			for i, ok := range written {
+				if !ok {
+					skipped = append(skipped, out.Letters[i].BioguideID)
+				}
+			}
+			if len(skipped) > 0 {
+				c.Skipped(skipped)
+			}
 		}
 		if out.OptIn != nil {
 			if err := requestOptIn(tx, sub.EmailIndex, out.OptIn.Sealed, out.OptIn.Lang, sub.CampaignID, c.Now); err != nil {
@@ -171,10 +194,8 @@ func (s *Store) WrittenOffices(ctx context.Context, campaignID int64, emailIndex
 
 func writtenOffices(tx *gorm.DB, campaignID int64, emailIndex string) (map[string]bool, error) {
 	var ids []string
-	err := tx.Table("letters").Select("letters.bioguide_id").
-		Joins("JOIN submissions ON submissions.id = letters.submission_id").
-		Where("submissions.campaign_id = ? AND submissions.email_index = ? AND letters.kind = ?", campaignID, emailIndex, LetterFirst).
-		Pluck("letters.bioguide_id", &ids).Error
+	err := tx.Table("letters").Where("campaign_id = ? AND email_index = ? AND kind = ?", campaignID, emailIndex, LetterFirst).
+		Pluck("bioguide_id", &ids).Error
 	out := map[string]bool{}
 	for _, id := range ids {
 		out[id] = true
@@ -321,7 +342,9 @@ func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
 		Updates(map[string]any{"status": "failed", "last_error": "cancelled: the supporter asked for their data to be deleted", "updated_at": now}).Error; err != nil {
 		return err
 	}
-	if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Update("sealed", "").Error; err != nil {
+	// The letters no longer name the supporter's email either: they are no
+	// repeat of a letter the same address may write later.
+	if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Updates(map[string]any{"sealed": "", "email_index": nil}).Error; err != nil {
 		return err
 	}
 	if err := tx.Where("letter_id IN ?", letterIDs).Delete(&OutboxMessage{}).Error; err != nil {

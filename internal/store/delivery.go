@@ -72,6 +72,9 @@ type NewLetter struct {
 	// first letter a second letter follows.
 	Kind       string
 	FollowupOf *int64
+	// EmailIndex is the blind index of the supporter's email; empty: the
+	// submission's (looked up when the letter is stored).
+	EmailIndex string
 }
 
 // Letter kinds: a supporter's own letter, and the second letter sent on
@@ -139,11 +142,56 @@ func sqlTx(tx *gorm.DB) (*sql.Tx, error) {
 	return t, nil
 }
 
-// CreateSubmission stores a pending submission; seal receives its id.
-func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(id int64) (string, error)) (Submission, error) {
+// SubmissionLimit caps the submissions whose Column ("email_index" or
+// "ip_hash") equals Value created since Since at Max.
+type SubmissionLimit struct {
+	Column, Value string
+	Max           int64
+	Since         time.Time
+}
+
+// LimitError is a submission refused because a limit was reached.
+type LimitError struct{ Column string }
+
+func (e *LimitError) Error() string { return "store: too many submissions by " + e.Column }
+
+// CreateSubmission stores a pending submission (created now, unless
+// sub.CreatedAt is set); seal receives its id. Each limit is counted and the submission written in one transaction that
+// no other submission with the same limited value can interleave with (on
+// PostgreSQL a transaction advisory lock per value, taken in one order;
+// SQLite has one writer), so n parallel requests against a limit of m
+// store at most m. A reached limit answers a *LimitError.
+func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(id int64) (string, error), limits ...SubmissionLimit) (Submission, error) {
+	for _, l := range limits {
+		if l.Column != "ip_hash" && l.Column != "email_index" {
+			return Submission{}, errors.New("store: unknown rate-limit column")
+		}
+	}
+	limits = slices.Clone(limits)
+	slices.SortFunc(limits, func(a, b SubmissionLimit) int {
+		return strings.Compare(a.Column+":"+a.Value, b.Column+":"+b.Value)
+	})
+	created := sub.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
 	row := submissionRow{CampaignID: sub.CampaignID, EmailIndex: sub.EmailIndex, Sealed: "-", Lang: sub.Lang, IPHash: sub.IPHash,
-		Status: "pending", CreatedAt: time.Now().UTC()}
+		Status: "pending", CreatedAt: created.UTC()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		for _, l := range limits {
+			if s.dialect == Postgres {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", submissionLockClass, l.Column+":"+l.Value).Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Model(&submissionRow{}).Where(l.Column+" = ? AND created_at >= ?", l.Value, l.Since.UTC()).Count(&n).Error; err != nil {
+				return err
+			}
+			if n >= l.Max {
+				return &LimitError{Column: l.Column}
+			}
+		}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -157,6 +205,11 @@ func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(
 	return row.submission(), err
 }
 
+// submissionLockClass is the first key of the advisory locks that
+// serialize submissions per email and per client (the two-key form, so
+// they never meet single-key locks such as the migration lock).
+const submissionLockClass = 0x6f72
+
 // SubmissionByID loads a submission.
 func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error) {
 	var r submissionRow
@@ -169,13 +222,14 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 
 // CreateLetters stores letters and enqueues their delivery in one
 // transaction: either all of them exist with their jobs, or none does. A
-// letter to an office that already has one of its kind from this
-// submission is skipped (returned ids cover only new letters).
+// letter that would repeat one already stored is skipped (returned ids
+// cover only new letters): the same submission, office and kind, or a
+// first letter from the same email to the same office on the campaign.
 func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
 	var ids []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		ids, err = createLettersTx(ctx, tx, letters, enqueue)
+		ids, _, err = createLettersTx(ctx, tx, letters, enqueue)
 		return err
 	})
 	if err != nil {
@@ -184,51 +238,124 @@ func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue 
 	return ids, nil
 }
 
-func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
+// createLettersTx stores letters and enqueues the new ones. It returns the
+// ids written and, for each of letters (in the caller's order), whether
+// it was written: the database skips a repeat (ON CONFLICT DO NOTHING on
+// the unique indexes), so two transactions writing the same supporter's
+// letter to the same office at once store it once, whichever commits
+// first, and the other learns which of its letters were not written.
+func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, []bool, error) {
 	if len(letters) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	// Ids are taken up front so that each ciphertext can be bound to its
-	// row and every letter written by one INSERT (no INSERT then UPDATE).
-	ids, err := reserveLetterIDs(tx, len(letters))
+	ls, err := withEmailIndexes(tx, letters)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sealed, err := sealAll(letters, ids)
+	// Ids are taken up front, in the caller's order, so that each
+	// ciphertext can be bound to its row and every letter written by one
+	// INSERT (no INSERT then UPDATE).
+	ids, err := reserveLetterIDs(tx, len(ls))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	sealed, err := sealAll(ls, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Rows go in in one order (campaign, email, office) so that two
+	// transactions inserting overlapping letters wait for each other
+	// instead of deadlocking.
+	order := make([]int, len(ls))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := ls[a], ls[b]
+		if c := cmpInt(x.CampaignID, y.CampaignID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.EmailIndex, y.EmailIndex); c != 0 {
+			return c
+		}
+		return strings.Compare(x.BioguideID, y.BioguideID)
+	})
 	now := time.Now().UTC()
 	var created []int64
-	for i := 0; i < len(letters); i += letterInsertBatch {
-		j := min(i+letterInsertBatch, len(letters))
-		got, err := insertLetters(tx, letters[i:j], ids[i:j], sealed[i:j], now)
+	for i := 0; i < len(order); i += letterInsertBatch {
+		batch := order[i:min(i+letterInsertBatch, len(order))]
+		got, err := insertLetters(tx, ls, ids, sealed, batch, now)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		created = append(created, got...)
 	}
+	slices.Sort(created)
+	written := make([]bool, len(ls))
+	for i, id := range ids {
+		_, written[i] = slices.BinarySearch(created, id)
+	}
 	if len(created) == 0 {
-		return nil, nil
+		return nil, written, nil
 	}
 	events := make([]LetterEvent, len(created))
 	for i, id := range created {
 		events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
 	}
 	if err := tx.CreateInBatches(events, 1000).Error; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if enqueue == nil {
-		return created, nil
+		return created, written, nil
 	}
 	stx, err := sqlTx(tx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return created, enqueue(ctx, stx, created)
+	return created, written, enqueue(ctx, stx, created)
 }
 
-// letterInsertBatch rows per INSERT: 19 parameters each stays far below
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// withEmailIndexes returns a copy of letters in which every letter has
+// its supporter's email index: the caller's, or its submission's (none
+// for an erased submission: its letters are no repeat of anything).
+func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
+	ls := slices.Clone(letters)
+	var missing []int64
+	for _, l := range ls {
+		if l.EmailIndex == "" && !slices.Contains(missing, l.SubmissionID) {
+			missing = append(missing, l.SubmissionID)
+		}
+	}
+	if len(missing) == 0 {
+		return ls, nil
+	}
+	var rows []submissionRow
+	if err := tx.Select("id", "email_index").Where("id IN ? AND status <> 'erased'", missing).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	idx := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		idx[r.ID] = r.EmailIndex
+	}
+	for i := range ls {
+		if ls[i].EmailIndex == "" {
+			ls[i].EmailIndex = idx[ls[i].SubmissionID]
+		}
+	}
+	return ls, nil
+}
+
+// letterInsertBatch rows per INSERT: 20 parameters each stays far below
 // both databases' limits on parameters per statement.
 const letterInsertBatch = 500
 
@@ -281,30 +408,35 @@ func sealAll(letters []NewLetter, ids []int64) ([]string, error) {
 	return out, errors.Join(errs...)
 }
 
-// insertLetters writes one batch of letters in one statement and returns
+// insertLetters writes the letters at positions rows (with their ids and
+// ciphertexts at the same positions) in one statement and returns
 // the ids actually written: a letter that would repeat one already stored
-// (the same submission and office) is skipped.
-func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []string, now time.Time) ([]int64, error) {
+// (the same submission, office and kind; a first letter of the same email
+// to the same office on the campaign; a second second letter) is skipped.
+func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []string, rows []int, now time.Time) ([]int64, error) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, " +
-		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at, kind, followup_of) VALUES ")
-	args := make([]any, 0, len(letters)*19)
-	for i, nl := range letters {
-		if i > 0 {
+		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at, kind, followup_of, email_index) VALUES ")
+	args := make([]any, 0, len(rows)*20)
+	for k, i := range rows {
+		nl := letters[i]
+		if k > 0 {
 			b.WriteByte(',')
 		}
 		kind := nl.Kind
 		if kind == "" {
 			kind = LetterFirst
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		var emailIdx *string
+		if nl.EmailIndex != "" {
+			emailIdx = &nl.EmailIndex
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
-			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now, kind, nl.FollowupOf)
+			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now, kind, nl.FollowupOf, emailIdx)
 	}
 	b.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
-	got, err := scanIDs(tx.Raw(b.String(), args...))
-	slices.Sort(got)
-	return got, err
+	return scanIDs(tx.Raw(b.String(), args...))
 }
 
 // scanIDs reads a one-column result of ids. It uses Rows, not Scan: GORM's

@@ -292,7 +292,7 @@ func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from strin
 		if n == 0 {
 			status, detail = "skipped", "second letter not sent: the supporter's data was deleted"
 		} else {
-			ids, err := createLettersTx(ctx, tx, []NewLetter{nl}, enqueue)
+			ids, _, err := createLettersTx(ctx, tx, []NewLetter{nl}, enqueue)
 			if err != nil {
 				return err
 			}

@@ -28,11 +28,11 @@ import (
 type ActionStore interface {
 	CampaignBySlug(ctx context.Context, slug string) (campaign.Campaign, error)
 	LatestRelease(ctx context.Context) (store.Release, error)
-	CreateSubmission(ctx context.Context, sub store.Submission, seal func(id int64) (string, error)) (store.Submission, error)
+	CreateSubmission(ctx context.Context, sub store.Submission, seal func(id int64) (string, error), limits ...store.SubmissionLimit) (store.Submission, error)
+	TablingIPLimit(ctx context.Context, campaignID int64, now time.Time) (int, bool, error)
 	SubmissionByID(ctx context.Context, id int64) (store.Submission, error)
 	Confirm(ctx context.Context, id int64, c store.Confirmation) ([]int64, error)
 	WrittenOffices(ctx context.Context, campaignID int64, emailIndex string) (map[string]bool, error)
-	CountSubmissionsSince(ctx context.Context, column, value string, since time.Time) (int64, error)
 	CampaignLetterCount(ctx context.Context, campaignID int64) (int64, error)
 	IsSuppressed(ctx context.Context, emailIndex string) (bool, error)
 	ConfirmOptIn(ctx context.Context, emailIndex string) error
@@ -47,12 +47,8 @@ type Mailer interface {
 	SendEmail(ctx context.Context, kind string, e delivery.Email) error
 }
 
-// Rate limits of the public form.
-const (
-	maxSubmitsPerIPHour    = 20
-	maxSubmitsPerEmailHour = 5
-	confirmTTL             = 48 * time.Hour
-)
+// confirmTTL is how long a confirmation link works.
+const confirmTTL = 48 * time.Hour
 
 func (s *Server) actionRoutes(root *echo.Group) {
 	s.public(root, http.MethodGet, "/c/:slug", s.actionPage)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/i18n"
@@ -82,17 +83,6 @@ func (s *Server) actionSend(c echo.Context) error {
 	f = v.Form
 	emailIdx := s.deps.Keys.Index("email", f.Email)
 	ipHash := s.deps.Keys.HashIP(c.RealIP())
-	hourAgo := s.deps.Now().Add(-time.Hour)
-	if n, err := s.deps.Store.CountSubmissionsSince(ctx, "ip_hash", ipHash, hourAgo); err != nil {
-		return err
-	} else if n >= maxSubmitsPerIPHour {
-		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
-	}
-	if n, err := s.deps.Store.CountSubmissionsSince(ctx, "email_index", emailIdx, hourAgo); err != nil {
-		return err
-	} else if n >= maxSubmitsPerEmailHour {
-		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
-	}
 	written, err := s.deps.Store.WrittenOffices(ctx, lc.C.ID, emailIdx)
 	if err != nil {
 		return err
@@ -111,10 +101,18 @@ func (s *Server) actionSend(c echo.Context) error {
 	} else if sup {
 		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.suppressed_title"), Text: lang.T("act.suppressed")})
 	}
-	sub, err := s.deps.Store.CreateSubmission(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash},
+	limits, err := s.submissionLimits(ctx, lc.C.ID, emailIdx, ipHash)
+	if err != nil {
+		return err
+	}
+	sub, err := s.deps.Store.CreateSubmission(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash,
+		CreatedAt: s.deps.Now()},
 		func(id int64) (string, error) {
 			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang)}, action.SubmissionAAD(id))
-		})
+		}, limits...)
+	if le := (*store.LimitError)(nil); errors.As(err, &le) {
+		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
+	}
 	if err != nil {
 		return err
 	}
@@ -131,6 +129,24 @@ func (s *Server) actionSend(c echo.Context) error {
 		return err
 	}
 	return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
+}
+
+// submissionLimits are the hourly limits a new submission must fit: per
+// email address, and per client IP (campaign.DefaultIPLimit, or the limit
+// of the campaign's tabling event running now). The store counts and
+// writes atomically, so parallel requests cannot overshoot them.
+func (s *Server) submissionLimits(ctx context.Context, campaignID int64, emailIdx, ipHash string) ([]store.SubmissionLimit, error) {
+	hourAgo := s.deps.Now().Add(-time.Hour)
+	ipLimit := campaign.DefaultIPLimit
+	if n, ok, err := s.deps.Store.TablingIPLimit(ctx, campaignID, s.deps.Now()); err != nil {
+		return nil, err
+	} else if ok {
+		ipLimit = n
+	}
+	return []store.SubmissionLimit{
+		{Column: "ip_hash", Value: ipHash, Max: int64(ipLimit), Since: hourAgo},
+		{Column: "email_index", Value: emailIdx, Max: campaign.MaxPerEmailHour, Since: hourAgo},
+	}, nil
 }
 
 // sendSupporterEmail sends one email with the footer every supporter email
@@ -187,8 +203,11 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var rendered int
+	// skipped lists the offices this email had written to already: those
+	// Build saw, and those whose letter a concurrent confirmation wrote
+	// first (the store reports them). names holds every office's name.
 	var skipped []string
+	names := map[string]string{}
 	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(),
 		Build: func(sub store.Submission, already map[string]bool) (store.Confirmed, error) {
 			var ss action.Sealed
@@ -205,25 +224,30 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			}
 			var out store.Confirmed
 			for _, m := range rcp.Members {
+				names[m.BioguideID] = lang.T("lookup.title."+m.Title) + " " + m.Name
 				if already[m.BioguideID] {
-					skipped = append(skipped, lang.T("lookup.title."+m.Title)+" "+m.Name)
+					skipped = append(skipped, names[m.BioguideID])
 					continue
 				}
 				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now())
 				if err != nil {
 					return store.Confirmed{}, err
 				}
-				rendered++
 				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
 			}
 			if ss.Form.OptIn {
-				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, "optin:"+sub.EmailIndex)
+				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, action.OptInAAD(sub.EmailIndex))
 				if err != nil {
 					return store.Confirmed{}, err
 				}
 				out.OptIn = &store.OptInRequest{Sealed: sealed, Lang: string(lang)}
 			}
 			return out, nil
+		},
+		Skipped: func(offices []string) {
+			for _, b := range offices {
+				skipped = append(skipped, names[b])
+			}
 		},
 		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, letterIDs []int64) error {
 			if s.deps.Jobs == nil {
@@ -242,8 +266,14 @@ func (s *Server) actionConfirm(c echo.Context) error {
 		return err
 	}
 	s.log.Info("submission confirmed", "campaign", lc.C.ID, "letters", len(ids))
-	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.T("act.thanks", rendered), Share: true,
+	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.T("act.thanks", len(ids)), Share: true,
 		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title}
+	if len(ids) == 0 {
+		// Every office had this email's letter already (the same action
+		// confirmed twice from two submissions, say).
+		v.Text = lang.T("act.already_sent")
+		return s.msg(c, http.StatusOK, v)
+	}
 	for _, name := range skipped {
 		v.Lines = append(v.Lines, lang.T("act.skipped", name))
 	}

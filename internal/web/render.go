@@ -83,7 +83,7 @@ type pages struct {
 // pageNames lists the page templates; each is parsed with layout.html.
 var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "account", "tokens", "users", "user", "audit",
 	"deliveries", "delivery", "outbox", "action", "action_msg", "packets",
-	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff",
+	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
 	"dashboard", "responses_inbox", "responses_form", "responsiveness",
 	"schedule", "followups", "survey"}

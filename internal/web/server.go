@@ -38,6 +38,7 @@ type Store interface {
 	Pinger
 	StaffStore
 	CampaignStore
+	TablingStore
 	DeliveryStore
 	ActionStore
 	WebhookStore
@@ -186,6 +187,7 @@ func (s *Server) routes() {
 	s.staff(api, http.MethodGet, "/me", auth.PermStaff, s.apiMe)
 	s.staff(api, http.MethodGet, "/audit", auth.PermViewAudit, s.apiAudit)
 	s.campaignRoutes(adm, api)
+	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
 	s.webhookRoutes(root)
