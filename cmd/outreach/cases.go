@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/config"
@@ -110,6 +111,14 @@ func cmdStats(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	fmt.Fprintf(stdout, "published release #%d as of %s from %s case records (%s data)\n", rel.ID, rel.CreatedAt.Format("2006-01-02 15:04:05 UTC"),
 		casestats.FormatCount(int(rel.CaseCount)), kind)
+	if len(rel.HeldBack) > 0 {
+		labels := make([]string, len(rel.HeldBack))
+		for i, k := range rel.HeldBack {
+			labels[i] = casestats.KeyLabel(k)
+		}
+		fmt.Fprintf(stdout, "held back because their change since an earlier release would reveal fewer than %d cases: %s\n",
+			rel.Params.Threshold, strings.Join(labels, "; "))
+	}
 	return nil
 }
 

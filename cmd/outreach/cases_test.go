@@ -79,6 +79,20 @@ func TestCasesAndStatsCommands(t *testing.T) {
 	if code, out, errs = cmd("stats", "release", "--rounding", "10"); code != 0 || !strings.Contains(out, "published release #2") || !strings.Contains(out, "from 30 case records (real data)") {
 		t.Errorf("release: %d %q %s", code, out, errs)
 	}
+	// unrounded releases are compared with the earlier ones: two more
+	// records would show in the total, so the release is refused, with
+	// the reason and the release it is too close to
+	if code, out, errs = cmd("stats", "release", "--rounding", "1"); code != 0 || !strings.Contains(out, "published release #3") {
+		t.Fatalf("unrounded release: %d %q %s", code, out, errs)
+	}
+	two := writeCasesCSV(t, dir, "two.csv", 2, nil)
+	if code, out, errs = cmd("cases", "import", two); code != 0 {
+		t.Fatalf("import: %d %q %s", code, out, errs)
+	}
+	code, out, errs = cmd("stats", "release", "--rounding", "1")
+	if code != 1 || !strings.Contains(errs, "outreach stats: casestats: the release is too close to release #3: the number of documented cases changed by too few; wait for more case records, or publish with a larger rounding") {
+		t.Errorf("too close: %d %q %q", code, out, errs)
+	}
 	if code, _, _ = cmd("cases"); code != 1 {
 		t.Errorf("cases without a subcommand: %d", code)
 	}

@@ -2,6 +2,7 @@ package casestats
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -55,5 +56,40 @@ func BenchmarkParseCSV100k(b *testing.B) {
 		if n, errs, err := ParseCSV(bytes.NewReader(buf.Bytes()), 0, nil); n != 100_000 || errs != nil || err != nil {
 			b.Fatal(n, errs, err)
 		}
+	}
+}
+
+// BenchmarkDisclosureAgainstEarlier: disclosure control of a 3,100-case
+// release checked against the earlier releases (one of 3,000 cases, or
+// twelve monthly ones), at the default rounding and unrounded.
+func BenchmarkDisclosureAgainstEarlier(b *testing.B) {
+	rs := slices.Collect(Synthetic(3100, 1))
+	for _, bc := range []struct {
+		name    string
+		p       Params
+		earlier int
+	}{{"rounding5/1", Params{}, 1}, {"rounding5/12", Params{}, 12}, {"rounding1/1", Params{Rounding: 1}, 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var prev []*Figures
+			for i := range bc.earlier {
+				f, err := Compute(slices.Values(rs[:3000-100*(bc.earlier-1-i)]), bc.p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				prev = append(prev, f)
+			}
+			var c Counter
+			for _, r := range rs {
+				c.Add(r)
+			}
+			cpu0 := cpuTime()
+			for b.Loop() {
+				if _, err := c.Figures(bc.p, prev...); err != nil && !errors.Is(err, ErrTooCloseToPrevious) {
+					b.Fatal(err)
+				}
+			}
+			// CPU time, which other jobs on the machine do not inflate
+			b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
 	}
 }

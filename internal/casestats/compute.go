@@ -299,10 +299,12 @@ func Compute(records iter.Seq[Record], p Params, previous ...*Figures) (*Figures
 // Figures applies disclosure control to the counts and returns the public
 // figures of a release (see doc.go for every rule). previous are the
 // earlier published releases of the same data set, as decoded from their
-// JSON; the new release is checked against each of them so that no count
-// can be differenced down to a small exact change (see release.go). An
-// error wrapping ErrTooCloseToPrevious means the total itself would reveal
-// such a change: wait for more data or use a larger Rounding.
+// JSON; the new release is compared with each of them (see release.go)
+// and counts are held back until no change between the two can be worked
+// out to be a small number. An error wrapping ErrTooCloseToPrevious (a
+// *TooCloseError) means that would take holding back the total, a whole
+// table, or every count that changed: wait for more data or use a larger
+// Rounding.
 func (c *Counter) Figures(p Params, previous ...*Figures) (*Figures, error) {
 	p, err := p.WithDefaults()
 	if err != nil {
@@ -312,28 +314,35 @@ func (c *Counter) Figures(p Params, previous ...*Figures) (*Figures, error) {
 		return nil, err
 	}
 	m := newModel(c, p)
+	// A bound on every count of any release, for the reader's program.
+	big := int64(c.cases)
+	for _, f := range previous {
+		for _, x := range f.Figures {
+			if x.Value != nil {
+				big = max(big, int64(*x.Value))
+			}
+		}
+	}
+	big = 4*big + 1000
 	for range 1000 {
 		m.suppress()
 		f := m.publish()
 		if len(previous) == 0 {
 			return f, nil
 		}
-		viaPct, viaRounding := differencingRisks(previous, f)
-		if len(viaPct) == 0 && len(viaRounding) == 0 {
+		risks, err := differencingRisks(previous, f, big)
+		if err != nil {
+			return nil, err
+		}
+		if len(risks) == 0 {
+			if err := m.checkChanged(previous, f); err != nil {
+				return nil, err
+			}
+			f.heldBack = m.heldBackKeys()
 			return f, nil
 		}
-		for _, k := range viaPct {
-			for _, ps := range pctSpecs {
-				if canonicalKey(ps.num) == k || canonicalKey(ps.den) == k {
-					m.dropPct[ps.key] = true
-				}
-			}
-		}
-		for _, k := range viaRounding {
-			if k == "cases" {
-				return nil, ErrTooCloseToPrevious
-			}
-			m.vars[k].forced = true
+		if err := m.fix(risks); err != nil {
+			return nil, err
 		}
 	}
 	return nil, errors.New("casestats: disclosure control did not converge")

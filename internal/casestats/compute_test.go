@@ -168,6 +168,25 @@ func TestComplementaryNeedsSlack(t *testing.T) {
 	}
 }
 
+// TestSmallCellsSumHeldBack: two "fewer than 11" cells (1 and 3) next to
+// published cells and a published total add up to exactly 4 cases; a
+// third cell is held back so the pair cannot be worked out.
+func TestSmallCellsSumHeldBack(t *testing.T) {
+	age := func(b string) func(*Record) { return func(r *Record) { r.ChildAgeBracket = b } }
+	var rs []Record
+	rs = append(rs, recs(1, age("0-4"))...)
+	rs = append(rs, recs(3, age("5-9"))...)
+	rs = append(rs, recs(200, age("10-13"))...)
+	rs = append(rs, recs(300, age("14-17"))...)
+	f := compute(t, rs, Params{Rounding: 1})
+	if r := row(f, "by_child_age_bracket", "10-13"); !r.Suppressed || r.Display != "not published" {
+		t.Fatalf("no complement: %+v", r)
+	}
+	if leaks, _ := attackOne(t, publicJSON(t, f)); len(leaks) > 0 {
+		t.Fatal(leaks)
+	}
+}
+
 func TestTwoTensWithheld(t *testing.T) {
 	// 10 + 10 = 20 and nothing else: both "fewer than 11" cells are pinned
 	// at 10 and no cell is left to suppress: the table is withheld.
@@ -578,12 +597,13 @@ func checkRelease(t *testing.T, f *Figures) bool {
 		if num.Suppressed || den.Suppressed {
 			fail("%s: published over a suppressed numerator or denominator", x.Key)
 		}
-		n, d := f.exact[x.NumeratorKey], f.exact[x.DenominatorKey]
-		if d < MD {
+		if d := f.exact[x.DenominatorKey]; d < MD {
 			fail("%s: denominator %d < %d", x.Key, d, MD)
 			continue
 		}
-		want := float64((2000*n+d)/(2*d)) / 10
+		// a whole percent of the published counts, nothing else
+		pn, pd := *num.Value, *den.Value
+		want := float64((200*pn + pd) / (2 * pd))
 		if math.Abs(*x.Percent-want) > 1e-9 {
 			fail("%s: %v, want %v", x.Key, *x.Percent, want)
 		}

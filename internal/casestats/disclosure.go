@@ -1,7 +1,5 @@
 package casestats
 
-import "math"
-
 // suppKind is why a number is (not) published.
 type suppKind uint8
 
@@ -56,11 +54,13 @@ type tmodel struct {
 }
 
 type model struct {
-	p       Params
-	vars    map[string]*cvar // every count key (headline, alias, "table.cat") -> its variable
-	tables  []*tmodel
-	pairs   [][2]*cvar
-	dropPct map[string]bool
+	p      Params
+	vars   map[string]*cvar // every count key (headline, alias, "table.cat") -> its variable
+	tables []*tmodel
+	pairs  [][2]*cvar
+	// withholdTable: tables withheld as a whole because of an earlier
+	// release (by table key).
+	withholdTable map[string]bool
 }
 
 // canonicalKey maps an alias to the key of the variable it shares.
@@ -74,7 +74,7 @@ func canonicalKey(k string) string {
 }
 
 func newModel(c *Counter, p Params) *model {
-	m := &model{p: p, vars: map[string]*cvar{}, dropPct: map[string]bool{}}
+	m := &model{p: p, vars: map[string]*cvar{}, withholdTable: map[string]bool{}}
 	cases := &cvar{key: "cases", exact: c.cases}
 	m.vars["cases"] = cases
 	for i := range tableSpecs {
@@ -143,6 +143,10 @@ func (m *model) suppress() {
 	// documented cases, otherwise the whole outcome table is withheld.
 	for _, tm := range m.tables {
 		tm.withheld = false
+		if m.withholdTable[tm.spec.key] {
+			m.withhold(tm)
+			continue
+		}
 		if tm.spec.field != fOutcome || tm.total.exact == 0 {
 			continue
 		}
@@ -345,6 +349,10 @@ func feasibleRanges(tm *tmodel, t int, total interval) (idx []int, lo, hi []int)
 	return idx, lo, hi
 }
 
+// tableProtected reports whether no suppressed cell (nor a suppressed
+// total) is determined, and whether the suppressed cells together are not
+// a determined count from 1 to t-1 (two "fewer than 11" cells whose sum is
+// the total minus the published cells are a group of that many people).
 func tableProtected(tm *tmodel, t int, total interval) bool {
 	_, lo, hi := feasibleRanges(tm, t, total)
 	for i := range lo {
@@ -352,7 +360,12 @@ func tableProtected(tm *tmodel, t int, total interval) bool {
 			return false
 		}
 	}
-	return true
+	pub, sumLo, sumHi := tableSums(tm, t)
+	if sumHi == 0 {
+		return true // nothing suppressed
+	}
+	rlo, rhi := max(total.lo-pub, sumLo), min(total.hi-pub, sumHi)
+	return !(rlo == rhi && rlo >= 1 && rlo < t)
 }
 
 // roundCount rounds a publishable count (0 or >= t) half up to a multiple
@@ -368,7 +381,26 @@ func roundCount(x, t, r int) int {
 	return q
 }
 
-// percentOf is the published percentage: exact counts, one decimal, half up.
-func percentOf(num, den int) float64 {
-	return math.Floor(float64(num)*1000/float64(den)+0.5) / 10
+// preimageLow is the smallest exact count that publishes as v (v > 0)
+// under threshold t and rounding r.
+func preimageLow(v, t, r int) int {
+	for x := max(t, v-r); x <= v; x++ {
+		if roundCount(x, t, r) == v {
+			return x
+		}
+	}
+	return v
+}
+
+// percentOfPublished is the published percentage of num out of den: a
+// whole percent, half up, of the published counts, so it tells nothing
+// the counts do not. It is shown only when both counts are published and
+// the published denominator means at least minDen cases (the smallest
+// exact count it can stand for is at least minDen), a rule that also
+// depends on public numbers only.
+func percentOfPublished(num, den *int, t, r, minDen int) (float64, bool) {
+	if num == nil || den == nil || *den <= 0 || preimageLow(*den, t, r) < minDen {
+		return 0, false
+	}
+	return float64((200**num + *den) / (2 * *den)), true
 }

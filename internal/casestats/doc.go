@@ -72,45 +72,73 @@
 //
 // # Disclosure control (privacy.md)
 //
+// The guarantee: from the public JSON of a release, or of a release and
+// any earlier one, no count of a group of people (a count, a sum of cells
+// of a table, the difference of nested counts, or the change of any of
+// these between the two releases) that is from 1 to Threshold-1 (or down
+// by as much) has a single possible value. attack_test.go checks it as an
+// attacker who knows only the JSON and this documentation.
+//
 //   - Releases, not live counters: Compute/Counter.Figures produce a
 //     snapshot that the store saves and publishes; letters quote a release.
 //   - Cell-size rule: a count from 1 to Threshold-1 (default 11, floor 11)
 //     is never published: value null, suppressed, shown as "fewer than 11".
 //     Zero is published as 0, as privacy.md allows.
-//   - Complementary suppression, checked on exact counts: in every table the
-//     suppressed cells, read with the bounds their labels give ("fewer than
-//     11" means 1..10; "not published" means at least 11, for a complement
-//     is always a count of at least 11), the published cells and the total
-//     must leave every suppressed cell (and a suppressed total) at least two
-//     possible values. Cells are added smallest first, preferring cells that
-//     are not also headline figures; if nothing is left to add, the table is
-//     withheld as a whole. Figures that are the same number (still_separated
-//     and by_outcome.separated, ...) are suppressed together. For nested
-//     headline counts (forms_premarked within parents_handed_form within
-//     cases, ...) the difference of two published counts is the count of a
-//     group of people, so it may not be 1..Threshold-1 either (the subset
-//     count is held back), and no suppressed headline may be pinned down by
-//     its nesting.
+//   - Complementary suppression, checked on exact counts (as if a reader
+//     knew every published count exactly, so that rounding is an extra
+//     layer): in every table the suppressed cells, read with the bounds
+//     their labels give ("fewer than 11" means 1..10; "not published" means
+//     at least 11, for a complement is always a count of at least 11), the
+//     published cells and the total must leave every suppressed cell (and a
+//     suppressed total) at least two possible values, and the suppressed
+//     cells together (the total minus the published cells) may not be a
+//     known count from 1 to Threshold-1. Cells are added smallest first,
+//     preferring cells that are not also headline figures; if nothing is
+//     left to add, the table is withheld as a whole. Figures that are the
+//     same number (still_separated and by_outcome.separated, ...) are
+//     suppressed together. For nested headline counts (forms_premarked
+//     within parents_handed_form within cases, ...) the difference of two
+//     published counts is the count of a group of people, so it may not be
+//     1..Threshold-1 either (the subset count is held back), and no
+//     suppressed headline may be pinned down by its nesting.
 //   - l-diversity: the outcome must take at least two values among the cases
 //     or the by_outcome table (and its headline figures) is withheld; a
 //     subset count equal to its published superset (everyone in the group
 //     shares the attribute) is held back.
 //   - Rounding: published counts are rounded half up to a multiple of
-//     Rounding (default 5), and a count of at least Threshold never rounds
-//     below it (11 and 12 publish as 15). Rounding is an extra layer: the
-//     checks above hold even with Rounding 1.
-//   - Percentages are computed from exact counts, to one decimal, and
-//     published only when numerator and denominator are both published and
-//     the exact denominator is at least MinDenominator (default 30, floor
-//     30); so a percentage never reveals a suppressed count.
-//   - Earlier releases: given the earlier published releases, a new release
-//     is checked so that no count whose exact value a reader can pin down in
-//     both (percentages can undo rounding for small groups; Rounding 1 does
-//     not round at all) changed by 1..Threshold-1; such percentages are
-//     dropped, such counts held back (with complementary suppression), and
-//     if the total itself would reveal the change, ErrTooCloseToPrevious.
-//     Not modelled: a reader who assumes that a cell did not change between
-//     releases; the default rounding is the protection there.
+//     Rounding (default 5), each on its own (table totals too), and a count
+//     of at least Threshold never rounds below it (11 and 12 publish as 15).
+//   - Percentages are whole percents, half up, of the published (rounded)
+//     counts, shown only when both are published and the published
+//     denominator stands for at least MinDenominator cases (default 30,
+//     floor 30: the smallest exact count that rounds to it is at least
+//     that). They are a function of published numbers, so they reveal
+//     nothing the counts do not; the JSON says so ("percent_basis":
+//     "published_counts"). Releases made before had one-decimal
+//     percentages of exact counts and no percent_basis; they are read that
+//     way when a new release is compared with them.
+//   - Earlier releases: a new release is compared with every earlier one
+//     (reader.go, release.go). An integer program over the exact counts
+//     behind the two, built from their public content only, is read two
+//     ways: as two unrelated snapshots, and as "cases were only added"
+//     (no count of any group went down) when that is possible. Every
+//     count, difference of nested counts and sum of cells (every sum in the
+//     small tables; in the others, of the cells their labels leave open,
+//     pairs, all of them, all but one and all but two) whose change has a single possible value from 1 to
+//     Threshold-1 (or down by as much) is a risk: random solutions settle
+//     most quantities, an exhaustive search the rest (a search that runs
+//     out of budget counts as a risk). The counts whose own change is
+//     pinned are held back (then those of pinned groups, then the smallest
+//     published cell of the table, or the count a headline is nested in),
+//     with complementary suppression, and the check runs again. The release
+//     is refused (a *TooCloseError, wrapping ErrTooCloseToPrevious, with the
+//     reason) when only the total or a whole table could be held back, or
+//     when every count that changed since the latest release would be held
+//     back (it would publish nothing new).
+//   - Not modelled: three or more releases read together; a reader who
+//     knows how complementary cells are chosen; a reader who knows some of
+//     the records. Rounding and the cell-size rule remain the protection
+//     there.
 //
 // Optional differential-privacy noise (privacy.md) is not implemented here.
 package casestats

@@ -11,19 +11,33 @@ import (
 // Its JSON form is the public one (it holds no exact counts). Values are
 // rounded independently, so table rows need not add up to the total.
 type Figures struct {
-	Threshold      int      `json:"threshold"`
-	Rounding       int      `json:"rounding"`
-	MinDenominator int      `json:"min_denominator"`
-	Note           string   `json:"note"`
-	NoteES         string   `json:"note_es"`
-	Figures        []Figure `json:"figures"`
-	Tables         []Table  `json:"tables"`
+	Threshold      int `json:"threshold"`
+	Rounding       int `json:"rounding"`
+	MinDenominator int `json:"min_denominator"`
+	// PercentBasis says what the percentages are computed from:
+	// PercentOfPublished in every release made now. Releases made before
+	// it existed have none: their percentages were computed, to one
+	// decimal, from the exact counts (the differencing check reads them
+	// that way).
+	PercentBasis string   `json:"percent_basis,omitempty"`
+	Note         string   `json:"note"`
+	NoteES       string   `json:"note_es"`
+	Figures      []Figure `json:"figures"`
+	Tables       []Table  `json:"tables"`
 
 	// Exact counts and suppression reasons, kept only in memory for the
 	// package's own checks and tests. Never serialised or printed.
 	exact map[string]int
 	kinds map[string]suppKind
+	// heldBack lists the count keys held back because of an earlier
+	// release (for the staff preview; never serialised).
+	heldBack []string
 }
+
+// PercentOfPublished is the PercentBasis of releases whose percentages are
+// whole percents of the published (rounded) counts, so that they say
+// nothing the counts do not.
+const PercentOfPublished = "published_counts"
 
 // Figure types.
 const (
@@ -34,9 +48,9 @@ const (
 // Figure is a headline count or a percentage.
 //
 // A count has Value (nil when suppressed). A percentage has Percent (nil
-// when not published), NumeratorKey and DenominatorKey. Display and
-// DisplayES are the exact text a letter quotes: "2,995", "fewer than 11",
-// "not published", "42.5%".
+// when not published; a whole number), NumeratorKey and DenominatorKey.
+// Display and DisplayES are the exact text a letter quotes: "2,995",
+// "fewer than 11", "not published", "43%".
 type Figure struct {
 	Key            string
 	Type           string
@@ -176,7 +190,7 @@ func displays(k suppKind, rounded, t int) (string, string) {
 func (m *model) publish() *Figures {
 	t, r := m.p.Threshold, m.p.Rounding
 	f := &Figures{
-		Threshold: t, Rounding: r, MinDenominator: m.p.MinDenominator,
+		Threshold: t, Rounding: r, MinDenominator: m.p.MinDenominator, PercentBasis: PercentOfPublished,
 		exact: map[string]int{}, kinds: map[string]suppKind{},
 	}
 	f.Note, f.NoteES = methodNote(m.p)
@@ -200,14 +214,13 @@ func (m *model) publish() *Figures {
 		f.exact[cs.key], f.kinds[cs.key] = v.exact, v.kind
 	}
 	for _, ps := range pctSpecs {
-		num, den := m.vars[ps.num], m.vars[ps.den]
+		num, den := valueOf(m.vars[ps.num]), valueOf(m.vars[ps.den])
 		fig := Figure{Key: ps.key, Type: TypePercent, Label: ps.label, LabelES: ps.labelES,
 			NumeratorKey: ps.num, DenominatorKey: ps.den, Suppressed: true,
 			Display: "not published", DisplayES: "no publicado"}
-		if num.kind == kPublished && den.kind == kPublished && den.exact >= m.p.MinDenominator && !m.dropPct[ps.key] {
-			pc := percentOf(num.exact, den.exact)
+		if pc, ok := percentOfPublished(num, den, t, r, m.p.MinDenominator); ok {
 			fig.Percent, fig.Suppressed = &pc, false
-			fig.Display = strconv.FormatFloat(pc, 'f', 1, 64) + "%"
+			fig.Display = strconv.FormatFloat(pc, 'f', 0, 64) + "%"
 			fig.DisplayES = fig.Display
 		}
 		f.Figures = append(f.Figures, fig)
@@ -251,11 +264,11 @@ func methodNote(p Params) (string, string) {
 		es = fmt.Sprintf("Las cifras se redondean al múltiplo de %d más cercano, cada una por separado, por lo que las filas pueden no sumar el total. ", p.Rounding)
 	}
 	en += fmt.Sprintf("Counts from 1 to %d are shown as \u201cfewer than %d\u201d; zero is shown as 0. "+
-		"Some other numbers are not published so that small counts cannot be worked out by subtraction. "+
-		"Percentages are computed before rounding and shown only for groups of at least %d.", p.Threshold-1, p.Threshold, p.MinDenominator)
+		"Some other numbers are not published so that small counts cannot be worked out by subtraction, within this release or by comparing it with an earlier one. "+
+		"Percentages are whole percents of the published counts, shown only for groups of at least %d.", p.Threshold-1, p.Threshold, p.MinDenominator)
 	es += fmt.Sprintf("Las cifras de 1 a %d se muestran como \u00abmenos de %d\u00bb; el cero se muestra como 0. "+
-		"Algunas otras cifras no se publican para que no se puedan deducir cifras pequeñas por resta. "+
-		"Los porcentajes se calculan antes del redondeo y solo se muestran para grupos de al menos %d.", p.Threshold-1, p.Threshold, p.MinDenominator)
+		"Algunas otras cifras no se publican para que no se puedan deducir cifras pequeñas por resta, dentro de esta edición ni comparándola con una anterior. "+
+		"Los porcentajes son porcentajes enteros de las cifras publicadas y solo se muestran para grupos de al menos %d.", p.Threshold-1, p.Threshold, p.MinDenominator)
 	return en, es
 }
 

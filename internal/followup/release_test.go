@@ -2,6 +2,9 @@ package followup_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +201,54 @@ func dropReleaseSchedules(t *testing.T, st *store.Store) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// A scheduled release that would only show changes too small to publish
+// (here four states going from 17 to 18 cases while the total stays at
+// 235) is skipped with the reason in the log, not published and not an
+// error.
+func TestStatsReleaseScheduleSkipsTooSmallAChange(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	var logs strings.Builder
+	r := &followup.Runner{Store: st, Jobs: &jobsSpy{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	add := func(n int, state, outcome string) {
+		t.Helper()
+		var rs []casestats.Record
+		for range n { // alike but for state and outcome
+			r := casestats.Record{Quarter: "2018-Q2", State: state, ChildAgeBracket: "5-9", FacilityType: "cbp",
+				FormPresented: "none", FormPremarked: "no", FormEnglishOnly: "no", LanguageBarrier: "no", ToldNoRights: "no",
+				ThreatenedPermanentSeparation: "no", CredibleFear: "negative", AsylumClaim: "denied", Outcome: outcome}
+			rs = append(rs, r)
+		}
+		if _, err := st.CreateCases(ctx, slices.Values(rs), store.ImportOptions{}, store.Audit{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(165, "TX", "reunified")
+	states := map[string]string{"AZ": "separated", "NM": "separated", "CA": "reunified", "FL": "reunified"}
+	for s, o := range states {
+		add(17, s, o)
+	}
+	if err := r.StatsRelease(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.LatestRelease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, o := range states {
+		add(1, s, o)
+	}
+	if err := r.StatsRelease(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if latest, _ := st.LatestRelease(ctx); latest.ID != first.ID {
+		t.Fatalf("published release %d", latest.ID)
+	}
+	want := fmt.Sprintf("too close to release #%d: every count that changed would have to be held back", first.ID)
+	if !strings.Contains(logs.String(), "scheduled statistics release skipped") || !strings.Contains(logs.String(), want) {
+		t.Fatalf("log: %s", logs.String())
 	}
 }

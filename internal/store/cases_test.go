@@ -349,13 +349,17 @@ func TestReleases(t *testing.T) {
 		if _, err := s.CreateCases(ctx, slices.Values(synthetic(3, 77)), store.ImportOptions{}, store.Audit{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CreateRelease(ctx, store.ReleaseRequest{Params: casestats.Params{Rounding: 1}}, store.Audit{}); err != nil {
+		rel2, err := s.CreateRelease(ctx, store.ReleaseRequest{Params: casestats.Params{Rounding: 1}}, store.Audit{})
+		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.CreateCases(ctx, slices.Values(synthetic(2, 78)), store.ImportOptions{}, store.Audit{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CreateRelease(ctx, store.ReleaseRequest{Params: casestats.Params{Rounding: 1}}, store.Audit{}); !errors.Is(err, casestats.ErrTooCloseToPrevious) {
+		_, err = s.CreateRelease(ctx, store.ReleaseRequest{Params: casestats.Params{Rounding: 1}}, store.Audit{})
+		var tooClose *casestats.TooCloseError
+		if !errors.Is(err, casestats.ErrTooCloseToPrevious) || !errors.As(err, &tooClose) || tooClose.ReleaseID != rel2.ID ||
+			!strings.Contains(err.Error(), fmt.Sprintf("release #%d: the number of documented cases changed by too few", rel2.ID)) {
 			t.Errorf("two more records at rounding 1: %v", err)
 		}
 		list, err := s.Releases(ctx, 10)

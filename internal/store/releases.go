@@ -49,6 +49,8 @@ type Release struct {
 	Figures *casestats.Figures
 	// JSON is the stored public JSON of Figures, byte for byte.
 	JSON []byte
+	// HeldBack: set by CreateRelease only (see ReleasePreview.HeldBack).
+	HeldBack []string
 }
 
 type releaseRow struct {
@@ -108,6 +110,9 @@ type ReleasePreview struct {
 	CaseCount   int64
 	Synthetic   bool
 	Fingerprint string // of the figures: CreateRelease can insist on them
+	// HeldBack lists the keys of the counts held back because of an
+	// earlier release (for staff: which changes were too small to show).
+	HeldBack []string
 }
 
 // ReleaseRequest asks for a new release.
@@ -181,7 +186,7 @@ func (s *Store) createReleaseTx(tx *gorm.DB, req ReleaseRequest, a Audit) (Relea
 		return Release{}, err
 	}
 	return Release{ID: row.ID, CreatedAt: row.CreatedAt, CreatedBy: a.ActorID, Params: pv.Params, CaseCount: pv.CaseCount,
-		Synthetic: pv.Synthetic, Figures: pv.Figures, JSON: js}, nil
+		Synthetic: pv.Synthetic, Figures: pv.Figures, JSON: js, HeldBack: pv.HeldBack}, nil
 }
 
 // computeRelease counts the records and applies disclosure control,
@@ -203,19 +208,23 @@ func (s *Store) computeRelease(tx *gorm.DB, p casestats.Params) (ReleasePreview,
 		return ReleasePreview{}, nil, ErrMixedData
 	}
 	synthetic := counts.Synthetic > 0
-	var prevRows []string
-	if err := tx.Model(&releaseRow{}).Where("synthetic = ?", synthetic).Order("id").Pluck("figures", &prevRows).Error; err != nil {
+	var prevRows []releaseRow
+	if err := tx.Select("id", "figures").Where("synthetic = ?", synthetic).Order("id").Find(&prevRows).Error; err != nil {
 		return ReleasePreview{}, nil, err
 	}
 	prev := make([]*casestats.Figures, 0, len(prevRows))
-	for _, js := range prevRows {
+	for _, r := range prevRows {
 		var f casestats.Figures
-		if err := json.Unmarshal([]byte(js), &f); err != nil {
-			return ReleasePreview{}, nil, fmt.Errorf("decode an earlier release: %w", err)
+		if err := json.Unmarshal([]byte(r.Figures), &f); err != nil {
+			return ReleasePreview{}, nil, fmt.Errorf("decode release %d: %w", r.ID, err)
 		}
 		prev = append(prev, &f)
 	}
 	f, err := c.Figures(p, prev...)
+	var tooClose *casestats.TooCloseError
+	if errors.As(err, &tooClose) && tooClose.Previous >= 0 && tooClose.Previous < len(prevRows) {
+		tooClose.ReleaseID = prevRows[tooClose.Previous].ID
+	}
 	if err != nil {
 		return ReleasePreview{}, nil, err
 	}
@@ -223,7 +232,8 @@ func (s *Store) computeRelease(tx *gorm.DB, p casestats.Params) (ReleasePreview,
 	if err != nil {
 		return ReleasePreview{}, nil, err
 	}
-	return ReleasePreview{Params: p, Figures: f, CaseCount: counts.Total, Synthetic: synthetic, Fingerprint: Fingerprint(js)}, js, nil
+	return ReleasePreview{Params: p, Figures: f, CaseCount: counts.Total, Synthetic: synthetic, Fingerprint: Fingerprint(js),
+		HeldBack: f.HeldBack()}, js, nil
 }
 
 // aggregateSQL counts the records in one statement (one snapshot) with two

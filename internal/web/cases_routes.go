@@ -73,6 +73,7 @@ func (s *Server) caseRoutes(root, adm, api *echo.Group) {
 	s.staff(adm, http.MethodPost, "/stats/releases", publish, h.publishRelease)
 	s.staff(adm, http.MethodGet, "/stats/releases/:id", publish, h.releasePage)
 
+	s.staff(api, http.MethodPost, "/stats/releases", publish, h.apiPublishRelease)
 	s.staff(api, http.MethodGet, "/cases", edit, h.apiCases)
 	s.staff(api, http.MethodPost, "/cases", edit, h.apiCreateCases)
 	s.staff(api, http.MethodGet, "/cases/:id", edit, h.apiCase)

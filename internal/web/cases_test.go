@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -499,8 +500,14 @@ func TestStatsPublic(t *testing.T) {
 		}
 
 		for lang, want := range map[string][]string{
-			"en": {"Synthetic demonstration data", "Documented cases", "4,000", "How these figures protect", "fewer than 11", "Counts from 1 to 10 are never published"},
-			"es": {"Datos de demostración sintéticos", "Casos documentados", "Cómo estas cifras protegen", "Las cifras de 1 a 10 nunca se publican", `lang="es"`},
+			"en": {"Synthetic demonstration data", "Documented cases", "4,000", "How these figures protect", "fewer than 11", "Counts from 1 to 10 are never published",
+				"or several hidden numbers together", "A percentage is a whole percent worked out from the published (rounded) counts",
+				"means at least 30 cases", "Each new release is compared with every earlier one", "also assuming that cases were only added",
+				"would be from 1 to 10 cases up or down, is not published. A release that would then show nothing new is not made."},
+			"es": {"Datos de demostración sintéticos", "Casos documentados", "Cómo estas cifras protegen", "Las cifras de 1 a 10 nunca se publican", `lang="es"`,
+				"o varias cifras ocultas juntas", "Un porcentaje es un porcentaje entero calculado a partir de las cifras publicadas",
+				"corresponde a al menos 30 casos", "Cada edición nueva se compara con todas las anteriores", "también suponiendo que solo se añadieron casos",
+				"fuera de 1 a 10 casos, hacia arriba o hacia abajo, no se publica"},
 		} {
 			resp, body := f.get(t, "/stats?lang="+lang)
 			if resp.StatusCode != 200 {
@@ -586,6 +593,98 @@ func TestPublishReleaseFlow(t *testing.T) {
 	}
 	entries, _ := st.AuditLog(context.Background(), 0, 10)
 	if entries[0].Action != "stats.release" || entries[0].ObjectType != "stats_release" {
+		t.Errorf("audit: %+v", entries[0])
+	}
+}
+
+// TestReleaseAgainstEarlier: a release is compared with the earlier ones;
+// what it holds back is shown to the case editor before publishing, and a
+// refusal gives its reason, on the staff page and in the API.
+func TestReleaseAgainstEarlier(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := staffServer(t, st, web.Deps{})
+	ed := addUser(t, st, "ed@example.org", auth.CaseEditor)
+	tok := bearer(t, st, ed)
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, "ed@example.org")
+	csrf := csrfFrom(t, c, f.srv.URL+"/admin/stats/releases")
+	ctx := context.Background()
+	rs := someCases(3000, 8)
+	if _, err := st.CreateCases(ctx, slices.Values(rs), store.ImportOptions{}, store.Audit{}); err != nil {
+		t.Fatal(err)
+	}
+	api := f.srv.URL + "/api/v1/stats/releases"
+	code, body := do(t, c, http.MethodPost, api, tok, "text/plain", `{"rounding":1}`)
+	if code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain: %d %s", code, body)
+	}
+	code, body = do(t, c, http.MethodPost, api, tok, "application/json", `{"rounding":1,"colour":"red"}`)
+	if code != http.StatusBadRequest {
+		t.Errorf("unknown field: %d %s", code, body)
+	}
+	code, body = do(t, c, http.MethodPost, api, tok, "application/json", `{"rounding":1}`)
+	var first struct {
+		ReleaseID int64 `json:"release_id"`
+		Params    struct {
+			Rounding int `json:"rounding"`
+		} `json:"params"`
+		HeldBack []struct{ Key, Label string } `json:"held_back"`
+	}
+	if err := json.Unmarshal([]byte(body), &first); err != nil || code != http.StatusCreated || first.ReleaseID == 0 || first.Params.Rounding != 1 || len(first.HeldBack) != 0 {
+		t.Fatalf("publish: %d %s", code, body)
+	}
+	// 40 more cases, 3 of them in Arizona: unrounded, Arizona would show
+	// the 3, so the preview holds it back and says so.
+	var more []casestats.Record
+	for i := range 40 {
+		r := rs[i]
+		r.State = "TX"
+		if i < 3 {
+			r.State = "AZ"
+		}
+		more = append(more, r)
+	}
+	if _, err := st.CreateCases(ctx, slices.Values(more), store.ImportOptions{}, store.Audit{}); err != nil {
+		t.Fatal(err)
+	}
+	code, page, _ := postForm(t, c, f.srv.URL+"/admin/stats/releases", url.Values{"_csrf": {csrf}, "rounding": {"1"}})
+	if code != 200 || !strings.Contains(page, "Held back because their change since an earlier release would reveal fewer than 11 cases") ||
+		!strings.Contains(page, "<li>Cases by state or territory: AZ</li>") {
+		t.Fatalf("preview: %d", code)
+	}
+	code, body = do(t, c, http.MethodPost, api, tok, "application/json", `{"rounding":1}`)
+	if code != http.StatusCreated || !strings.Contains(body, `{"key":"by_state.AZ","label":"Cases by state or territory: AZ"}`) {
+		t.Fatalf("second release: %d %s", code, body)
+	}
+	var second struct {
+		ReleaseID int64 `json:"release_id"`
+	}
+	json.Unmarshal([]byte(body), &second)
+	// two more cases: the total alone would give them away
+	if _, err := st.CreateCases(ctx, slices.Values(someCases(2, 9)), store.ImportOptions{}, store.Audit{}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("The release is too close to release #%d: the number of documented cases changed by too few; wait for more case records, or publish with a larger rounding.", second.ReleaseID)
+	code, body = do(t, c, http.MethodPost, api, tok, "application/json", `{"rounding":1}`)
+	var refused struct {
+		Error   string `json:"error"`
+		Reason  string `json:"reason"`
+		Release int64  `json:"too_close_to_release"`
+	}
+	if err := json.Unmarshal([]byte(body), &refused); err != nil || code != http.StatusUnprocessableEntity || refused.Error != want ||
+		refused.Reason != "the number of documented cases changed by too few" || refused.Release != second.ReleaseID {
+		t.Fatalf("refusal: %d %s", code, body)
+	}
+	code, page, _ = postForm(t, c, f.srv.URL+"/admin/stats/releases", url.Values{"_csrf": {csrf}, "rounding": {"1"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, html.EscapeString(want)) {
+		t.Fatalf("refusal on the staff page: %d", code)
+	}
+	// the default rounding publishes it
+	if code, body = do(t, c, http.MethodPost, api, tok, "", ""); code != http.StatusCreated {
+		t.Fatalf("rounded: %d %s", code, body)
+	}
+	entries, _ := st.AuditLog(ctx, 0, 1)
+	if entries[0].Action != "stats.release.api" {
 		t.Errorf("audit: %+v", entries[0])
 	}
 }

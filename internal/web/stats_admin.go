@@ -1,7 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -117,6 +120,16 @@ func parseParams(c echo.Context) (casestats.Params, paramsForm, formErrors) {
 	return p, f, errs
 }
 
+// heldBackLabels names the counts held back because of earlier releases
+// ("Cases by state or territory: AZ").
+func heldBackLabels(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = casestats.KeyLabel(k)
+	}
+	return out
+}
+
 // releaseRefusal turns the reasons a release cannot be made into a
 // sentence for the form; other errors are returned as they are.
 func releaseRefusal(err error) (string, bool) {
@@ -147,7 +160,11 @@ func (h *caseHandlers) publishRelease(c echo.Context) error {
 		switch {
 		case err == nil:
 			h.cache.Invalidate()
-			flash(c, "Release #"+strconv.FormatInt(rel.ID, 10)+" published.")
+			msg := "Release #" + strconv.FormatInt(rel.ID, 10) + " published."
+			if len(rel.HeldBack) > 0 {
+				msg += " Held back because of earlier releases: " + strings.Join(heldBackLabels(rel.HeldBack), "; ") + "."
+			}
+			flash(c, msg)
 			return c.Redirect(http.StatusSeeOther, "/admin/stats/releases/"+strconv.FormatInt(rel.ID, 10))
 		case errors.Is(err, store.ErrReleaseChanged):
 			changed = true
@@ -167,6 +184,7 @@ func (h *caseHandlers) publishRelease(c echo.Context) error {
 	}
 	v := buildStatsView(pv.Figures, langOf(c))
 	v.Staff, v.Preview, v.Changed = true, true, changed
+	v.HeldBack = heldBackLabels(pv.HeldBack)
 	v.Synthetic, v.CaseCount, v.Fingerprint, v.Params = pv.Synthetic, pv.CaseCount, pv.Fingerprint, pv.Params
 	v.AsOf = h.s.deps.Now().UTC().Format("2006-01-02")
 	status := http.StatusOK
@@ -197,4 +215,59 @@ func (h *caseHandlers) releasePage(c echo.Context) error {
 		}
 	}
 	return h.s.render(c, http.StatusOK, "stats", v, false)
+}
+
+// apiReleaseRequest is the body of POST /api/v1/stats/releases; a field
+// left out (or 0) takes its default.
+type apiReleaseRequest struct {
+	Threshold      int `json:"threshold"`
+	Rounding       int `json:"rounding"`
+	MinDenominator int `json:"min_denominator"`
+}
+
+type apiHeldBack struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// apiPublishRelease is POST /api/v1/stats/releases (PermPublishStats): it
+// publishes a release now, as `outreach stats release` does. It answers
+// 201 with the release id and the counts held back because of earlier
+// releases, or 422 with the reason a release cannot be made (for a release
+// too close to an earlier one, also that release's id).
+func (h *caseHandlers) apiPublishRelease(c echo.Context) error {
+	if ct, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type")); ct != "application/json" && ct != "" {
+		return apiError(c, http.StatusUnsupportedMediaType, "send application/json")
+	}
+	var req apiReleaseRequest
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		return apiError(c, http.StatusBadRequest, "the body must be empty or a JSON object with threshold, rounding and min_denominator (each optional)")
+	}
+	p := casestats.Params{Threshold: req.Threshold, Rounding: req.Rounding, MinDenominator: req.MinDenominator}
+	rel, err := h.s.deps.Store.CreateRelease(c.Request().Context(), store.ReleaseRequest{Params: p}, audit(c, "stats.release.api", "", ""))
+	if err != nil {
+		msg, ok := releaseRefusal(err)
+		if !ok {
+			return err
+		}
+		out := map[string]any{"error": msg}
+		var tc *casestats.TooCloseError
+		if errors.As(err, &tc) {
+			out["reason"] = tc.Reason
+			if tc.ReleaseID > 0 {
+				out["too_close_to_release"] = tc.ReleaseID
+			}
+		}
+		return c.JSON(http.StatusUnprocessableEntity, out)
+	}
+	h.cache.Invalidate()
+	held := make([]apiHeldBack, len(rel.HeldBack))
+	for i, k := range rel.HeldBack {
+		held[i] = apiHeldBack{k, casestats.KeyLabel(k)}
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"release_id": rel.ID, "as_of": asOf(rel.CreatedAt),
+		"synthetic": rel.Synthetic, "held_back": held,
+		"params": paramsJSON{rel.Params.Threshold, rel.Params.Rounding, rel.Params.MinDenominator}})
 }

@@ -35,6 +35,7 @@ type statsView struct {
 	CaseCount   int64
 	CreatedBy   string
 	Fingerprint string
+	HeldBack    []string // labels of counts held back because of earlier releases (preview)
 }
 
 // figView is one headline figure in the page's language.
