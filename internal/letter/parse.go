@@ -567,10 +567,10 @@ type checker struct {
 	problems        []problem
 	used            map[string]bool
 	stats           map[string]bool
-	avail           map[string]bool // keys tested with stat_available
-	release         bool            // release_id or release_date used
-	guards          map[string]int  // keys guarded at this point of the walk
-	unguarded       []problem       // statistics used outside a guard (msg: the key)
+	avail           map[string]bool   // keys tested with stat_available
+	release         bool              // release_id or release_date used
+	guards          map[string]int    // keys guarded at this point of the walk
+	unguarded       []problem         // statistics used outside a guard (msg: the key)
 	unknownFields   map[string]string // message per unknown name (suggestions are not free)
 }
 
