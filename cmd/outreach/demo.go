@@ -34,6 +34,7 @@ func seedDemoCampaign(ctx context.Context, st *store.Store, log *slog.Logger) er
 		Targets:        campaign.TargetBoth,
 		LOCTopic:       "Immigration",
 		Status:         campaign.Live,
+		Demo:           true,
 		Subject:        "Please hold oversight hearings on family separations",
 		Template: `{{.salutation}},
 

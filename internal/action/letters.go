@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/campaign"
@@ -112,8 +113,9 @@ func Data(m *congress.Member, f Form, date time.Time) letter.Data {
 	return d
 }
 
-// Render fills the campaign's letter for one office.
-func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Form, stats letter.StatSource, date time.Time) (Letter, error) {
+// Render fills the campaign's letter for one office. A non-empty
+// citation (campaign.Citation) is appended to the body after a blank line.
+func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Form, stats letter.StatSource, citation string, date time.Time) (Letter, error) {
 	d := Data(m, f, date)
 	l := Letter{Member: m, ConstituentMessage: f.Note}
 	var err error
@@ -123,10 +125,21 @@ func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Fo
 	if l.Body, err = cp.Letter.Body.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
 		return l, err
 	}
+	l.Body = AppendCitation(l.Body, citation)
 	if cp.Statement != nil {
 		if l.OrganizationStatement, err = cp.Statement.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
 			return l, err
 		}
 	}
 	return l, nil
+}
+
+// AppendCitation adds the citation line to a letter body, after a blank
+// line; an empty citation leaves the body as it is.
+func AppendCitation(body, citation string) string {
+	if citation == "" {
+		return body
+	}
+	body = strings.TrimRight(body, " \t\n")
+	return body + "\n\n" + citation + "\n"
 }

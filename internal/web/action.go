@@ -128,20 +128,18 @@ type liveCampaign struct {
 	Compiled *campaign.Compiled
 }
 
-// release is the latest statistics release, or none.
-type release struct {
-	ID        int64
-	AsOf      time.Time
-	Synthetic bool
-	Figures   *casestats.Figures
-}
+// release is the latest statistics release, or none (zero value): the
+// StatSource letters are rendered from.
+type release = campaign.Release
 
-// Stat answers {{stat "key"}} from the release (letter.StatSource).
-func (r release) Stat(key string) (string, bool) {
-	if r.Figures == nil {
-		return "", false
+// citation is the line appended to a letter of campaign c quoting rel
+// (campaign.Citation), or "" when the letter quotes no figure or the
+// campaign turned the citation off (a synthetic release is always cited).
+func (s *Server) citation(cp *campaign.Compiled, c campaign.Campaign, rel release) string {
+	if !cp.QuotesRelease() || (c.NoCitation && !rel.Synthetic) {
+		return ""
 	}
-	return r.Figures.Stat(key)
+	return campaign.Citation(s.deps.OrgName, s.absURL("/stats", nil), rel)
 }
 
 func (s *Server) initActionCaches() {
@@ -420,7 +418,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	}
 	var letters []action.Letter
 	for _, m := range rcp.Members {
-		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now())
+		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.citation(lc.Compiled, lc.C, rel), s.deps.Now())
 		if errors.Is(err, letter.ErrStatUnavailable) {
 			// The letter quotes a figure no release has published yet:
 			// nothing can be sent until staff publish one.

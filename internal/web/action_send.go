@@ -224,7 +224,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 					skipped = append(skipped, names[m.BioguideID])
 					continue
 				}
-				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now())
+				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.citation(lc.Compiled, lc.C, rel), s.deps.Now())
 				if err != nil {
 					return store.Confirmed{}, err
 				}
@@ -318,8 +318,8 @@ func (s *Server) newLetter(lc liveCampaign, sub store.Submission, bioguide strin
 		City: f.City, State: f.State, ZIP: f.ZIP, Phone: f.Phone, Email: f.Email}
 	sealed := delivery.Sealed{Subject: l.Subject, Body: l.Body, OrganizationStatement: l.OrganizationStatement, ConstituentMessage: l.ConstituentMessage,
 		From: from, Office: office}
-	var relID *int64
-	if rel.ID != 0 {
+	var relID *int64 // only a letter that quotes figures records their release
+	if rel.ID != 0 && lc.Compiled.QuotesRelease() {
 		id := rel.ID
 		relID = &id
 	}

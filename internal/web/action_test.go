@@ -221,6 +221,16 @@ func TestActionFlow(t *testing.T) {
 				t.Errorf("review lacks %q", want)
 			}
 		}
+		// Every letter cites the (synthetic) release it quotes, labelled.
+		rel, err := st.LatestRelease(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		citation := "Figures: synthetic demonstration data, not real cases (Families Together statistics release " + strconv.FormatInt(rel.ID, 10) +
+			" of " + rel.CreatedAt.UTC().Format("January 2, 2006") + ", http://act.example.org/stats)."
+		if n := strings.Count(html.UnescapeString(body), "Ana García\n\n"+citation); n != 3 {
+			t.Errorf("review: %d letters end with the citation %q", n, citation)
+		}
 		// send: stored, confirmation email, no letter yet
 		code, body = a.post(t, c, "/c/"+slug+"/send", supporter("94110", "CA"))
 		if code != 200 || !strings.Contains(body, "Check your email") {
@@ -259,8 +269,13 @@ func TestActionFlow(t *testing.T) {
 			}
 		}
 		a.waitMail(t)
-		if cp := a.lastEmail(t); !strings.Contains(cp.Text, "Dear Senator Schiff") || cp.Subject != "Your letters to Congress" {
+		if cp := a.lastEmail(t); !strings.Contains(cp.Text, "Dear Senator Schiff") || cp.Subject != "Your letters to Congress" || !strings.Contains(cp.Text, citation) {
 			t.Errorf("copy email: %q", cp.Subject)
+		}
+		for _, l := range letters {
+			if l.StatsReleaseID == nil || *l.StatsReleaseID != rel.ID {
+				t.Errorf("letter %d records release %v, want %d", l.ID, l.StatsReleaseID, rel.ID)
+			}
 		}
 		// the second click does nothing more
 		code, body = a.confirm(t, c, link)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
@@ -36,13 +37,32 @@ type campaignJSON struct {
 	Template              string     `json:"template"`
 	OrganizationStatement string     `json:"organization_statement"`
 	TemplateVersion       int        `json:"template_version"`
+	CiteRelease           bool       `json:"cite_release"`
+	Demo                  bool       `json:"demo"`
+	Hold                  *holdJSON  `json:"hold"`
 	CreatedBy             int64      `json:"created_by"`
 	CreatedAt             time.Time  `json:"created_at"`
 	UpdatedAt             time.Time  `json:"updated_at"`
 }
 
+// holdJSON says why a campaign's letters are held (null when they are
+// not): the latest statistics release does not publish a figure the
+// letter prints outside {{if stat_available}}.
+type holdJSON struct {
+	Reason    string    `json:"reason"`
+	ReleaseID *int64    `json:"release_id"`
+	Since     time.Time `json:"since"`
+}
+
 func toJSON(c campaign.Campaign) campaignJSON {
-	return campaignJSON{ID: c.ID, Slug: c.Slug, Title: c.Title, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	var hold *holdJSON
+	if c.HeldReason != "" {
+		hold = &holdJSON{Reason: c.HeldReason, ReleaseID: c.HeldReleaseID}
+		if c.HeldAt != nil {
+			hold.Since = c.HeldAt.UTC()
+		}
+	}
+	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Title: c.Title, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
@@ -71,6 +91,9 @@ type campaignInput struct {
 	Template              string          `json:"template"`
 	OrganizationStatement string          `json:"organization_statement"`
 	TemplateVersion       int             `json:"template_version"`
+	CiteRelease           *bool           `json:"cite_release"`
+	Demo                  json.RawMessage `json:"demo"`
+	Hold                  json.RawMessage `json:"hold"`
 	ID                    json.RawMessage `json:"id"`
 	CreatedBy             json.RawMessage `json:"created_by"`
 	CreatedAt             json.RawMessage `json:"created_at"`
@@ -81,6 +104,8 @@ func inputOf(c campaign.Campaign) campaignInput {
 	in := campaignInput{Title: c.Title, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
+	cite := !c.NoCitation
+	in.CiteRelease = &cite
 	for _, p := range []struct {
 		t   *time.Time
 		dst **string
@@ -108,6 +133,8 @@ func decodeInput(c echo.Context, in *campaignInput) error {
 				msg = "must be a whole number"
 			case reflect.Pointer:
 				msg = "must be a string or null"
+			case reflect.Bool:
+				msg = "must be true or false"
 			}
 			return &campaign.ValidationError{Errors: []campaign.FieldError{{Field: te.Field, Message: msg}}}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -133,7 +160,7 @@ func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
 	c := campaign.Campaign{Title: in.Title, Slug: in.Slug, SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: campaign.Targets(in.Targets),
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
-		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion,
+		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,
 		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt)}
 	c.Normalize()
 	return c
@@ -168,7 +195,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 	}
 	var r refused
 	next := in.campaignOf(&r)
-	_, err := campaign.Validate(&next, nil)
+	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
 		return err
 	}
@@ -193,7 +220,7 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 	var r refused
 	next := in.campaignOf(&r)
 	next.ID = cur.ID
-	_, err = campaign.Validate(&next, &cur)
+	err = s.validateCampaign(c.Request().Context(), &next, &cur)
 	if err := r.merge(err); err != nil {
 		return err
 	}
@@ -241,9 +268,16 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	rel, _ := stats.(campaign.Release)
+	if errs := cp.Unpublished(rel); len(errs) > 0 {
+		return &campaign.ValidationError{Errors: errs}
+	}
 	p, err := cp.Preview(c.Request().Context(), cur.Targets, m, stats, release)
 	if err != nil {
 		return renderRefusal(err)
+	}
+	if rel.ID != 0 {
+		p.Body = action.AppendCitation(p.Body, s.citation(cp, cur, rel))
 	}
 	body := map[string]any{
 		"subject": p.Subject, "body": p.Body, "organization_statement": p.OrganizationStatement,
