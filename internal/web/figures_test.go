@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
+	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/web"
 )
@@ -209,6 +210,59 @@ func TestStaffHomeWarnsOfSyntheticFigures(t *testing.T) {
 		_, page := getPage(t, cl, f.srv.URL+"/admin")
 		if !strings.Contains(page, "Live campaigns quote synthetic figures") || !strings.Contains(page, "Quotes figures") || strings.Contains(page, "Quotes nothing") {
 			t.Errorf("staff home: %s", page)
+		}
+	})
+}
+
+// A supporter of a held campaign gets "not ready", never a letter with
+// "not published" in it; a letter that quotes no figure records no
+// release (so synthetic figures cannot hold it back).
+func TestSupporterPageOfHeldCampaign(t *testing.T) {
+	eachCaseStore(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		_, hidden, _ := hiddenRelease(t, st)
+		keys := seal.NewRandom()
+		client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
+		f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together", InboundSecret: inboundSecret})
+		a := &actionFixture{staffFixture: f, keys: keys, mailed: mailed}
+		held, err := st.CreateCampaign(ctx, campaign.Campaign{Slug: unique("held"), Title: "Held", SummaryEN: "s", SummaryES: "s",
+			CallToActionEN: "c", CallToActionES: "c", Targets: campaign.TargetBoth, LOCTopic: "Immigration", Status: campaign.Live,
+			Subject: "Oversight", Template: "{{.salutation}},\n\nThere were {{stat \"" + hidden + "\"}} such cases.\n"}, store.Audit{Action: "test"})
+		if err != nil || held.HeldReason == "" {
+			t.Fatalf("created %+v, %v", held, err)
+		}
+		c := browserClient(t)
+		form := supporter("94110", "CA")
+		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/c/"+held.Slug))
+		code, body, _ := postForm(t, c, a.srv.URL+"/c/"+held.Slug, form)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "not ready yet") || strings.Contains(body, casestats.NotPublished) {
+			t.Errorf("review of a held campaign: %d", code)
+		}
+
+		a.camp, err = st.CreateCampaign(ctx, campaign.Campaign{Slug: unique("plain"), Title: "Plain", SummaryEN: "s", SummaryES: "s",
+			CallToActionEN: "c", CallToActionES: "c", Targets: campaign.TargetHouse, LOCTopic: "Immigration", Status: campaign.Live,
+			Subject: "Oversight", Template: "{{.salutation}},\n\nPlease hold a hearing.\n\n{{.first_name}} {{.last_name}}"}, store.Audit{Action: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		form = supporter("94110", "CA")
+		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/c/"+a.camp.Slug))
+		if code, body, _ := postForm(t, c, a.srv.URL+"/c/"+a.camp.Slug, form); code != 200 || strings.Contains(body, "Figures:") {
+			t.Fatalf("review: %d", code)
+		}
+		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/c/"+a.camp.Slug))
+		if code, _, _ := postForm(t, c, a.srv.URL+"/c/"+a.camp.Slug+"/send", form); code != 200 {
+			t.Fatalf("send: %d", code)
+		}
+		if code, _ := a.confirm(t, c, a.confirmLink(t)); code != 200 {
+			t.Fatalf("confirm: %d", code)
+		}
+		letters, _ := st.Letters(ctx, store.LetterFilter{CampaignID: a.camp.ID})
+		if len(letters) != 1 {
+			t.Fatalf("%d letters", len(letters))
+		}
+		if letters[0].StatsReleaseID != nil {
+			t.Errorf("a letter quoting no figure records release %d", *letters[0].StatsReleaseID)
 		}
 	})
 }
