@@ -69,6 +69,9 @@ var navItems = []struct {
 // T translates for the page's language.
 func (p Page) T(key string, args ...any) string { return p.Lang.T(key, args...) }
 
+// N translates a message with a count (i18n.Lang.N: singular or plural).
+func (p Page) N(key string, n int, args ...any) string { return p.Lang.N(key, n, args...) }
+
 // LangLink is one entry of the language switcher: the same page in Code.
 type LangLink struct {
 	Code i18n.Lang
