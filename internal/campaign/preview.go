@@ -129,8 +129,12 @@ type Rendered struct {
 	Subject    string
 	Salutation string // the greeting when the template has none of its own
 	Body       string
-	Citation   string
-	Statement  string // "" when the campaign has none
+	// Citation is the figures citation line, composed after the body on
+	// the review page and in every channel (delivery.Composed.Citation).
+	// Render leaves it empty until the campaign's citation line is set
+	// here.
+	Citation  string
+	Statement string // "" when the campaign has none
 }
 
 // Message is r as the text parts of a delivery.Message.
