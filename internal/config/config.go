@@ -31,7 +31,7 @@ type Var struct {
 // Vars lists every variable outreach reads, in the order `outreach help`
 // prints them. Keep it the single source of truth: Load reads only these.
 var Vars = []Var{
-	{Name: "OUTREACH_ADDR", Default: ":8080", Help: "address the HTTP server listens on"},
+	{Name: "OUTREACH_ADDR", Default: "127.0.0.1:8080", Help: "address the HTTP server listens on (this machine only by default; :8080 listens on every interface)"},
 	{Name: "OUTREACH_BASE_URL", Default: "http://localhost<port of OUTREACH_ADDR>", Help: "public URL of the site, used in links and to mark cookies Secure when https"},
 	{Name: "OUTREACH_DATA_DIR", Default: "./data", Help: "directory for the SQLite file and imported data"},
 	{Name: "DATABASE_URL", Default: "(empty: SQLite file outreach.db in the data dir)", Secret: true, Help: "postgres://user:pass@host/db for PostgreSQL"},
@@ -44,6 +44,7 @@ var Vars = []Var{
 	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
 	{Name: "OUTREACH_SESSION_IDLE", Default: "2h", Help: "a staff session ends after this long without use"},
 	{Name: "OUTREACH_SESSION_MAX", Default: "12h", Help: "a staff session ends this long after sign-in"},
+	{Name: "OUTREACH_PASSWORD_CHECKS", Default: "4", Help: "argon2id password checks run at once per process (about 19 MiB each); others wait up to 2s, then get 429 with Retry-After"},
 	{Name: "OUTREACH_SECRET_KEYS", Default: "(generated into <data dir>/keys.json while the database holds no sealed data)", Secret: true, Help: "encryption keys for supporters' data: id:base64key[,id:base64key...]; the first seals new data, the others only open old data until outreach keys rotate has re-sealed it"},
 	{Name: "OUTREACH_INDEX_KEY", Default: "(generated into <data dir>/keys.json while the database holds no sealed data)", Secret: true, Help: "base64 32-byte key for blind indexes (finding a supporter by email, suppressions, repeat protection); never change it"},
 	{Name: "OUTREACH_RUN_WORKERS", Default: "true", Help: "run delivery workers inside serve (false: run them with outreach worker)"},
@@ -89,6 +90,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
+	PasswordChecks  int
 	Geocoder        string
 	GeocoderURL     string
 	GeocoderTimeout time.Duration
@@ -156,7 +158,7 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 		return v
 	}
 	c := &Config{
-		Addr:        or(get("OUTREACH_ADDR"), ":8080"),
+		Addr:        or(get("OUTREACH_ADDR"), "127.0.0.1:8080"), // a laptop's first run is not on the network
 		DataDir:     or(get("OUTREACH_DATA_DIR"), "./data"),
 		DatabaseURL: get("DATABASE_URL"),
 		LogLevel:    strings.ToLower(or(get("OUTREACH_LOG_LEVEL"), "info")),
@@ -253,6 +255,11 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 	c.SessionMax = duration(get("OUTREACH_SESSION_MAX"), 12*time.Hour, "OUTREACH_SESSION_MAX", fail)
 	if c.SessionIdle > c.SessionMax {
 		fail("OUTREACH_SESSION_IDLE", "must not be longer than OUTREACH_SESSION_MAX")
+	}
+	if n, err := strconv.Atoi(or(get("OUTREACH_PASSWORD_CHECKS"), "4")); err != nil || n < 1 || n > 64 {
+		fail("OUTREACH_PASSWORD_CHECKS", "must be a whole number from 1 to 64")
+	} else {
+		c.PasswordChecks = n
 	}
 	c.GeocoderTimeout = duration(get("OUTREACH_GEOCODER_TIMEOUT"), 5*time.Second, "OUTREACH_GEOCODER_TIMEOUT", fail)
 	switch c.Geocoder {
