@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
@@ -132,6 +133,26 @@ type liveCampaign struct {
 // StatSource letters are rendered from.
 type release = campaign.Release
 
+// renderLetter renders lc's letter for one office (action.Render) with
+// the campaign's citation line.
+func (s *Server) renderLetter(ctx context.Context, lc liveCampaign, m *congress.Member, f action.Form, rel release) (action.Letter, error) {
+	l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
+	if err != nil {
+		return l, err
+	}
+	l.Citation = s.citation(lc.Compiled, lc.C, rel)
+	return l, nil
+}
+
+// withCitation is a composed letter (delivery.Composed.Letter) with the
+// citation line after it, as Compose places it.
+func withCitation(letterText, citation string) string {
+	if citation == "" {
+		return letterText
+	}
+	return letterText + "\n\n" + citation
+}
+
 // citation is the line appended to a letter of campaign c quoting rel
 // (campaign.Citation), or "" when the letter quotes no figure or the
 // campaign turned the citation off (a synthetic release is always cited).
@@ -202,8 +223,15 @@ type figureView struct{ Label, Value string }
 
 type stateOption struct{ Code, Name string }
 
+// letterView is one letter of the review: its delivered form
+// (delivery.Compose with the full sender block), whose parts the page
+// prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
-	To, Subject, Body, Statement string
+	To, Subject, Letter, Sender, StatementHeading, Statement string
+}
+
+func newLetterView(to string, c delivery.Composed) letterView {
+	return letterView{To: to, Subject: c.Subject, Letter: c.Letter(), Sender: c.SenderText(), StatementHeading: c.StatementHeading, Statement: c.Statement}
 }
 
 // headlineKeys are the figures the campaign page shows.
@@ -418,7 +446,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	}
 	var letters []action.Letter
 	for _, m := range rcp.Members {
-		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.citation(lc.Compiled, lc.C, rel), s.deps.Now())
+		l, err := s.renderLetter(ctx, lc, m, f, rel)
 		if errors.Is(err, letter.ErrStatUnavailable) {
 			// The letter quotes a figure no release has published yet:
 			// nothing can be sent until staff publish one.
@@ -430,7 +458,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		v.Letters = append(v.Letters, letterView{To: lang.T("lookup.title."+m.Title) + " " + m.Name, Subject: l.Subject, Body: l.Body, Statement: l.OrganizationStatement})
+		v.Letters = append(v.Letters, newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender)))
 	}
 	if len(letters) == 0 {
 		v.Problem = lang.T("act.all_vacant")

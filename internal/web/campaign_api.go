@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
@@ -277,7 +276,7 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 		return renderRefusal(err)
 	}
 	if rel.ID != 0 {
-		p.Body = action.AppendCitation(p.Body, s.citation(cp, cur, rel))
+		p.Body = withCitation(p.Body, s.citation(cp, cur, rel))
 	}
 	body := map[string]any{
 		"subject": p.Subject, "body": p.Body, "organization_statement": p.OrganizationStatement,
