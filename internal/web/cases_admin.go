@@ -1,6 +1,8 @@
 package web
 
 import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"net/http"
 	"net/url"
 	"slices"
@@ -259,7 +261,7 @@ func (h *caseHandlers) removeDemo(c echo.Context) error {
 		return err
 	}
 	if ok, err := h.s.confirmed(c, confirmView{Title: "Remove the demonstration records?", Action: "/admin/cases/remove-demo",
-		Lost: []string{strconv.FormatInt(int64(counts.Synthetic), 10) + " generated demonstration records are deleted; real records stay.",
+		Lost: []string{message.NewPrinter(language.English).Sprintf("%d generated demonstration records are deleted; real records stay.", counts.Synthetic),
 			"Demonstration releases already published stay published, marked as synthetic, until a release is made from real records."},
 		Button: "Remove the demonstration records", Cancel: "/admin/cases"}); !ok {
 		return err
