@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 	"github.com/outreach-org/outreach/internal/web"
@@ -452,6 +453,82 @@ func TestChunkedBodyOverLimitIs413(t *testing.T) {
 		_, body := do(t, browserClient(t), http.MethodGet, f.srv.URL+"/api/v1/campaigns", tok, "", "")
 		if n := len(decode[struct{ Campaigns []apiCampaign }](t, body).Campaigns); n != 1 {
 			t.Errorf("%d campaigns, want only the small one", n)
+		}
+	})
+}
+
+// TestInvisibleCharactersRefused: a bidirectional override, an isolate, a
+// zero-width space (or any other invisible formatting character) in a
+// supporter's name, address or paragraph, or in a staff form (campaign
+// fields, a staff member's name), is refused with a message that says
+// what it is, the typed input is kept, and nothing is stored.
+func TestInvisibleCharactersRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		slug := unique("bidi")
+		a := newActionServer(t, st, slug, campaign.Live)
+		c := browserClient(t)
+		cases := []struct{ field, value string }{
+			{"first_name", "Ana\u202e"},
+			{"last_name", "Garc\u200bía"},
+			{"address1", "\u202e3200 24th St"},
+			{"address2", "Apt \u2066B\u2069"},
+			{"city", "San Francisco\u200f"},
+			{"note", "My cousin \u202dwas separated\u202c from her son."},
+		}
+		for _, path := range []string{"/c/" + slug, "/c/" + slug + "/send"} {
+			for _, tc := range cases {
+				v := supporter("94110", "CA")
+				v.Set(tc.field, tc.value)
+				code, body := a.post(t, c, path, v)
+				page := html.UnescapeString(body)
+				if code != http.StatusUnprocessableEntity || !strings.Contains(page, "invisible formatting character") {
+					t.Errorf("%s with %q in %s: %d, want 422 naming the invisible character", path, tc.value, tc.field, code)
+					continue
+				}
+				if !strings.Contains(page, tc.value) {
+					t.Errorf("%s: what was typed in %s is not kept", path, tc.field)
+				}
+			}
+		}
+		v := supporter("94110", "CA")
+		v.Set("city", "San Francisco\u200f")
+		v.Set("lang", "es")
+		if _, body := a.post(t, c, "/c/"+slug+"?lang=es", v); !strings.Contains(html.UnescapeString(body), "carácter de formato invisible") {
+			t.Error("the Spanish page does not explain the invisible character")
+		}
+		if n, _ := st.CountSubmissionsSince(context.Background(), "email_index", a.keys.Index("email", "ana@example.org"), time.Time{}); n != 0 {
+			t.Errorf("refused input stored %d submissions", n)
+		}
+		// ZWNJ and ZWJ, which Persian, Indic scripts and emoji need, pass.
+		v = supporter("94110", "CA")
+		v.Set("note", "می‌خواهم 👩‍👧")
+		if code, body := a.post(t, c, "/c/"+slug, v); code != http.StatusOK {
+			t.Errorf("ZWNJ/ZWJ in the paragraph: %d %.300s", code, body)
+		}
+
+		// staff forms
+		admin := addUser(t, st, unique("bidi-admin")+"@example.org", auth.Admin)
+		tok := bearer(t, st, admin)
+		code, body := do(t, c, http.MethodPost, a.srv.URL+"/api/v1/campaigns", tok, "application/json",
+			campaignBody(unique("bidi"), map[string]any{"title": "Reunite \u202efamilies"}))
+		if code != http.StatusUnprocessableEntity {
+			t.Fatalf("campaign title with U+202E: %d %s", code, body)
+		}
+		if _, _, msg := refusalFor(t, body, "title"); !strings.Contains(msg, "U+202E RIGHT-TO-LEFT OVERRIDE") {
+			t.Errorf("campaign title message: %q", msg)
+		}
+		staff := browserClient(t)
+		signIn(t, staff, a.srv.URL, admin.Email)
+		tokCSRF := csrfFrom(t, staff, a.srv.URL+"/admin/users")
+		code, body, _ = postForm(t, staff, a.srv.URL+"/admin/users", url.Values{"_csrf": {tokCSRF}, "email": {unique("bidi-new") + "@example.org"},
+			"name": {"Bo \u2066Smith"}, "role": {"organizer"}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), "U+2066 LEFT-TO-RIGHT ISOLATE") || !strings.Contains(html.UnescapeString(body), "Bo \u2066Smith") {
+			t.Errorf("staff name with U+2066: %d", code)
+		}
+		me := "/admin/users/" + strconv.FormatInt(admin.ID, 10)
+		code, body, _ = postForm(t, staff, a.srv.URL+me, url.Values{"_csrf": {tokCSRF}, "name": {"Ana\u200b"}, "role": {"admin"}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), "U+200B ZERO WIDTH SPACE") {
+			t.Errorf("renaming a staff member with U+200B: %d", code)
 		}
 	})
 }
