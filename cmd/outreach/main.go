@@ -176,7 +176,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		BodyLimit: cfg.BodyLimit, DataDir: cfg.DataDir, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Events: events,
-		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
+		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit, LookupLimit: cfg.LookupLimit,
 		InboundSecret: cfg.InboundSecret, Channels: reg.Channels(),
 	})
 	if err != nil {

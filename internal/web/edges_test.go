@@ -537,3 +537,84 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestLookupRateLimit: member lookups (the API and the lookup page) are
+// limited per client IP per minute (OUTREACH_LOOKUP_LIMIT); every limited
+// answer carries RateLimit-Policy and RateLimit, and over the limit it is
+// 429 with Retry-After until the minute ends. A client cannot escape by
+// sending X-Forwarded-For unless it comes through a trusted proxy; an
+// IPv6 /64 is one client.
+func TestLookupRateLimit(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 6, 1, 12, 0, 10, 0, time.UTC)}
+	f := newServer(t, web.Deps{LookupLimit: 5, Now: clk.Now})
+	lookup := func(path string, header ...string) (*http.Response, string) {
+		t.Helper()
+		return f.get(t, path, header...)
+	}
+	for i := 0; i < 5; i++ {
+		resp, body := lookup("/api/v1/representatives?zip=94110")
+		if resp.StatusCode != 200 {
+			t.Fatalf("lookup %d: %d %s", i+1, resp.StatusCode, body)
+		}
+		if p := resp.Header.Get("RateLimit-Policy"); p != `"lookup";q=5;w=60` {
+			t.Errorf("RateLimit-Policy %q", p)
+		}
+		if rl, want := resp.Header.Get("RateLimit"), `"lookup";r=`+strconv.Itoa(4-i)+";t=50"; rl != want {
+			t.Errorf("lookup %d: RateLimit %q, want %q", i+1, rl, want)
+		}
+	}
+	resp, body := lookup("/api/v1/representatives?zip=94110")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "50" || !strings.Contains(body, `"error"`) {
+		t.Errorf("over the limit: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if rl := resp.Header.Get("RateLimit"); rl != `"lookup";r=0;t=50` {
+		t.Errorf("over the limit: RateLimit %q", rl)
+	}
+	// the lookup page counts too, and explains in the visitor's language
+	resp, body = lookup("/?q=94110", "Accept-Language", "es")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Demasiadas solicitudes") {
+		t.Errorf("lookup page over the limit: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp, _ := lookup("/"); resp.StatusCode != 200 {
+		t.Errorf("the empty lookup page: %d (it looks nothing up)", resp.StatusCode)
+	}
+	// without a trusted proxy, X-Forwarded-For is not believed
+	if resp, _ := lookup("/api/v1/representatives?zip=94110", "X-Forwarded-For", "203.0.113.9"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a made-up X-Forwarded-For escaped the limit: %d", resp.StatusCode)
+	}
+	clk.Add(50 * time.Second)
+	if resp, body := lookup("/api/v1/representatives?zip=94110"); resp.StatusCode != 200 || resp.Header.Get("RateLimit") != `"lookup";r=4;t=60` {
+		t.Errorf("next minute: %d %q %s", resp.StatusCode, resp.Header.Get("RateLimit"), body)
+	}
+
+	// behind a trusted proxy, each client has its own count; a /64 is one client
+	_, lo, _ := net.ParseCIDR("127.0.0.1/32")
+	p := newServer(t, web.Deps{LookupLimit: 2, Now: clk.Now, TrustedProxies: []*net.IPNet{lo}})
+	codes := func(xff string, n int) []int {
+		var out []int
+		for i := 0; i < n; i++ {
+			resp, _ := p.get(t, "/api/v1/representatives?zip=94110", "X-Forwarded-For", xff)
+			out = append(out, resp.StatusCode)
+		}
+		return out
+	}
+	if got := codes("203.0.113.9", 3); got[1] != 200 || got[2] != 429 {
+		t.Errorf("client A: %v", got)
+	}
+	if got := codes("198.51.100.4", 2); got[1] != 200 {
+		t.Errorf("client B was limited by client A: %v", got)
+	}
+	codes("2001:db8:1:2::1", 2)
+	if got := codes("2001:db8:1:2:ffff::9", 1); got[0] != 429 {
+		t.Errorf("another address of the same /64: %v, want 429", got)
+	}
+
+	// OUTREACH_LOOKUP_LIMIT=0: no limit, no headers
+	free := newServer(t, web.Deps{})
+	for i := 0; i < 20; i++ {
+		resp, _ := free.get(t, "/api/v1/representatives?zip=94110")
+		if resp.StatusCode != 200 || resp.Header.Get("RateLimit") != "" {
+			t.Fatalf("no limit: %d %q", resp.StatusCode, resp.Header.Get("RateLimit"))
+		}
+	}
+}

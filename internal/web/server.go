@@ -76,6 +76,7 @@ type Deps struct {
 	OrgName       string
 	Events        EventVerifier // SendGrid Event Webhook; nil: refused
 	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
+	LookupLimit   int           // member lookups per client per minute (OUTREACH_LOOKUP_LIMIT); 0: no limit
 	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
 	// Channels are the delivery channels this build has (main's
 	// registry), offered by the deliveries page's channel filter.
@@ -169,7 +170,11 @@ func (s *Server) routes() {
 	s.public(root, http.MethodGet, "/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, assetURL("icon.svg"))
 	})
-	s.public(root, http.MethodGet, "/", s.lookupPage)
+	limited := s.lookupLimit()
+	if limited == nil {
+		limited = func(h echo.HandlerFunc) echo.HandlerFunc { return h }
+	}
+	s.public(root, http.MethodGet, "/", limited(s.lookupPage))
 
 	adm := s.group("/admin")
 	s.public(adm, http.MethodGet, "/login", s.loginForm)
@@ -191,7 +196,7 @@ func (s *Server) routes() {
 	s.staff(adm, http.MethodGet, "/audit", auth.PermViewAudit, s.auditPage)
 
 	api := s.group("/api/v1")
-	s.public(api, http.MethodGet, "/representatives", s.apiRepresentatives)
+	s.public(api, http.MethodGet, "/representatives", limited(s.apiRepresentatives))
 	s.staff(api, http.MethodGet, "/me", auth.PermStaff, s.apiMe)
 	s.staff(api, http.MethodGet, "/audit", auth.PermViewAudit, s.apiAudit)
 	s.campaignRoutes(adm, api)
