@@ -78,6 +78,9 @@ type Deps struct {
 	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
 	LookupLimit   int           // member lookups per client per minute (OUTREACH_LOOKUP_LIMIT); 0: no limit
 	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
+	// Hasher runs every argon2id password check and hash a few at a
+	// time (OUTREACH_PASSWORD_CHECKS); nil: auth.NewHasher's defaults.
+	Hasher *auth.Hasher
 	// Channels are the delivery channels this build has (main's
 	// registry), offered by the deliveries page's channel filter.
 	Channels []delivery.Channel
@@ -126,6 +129,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.OrgName == "" {
 		d.OrgName = "Outreach"
+	}
+	if d.Hasher == nil {
+		d.Hasher = auth.NewHasher(0, 0)
 	}
 	if d.BaseURL == "" {
 		d.BaseURL = "http://localhost:8080"
