@@ -212,6 +212,12 @@ func (s *Server) revokeToken(c echo.Context) error {
 	if err != nil {
 		return store.ErrNotFound
 	}
+	if ok, err := s.confirmed(c, confirmView{Title: "Revoke this API token?", Action: "/admin/tokens/" + strconv.FormatInt(id, 10) + "/revoke",
+		Lost: []string{"Every script or integration that sends this token is refused from the next request on.",
+			"A revoked token cannot be restored: you would create a new one and update each script that used it."},
+		Button: "Revoke the token", Cancel: "/admin/tokens"}); !ok {
+		return err
+	}
 	owner := currentUser(c).ID
 	if currentUser(c).Role.Can(auth.PermManageUsers) {
 		owner = 0 // admins may revoke anyone's token
