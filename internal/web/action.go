@@ -199,13 +199,13 @@ type actionView struct {
 	// Reviewed identifies the letters the review shows (reviewDigest);
 	// the send form carries it back. Changed: the letters differ from
 	// the ones the supporter was shown, so they are shown again.
-	Reviewed string
-	Changed  bool
-	Vacancies  []string
-	Already    []string // offices already written to by this email
-	MaxNote    int
-	Honeypot   string
-	Status     string // for unavailable: draft, paused, closed, not yet
+	Reviewed  string
+	Changed   bool
+	Vacancies []string
+	Already   []string // offices already written to by this email
+	MaxNote   int
+	Honeypot  string
+	Status    string // for unavailable: draft, paused, closed, not yet
 }
 
 type figureView struct{ Label, Value string }
