@@ -250,8 +250,7 @@ func TestSupporterPageOfHeldCampaign(t *testing.T) {
 		if code, body, _ := postForm(t, c, a.srv.URL+"/c/"+a.camp.Slug, form); code != 200 || strings.Contains(body, "Figures:") {
 			t.Fatalf("review: %d", code)
 		}
-		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/c/"+a.camp.Slug))
-		if code, _, _ := postForm(t, c, a.srv.URL+"/c/"+a.camp.Slug+"/send", form); code != 200 {
+		if code, _ := a.post(t, c, "/c/"+a.camp.Slug+"/send", form); code != 200 {
 			t.Fatalf("send: %d", code)
 		}
 		if code, _ := a.confirm(t, c, a.confirmLink(t)); code != 200 {
