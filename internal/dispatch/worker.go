@@ -67,6 +67,7 @@ type Store interface {
 	MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error
 	OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error)
 	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
+	OfficeEmail(ctx context.Context, bioguideID string) (string, error)
 	HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error)
 	NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error
 }
@@ -134,6 +135,9 @@ type Worker struct {
 
 	omu     sync.Mutex
 	offices map[string]*officeCount // letters per office in the last hour, for officeCountTTL
+
+	emu    sync.Mutex
+	emails map[string]officeEmail // offices' contact emails, for contactTTL
 
 	// Concurrent jobs share loads and state writes (see batcher).
 	loads  *batcher[int64, loaded]
@@ -316,6 +320,13 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		return outcome{cancel: true, err: err}
 	}
 	office := sealed.Office
+	// The office contacts directory, read now rather than when the letter
+	// was written: a contact added later reaches letters still waiting.
+	if email, err := w.officeEmail(ctx, office.BioguideID); err != nil {
+		return failed(err)
+	} else if email != "" {
+		office.Email = email
+	}
 	sender := w.pick(ctx, settings.Channels, office)
 	if sender == nil {
 		_ = w.store.MarkFailed(ctx, id, "", "no configured channel accepts this office", now)
@@ -541,23 +552,42 @@ func (w *Worker) cachedCampaign(ctx context.Context, id int64) (delivery.Campaig
 
 // settingsFor merges a campaign's stored settings over the defaults.
 func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
-	s := w.defaults
 	d, err := w.store.DeliverySettingsFor(ctx, campaignID)
 	if err != nil {
-		return s
+		return w.defaults
 	}
-	if len(d.Channels) > 0 {
-		// A name no configured channel has is skipped when picking.
-		s.Channels = nil
-		for _, c := range d.Channels {
-			s.Channels = append(s.Channels, delivery.Channel(c))
-		}
+	return Merge(w.defaults, d)
+}
+
+// contactTTL is how long a worker reuses an office's contact email from
+// the office contacts directory.
+const contactTTL = 30 * time.Second
+
+type officeEmail struct {
+	email string
+	at    time.Time
+}
+
+// officeEmail is the address the email channel uses for an office (the
+// office contacts directory), or "".
+func (w *Worker) officeEmail(ctx context.Context, bioguideID string) (string, error) {
+	w.emu.Lock()
+	e, ok := w.emails[bioguideID]
+	w.emu.Unlock()
+	if ok && time.Since(e.at) < contactTTL {
+		return e.email, nil
 	}
-	s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone = d.OfficeDays, d.OfficeOpen, d.OfficeClose, d.TimeZone
-	if d.OfficeHourlyCap > 0 {
-		s.OfficeHourlyCap = d.OfficeHourlyCap
+	email, err := w.store.OfficeEmail(ctx, bioguideID)
+	if err != nil {
+		return "", err
 	}
-	return s
+	w.emu.Lock()
+	if w.emails == nil || len(w.emails) > 10000 {
+		w.emails = map[string]officeEmail{}
+	}
+	w.emails[bioguideID] = officeEmail{email: email, at: time.Now()}
+	w.emu.Unlock()
+	return email, nil
 }
 
 // pace decides whether a letter may go now: office hours in the
