@@ -78,7 +78,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 			return nil, err
 		}
 		runner := &followup.Runner{Store: st, Mailer: staffMail, Links: followup.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
-			Log: log.With("component", "followup"), OrgName: cfg.OrgName}
+			Log: log.With("component", "followup"), OrgName: cfg.OrgName, SessionIdle: cfg.SessionIdle}
 		for _, s := range senders {
 			if r, ok := s.(followup.Refresher); ok && cfg.CWCSenateURL != "" {
 				runner.CWC = r

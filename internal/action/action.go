@@ -4,6 +4,7 @@
 package action
 
 import (
+	"github.com/outreach-org/outreach/internal/usstate"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -41,10 +42,8 @@ type Errors map[string]string
 // Prefixes are the honorifics Congress accepts (CWC's list).
 func Prefixes() []string { return append([]string(nil), constituent.Prefixes...) }
 
-// States are the USPS codes a constituent may live in.
-var States = []string{"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
-	"LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
-	"RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP"}
+// States are the USPS codes a constituent may live in, in form order.
+var States = usstate.Codes()
 
 // Normalize trims what people type by habit (spaces, case of codes).
 func (f *Form) Normalize() {

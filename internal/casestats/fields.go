@@ -2,6 +2,7 @@ package casestats
 
 import (
 	"fmt"
+	"github.com/outreach-org/outreach/internal/usstate"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,13 +71,7 @@ var (
 		return v
 	}()
 	// 50 states + DC + PR, GU, VI, AS, MP, ordered by code.
-	stateValues = []string{
-		"AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA",
-		"GU", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME",
-		"MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM",
-		"NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
-		"UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
-	}
+	stateValues    = usstate.SortedCodes()
 	ageValues      = []string{"0-4", "5-9", "10-13", "14-17"}
 	facilityValues = []string{"cbp", "ice_family", "ice_adult", "orr_shelter", "other"}
 	formValues     = []string{"none", "two_option", "three_option"}

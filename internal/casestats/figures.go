@@ -183,8 +183,16 @@ func displays(k suppKind, rounded, t int) (string, string) {
 	case kSmall:
 		return fmt.Sprintf("fewer than %d", t), fmt.Sprintf("menos de %d", t)
 	}
-	return "not published", "no publicado"
+	return NotPublished, NotPublishedES
 }
+
+// NotPublished (NotPublishedES in Spanish) is the display of a figure a
+// release does not publish: a number hidden so that small counts cannot
+// be worked out, a percentage of too small a group, or a withheld table.
+const (
+	NotPublished   = "not published"
+	NotPublishedES = "no publicado"
+)
 
 // publish builds the public figures from the model's decisions.
 func (m *model) publish() *Figures {
@@ -217,7 +225,7 @@ func (m *model) publish() *Figures {
 		num, den := valueOf(m.vars[ps.num]), valueOf(m.vars[ps.den])
 		fig := Figure{Key: ps.key, Type: TypePercent, Label: ps.label, LabelES: ps.labelES,
 			NumeratorKey: ps.num, DenominatorKey: ps.den, Suppressed: true,
-			Display: "not published", DisplayES: "no publicado"}
+			Display: NotPublished, DisplayES: NotPublishedES}
 		if pc, ok := percentOfPublished(num, den, t, r, m.p.MinDenominator); ok {
 			fig.Percent, fig.Suppressed = &pc, false
 			fig.Display = strconv.FormatFloat(pc, 'f', 0, 64) + "%"
@@ -336,12 +344,22 @@ func (f *Figures) ValueLang(key, lang string) (string, bool) {
 		// the data: zero.
 		if i := fieldIndexByName(tab.Field); i >= 0 && valueIndex(i, cat) >= 0 {
 			if tab.Withheld {
-				return pick("not published", "no publicado"), true
+				return pick(NotPublished, NotPublishedES), true
 			}
 			return "0", true
 		}
 	}
 	return "", false
+}
+
+// StatAvailable reports whether the release gives key a figure a letter
+// can quote in a sentence: a number, zero, a percentage or "fewer than
+// 11". It is false for a key that is not in Keys and for a figure shown as
+// "not published" (the letter package's StatAvailability: templates guard
+// such figures with {{if stat_available "key"}}).
+func (f *Figures) StatAvailable(key string) bool {
+	d, ok := f.Value(key)
+	return ok && d != NotPublished
 }
 
 // Published reports whether key has a published number, zero included

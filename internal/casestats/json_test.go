@@ -72,3 +72,17 @@ func TestParseJSONErrors(t *testing.T) {
 		assertNoEcho(t, errs, c.rejected...)
 	}
 }
+
+func TestStatAvailable(t *testing.T) {
+	ten := 10
+	f := &Figures{Figures: []Figure{
+		{Key: "cases", Type: TypeCount, Value: &ten, Display: "10"},
+		{Key: "children_separated", Type: TypeCount, Suppressed: true, Display: "fewer than 11"},
+		{Key: "parents_deported", Type: TypeCount, Suppressed: true, Display: NotPublished},
+	}}
+	for k, want := range map[string]bool{"cases": true, "children_separated": true, "parents_deported": false, "no_such_key": false} {
+		if got := f.StatAvailable(k); got != want {
+			t.Errorf("StatAvailable(%q) = %v, want %v", k, got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/outreach-org/outreach/internal/usstate"
 	"io"
 	"math"
 	"os"
@@ -692,122 +693,11 @@ func isStateCode(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }
 
-// stateForFIPS maps a two-digit state FIPS code to its postal code; "" if
-// unknown. A switch rather than a map so there is no package-level state.
+// stateForFIPS maps a two-digit state FIPS code to the postal code of a
+// place that elects a member of Congress; "" if unknown.
 func stateForFIPS(fips string) string {
-	switch fips {
-	case "01":
-		return "AL"
-	case "02":
-		return "AK"
-	case "04":
-		return "AZ"
-	case "05":
-		return "AR"
-	case "06":
-		return "CA"
-	case "08":
-		return "CO"
-	case "09":
-		return "CT"
-	case "10":
-		return "DE"
-	case "11":
-		return "DC"
-	case "12":
-		return "FL"
-	case "13":
-		return "GA"
-	case "15":
-		return "HI"
-	case "16":
-		return "ID"
-	case "17":
-		return "IL"
-	case "18":
-		return "IN"
-	case "19":
-		return "IA"
-	case "20":
-		return "KS"
-	case "21":
-		return "KY"
-	case "22":
-		return "LA"
-	case "23":
-		return "ME"
-	case "24":
-		return "MD"
-	case "25":
-		return "MA"
-	case "26":
-		return "MI"
-	case "27":
-		return "MN"
-	case "28":
-		return "MS"
-	case "29":
-		return "MO"
-	case "30":
-		return "MT"
-	case "31":
-		return "NE"
-	case "32":
-		return "NV"
-	case "33":
-		return "NH"
-	case "34":
-		return "NJ"
-	case "35":
-		return "NM"
-	case "36":
-		return "NY"
-	case "37":
-		return "NC"
-	case "38":
-		return "ND"
-	case "39":
-		return "OH"
-	case "40":
-		return "OK"
-	case "41":
-		return "OR"
-	case "42":
-		return "PA"
-	case "44":
-		return "RI"
-	case "45":
-		return "SC"
-	case "46":
-		return "SD"
-	case "47":
-		return "TN"
-	case "48":
-		return "TX"
-	case "49":
-		return "UT"
-	case "50":
-		return "VT"
-	case "51":
-		return "VA"
-	case "53":
-		return "WA"
-	case "54":
-		return "WV"
-	case "55":
-		return "WI"
-	case "56":
-		return "WY"
-	case "60":
-		return "AS"
-	case "66":
-		return "GU"
-	case "69":
-		return "MP"
-	case "72":
-		return "PR"
-	case "78":
-		return "VI"
+	if p, ok := usstate.ByFIPS(fips); ok && p.Kind != usstate.Outlying {
+		return p.Code
 	}
 	return ""
 }

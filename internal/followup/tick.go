@@ -74,6 +74,9 @@ type Store interface {
 	HasWaves(ctx context.Context, campaignID int64) (bool, error)
 	WaveReleased(ctx context.Context, campaignID int64, at time.Time) (map[string]int, error)
 	CreateRelease(ctx context.Context, req store.ReleaseRequest, a store.Audit) (store.Release, error)
+
+	DeleteExpiredSessions(ctx context.Context, now, idleCutoff time.Time) (int64, error)
+	PruneLoginFailures(ctx context.Context, before time.Time) error
 }
 
 // Refresher refreshes the Senate CWC active-office list (the cwc client).
@@ -129,6 +132,10 @@ type Runner struct {
 	// PausedRecheck is how long a held letter of a paused campaign sleeps
 	// before it looks again (0: HoldPaused).
 	PausedRecheck time.Duration
+	// SessionIdle is how long a staff session may go unused
+	// (OUTREACH_SESSION_IDLE); the tick deletes sessions idle longer, and
+	// those past their absolute expiry. 0: two hours.
+	SessionIdle time.Duration
 }
 
 func (r *Runner) now() time.Time {
@@ -189,7 +196,31 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 	if err := r.ScanFollowups(ctx, now); err != nil {
 		return claimed, err
 	}
+	if err := r.housekeep(ctx, now); err != nil {
+		return claimed, err
+	}
 	return claimed, nil
+}
+
+// housekeep deletes what sign-in leaves behind once it can no longer
+// matter: sessions that expired or sat idle, and failed sign-in records
+// older than the throttle window. Without it both tables only grow.
+func (r *Runner) housekeep(ctx context.Context, now time.Time) error {
+	idle := r.SessionIdle
+	if idle <= 0 {
+		idle = 2 * time.Hour
+	}
+	n, err := r.Store.DeleteExpiredSessions(ctx, now, now.Add(-idle))
+	if err != nil {
+		return fmt.Errorf("followup: delete expired sessions: %w", err)
+	}
+	if n > 0 {
+		r.log().Info("expired staff sessions deleted", "count", n)
+	}
+	if err := r.Store.PruneLoginFailures(ctx, now.Add(-auth.ThrottleWindow)); err != nil {
+		return fmt.Errorf("followup: prune login failures: %w", err)
+	}
+	return nil
 }
 
 // Run does one occurrence of a schedule.

@@ -99,9 +99,9 @@ func parseResponse(body []byte) (Match, error) {
 		m.StateFIPS = fipsOf(states.str("STATE"), states.str("GEOID"))
 	}
 	if m.StateFIPS == "" {
-		m.StateFIPS = fipsForAbbr[strings.ToUpper(first.AddressComponents.State)]
+		m.StateFIPS = StateFIPSFromAbbr(strings.ToUpper(first.AddressComponents.State))
 	}
-	m.StateAbbr = abbrForFIPS[m.StateFIPS]
+	m.StateAbbr = StateAbbrFromFIPS(m.StateFIPS)
 	if m.StateAbbr == "" && states != nil && m.StateFIPS != "" {
 		if s := strings.ToUpper(states.str("STUSAB")); len(s) == 2 {
 			m.StateAbbr = s

@@ -45,6 +45,9 @@ const (
 	xEq
 	xNe
 	xLen
+	xAvail       // stat_available: idx into Template.avail
+	xReleaseID   // release_id
+	xReleaseDate // release_date
 )
 
 type expr struct {
@@ -56,12 +59,16 @@ type expr struct {
 }
 
 // value is a template value: text, whole number, decimal number or bool.
+// A statistic's value carries its index (stat) and whether its release
+// does not publish it (na): printing such a value is refused.
 type value struct {
-	k vkind
-	s string
-	i int
-	f float64
-	b bool
+	k    vkind
+	s    string
+	i    int
+	f    float64
+	b    bool
+	na   bool
+	stat int
 }
 
 func (v value) truth() bool {
@@ -95,13 +102,17 @@ func (v value) equal(w value) bool {
 
 type compiler struct {
 	stats map[string]int
+	avail map[string]int
 	err   error
 }
 
-func compileList(l *parse.ListNode, stats []string) ([]op, error) {
-	c := &compiler{stats: map[string]int{}}
+func compileList(l *parse.ListNode, stats, avail []string) ([]op, error) {
+	c := &compiler{stats: map[string]int{}, avail: map[string]int{}}
 	for i, k := range stats {
 		c.stats[k] = i
+	}
+	for i, k := range avail {
+		c.avail[k] = i
 	}
 	ops := c.list(l)
 	return ops, c.err
@@ -197,6 +208,17 @@ func (c *compiler) arg(n parse.Node) *expr {
 				if i, ok := c.stats[key]; ok {
 					return &expr{kind: xStat, idx: i, pos: int(n.Pos)}
 				}
+			} else if key, ok := strings.CutPrefix(n.Ident[1], availVarPrefix); ok {
+				if i, ok := c.avail[key]; ok {
+					return &expr{kind: xAvail, idx: i, pos: int(n.Pos)}
+				}
+			} else if fn, ok := strings.CutPrefix(n.Ident[1], releaseVarPrefix); ok {
+				switch fn {
+				case "release_id":
+					return &expr{kind: xReleaseID, pos: int(n.Pos)}
+				case "release_date":
+					return &expr{kind: xReleaseDate, pos: int(n.Pos)}
+				}
 			} else if i, ok := fieldIndex[n.Ident[1]]; ok {
 				return &expr{kind: xField, idx: i, pos: int(n.Pos)}
 			}
@@ -230,7 +252,13 @@ type machine struct {
 	w       limitedWriter
 	vals    [numFields]string // field values, indexed like fields
 	stats   []string          // statistic values, indexed like Template.stats
+	statNA  []bool            // statistic not published, indexed like Template.stats
+	avail   []bool            // stat_available answers, indexed like Template.avail
+	keys    []string          // Template.stats, for errors
+	relID   string            // release_id
+	relDate string            // release_date
 	statBuf [8]string
+	naBuf   [8]bool
 	dot     value
 	num     [32]byte
 }
@@ -255,6 +283,9 @@ func (m *machine) run(ops []op) error {
 			v, err := m.eval(o.x)
 			if err != nil {
 				return err
+			}
+			if v.na {
+				return fmt.Errorf("%w: %q", ErrStatNotPublished, m.keys[v.stat])
 			}
 			if err := m.print(v); err != nil {
 				return err
@@ -312,7 +343,13 @@ func (m *machine) eval(x *expr) (value, error) {
 	case xField:
 		return value{k: kText, s: m.vals[x.idx]}, nil
 	case xStat:
-		return value{k: kText, s: m.stats[x.idx]}, nil
+		return value{k: kText, s: m.stats[x.idx], na: m.statNA[x.idx], stat: x.idx}, nil
+	case xAvail:
+		return value{k: kBool, b: m.avail[x.idx]}, nil
+	case xReleaseID:
+		return value{k: kText, s: m.relID}, nil
+	case xReleaseDate:
+		return value{k: kText, s: m.relDate}, nil
 	case xConst:
 		return x.c, nil
 	case xDot:

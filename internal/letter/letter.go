@@ -20,6 +20,16 @@
 //     else {{.}} is refused.
 //   - The functions eq, ne, and, or, not, len and stat, with argument
 //     counts and argument types checked at parse time.
+//   - The release a letter quotes: {{release_id}} (its number) and
+//     {{release_date}} (its date, written like {{.date}}), from a
+//     StatSource that implements ReleaseSource.
+//   - Guards: {{if stat_available "key"}}...{{end}} is true when the
+//     release publishes a figure for key (StatAvailability). A statistic
+//     used outside such a guard is "unguarded" (Template.Unguarded): the
+//     campaign refuses a template whose unguarded statistic the current
+//     release does not publish, and rendering refuses to print a value the
+//     source says is not published (ErrStatNotPublished), so "not
+//     published" never lands inside a sentence.
 //
 // Refused at parse (save) time, each with its line and column:
 // define, block, template, range, break, continue, every other builtin
@@ -51,6 +61,7 @@ package letter
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 )
 
@@ -86,6 +97,22 @@ type FieldDoc struct {
 // statistics release) by key.
 type StatSource interface {
 	Stat(key string) (value string, ok bool)
+}
+
+// StatAvailability is implemented by a StatSource that knows whether its
+// release publishes a figure for a key ("fewer than 11" is a figure; a
+// value hidden to protect others, shown as "not published", is not).
+// Sources without it publish every key they have.
+type StatAvailability interface {
+	StatAvailable(key string) bool
+}
+
+// ReleaseSource is implemented by a StatSource that knows the statistics
+// release it quotes: its id ("7") and date ("November 3, 2026"). ok is
+// false when there is no release; {{release_id}} and {{release_date}}
+// then fail to render with ErrNoRelease.
+type ReleaseSource interface {
+	Release() (id, date string, ok bool)
 }
 
 // StatFunc adapts a function to StatSource.
@@ -131,6 +158,14 @@ var (
 	// ErrStatUnavailable: the template uses a statistic the StatSource
 	// does not have (wrapped with the key).
 	ErrStatUnavailable = errors.New("letter: statistic not available")
+	// ErrStatNotPublished: the template prints, outside a stat_available
+	// guard, a statistic the release does not publish (wrapped with the
+	// key). It is also an ErrStatUnavailable.
+	ErrStatNotPublished = fmt.Errorf("%w: not published in the statistics release", ErrStatUnavailable)
+	// ErrNoRelease: the template prints {{release_id}} or
+	// {{release_date}} and the source has no release. It is also an
+	// ErrStatUnavailable.
+	ErrNoRelease = fmt.Errorf("%w: no statistics release to cite", ErrStatUnavailable)
 )
 
 type fieldSpec struct {
@@ -200,7 +235,15 @@ func FieldDocs() []FieldDoc {
 // AllowedFuncs returns the functions a template may call, sorted.
 func AllowedFuncs() []string { return slices.Clone(allowedFuncNames) }
 
-var allowedFuncNames = []string{"and", "eq", "len", "ne", "not", "or", "stat"}
+var allowedFuncNames = []string{"and", "eq", "len", "ne", "not", "or", "release_date", "release_id", "stat", "stat_available"}
+
+// sampleSource is what the trial render at parse time quotes: every
+// statistic published, release 12 of March 3, 2026.
+type sampleSource struct{}
+
+func (sampleSource) Stat(string) (string, bool)          { return "1,234", true }
+func (sampleSource) StatAvailable(string) bool           { return true }
+func (sampleSource) Release() (id, date string, ok bool) { return "12", "March 3, 2026", true }
 
 // SampleSupporter returns the data used for previews and for the trial
 // render done by Parse: Ana García of Tucson, AZ, with a personal note,

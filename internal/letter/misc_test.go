@@ -76,7 +76,7 @@ func TestFieldNamesAndDocs(t *testing.T) {
 	if d.FirstName != "Ana" || d.LastName != "García" || d.City != "Tucson" || d.State != "AZ" || d.PersonalNote == "" {
 		t.Errorf("SampleSupporter = %+v", d)
 	}
-	if got := AllowedFuncs(); !slices.Equal(got, []string{"and", "eq", "len", "ne", "not", "or", "stat"}) {
+	if got := AllowedFuncs(); !slices.Equal(got, []string{"and", "eq", "len", "ne", "not", "or", "release_date", "release_id", "stat", "stat_available"}) {
 		t.Errorf("AllowedFuncs = %v", got)
 	}
 }

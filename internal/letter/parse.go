@@ -68,7 +68,33 @@ type Template struct {
 	ref      *template.Template // the same tree for text/template (reference executor)
 	fields   []int              // indexes into fields used by the template
 	stats    []string           // statistic keys used, sorted
+	avail    []string           // keys tested with stat_available, sorted
+	release  bool               // uses release_id or release_date
+	unguard  []StatUse          // statistics used outside a stat_available guard
 	sizeHint int
+}
+
+// StatUse is a statistic used outside a {{if stat_available "key"}}
+// guard, at a 1-based line and column (in characters).
+type StatUse struct {
+	Key    string
+	Line   int
+	Column int
+}
+
+// Unguarded returns the statistics the template uses outside a
+// {{if stat_available "key"}} guard for the same key, in the order they
+// appear: each would be printed (or tested) whatever the release says.
+func (t *Template) Unguarded() []StatUse { return slices.Clone(t.unguard) }
+
+// UsesRelease reports whether the template prints {{release_id}} or
+// {{release_date}}.
+func (t *Template) UsesRelease() bool { return t.release }
+
+// QuotesRelease reports whether anything the template prints depends on
+// a statistics release: a statistic, a guard or the release's id or date.
+func (t *Template) QuotesRelease() bool {
+	return len(t.stats) > 0 || len(t.avail) > 0 || t.release
 }
 
 // Name returns the name given to Parse.
@@ -155,8 +181,13 @@ const treeName = "letter"
 
 // statVarPrefix prefixes the data-map keys holding statistic values. It
 // contains bytes a template field name cannot contain, so a template can
-// reach a statistic only through stat.
-const statVarPrefix = "\x00stat:"
+// reach a statistic only through stat. availVarPrefix does the same for
+// stat_available, releaseVarPrefix for release_id and release_date.
+const (
+	statVarPrefix    = "\x00stat:"
+	availVarPrefix   = "\x00avail:"
+	releaseVarPrefix = "\x00release:"
+)
 
 // problem is an error at a byte offset (-1: the whole template).
 type problem struct {
@@ -199,6 +230,8 @@ func parseTemplate(name, text string, statKeys []string, subject bool) (*Templat
 		reportForbidden: len(ps) == 0,
 		used:            map[string]bool{},
 		stats:           map[string]bool{},
+		avail:           map[string]bool{},
+		guards:          map[string]int{},
 		unknownFields:   map[string]string{},
 	}
 	c.list(tree.Root, kNone)
@@ -224,15 +257,23 @@ func parseTemplate(name, text string, statKeys []string, subject bool) (*Templat
 		t.stats = append(t.stats, k)
 	}
 	sort.Strings(t.stats)
-	if t.prog, err = compileList(tree.Root, t.stats); err != nil {
+	for k := range c.avail {
+		t.avail = append(t.avail, k)
+	}
+	sort.Strings(t.avail)
+	t.release = c.release
+	for _, u := range c.unguarded {
+		line, col := lineCol(text, u.off)
+		t.unguard = append(t.unguard, StatUse{Key: u.msg, Line: line, Column: col})
+	}
+	if t.prog, err = compileList(tree.Root, t.stats, t.avail); err != nil {
 		return nil, fail(problem{-1, err.Error()})
 	}
 
 	// Trial render with the sample supporter: catches templates that
 	// are too large, subjects that are too long, and (defensively) any
 	// execution error the checks above did not foresee.
-	sampleStats := StatFunc(func(string) (string, bool) { return "1,234", true })
-	if _, err := t.Render(SampleSupporter(), sampleStats); err != nil {
+	if _, err := t.Render(SampleSupporter(), sampleSource{}); err != nil {
 		return nil, fail(trialProblem(err))
 	}
 	return t, nil
@@ -526,6 +567,10 @@ type checker struct {
 	problems        []problem
 	used            map[string]bool
 	stats           map[string]bool
+	avail           map[string]bool   // keys tested with stat_available
+	release         bool              // release_id or release_date used
+	guards          map[string]int    // keys guarded at this point of the walk
+	unguarded       []problem         // statistics used outside a guard (msg: the key)
 	unknownFields   map[string]string // message per unknown name (suggestions are not free)
 }
 
@@ -555,7 +600,14 @@ func (c *checker) node(n parse.Node, dot vkind) {
 		c.pipe(n.Pipe, dot)
 	case *parse.IfNode:
 		c.pipe(n.Pipe, dot)
+		keys := guardKeys(n.Pipe)
+		for _, k := range keys {
+			c.guards[k]++
+		}
 		c.list(n.List, dot)
+		for _, k := range keys {
+			c.guards[k]--
+		}
 		c.list(n.ElseList, dot)
 	case *parse.WithNode:
 		k := c.pipe(n.Pipe, dot)
@@ -617,8 +669,20 @@ func (c *checker) command(cmd *parse.CommandNode, dot vkind, piped bool, in vkin
 		}
 		return k
 	}
-	if id.Ident == "stat" {
+	switch id.Ident {
+	case "stat", "stat_available":
 		return c.stat(cmd, id, dot, piped)
+	case "release_id", "release_date":
+		if piped || len(cmd.Args) != 1 {
+			c.add(id.Position(), "%s takes no values: write {{%s}}", id.Ident, id.Ident)
+			for i := 1; i < len(cmd.Args); i++ {
+				cmd.Args[i], _ = c.operand(cmd.Args[i], dot)
+			}
+			return kText
+		}
+		c.release = true
+		cmd.Args[0] = &parse.VariableNode{NodeType: parse.NodeVariable, Pos: id.Pos, Ident: []string{"$", releaseVarPrefix + id.Ident}}
+		return kText
 	}
 	kinds := make([]vkind, 0, len(cmd.Args))
 	for i := 1; i < len(cmd.Args); i++ {
@@ -667,19 +731,24 @@ func (c *checker) command(cmd *parse.CommandNode, dot vkind, piped bool, in vkin
 }
 
 func (c *checker) stat(cmd *parse.CommandNode, id *parse.IdentifierNode, dot vkind, piped bool) vkind {
-	const usage = `stat needs exactly one statistic key in quotes, e.g. {{stat "children_separated"}}`
+	usage := `stat needs exactly one statistic key in quotes, e.g. {{stat "children_separated"}}`
+	kind, prefix := kText, statVarPrefix
+	if id.Ident == "stat_available" {
+		usage = `stat_available needs exactly one statistic key in quotes, e.g. {{if stat_available "children_separated"}}...{{end}}`
+		kind, prefix = kBool, availVarPrefix
+	}
 	if piped || len(cmd.Args) != 2 {
-		c.add(id.Position(), usage)
+		c.add(id.Position(), "%s", usage)
 		for i := 1; i < len(cmd.Args); i++ {
 			cmd.Args[i], _ = c.operand(cmd.Args[i], dot)
 		}
-		return kText
+		return kind
 	}
 	s, ok := cmd.Args[1].(*parse.StringNode)
 	if !ok {
-		c.add(cmd.Args[1].Position(), "the statistic key must be written in quotes, e.g. {{stat \"children_separated\"}}")
+		c.add(cmd.Args[1].Position(), "the statistic key must be written in quotes, e.g. {{%s \"children_separated\"}}", id.Ident)
 		cmd.Args[1], _ = c.operand(cmd.Args[1], dot)
-		return kText
+		return kind
 	}
 	if !c.statKeys[s.Text] {
 		msg := fmt.Sprintf("unknown statistic %q", s.Text)
@@ -692,13 +761,59 @@ func (c *checker) stat(cmd *parse.CommandNode, id *parse.IdentifierNode, dot vki
 			msg += "; valid statistics: " + strings.Join(c.statList, ", ")
 		}
 		c.add(s.Position(), "%s", msg)
-		return kText
+		return kind
 	}
-	c.stats[s.Text] = true
+	if kind == kBool {
+		c.avail[s.Text] = true
+	} else {
+		c.stats[s.Text] = true
+		if c.guards[s.Text] == 0 {
+			c.unguarded = append(c.unguarded, problem{int(id.Pos), s.Text})
+		}
+	}
 	cmd.Args = []parse.Node{&parse.VariableNode{
-		NodeType: parse.NodeVariable, Pos: id.Pos, Ident: []string{"$", statVarPrefix + s.Text},
+		NodeType: parse.NodeVariable, Pos: id.Pos, Ident: []string{"$", prefix + s.Text},
 	}}
-	return kText
+	return kind
+}
+
+// guardKeys returns the keys an {{if}} pipeline (already checked and
+// rewritten) guards in its first branch: {{if stat_available "k"}}, or
+// {{if and (stat_available "a") (stat_available "b") ...}}, where every
+// argument of and is such a test.
+func guardKeys(p *parse.PipeNode) []string {
+	if p == nil || len(p.Cmds) != 1 || len(p.Decl) > 0 {
+		return nil
+	}
+	availKey := func(n parse.Node) (string, bool) {
+		if pn, ok := n.(*parse.PipeNode); ok && len(pn.Cmds) == 1 && len(pn.Decl) == 0 && len(pn.Cmds[0].Args) == 1 {
+			n = pn.Cmds[0].Args[0]
+		}
+		v, ok := n.(*parse.VariableNode)
+		if !ok || len(v.Ident) != 2 || v.Ident[0] != "$" {
+			return "", false
+		}
+		return strings.CutPrefix(v.Ident[1], availVarPrefix)
+	}
+	args := p.Cmds[0].Args
+	if len(args) == 1 {
+		if k, ok := availKey(args[0]); ok {
+			return []string{k}
+		}
+		return nil
+	}
+	if id, ok := args[0].(*parse.IdentifierNode); !ok || id.Ident != "and" {
+		return nil
+	}
+	var keys []string
+	for _, a := range args[1:] {
+		k, ok := availKey(a)
+		if !ok {
+			return nil
+		}
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // operand checks (and possibly rewrites) a term used as a value.
@@ -731,7 +846,7 @@ func (c *checker) operand(n parse.Node, dot vkind) (parse.Node, vkind) {
 		n.Node, _ = c.operand(n.Node, dot)
 		return n, kAny
 	case *parse.IdentifierNode:
-		if _, ok := funcArity[n.Ident]; ok || n.Ident == "stat" {
+		if _, ok := funcArity[n.Ident]; ok || n.Ident == "stat" || n.Ident == "stat_available" || n.Ident == "release_id" || n.Ident == "release_date" {
 			c.add(n.Position(), "function %s used as a value must be in parentheses with its arguments, e.g. (%s ...)", n.Ident, n.Ident)
 		} else {
 			c.add(n.Position(), "%s", c.unknownFunc(n.Ident))

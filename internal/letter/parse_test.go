@@ -103,7 +103,7 @@ var refusals = []refusal{
 	{"break", "{{break}}", 1, 3, "{{break}} is not allowed"},
 	{"continue", "{{- continue}}", 1, 5, "{{continue}} is not allowed"},
 	// Forbidden functions.
-	{"printf", `{{printf "%s" .first_name}}`, 1, 3, `function "printf" is not allowed; allowed functions: and, eq, len, ne, not, or, stat`},
+	{"printf", `{{printf "%s" .first_name}}`, 1, 3, `function "printf" is not allowed; allowed functions: and, eq, len, ne, not, or, release_date, release_id, stat, stat_available`},
 	{"printf piped", `{{ .first_name | printf "%q" }}`, 1, 18, `function "printf" is not allowed`},
 	{"print", "{{print .city}}", 1, 3, `function "print" is not allowed`},
 	{"println", "{{println}}", 1, 3, `function "println" is not allowed`},

@@ -69,12 +69,27 @@ func (t *Template) RenderWith(ctx context.Context, data Data, stats StatSource, 
 		m.vals[i] = t.value(all[i])
 	}
 	if len(t.stats) <= len(m.statBuf) {
-		m.stats = m.statBuf[:len(t.stats)]
+		m.stats, m.statNA = m.statBuf[:len(t.stats)], m.naBuf[:len(t.stats)]
 	} else {
-		m.stats = make([]string, len(t.stats))
+		m.stats, m.statNA = make([]string, len(t.stats)), make([]bool, len(t.stats))
 	}
 	if err := t.statValues(stats, m.stats); err != nil {
 		return "", err
+	}
+	m.keys = t.stats
+	if av, ok := stats.(StatAvailability); ok {
+		for i, k := range t.stats {
+			m.statNA[i] = !av.StatAvailable(k)
+		}
+	}
+	if len(t.avail) > 0 {
+		m.avail = t.availability(stats)
+	}
+	if t.release {
+		var err error
+		if m.relID, m.relDate, err = t.releaseValues(stats); err != nil {
+			return "", err
+		}
 	}
 	m.w = limitedWriter{max: maxBytes, deadline: deadline, ctx: ctx}
 	m.w.b.Grow(min(t.sizeHint, maxBytes))
@@ -121,11 +136,38 @@ func (t *Template) statValues(stats StatSource, out []string) error {
 	return nil
 }
 
+// availability answers stat_available for each key of t.avail: the
+// source has the key and, when it says, publishes it.
+func (t *Template) availability(stats StatSource) []bool {
+	out := make([]bool, len(t.avail))
+	av, _ := stats.(StatAvailability)
+	for i, k := range t.avail {
+		if stats == nil {
+			continue
+		}
+		_, ok := stats.Stat(k)
+		out[i] = ok && (av == nil || av.StatAvailable(k))
+	}
+	return out
+}
+
+// releaseValues are release_id and release_date.
+func (t *Template) releaseValues(stats StatSource) (id, date string, err error) {
+	rs, ok := stats.(ReleaseSource)
+	if ok {
+		id, date, ok = rs.Release()
+	}
+	if !ok {
+		return "", "", ErrNoRelease
+	}
+	return t.value(id), t.value(date), nil
+}
+
 // renderReference renders with text/template's own executor on the same
 // validated tree (fields and statistics looked up in a map). It is the
 // reference the direct executor is tested against.
 func (t *Template) renderReference(data Data, stats StatSource) (string, error) {
-	m := make(map[string]string, len(t.fields)+len(t.stats))
+	m := make(map[string]any, len(t.fields)+len(t.stats)+len(t.avail)+2)
 	all := data.values()
 	for _, i := range t.fields {
 		m[fields[i].name] = t.value(all[i])
@@ -136,6 +178,16 @@ func (t *Template) renderReference(data Data, stats StatSource) (string, error) 
 	}
 	for i, k := range t.stats {
 		m[statVarPrefix+k] = statVals[i]
+	}
+	for i, ok := range t.availability(stats) {
+		m[availVarPrefix+t.avail[i]] = ok
+	}
+	if t.release {
+		id, date, err := t.releaseValues(stats)
+		if err != nil {
+			return "", err
+		}
+		m[releaseVarPrefix+"release_id"], m[releaseVarPrefix+"release_date"] = id, date
 	}
 	var b strings.Builder
 	if err := t.ref.Execute(&b, m); err != nil {
