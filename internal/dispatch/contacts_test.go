@@ -47,7 +47,9 @@ func TestSendGridDeliversToOfficeContacts(t *testing.T) {
 		if err := st.ReplaceOfficeContacts(ctx, pelosi, list, store.Audit{Action: "test.contacts"}); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = st.ReplaceOfficeContacts(context.Background(), pelosi, nil, store.Audit{Action: "test.contacts"}) })
+		t.Cleanup(func() {
+			_ = st.ReplaceOfficeContacts(context.Background(), pelosi, nil, store.Audit{Action: "test.contacts"})
+		})
 		start(t, client)
 		waitStatus(t, st, ids, delivery.StatusSent)
 

@@ -151,7 +151,7 @@ var deliveryFormNames = map[string]string{
 
 // deliveryForm is the delivery part of the campaign editor, as typed.
 type deliveryForm struct {
-	Channels                        []string // in order; "" for an unused place
+	Channels                         []string // in order; "" for an unused place
 	TimeZone, Days, Open, Close, Cap string
 }
 

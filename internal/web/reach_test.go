@@ -350,7 +350,9 @@ func TestCoverage(t *testing.T) {
 		}
 		camp := decode[apiCampaign](t, body)
 		const withEmail, without = "P000145", "S001150"
-		t.Cleanup(func() { _ = st.ReplaceOfficeContacts(context.Background(), withEmail, nil, store.Audit{Action: "test"}) })
+		t.Cleanup(func() {
+			_ = st.ReplaceOfficeContacts(context.Background(), withEmail, nil, store.Audit{Action: "test"})
+		})
 		if code, body := do(t, c, http.MethodPut, f.srv.URL+"/api/v1/offices/"+withEmail+"/contacts", tok, "application/json",
 			`{"contacts": [{"name": "Lee Park", "role": "Immigration counsel", "email": "lee_park@padilla.senate.gov"}]}`); code != 200 {
 			t.Fatalf("contacts: %d %s", code, body)
