@@ -228,7 +228,6 @@ func (s *Server) deliveryFields(f deliveryForm, msgs map[string]string, custom b
 		ch := choice{Name: "delivery_channel_" + strconv.Itoa(i+1), Label: label, Options: opts}
 		if i == 0 {
 			ch.Error = msgs["delivery_channel_1"]
-			ch.Hint = "Each office gets its letters by the first of these that reaches it: CWC needs its credentials, email needs the office's contact email (Contacts), a printed packet reaches every office."
 		}
 		v.Places = append(v.Places, ch)
 	}
@@ -236,11 +235,11 @@ func (s *Server) deliveryFields(f deliveryForm, msgs map[string]string, custom b
 		return fieldView{Name: name, Label: label, Type: "text", Value: value, Error: msgs[name], Autocomplete: "off"}
 	}
 	v.Inputs = []fieldView{
-		in("time_zone", "Offices' time zone (like America/New_York)", f.TimeZone),
-		in("office_days", "Days letters are released (like mon-fri)", f.Days),
-		in("office_open", "Released from (HH:MM)", f.Open),
+		in("time_zone", "Offices' time zone", f.TimeZone),
+		in("office_days", "Days", f.Days),
+		in("office_open", "From (HH:MM)", f.Open),
 		in("office_close", "Until (HH:MM)", f.Close),
-		in("hourly_cap", "Most letters per office per hour", f.Cap),
+		in("hourly_cap", "Letters per office per hour", f.Cap),
 	}
 	d := deliveryOf(s.deliveryDefaults(), false)
 	v.Default = fmt.Sprintf("%s; %s %s-%s %s; %d letters per office per hour", strings.Join(d.Channels, ", "),

@@ -52,6 +52,18 @@ func TestCampaignDeliverySettingsAPI(t *testing.T) {
 		}
 		id := decode[apiCampaign](t, body).ID
 		u := f.srv.URL + "/api/v1/campaigns/" + itoa(id)
+		// A campaign may be created with its own settings.
+		code, body = do(t, c, http.MethodPost, f.srv.URL+"/api/v1/campaigns", tok, "application/json",
+			campaignBody(unique("deliv"), map[string]any{"delivery": map[string]any{"channels": []string{"packet"}, "hourly_cap": 5}}))
+		if created := decode[struct{ Delivery apiDelivery }](t, body).Delivery; code != 201 || !created.Custom || created.HourlyCap != 5 ||
+			strings.Join(created.Channels, ",") != "packet" || created.OfficeHours.Days != "mon-fri" {
+			t.Errorf("create with delivery: %d %s", code, body)
+		}
+		code, body = do(t, c, http.MethodPost, f.srv.URL+"/api/v1/campaigns", tok, "application/json",
+			campaignBody(unique("deliv"), map[string]any{"delivery": map[string]any{"hourly_cap": -1}}))
+		if _, _, msg := refusalFor(t, body, "delivery.hourly_cap"); code != 422 || msg == "" {
+			t.Errorf("create with a bad cap: %d %s", code, body)
+		}
 		get := func() apiDelivery {
 			code, body := do(t, c, http.MethodGet, u, tok, "", "")
 			if code != 200 {
@@ -420,8 +432,11 @@ func TestCoverage(t *testing.T) {
 		u := addUser(t, st, unique("covpage")+"@example.org", auth.Campaigner)
 		signIn(t, c, f.srv.URL, u.Email)
 		code, page := getPage(t, c, f.srv.URL+"/admin/campaigns/"+itoa(camp.ID)+"/coverage?waiting=1")
-		if code != 200 || !strings.Contains(page, "No channel") || strings.Count(page, "<tr>") != 1+1+1+2 {
+		if code != 200 || !strings.Contains(page, "No channel") || strings.Count(page, "<tr>") != 1+1+1+2 || !strings.Contains(page, `href="/admin/offices/S001150/contacts"`) {
 			t.Errorf("coverage page: %d, %d rows", code, strings.Count(page, "<tr>"))
+		}
+		if _, page = getPage(t, c, f.srv.URL+"/admin/campaigns/"+itoa(camp.ID)+"/coverage?channel=sendgrid"); !strings.Contains(page, "No office matches.") {
+			t.Error("the channel filter shows offices of another channel")
 		}
 		_ = ctx
 	})
