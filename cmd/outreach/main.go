@@ -22,6 +22,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
@@ -175,7 +176,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	srv, err := web.New(web.Deps{
 		Log: log, Store: st, Congress: dir, Geocoder: gc,
 		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
-		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
+		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, Hasher: auth.NewHasher(cfg.PasswordChecks, 0),
 		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Events: events,
 		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
 		InboundSecret: cfg.InboundSecret, Channels: reg.Channels(), Senders: q.senders, DeliveryDefaults: q.defaults,

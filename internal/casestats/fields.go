@@ -88,12 +88,6 @@ const (
 
 	cfPositive      = 2
 	asylumWithdrawn = 2
-
-	outSeparated            = 0
-	outReunified            = 1
-	outDeportedWithChild    = 2
-	outDeportedWithoutChild = 3
-	outReleasedTogether     = 4
 )
 
 const numStates = 56

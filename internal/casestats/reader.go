@@ -486,36 +486,6 @@ func (q quantity) String() string {
 	return strings.Join(q.keys, " + ")
 }
 
-// forms returns expressions that all equal q in a release: the sum itself
-// and, for cells of a table, the total minus the table's other cells
-// (giving both lets bounds propagation see what each implies).
-func (rv *readVars) forms(q quantity) []lin {
-	if q.minus {
-		return []lin{{rv.count[q.keys[0]]: 1, rv.count[q.keys[1]]: -1}}
-	}
-	direct := lin{}
-	for _, k := range q.keys {
-		if i, ok := rv.count[k]; ok {
-			direct[i]++
-		} // a cell that is not listed is 0
-	}
-	out := []lin{direct}
-	tk := q.table
-	if tk == "" {
-		tk, _, _ = strings.Cut(q.keys[0], ".")
-	}
-	if rows := rv.rows[tk]; len(rows) > 0 {
-		comp := lin{rv.count["cases"]: 1}
-		for _, k := range rows {
-			if !slices.Contains(q.keys, k) {
-				comp[rv.count[k]]--
-			}
-		}
-		out = append(out, comp)
-	}
-	return out
-}
-
 // quantities lists the groups a reader would check in a release: every
 // count, every difference of nested counts, and sums of cells of a table
 // (every sum in a table of at most six rows; in larger tables, of the cells

@@ -44,6 +44,7 @@ var Vars = []Var{
 	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
 	{Name: "OUTREACH_SESSION_IDLE", Default: "2h", Help: "a staff session ends after this long without use"},
 	{Name: "OUTREACH_SESSION_MAX", Default: "12h", Help: "a staff session ends this long after sign-in"},
+	{Name: "OUTREACH_PASSWORD_CHECKS", Default: "4", Help: "argon2id password checks run at once per process (about 19 MiB each); others wait up to 2s, then get 429 with Retry-After"},
 	{Name: "OUTREACH_SECRET_KEYS", Default: "(generated into <data dir>/keys.json while the database holds no sealed data)", Secret: true, Help: "encryption keys for supporters' data: id:base64key[,id:base64key...]; the first seals new data, the others only open old data until outreach keys rotate has re-sealed it"},
 	{Name: "OUTREACH_INDEX_KEY", Default: "(generated into <data dir>/keys.json while the database holds no sealed data)", Secret: true, Help: "base64 32-byte key for blind indexes (finding a supporter by email, suppressions, repeat protection); never change it"},
 	{Name: "OUTREACH_RUN_WORKERS", Default: "true", Help: "run delivery workers inside serve (false: run them with outreach worker)"},
@@ -89,6 +90,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
+	PasswordChecks  int
 	Geocoder        string
 	GeocoderURL     string
 	GeocoderTimeout time.Duration
@@ -253,6 +255,11 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 	c.SessionMax = duration(get("OUTREACH_SESSION_MAX"), 12*time.Hour, "OUTREACH_SESSION_MAX", fail)
 	if c.SessionIdle > c.SessionMax {
 		fail("OUTREACH_SESSION_IDLE", "must not be longer than OUTREACH_SESSION_MAX")
+	}
+	if n, err := strconv.Atoi(or(get("OUTREACH_PASSWORD_CHECKS"), "4")); err != nil || n < 1 || n > 64 {
+		fail("OUTREACH_PASSWORD_CHECKS", "must be a whole number from 1 to 64")
+	} else {
+		c.PasswordChecks = n
 	}
 	c.GeocoderTimeout = duration(get("OUTREACH_GEOCODER_TIMEOUT"), 5*time.Second, "OUTREACH_GEOCODER_TIMEOUT", fail)
 	switch c.Geocoder {

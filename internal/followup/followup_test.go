@@ -187,7 +187,6 @@ type env struct {
 	keys *seal.Keys
 	camp campaign.Campaign
 	sub  store.Submission
-	ids  []int64
 }
 
 var seq atomic.Int64

@@ -36,7 +36,7 @@ func TestTickPrunesSessionsAndLoginFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := st.RecordLoginFailure(ctx, "hk-acct", "hk-ip"); err != nil {
+		if _, err := st.ReserveAttempt(ctx, now, auth.ThrottleWindow, store.AttemptLimit{Key: "hk-acct", Max: 5}, store.AttemptLimit{Key: "hk-ip", Max: 20}); err != nil {
 			t.Fatal(err)
 		}
 		count := func(key string) int64 {

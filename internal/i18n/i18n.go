@@ -8,6 +8,7 @@ package i18n
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"golang.org/x/text/language"
 )
@@ -80,6 +81,21 @@ func (l Lang) T(key string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// N translates a message that depends on a count: key+".one" when n is 1,
+// key+".other" otherwise (English and Spanish have these two forms for
+// whole numbers), formatted with n first and then args. "1 letters" and
+// "carta(s)" are what it is for.
+func (l Lang) N(key string, n int, args ...any) string {
+	form := ".other"
+	if n == 1 || n == -1 {
+		form = ".one"
+	}
+	if s := l.T(key + form); !strings.Contains(s, "%") {
+		return s // "Your letter is on its way": the count goes without saying
+	}
+	return l.T(key+form, append([]any{n}, args...)...)
 }
 
 // Keys lists every key of a catalog, sorted (for tests).

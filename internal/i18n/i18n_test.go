@@ -46,6 +46,42 @@ func TestT(t *testing.T) {
 	}
 }
 
+// Every counted message has both forms in both languages, and N picks
+// the singular for exactly one.
+func TestPlurals(t *testing.T) {
+	for _, l := range []Lang{English, Spanish} {
+		for _, k := range Keys(l) {
+			base, ok := strings.CutSuffix(k, ".one")
+			if !ok {
+				continue
+			}
+			if _, ok := catalogs[l][base+".other"]; !ok {
+				t.Errorf("%s: %s has no .other form", l, k)
+			}
+		}
+	}
+	cases := []struct {
+		l    Lang
+		key  string
+		n    int
+		want string
+	}{
+		{English, "act.progress", 1, "1 letter sent so far."},
+		{English, "act.progress", 0, "0 letters sent so far."},
+		{English, "act.progress", 2, "2 letters sent so far."},
+		{Spanish, "act.progress", 1, "1 carta enviada hasta ahora."},
+		{Spanish, "act.progress", 3, "3 cartas enviadas hasta ahora."},
+		{English, "act.thanks", 1, "Your letter is on its way. We emailed you a copy."},
+		{Spanish, "act.thanks", 3, "Sus 3 cartas van en camino. Le enviamos una copia por correo."},
+		{English, "stats.zero_omitted", 1, "Not shown: 1 state or territory with no documented cases."},
+	}
+	for _, c := range cases {
+		if got := c.l.N(c.key, c.n); got != c.want {
+			t.Errorf("%s N(%s, %d) = %q, want %q", c.l, c.key, c.n, got, c.want)
+		}
+	}
+}
+
 func diff(a, b []string) []string {
 	in := map[string]bool{}
 	for _, s := range b {

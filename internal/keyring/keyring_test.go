@@ -154,8 +154,7 @@ func TestLostKeysAreNotReplaced(t *testing.T) {
 		// data: clear what keys protect, as on a fresh install.
 		clearKeyed(t, st)
 
-		k, err := keyring.Open(ctx, st, keyring.Source{File: file}, quiet())
-		if err != nil {
+		if _, err := keyring.Open(ctx, st, keyring.Source{File: file}, quiet()); err != nil {
 			t.Fatalf("first start: %v", err)
 		}
 		if _, err := os.Stat(file); err != nil {
@@ -163,7 +162,7 @@ func TestLostKeysAreNotReplaced(t *testing.T) {
 		}
 		// keys.json lost before anything was sealed: new keys are fine.
 		os.Remove(file)
-		k, err = keyring.Open(ctx, st, keyring.Source{File: file}, quiet())
+		k, err := keyring.Open(ctx, st, keyring.Source{File: file}, quiet())
 		if err != nil {
 			t.Fatalf("new keys for an empty database: %v", err)
 		}

@@ -179,10 +179,6 @@ type DueLetter struct {
 	BioguideID   string
 }
 
-// notSuppressed keeps submissions whose address may still be emailed and
-// whose data was not erased.
-const notSuppressed = "submissions.status = 'confirmed' AND submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)"
-
 // deliveredFirstLetters selects, as DueLetters, the first letters of a
 // live campaign sent or delivered at or before cutoff: where the survey
 // and second-letter rules start.

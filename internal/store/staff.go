@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -166,12 +167,37 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u auth.User) (auth.User, e
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("key = ?", "setup_code_hash").Delete(&appSetting{}).Error; err != nil {
+		if err := tx.Where("key = ? OR key LIKE ?", setupCodeKey, setupCodeKey+":%").Delete(&appSetting{}).Error; err != nil {
 			return err
 		}
 		return writeAudit(tx, Audit{ActorID: row.ID, Action: "setup.first_admin", ObjectType: "user", ObjectID: strconv.FormatInt(row.ID, 10)})
 	})
 	return row.user(), err
+}
+
+// setupCodeKey names the settings that hold first-run setup codes: one
+// row per process, setup_code_hash:<hash> (and, from older versions, one
+// row setup_code_hash whose value is the hash).
+const setupCodeKey = "setup_code_hash"
+
+// AddSetupCode keeps the hash of one process's first-run setup code beside
+// those of the others: replicas starting together each print their own
+// code, and every one of them works until the first admin exists.
+func (s *Store) AddSetupCode(ctx context.Context, hash string) error {
+	return s.db.WithContext(ctx).Create(&appSetting{Key: setupCodeKey + ":" + hash, Value: hash, UpdatedAt: time.Now().UTC()}).Error
+}
+
+// SetupCodeValid tells whether hash is the hash of a setup code some
+// process printed (and no admin exists yet: creating the first one
+// deletes them all).
+func (s *Store) SetupCodeValid(ctx context.Context, hash string) (bool, error) {
+	if hash == "" {
+		return false, nil
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Model(&appSetting{}).
+		Where("(key = ? AND value = ?) OR key = ?", setupCodeKey, hash, setupCodeKey+":"+hash).Count(&n).Error
+	return n > 0, err
 }
 
 // UserByEmail finds an account by normalized email.
@@ -331,17 +357,86 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleCutoff time.
 	return res.RowsAffected, res.Error
 }
 
-// RecordLoginFailure counts one failed sign-in under each key.
-func (s *Store) RecordLoginFailure(ctx context.Context, keys ...string) error {
-	now := time.Now().UTC()
-	rows := make([]failureRow, len(keys))
-	for i, k := range keys {
-		rows[i] = failureRow{Key: k, At: now}
-	}
-	return s.db.WithContext(ctx).Create(&rows).Error
+// AttemptLimit is one throttle counter: at most Max password attempts
+// under Key (auth.ThrottleKey: an account or a client IP) in the window.
+type AttemptLimit struct {
+	Key string
+	Max int64
 }
 
-// LoginFailures counts failures under key since t, and prunes old rows.
+// Reservation is the attempts one ReserveAttempt recorded. A failed
+// password check keeps them (they are its failures); a good one, or a
+// check that was never made, gives them back with ReleaseAttempt.
+type Reservation []int64
+
+// ThrottledError is a reservation refused because a key has reached its
+// limit. It is an auth.ErrThrottled.
+type ThrottledError struct{ Key string }
+
+func (e *ThrottledError) Error() string { return auth.ErrThrottled.Error() }
+func (e *ThrottledError) Unwrap() error { return auth.ErrThrottled }
+
+// ReserveAttempt records one password attempt at now under every key,
+// before the password is checked, unless a key already has Max attempts
+// since now-window: then nothing is written and the answer is a
+// *ThrottledError. Counting and recording are one transaction that no
+// other reservation of the same key can interleave with (on PostgreSQL a
+// transaction advisory lock per key, taken in sorted order; SQLite has a
+// single writer), so n parallel attempts against a limit of m check at
+// most m passwords.
+func (s *Store) ReserveAttempt(ctx context.Context, now time.Time, window time.Duration, limits ...AttemptLimit) (Reservation, error) {
+	limits = slices.Clone(limits)
+	slices.SortFunc(limits, func(a, b AttemptLimit) int { return strings.Compare(a.Key, b.Key) })
+	limits = slices.CompactFunc(limits, func(a, b AttemptLimit) bool { return a.Key == b.Key })
+	now = now.UTC()
+	since := now.Add(-window)
+	rows := make([]failureRow, len(limits))
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		for i, l := range limits {
+			if s.dialect == Postgres {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", attemptLockClass, l.Key).Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Model(&failureRow{}).Where("key = ? AND at >= ?", l.Key, since).Count(&n).Error; err != nil {
+				return err
+			}
+			if n >= l.Max {
+				return &ThrottledError{Key: l.Key}
+			}
+			rows[i] = failureRow{Key: l.Key, At: now}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return tx.Create(&rows).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := make(Reservation, len(rows))
+	for i, row := range rows {
+		r[i] = row.ID
+	}
+	return r, nil
+}
+
+// attemptLockClass is the first key of the advisory locks that serialize
+// password attempts per throttle key (two-key form, like the submission
+// locks, with a class of its own).
+const attemptLockClass = 0x6c66
+
+// ReleaseAttempt gives back the attempts of a reservation.
+func (s *Store) ReleaseAttempt(ctx context.Context, r Reservation) error {
+	if len(r) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Where("id IN ?", []int64(r)).Delete(&failureRow{}).Error
+}
+
+// LoginFailures counts attempts under key since t (those in progress and
+// those that failed).
 func (s *Store) LoginFailures(ctx context.Context, key string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&failureRow{}).Where("key = ? AND at >= ?", key, since.UTC()).Count(&n).Error

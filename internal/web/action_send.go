@@ -270,7 +270,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 		return err
 	}
 	s.log.Info("submission confirmed", "campaign", lc.C.ID, "letters", len(ids))
-	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.T("act.thanks", len(ids)), Share: true,
+	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.N("act.thanks", len(ids)), Share: true,
 		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title}
 	if len(ids) == 0 {
 		// Every office had this email's letter already (the same action

@@ -45,38 +45,37 @@ func (s *Server) login(c echo.Context) error {
 	}
 	norm, _ := auth.NormalizeEmail(email)
 	acctKey := auth.ThrottleKey("acct", norm)
-	ipKey := auth.ThrottleKey("ip", c.RealIP())
-	since := s.deps.Now().Add(-auth.ThrottleWindow)
-	na, err := s.deps.Store.LoginFailures(ctx, acctKey, since)
-	if err != nil {
+	res, err := s.reserveAttempt(c, s.passwordLimits(c, norm)...)
+	if status, msg, ok := s.refusal(c, err); ok {
+		v.Error = msg
+		return s.render(c, status, "login", v, false)
+	} else if err != nil {
 		return err
-	}
-	ni, err := s.deps.Store.LoginFailures(ctx, ipKey, since)
-	if err != nil {
-		return err
-	}
-	if na >= auth.MaxFailsPerAccount || ni >= auth.MaxFailsPerIP {
-		v.Error = auth.ErrThrottled.Error()
-		s.log.Warn("sign-in throttled", "per_account", na >= auth.MaxFailsPerAccount, "per_ip", ni >= auth.MaxFailsPerIP)
-		return s.render(c, http.StatusTooManyRequests, "login", v, false)
 	}
 	u, err := s.deps.Store.UserByEmail(ctx, norm)
 	ok := false
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		auth.BurnPasswordCheck(pw)
+		err = s.deps.Hasher.Burn(ctx, pw)
 	case err != nil:
 		return err
 	default:
-		ok = auth.VerifyPassword(u.PasswordHash, pw) && !u.Disabled
+		ok, err = s.deps.Hasher.Verify(ctx, u.PasswordHash, pw)
+		ok = ok && !u.Disabled
 	}
-	if !ok {
-		if err := s.deps.Store.RecordLoginFailure(ctx, acctKey, ipKey); err != nil {
-			return err
+	if err != nil { // no password was checked: the attempt is given back
+		s.releaseAttempt(c, res)
+		if status, msg, refused := s.refusal(c, err); refused {
+			v.Error = msg
+			return s.render(c, status, "login", v, false)
 		}
+		return err
+	}
+	if !ok { // the reserved attempt stays: it is the recorded failure
 		v.Error = auth.ErrBadCredentials.Error()
 		return s.render(c, http.StatusUnauthorized, "login", v, false)
 	}
+	s.releaseAttempt(c, res)
 	if err := s.deps.Store.ClearLoginFailures(ctx, acctKey); err != nil {
 		return err
 	}
@@ -84,6 +83,51 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, safeNext(v.Next))
+}
+
+// passwordLimits are the throttles of a password check for the account
+// email: per account and per client IP.
+func (s *Server) passwordLimits(c echo.Context, email string) []store.AttemptLimit {
+	return []store.AttemptLimit{
+		{Key: auth.ThrottleKey("acct", email), Max: auth.MaxFailsPerAccount},
+		{Key: auth.ThrottleKey("ip", c.RealIP()), Max: auth.MaxFailsPerIP},
+	}
+}
+
+// reserveAttempt records a password attempt before the password is
+// checked (store.ReserveAttempt), so parallel attempts cannot all pass a
+// count taken before any of them is recorded.
+func (s *Server) reserveAttempt(c echo.Context, limits ...store.AttemptLimit) (store.Reservation, error) {
+	res, err := s.deps.Store.ReserveAttempt(c.Request().Context(), s.deps.Now(), auth.ThrottleWindow, limits...)
+	var te *store.ThrottledError
+	if errors.As(err, &te) {
+		s.log.Warn("password attempt throttled", "per", strings.SplitN(te.Key, ":", 2)[0], "route", c.Path())
+	}
+	return res, err
+}
+
+// releaseAttempt gives back a reservation: the password was right, or was
+// never checked. The request's cancellation does not stop it.
+func (s *Server) releaseAttempt(c echo.Context, res store.Reservation) {
+	if err := s.deps.Store.ReleaseAttempt(context.WithoutCancel(c.Request().Context()), res); err != nil {
+		s.log.Warn("release password attempt", "err", err)
+	}
+}
+
+// refusal answers a password check that is refused rather than failed:
+// too many attempts (429, Retry-After the throttle window) or every
+// hashing slot busy (429, Retry-After a few seconds). ok is false for any
+// other error, nil included.
+func (s *Server) refusal(c echo.Context, err error) (status int, msg string, ok bool) {
+	switch {
+	case errors.Is(err, auth.ErrThrottled):
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(auth.ThrottleWindow.Seconds())))
+		return http.StatusTooManyRequests, langOf(c).T("err.throttled"), true
+	case errors.Is(err, auth.ErrBusy):
+		c.Response().Header().Set("Retry-After", strconv.Itoa(auth.BusyRetryAfter))
+		return http.StatusTooManyRequests, langOf(c).T("err.busy"), true
+	}
+	return 0, "", false
 }
 
 func (s *Server) logout(c echo.Context) error {
@@ -96,13 +140,13 @@ func (s *Server) logout(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/login")
 }
 
-// First-run setup: while no account exists, whoever holds the setup code
-// printed in the server log may create the first admin.
+// First-run setup: while no account exists, whoever holds a setup code
+// printed in a server log may create the first admin.
 
-const setupSettingKey = "setup_code_hash"
-
-// EnsureSetupCode returns a new setup code (and stores its hash) when no
-// staff account exists yet; it returns "" once one does. main logs it.
+// EnsureSetupCode returns a new setup code (and stores its hash beside
+// those of other processes) when no staff account exists yet; it returns
+// "" once one does. main logs it. Every replica's code works: none
+// overwrites another's.
 func (s *Server) EnsureSetupCode(ctx context.Context) (string, error) {
 	n, err := s.deps.Store.CountUsers(ctx)
 	if err != nil || n > 0 {
@@ -113,7 +157,7 @@ func (s *Server) EnsureSetupCode(ctx context.Context) (string, error) {
 		return "", err
 	}
 	code := auth.SetupPrefix + secret[:16]
-	if err := s.deps.Store.SetSetting(ctx, setupSettingKey, auth.HashSecret(code)); err != nil {
+	if err := s.deps.Store.AddSetupCode(ctx, auth.HashSecret(code)); err != nil {
 		return "", err
 	}
 	return code, nil
@@ -140,6 +184,8 @@ func (s *Server) setupForm(c echo.Context) error {
 	return s.render(c, http.StatusOK, "setup", setupView{}, false)
 }
 
+// setup creates the first admin. The setup code is a password too: its
+// attempts are reserved per client IP before it is compared.
 func (s *Server) setup(c echo.Context) error {
 	ctx := c.Request().Context()
 	open, err := s.setupOpen(c)
@@ -152,22 +198,21 @@ func (s *Server) setup(c echo.Context) error {
 	v := setupView{Code: strings.TrimSpace(c.FormValue("code")), Email: strings.TrimSpace(c.FormValue("email")),
 		Name: strings.TrimSpace(c.FormValue("name")), Errors: formErrors{}}
 	pw, pw2 := c.FormValue("password"), c.FormValue("password_confirm")
-	want, err := s.deps.Store.Setting(ctx, setupSettingKey)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	res, err := s.reserveAttempt(c, store.AttemptLimit{Key: auth.ThrottleKey("setup-ip", c.RealIP()), Max: auth.MaxFailsPerAccount})
+	if status, msg, ok := s.refusal(c, err); ok {
+		v.Code, v.Errors["code"] = "", msg
+		return s.render(c, status, "setup", v, false)
+	} else if err != nil {
 		return err
 	}
-	ipKey := auth.ThrottleKey("setup-ip", c.RealIP())
-	if n, err := s.deps.Store.LoginFailures(ctx, ipKey, s.deps.Now().Add(-auth.ThrottleWindow)); err != nil {
+	valid, err := s.deps.Store.SetupCodeValid(ctx, auth.HashSecret(v.Code))
+	if err != nil {
 		return err
-	} else if n >= auth.MaxFailsPerAccount {
-		v.Errors["code"] = auth.ErrThrottled.Error()
-		return s.render(c, http.StatusTooManyRequests, "setup", v, false)
 	}
-	if want == "" || auth.HashSecret(v.Code) != want {
+	if valid {
+		s.releaseAttempt(c, res)
+	} else { // the reserved attempt stays: it is the recorded failure
 		v.Errors["code"] = "That setup code is not right. It is printed in the server's log when it starts with no staff account."
-		if err := s.deps.Store.RecordLoginFailure(ctx, ipKey); err != nil {
-			return err
-		}
 	}
 	email, err := auth.NormalizeEmail(v.Email)
 	if err != nil {
@@ -185,8 +230,11 @@ func (s *Server) setup(c echo.Context) error {
 		v.Code = "" // never echo a secret back
 		return s.render(c, http.StatusUnprocessableEntity, "setup", v, false)
 	}
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
+	hash, err := s.deps.Hasher.Hash(ctx, pw)
+	if status, msg, ok := s.refusal(c, err); ok {
+		v.Code, v.Errors["password"] = "", msg
+		return s.render(c, status, "setup", v, false)
+	} else if err != nil {
 		return err
 	}
 	u, err := s.deps.Store.CreateFirstAdmin(ctx, auth.User{Email: email, Name: v.Name, PasswordHash: hash})
@@ -215,11 +263,39 @@ func (s *Server) accountPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "account", accountView{}, false)
 }
 
+// changePassword asks for the current password, throttled like sign-in
+// (per account and per client IP): a stolen session cannot be used to
+// guess it.
 func (s *Server) changePassword(c echo.Context) error {
+	ctx := c.Request().Context()
 	u := currentUser(c)
 	v := accountView{Errors: formErrors{}}
 	cur, pw, pw2 := c.FormValue("current_password"), c.FormValue("password"), c.FormValue("password_confirm")
-	if !auth.VerifyPassword(u.PasswordHash, cur) {
+	if len(cur) > 1024 {
+		cur = ""
+	}
+	res, err := s.reserveAttempt(c, s.passwordLimits(c, u.Email)...)
+	if status, msg, ok := s.refusal(c, err); ok {
+		v.Errors["current_password"] = msg
+		return s.render(c, status, "account", v, false)
+	} else if err != nil {
+		return err
+	}
+	ok, err := s.deps.Hasher.Verify(ctx, u.PasswordHash, cur)
+	if err != nil {
+		s.releaseAttempt(c, res)
+		if status, msg, refused := s.refusal(c, err); refused {
+			v.Errors["current_password"] = msg
+			return s.render(c, status, "account", v, false)
+		}
+		return err
+	}
+	if ok {
+		s.releaseAttempt(c, res)
+		if err := s.deps.Store.ClearLoginFailures(ctx, auth.ThrottleKey("acct", u.Email)); err != nil {
+			return err
+		}
+	} else { // the reserved attempt stays: it is the recorded failure
 		v.Errors["current_password"] = "Your current password is not right."
 	}
 	if err := auth.CheckPassword(pw); err != nil {
@@ -230,15 +306,18 @@ func (s *Server) changePassword(c echo.Context) error {
 	if len(v.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "account", v, false)
 	}
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
+	hash, err := s.deps.Hasher.Hash(ctx, pw)
+	if status, msg, refused := s.refusal(c, err); refused {
+		v.Errors["password"] = msg
+		return s.render(c, status, "account", v, false)
+	} else if err != nil {
 		return err
 	}
 	// Ends every session of this user, this one included; sign in again.
-	if err := s.deps.Store.SetPassword(c.Request().Context(), u.ID, hash, audit(c, "user.password_changed", "user", idStr(u.ID))); err != nil {
+	if err := s.deps.Store.SetPassword(ctx, u.ID, hash, audit(c, "user.password_changed", "user", idStr(u.ID))); err != nil {
 		return err
 	}
-	if u2, err := s.deps.Store.UserByID(c.Request().Context(), u.ID); err == nil {
+	if u2, err := s.deps.Store.UserByID(ctx, u.ID); err == nil {
 		if err := s.startSession(c, u2); err != nil {
 			return err
 		}

@@ -61,9 +61,9 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(pw)
+	hash, err := s.deps.Hasher.Hash(c.Request().Context(), pw)
 	if err != nil {
-		return err
+		return s.withRetryAfter(c, err)
 	}
 	_, err = s.deps.Store.CreateUser(c.Request().Context(), auth.User{Email: email, Name: f.Name, Role: role, PasswordHash: hash}, audit(c, "user.create", "", ""))
 	if errors.Is(err, store.ErrConflict) {
@@ -145,14 +145,21 @@ func (s *Server) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(pw)
+	hash, err := s.deps.Hasher.Hash(c.Request().Context(), pw)
 	if err != nil {
-		return err
+		return s.withRetryAfter(c, err)
 	}
 	if err := s.deps.Store.SetPassword(c.Request().Context(), u.ID, hash, audit(c, "user.password_reset", "", "")); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "user", userView{Target: u, Roles: auth.Roles, Password: pw}, false)
+}
+
+// withRetryAfter adds Retry-After to a refusal (every hashing slot busy,
+// too many attempts) before the error handler answers it with 429.
+func (s *Server) withRetryAfter(c echo.Context, err error) error {
+	s.refusal(c, err)
+	return err
 }
 
 // GeneratePassword makes a 20-character password for new accounts.

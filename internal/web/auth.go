@@ -29,9 +29,11 @@ type StaffStore interface {
 	SessionUser(ctx context.Context, idHash string) (store.Session, auth.User, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string, a store.Audit) error
-	RecordLoginFailure(ctx context.Context, keys ...string) error
-	LoginFailures(ctx context.Context, key string, since time.Time) (int64, error)
+	ReserveAttempt(ctx context.Context, now time.Time, window time.Duration, limits ...store.AttemptLimit) (store.Reservation, error)
+	ReleaseAttempt(ctx context.Context, r store.Reservation) error
 	ClearLoginFailures(ctx context.Context, key string) error
+	AddSetupCode(ctx context.Context, hash string) error
+	SetupCodeValid(ctx context.Context, hash string) (bool, error)
 	CreateToken(ctx context.Context, userID int64, name, prefix, hash string, a store.Audit) (store.APIToken, error)
 	TokenUser(ctx context.Context, hash string) (store.APIToken, auth.User, error)
 	Tokens(ctx context.Context, userID int64) ([]store.APIToken, error)

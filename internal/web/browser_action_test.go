@@ -45,10 +45,6 @@ func checkA11y(t *testing.T, ctx context.Context, step string) {
 	}
 }
 
-func fill(ctx context.Context, sel, value string) error {
-	return chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), value))
-}
-
 func TestBrowserActionFlowAccessible(t *testing.T) {
 	st := storetest.SQLite(t)
 	a := newActionServer(t, st, "browser", campaign.Live)

@@ -244,7 +244,7 @@ func TestCampaignAPI(t *testing.T) {
 			if code != 422 {
 				t.Errorf("invalid update: %d %s", code, body)
 			}
-			code, body = do(t, c, http.MethodGet, one, tok, "", "")
+			_, body = do(t, c, http.MethodGet, one, tok, "", "")
 			if got := decode[apiCampaign](t, body); got.Title != "Records of family separations" || got.TemplateVersion != 2 {
 				t.Errorf("after refused updates: %+v", got)
 			}

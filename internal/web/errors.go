@@ -47,6 +47,7 @@ var mapping = []struct {
 	{errCSRF, http.StatusForbidden, "err.csrf"},
 	{errUploadTooLarge, http.StatusRequestEntityTooLarge, "err.upload_too_large"},
 	{auth.ErrThrottled, http.StatusTooManyRequests, "err.throttled"},
+	{auth.ErrBusy, http.StatusTooManyRequests, "err.busy"},
 	{store.ErrNotFound, http.StatusNotFound, "err.not_found"},
 	{store.ErrConflict, http.StatusConflict, "err.conflict"},
 	{congress.ErrInvalidZIP, http.StatusBadRequest, "err.zip_invalid"},

@@ -70,6 +70,18 @@ var navItems = []struct {
 // T translates for the page's language.
 func (p Page) T(key string, args ...any) string { return p.Lang.T(key, args...) }
 
+// N translates a message with a count (i18n.Lang.N: singular or plural).
+// Templates pass int or int64 counts.
+func (p Page) N(key string, n any, args ...any) string {
+	switch v := n.(type) {
+	case int64:
+		return p.Lang.N(key, int(v), args...)
+	case int:
+		return p.Lang.N(key, v, args...)
+	}
+	return p.Lang.T(key+".other", append([]any{n}, args...)...)
+}
+
 // LangLink is one entry of the language switcher: the same page in Code.
 type LangLink struct {
 	Code i18n.Lang

@@ -75,6 +75,9 @@ type Deps struct {
 	Events        EventVerifier // SendGrid Event Webhook; nil: refused
 	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
 	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
+	// Hasher runs every argon2id password check and hash a few at a
+	// time (OUTREACH_PASSWORD_CHECKS); nil: auth.NewHasher's defaults.
+	Hasher *auth.Hasher
 	// Channels are the delivery channels this build has (main's
 	// registry), offered by the deliveries page's channel filter.
 	Channels []delivery.Channel
@@ -136,6 +139,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if len(d.DeliveryDefaults.Channels) == 0 {
 		d.DeliveryDefaults.Channels = defaultChannels
+	}
+	if d.Hasher == nil {
+		d.Hasher = auth.NewHasher(0, 0)
 	}
 	if d.BaseURL == "" {
 		d.BaseURL = "http://localhost:8080"

@@ -209,7 +209,7 @@ func (s *Server) apiTablingEvents(c echo.Context) error {
 	}
 	out := make([]tablingJSON, len(v.Events))
 	for i, e := range v.Events {
-		out[i] = tablingJSON{TablingEvent: e.TablingEvent, State: e.State}
+		out[i] = tablingJSON(e)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ip_limit_now": v.Limit, "default_ip_limit": v.Default, "tabling_events": out})
 }
