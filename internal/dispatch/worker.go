@@ -67,7 +67,7 @@ type Store interface {
 	MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error
 	OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error)
 	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
-	OfficeEmail(ctx context.Context, bioguideID string) (string, error)
+	OfficeEmails(ctx context.Context) (map[string]string, error)
 	HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error)
 	NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error
 }
@@ -136,8 +136,9 @@ type Worker struct {
 	omu     sync.Mutex
 	offices map[string]*officeCount // letters per office in the last hour, for officeCountTTL
 
-	emu    sync.Mutex
-	emails map[string]officeEmail // offices' contact emails, for contactTTL
+	emu      sync.Mutex
+	emails   map[string]string // offices' contact emails (the whole directory), for contactTTL
+	emailsAt time.Time
 
 	// Concurrent jobs share loads and state writes (see batcher).
 	loads  *batcher[int64, loaded]
@@ -559,35 +560,24 @@ func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
 	return Merge(w.defaults, d)
 }
 
-// contactTTL is how long a worker reuses an office's contact email from
-// the office contacts directory.
+// contactTTL is how long a worker reuses the office contacts directory
+// (each office's contact email): it is read whole, in one query, at most
+// this often.
 const contactTTL = 30 * time.Second
-
-type officeEmail struct {
-	email string
-	at    time.Time
-}
 
 // officeEmail is the address the email channel uses for an office (the
 // office contacts directory), or "".
 func (w *Worker) officeEmail(ctx context.Context, bioguideID string) (string, error) {
 	w.emu.Lock()
-	e, ok := w.emails[bioguideID]
-	w.emu.Unlock()
-	if ok && time.Since(e.at) < contactTTL {
-		return e.email, nil
+	defer w.emu.Unlock()
+	if w.emails == nil || time.Since(w.emailsAt) >= contactTTL {
+		m, err := w.store.OfficeEmails(ctx)
+		if err != nil {
+			return "", err
+		}
+		w.emails, w.emailsAt = m, time.Now()
 	}
-	email, err := w.store.OfficeEmail(ctx, bioguideID)
-	if err != nil {
-		return "", err
-	}
-	w.emu.Lock()
-	if w.emails == nil || len(w.emails) > 10000 {
-		w.emails = map[string]officeEmail{}
-	}
-	w.emails[bioguideID] = officeEmail{email: email, at: time.Now()}
-	w.emu.Unlock()
-	return email, nil
+	return w.emails[bioguideID], nil
 }
 
 // pace decides whether a letter may go now: office hours in the

@@ -80,16 +80,6 @@ func (s *Store) OfficeEmails(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// OfficeEmail is the address the email channel uses for one office, or "".
-func (s *Store) OfficeEmail(ctx context.Context, bioguideID string) (string, error) {
-	var rows []contactRow
-	err := s.db.WithContext(ctx).Select("email").Where("bioguide_id = ? AND email <> ''", bioguideID).Order("position").Limit(1).Find(&rows).Error
-	if err != nil || len(rows) == 0 {
-		return "", err
-	}
-	return rows[0].Email, nil
-}
-
 // ReplaceOfficeContacts makes list (checked by contacts.CheckOffice) the
 // office's contacts, in one transaction with its audit entry; an empty
 // list removes them all.
