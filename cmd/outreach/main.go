@@ -19,7 +19,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/auth"
@@ -322,33 +321,79 @@ func cmdVersion(ctx context.Context, args []string, env func(string) string, std
 	return nil
 }
 
+// helpWidth is the widest line outreach help prints: a terminal or a
+// README code block.
+const helpWidth = 100
+
+// wrap breaks s into lines of at most width characters at spaces (a word
+// longer than width gets a line of its own).
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// helpTable prints names in a column and their descriptions wrapped
+// beside them, within helpWidth.
+func helpTable(w io.Writer, rows [][2]string) {
+	col := 0
+	for _, r := range rows {
+		col = max(col, len(r[0]))
+	}
+	pad := strings.Repeat(" ", 2+col+2)
+	for _, r := range rows {
+		for i, l := range wrap(r[1], helpWidth-len(pad)) {
+			if i == 0 {
+				fmt.Fprintf(w, "  %-*s  %s\n", col, r[0], l)
+			} else {
+				fmt.Fprintf(w, "%s%s\n", pad, l)
+			}
+		}
+	}
+}
+
 func cmdHelp(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, "outreach: congressional advocacy campaigns")
 	fmt.Fprintln(stdout, "\nUsage: outreach [command] [flags]\n\nCommands:")
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	var rows [][2]string
 	for _, c := range commands() {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.help)
+		rows = append(rows, [2]string{c.name, c.help})
 	}
-	tw.Flush()
+	helpTable(stdout, rows)
 	fmt.Fprintln(stdout, "\nEnvironment variables (secrets marked * may instead be read from the file named by NAME_FILE):")
-	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	for _, v := range config.Vars {
 		name := v.Name
 		if v.Secret {
 			name += " *"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t(default %s)\n", name, v.Help, v.Default)
+		fmt.Fprintf(stdout, "\n  %s\n", name)
+		for _, l := range append(wrap(v.Help, helpWidth-6), wrap("default: "+v.Default, helpWidth-6)...) {
+			fmt.Fprintf(stdout, "      %s\n", l)
+		}
 	}
-	tw.Flush()
 	reg, err := channelRegistry()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "\nDelivery channels (names for OUTREACH_DELIVERY_CHANNELS):")
-	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	rows = rows[:0]
 	for _, c := range reg.Infos() {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.Name, c.Summary)
+		rows = append(rows, [2]string{string(c.Name), c.Summary})
 	}
-	tw.Flush()
+	helpTable(stdout, rows)
 	return nil
 }

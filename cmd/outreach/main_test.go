@@ -16,9 +16,18 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if code := run([]string{"help"}, func(string) string { return "" }, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	// Wrapped lines: compare words, not line breaks.
+	flat := strings.Join(strings.Fields(out.String()), " ")
 	for _, v := range config.Vars {
-		if !strings.Contains(out.String(), v.Name) || !strings.Contains(out.String(), v.Default) {
-			t.Errorf("help lacks %s or its default", v.Name)
+		if !strings.Contains(flat, v.Name) || !strings.Contains(flat, "default: "+strings.Join(strings.Fields(v.Default), " ")) ||
+			!strings.Contains(flat, strings.Join(strings.Fields(v.Help), " ")) {
+			t.Errorf("help lacks %s, its help or its default", v.Name)
+		}
+	}
+	// It fits a 100-column terminal.
+	for i, l := range strings.Split(out.String(), "\n") {
+		if len([]rune(l)) > 100 {
+			t.Errorf("help line %d has %d columns: %q", i+1, len([]rune(l)), l)
 		}
 	}
 	for _, c := range []string{"serve", "migrate", "import-congress", "keys", "version", "help"} {

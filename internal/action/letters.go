@@ -3,11 +3,13 @@ package action
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -95,13 +97,13 @@ func DistrictValue(d congress.District) string { return districtValue(d) }
 
 func districtValue(d congress.District) string { return d.State + "-" + strconv.Itoa(d.Number) }
 
-// Letter is one rendered letter, exactly as the office receives it.
+// Letter is one rendered letter: the member, and the letter with its
+// sender and office as it is sealed and handed to a channel. Its delivered
+// form is delivery.Compose(l.Message, ...), on the review page as in
+// every channel.
 type Letter struct {
-	Member                *congress.Member
-	Subject               string
-	Body                  string
-	OrganizationStatement string
-	ConstituentMessage    string
+	Member *congress.Member
+	delivery.Message
 }
 
 // Data is the merge data of a supporter writing to m.
@@ -112,21 +114,32 @@ func Data(m *congress.Member, f Form, date time.Time) letter.Data {
 	return d
 }
 
-// Render fills the campaign's letter for one office.
-func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Form, stats letter.StatSource, date time.Time) (Letter, error) {
-	d := Data(m, f, date)
-	l := Letter{Member: m, ConstituentMessage: f.Note}
-	var err error
-	if l.Subject, err = cp.Letter.Subject.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
-		return l, err
+// Office is the congressional office of m.
+func Office(m *congress.Member) delivery.Office {
+	o := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State, District: m.District}
+	if d, ok := m.Seat(); ok {
+		o.Code = d.Code()
+	} else {
+		o.Code = fmt.Sprintf("S%s%02d", m.State, m.SenateClass)
 	}
-	if l.Body, err = cp.Letter.Body.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
-		return l, err
+	return o
+}
+
+// Constituent is the supporter of the form as a channel needs them.
+func (f Form) Constituent() delivery.Constituent {
+	return delivery.Constituent{Prefix: f.Prefix, FirstName: f.FirstName, LastName: f.LastName, Address1: f.Address1, Address2: f.Address2,
+		City: f.City, State: f.State, ZIP: f.ZIP, Phone: f.Phone, Email: f.Email}
+}
+
+// Render fills the campaign's letter for one office: the supporter of f
+// writing to m on date, with the statistics of stats; org signs the
+// organization statement.
+func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Form, stats letter.StatSource, date time.Time, org string) (Letter, error) {
+	r, err := cp.Render(ctx, Data(m, f, date), stats)
+	if err != nil {
+		return Letter{Member: m}, err
 	}
-	if cp.Statement != nil {
-		if l.OrganizationStatement, err = cp.Statement.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
-			return l, err
-		}
-	}
-	return l, nil
+	msg := r.Message()
+	msg.From, msg.Office, msg.Organization = f.Constituent(), Office(m), org
+	return Letter{Member: m, Message: msg}, nil
 }

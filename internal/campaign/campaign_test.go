@@ -318,3 +318,31 @@ func BenchmarkPreview(b *testing.B) {
 		}
 	}
 }
+
+// TestGreetingWhenTheTemplateHasNone: a body that never addresses the
+// member starts with the salutation; one that does (by salutation, name
+// or title) keeps its own and gets no second greeting.
+func TestGreetingWhenTheTemplateHasNone(t *testing.T) {
+	stats, _, _ := campaign.SampleStats{}.Latest(context.Background())
+	m := member(t, "P000145")
+	for _, tc := range []struct {
+		body, want string
+	}{
+		{"Please hold hearings.\n\nAna", "Dear Senator Padilla,\n\nPlease hold hearings.\n\nAna"},
+		{"{{.salutation}}:\n\nPlease hold hearings.", "Dear Senator Padilla:\n\nPlease hold hearings."},
+		{"Senator {{.member_name}}, please hold hearings.", "Senator Alex Padilla, please hold hearings."},
+		{"To the {{.member_title}}: please hold hearings.", "To the Senator: please hold hearings."},
+	} {
+		cp, verr := campaign.Compile("Hearings", tc.body, "")
+		if verr != nil {
+			t.Fatal(verr)
+		}
+		p, err := cp.Preview(context.Background(), campaign.TargetBoth, m, stats, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Body != tc.want {
+			t.Errorf("%q: preview %q, want %q", tc.body, p.Body, tc.want)
+		}
+	}
+}

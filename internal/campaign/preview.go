@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -106,24 +107,74 @@ type Preview struct {
 }
 
 // Preview renders the letter for member m with the preview supporter
-// (PreviewData) and the given statistics. Render errors (a subject too
-// long with these values, say) are returned as they are.
+// (PreviewData) and the given statistics. Body is the letter as
+// delivery.Compose makes it (greeting when the template has none, body,
+// figures citation). Render errors (a subject too long with these values,
+// say) are returned as they are.
 func (cp *Compiled) Preview(ctx context.Context, targets Targets, m *congress.Member, stats letter.StatSource, releaseID int64) (Preview, error) {
-	d := PreviewData(m)
 	p := Preview{Member: m, Targeted: targets.Includes(m.Chamber), StatsReleaseID: releaseID}
-	var err error
-	if p.Subject, err = cp.Letter.Subject.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+	r, err := cp.Render(ctx, PreviewData(m), stats)
+	if err != nil {
 		return p, err
 	}
-	if p.Body, err = cp.Letter.Body.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
-		return p, err
+	c := delivery.Compose(r.Message(), delivery.NoSender)
+	p.Subject, p.Body, p.OrganizationStatement = c.Subject, c.Letter(), c.Statement
+	return p, nil
+}
+
+// Rendered is one letter's parts, rendered for a supporter and an office:
+// what is sealed with the letter and composed (delivery.Compose) for the
+// review page and every channel.
+type Rendered struct {
+	Subject    string
+	Salutation string // the greeting when the template has none of its own
+	Body       string
+	// Citation is the figures citation line, composed after the body on
+	// the review page and in every channel (delivery.Composed.Citation).
+	// Render leaves it empty until the campaign's citation line is set
+	// here.
+	Citation  string
+	Statement string // "" when the campaign has none
+}
+
+// Message is r as the text parts of a delivery.Message.
+func (r Rendered) Message() delivery.Message {
+	return delivery.Message{Subject: r.Subject, Salutation: r.Salutation, Body: r.Body, Citation: r.Citation, OrganizationStatement: r.Statement}
+}
+
+// Render renders the subject, the body and the organization statement
+// with d and stats. A body template that addresses the member nowhere
+// (none of {{.salutation}}, {{.member_name}}, {{.member_title}}) gets
+// d.Salutation as its greeting line: a letter to Congress starts with
+// one, and a template that names the member has its own.
+func (cp *Compiled) Render(ctx context.Context, d letter.Data, stats letter.StatSource) (Rendered, error) {
+	var r Rendered
+	var err error
+	if r.Subject, err = cp.Letter.Subject.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+		return r, err
+	}
+	if r.Body, err = cp.Letter.Body.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+		return r, err
 	}
 	if cp.Statement != nil {
-		if p.OrganizationStatement, err = cp.Statement.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
-			return p, err
+		if r.Statement, err = cp.Statement.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
+			return r, err
 		}
 	}
-	return p, nil
+	if !addressesMember(cp.Letter.Body.Fields()) && strings.TrimSpace(d.Salutation) != "" {
+		r.Salutation = d.Salutation + ","
+	}
+	return r, nil
+}
+
+func addressesMember(fields []string) bool {
+	for _, f := range fields {
+		switch f {
+		case "salutation", "member_name", "member_title":
+			return true
+		}
+	}
+	return false
 }
 
 // FindMembers returns the members matching a search typed by staff, in

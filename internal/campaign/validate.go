@@ -259,7 +259,7 @@ func Compile(subject, body, statement string) (*Compiled, *ValidationError) {
 		} else if slices.Contains(st.Fields(), "personal_note") {
 			line, col := position(statement, ".personal_note")
 			merge(&letter.ValidationError{Errors: []FieldError{{Field: "organization_statement", Line: line, Column: col,
-				Message: "cannot use {{.personal_note}}: the statement is the organization's text, and the supporter's own words travel separately (CWC ConstituentMessage); put it in the letter instead"}}}, "")
+				Message: "cannot use {{.personal_note}}: the statement is the organization's own text, delivered after the letter (CWC OrganizationStatement), and the supporter's words belong in the letter; put it in the letter instead"}}}, "")
 		}
 	}
 	if v != nil {

@@ -31,7 +31,7 @@ type Var struct {
 // Vars lists every variable outreach reads, in the order `outreach help`
 // prints them. Keep it the single source of truth: Load reads only these.
 var Vars = []Var{
-	{Name: "OUTREACH_ADDR", Default: ":8080", Help: "address the HTTP server listens on"},
+	{Name: "OUTREACH_ADDR", Default: "127.0.0.1:8080", Help: "address the HTTP server listens on (this machine only by default; :8080 listens on every interface)"},
 	{Name: "OUTREACH_BASE_URL", Default: "http://localhost<port of OUTREACH_ADDR>", Help: "public URL of the site, used in links and to mark cookies Secure when https"},
 	{Name: "OUTREACH_DATA_DIR", Default: "./data", Help: "directory for the SQLite file and imported data"},
 	{Name: "DATABASE_URL", Default: "(empty: SQLite file outreach.db in the data dir)", Secret: true, Help: "postgres://user:pass@host/db for PostgreSQL"},
@@ -158,7 +158,7 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 		return v
 	}
 	c := &Config{
-		Addr:        or(get("OUTREACH_ADDR"), ":8080"),
+		Addr:        or(get("OUTREACH_ADDR"), "127.0.0.1:8080"), // a laptop's first run is not on the network
 		DataDir:     or(get("OUTREACH_DATA_DIR"), "./data"),
 		DatabaseURL: get("DATABASE_URL"),
 		LogLevel:    strings.ToLower(or(get("OUTREACH_LOG_LEVEL"), "info")),

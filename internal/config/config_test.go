@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DataDir != "./data" || c.UsesPostgres() || c.BaseURL.String() != "http://localhost:8080" {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.UsesPostgres() || c.BaseURL.String() != "http://localhost:8080" {
 		t.Errorf("defaults = %+v base %s", c, c.BaseURL)
 	}
 	if c.SQLitePath() != filepath.Join("data", "outreach.db") {

@@ -65,13 +65,22 @@ type Message struct {
 	Campaign   Campaign
 	Office     Office
 	From       Constituent
-	Subject    string
-	// Body is the whole letter as the office reads it (email, packet).
+	// The parts of the letter as rendered when the supporter reviewed it.
+	// Channels never assemble them themselves: Compose makes the one
+	// delivered form (Composed) that the review page showed.
+	Subject string
+	// Salutation is the greeting when the template prints none ("" when
+	// the template's own {{.salutation}} is in Body).
+	Salutation string
+	// Body is the campaign template rendered for this supporter and
+	// office, their own paragraph where the template puts it.
 	Body string
-	// OrganizationStatement is the organization's text and
-	// ConstituentMessage only what the supporter wrote (CWC keeps them apart).
+	// Citation is the figures citation line ("" for none).
+	Citation string
+	// OrganizationStatement is the campaign's organization statement,
+	// rendered; Organization is the name it is signed with.
 	OrganizationStatement string
-	ConstituentMessage    string
+	Organization          string
 	ReplyTo               string // per-letter reply address, so replies trace back
 	CreatedAt             time.Time
 }

@@ -166,13 +166,14 @@ func BenchmarkFanOut(b *testing.B) {
 		batch := make([]store.NewLetter, 0, 1000)
 		for _, sub := range subs {
 			for _, m := range members {
-				l, err := action.Render(ctx, cp, m, form, stats, now)
+				l, err := action.Render(ctx, cp, m, form, stats, now, "Families Together")
 				if err != nil {
 					b.Fatal(err)
 				}
 				office := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State,
 					District: m.District, Code: m.BioguideID}
-				sealed := delivery.Sealed{Subject: l.Subject, Body: l.Body, ConstituentMessage: l.ConstituentMessage, From: from, Office: office}
+				l.From, l.Office = from, office
+				sealed := l.Message.Sealed()
 				batch = append(batch, store.NewLetter{CampaignID: e.camp.ID, SubmissionID: sub.ID, BioguideID: m.BioguideID,
 					OfficeCode: office.Code, Chamber: office.Chamber, State: m.State, District: m.District, Party: m.Party, TemplateVer: 1,
 					DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),

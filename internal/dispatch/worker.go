@@ -358,11 +358,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	if err != nil {
 		return failed(err)
 	}
-	msg := delivery.Message{
-		LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: camp, Office: office, From: sealed.From,
-		Subject: sealed.Subject, Body: sealed.Body, OrganizationStatement: sealed.OrganizationStatement,
-		ConstituentMessage: sealed.ConstituentMessage, ReplyTo: l.ReplyToken, CreatedAt: l.CreatedAt,
-	}
+	msg := sealed.Message(l.ID, l.DeliveryID, camp, l.ReplyToken, l.CreatedAt)
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
 	res, err := sender.Send(sctx, msg)
 	cancel()

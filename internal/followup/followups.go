@@ -343,9 +343,10 @@ func (r *Runner) enqueueDelivery(ctx context.Context, tx *sql.Tx, ids []int64) e
 // of submission sub), from the campaign's follow-up template, as it is
 // sealed and delivered: the supporter's merge fields as in their first
 // letter, the office's, the first letter's date and count, the number of
-// constituents who wrote to the office. The organization's follow-up text
-// is the message (CWC's OrganizationStatement): the supporter wrote
-// nothing new. member (may be nil) finds the member for the salutation.
+// constituents who wrote to the office. The follow-up text is the letter
+// (CWC's ConstituentMessage, like every letter; it carries no separate
+// organization statement). member (may be nil) finds the member for the
+// salutation.
 func SecondLetter(keys *seal.Keys, member func(string) (*congress.Member, bool), set store.FollowupSettings, first store.Letter, sub store.Submission,
 	count int64, now time.Time) (delivery.Sealed, error) {
 	if sub.Status == "erased" || sub.Sealed == "" || first.Sealed == "" {
@@ -364,7 +365,7 @@ func SecondLetter(keys *seal.Keys, member func(string) (*congress.Member, bool),
 	if err != nil {
 		return delivery.Sealed{}, fmt.Errorf("the follow-up template does not render: %w", err)
 	}
-	return delivery.Sealed{Subject: subject, Body: body, OrganizationStatement: body, From: sl.From, Office: sl.Office}, nil
+	return delivery.Sealed{Subject: subject, Body: body, From: sl.From, Office: sl.Office}, nil
 }
 
 // secondData is the merge data of a second letter.

@@ -426,7 +426,8 @@ func (w *Worker) confirmEmail(ctx context.Context, in Input) (string, string, er
 	return in.Lang.T("act.mail.confirm_subject"), in.Lang.T("act.mail.confirm_body", in.Sealed.Form.FirstName, camp.Title, strings.Join(offices, "\n"), link), nil
 }
 
-// copyEmail is the copy of every letter the confirmation created.
+// copyEmail is the copy of every letter the confirmation created, each
+// exactly as its office receives it.
 func (w *Worker) copyEmail(ctx context.Context, in Input) (string, string, error) {
 	letters, err := w.Store.SubmissionLetters(ctx, in.Sub.ID)
 	if err != nil {
@@ -441,8 +442,11 @@ func (w *Worker) copyEmail(ctx context.Context, in Input) (string, string, error
 		if err := w.Links.Keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err != nil {
 			return "", "", delivery.Permanent(fmt.Errorf("open letter %d: %w", l.ID, err), "cannot decrypt a letter (encryption key missing?)")
 		}
+		// The letter as the office receives it and as the review page
+		// showed it: delivery.Compose, with the full sender block.
+		c := delivery.Compose(sl.Message(l.ID, l.DeliveryID, delivery.Campaign{}, "", l.CreatedAt), delivery.FullSender)
 		to := in.Lang.T("lookup.title."+sl.Office.Title) + " " + sl.Office.Name
-		parts = append(parts, in.Lang.T("act.mail.copy_letter", to, sl.Subject, sl.Body))
+		parts = append(parts, in.Lang.T("act.mail.copy_letter", to, c.Subject, c.Text()))
 	}
 	if len(parts) == 0 {
 		return "", "", Skip("no letters to copy")

@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
@@ -204,8 +205,15 @@ type figureView struct{ Label, Value string }
 
 type stateOption struct{ Code, Name string }
 
+// letterView is one letter of the review: its delivered form
+// (delivery.Compose with the full sender block), whose parts the page
+// prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
-	To, Subject, Body, Statement string
+	To, Subject, Letter, Sender, StatementHeading, Statement string
+}
+
+func newLetterView(to string, c delivery.Composed) letterView {
+	return letterView{To: to, Subject: c.Subject, Letter: c.Letter(), Sender: c.SenderText(), StatementHeading: c.StatementHeading, Statement: c.Statement}
 }
 
 // headlineKeys are the figures the campaign page shows.
@@ -420,7 +428,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	}
 	var letters []action.Letter
 	for _, m := range rcp.Members {
-		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now())
+		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
 		if errors.Is(err, letter.ErrStatUnavailable) {
 			// The letter quotes a figure no release has published yet:
 			// nothing can be sent until staff publish one.
@@ -432,7 +440,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		v.Letters = append(v.Letters, letterView{To: lang.T("lookup.title."+m.Title) + " " + m.Name, Subject: l.Subject, Body: l.Body, Statement: l.OrganizationStatement})
+		v.Letters = append(v.Letters, newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender)))
 	}
 	if len(letters) == 0 {
 		v.Problem = lang.T("act.all_vacant")

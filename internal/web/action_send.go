@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -224,11 +223,11 @@ func (s *Server) actionConfirm(c echo.Context) error {
 					skipped = append(skipped, names[m.BioguideID])
 					continue
 				}
-				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now())
+				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now(), s.deps.OrgName)
 				if err != nil {
 					return store.Confirmed{}, err
 				}
-				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, ss.Form, rel))
+				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, rel))
 			}
 			if len(out.Letters) > 0 {
 				mail = append(mail, supportermail.KindCopy)
@@ -305,19 +304,11 @@ func (s *Server) confirmUnavailable(c echo.Context, subID int64, lc liveCampaign
 	return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + status)})
 }
 
-// newLetter builds the stored form of one rendered letter.
-func (s *Server) newLetter(lc liveCampaign, sub store.Submission, bioguide string, l action.Letter, f action.Form, rel release) store.NewLetter {
-	m := l.Member
-	office := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State, District: m.District}
-	if d, ok := m.Seat(); ok {
-		office.Code = d.Code()
-	} else {
-		office.Code = fmt.Sprintf("S%s%02d", m.State, m.SenateClass)
-	}
-	from := delivery.Constituent{Prefix: f.Prefix, FirstName: f.FirstName, LastName: f.LastName, Address1: f.Address1, Address2: f.Address2,
-		City: f.City, State: f.State, ZIP: f.ZIP, Phone: f.Phone, Email: f.Email}
-	sealed := delivery.Sealed{Subject: l.Subject, Body: l.Body, OrganizationStatement: l.OrganizationStatement, ConstituentMessage: l.ConstituentMessage,
-		From: from, Office: office}
+// newLetter builds the stored form of one rendered letter: its parts,
+// sender and office exactly as the review page composed them.
+func (s *Server) newLetter(lc liveCampaign, sub store.Submission, bioguide string, l action.Letter, rel release) store.NewLetter {
+	m, office := l.Member, l.Office
+	sealed := l.Message.Sealed()
 	var relID *int64
 	if rel.ID != 0 {
 		id := rel.ID

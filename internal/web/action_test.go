@@ -105,17 +105,23 @@ I am a constituent from {{.city}}, {{.state}}. {{stat "children_separated"}} chi
 Sincerely,
 {{.first_name}} {{.last_name}}`
 
-func newActionServer(t *testing.T, st *store.Store, slug string, status campaign.Status) *actionFixture {
+// newActionServer serves a live (or status) campaign; edit, when given,
+// changes the campaign before it is created.
+func newActionServer(t *testing.T, st *store.Store, slug string, status campaign.Status, edit ...func(*campaign.Campaign)) *actionFixture {
 	t.Helper()
 	keys := seal.NewRandom()
 	if _, err := st.SeedDemo(context.Background(), store.DemoOptions{}, store.Audit{Action: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := st.CreateCampaign(context.Background(), campaign.Campaign{
+	camp := campaign.Campaign{
 		Slug: slug, Title: "Reunite separated families", SummaryEN: "Families were separated at the border.", SummaryES: "Familias fueron separadas en la frontera.",
 		Targets: campaign.TargetBoth, LOCTopic: "Immigration", Status: status,
 		Subject: "Oversight of family separations, from {{.first_name}} {{.last_name}}", Template: demoTemplate,
-	}, store.Audit{Action: "test"})
+	}
+	for _, e := range edit {
+		e(&camp)
+	}
+	c, err := st.CreateCampaign(context.Background(), camp, store.Audit{Action: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,10 +203,10 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		"summary_es":        ta("summary_es", "Summary (Spanish)", "Required before the campaign is scheduled or live.", f.SummaryES, 4, false),
 		"call_to_action_en": ta("call_to_action_en", "Call to action (English)", "Up to 500 characters.", f.CallToActionEN, 2, false),
 		"call_to_action_es": ta("call_to_action_es", "Call to action (Spanish)", "Required before the campaign is scheduled or live.", f.CallToActionES, 2, false),
-		"template": ta("template", "Letter", "The body every office receives, filled in for its member and the supporter. Use the fields listed beside the form.",
+		"template": ta("template", "Letter", "The body every office receives, filled in for its member and the supporter. Use the fields listed beside the form. A letter that never names the member (no salutation, member_name or member_title field) starts with the greeting \"Dear <title> <last name>,\".",
 			f.Template, 18, true),
 		"organization_statement": ta("organization_statement", "Organization statement (optional)",
-			"The organization's own text, sent apart from the supporter's words (CWC OrganizationStatement). It may quote statistics but not the personal note. Up to 5,000 characters.",
+			"The organization's own text, delivered with every letter under the heading \"Statement from\" and your organization's name (CWC OrganizationStatement). It may quote statistics but not the personal note. Up to 5,000 characters.",
 			f.OrganizationStatement, 5, true),
 	}
 	statuses := campaign.Statuses

@@ -241,9 +241,10 @@ func (s *Server) apiRequeue(c echo.Context) error {
 }
 
 // outboxItem is an opened outbox message for display. Listed, it is
-// masked for every role: a letter keeps its text (what the office gets)
-// with the sender's name, address, email and phone replaced by labels and
-// no sender block, as the deliveries page shows no supporter; a supporter
+// masked for every role: a letter keeps its text (what the office gets,
+// sender block included) with the sender's name, address, email and phone
+// replaced by labels, and no From, as the deliveries page shows no
+// supporter; a supporter
 // email keeps only its masked address and subject. Opened one at a time
 // by an admin (PermViewPersonalData) it is in clear, and the read is in
 // the audit log. Signed links never work in either: their tokens are
@@ -298,7 +299,7 @@ func (s *Server) openOutbox(m store.OutboxMessage, masked bool, fullPath string)
 	case st.Letter != nil:
 		l := st.Letter
 		it.To = l.Office.Title + " " + l.Office.Name + " (" + l.Office.Code + ")"
-		it.Subject, it.Text = l.Subject, l.Body
+		it.Subject, it.Text = l.Subject, st.LetterText()
 		if masked {
 			it.Subject, it.Text = maskSender(l.From, it.Subject), maskSender(l.From, it.Text)
 		} else {

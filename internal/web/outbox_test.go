@@ -46,8 +46,7 @@ func confirmedSupporter(t *testing.T, a *actionFixture, form url.Values) []int64
 		if err := a.keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err != nil || !strings.EqualFold(sl.From.Email, form.Get("email")) {
 			continue
 		}
-		msg := delivery.Message{LetterID: l.ID, DeliveryID: l.DeliveryID, Office: sl.Office, From: sl.From, Subject: sl.Subject, Body: sl.Body,
-			OrganizationStatement: sl.OrganizationStatement, ConstituentMessage: sl.ConstituentMessage, ReplyTo: l.ReplyToken, CreatedAt: l.CreatedAt}
+		msg := sl.Message(l.ID, l.DeliveryID, delivery.Campaign{}, l.ReplyToken, l.CreatedAt)
 		if _, err := ob.Send(ctx, msg); err != nil {
 			t.Fatal(err)
 		}

@@ -77,9 +77,7 @@ func (s *Server) packetPDF(c echo.Context) error {
 			return err
 		}
 		info.Office = sl.Office
-		msgs = append(msgs, delivery.Message{LetterID: l.ID, DeliveryID: l.DeliveryID, Campaign: info.Campaign, Office: sl.Office,
-			From: sl.From, Subject: sl.Subject, Body: sl.Body, OrganizationStatement: sl.OrganizationStatement,
-			ConstituentMessage: sl.ConstituentMessage, CreatedAt: l.CreatedAt})
+		msgs = append(msgs, sl.Message(l.ID, l.DeliveryID, info.Campaign, "", l.CreatedAt))
 	}
 	var buf bytes.Buffer
 	if err := packet.Write(&buf, info, msgs); err != nil {

@@ -78,7 +78,7 @@ func TestSendBaseURLWithPath(t *testing.T) {
 // secretsIn lists what no error may contain.
 func secretsIn(m delivery.Message) []string {
 	return []string{testHouseKey, testSenateKey, m.From.Email, "maria.hernandez", m.From.FirstName, m.From.LastName,
-		m.From.Address1, m.From.City, "94110", "415-555-0142", "4155550142", m.ConstituentMessage[:20]}
+		m.From.Address1, m.From.City, "94110", "415-555-0142", "4155550142", m.Body[:20]}
 }
 
 func assertNoSecrets(t *testing.T, m delivery.Message, texts ...string) {

@@ -49,7 +49,10 @@
 //   - EFForg/congress_forms lib/cwc/office.rb: active_offices is "a list of
 //     structured JSON" keyed by "office_code"; the House list is plain codes.
 //   - EFForg/congress_forms lib/congress_forms/cwc_form.rb: the supporter's
-//     message is dropped when it equals the organization statement.
+//     message is dropped when it equals the organization statement. Not
+//     followed here: /work/shared/reference/cwc.md (corrected 2026-12-05)
+//     has ConstituentMessage carry the whole letter the supporter reviewed,
+//     which BuildXML always sends.
 //   - EFForg/phantom-of-the-capitol app/models/congress_member.rb: senator
 //     codes as "S" + state + (class-1) - contradicted by the data below.
 //   - climatechangemakers/parse-congress-info ParseCWCActiveOffices.kt and

@@ -71,7 +71,7 @@ func testMessage(officeCode string) delivery.Message {
 		Subject: "Reunite families separated at the border",
 		OrganizationStatement: "We urge you to support legislation that reunites every family separated at the border & guarantees children <5 years old are never held apart from their parents.\n\n" +
 			"Families Together Coalition represents 40 community organizations.",
-		ConstituentMessage: "My neighbor's son was held for 74 days before she could speak to him.\r\n" +
+		Body: "My neighbor's son was held for 74 days before she could speak to him.\r\n" +
 			"I am asking you, as your constituent, to make sure this never happens again.\r\n\r\n" +
 			"Thank you for reading.",
 		CreatedAt: time.Date(2025, 3, 14, 16, 5, 0, 0, time.UTC),

@@ -40,10 +40,13 @@ func (e *ValidationError) Error() string {
 //
 // Mapping: DeliveryId = m.DeliveryID; CampaignId = m.Campaign.Slug;
 // MemberOffice = m.Office.Code; LibraryOfCongressTopic = m.Campaign.LOCTopic;
-// OrganizationStatement and ConstituentMessage are kept apart (at least one
-// is required; a ConstituentMessage identical to the statement is dropped,
-// as EFF's congress_forms does). Phone is normalized to xxx-xxx-xxxx or left
-// out; Zip must be 5 digits or ZIP+4.
+// ConstituentMessage is the whole letter the supporter reviewed
+// (delivery.Compose: greeting, the template rendered for them and this
+// office with their own paragraph where the template puts it, the figures
+// citation; the constituent's details travel in Constituent, not in the
+// text) and OrganizationStatement the campaign's organization statement,
+// left out when the campaign has none. The letter is required. Phone is
+// normalized to xxx-xxx-xxxx or left out; Zip must be 5 digits or ZIP+4.
 func BuildXML(cfg Config, m delivery.Message, date time.Time) ([]byte, error) {
 	v := &validator{}
 	id := cfg.identity(v)
@@ -86,13 +89,11 @@ func BuildXML(cfg Config, m delivery.Message, date time.Time) ([]byte, error) {
 	email := v.email("Constituent.Email", c.Email, true)
 
 	subject := v.line("Message.Subject", m.Subject, true)
-	statement := cleanText(m.OrganizationStatement)
-	personal := cleanText(m.ConstituentMessage)
-	if personal == statement {
-		personal = ""
-	}
-	if statement == "" && personal == "" {
-		v.add("Message.OrganizationStatement", "OrganizationStatement or ConstituentMessage is required")
+	composed := delivery.Compose(m, delivery.NoSender)
+	statement := cleanText(composed.Statement)
+	letter := cleanText(composed.Letter())
+	if letter == "" {
+		v.add("Message.Body", "the letter (ConstituentMessage) is required")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -149,7 +150,7 @@ func BuildXML(cfg Config, m delivery.Message, date time.Time) ([]byte, error) {
 	w.leaf("LibraryOfCongressTopic", topic)
 	w.close("LibraryOfCongressTopics")
 	w.optional("OrganizationStatement", statement)
-	w.optional("ConstituentMessage", personal)
+	w.leaf("ConstituentMessage", letter)
 	w.close("Message")
 
 	w.close("CWC")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/outreach-org/outreach/internal/constituent"
+	"github.com/outreach-org/outreach/internal/delivery"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -301,8 +302,8 @@ func TestMessagesFollowReference(t *testing.T) {
 	sparse.From.ZIP, sparse.From.State, sparse.From.City = "99501", "AK", "Anchorage"
 	sparse.OrganizationStatement = ""
 
-	onlyStatement := testMessage("SMN01")
-	onlyStatement.ConstituentMessage = ""
+	letterOnly := testMessage("SMN01")
+	letterOnly.OrganizationStatement = ""
 
 	for _, tc := range []struct {
 		name string
@@ -312,7 +313,7 @@ func TestMessagesFollowReference(t *testing.T) {
 		{"house full", full, func() ([]byte, error) { return BuildXML(full, testMessage("HCA11"), testDate) }},
 		{"senate full", full, func() ([]byte, error) { return BuildXML(full, testMessage("SCA03"), testDate) }},
 		{"minimal config, sparse constituent", minimal, func() ([]byte, error) { return BuildXML(minimal, sparse, testDate) }},
-		{"statement only", full, func() ([]byte, error) { return BuildXML(full, onlyStatement, testDate) }},
+		{"letter only", full, func() ([]byte, error) { return BuildXML(full, letterOnly, testDate) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, err := tc.msg()
@@ -409,7 +410,7 @@ func TestMessageFieldMapping(t *testing.T) {
 		{msg.child("LibraryOfCongressTopics").child("LibraryOfCongressTopic").text, "Civil Rights and Liberties, Minority Issues"},
 		{msg.child("Subject").text, m.Subject},
 		{msg.child("OrganizationStatement").text, m.OrganizationStatement},
-		{msg.child("ConstituentMessage").text, strings.ReplaceAll(m.ConstituentMessage, "\r\n", "\n")},
+		{msg.child("ConstituentMessage").text, strings.ReplaceAll(m.Body, "\r\n", "\n")},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
@@ -423,7 +424,7 @@ func TestEscapingAndControlCharacters(t *testing.T) {
 	m.From.City = "San Fran\tcisco\x07"
 	m.Subject = "Families & children <first>\x1b[31m"
 	m.OrganizationStatement = "Line one\r\nLine two\rLine three\u2028Line four\x00\x0b\ufffe]]>"
-	m.ConstituentMessage = "bad utf8: \xff\xfe end"
+	m.Body = "bad utf8: \xff\xfe end"
 	doc, err := BuildXML(testConfig(), m, testDate)
 	if err != nil {
 		t.Fatal(err)
@@ -451,16 +452,29 @@ func TestEscapingAndControlCharacters(t *testing.T) {
 	}
 }
 
-func TestConstituentMessageSameAsStatementIsDropped(t *testing.T) {
+// TestConstituentMessageIsTheWholeLetter: ConstituentMessage is the letter
+// as delivery.Compose makes it (greeting, body with the supporter's own
+// paragraph, figures citation), not the supporter's paragraph alone, and
+// the organization statement travels apart.
+func TestConstituentMessageIsTheWholeLetter(t *testing.T) {
 	m := testMessage("HCA11")
-	m.ConstituentMessage = "  " + m.OrganizationStatement + "\n"
+	m.Salutation = "Dear Representative Pelosi,"
+	m.Body = "I write about family separations.\n\nMy neighbor's son was held for 74 days.\n\nSincerely,\nMaría"
+	m.Citation = "Figures: release 12 of 2025-03-01."
 	doc, err := BuildXML(testConfig(), m, testDate)
 	if err != nil {
 		t.Fatal(err)
 	}
 	msg := parseTree(t, doc).child("Message")
-	if msg.child("ConstituentMessage") != nil || msg.child("OrganizationStatement") == nil {
-		t.Errorf("children %v: want the statement only", msg.names())
+	want := "Dear Representative Pelosi,\n\n" + m.Body + "\n\nFigures: release 12 of 2025-03-01."
+	if got := msg.child("ConstituentMessage").text; got != want || got != delivery.Compose(m, delivery.NoSender).Letter() {
+		t.Errorf("ConstituentMessage = %q, want %q", got, want)
+	}
+	if got := msg.child("OrganizationStatement").text; got != m.OrganizationStatement {
+		t.Errorf("OrganizationStatement = %q", got)
+	}
+	if strings.Contains(msg.child("ConstituentMessage").text, m.OrganizationStatement[:30]) {
+		t.Error("the statement is inside the letter")
 	}
 }
 
@@ -489,7 +503,7 @@ func TestBuildXMLRefusals(t *testing.T) {
 		{"topic not LOC", "Campaign.LOCTopic", func(_ *Config, m *testMessageT) { m.Campaign.LOCTopic = "Border Policy" }},
 		{"no topic", "Campaign.LOCTopic", func(_ *Config, m *testMessageT) { m.Campaign.LOCTopic = "" }},
 		{"no slug", "Campaign.Slug", func(_ *Config, m *testMessageT) { m.Campaign.Slug = "" }},
-		{"no text", "Message.OrganizationStatement", func(_ *Config, m *testMessageT) { m.OrganizationStatement, m.ConstituentMessage = " ", "\r\n" }},
+		{"no letter", "Message.Body", func(_ *Config, m *testMessageT) { m.Body = "\r\n" }},
 		{"office code", "Office.Code", func(_ *Config, m *testMessageT) { m.Office.Code = "CA-11" }},
 		{"office code empty", "Office.Code", func(_ *Config, m *testMessageT) { m.Office.Code = "" }},
 		{"no delivery agent", "Config.DeliveryAgent", func(c *Config, _ *testMessageT) { c.DeliveryAgent = "" }},

@@ -49,11 +49,14 @@ func (s *Sender) ReachesOffices() bool { return false }
 // Accepts every office.
 func (s *Sender) Accepts(context.Context, delivery.Office) bool { return true }
 
-// Send stores the message; sending the same letter again returns the
-// message stored the first time, so a retry after a crash adds nothing.
+// Send stores the message with its text as an office would read it by
+// email (delivery.Compose with the full sender block: the same text the
+// review page showed); sending the same letter again returns the message
+// stored the first time, so a retry after a crash adds nothing.
 func (s *Sender) Send(ctx context.Context, m delivery.Message) (delivery.Result, error) {
+	text := delivery.Compose(m, delivery.FullSender).Text()
 	id, err := s.store.PutOutboxLetter(ctx, m.LetterID, func(id int64) (string, error) {
-		return s.keys.SealJSON(Stored{Kind: "letter", Letter: &m}, delivery.OutboxAAD(id))
+		return s.keys.SealJSON(Stored{Kind: "letter", Letter: &m, Text: text}, delivery.OutboxAAD(id))
 	})
 	if err != nil {
 		return delivery.Result{}, delivery.Temporary(err, 0)
@@ -65,7 +68,18 @@ func (s *Sender) Send(ctx context.Context, m delivery.Message) (delivery.Result,
 type Stored struct {
 	Kind   string            `json:"kind"` // letter, supporter, staff
 	Letter *delivery.Message `json:"letter,omitempty"`
-	Email  *delivery.Email   `json:"email,omitempty"`
+	// Text is a letter's delivered text (LetterText reads it).
+	Text  string          `json:"text,omitempty"`
+	Email *delivery.Email `json:"email,omitempty"`
+}
+
+// LetterText is the delivered text of a stored letter: as stored, or, for
+// a row stored before the text was kept, composed from its parts.
+func (st Stored) LetterText() string {
+	if st.Text != "" || st.Letter == nil {
+		return st.Text
+	}
+	return delivery.Compose(*st.Letter, delivery.FullSender).Text()
 }
 
 // SendEmail stores an email in the outbox, under the blind index of its

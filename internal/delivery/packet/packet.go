@@ -21,7 +21,9 @@
 // block (name, street address, city, state ZIP: what an office matches
 // against its constituent records; never the email or phone), the date the
 // letter was written (Message.CreatedAt in Info.Date's time zone), the office it is addressed to, the subject in bold
-// and the body. A letter that does not fit flows onto further pages headed
+// and the letter as delivery.Compose makes it for every channel: the
+// greeting (when the template has none), the body, the figures citation
+// and the organization statement under its heading. A letter that does not fit flows onto further pages headed
 // "<name> (continued)". The footer of every letter page reads
 // "Letter k of N · page x of y".
 //
@@ -441,13 +443,21 @@ func (r *renderer) letter(k int, m *delivery.Message) {
 		written = written.In(r.info.Date.Location())
 	}
 
+	// The delivered form of the letter (delivery.Compose), with the
+	// postal sender block, which heads the page.
+	composed := delivery.Compose(*m, delivery.PostalSender)
+
 	// Sender block, with the date on the right of its first line.
 	r.setFont(bodyFont, "", bodySize, 0)
 	date := r.text(formatDate(written))
 	dateW := pdf.GetStringWidth(date) + 2
 	pdf.CellFormat(contentWidth-dateW, bodyLine, r.fit(name, contentWidth-dateW-5), "", 0, "L", false, 0, "")
 	pdf.CellFormat(dateW, bodyLine, date, "", 1, "R", false, 0, "")
-	for _, l := range []string{m.From.Address1, m.From.Address2, cityLine(m.From, true)} {
+	address := composed.Sender
+	if fullName(m.From) != "" {
+		address = address[1:] // the name is the first line, printed above
+	}
+	for _, l := range address {
 		if l = r.text(l); l != "" {
 			pdf.CellFormat(contentWidth, bodyLine, r.fit(l, contentWidth), "", 1, "L", false, 0, "")
 		}
@@ -470,10 +480,7 @@ func (r *renderer) letter(k int, m *delivery.Message) {
 	// Body: wrapped here with fpdf's algorithm so the pages are known
 	// before the first footer is printed, then printed page by page with
 	// MultiCell (each chunk is already wrapped, so MultiCell keeps it).
-	body := m.Body
-	if strings.TrimSpace(body) == "" {
-		body = joinNonEmpty("\n\n", m.OrganizationStatement, m.ConstituentMessage)
-	}
+	body := composed.TextWithoutSender()
 	r.setFont(bodyFont, "", bodySize, 0)
 	all := r.lines(strings.TrimRight(r.para(body), "\n "), contentWidth, 0)
 	firstTop := pdf.GetY()

@@ -431,3 +431,26 @@ func TestSample(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLetterPageIsTheComposedLetter: a letter page prints the letter as
+// delivery.Compose makes it (greeting, body, citation, the statement
+// under its heading) under the postal sender block: no email or phone.
+func TestLetterPageIsTheComposedLetter(t *testing.T) {
+	m := letter(1, delivery.Constituent{Prefix: "Ms.", FirstName: "Ana", LastName: "Garcia", Address1: "1 Main St",
+		City: "Oakland", State: "CA", ZIP: "94601", Phone: "510-555-0100", Email: "ana@example.org"}, "Please protect the river.")
+	m.Salutation, m.Citation = "Dear Representative Pelosi,", "Figures: release 3."
+	m.OrganizationStatement, m.Organization = "Friends of the Rivers has tested the creek since 2019.", "Friends of the Rivers"
+	page := pageStreams(t, render(t, testInfo(), []delivery.Message{m}, false))[1]
+	for _, want := range []string{"(Ms. Ana Garcia)Tj", "(1 Main St)Tj", "(Oakland, CA 94601)Tj", "(Dear Representative Pelosi,)Tj",
+		"(Please protect the river.)Tj", "(Figures: release 3.)Tj", "(Statement from Friends of the Rivers:)Tj",
+		"(Friends of the Rivers has tested the creek since 2019.)Tj"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("letter page lacks %s:\n%s", want, page)
+		}
+	}
+	for _, never := range []string{"ana@example.org", "555-0100"} {
+		if strings.Contains(page, never) {
+			t.Errorf("letter page prints %q", never)
+		}
+	}
+}

@@ -240,7 +240,11 @@ func (c *Client) Accepts(_ context.Context, o delivery.Office) bool {
 // configured sender, named "First Last via FromName", with Reply-To the
 // letter's own reply address (when ReplyDomain is set), custom_args
 // {"letter_id": "<id>"} so webhook events trace back to the letter, and
-// categories ["campaign-<slug>", "letter"]. The body is text/plain.
+// categories ["campaign-<slug>", "letter"]. The body is text/plain: the
+// letter as delivery.Compose makes it for every channel, with the full
+// sender block (name, address, email, phone: the office answers a
+// constituent it cannot reach through the From address) and the
+// organization statement.
 func (c *Client) Send(ctx context.Context, m delivery.Message) (delivery.Result, error) {
 	to, err := plainAddress(m.Office.Email)
 	if err != nil {
@@ -253,7 +257,8 @@ func (c *Client) Send(ctx context.Context, m delivery.Message) (delivery.Result,
 	if subject == "" {
 		return delivery.Result{}, permanentInput("subject is empty")
 	}
-	if strings.TrimSpace(m.Body) == "" {
+	composed := delivery.Compose(m, delivery.FullSender)
+	if strings.TrimSpace(composed.Letter()) == "" {
 		return delivery.Result{}, permanentInput("body is empty")
 	}
 	var replyTo string
@@ -270,7 +275,7 @@ func (c *Client) Send(ctx context.Context, m delivery.Message) (delivery.Result,
 	p := sgmail.NewPersonalization()
 	p.AddTos(sgmail.NewEmail(officeName(m.Office), to))
 	msg.AddPersonalizations(p)
-	msg.AddContent(sgmail.NewContent("text/plain", m.Body))
+	msg.AddContent(sgmail.NewContent("text/plain", composed.Text()))
 	if replyTo != "" {
 		msg.SetReplyTo(sgmail.NewEmail("", replyTo))
 	}

@@ -206,8 +206,11 @@ func TestSendLetterWireFormat(t *testing.T) {
 	if got := path(t, b, "content", 0, "type"); got != "text/plain" {
 		t.Errorf("content[0].type = %v", got)
 	}
-	if got := path(t, b, "content", 0, "value"); got != letter().Body {
-		t.Errorf("content[0].value = %v", got)
+	// The body is the letter as delivery.Compose makes it for every
+	// channel, with the full sender block and no statement (none here).
+	want := letter().Body + "\n\nAna García\n1 Main St\nOakland, CA 94601\nana@supporter.example"
+	if got := path(t, b, "content", 0, "value"); got != want || got != delivery.Compose(letter(), delivery.FullSender).Text() {
+		t.Errorf("content[0].value = %q, want %q", got, want)
 	}
 	if got := path(t, b, "custom_args", "letter_id"); got != "4217" {
 		t.Errorf("custom_args.letter_id = %#v, want the string \"4217\"", got)
@@ -219,7 +222,9 @@ func TestSendLetterWireFormat(t *testing.T) {
 	if _, ok := b["mail_settings"]; ok {
 		t.Errorf("mail_settings sent without sandbox mode: %v", b["mail_settings"])
 	}
-	// The constituent's own address is not put on the letter's envelope.
+	// The constituent's own address is not put on the letter's envelope
+	// (it is in the text, as the office's contact for them).
+	delete(b, "content")
 	raw, _ := json.Marshal(b)
 	if strings.Contains(string(raw), "ana@supporter.example") {
 		t.Errorf("request carries the constituent's address: %s", raw)
