@@ -320,14 +320,14 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		_ = w.store.MarkFailed(ctx, id, "", "cannot decrypt the letter (encryption key missing?)", now)
 		return outcome{cancel: true, err: err}
 	}
-	office := sealed.Office
 	// The office contacts directory, read now rather than when the letter
 	// was written: a contact added later reaches letters still waiting.
-	if email, err := w.officeEmail(ctx, office.BioguideID); err != nil {
+	if email, err := w.officeEmail(ctx, sealed.Office.BioguideID); err != nil {
 		return failed(err)
 	} else if email != "" {
-		office.Email = email
+		sealed.Office.Email = email
 	}
+	office := sealed.Office
 	sender := w.pick(ctx, settings.Channels, office)
 	if sender == nil {
 		_ = w.store.MarkFailed(ctx, id, "", "no configured channel accepts this office", now)
