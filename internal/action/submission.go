@@ -1,15 +1,34 @@
 package action
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/outreach-org/outreach/internal/delivery"
+)
 
 // Sealed is what a submission keeps, encrypted (seal.Keys.SealJSON bound
-// to SubmissionAAD): the form as typed, the page's language, and the
-// offices its letters will go to (which the confirmation email lists,
-// since the job that sends it carries ids only).
+// to SubmissionAAD): the form as typed, the page's language, the offices
+// its letters will go to (which the confirmation email lists, since the
+// job that sends it carries ids only), and the letters themselves as
+// rendered when the supporter sent them: confirming stores these, so a
+// template edited, a statistics release published or a day gone by before
+// the supporter follows the link changes nothing in what they reviewed.
 type Sealed struct {
-	Form    Form         `json:"form"`
-	Lang    string       `json:"lang"`
-	Offices []OfficeName `json:"offices,omitempty"`
+	Form    Form           `json:"form"`
+	Lang    string         `json:"lang"`
+	Offices []OfficeName   `json:"offices,omitempty"`
+	Letters []SealedLetter `json:"letters,omitempty"`
+}
+
+// SealedLetter is one letter of a submission as the supporter sent it:
+// the office (bioguide id), the letter's parts, sender and office, the
+// statistics release it quotes (0: none) and the campaign's template
+// version.
+type SealedLetter struct {
+	BioguideID      string          `json:"bioguide_id"`
+	Letter          delivery.Sealed `json:"letter"`
+	ReleaseID       int64           `json:"release_id,omitempty"`
+	TemplateVersion int             `json:"template_version,omitempty"`
 }
 
 // OfficeName names an office as the supporter saw it: the member's title

@@ -89,7 +89,10 @@ type Message struct {
 type Result struct {
 	ProviderID string // provider's message id, if any
 	Detail     string // short provider answer for the timeline (no PII)
-	Delivered  bool   // the channel delivers on acceptance (the outbox)
+	// Kept: the channel keeps the letter on this server (the outbox), so no
+	// office received it; the letter ends as StatusOutbox, which no count
+	// of sent or delivered letters includes.
+	Kept bool
 }
 
 // Sender is one delivery channel.
@@ -157,7 +160,8 @@ const (
 	StatusBounced   = "bounced"
 	StatusDropped   = "dropped"
 	StatusFailed    = "failed" // gave up; staff may requeue
+	StatusOutbox    = "outbox" // kept in the outbox on this server: it reached no office
 )
 
 // Statuses lists every status in order.
-var Statuses = []string{StatusPending, StatusQueued, StatusSending, StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed}
+var Statuses = []string{StatusPending, StatusQueued, StatusSending, StatusSent, StatusDelivered, StatusBounced, StatusDropped, StatusFailed, StatusOutbox}

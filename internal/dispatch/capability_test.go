@@ -60,7 +60,7 @@ func TestPacingIsTheChannelsChoice(t *testing.T) {
 			status string
 			event  string
 		}{
-			{func(e *env) delivery.Sender { return outbox.New(st, e.keys) }, delivery.StatusDelivered, "sent: stored in the outbox"},
+			{func(e *env) delivery.Sender { return outbox.New(st, e.keys) }, delivery.StatusOutbox, "sent: stored in the outbox"},
 			{func(*env) delivery.Sender { return packet.Sender{} }, delivery.StatusQueued, "held: waiting for office hours (mon-fri 09:00-17:00 America/New_York)"},
 		} {
 			e := newEnv(t, st)

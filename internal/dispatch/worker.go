@@ -272,7 +272,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 	l := ld.letter
 	switch l.Status {
-	case delivery.StatusSent, delivery.StatusDelivered, delivery.StatusBounced, delivery.StatusDropped, delivery.StatusFailed:
+	case delivery.StatusSent, delivery.StatusDelivered, delivery.StatusBounced, delivery.StatusDropped, delivery.StatusFailed, delivery.StatusOutbox:
 		return outcome{} // done already: jobs are idempotent
 	}
 	now := w.now()
@@ -364,7 +364,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	cancel()
 	done := w.now()
 	if err == nil {
-		return failed(w.markSent(store.Sent{ID: id, Channel: string(sender.Channel()), ProviderID: res.ProviderID, Detail: res.Detail, Delivered: res.Delivered, At: done}))
+		return failed(w.markSent(store.Sent{ID: id, Channel: string(sender.Channel()), ProviderID: res.ProviderID, Detail: res.Detail, Kept: res.Kept, At: done}))
 	}
 	detail := errDetail(err)
 	temp, after := delivery.IsTemporary(err)

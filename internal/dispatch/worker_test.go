@@ -161,7 +161,7 @@ func TestOutboxDeliveryEndToEnd(t *testing.T) {
 		if len(ids) != 3 {
 			t.Fatalf("created %d letters", len(ids))
 		}
-		waitStatus(t, st, ids, delivery.StatusDelivered)
+		waitStatus(t, st, ids, delivery.StatusOutbox)
 
 		// the same letters again: the unique (submission, office) rule adds none
 		again, err := st.CreateLetters(ctx, e.letters(), dispatch.Enqueuer{Client: client}.EnqueueTx)

@@ -582,7 +582,8 @@ type Sent struct {
 	Channel    string
 	ProviderID string
 	Detail     string
-	Delivered  bool // the channel delivers on acceptance (the outbox)
+	Delivered  bool // the provider reported delivery with its acceptance
+	Kept       bool // kept in the outbox: status "outbox", it reached no office
 	At         time.Time
 }
 
@@ -597,14 +598,17 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, det
 // answer still goes on its timeline).
 func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 	type key struct {
-		channel   string
-		delivered bool
+		channel         string
+		delivered, kept bool
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		events := make([]LetterEvent, 0, len(sent))
-		for k, group := range groupBy(sent, func(x Sent) key { return key{x.Channel, x.Delivered} }) {
+		for k, group := range groupBy(sent, func(x Sent) key { return key{x.Channel, x.Delivered && !x.Kept, x.Kept} }) {
 			status := "sent"
-			if k.delivered {
+			switch {
+			case k.kept:
+				status = "outbox"
+			case k.delivered:
 				status = "delivered"
 			}
 			var at time.Time
@@ -973,7 +977,7 @@ func (s *Store) NoteProviderID(ctx context.Context, letterID int64, providerID s
 
 // statusRank orders statuses so that late or repeated events never move a
 // letter backwards (a "processed" after "delivered" changes nothing).
-var statusRank = map[string]int{"pending": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "bounced": 5, "dropped": 5, "failed": 5}
+var statusRank = map[string]int{"pending": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "bounced": 5, "dropped": 5, "failed": 5, "outbox": 5}
 
 type providerEventRow struct {
 	EventID    string `gorm:"primaryKey"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
@@ -105,10 +106,15 @@ func (s *Server) actionSend(c echo.Context) error {
 	}
 	// The offices the confirmation email lists are sealed with the
 	// submission: the job that sends the email carries ids only.
+	// So are the letters, as rendered now (the review page's text): the
+	// confirmation stores these.
 	var offices []action.OfficeName
+	var sealedLetters []action.SealedLetter
 	for _, l := range letters {
 		if !written[l.Member.BioguideID] {
 			offices = append(offices, action.OfficeName{Title: l.Member.Title, Name: l.Member.Name})
+			sealedLetters = append(sealedLetters, action.SealedLetter{BioguideID: l.Member.BioguideID, Letter: l.Message.Sealed(),
+				ReleaseID: rel.ID, TemplateVersion: lc.C.TemplateVersion})
 		}
 	}
 	// The submission and its confirmation email (a row and its job) are
@@ -121,7 +127,7 @@ func (s *Server) actionSend(c echo.Context) error {
 	_, err = s.deps.Store.CreateSubmissionMail(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash,
 		CreatedAt: s.deps.Now()},
 		func(id int64) (string, error) {
-			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices}, action.SubmissionAAD(id))
+			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices, Letters: sealedLetters}, action.SubmissionAAD(id))
 		}, enqueue, limits...)
 	if le := (*store.LimitError)(nil); errors.As(err, &le) {
 		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
@@ -215,6 +221,14 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			if err != nil {
 				return store.Confirmed{}, err
 			}
+			// The letters sealed with the submission are stored as they
+			// were sent; an office they do not cover (the directory
+			// changed since, or a submission sealed before letters were)
+			// gets its letter rendered now.
+			sent := map[string]action.SealedLetter{}
+			for _, sl := range ss.Letters {
+				sent[sl.BioguideID] = sl
+			}
 			var out store.Confirmed
 			skipped, mail = nil, nil
 			for _, m := range rcp.Members {
@@ -223,11 +237,15 @@ func (s *Server) actionConfirm(c echo.Context) error {
 					skipped = append(skipped, names[m.BioguideID])
 					continue
 				}
+				if sl, ok := sent[m.BioguideID]; ok {
+					out.Letters = append(out.Letters, s.newLetter(lc, sub, m, sl.Letter, sl.ReleaseID, sl.TemplateVersion))
+					continue
+				}
 				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now(), s.deps.OrgName)
 				if err != nil {
 					return store.Confirmed{}, err
 				}
-				out.Letters = append(out.Letters, s.newLetter(lc, sub, m.BioguideID, l, rel))
+				out.Letters = append(out.Letters, s.newLetter(lc, sub, m, l.Message.Sealed(), rel.ID, lc.C.TemplateVersion))
 			}
 			if len(out.Letters) > 0 {
 				mail = append(mail, supportermail.KindCopy)
@@ -304,19 +322,21 @@ func (s *Server) confirmUnavailable(c echo.Context, subID int64, lc liveCampaign
 	return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + status)})
 }
 
-// newLetter builds the stored form of one rendered letter: its parts,
-// sender and office exactly as the review page composed them.
-func (s *Server) newLetter(lc liveCampaign, sub store.Submission, bioguide string, l action.Letter, rel release) store.NewLetter {
-	m, office := l.Member, l.Office
-	sealed := l.Message.Sealed()
+// newLetter builds the stored form of one letter to member m: its parts,
+// sender and office (sealed), the release it quotes (0: none) and the
+// template version it was rendered from.
+func (s *Server) newLetter(lc liveCampaign, sub store.Submission, m *congress.Member, sealed delivery.Sealed, releaseID int64, templateVer int) store.NewLetter {
+	office := sealed.Office
 	var relID *int64
-	if rel.ID != 0 {
-		id := rel.ID
-		relID = &id
+	if releaseID != 0 {
+		relID = &releaseID
+	}
+	if templateVer == 0 {
+		templateVer = lc.C.TemplateVersion
 	}
 	return store.NewLetter{
-		CampaignID: lc.C.ID, SubmissionID: sub.ID, BioguideID: bioguide, OfficeCode: office.Code, Chamber: office.Chamber,
-		State: m.State, District: m.District, Party: m.Party, TemplateVer: lc.C.TemplateVersion, StatsReleaseID: relID,
+		CampaignID: lc.C.ID, SubmissionID: sub.ID, BioguideID: m.BioguideID, OfficeCode: office.Code, Chamber: office.Chamber,
+		State: m.State, District: m.District, Party: m.Party, TemplateVer: templateVer, StatsReleaseID: relID,
 		DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),
 		Seal: func(id int64) (string, error) { return s.deps.Keys.SealJSON(sealed, delivery.LetterAAD(id)) },
 	}

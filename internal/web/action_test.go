@@ -109,6 +109,13 @@ Sincerely,
 // changes the campaign before it is created.
 func newActionServer(t *testing.T, st *store.Store, slug string, status campaign.Status, edit ...func(*campaign.Campaign)) *actionFixture {
 	t.Helper()
+	return newActionServerDeps(t, st, slug, status, nil, edit...)
+}
+
+// newActionServerDeps is newActionServer with web.Deps changed by deps
+// (when not nil) before the server starts.
+func newActionServerDeps(t *testing.T, st *store.Store, slug string, status campaign.Status, deps func(*web.Deps), edit ...func(*campaign.Campaign)) *actionFixture {
+	t.Helper()
 	keys := seal.NewRandom()
 	if _, err := st.SeedDemo(context.Background(), store.DemoOptions{}, store.Audit{Action: "test"}); err != nil {
 		t.Fatal(err)
@@ -126,7 +133,11 @@ func newActionServer(t *testing.T, st *store.Store, slug string, status campaign
 		t.Fatal(err)
 	}
 	client, mailed := mailJobs(t, st, keys, "http://act.example.org", "Families Together")
-	f := staffServer(t, st, web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together", InboundSecret: inboundSecret})
+	d := web.Deps{Keys: keys, Jobs: client, BaseURL: "http://act.example.org", OrgName: "Families Together", InboundSecret: inboundSecret}
+	if deps != nil {
+		deps(&d)
+	}
+	f := staffServer(t, st, d)
 	return &actionFixture{staffFixture: f, keys: keys, camp: c, mailed: mailed}
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"golang.org/x/text/encoding/charmap"
@@ -30,6 +31,7 @@ import (
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/web"
 )
 
 // reviewedLetter is one letter of the review page: the office it is to,
@@ -144,7 +146,7 @@ func deliverWith(t *testing.T, st *store.Store, a *actionFixture, sender deliver
 		t.Fatalf("deliver letter %d by %s: %v", id, sender.Channel(), err)
 	}
 	l, err := st.LetterByID(context.Background(), id)
-	if err != nil || l.Channel != string(sender.Channel()) || (l.Status != delivery.StatusSent && l.Status != delivery.StatusDelivered) {
+	if err != nil || l.Channel != string(sender.Channel()) || (l.Status != delivery.StatusSent && l.Status != delivery.StatusDelivered && l.Status != delivery.StatusOutbox) {
 		t.Fatalf("letter %d after its turn: %s by %q (%v)", id, l.Status, l.Channel, err)
 	}
 }
@@ -425,4 +427,57 @@ func unescapePDF(b []byte) []byte {
 		}
 	}
 	return out
+}
+
+// TestConfirmStoresTheLettersAsSent: the letters are sealed with the
+// submission as the supporter sent them; following the link a day later
+// stores those texts (dated the day they were written and reviewed), not
+// a new rendering.
+func TestConfirmStoresTheLettersAsSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		a := newActionServerDeps(t, st, "as-sent-"+string(st.Dialect()), campaign.Live, func(d *web.Deps) { d.Now = clock },
+			func(c *campaign.Campaign) { c.Template = "{{.date}}\n\n" + demoTemplate })
+		form := supporter("94110", "CA")
+		c := browserClient(t)
+		code, page := a.post(t, c, "/c/"+a.camp.Slug, form)
+		if code != 200 {
+			t.Fatalf("review: %d %s", code, page)
+		}
+		reviewed := reviewLetters(t, page)
+		if !strings.HasPrefix(reviewed[0].Letter, "December 7, 2026\n") {
+			t.Fatalf("reviewed letter: %q", reviewed[0].Letter)
+		}
+		if code, body := a.post(t, c, "/c/"+a.camp.Slug+"/send", form); code != 200 {
+			t.Fatalf("send: %d %s", code, body)
+		}
+		link := a.confirmLink(t)
+		mu.Lock()
+		now = now.Add(24 * time.Hour)
+		mu.Unlock()
+		if code, body := a.confirm(t, c, link); code != 200 {
+			t.Fatalf("confirm: %d %s", code, body)
+		}
+		letters, err := st.Letters(ctx, store.LetterFilter{CampaignID: a.camp.ID, Limit: 10})
+		if err != nil || len(letters) != len(reviewed) {
+			t.Fatalf("%d letters for %d reviewed: %v", len(letters), len(reviewed), err)
+		}
+		for _, l := range letters {
+			var sl delivery.Sealed
+			if err := a.keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err != nil {
+				t.Fatal(err)
+			}
+			got := delivery.Compose(sl.Message(l.ID, l.DeliveryID, delivery.Campaign{}, "", l.CreatedAt), delivery.FullSender).Text()
+			found := false
+			for _, r := range reviewed {
+				found = found || r.Text == got
+			}
+			if !found {
+				t.Errorf("letter to %s is not one the supporter reviewed:\n%s", sl.Office.Name, got)
+			}
+		}
+	})
 }

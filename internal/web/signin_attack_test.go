@@ -247,11 +247,12 @@ func TestSignInBusyAnswer(t *testing.T) {
 	st := storetest.SQLite(t)
 	h := auth.NewHasher(1, 50*time.Millisecond)
 	f := attackServer(t, st, h)
-	addUser(t, st, "busy@example.org", auth.Organizer)
+	addUser(t, st, "busy@example.org", auth.Admin)
 	jar := newJar(t)
 	en := clientFrom(jar, "192.0.2.5", "en")
 	signIn(t, en, f.srv.URL, "busy@example.org")
 	accountTok := csrfFrom(t, en, f.srv.URL+"/admin/account")
+	usersTok := csrfFrom(t, en, f.srv.URL+"/admin/users")
 	later := newJar(t)
 	tok := csrfFrom(t, clientFrom(later, "192.0.2.5", ""), f.srv.URL+"/admin/login")
 
@@ -276,6 +277,14 @@ func TestSignInBusyAnswer(t *testing.T) {
 	if err != nil || a.code != http.StatusTooManyRequests || a.retryAfter != "5" || !strings.Contains(a.body, "Many sign-ins are being checked") {
 		t.Fatalf("account page while busy: %d %q %v", a.code, a.retryAfter, err)
 	}
+	// New passwords are hashed in the slots too (an admin adding a user).
+	a, err = post(en, f.srv.URL+"/admin/users", url.Values{"_csrf": {usersTok}, "email": {"new@example.org"}, "role": {"organizer"}})
+	if err != nil || a.code != http.StatusTooManyRequests || a.retryAfter != "5" {
+		t.Fatalf("adding a user while busy: %d %q %v", a.code, a.retryAfter, err)
+	}
+	if _, err := st.UserByEmail(context.Background(), "new@example.org"); err == nil {
+		t.Fatal("a user was added without a password hash slot")
+	}
 	release()
 	// Busy answers did not count as failures.
 	for _, key := range []string{auth.ThrottleKey("acct", "busy@example.org"), auth.ThrottleKey("ip", "192.0.2.6")} {
@@ -283,8 +292,8 @@ func TestSignInBusyAnswer(t *testing.T) {
 			t.Errorf("busy answers left %d attempts under %s (%v)", n, key[:5], err)
 		}
 	}
-	if s := h.Stats(); s.Busy != 3 || s.Evaluations != 1 {
-		t.Errorf("stats %+v: want 3 busy and only the first sign-in checked", s)
+	if s := h.Stats(); s.Busy != 4 || s.Evaluations != 1 {
+		t.Errorf("stats %+v: want 4 busy and only the first sign-in checked", s)
 	}
 	a, err = post(clientFrom(later, "192.0.2.5", ""), f.srv.URL+"/admin/login", url.Values{"_csrf": {tok}, "email": {"busy@example.org"}, "password": {testPassword}})
 	if err != nil || a.code != http.StatusSeeOther {

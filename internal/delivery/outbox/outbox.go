@@ -61,7 +61,7 @@ func (s *Sender) Send(ctx context.Context, m delivery.Message) (delivery.Result,
 	if err != nil {
 		return delivery.Result{}, delivery.Temporary(err, 0)
 	}
-	return delivery.Result{ProviderID: "outbox-" + strconv.FormatInt(id, 10), Detail: "stored in the outbox", Delivered: true}, nil
+	return delivery.Result{ProviderID: "outbox-" + strconv.FormatInt(id, 10), Detail: "stored in the outbox", Kept: true}, nil
 }
 
 // Stored is the sealed content of an outbox row.
