@@ -174,10 +174,10 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	srv, err := web.New(web.Deps{
 		Log: log, Store: st, Congress: dir, Geocoder: gc,
-		BodyLimit: cfg.BodyLimit, TrustedProxies: cfg.TrustedProxies, Version: version,
+		BodyLimit: cfg.BodyLimit, DataDir: cfg.DataDir, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, Hasher: auth.NewHasher(cfg.PasswordChecks, 0),
 		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Events: events,
-		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit,
+		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit, LookupLimit: cfg.LookupLimit,
 		InboundSecret: cfg.InboundSecret, Channels: reg.Channels(), Senders: q.senders, DeliveryDefaults: q.defaults,
 	})
 	if err != nil {

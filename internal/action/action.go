@@ -13,6 +13,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/constituent"
+	"github.com/outreach-org/outreach/internal/plaintext"
 )
 
 // MaxNote is the longest personal paragraph, in characters: enough for a
@@ -78,6 +79,8 @@ func (f *Form) Validate() Errors {
 			e[field] = "act.err.required"
 		case utf8.RuneCountInString(v) > 50:
 			e[field] = "act.err.name_long"
+		case invisible(v):
+			e[field] = "act.err.invisible"
 		case strings.IndexFunc(v, func(r rune) bool { return !nameChars(r) }) >= 0:
 			e[field] = "act.err.name_chars"
 		}
@@ -93,6 +96,8 @@ func (f *Form) Validate() Errors {
 			e[field] = "act.err.required"
 		case utf8.RuneCountInString(v) > max:
 			e[field] = "act.err.too_long"
+		case invisible(v):
+			e[field] = "act.err.invisible"
 		case hasControl(v) || strings.ContainsAny(v, "<>"):
 			e[field] = "act.err.plain_text"
 		}
@@ -118,6 +123,8 @@ func (f *Form) Validate() Errors {
 	switch {
 	case utf8.RuneCountInString(f.Note) > MaxNote:
 		e["note"] = "act.err.note_long"
+	case invisible(f.Note):
+		e["note"] = "act.err.invisible"
 	case htmlTag.MatchString(f.Note):
 		e["note"] = "act.err.note_html"
 	case hasControlExceptNewline(f.Note):
@@ -133,6 +140,14 @@ func validState(s string) bool {
 		}
 	}
 	return false
+}
+
+// invisible says whether s holds a bidirectional override, a zero-width
+// space or another invisible formatting character, which could make a
+// name or address display as something other than what it says.
+func invisible(s string) bool {
+	_, ok := plaintext.Find(s)
+	return ok
 }
 
 func hasControl(s string) bool {

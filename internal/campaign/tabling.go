@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/outreach-org/outreach/internal/plaintext"
 )
 
 // The action page takes at most DefaultIPLimit submissions per client IP
@@ -95,7 +97,7 @@ func ValidateTabling(e *TablingEvent, now time.Time) error {
 	if utf8.RuneCountInString(e.Note) > MaxTablingNote {
 		add("note", fmt.Sprintf("must be at most %d characters", MaxTablingNote))
 	}
-	if strings.IndexFunc(e.Note, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }) >= 0 {
+	if strings.IndexFunc(e.Note, func(r rune) bool { return unicode.IsControl(r) || plaintext.IsInvisible(r) }) >= 0 {
 		add("note", "must be one line of plain text")
 	}
 	if len(errs) > 0 {

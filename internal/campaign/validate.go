@@ -12,6 +12,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/letter"
+	"github.com/outreach-org/outreach/internal/plaintext"
 )
 
 // Limits on what staff may type. Lengths are in characters, except the
@@ -187,8 +188,13 @@ func oneLine(add addFunc, field, s string, max int, required bool) {
 		add(field, "must be a single line")
 	case hasControl(s, false):
 		add(field, "contains control characters")
+	case hasInvisible(s):
+		r, _ := plaintext.Find(s)
+		add(field, "contains an invisible formatting character (%s) that can make the text display differently from what it says; delete it", plaintext.Name(r))
 	}
 }
+
+func hasInvisible(s string) bool { _, ok := plaintext.Find(s); return ok }
 
 // multiLine checks a text field that may hold several lines.
 func multiLine(add addFunc, field, s string, max int) {
@@ -199,6 +205,9 @@ func multiLine(add addFunc, field, s string, max int) {
 		add(field, "may have at most %d characters (it has %d)", max, utf8.RuneCountInString(s))
 	case hasControl(s, true):
 		add(field, "contains control characters")
+	case hasInvisible(s):
+		r, _ := plaintext.Find(s)
+		add(field, "contains an invisible formatting character (%s) that can make the text display differently from what it says; delete it", plaintext.Name(r))
 	}
 }
 

@@ -32,13 +32,14 @@ type Var struct {
 // prints them. Keep it the single source of truth: Load reads only these.
 var Vars = []Var{
 	{Name: "OUTREACH_ADDR", Default: "127.0.0.1:8080", Help: "address the HTTP server listens on (this machine only by default; :8080 listens on every interface)"},
-	{Name: "OUTREACH_BASE_URL", Default: "http://localhost<port of OUTREACH_ADDR>", Help: "public URL of the site, used in links and to mark cookies Secure when https"},
+	{Name: "OUTREACH_BASE_URL", Default: "http://localhost<port of OUTREACH_ADDR>", Help: "public URL of the site, used in links; when https, every cookie is Secure and responses carry HSTS"},
 	{Name: "OUTREACH_DATA_DIR", Default: "./data", Help: "directory for the SQLite file and imported data"},
 	{Name: "DATABASE_URL", Default: "(empty: SQLite file outreach.db in the data dir)", Secret: true, Help: "postgres://user:pass@host/db for PostgreSQL"},
 	{Name: "OUTREACH_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
 	{Name: "OUTREACH_LOG_FORMAT", Default: "text", Help: "text or json"},
 	{Name: "OUTREACH_TRUSTED_PROXIES", Default: "(empty: trust no proxy headers)", Help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
 	{Name: "OUTREACH_BODY_LIMIT", Default: "1M", Help: "largest request body accepted (K, M suffixes)"},
+	{Name: "OUTREACH_LOOKUP_LIMIT", Default: "300", Help: "member lookups per minute per client IP (an IPv6 /64 counts as one) at /api/v1/representatives and the lookup page; over it: 429 with Retry-After (0: no limit)"},
 	{Name: "OUTREACH_UPLOAD_LIMIT", Default: "64M", Help: "largest case-record import (CSV upload or JSON/CSV to POST /api/v1/cases)"},
 	{Name: "OUTREACH_DEMO", Default: "true", Help: "on a new install (no case records, no release), load synthetic demonstration cases and publish a release from them"},
 	{Name: "OUTREACH_SHUTDOWN_TIMEOUT", Default: "15s", Help: "how long in-flight requests may finish after SIGTERM"},
@@ -85,6 +86,7 @@ type Config struct {
 	BodyLimit       string
 	BodyLimitBytes  int64
 	UploadLimit     string
+	LookupLimit     int // per client IP per minute; 0: no limit
 	UploadMaxBytes  int64
 	Demo            bool
 	ShutdownTimeout time.Duration
@@ -248,6 +250,11 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 		fail("OUTREACH_UPLOAD_LIMIT", "must be a size of at least 1K, like 64M")
 	} else {
 		c.UploadMaxBytes = n
+	}
+	if n, err := strconv.Atoi(or(get("OUTREACH_LOOKUP_LIMIT"), "300")); err != nil || n < 0 || n > 1_000_000 {
+		fail("OUTREACH_LOOKUP_LIMIT", "must be a whole number of lookups per minute, from 0 (no limit) to 1000000")
+	} else {
+		c.LookupLimit = n
 	}
 	c.Demo = boolean(get("OUTREACH_DEMO"), true, "OUTREACH_DEMO", fail)
 	c.ShutdownTimeout = duration(get("OUTREACH_SHUTDOWN_TIMEOUT"), 15*time.Second, "OUTREACH_SHUTDOWN_TIMEOUT", fail)

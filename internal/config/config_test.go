@@ -26,6 +26,9 @@ func TestDefaults(t *testing.T) {
 	if c.BodyLimitBytes != 1<<20 || c.ShutdownTimeout != 15*time.Second || c.Geocoder != "off" || c.Secure() {
 		t.Errorf("defaults = %+v", c)
 	}
+	if c.LookupLimit != 300 {
+		t.Errorf("lookup limit default %d, want 300 a minute", c.LookupLimit)
+	}
 	if c.DeliveryWorkers != 16 || c.SendGridRate != 50 || c.CWCRate != 1 {
 		t.Errorf("delivery defaults: %d workers, SendGrid %v/s, CWC %v/s", c.DeliveryWorkers, c.SendGridRate, c.CWCRate)
 	}
@@ -47,6 +50,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"OUTREACH_DELIVERY_WORKERS": "0",
 		"OUTREACH_SENDGRID_RATE":    "-5",
 		"OUTREACH_CWC_RATE":         "fast",
+		"OUTREACH_LOOKUP_LIMIT":     "-1",
 	}
 	for name, val := range cases {
 		_, err := Load(env(map[string]string{name: val}))
@@ -87,13 +91,16 @@ func TestOverrides(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"OUTREACH_ADDR": "127.0.0.1:9000", "OUTREACH_BASE_URL": "https://act.example.org/",
 		"OUTREACH_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7", "OUTREACH_BODY_LIMIT": "512K",
-		"OUTREACH_GEOCODER": "census",
+		"OUTREACH_GEOCODER": "census", "OUTREACH_LOOKUP_LIMIT": "0",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.Secure() || c.BaseURL.String() != "https://act.example.org" || len(c.TrustedProxies) != 2 || c.BodyLimitBytes != 512<<10 || c.Geocoder != "census" {
 		t.Errorf("overrides = %+v", c)
+	}
+	if c.LookupLimit != 0 {
+		t.Errorf("OUTREACH_LOOKUP_LIMIT=0 read as %d", c.LookupLimit)
 	}
 	if c.TrustedProxies[1].String() != "192.0.2.7/32" {
 		t.Errorf("bare IP = %s", c.TrustedProxies[1])

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/plaintext"
 	"github.com/outreach-org/outreach/internal/store"
 )
 
@@ -38,6 +39,17 @@ func (s *Server) renderUsers(c echo.Context, status int, v usersView) error {
 	return s.render(c, status, "users", v, false)
 }
 
+// staffNameError says what is wrong with a staff member's name, or "".
+func staffNameError(name string) string {
+	if len(name) > 100 || strings.ContainsAny(name, "\r\n<>") {
+		return "A name may have at most 100 characters and no line breaks or angle brackets."
+	}
+	if r, ok := plaintext.Find(name); ok {
+		return "This name has an invisible formatting character (" + plaintext.Name(r) + ") that can make it display differently from what it says; delete it."
+	}
+	return ""
+}
+
 // createUser adds an account with a generated password that is shown once;
 // the new user changes it after signing in.
 func (s *Server) createUser(c echo.Context) error {
@@ -51,8 +63,8 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		errs["role"] = err.Error()
 	}
-	if len(f.Name) > 100 || strings.ContainsAny(f.Name, "\r\n<>") {
-		errs["name"] = "A name may have at most 100 characters and no line breaks or angle brackets."
+	if msg := staffNameError(f.Name); msg != "" {
+		errs["name"] = msg
 	}
 	if len(errs) > 0 {
 		return s.renderUsers(c, http.StatusUnprocessableEntity, usersView{Form: f, Errors: errs})
@@ -107,8 +119,8 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	errs := formErrors{}
 	name := strings.TrimSpace(c.FormValue("name"))
-	if len(name) > 100 || strings.ContainsAny(name, "\r\n<>") {
-		errs["name"] = "A name may have at most 100 characters and no line breaks or angle brackets."
+	if msg := staffNameError(name); msg != "" {
+		errs["name"] = msg
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err != nil {
@@ -211,6 +223,12 @@ func (s *Server) revokeToken(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return store.ErrNotFound
+	}
+	if ok, err := s.confirmed(c, confirmView{Title: "Revoke this API token?", Action: "/admin/tokens/" + strconv.FormatInt(id, 10) + "/revoke",
+		Lost: []string{"Every script or integration that sends this token is refused from the next request on.",
+			"A revoked token cannot be restored: you would create a new one and update each script that used it."},
+		Button: "Revoke the token", Cancel: "/admin/tokens"}); !ok {
+		return err
 	}
 	owner := currentUser(c).ID
 	if currentUser(c).Role.Can(auth.PermManageUsers) {

@@ -74,7 +74,7 @@ func (s *Server) Routes() []RouteInfo { return append([]RouteInfo(nil), s.table.
 
 // public registers a route anyone may use.
 func (s *Server) public(g *echo.Group, method, path string, h echo.HandlerFunc) {
-	g.Add(method, path, h)
+	g.Add(method, path, h, s.routeMiddleware(method, s.prefixes[g]+path)...)
 	s.table = append(s.table, RouteInfo{Method: method, Path: s.prefixes[g] + path, Perm: ""})
 }
 
@@ -84,8 +84,18 @@ func (s *Server) staff(g *echo.Group, method, path string, perm auth.Permission,
 	if perm == "" {
 		panic("web: staff route " + path + " without a permission")
 	}
-	g.Add(method, path, h, s.require(perm))
+	g.Add(method, path, h, append([]echo.MiddlewareFunc{s.require(perm)}, s.routeMiddleware(method, s.prefixes[g]+path)...)...)
 	s.table = append(s.table, RouteInfo{Method: method, Path: s.prefixes[g] + path, Perm: perm})
+}
+
+// routeMiddleware is what a route gets from its place in the table: API
+// routes that take a body take JSON (jsonBody).
+func (s *Server) routeMiddleware(method, full string) []echo.MiddlewareFunc {
+	var m []echo.MiddlewareFunc
+	if strings.HasPrefix(full, "/api/") && bodyMethod(method) {
+		m = append(m, jsonBody(method+" "+full))
+	}
+	return m
 }
 
 // group makes a route group and remembers its prefix (Echo does not

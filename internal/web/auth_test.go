@@ -421,7 +421,15 @@ func TestTokensAndAPIAuth(t *testing.T) {
 			}
 		}
 		tok = csrfFrom(t, c, f.srv.URL+"/admin/tokens")
-		if code, _, _ := postForm(t, c, f.srv.URL+"/admin/tokens/"+itoa(id)+"/revoke", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther {
+		// Unconfirmed: a page that says what stops working; the token still works.
+		if code, body, _ := postForm(t, c, f.srv.URL+"/admin/tokens/"+itoa(id)+"/revoke", url.Values{"_csrf": {tok}}); code != http.StatusOK ||
+			!strings.Contains(body, "Revoke this API token?") || !strings.Contains(body, "What will be lost") {
+			t.Fatalf("unconfirmed revoke: %d", code)
+		}
+		if code, _ := do(t, anon, "GET", f.srv.URL+"/api/v1/me", secret, "", ""); code != 200 {
+			t.Fatalf("token stopped working before the revocation was confirmed: %d", code)
+		}
+		if code, _, _ := postForm(t, c, f.srv.URL+"/admin/tokens/"+itoa(id)+"/revoke", url.Values{"_csrf": {tok}, "confirm": {"yes"}}); code != http.StatusSeeOther {
 			t.Fatalf("revoke: %d", code)
 		}
 		if code, _ := do(t, anon, "GET", f.srv.URL+"/api/v1/me", secret, "", ""); code != 401 {

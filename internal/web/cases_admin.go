@@ -1,6 +1,8 @@
 package web
 
 import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"net/http"
 	"net/url"
 	"slices"
@@ -238,6 +240,12 @@ func (h *caseHandlers) deleteCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if ok, err := h.s.confirmed(c, confirmView{Title: "Delete case record #" + strconv.FormatInt(id, 10) + "?", Action: "/admin/cases/" + strconv.FormatInt(id, 10) + "/delete",
+		Lost: []string{"The record is deleted from the case records; the next statistics release no longer counts it.",
+			"Releases already published keep their figures. Deleting cannot be undone: the record would have to be entered again."},
+		Button: "Delete the record", Cancel: "/admin/cases/" + strconv.FormatInt(id, 10)}); !ok {
+		return err
+	}
 	if err := h.s.deps.Store.DeleteCase(c.Request().Context(), id, audit(c, "case.delete", "", "")); err != nil {
 		return err
 	}
@@ -248,6 +256,16 @@ func (h *caseHandlers) deleteCase(c echo.Context) error {
 // removeDemo deletes the synthetic demonstration records (before real
 // cases are entered: a release never mixes the two).
 func (h *caseHandlers) removeDemo(c echo.Context) error {
+	counts, err := h.s.deps.Store.CountCases(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if ok, err := h.s.confirmed(c, confirmView{Title: "Remove the demonstration records?", Action: "/admin/cases/remove-demo",
+		Lost: []string{message.NewPrinter(language.English).Sprintf("%d generated demonstration records are deleted; real records stay.", counts.Synthetic),
+			"Demonstration releases already published stay published, marked as synthetic, until a release is made from real records."},
+		Button: "Remove the demonstration records", Cancel: "/admin/cases"}); !ok {
+		return err
+	}
 	n, err := h.s.deps.Store.DeleteSyntheticCases(c.Request().Context(), audit(c, "case.delete_synthetic", "", ""))
 	if err != nil {
 		return err

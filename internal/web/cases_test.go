@@ -441,7 +441,12 @@ func TestCaseForms(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "/admin/cases/"+id) {
 		t.Errorf("list: %d", code)
 	}
-	if code, _, _ := postForm(t, c, f.srv.URL+"/admin/cases/"+id+"/delete", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther || caseCount(t, st) != 0 {
+	// The first press asks, says what will be lost, and deletes nothing.
+	if code, body, _ := postForm(t, c, f.srv.URL+"/admin/cases/"+id+"/delete", url.Values{"_csrf": {tok}}); code != http.StatusOK ||
+		!strings.Contains(body, "What will be lost") || !strings.Contains(body, `name="confirm" value="yes"`) || caseCount(t, st) != 1 {
+		t.Errorf("unconfirmed delete: %d, %d records left", code, caseCount(t, st))
+	}
+	if code, _, _ := postForm(t, c, f.srv.URL+"/admin/cases/"+id+"/delete", url.Values{"_csrf": {tok}, "confirm": {"yes"}}); code != http.StatusSeeOther || caseCount(t, st) != 0 {
 		t.Errorf("delete: %d", code)
 	}
 }
@@ -686,5 +691,27 @@ func TestReleaseAgainstEarlier(t *testing.T) {
 	entries, _ := st.AuditLog(ctx, 0, 1)
 	if entries[0].Action != "stats.release.api" {
 		t.Errorf("audit: %+v", entries[0])
+	}
+}
+
+// Removing the demonstration records asks first, says how many go, and
+// removes nothing until confirmed.
+func TestRemoveDemoAsksFirst(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	if _, err := st.CreateCases(ctx, slices.Values(someCases(30, 9)), store.ImportOptions{Synthetic: true}, store.Audit{Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	f := staffServer(t, st, web.Deps{})
+	addUser(t, st, "demo-ed@example.org", auth.CaseEditor)
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, "demo-ed@example.org")
+	tok := csrfFrom(t, c, f.srv.URL+"/admin/cases")
+	code, body, _ := postForm(t, c, f.srv.URL+"/admin/cases/remove-demo", url.Values{"_csrf": {tok}})
+	if code != http.StatusOK || !strings.Contains(body, "30 generated demonstration records are deleted") || caseCount(t, st) != 30 {
+		t.Fatalf("unconfirmed: %d, %d records left", code, caseCount(t, st))
+	}
+	if code, _, _ := postForm(t, c, f.srv.URL+"/admin/cases/remove-demo", url.Values{"_csrf": {tok}, "confirm": {"yes"}}); code != http.StatusSeeOther || caseCount(t, st) != 0 {
+		t.Fatalf("confirmed: %d, %d records left", code, caseCount(t, st))
 	}
 }

@@ -129,6 +129,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, msg := classify(err, lang)
+	if status == http.StatusInternalServerError && s.unavailable() {
+		// The database does not answer (or the disk is full): say so,
+		// and when to come back, rather than "something went wrong".
+		s.log.Warn("request failed during an outage", "route", c.Path(), "err", err)
+		status, msg = http.StatusServiceUnavailable, lang.T("err.unavailable")
+		c.Response().Header().Set("Retry-After", retryAfter)
+	}
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {
 		s.log.Error("request failed", "route", c.Path(), "err", err)
 	}

@@ -326,6 +326,12 @@ func (s *Server) scheduleDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	lost := []string{"The schedule stops: its next run (" + sc.NextRunAt.UTC().Format("2 January 2006 15:04 UTC") + ") and every later one will not happen.",
+		"Runs already under way finish. Deleting cannot be undone: to pause it instead, edit it and turn it off."}
+	if ok, err := s.confirmed(c, confirmView{Title: "Delete this " + sc.Kind + " schedule?", Action: "/admin/schedule/" + strconv.FormatInt(sc.ID, 10) + "/delete",
+		Lost: lost, Button: "Delete the schedule", Cancel: "/admin/schedule"}); !ok {
+		return err
+	}
 	if err := s.deps.Store.DeleteSchedule(c.Request().Context(), sc.ID, store.Audit{ActorID: currentUser(c).ID, Action: "schedule.delete"}); err != nil {
 		return err
 	}

@@ -271,6 +271,27 @@ func TestStatsReleaseScheduleAPI(t *testing.T) {
 		if _, body := do(t, c, http.MethodGet, api, cmp, "", ""); strings.Contains(body, `"kind":"stats_release"`) {
 			t.Errorf("deleted release still listed: %s", body)
 		}
+
+		// From the page, deleting asks first and says what stops.
+		code, body = do(t, c, http.MethodPost, api, adm, "application/json", `{"kind":"stats_release","cron":"@weekly"}`)
+		if code != http.StatusCreated {
+			t.Fatalf("create again: %d %s", code, body)
+		}
+		id = strings.Split(strings.Split(body, `"id":`)[1], ",")[0]
+		tok = csrfFrom(t, c, f.srv.URL+"/admin/schedule")
+		code, page, _ = postForm(t, c, f.srv.URL+"/admin/schedule/"+id+"/delete", url.Values{"_csrf": {tok}})
+		if code != http.StatusOK || !strings.Contains(page, "Delete this stats_release schedule?") || !strings.Contains(page, "its next run") {
+			t.Fatalf("unconfirmed delete: %d", code)
+		}
+		if _, body := do(t, c, http.MethodGet, api, cmp, "", ""); !strings.Contains(body, `"kind":"stats_release"`) {
+			t.Fatal("an unconfirmed delete deleted the schedule")
+		}
+		if code, _, _ = postForm(t, c, f.srv.URL+"/admin/schedule/"+id+"/delete", url.Values{"_csrf": {tok}, "confirm": {"yes"}}); code != http.StatusSeeOther {
+			t.Fatalf("confirmed delete: %d", code)
+		}
+		if _, body := do(t, c, http.MethodGet, api, cmp, "", ""); strings.Contains(body, `"kind":"stats_release"`) {
+			t.Errorf("deleted from the page, still listed: %s", body)
+		}
 	})
 }
 

@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
@@ -56,7 +58,8 @@ type Deps struct {
 	Store          Store  // staff, sessions and everything persistent
 	Congress       *congress.Directory
 	Geocoder       Geocoder // optional
-	BodyLimit      string   // Echo size syntax, like "1M"
+	BodyLimit      string   // size like "1M" (config.ParseSize)
+	DataDir        string   // OUTREACH_DATA_DIR: /readyz fails when it cannot be written; "" skips that check
 	TrustedProxies []*net.IPNet
 	Version        string
 	SecureCookies  bool          // the site is served over https
@@ -74,6 +77,7 @@ type Deps struct {
 	OrgName       string
 	Events        EventVerifier // SendGrid Event Webhook; nil: refused
 	UploadLimit   string        // largest CSV/JSON import (OUTREACH_UPLOAD_LIMIT); "64M" when empty
+	LookupLimit   int           // member lookups per client per minute (OUTREACH_LOOKUP_LIMIT); 0: no limit
 	InboundSecret string        // SendGrid Inbound Parse secret (OUTREACH_INBOUND_SECRET); empty: refused
 	// Hasher runs every argon2id password check and hash a few at a
 	// time (OUTREACH_PASSWORD_CHECKS); nil: auth.NewHasher's defaults.
@@ -103,6 +107,7 @@ type Server struct {
 	releases  *cached[release]
 	progress  *cached[int64]
 	pageCache *pageCache
+	health    health
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -146,6 +151,10 @@ func New(d Deps) (*Server, error) {
 	if d.BaseURL == "" {
 		d.BaseURL = "http://localhost:8080"
 	}
+	bodyMax, err := config.ParseSize(d.BodyLimit)
+	if err != nil || bodyMax <= 0 {
+		return nil, fmt.Errorf("web: body limit %q is not a size like 1M", d.BodyLimit)
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -154,14 +163,14 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	s := &Server{e: e, deps: d, log: d.Log, pages: p, prefixes: map[*echo.Group]string{}}
+	s := &Server{e: e, deps: d, log: d.Log, pages: p, prefixes: map[*echo.Group]string{}, health: health{every: time.Second}}
 	e.HTTPErrorHandler = s.handleError
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.requestLog)
 	e.Use(s.recoverPanics)
-	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.BodyLimit, Skipper: func(c echo.Context) bool { return isUpload(c) || isInbound(c) }})) // imports: uploadLimit
+	e.Use(s.securityHeaders)
+	e.Use(s.bodyLimit(bodyMax)) // imports: uploadLimit
 	e.Use(s.language)
 	e.Use(s.identify)
 	e.Use(s.uploadLimit)
@@ -182,7 +191,11 @@ func (s *Server) routes() {
 	s.public(root, http.MethodGet, "/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, assetURL("icon.svg"))
 	})
-	s.public(root, http.MethodGet, "/", s.lookupPage)
+	limited := s.lookupLimit()
+	if limited == nil {
+		limited = func(h echo.HandlerFunc) echo.HandlerFunc { return h }
+	}
+	s.public(root, http.MethodGet, "/", limited(s.lookupPage))
 
 	adm := s.group("/admin")
 	s.public(adm, http.MethodGet, "/login", s.loginForm)
@@ -204,7 +217,7 @@ func (s *Server) routes() {
 	s.staff(adm, http.MethodGet, "/audit", auth.PermViewAudit, s.auditPage)
 
 	api := s.group("/api/v1")
-	s.public(api, http.MethodGet, "/representatives", s.apiRepresentatives)
+	s.public(api, http.MethodGet, "/representatives", limited(s.apiRepresentatives))
 	s.staff(api, http.MethodGet, "/me", auth.PermStaff, s.apiMe)
 	s.staff(api, http.MethodGet, "/audit", auth.PermViewAudit, s.apiAudit)
 	s.campaignRoutes(adm, api)
@@ -267,18 +280,5 @@ func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
 }
 
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	defer cancel()
-	if s.deps.DB == nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "no database configured"})
-	}
-	if err := s.deps.DB.Ping(ctx); err != nil {
-		s.log.Warn("readiness check failed", "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database is not reachable"})
-	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

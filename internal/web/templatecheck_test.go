@@ -61,6 +61,7 @@ var pageData = map[string]any{
 	"schedule":  typedPage[scheduleView]{},
 	"followups": typedPage[followupView]{},
 	"survey":    typedPage[surveyView]{},
+	"confirm":   typedPage[confirmView]{},
 }
 
 // Every page template type-checks against the data its handler passes:
