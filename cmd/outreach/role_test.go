@@ -190,8 +190,15 @@ func TestRunsAsNonOwnerRole(t *testing.T) {
 		t.Fatalf("no supporter email matches %s\n%s", re, logs.String())
 		return ""
 	}
-	post("/c/demo", "/c/demo/send", url.Values{"prefix": {"Ms."}, "first_name": {"Ana"}, "last_name": {"García"}, "email": {"ana@example.org"},
-		"address1": {"3200 24th St"}, "city": {"San Francisco"}, "state": {"CA"}, "zip": {"94110"}})
+	supporter := url.Values{"prefix": {"Ms."}, "first_name": {"Ana"}, "last_name": {"García"}, "email": {"ana@example.org"},
+		"address1": {"3200 24th St"}, "city": {"San Francisco"}, "state": {"CA"}, "zip": {"94110"}}
+	review := post("/c/demo", "/c/demo", supporter) // the review page, whose send form names the letters shown
+	reviewed := regexp.MustCompile(`name="reviewed" value="([0-9a-f]+)"`).FindStringSubmatch(review)
+	if reviewed == nil {
+		t.Fatalf("no review:\n%s", review)
+	}
+	supporter.Set("reviewed", reviewed[1])
+	post("/c/demo", "/c/demo/send", supporter)
 	link := supporterEmail(regexp.MustCompile(`(/c/demo/confirm\?\S+)`))
 	lu, _ := url.Parse(link)
 	post(link, "/c/demo/confirm", url.Values{"t": {lu.Query().Get("t")}})

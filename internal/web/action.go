@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -194,11 +196,16 @@ type actionView struct {
 	Candidates []candidateView
 	WhyChoose  string
 	Letters    []letterView
-	Vacancies  []string
-	Already    []string // offices already written to by this email
-	MaxNote    int
-	Honeypot   string
-	Status     string // for unavailable: draft, paused, closed, not yet
+	// Reviewed identifies the letters the review shows (reviewDigest);
+	// the send form carries it back. Changed: the letters differ from
+	// the ones the supporter was shown, so they are shown again.
+	Reviewed  string
+	Changed   bool
+	Vacancies []string
+	Already   []string // offices already written to by this email
+	MaxNote   int
+	Honeypot  string
+	Status    string // for unavailable: draft, paused, closed, not yet
 }
 
 type figureView struct{ Label, Value string }
@@ -446,7 +453,24 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.all_vacant")
 		return v, nil, false, nil
 	}
+	v.Reviewed = reviewDigest(letters)
 	return v, letters, true, nil
+}
+
+// reviewDigest identifies a set of letters by everything an office
+// receives: each letter's office, subject and delivered text (with the
+// full sender block). The review page carries it in its send form, and
+// sending refuses letters whose digest differs from it: the supporter
+// sees them again first.
+func reviewDigest(letters []action.Letter) string {
+	h := sha256.New()
+	for _, l := range letters {
+		c := delivery.Compose(l.Message, delivery.FullSender)
+		for _, part := range []string{l.Member.BioguideID, c.Subject, c.Text()} {
+			fmt.Fprintf(h, "%d:%s", len(part), part)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func classifyMsg(err error, lang i18n.Lang, zip string) string {

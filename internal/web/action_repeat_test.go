@@ -70,6 +70,17 @@ func formPost(c *http.Client, page, target string, form url.Values) (func() (int
 		return nil, fmt.Errorf("no _csrf field on %s (status %d)", page, resp.StatusCode)
 	}
 	form.Set("_csrf", string(m[1]))
+	if strings.HasSuffix(target, "/send") && !form.Has("reviewed") { // review first, as the page does
+		resp, err := c.PostForm(page, form)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m := reviewedField.FindSubmatch(b); m != nil {
+			form.Set("reviewed", string(m[1]))
+		}
+	}
 	return func() (int, string, error) {
 		resp, err := c.PostForm(target, form)
 		if err != nil {

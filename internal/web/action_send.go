@@ -79,6 +79,13 @@ func (s *Server) actionSend(c echo.Context) error {
 	if !ok {
 		return s.renderAction(c, http.StatusUnprocessableEntity, v)
 	}
+	// Only the letters the supporter was shown are sent: if they changed
+	// since the review (their own words edited there, the campaign's
+	// text, the statistics, the date), the review is shown again.
+	if c.FormValue("reviewed") != v.Reviewed {
+		v.Mode, v.Changed = "review", true
+		return s.renderAction(c, http.StatusOK, v)
+	}
 	f = v.Form
 	emailIdx := s.deps.Keys.Index("email", f.Email)
 	ipHash := s.deps.Keys.HashIP(c.RealIP())

@@ -147,13 +147,24 @@ func supporter(zip, state string) url.Values {
 		"note": {"My cousin was separated from her son for 11 months."}}
 }
 
-// post sends a form with the page's CSRF token.
+// post sends a form with the page's CSRF token. A send without the
+// review's "reviewed" field reviews the letters first, as the page does,
+// and sends the letters it showed.
 func (a *actionFixture) post(t *testing.T, c *http.Client, path string, form url.Values) (int, string) {
 	t.Helper()
 	form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/c/"+a.camp.Slug))
+	if strings.HasSuffix(path, "/send") && !form.Has("reviewed") {
+		_, page, _ := postForm(t, c, a.srv.URL+strings.TrimSuffix(path, "/send"), form)
+		if m := reviewedField.FindStringSubmatch(page); m != nil {
+			form.Set("reviewed", m[1])
+		}
+	}
 	code, body, _ := postForm(t, c, a.srv.URL+path, form)
 	return code, body
 }
+
+// reviewedField is the review page's digest of the letters it shows.
+var reviewedField = regexp.MustCompile(`name="reviewed" value="([0-9a-f]*)"`)
 
 var linkRE = regexp.MustCompile(`http://act\.example\.org(/c/[a-z0-9-]+/confirm\?[^\s]+)`)
 

@@ -481,3 +481,56 @@ func TestConfirmStoresTheLettersAsSent(t *testing.T) {
 		}
 	})
 }
+
+// TestSendOnlyWhatWasReviewed: a supporter who changes their paragraph on
+// the review page and sends is shown the letters again with it, and
+// nothing is stored; sending those stores exactly them.
+func TestSendOnlyWhatWasReviewed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		a := newActionServer(t, st, "reviewed-"+string(st.Dialect()), campaign.Live)
+		form := supporter("94110", "CA")
+		c := browserClient(t)
+		code, page := a.post(t, c, "/c/"+a.camp.Slug, form)
+		m := reviewedField.FindStringSubmatch(page)
+		if code != 200 || m == nil {
+			t.Fatalf("review: %d %s", code, page)
+		}
+		const edited = "I changed my mind about what to say: please ask for every record."
+		form.Set("reviewed", m[1])
+		form.Set("note", edited)
+		code, page = a.post(t, c, "/c/"+a.camp.Slug+"/send", form)
+		if code != 200 || !strings.Contains(page, "Your letters changed since you last saw them") {
+			t.Fatalf("send with an edited paragraph: %d %s", code, page)
+		}
+		var n int
+		if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM submissions WHERE campaign_id = "+strconv.FormatInt(a.camp.ID, 10)).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d submissions stored before the new letters were reviewed (%v)", n, err)
+		}
+		reviewed := reviewLetters(t, page)
+		m2 := reviewedField.FindStringSubmatch(page)
+		if m2 == nil || m2[1] == m[1] || !strings.Contains(reviewed[0].Letter, edited) {
+			t.Fatalf("the review again does not show the edited letters: %v %+v", m2, reviewed[0])
+		}
+		form.Set("reviewed", m2[1])
+		if code, page := a.post(t, c, "/c/"+a.camp.Slug+"/send", form); code != 200 || !strings.Contains(page, "check your email") && !strings.Contains(page, "Check your email") {
+			t.Fatalf("send after the second review: %d %s", code, page)
+		}
+		if code, body := a.confirm(t, c, a.confirmLink(t)); code != 200 {
+			t.Fatalf("confirm: %d %s", code, body)
+		}
+		letters, err := st.Letters(ctx, store.LetterFilter{CampaignID: a.camp.ID, Limit: 10})
+		if err != nil || len(letters) != len(reviewed) {
+			t.Fatalf("%d letters: %v", len(letters), err)
+		}
+		for _, l := range letters {
+			var sl delivery.Sealed
+			if err := a.keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(sl.Body, edited) {
+				t.Errorf("letter to %s lacks the reviewed paragraph: %s", sl.Office.Name, sl.Body)
+			}
+		}
+	})
+}
