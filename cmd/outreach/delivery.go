@@ -61,7 +61,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	defaults.NoProviderEvents = cfg.SendGridPublicKey == ""
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
-		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
+		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic, Demo: c.Demo}, err
 	}
 	// Rescue after 5 minutes: longer than any delivery job may run
 	// (dispatch.BatchTimeout), so a running job is never worked twice.

@@ -13,8 +13,9 @@ const demoSlug = "demo"
 
 // seedDemoCampaign creates the demonstration campaign on a database with
 // no campaign yet, so that a new user of `go run ./cmd/outreach` can follow
-// the whole supporter flow at /c/demo (letters go to the outbox unless a
-// provider is configured). OUTREACH_DEMO=false turns it off.
+// the whole supporter flow at /c/demo. It is marked Demo: its letters only
+// ever go to the outbox, whatever channels are configured (dispatch).
+// OUTREACH_DEMO=false turns it off.
 func seedDemoCampaign(ctx context.Context, st *store.Store, log *slog.Logger) error {
 	existing, err := st.Campaigns(ctx)
 	if err != nil || len(existing) > 0 {
@@ -34,6 +35,7 @@ func seedDemoCampaign(ctx context.Context, st *store.Store, log *slog.Logger) er
 		Targets:        campaign.TargetBoth,
 		LOCTopic:       "Immigration",
 		Status:         campaign.Live,
+		Demo:           true,
 		Subject:        "Please hold oversight hearings on family separations",
 		Template: `{{.salutation}},
 

@@ -166,9 +166,24 @@ type Campaign struct {
 	// from (0: do not check); the store refuses the save with a conflict
 	// when someone else saved a newer version meanwhile.
 	TemplateVersion int
-	CreatedBy       int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// NoCitation turns off the citation line ("Figures: ORG statistics
+	// release N of DATE, URL/stats") appended to letters that quote
+	// figures. Letters quoting a synthetic release are cited regardless.
+	NoCitation bool
+	// Demo marks the demonstration campaign (/c/demo, seeded on a new
+	// install): its letters only ever go to the outbox. Set by the seed,
+	// not by staff.
+	Demo bool
+	// HeldReason is set (with HeldReleaseID, HeldAt) while the campaign's
+	// letters are held because the latest statistics release does not
+	// publish a figure the letter prints outside a stat_available guard;
+	// the store sets and clears it, never staff.
+	HeldReason    string
+	HeldReleaseID *int64
+	HeldAt        *time.Time
+	CreatedBy     int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Version is one immutable saved state of a campaign's letter. Letters

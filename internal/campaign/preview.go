@@ -28,7 +28,16 @@ type SampleStats struct{}
 
 // Latest implements StatsProvider.
 func (SampleStats) Latest(context.Context) (letter.StatSource, int64, error) {
-	return letter.StatFunc(SampleStat), 0, nil
+	return sampleSource{}, 0, nil
+}
+
+// sampleSource answers every statistic with its sample value and the
+// release functions with marked placeholders.
+type sampleSource struct{}
+
+func (sampleSource) Stat(key string) (string, bool) { return SampleStat(key) }
+func (sampleSource) Release() (id, date string, ok bool) {
+	return "[number of the latest statistics release]", "[date of the latest statistics release]", true
 }
 
 var statKeySet = func() map[string]bool {

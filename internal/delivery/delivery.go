@@ -56,6 +56,9 @@ type Campaign struct {
 	Slug     string
 	Title    string
 	LOCTopic string // Library of Congress policy area, for CWC
+	// Demo: the demonstration campaign, whose letters only ever go to the
+	// outbox (the dispatch worker sees to it).
+	Demo bool
 }
 
 // Message is one letter ready to send.

@@ -48,7 +48,7 @@ func sgClient(t testing.TB, fake *deliverytest.SendGrid, apiKey string) *sendgri
 func campInfo(st *store.Store) dispatch.CampaignInfo {
 	return func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
-		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic}, err
+		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic, Demo: c.Demo}, err
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -328,10 +329,30 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		sealed.Office.Email = email
 	}
 	office := sealed.Office
-	sender := w.pick(ctx, settings.Channels, office)
+	camp, err := w.cachedCampaign(ctx, l.CampaignID)
+	if err != nil {
+		return failed(err)
+	}
+	var sender delivery.Sender
+	if camp.Demo {
+		// The demonstration campaign's letters reach nobody, whatever
+		// channels are configured.
+		sender = w.senders[outbox.Name]
+	} else {
+		sender = w.pick(ctx, settings.Channels, office)
+	}
 	if sender == nil {
 		_ = w.store.MarkFailed(ctx, id, "", "no configured channel accepts this office", now)
 		return outcome{cancel: true, err: errors.New("no channel accepts the office")}
+	}
+	if l.QuotesSynthetic && sender.Channel() != outbox.Name {
+		// Synthetic demonstration figures never reach an office (CWC,
+		// SendGrid, packet): the letter fails, with the reason on its
+		// timeline, before anything is handed to the channel.
+		if err := w.store.MarkFailed(ctx, id, string(sender.Channel()), SyntheticRefusal(l.StatsReleaseID), now); err != nil {
+			return failed(err)
+		}
+		return outcome{cancel: true, err: errors.New("letter quotes synthetic figures")}
 	}
 
 	// Pacing applies to real offices; the outbox reaches nobody.
@@ -353,10 +374,6 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 	if paced {
 		w.countOfficeSend(l.OfficeCode)
-	}
-	camp, err := w.cachedCampaign(ctx, l.CampaignID)
-	if err != nil {
-		return failed(err)
 	}
 	msg := sealed.Message(l.ID, l.DeliveryID, camp, l.ReplyToken, l.CreatedAt)
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -395,6 +412,17 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		return outcome{wait: after}
 	}
 	return failed(err)
+}
+
+// SyntheticRefusal is the timeline reason of a letter that quotes the
+// synthetic statistics release rel and was to go to a real channel.
+func SyntheticRefusal(rel *int64) string {
+	which := "a synthetic statistics release"
+	if rel != nil {
+		which = fmt.Sprintf("statistics release %d, computed from the synthetic demonstration records", *rel)
+	}
+	return "not sent: the letter quotes " + which + ", not real cases; demonstration figures are never sent to an office. " +
+		"Publish a release from real case records; supporters' letters written after it quote real figures"
 }
 
 // unknownOutcome is how the configured channel ch settles an attempt

@@ -428,19 +428,28 @@ const (
 	HoldWave   = 15 * time.Minute
 )
 
-// Hold is the delivery worker's hold check: letters of a paused campaign
-// wait (in "queued") until it resumes; letters of a campaign delivered by
+// Hold is the delivery worker's hold check: letters of a paused campaign,
+// or of a campaign held because the latest statistics release does not
+// publish a figure its letter prints (store: refreshHolds), wait (in
+// "queued") until it resumes or the hold is cleared; letters of a campaign delivered by
 // waves wait until a wave releases them.
 func (r *Runner) Hold(ctx context.Context, l store.Letter) (time.Duration, string, error) {
-	st, err := r.Store.CampaignStatus(ctx, l.CampaignID)
+	st, held, err := r.Store.CampaignHoldState(ctx, l.CampaignID)
 	if err != nil {
 		return 0, "", err
 	}
+	recheck := HoldPaused
+	if r.PausedRecheck > 0 {
+		recheck = r.PausedRecheck
+	}
 	if st == string(campaign.Paused) {
-		if r.PausedRecheck > 0 {
-			return r.PausedRecheck, "held: the campaign is paused", nil
-		}
-		return HoldPaused, "held: the campaign is paused", nil
+		return recheck, "held: the campaign is paused", nil
+	}
+	if held != "" {
+		// The latest statistics release does not publish a figure the
+		// letter prints: nothing of the campaign goes out until staff fix
+		// the template (the save clears the hold) or a release publishes it.
+		return recheck, "held: " + held, nil
 	}
 	waves, err := r.Store.HasWaves(ctx, l.CampaignID)
 	if err != nil || !waves {

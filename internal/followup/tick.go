@@ -46,6 +46,7 @@ type Store interface {
 	ClaimSchedule(ctx context.Context, id int64, old, next, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx) error) (bool, error)
 	SetCampaignStatus(ctx context.Context, id int64, from, to string, a store.Audit) (bool, error)
 	CampaignStatus(ctx context.Context, id int64) (string, error)
+	CampaignHoldState(ctx context.Context, id int64) (status, heldReason string, err error)
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
 	Campaigns(ctx context.Context) ([]campaign.Campaign, error)
 	QueuedLetters(ctx context.Context, campaignID int64, limit int) ([]store.Letter, error)

@@ -275,3 +275,42 @@ func TestLaunchRefusedWhenNotReadyAndDigest(t *testing.T) {
 		}
 	})
 }
+
+// A campaign held because the latest release does not publish a figure
+// its letter prints (store: campaign.held_reason) keeps its letters
+// queued, with the reason, until the hold is cleared.
+func TestFiguresHoldKeepsLettersQueued(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, campaign.Live)
+		now := time.Now().UTC()
+		r := &followup.Runner{Store: st, Jobs: &jobsSpy{}, Now: func() time.Time { return now }}
+		ids := e.confirm(t, e.sub, now)
+		l, _ := st.LetterByID(ctx, ids[0])
+		if wait, _, err := r.Hold(ctx, l); err != nil || wait != 0 {
+			t.Fatalf("not held: %v, %v", wait, err)
+		}
+		const reason = `statistics release 3 of November 3, 2026 does not publish "cases" (Documented cases)`
+		set := func(v string) {
+			if _, err := st.DB().ExecContext(ctx, "UPDATE campaigns SET held_reason = "+placeholder(st)+" WHERE id = "+strconv.FormatInt(e.camp.ID, 10), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(reason)
+		wait, why, err := r.Hold(ctx, l)
+		if err != nil || wait != followup.HoldPaused || why != "held: "+reason {
+			t.Fatalf("held = %v, %q, %v", wait, why, err)
+		}
+		set("")
+		if wait, _, err := r.Hold(ctx, l); err != nil || wait != 0 {
+			t.Fatalf("hold cleared = %v, %v", wait, err)
+		}
+	})
+}
+
+func placeholder(st *store.Store) string {
+	if st.Dialect() == store.Postgres {
+		return "$1"
+	}
+	return "?"
+}

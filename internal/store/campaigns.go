@@ -34,6 +34,11 @@ type campaignRow struct {
 	StartsAt       *time.Time
 	EndsAt         *time.Time
 	CurrentVersion int
+	CiteRelease    bool `gorm:"column:cite_release"`
+	Demo           bool `gorm:"column:demo"`
+	HeldReason     string
+	HeldReleaseID  *int64
+	HeldAt         *time.Time
 	CreatedBy      *int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -79,7 +84,8 @@ func utcPtr(t *time.Time) *time.Time {
 func rowOfCampaign(c campaign.Campaign) campaignRow {
 	return campaignRow{ID: c.ID, Slug: c.Slug, Title: c.Title, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
-		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt)}
+		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt),
+		CiteRelease: !c.NoCitation, Demo: c.Demo}
 }
 
 func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
@@ -87,7 +93,9 @@ func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
 		CallToActionEN: r.CallToActionEN, CallToActionES: r.CallToActionES, Targets: campaign.Targets(r.Targets),
 		LOCTopic: r.LOCTopic, Status: campaign.Status(r.Status), StartsAt: utcPtr(r.StartsAt), EndsAt: utcPtr(r.EndsAt),
 		Subject: v.Subject, Template: v.Body, OrganizationStatement: v.OrganizationStatement,
-		TemplateVersion: r.CurrentVersion, CreatedBy: derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		TemplateVersion: r.CurrentVersion, NoCitation: !r.CiteRelease, Demo: r.Demo, HeldReason: r.HeldReason,
+		HeldReleaseID: r.HeldReleaseID, HeldAt: utcPtr(r.HeldAt),
+		CreatedBy: derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func (v campaignVersionRow) version() campaign.Version {
@@ -116,6 +124,9 @@ func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 	ver := campaignVersionRow{Version: 1, Subject: c.Subject, Body: c.Template, OrganizationStatement: c.OrganizationStatement,
 		CreatedBy: actorPtr(a.ActorID), CreatedAt: now}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.lockReleases(tx); err != nil { // before any row lock: see refreshHolds
+			return err
+		}
 		if err := tx.Create(&row).Error; err != nil {
 			if isUnique(err) {
 				return campaign.ErrSlugTaken
@@ -131,6 +142,12 @@ func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			if err := saveDelivery(tx, *d, a); err != nil {
 				return err
 			}
+		}
+		if err := s.refreshHolds(tx, nil, row.ID); err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", row.ID).Take(&row).Error; err != nil {
+			return err
 		}
 		if a.Action == "" {
 			a.Action = "campaign.create"
@@ -172,6 +189,11 @@ func (s *Store) UpdateCampaignAndDelivery(ctx context.Context, c campaign.Campai
 func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *DeliverySettings, a Audit) (campaign.Campaign, error) {
 	var out campaign.Campaign
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// The release lock first: a release being published meanwhile
+		// re-checks every campaign's hold under it (refreshHolds).
+		if err := s.lockReleases(tx); err != nil {
+			return err
+		}
 		if d != nil {
 			// Written first; anything refused below rolls it back.
 			if err := saveDelivery(tx, *d, a); err != nil {
@@ -227,7 +249,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			"slug": next.Slug, "title": next.Title, "summary_en": next.SummaryEN, "summary_es": next.SummaryES,
 			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "targets": next.Targets,
 			"loc_topic": next.LOCTopic, "status": next.Status, "starts_at": next.StartsAt, "ends_at": next.EndsAt,
-			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt,
+			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt, "cite_release": next.CiteRelease,
 		}).Error
 		if err != nil {
 			if isUnique(err) {
@@ -252,7 +274,16 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 				return err
 			}
 		}
-		out = next.campaign(ver)
+		// Re-check the hold against the latest release with the saved
+		// letter, and return the campaign as stored.
+		if err := s.refreshHolds(tx, nil, cur.ID); err != nil {
+			return err
+		}
+		var row campaignRow
+		if err := tx.Where("id = ?", cur.ID).Take(&row).Error; err != nil {
+			return err
+		}
+		out = row.campaign(ver)
 		return nil
 	})
 	if err != nil {
@@ -280,6 +311,7 @@ func changedFields(a, b campaignRow) []string {
 	add("status", a.Status == b.Status)
 	add("starts_at", sameTime(a.StartsAt, b.StartsAt))
 	add("ends_at", sameTime(a.EndsAt, b.EndsAt))
+	add("cite_release", a.CiteRelease == b.CiteRelease)
 	return out
 }
 

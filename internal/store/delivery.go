@@ -112,6 +112,9 @@ type Letter struct {
 	DeliveredAt    *time.Time
 	Kind           string `gorm:"default:first"`
 	FollowupOf     *int64
+	// QuotesSynthetic: the letter quotes a synthetic (demonstration)
+	// statistics release. Read by LettersByIDs only (a join); never written.
+	QuotesSynthetic bool `gorm:"->;column:quotes_synthetic"`
 }
 
 func (Letter) TableName() string { return "letters" }
@@ -498,7 +501,11 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 // the map. Delivery workers load the letters of many jobs at once.
 func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter, error) {
 	var ls []Letter
-	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&ls).Error; err != nil {
+	err := s.db.WithContext(ctx).Table("letters").
+		Select("letters.*, COALESCE(r.synthetic, ?) AS quotes_synthetic", false).
+		Joins("LEFT JOIN stats_releases r ON r.id = letters.stats_release_id").
+		Where("letters.id IN ?", ids).Find(&ls).Error
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[int64]Letter, len(ls))
@@ -1096,16 +1103,23 @@ type OfficeCount struct {
 func (s *Store) OfficeCounts(ctx context.Context, campaignID int64) ([]OfficeCount, error) {
 	var out []OfficeCount
 	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, bioguide_id, COUNT(*) AS n").
-		Where("campaign_id = ? AND sealed <> '' AND status <> ?", campaignID, "failed").
+		Where("campaign_id = ? AND sealed <> '' AND status <> ?", campaignID, "failed").Where(packetable).
 		Group("office_code, bioguide_id").Order("office_code").Scan(&out).Error
 	return out, err
 }
 
+// packetable leaves out of printed packets the letters that must never
+// reach an office: those quoting a synthetic (demonstration) statistics
+// release and those of the demonstration campaign.
+const packetable = "NOT EXISTS (SELECT 1 FROM stats_releases r WHERE r.id = letters.stats_release_id AND r.synthetic) " +
+	"AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = letters.campaign_id AND c.demo)"
+
 // OfficeLetters returns a campaign's letters to one office, oldest first,
-// at most limit.
+// at most limit, without those quoting synthetic figures or of the
+// demonstration campaign (packetable).
 func (s *Store) OfficeLetters(ctx context.Context, campaignID int64, officeCode string, limit int) ([]Letter, error) {
 	var out []Letter
 	err := s.db.WithContext(ctx).Where("campaign_id = ? AND office_code = ? AND sealed <> '' AND status <> ?", campaignID, officeCode, "failed").
-		Order("id").Limit(limit).Find(&out).Error
+		Where(packetable).Order("id").Limit(limit).Find(&out).Error
 	return out, err
 }

@@ -185,8 +185,14 @@ func (s *Store) createReleaseTx(tx *gorm.DB, req ReleaseRequest, a Audit) (Relea
 	if err := writeAudit(tx, a); err != nil {
 		return Release{}, err
 	}
-	return Release{ID: row.ID, CreatedAt: row.CreatedAt, CreatedBy: a.ActorID, Params: pv.Params, CaseCount: pv.CaseCount,
-		Synthetic: pv.Synthetic, Figures: pv.Figures, JSON: js, HeldBack: pv.HeldBack}, nil
+	rel := Release{ID: row.ID, CreatedAt: row.CreatedAt, CreatedBy: a.ActorID, Params: pv.Params, CaseCount: pv.CaseCount,
+		Synthetic: pv.Synthetic, Figures: pv.Figures, JSON: js, HeldBack: pv.HeldBack}
+	// Campaigns whose letters print a figure this release does not
+	// publish are held; those it publishes again are released.
+	if err := s.refreshHolds(tx, &rel, 0); err != nil {
+		return Release{}, err
+	}
+	return rel, nil
 }
 
 // computeRelease counts the records and applies disclosure control,

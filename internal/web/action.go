@@ -131,20 +131,38 @@ type liveCampaign struct {
 	Compiled *campaign.Compiled
 }
 
-// release is the latest statistics release, or none.
-type release struct {
-	ID        int64
-	AsOf      time.Time
-	Synthetic bool
-	Figures   *casestats.Figures
+// release is the latest statistics release, or none (zero value): the
+// StatSource letters are rendered from.
+type release = campaign.Release
+
+// renderLetter renders lc's letter for one office (action.Render) with
+// the campaign's citation line.
+func (s *Server) renderLetter(ctx context.Context, lc liveCampaign, m *congress.Member, f action.Form, rel release) (action.Letter, error) {
+	l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
+	if err != nil {
+		return l, err
+	}
+	l.Citation = s.citation(lc.Compiled, lc.C, rel)
+	return l, nil
 }
 
-// Stat answers {{stat "key"}} from the release (letter.StatSource).
-func (r release) Stat(key string) (string, bool) {
-	if r.Figures == nil {
-		return "", false
+// withCitation is a composed letter (delivery.Composed.Letter) with the
+// citation line after it, as Compose places it.
+func withCitation(letterText, citation string) string {
+	if citation == "" {
+		return letterText
 	}
-	return r.Figures.Stat(key)
+	return letterText + "\n\n" + citation
+}
+
+// citation is the line appended to a letter of campaign c quoting rel
+// (campaign.Citation), or "" when the letter quotes no figure or the
+// campaign turned the citation off (a synthetic release is always cited).
+func (s *Server) citation(cp *campaign.Compiled, c campaign.Campaign, rel release) string {
+	if !cp.QuotesRelease() || (c.NoCitation && !rel.Synthetic) {
+		return ""
+	}
+	return campaign.Citation(s.deps.OrgName, s.absURL("/stats", nil), rel)
 }
 
 func (s *Server) initActionCaches() {
@@ -435,7 +453,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	}
 	var letters []action.Letter
 	for _, m := range rcp.Members {
-		l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
+		l, err := s.renderLetter(ctx, lc, m, f, rel)
 		if errors.Is(err, letter.ErrStatUnavailable) {
 			// The letter quotes a figure no release has published yet:
 			// nothing can be sent until staff publish one.

@@ -248,7 +248,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 					out.Letters = append(out.Letters, s.newLetter(lc, sub, m, sl.Letter, sl.ReleaseID, sl.TemplateVersion))
 					continue
 				}
-				l, err := action.Render(ctx, lc.Compiled, m, ss.Form, rel, s.deps.Now(), s.deps.OrgName)
+				l, err := s.renderLetter(ctx, lc, m, ss.Form, rel)
 				if err != nil {
 					return store.Confirmed{}, err
 				}
@@ -334,8 +334,8 @@ func (s *Server) confirmUnavailable(c echo.Context, subID int64, lc liveCampaign
 // template version it was rendered from.
 func (s *Server) newLetter(lc liveCampaign, sub store.Submission, m *congress.Member, sealed delivery.Sealed, releaseID int64, templateVer int) store.NewLetter {
 	office := sealed.Office
-	var relID *int64
-	if releaseID != 0 {
+	var relID *int64 // only a letter that quotes figures records their release
+	if releaseID != 0 && (sealed.Citation != "" || lc.Compiled.QuotesRelease()) {
 		relID = &releaseID
 	}
 	if templateVer == 0 {

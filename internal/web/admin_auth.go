@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/store"
 )
 
@@ -251,8 +252,49 @@ func (s *Server) setup(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin")
 }
 
+// homeView is what the staff home warns about.
+type homeView struct {
+	Held []store.HeldCampaign // campaigns whose letters are held
+	// Synthetic lists the live campaigns whose letters quote the latest
+	// release while it is synthetic (demonstration data).
+	Synthetic []homeCampaign
+	ReleaseID int64
+}
+
+type homeCampaign struct {
+	ID    int64
+	Title string
+	Demo  bool
+}
+
 func (s *Server) adminHome(c echo.Context) error {
-	return s.render(c, http.StatusOK, "admin_home", nil, false)
+	ctx := c.Request().Context()
+	var v homeView
+	held, err := s.deps.Store.HeldCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	v.Held = held
+	rel, err := s.latestRelease(ctx)
+	if err != nil {
+		return err
+	}
+	if rel.Synthetic {
+		list, err := s.deps.Store.Campaigns(ctx)
+		if err != nil {
+			return err
+		}
+		for _, cm := range list {
+			if cm.Status != campaign.Live {
+				continue
+			}
+			if cp, verr := campaign.Compile(cm.Subject, cm.Template, cm.OrganizationStatement); verr == nil && cp.QuotesRelease() {
+				v.Synthetic = append(v.Synthetic, homeCampaign{ID: cm.ID, Title: cm.Title, Demo: cm.Demo})
+			}
+		}
+		v.ReleaseID = rel.ID
+	}
+	return s.render(c, http.StatusOK, "admin_home", v, false)
 }
 
 type accountView struct {

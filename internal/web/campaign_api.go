@@ -37,6 +37,9 @@ type campaignJSON struct {
 	Template              string     `json:"template"`
 	OrganizationStatement string     `json:"organization_statement"`
 	TemplateVersion       int        `json:"template_version"`
+	CiteRelease           bool       `json:"cite_release"`
+	Demo                  bool       `json:"demo"`
+	Hold                  *holdJSON  `json:"hold"`
 	CreatedBy             int64      `json:"created_by"`
 	CreatedAt             time.Time  `json:"created_at"`
 	UpdatedAt             time.Time  `json:"updated_at"`
@@ -44,8 +47,24 @@ type campaignJSON struct {
 	Delivery *deliveryJSON `json:"delivery,omitempty"`
 }
 
+// holdJSON says why a campaign's letters are held (null when they are
+// not): the latest statistics release does not publish a figure the
+// letter prints outside {{if stat_available}}.
+type holdJSON struct {
+	Reason    string    `json:"reason"`
+	ReleaseID *int64    `json:"release_id"`
+	Since     time.Time `json:"since"`
+}
+
 func toJSON(c campaign.Campaign) campaignJSON {
-	return campaignJSON{ID: c.ID, Slug: c.Slug, Title: c.Title, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	var hold *holdJSON
+	if c.HeldReason != "" {
+		hold = &holdJSON{Reason: c.HeldReason, ReleaseID: c.HeldReleaseID}
+		if c.HeldAt != nil {
+			hold.Since = c.HeldAt.UTC()
+		}
+	}
+	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Title: c.Title, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
@@ -75,6 +94,9 @@ type campaignInput struct {
 	OrganizationStatement string          `json:"organization_statement"`
 	TemplateVersion       int             `json:"template_version"`
 	Delivery              *deliveryJSON   `json:"delivery"`
+	CiteRelease           *bool           `json:"cite_release"`
+	Demo                  json.RawMessage `json:"demo"`
+	Hold                  json.RawMessage `json:"hold"`
 	ID                    json.RawMessage `json:"id"`
 	CreatedBy             json.RawMessage `json:"created_by"`
 	CreatedAt             json.RawMessage `json:"created_at"`
@@ -85,6 +107,8 @@ func inputOf(c campaign.Campaign) campaignInput {
 	in := campaignInput{Title: c.Title, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
+	cite := !c.NoCitation
+	in.CiteRelease = &cite
 	for _, p := range []struct {
 		t   *time.Time
 		dst **string
@@ -116,6 +140,8 @@ func decodeInput(c echo.Context, in *campaignInput) error {
 				msg = "must be a list"
 			case reflect.Struct:
 				msg = "must be an object"
+			case reflect.Bool:
+				msg = "must be true or false"
 			}
 			return &campaign.ValidationError{Errors: []campaign.FieldError{{Field: te.Field, Message: msg}}}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -141,7 +167,7 @@ func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
 	c := campaign.Campaign{Title: in.Title, Slug: in.Slug, SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: campaign.Targets(in.Targets),
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
-		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion,
+		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,
 		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt)}
 	c.Normalize()
 	return c
@@ -198,7 +224,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 	if own {
 		s.checkDelivery(in.Delivery, &r)
 	}
-	_, err := campaign.Validate(&next, nil)
+	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
 		return err
 	}
@@ -244,7 +270,7 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 	if changed {
 		s.checkDelivery(in.Delivery, &r)
 	}
-	_, err = campaign.Validate(&next, &cur)
+	err = s.validateCampaign(c.Request().Context(), &next, &cur)
 	if err := r.merge(err); err != nil {
 		return err
 	}
@@ -301,9 +327,16 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	rel, _ := stats.(campaign.Release)
+	if errs := cp.Unpublished(rel); len(errs) > 0 {
+		return &campaign.ValidationError{Errors: errs}
+	}
 	p, err := cp.Preview(c.Request().Context(), cur.Targets, m, stats, release)
 	if err != nil {
 		return renderRefusal(err)
+	}
+	if rel.ID != 0 {
+		p.Body = withCitation(p.Body, s.citation(cp, cur, rel))
 	}
 	body := map[string]any{
 		"subject": p.Subject, "body": p.Body, "organization_statement": p.OrganizationStatement,

@@ -26,6 +26,7 @@ type campaignForm struct {
 	// posted none (they are then left as they are).
 	Delivery    deliveryForm
 	HasDelivery bool
+	CiteRelease bool // the citation line is appended
 }
 
 func readCampaignForm(c echo.Context) campaignForm {
@@ -38,6 +39,7 @@ func readCampaignForm(c echo.Context) campaignForm {
 		StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Subject: c.FormValue("subject"), Template: c.FormValue("template"), OrganizationStatement: c.FormValue("organization_statement"),
 		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
+		CiteRelease: c.FormValue("cite_release") != "",
 	}
 }
 
@@ -65,7 +67,7 @@ func formOf(c campaign.Campaign) campaignForm {
 	f := campaignForm{Title: c.Title, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
-		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion}
+		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation}
 	if c.StartsAt != nil {
 		f.StartsAt = c.StartsAt.UTC().Format(formTime)
 	}
@@ -79,7 +81,7 @@ func (f campaignForm) campaign(r *refused) campaign.Campaign {
 	c := campaign.Campaign{Title: f.Title, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
 		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: campaign.Targets(f.Targets),
 		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
-		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version,
+		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version, NoCitation: !f.CiteRelease,
 		StartsAt: parseFormTime(r, "starts_at", f.StartsAt), EndsAt: parseFormTime(r, "ends_at", f.EndsAt)}
 	c.Normalize()
 	return c
@@ -88,7 +90,7 @@ func (f campaignForm) campaign(r *refused) campaign.Campaign {
 // starterLetter is what a new campaign's form starts with: a working
 // letter that shows how fields, statistics and the personal note are used.
 var starterLetter = campaignForm{
-	Status: string(campaign.Draft), Targets: string(campaign.TargetBoth), LOCTopic: campaign.DefaultLOCTopic,
+	CiteRelease: true, Status: string(campaign.Draft), Targets: string(campaign.TargetBoth), LOCTopic: campaign.DefaultLOCTopic,
 	Subject: "Please request the records of family separations",
 	Template: `{{.salutation}}:
 
@@ -153,6 +155,10 @@ type campaignEditView struct {
 	StatKeys []string
 	Preview  previewView
 	Delivery deliveryFieldsView
+	// CiteRelease: the citation checkbox is ticked. Org and StatsURL
+	// show what the line says.
+	CiteRelease   bool
+	Org, StatsURL string
 }
 
 func canEdit(c echo.Context) bool {
@@ -165,7 +171,8 @@ func canEdit(c echo.Context) bool {
 func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignForm, ve *campaign.ValidationError) campaignEditView {
 	msgs := map[string]string{}
 	v := campaignEditView{Heading: "New campaign", Action: "/admin/campaigns", Version: f.Version, CanEdit: canEdit(c), Saved: saved,
-		Fields: letter.FieldDocs(), StatKeys: campaign.StatKeys()}
+		Fields: letter.FieldDocs(), StatKeys: campaign.StatKeys(), CiteRelease: f.CiteRelease,
+		Org: s.deps.OrgName, StatsURL: s.absURL("/stats", nil)}
 	if ve != nil {
 		msgs = ve.Messages()
 		for api, form := range deliveryFormNames {
@@ -241,13 +248,13 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	}
 	v.Delivery = s.deliveryFields(f.Delivery, msgs, custom)
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
-		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0)
+		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	return v
 }
 
 // previewOf renders a letter (saved version n, or unsaved text with n 0)
 // for the member chosen by q and id.
-func (s *Server) previewOf(ctx context.Context, subject, body, statement string, targets campaign.Targets, q, id string, n int) previewView {
+func (s *Server) previewOf(ctx context.Context, subject, body, statement string, targets campaign.Targets, q, id string, n int, cite bool) previewView {
 	pv := previewView{Query: strings.TrimSpace(q), Version: n, TargetsText: targets.Label()}
 	matches, m := s.pickMember(q, id, targets)
 	for _, x := range matches {
@@ -272,6 +279,11 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 		pv.Error = "The statistics are not available right now, so no preview can be shown."
 		return pv
 	}
+	rel, _ := stats.(campaign.Release)
+	if errs := cp.Unpublished(rel); len(errs) > 0 {
+		pv.Error, pv.Problems = "Fix the letter to see the preview:", errs
+		return pv
+	}
 	p, err := cp.Preview(ctx, targets, m, stats, release)
 	if err != nil {
 		var ve *campaign.ValidationError
@@ -282,6 +294,9 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 		s.log.Error("render preview", "err", err)
 		pv.Error = "The preview could not be rendered."
 		return pv
+	}
+	if rel.ID != 0 {
+		p.Body = withCitation(p.Body, s.citation(cp, campaign.Campaign{NoCitation: !cite}, rel))
 	}
 	pv.Subject, pv.Body, pv.Statement, pv.Targeted, pv.Sample, pv.Ready = p.Subject, p.Body, p.OrganizationStatement, p.Targeted, release == 0, true
 	return pv
@@ -334,7 +349,7 @@ func (s *Server) createCampaign(c echo.Context) error {
 	var r refused
 	next := f.campaign(&r)
 	d, own := s.deliveryToSave(f, deliveryOf(s.deliveryDefaults(), false), &r)
-	_, err := campaign.Validate(&next, nil)
+	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
 		return s.renderEdit(c, nil, f, err)
 	}
@@ -389,7 +404,7 @@ func (s *Server) updateCampaign(c echo.Context) error {
 	next := f.campaign(&r)
 	next.ID = cur.ID
 	d, own := s.deliveryToSave(f, was, &r)
-	_, err = campaign.Validate(&next, &cur)
+	err = s.validateCampaign(ctx, &next, &cur)
 	if err := r.merge(err); err != nil {
 		return s.renderEdit(c, &cur, f, err)
 	}
@@ -428,7 +443,7 @@ func (s *Server) updateCampaign(c echo.Context) error {
 func (s *Server) livePreview(c echo.Context) error {
 	f := readCampaignForm(c)
 	pv := s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
-		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0)
+		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	problems := pv.Problems
 	if problems == nil {
 		problems = []campaign.FieldError{}
@@ -462,7 +477,7 @@ func (s *Server) campaignPreviewPage(c echo.Context) error {
 		return err
 	}
 	pv := s.previewOf(c.Request().Context(), ver.Subject, ver.Body, ver.OrganizationStatement, cur.Targets,
-		c.QueryParam("q"), c.QueryParam("bioguide_id"), ver.Number)
+		c.QueryParam("q"), c.QueryParam("bioguide_id"), ver.Number, !cur.NoCitation)
 	return s.render(c, http.StatusOK, "campaign_preview", campaignPreviewView{Campaign: cur, Preview: pv}, false)
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -26,6 +27,7 @@ type CampaignStore interface {
 	Campaigns(ctx context.Context) ([]campaign.Campaign, error)
 	CampaignVersions(ctx context.Context, campaignID int64) ([]campaign.Version, error)
 	CampaignVersion(ctx context.Context, campaignID int64, n int) (campaign.Version, error)
+	HeldCampaigns(ctx context.Context) ([]store.HeldCampaign, error)
 }
 
 // campaignRoutes registers the staff pages and the JSON API of campaigns.
@@ -69,6 +71,32 @@ func (r releaseStats) Latest(ctx context.Context) (letter.StatSource, int64, err
 		return campaign.SampleStats{}.Latest(ctx)
 	}
 	return rel, rel.ID, nil
+}
+
+// latestRelease reads the latest statistics release from the database
+// (not the cache: saving a campaign checks its letter against exactly the
+// release in force), or the zero Release when none exists.
+func (s *Server) latestRelease(ctx context.Context) (campaign.Release, error) {
+	r, err := s.deps.Store.LatestRelease(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return campaign.Release{}, nil
+	}
+	if err != nil {
+		return campaign.Release{}, err
+	}
+	return campaign.Release{ID: r.ID, AsOf: r.CreatedAt, Synthetic: r.Synthetic, Figures: r.Figures}, nil
+}
+
+// validateCampaign is campaign.ValidateWith against the latest release: a
+// letter that would print a figure the release does not publish is
+// refused, naming the statistic, with the form kept as typed.
+func (s *Server) validateCampaign(ctx context.Context, next, prev *campaign.Campaign) error {
+	rel, err := s.latestRelease(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = campaign.ValidateWith(next, prev, rel)
+	return err
 }
 
 // loadCampaign reads the campaign named by the :id parameter.

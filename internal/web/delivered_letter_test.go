@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/cwc"
 	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
@@ -160,9 +162,18 @@ func deliverWith(t *testing.T, st *store.Store, a *actionFixture, sender deliver
 // statement; SendGrid's body, the outbox row and the supporter's copy are
 // the page's text exactly (letter, sender block, statement); the packet
 // prints the letter and the statement, under the postal sender block.
+//
+// The letters quote a release made from real (not demonstration) records:
+// letters quoting synthetic figures never reach CWC, SendGrid or a packet.
 func TestEveryChannelDeliversTheReviewedLetter(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	eachCaseStore(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
+		if _, err := st.CreateCases(ctx, slices.Values(slices.Collect(casestats.Synthetic(3000, 5))), store.ImportOptions{}, store.Audit{}); err != nil {
+			t.Fatal(err)
+		}
+		if rel, err := st.CreateRelease(ctx, store.ReleaseRequest{}, store.Audit{}); err != nil || rel.Synthetic {
+			t.Fatalf("release %+v, %v", rel, err)
+		}
 		const statement = "Families Together documents every separation case. {{stat \"children_separated\"}} children were separated; we ask Congress for oversight."
 		a := newActionServer(t, st, "delivered-"+string(st.Dialect()), campaign.Live, func(c *campaign.Campaign) { c.OrganizationStatement = statement })
 		form := supporter("94110", "CA")

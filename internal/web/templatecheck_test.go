@@ -25,7 +25,7 @@ var pageData = map[string]any{
 	"error":             typedPage[struct{ Message string }]{},
 	"login":             typedPage[loginView]{},
 	"setup":             typedPage[setupView]{},
-	"admin_home":        typedPage[any]{},
+	"admin_home":        typedPage[homeView]{},
 	"account":           typedPage[accountView]{},
 	"tokens":            typedPage[tokensView]{},
 	"users":             typedPage[usersView]{},
