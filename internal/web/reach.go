@@ -275,7 +275,10 @@ func (s *Server) coverage(ctx context.Context, camp campaign.Campaign) (coverage
 		o.Email = emails[o.BioguideID]
 		ch, ok := dispatch.Route(ctx, senders, order, o)
 		name := string(ch)
-		if !ok {
+		switch {
+		case camp.Demo:
+			name = "outbox" // the demonstration campaign's letters reach nobody
+		case !ok:
 			name = "none"
 		}
 		out.Offices = append(out.Offices, coverageOffice{BioguideID: o.BioguideID, Name: o.Name, Title: o.Title, Chamber: o.Chamber, State: o.State,
