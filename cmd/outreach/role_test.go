@@ -214,6 +214,11 @@ func TestRunsAsNonOwnerRole(t *testing.T) {
 			t.Fatalf("%d letters put in the outbox by the workers of %s\n%s", delivered, app, logs.String())
 		}
 	}
+	// The seeded /c/demo is the demonstration campaign: outbox only.
+	var demo bool
+	if err := owner.QueryRow(`SELECT demo FROM campaigns WHERE slug = 'demo'`).Scan(&demo); err != nil || !demo {
+		t.Errorf("the seeded demonstration campaign is not marked demo: %v %v", demo, err)
+	}
 	forget := supporterEmail(regexp.MustCompile(`(/forget\?\S+)`))
 	fu, _ := url.Parse(forget)
 	post(forget, "/forget", url.Values{"t": {fu.Query().Get("t")}})

@@ -65,6 +65,17 @@ func Citation(org, statsURL string, r Release) string {
 	return fmt.Sprintf("Figures: %s statistics release %s of %s, %s.", org, id, date, statsURL)
 }
 
+// CitationFor is the citation line of a letter of campaign c quoting rel:
+// "" when the letter quotes nothing of a release or the campaign turned
+// the line off (NoCitation), except that a synthetic release is always
+// cited, labelled as such.
+func (cp *Compiled) CitationFor(c Campaign, org, statsURL string, rel Release) string {
+	if !cp.QuotesRelease() || (c.NoCitation && !rel.Synthetic) {
+		return ""
+	}
+	return Citation(org, statsURL, rel)
+}
+
 // QuotesRelease reports whether any part of the letter depends on a
 // statistics release: a statistic, a stat_available guard, or the
 // release's id or date. Only such letters record their release and carry

@@ -94,3 +94,30 @@ func TestHoldReasonAndRender(t *testing.T) {
 		t.Error("a letter without figures QuotesRelease")
 	}
 }
+
+// The campaign's setting turns the citation off, except for synthetic
+// figures, which are always labelled; a letter quoting nothing has none.
+func TestCitationFor(t *testing.T) {
+	quotes, _ := campaign.Compile("Subject", `{{stat "children_separated"}} children.`, "")
+	plain, _ := campaign.Compile("Subject", `Please act.`, "")
+	realRel, synth := release8(), release8()
+	synth.Synthetic = true
+	on, off := campaign.Campaign{}, campaign.Campaign{NoCitation: true}
+	for _, tc := range []struct {
+		name string
+		cp   *campaign.Compiled
+		c    campaign.Campaign
+		rel  campaign.Release
+		want string
+	}{
+		{"on", quotes, on, realRel, "Figures: FT statistics release 8 of November 3, 2026, u/stats."},
+		{"off", quotes, off, realRel, ""},
+		{"off but synthetic", quotes, off, synth, "Figures: synthetic demonstration data, not real cases (FT statistics release 8 of November 3, 2026, u/stats)."},
+		{"quotes nothing", plain, on, synth, ""},
+		{"no release", quotes, on, campaign.Release{}, ""},
+	} {
+		if got := tc.cp.CitationFor(tc.c, "FT", "u/stats", tc.rel); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

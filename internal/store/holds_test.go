@@ -100,6 +100,20 @@ func TestReleaseHoldsCampaignThatPrintsUnpublishedFigure(t *testing.T) {
 		if again.HeldReason == "" {
 			t.Error("an unguarded save against the latest release is not held")
 		}
+		// A later release that publishes the figure ends the hold.
+		if _, err := s.CreateCases(ctx, slices.Values(synthetic(3000, 6)), store.ImportOptions{}, store.Audit{}); err != nil {
+			t.Fatal(err)
+		}
+		rel2, err := s.CreateRelease(ctx, store.ReleaseRequest{}, store.Audit{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rel2.Figures.StatAvailable(hidden) {
+			t.Fatalf("release %d does not publish %s either: no test", rel2.ID, hidden)
+		}
+		if g, _ := s.Campaign(ctx, held.ID); g.HeldReason != "" || g.HeldReleaseID != nil {
+			t.Errorf("still held after release %d publishes %s: %q", rel2.ID, hidden, g.HeldReason)
+		}
 	})
 }
 
@@ -126,6 +140,52 @@ func TestCampaignCitationAndDemoFlags(t *testing.T) {
 		}
 		if r, _ := s.Campaign(ctx, got.ID); r.NoCitation || !r.Demo {
 			t.Errorf("read back: %+v", r)
+		}
+	})
+}
+
+// Printed packets leave out letters quoting a synthetic release and the
+// demonstration campaign's letters: neither may reach an office.
+func TestPacketsLeaveOutSyntheticFigures(t *testing.T) {
+	casesEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		demo, err := s.SeedDemo(ctx, store.DemoOptions{Records: 300}, store.Audit{Action: "test"})
+		if err != nil || !demo.Release.Synthetic {
+			t.Fatalf("seed: %+v %v", demo, err)
+		}
+		synth := demo.Release.ID
+		campID, subID := letterFixture(t, s)
+		ls := newLetters(campID, subID, 0, 3, func(int64) (string, error) { return "x", nil })
+		ls[0].StatsReleaseID, ls[1].StatsReleaseID = &synth, &synth
+		ids, err := s.CreateLetters(ctx, ls, nil)
+		if err != nil || len(ids) != 3 {
+			t.Fatalf("letters %v %v", ids, err)
+		}
+		got, err := s.OfficeLetters(ctx, campID, "HCA11", 100)
+		if err != nil || len(got) != 1 || got[0].ID != ids[2] {
+			t.Fatalf("packet letters = %+v, %v; want only %d", got, err, ids[2])
+		}
+		counts, err := s.OfficeCounts(ctx, campID)
+		if err != nil || len(counts) != 1 || counts[0].N != 1 {
+			t.Errorf("office counts = %+v, %v", counts, err)
+		}
+
+		dc := newCampaign(uniq("demo"))
+		dc.Demo = true
+		d, err := s.CreateCampaign(ctx, dc, store.Audit{Action: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := s.CreateSubmission(ctx, store.Submission{CampaignID: d.ID, EmailIndex: uniq("e"), Lang: "en"},
+			func(int64) (string, error) { return "-", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateLetters(ctx, newLetters(d.ID, sub.ID, 10, 2, func(int64) (string, error) { return "x", nil }), nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.OfficeLetters(ctx, d.ID, "HCA11", 100); err != nil || len(got) != 0 {
+			t.Errorf("demonstration packet letters = %d, %v", len(got), err)
 		}
 	})
 }

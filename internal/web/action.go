@@ -159,10 +159,7 @@ func withCitation(letterText, citation string) string {
 // (campaign.Citation), or "" when the letter quotes no figure or the
 // campaign turned the citation off (a synthetic release is always cited).
 func (s *Server) citation(cp *campaign.Compiled, c campaign.Campaign, rel release) string {
-	if !cp.QuotesRelease() || (c.NoCitation && !rel.Synthetic) {
-		return ""
-	}
-	return campaign.Citation(s.deps.OrgName, s.absURL("/stats", nil), rel)
+	return cp.CitationFor(c, s.deps.OrgName, s.absURL("/stats", nil), rel)
 }
 
 func (s *Server) initActionCaches() {
