@@ -506,7 +506,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		}
 		// ZWNJ and ZWJ, which Persian, Indic scripts and emoji need, pass.
 		v = supporter("94110", "CA")
-		v.Set("note", "می‌خواهم 👩‍👧")
+		v.Set("note", "می\u200cخواهم 👩‍👧")
 		if code, body := a.post(t, c, "/c/"+slug, v); code != http.StatusOK {
 			t.Errorf("ZWNJ/ZWJ in the paragraph: %d %.300s", code, body)
 		}
