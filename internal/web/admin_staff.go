@@ -97,9 +97,9 @@ type userView struct {
 }
 
 func (s *Server) loadTarget(c echo.Context) (auth.User, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := paramID(c, "id")
 	if err != nil {
-		return auth.User{}, store.ErrNotFound
+		return auth.User{}, err
 	}
 	return s.deps.Store.UserByID(c.Request().Context(), id)
 }
@@ -220,9 +220,9 @@ func (s *Server) createToken(c echo.Context) error {
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := paramID(c, "id")
 	if err != nil {
-		return store.ErrNotFound
+		return err
 	}
 	if ok, err := s.confirmed(c, confirmView{Title: "Revoke this API token?", Action: "/admin/tokens/" + strconv.FormatInt(id, 10) + "/revoke",
 		Lost: []string{"Every script or integration that sends this token is refused from the next request on.",

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -101,9 +100,9 @@ func (s *Server) validateCampaign(ctx context.Context, next, prev *campaign.Camp
 
 // loadCampaign reads the campaign named by the :id parameter.
 func (s *Server) loadCampaign(c echo.Context) (campaign.Campaign, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return campaign.Campaign{}, store.ErrNotFound
+	id, err := paramID(c, "id")
+	if err != nil {
+		return campaign.Campaign{}, err
 	}
 	return s.deps.Store.Campaign(c.Request().Context(), id)
 }

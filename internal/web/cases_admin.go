@@ -195,9 +195,9 @@ func (h *caseHandlers) createCase(c echo.Context) error {
 }
 
 func caseID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
+	id, err := paramID(c, "id")
+	if err != nil {
+		return 0, err
 	}
 	return id, nil
 }

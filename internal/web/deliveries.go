@@ -86,9 +86,9 @@ type deliveryView struct {
 }
 
 func (s *Server) loadLetter(c echo.Context) (store.Letter, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := paramID(c, "id")
 	if err != nil {
-		return store.Letter{}, store.ErrNotFound
+		return store.Letter{}, err
 	}
 	return s.deps.Store.LetterByID(c.Request().Context(), id)
 }
@@ -399,9 +399,9 @@ func (s *Server) apiOutbox(c echo.Context) error {
 // readOutbox opens one message in clear for an admin, recording the read
 // in the audit log first (who, which message; never the content).
 func (s *Server) readOutbox(c echo.Context) (outboxItem, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := paramID(c, "id")
 	if err != nil {
-		return outboxItem{}, store.ErrNotFound
+		return outboxItem{}, err
 	}
 	m, err := s.deps.Store.ReadOutboxMessage(c.Request().Context(), id, audit(c, "outbox.read", "", ""))
 	if err != nil {

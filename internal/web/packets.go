@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -34,9 +33,9 @@ type packetsView struct {
 }
 
 func (s *Server) packetCampaign(c echo.Context) (campaign.Campaign, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := paramID(c, "id")
 	if err != nil {
-		return campaign.Campaign{}, store.ErrNotFound
+		return campaign.Campaign{}, err
 	}
 	return s.deps.Store.Campaign(c.Request().Context(), id)
 }

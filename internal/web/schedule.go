@@ -286,13 +286,8 @@ func (s *Server) saveSchedule(c echo.Context, in followup.Input, v followup.Vali
 		store.Audit{ActorID: currentUser(c).ID, Action: "schedule.create", Detail: in.Kind + " " + v.Spec.Expr + " " + v.Spec.Zone.String()})
 }
 
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
-}
+// pathID is the :id parameter of the route.
+func pathID(c echo.Context) (int64, error) { return paramID(c, "id") }
 
 // scheduleToggle is POST /admin/schedule/:id/toggle: enable or disable.
 // Enabling computes the next run from now (no catch-up of the time off).

@@ -196,9 +196,9 @@ func (h *caseHandlers) publishRelease(c echo.Context) error {
 
 // releasePage shows one release to staff, with its exact number of records.
 func (h *caseHandlers) releasePage(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return store.ErrNotFound
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	r, err := h.s.deps.Store.ReleaseByID(ctx, id)

@@ -92,9 +92,9 @@ func (h *caseHandlers) statsPage(c echo.Context) error {
 // statsReleasePage shows one earlier release (letters name the release
 // they quote).
 func (h *caseHandlers) statsReleasePage(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return store.ErrNotFound
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
 	}
 	pr, err := h.cache.ByID(c.Request().Context(), id)
 	if err != nil {
@@ -122,9 +122,9 @@ func (h *caseHandlers) apiLatest(c echo.Context) error {
 
 // apiRelease answers GET /api/v1/stats/releases/{id}.
 func (h *caseHandlers) apiRelease(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return store.ErrNotFound
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
 	}
 	pr, err := h.cache.ByID(c.Request().Context(), id)
 	if err != nil {

@@ -185,9 +185,9 @@ func (s *Server) endTabling(c echo.Context) error {
 }
 
 func (s *Server) endEvent(c echo.Context, campaignID int64) (campaign.TablingEvent, error) {
-	id, err := strconv.ParseInt(c.Param("event"), 10, 64)
-	if err != nil || id <= 0 {
-		return campaign.TablingEvent{}, store.ErrNotFound
+	id, err := paramID(c, "event")
+	if err != nil {
+		return campaign.TablingEvent{}, err
 	}
 	return s.deps.Store.EndTablingEvent(c.Request().Context(), campaignID, id, s.deps.Now(), audit(c, "campaign.tabling.end", "", ""))
 }

@@ -209,9 +209,9 @@ func (t *tracker) inbox(c echo.Context) error {
 // classify is POST /admin/responses/inbox/:id with decision=substantive,
 // acknowledgement, refusal or discard.
 func (t *tracker) classify(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := paramID(c, "id")
 	if err != nil {
-		return store.ErrNotFound
+		return err
 	}
 	st, err := t.store()
 	if err != nil {
