@@ -475,6 +475,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		cases := []struct{ field, value string }{
 			{"first_name", "Ana\u202e"},
 			{"last_name", "Garc\u200bía"},
+			{"email", "ana\u200b@example.org"},
 			{"address1", "\u202e3200 24th St"},
 			{"address2", "Apt \u2066B\u2069"},
 			{"city", "San Francisco\u200f"},
