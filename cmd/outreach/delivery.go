@@ -43,6 +43,10 @@ type queue struct {
 	client *jobs.Client
 	worker *dispatch.Worker
 	runner *followup.Runner
+	// senders are the configured channels and defaults the delivery
+	// settings of campaigns without their own (the coverage view).
+	senders  []delivery.Sender
+	defaults dispatch.Settings
 }
 
 // newQueue builds the River client; with work=true it also registers the
@@ -62,7 +66,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	// Rescue after 5 minutes: longer than any delivery job may run
 	// (dispatch.BatchTimeout), so a running job is never worked twice.
 	opts := jobs.Options{Logger: log.With("component", "jobs"), RescueStuckJobsAfter: 5 * time.Minute}
-	q := &queue{}
+	q := &queue{senders: senders, defaults: defaults}
 	if work {
 		q.worker = dispatch.NewWorker(st, keys, senders, campInfo, defaults, log.With("component", "delivery"), nil)
 		workers := river.NewWorkers()

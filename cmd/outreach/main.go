@@ -51,6 +51,7 @@ func commands() []command {
 		{"user", "manage staff accounts: user add --email E --role R [--name N]", cmdUser},
 		{"token", "API tokens: token create --email E [--name N]", cmdToken},
 		{"cases", "case records: cases import FILE (CSV, all or nothing) | cases remove-demo", cmdCases},
+		{"contacts", "office contacts directory: contacts import FILE (CSV bioguide_id,name,role,email,fax; - for standard input; all or nothing) | contacts export", cmdContacts},
 		{"stats", "statistics releases: stats release [--threshold N] [--rounding N] [--min-denominator N]", cmdStats},
 		{"keys", "encryption keys: keys check | keys generate [--id ID] | keys rotate [--batch N] (re-seal everything under the first key)", cmdKeys},
 		{"seed-demo", "load synthetic demonstration case records and publish a release from them (once)", cmdSeedDemo},
@@ -177,7 +178,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, Hasher: auth.NewHasher(cfg.PasswordChecks, 0),
 		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Events: events,
 		BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName, UploadLimit: cfg.UploadLimit, LookupLimit: cfg.LookupLimit,
-		InboundSecret: cfg.InboundSecret, Channels: reg.Channels(),
+		InboundSecret: cfg.InboundSecret, Channels: reg.Channels(), Senders: q.senders, DeliveryDefaults: q.defaults,
 	})
 	if err != nil {
 		return err

@@ -87,7 +87,9 @@ func (f *Form) Validate() Errors {
 	}
 	name("first_name", f.FirstName)
 	name("last_name", f.LastName)
-	if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email || len(f.Email) > 254 || !strings.Contains(f.Email[strings.LastIndexByte(f.Email, '@')+1:], ".") {
+	if invisible(f.Email) {
+		e["email"] = "act.err.invisible" // mail.ParseAddress accepts them
+	} else if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email || len(f.Email) > 254 || !strings.Contains(f.Email[strings.LastIndexByte(f.Email, '@')+1:], ".") {
 		e["email"] = "act.err.email"
 	}
 	line := func(field, v string, required bool, max int) {

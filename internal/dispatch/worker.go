@@ -68,6 +68,7 @@ type Store interface {
 	MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error
 	OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error)
 	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
+	OfficeEmails(ctx context.Context) (map[string]string, error)
 	HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error)
 	NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error
 }
@@ -135,6 +136,10 @@ type Worker struct {
 
 	omu     sync.Mutex
 	offices map[string]*officeCount // letters per office in the last hour, for officeCountTTL
+
+	emu      sync.Mutex
+	emails   map[string]string // offices' contact emails (the whole directory), for contactTTL
+	emailsAt time.Time
 
 	// Concurrent jobs share loads and state writes (see batcher).
 	loads  *batcher[int64, loaded]
@@ -315,6 +320,13 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	if err := w.keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sealed); err != nil {
 		_ = w.store.MarkFailed(ctx, id, "", "cannot decrypt the letter (encryption key missing?)", now)
 		return outcome{cancel: true, err: err}
+	}
+	// The office contacts directory, read now rather than when the letter
+	// was written: a contact added later reaches letters still waiting.
+	if email, err := w.officeEmail(ctx, sealed.Office.BioguideID); err != nil {
+		return failed(err)
+	} else if email != "" {
+		sealed.Office.Email = email
 	}
 	office := sealed.Office
 	camp, err := w.cachedCampaign(ctx, l.CampaignID)
@@ -565,23 +577,31 @@ func (w *Worker) cachedCampaign(ctx context.Context, id int64) (delivery.Campaig
 
 // settingsFor merges a campaign's stored settings over the defaults.
 func (w *Worker) settingsFor(ctx context.Context, campaignID int64) Settings {
-	s := w.defaults
 	d, err := w.store.DeliverySettingsFor(ctx, campaignID)
 	if err != nil {
-		return s
+		return w.defaults
 	}
-	if len(d.Channels) > 0 {
-		// A name no configured channel has is skipped when picking.
-		s.Channels = nil
-		for _, c := range d.Channels {
-			s.Channels = append(s.Channels, delivery.Channel(c))
+	return Merge(w.defaults, d)
+}
+
+// contactTTL is how long a worker reuses the office contacts directory
+// (each office's contact email): it is read whole, in one query, at most
+// this often.
+const contactTTL = 30 * time.Second
+
+// officeEmail is the address the email channel uses for an office (the
+// office contacts directory), or "".
+func (w *Worker) officeEmail(ctx context.Context, bioguideID string) (string, error) {
+	w.emu.Lock()
+	defer w.emu.Unlock()
+	if w.emails == nil || time.Since(w.emailsAt) >= contactTTL {
+		m, err := w.store.OfficeEmails(ctx)
+		if err != nil {
+			return "", err
 		}
+		w.emails, w.emailsAt = m, time.Now()
 	}
-	s.OfficeDays, s.OfficeOpen, s.OfficeClose, s.TimeZone = d.OfficeDays, d.OfficeOpen, d.OfficeClose, d.TimeZone
-	if d.OfficeHourlyCap > 0 {
-		s.OfficeHourlyCap = d.OfficeHourlyCap
-	}
-	return s
+	return w.emails[bioguideID], nil
 }
 
 // pace decides whether a letter may go now: office hours in the

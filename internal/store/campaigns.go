@@ -107,6 +107,17 @@ func (v campaignVersionRow) version() campaign.Version {
 // audit entry, all or nothing. A taken slug is campaign.ErrSlugTaken. The
 // creator is a.ActorID.
 func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, a Audit) (campaign.Campaign, error) {
+	return s.createCampaign(ctx, c, nil, a)
+}
+
+// CreateCampaignAndDelivery is CreateCampaign with the campaign's own
+// delivery settings (d.CampaignID is set from the new campaign) saved in
+// the same transaction.
+func (s *Store) CreateCampaignAndDelivery(ctx context.Context, c campaign.Campaign, d DeliverySettings, a Audit) (campaign.Campaign, error) {
+	return s.createCampaign(ctx, c, &d, a)
+}
+
+func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *DeliverySettings, a Audit) (campaign.Campaign, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
 	row := rowOfCampaign(c)
 	row.ID, row.CurrentVersion, row.CreatedBy, row.CreatedAt, row.UpdatedAt = 0, 1, actorPtr(a.ActorID), now, now
@@ -125,6 +136,12 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, a Audit
 		ver.CampaignID = row.ID
 		if err := tx.Create(&ver).Error; err != nil {
 			return err
+		}
+		if d != nil {
+			d.CampaignID = row.ID
+			if err := saveDelivery(tx, *d, a); err != nil {
+				return err
+			}
 		}
 		if err := s.refreshHolds(tx, nil, row.ID); err != nil {
 			return err
@@ -159,12 +176,29 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, a Audit
 // When nothing changed, nothing is written. It returns the campaign as
 // stored afterwards.
 func (s *Store) UpdateCampaign(ctx context.Context, c campaign.Campaign, a Audit) (campaign.Campaign, error) {
+	return s.updateCampaign(ctx, c, nil, a)
+}
+
+// UpdateCampaignAndDelivery is UpdateCampaign with the campaign's own
+// delivery settings saved in the same transaction: both or neither.
+func (s *Store) UpdateCampaignAndDelivery(ctx context.Context, c campaign.Campaign, d DeliverySettings, a Audit) (campaign.Campaign, error) {
+	d.CampaignID = c.ID
+	return s.updateCampaign(ctx, c, &d, a)
+}
+
+func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *DeliverySettings, a Audit) (campaign.Campaign, error) {
 	var out campaign.Campaign
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		// The release lock first: a release being published meanwhile
 		// re-checks every campaign's hold under it (refreshHolds).
 		if err := s.lockReleases(tx); err != nil {
 			return err
+		}
+		if d != nil {
+			// Written first; anything refused below rolls it back.
+			if err := saveDelivery(tx, *d, a); err != nil {
+				return err
+			}
 		}
 		var cur campaignRow
 		q := tx.Where("id = ?", c.ID)

@@ -1065,15 +1065,30 @@ func (s *Store) DeliverySettingsFor(ctx context.Context, campaignID int64) (Deli
 
 // SaveDeliverySettings writes a campaign's settings.
 func (s *Store) SaveDeliverySettings(ctx context.Context, d DeliverySettings, a Audit) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		r := deliveryRow{CampaignID: d.CampaignID, Channels: strings.Join(d.Channels, ","), OfficeDays: d.OfficeDays,
-			OfficeOpen: d.OfficeOpen, OfficeClose: d.OfficeClose, TimeZone: d.TimeZone, OfficeHourlyCap: d.OfficeHourlyCap, UpdatedAt: time.Now().UTC()}
-		if err := tx.Save(&r).Error; err != nil {
-			return err
+	return s.tx(ctx, func(tx *gorm.DB) error { return saveDelivery(tx, d, a) })
+}
+
+// saveDelivery writes d with an audit entry "campaign.delivery" naming
+// the settings, unless they are the ones stored already.
+func saveDelivery(tx *gorm.DB, d DeliverySettings, a Audit) error {
+	r := deliveryRow{CampaignID: d.CampaignID, Channels: strings.Join(d.Channels, ","), OfficeDays: d.OfficeDays,
+		OfficeOpen: d.OfficeOpen, OfficeClose: d.OfficeClose, TimeZone: d.TimeZone, OfficeHourlyCap: d.OfficeHourlyCap, UpdatedAt: time.Now().UTC()}
+	var cur deliveryRow
+	if err := tx.Where("campaign_id = ?", d.CampaignID).Take(&cur).Error; err == nil {
+		cur.UpdatedAt = r.UpdatedAt
+		if cur == r {
+			return nil
 		}
-		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(d.CampaignID, 10)
-		return writeAudit(tx, a)
-	})
+	} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return err
+	}
+	if err := tx.Save(&r).Error; err != nil {
+		return err
+	}
+	a.Action = "campaign.delivery"
+	a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(d.CampaignID, 10)
+	a.Detail = fmt.Sprintf("channels=%s hours=%s %s-%s %s cap=%d", r.Channels, r.OfficeDays, r.OfficeOpen, r.OfficeClose, r.TimeZone, r.OfficeHourlyCap)
+	return writeAudit(tx, a)
 }
 
 // OfficeCount is how many letters of a campaign an office has.

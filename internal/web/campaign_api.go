@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,8 @@ type campaignJSON struct {
 	CreatedBy             int64      `json:"created_by"`
 	CreatedAt             time.Time  `json:"created_at"`
 	UpdatedAt             time.Time  `json:"updated_at"`
+	// Delivery is in the answers about one campaign, not in lists.
+	Delivery *deliveryJSON `json:"delivery,omitempty"`
 }
 
 // holdJSON says why a campaign's letters are held (null when they are
@@ -90,6 +93,7 @@ type campaignInput struct {
 	Template              string          `json:"template"`
 	OrganizationStatement string          `json:"organization_statement"`
 	TemplateVersion       int             `json:"template_version"`
+	Delivery              *deliveryJSON   `json:"delivery"`
 	CiteRelease           *bool           `json:"cite_release"`
 	Demo                  json.RawMessage `json:"demo"`
 	Hold                  json.RawMessage `json:"hold"`
@@ -132,6 +136,10 @@ func decodeInput(c echo.Context, in *campaignInput) error {
 				msg = "must be a whole number"
 			case reflect.Pointer:
 				msg = "must be a string or null"
+			case reflect.Slice:
+				msg = "must be a list"
+			case reflect.Struct:
+				msg = "must be an object"
 			case reflect.Bool:
 				msg = "must be true or false"
 			}
@@ -182,28 +190,59 @@ func (s *Server) apiCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toJSON(cur))
+	out := toJSON(cur)
+	d, err := s.campaignDelivery(c.Request().Context(), cur.ID)
+	if err != nil {
+		return err
+	}
+	out.Delivery = &d
+	return c.JSON(http.StatusOK, out)
+}
+
+// withDelivery is the campaign's JSON with its delivery settings.
+func (s *Server) withDelivery(c echo.Context, saved campaign.Campaign) (campaignJSON, error) {
+	out := toJSON(saved)
+	d, err := s.campaignDelivery(c.Request().Context(), saved.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Delivery = &d
+	return out, nil
 }
 
 // apiCreateCampaign: 201 with the campaign; 422 with field_errors when
 // anything is refused (nothing is saved); 409 when the slug is taken.
 func (s *Server) apiCreateCampaign(c echo.Context) error {
-	in := campaignInput{Status: string(campaign.Draft)}
+	def := deliveryOf(s.deliveryDefaults(), false)
+	in := campaignInput{Status: string(campaign.Draft), Delivery: &def}
 	if err := decodeInput(c, &in); err != nil {
 		return err
 	}
 	var r refused
 	next := in.campaignOf(&r)
+	own := in.Delivery != nil && !in.Delivery.same(deliveryOf(s.deliveryDefaults(), false))
+	if own {
+		s.checkDelivery(in.Delivery, &r)
+	}
 	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
 		return err
 	}
-	saved, err := s.deps.Store.CreateCampaign(c.Request().Context(), next, audit(c, "campaign.create", "", ""))
+	var saved campaign.Campaign
+	if own {
+		saved, err = s.deps.Store.CreateCampaignAndDelivery(c.Request().Context(), next, in.Delivery.settings(0), audit(c, "campaign.create", "", ""))
+	} else {
+		saved, err = s.deps.Store.CreateCampaign(c.Request().Context(), next, audit(c, "campaign.create", "", ""))
+	}
 	if err != nil {
 		return campaign.AsValidation(err)
 	}
+	out, err := s.withDelivery(c, saved)
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("Location", "/api/v1/campaigns/"+idStr(saved.ID))
-	return c.JSON(http.StatusCreated, toJSON(saved))
+	return c.JSON(http.StatusCreated, out)
 }
 
 // apiUpdateCampaign changes the fields sent and keeps the others.
@@ -213,21 +252,42 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 		return err
 	}
 	in := inputOf(cur)
+	// Fields of "delivery" left out keep their values.
+	was, err := s.campaignDelivery(c.Request().Context(), cur.ID)
+	if err != nil {
+		return err
+	}
+	edit := was
+	edit.Channels = slices.Clone(was.Channels)
+	in.Delivery = &edit
 	if err := decodeInput(c, &in); err != nil {
 		return err
 	}
 	var r refused
 	next := in.campaignOf(&r)
 	next.ID = cur.ID
+	changed := in.Delivery != nil && !in.Delivery.same(was)
+	if changed {
+		s.checkDelivery(in.Delivery, &r)
+	}
 	err = s.validateCampaign(c.Request().Context(), &next, &cur)
 	if err := r.merge(err); err != nil {
 		return err
 	}
-	saved, err := s.deps.Store.UpdateCampaign(c.Request().Context(), next, audit(c, "campaign.update", "", ""))
+	var saved campaign.Campaign
+	if changed {
+		saved, err = s.deps.Store.UpdateCampaignAndDelivery(c.Request().Context(), next, in.Delivery.settings(cur.ID), audit(c, "campaign.update", "", ""))
+	} else {
+		saved, err = s.deps.Store.UpdateCampaign(c.Request().Context(), next, audit(c, "campaign.update", "", ""))
+	}
 	if err != nil {
 		return campaign.AsValidation(err)
 	}
-	return c.JSON(http.StatusOK, toJSON(saved))
+	out, err := s.withDelivery(c, saved)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type previewMemberJSON struct {

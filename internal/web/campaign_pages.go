@@ -22,7 +22,11 @@ type campaignForm struct {
 	Subject, Template, OrganizationStatement                          string
 	Version                                                           int // the letter version the editor started from
 	MemberQuery, BioguideID                                           string
-	CiteRelease                                                       bool // the citation line is appended
+	// Delivery settings as typed; HasDelivery is false when the form
+	// posted none (they are then left as they are).
+	Delivery    deliveryForm
+	HasDelivery bool
+	CiteRelease bool // the citation line is appended
 }
 
 func readCampaignForm(c echo.Context) campaignForm {
@@ -37,6 +41,26 @@ func readCampaignForm(c echo.Context) campaignForm {
 		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
 		CiteRelease: c.FormValue("cite_release") != "",
 	}
+}
+
+// readDelivery adds the form's delivery settings to f.
+func (s *Server) readDelivery(c echo.Context, f *campaignForm) {
+	f.Delivery, f.HasDelivery = readDeliveryForm(c.FormValue, len(s.channels()))
+}
+
+// deliveryToSave checks the form's delivery settings against the
+// campaign's current ones (was), adding refusals to r: own is true when
+// they differ, so the campaign gets (or keeps) its own.
+func (s *Server) deliveryToSave(f campaignForm, was deliveryJSON, r *refused) (d deliveryJSON, own bool) {
+	if !f.HasDelivery {
+		return was, false
+	}
+	d = f.Delivery.json(r)
+	if d.same(was) && len(*r) == 0 {
+		return was, false
+	}
+	s.checkDelivery(&d, r)
+	return d, true
 }
 
 func formOf(c campaign.Campaign) campaignForm {
@@ -130,6 +154,7 @@ type campaignEditView struct {
 	Fields   []letter.FieldDoc
 	StatKeys []string
 	Preview  previewView
+	Delivery deliveryFieldsView
 	// CiteRelease: the citation checkbox is ticked. Org and StatsURL
 	// show what the line says.
 	CiteRelease   bool
@@ -149,7 +174,20 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		Fields: letter.FieldDocs(), StatKeys: campaign.StatKeys(), CiteRelease: f.CiteRelease,
 		Org: s.deps.OrgName, StatsURL: s.absURL("/stats", nil)}
 	if ve != nil {
-		msgs, v.Problems = ve.Messages(), ve.Errors
+		msgs = ve.Messages()
+		for api, form := range deliveryFormNames {
+			if m, ok := msgs[api]; ok {
+				if _, taken := msgs[form]; !taken {
+					msgs[form] = m
+				}
+			}
+		}
+		for _, fe := range ve.Errors {
+			if n, ok := deliveryFormNames[fe.Field]; ok {
+				fe.Field = n
+			}
+			v.Problems = append(v.Problems, fe)
+		}
 	}
 	if saved != nil {
 		v.ID, v.Heading, v.Action = saved.ID, saved.Title, "/admin/campaigns/"+idStr(saved.ID)
@@ -197,6 +235,18 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		"targets":   {Name: "targets", Label: "Write to", Error: msgs["targets"], Options: tg},
 		"loc_topic": {Name: "loc_topic", Label: "Library of Congress topic (for CWC)", Error: msgs["loc_topic"], Options: tp},
 	}
+	custom := false
+	if saved != nil {
+		if d, err := s.campaignDelivery(c.Request().Context(), saved.ID); err == nil {
+			custom = d.Custom
+			if !f.HasDelivery && f.Delivery.TimeZone == "" && len(f.Delivery.Channels) == 0 {
+				f.Delivery = deliveryFormOf(d)
+			}
+		}
+	} else if !f.HasDelivery && f.Delivery.TimeZone == "" && len(f.Delivery.Channels) == 0 {
+		f.Delivery = deliveryFormOf(deliveryOf(s.deliveryDefaults(), false))
+	}
+	v.Delivery = s.deliveryFields(f.Delivery, msgs, custom)
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	return v
@@ -284,6 +334,7 @@ func (s *Server) campaignsPage(c echo.Context) error {
 func (s *Server) newCampaignPage(c echo.Context) error {
 	f := starterLetter
 	f.MemberQuery, f.BioguideID = c.QueryParam("member_q"), c.QueryParam("bioguide_id")
+	f.Delivery = deliveryFormOf(deliveryOf(s.deliveryDefaults(), false))
 	return s.renderEdit(c, nil, f, nil)
 }
 
@@ -291,16 +342,23 @@ func (s *Server) newCampaignPage(c echo.Context) error {
 // form again with the preview and saves nothing.
 func (s *Server) createCampaign(c echo.Context) error {
 	f := readCampaignForm(c)
+	s.readDelivery(c, &f)
 	if c.FormValue("action") == "preview" {
 		return s.renderEdit(c, nil, f, nil)
 	}
 	var r refused
 	next := f.campaign(&r)
+	d, own := s.deliveryToSave(f, deliveryOf(s.deliveryDefaults(), false), &r)
 	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
 		return s.renderEdit(c, nil, f, err)
 	}
-	saved, err := s.deps.Store.CreateCampaign(c.Request().Context(), next, audit(c, "campaign.create", "", ""))
+	var saved campaign.Campaign
+	if own {
+		saved, err = s.deps.Store.CreateCampaignAndDelivery(c.Request().Context(), next, d.settings(0), audit(c, "campaign.create", "", ""))
+	} else {
+		saved, err = s.deps.Store.CreateCampaign(c.Request().Context(), next, audit(c, "campaign.create", "", ""))
+	}
 	if err != nil {
 		return s.renderEdit(c, nil, f, campaign.AsValidation(err))
 	}
@@ -315,6 +373,11 @@ func (s *Server) campaignPage(c echo.Context) error {
 	}
 	f := formOf(cur)
 	f.MemberQuery, f.BioguideID = c.QueryParam("member_q"), c.QueryParam("bioguide_id")
+	d, err := s.campaignDelivery(c.Request().Context(), cur.ID)
+	if err != nil {
+		return err
+	}
+	f.Delivery = deliveryFormOf(d)
 	v := s.editView(c, &cur, f, nil)
 	v.Preview.Version = cur.TemplateVersion
 	return s.render(c, http.StatusOK, "campaign_edit", v, false)
@@ -329,17 +392,28 @@ func (s *Server) updateCampaign(c echo.Context) error {
 		return err
 	}
 	f := readCampaignForm(c)
+	s.readDelivery(c, &f)
 	if c.FormValue("action") == "preview" {
 		return s.renderEdit(c, &cur, f, nil)
+	}
+	was, err := s.campaignDelivery(ctx, cur.ID)
+	if err != nil {
+		return err
 	}
 	var r refused
 	next := f.campaign(&r)
 	next.ID = cur.ID
+	d, own := s.deliveryToSave(f, was, &r)
 	err = s.validateCampaign(ctx, &next, &cur)
 	if err := r.merge(err); err != nil {
 		return s.renderEdit(c, &cur, f, err)
 	}
-	saved, err := s.deps.Store.UpdateCampaign(ctx, next, audit(c, "campaign.update", "", ""))
+	var saved campaign.Campaign
+	if own {
+		saved, err = s.deps.Store.UpdateCampaignAndDelivery(ctx, next, d.settings(cur.ID), audit(c, "campaign.update", "", ""))
+	} else {
+		saved, err = s.deps.Store.UpdateCampaign(ctx, next, audit(c, "campaign.update", "", ""))
+	}
 	if err != nil {
 		if errors.Is(err, campaign.ErrStaleVersion) {
 			// Show the newer version number in the form: saving again
@@ -353,6 +427,8 @@ func (s *Server) updateCampaign(c echo.Context) error {
 	switch {
 	case saved.TemplateVersion != cur.TemplateVersion:
 		flash(c, "Saved. The letter is now version "+strconv.Itoa(saved.TemplateVersion)+".")
+	case saved.UpdatedAt.Equal(cur.UpdatedAt) && own:
+		flash(c, "Saved the delivery settings. The letter did not change (still version "+strconv.Itoa(saved.TemplateVersion)+").")
 	case saved.UpdatedAt.Equal(cur.UpdatedAt):
 		flash(c, "Nothing had changed, so nothing was saved.")
 	default:

@@ -472,6 +472,7 @@ func TestConfirmStoresTheLettersAsSent(t *testing.T) {
 		if code, body := a.confirm(t, c, link); code != 200 {
 			t.Fatalf("confirm: %d %s", code, body)
 		}
+		a.waitMail(t) // no job of this test is left to the next one's workers
 		letters, err := st.Letters(ctx, store.LetterFilter{CampaignID: a.camp.ID, Limit: 10})
 		if err != nil || len(letters) != len(reviewed) {
 			t.Fatalf("%d letters for %d reviewed: %v", len(letters), len(reviewed), err)
@@ -530,6 +531,7 @@ func TestSendOnlyWhatWasReviewed(t *testing.T) {
 		if code, body := a.confirm(t, c, a.confirmLink(t)); code != 200 {
 			t.Fatalf("confirm: %d %s", code, body)
 		}
+		a.waitMail(t) // no job of this test is left to the next one's workers
 		letters, err := st.Letters(ctx, store.LetterFilter{CampaignID: a.camp.ID, Limit: 10})
 		if err != nil || len(letters) != len(reviewed) {
 			t.Fatalf("%d letters: %v", len(letters), err)

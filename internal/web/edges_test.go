@@ -475,6 +475,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		cases := []struct{ field, value string }{
 			{"first_name", "Ana\u202e"},
 			{"last_name", "Garc\u200bía"},
+			{"email", "ana\u200b@example.org"},
 			{"address1", "\u202e3200 24th St"},
 			{"address2", "Apt \u2066B\u2069"},
 			{"city", "San Francisco\u200f"},
@@ -506,7 +507,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		}
 		// ZWNJ and ZWJ, which Persian, Indic scripts and emoji need, pass.
 		v = supporter("94110", "CA")
-		v.Set("note", "می‌خواهم 👩‍👧")
+		v.Set("note", "می\u200cخواهم 👩‍👧")
 		if code, body := a.post(t, c, "/c/"+slug, v); code != http.StatusOK {
 			t.Errorf("ZWNJ/ZWJ in the paragraph: %d %.300s", code, body)
 		}

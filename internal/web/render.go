@@ -55,6 +55,7 @@ var navItems = []struct {
 	{"Campaigns", "/admin/campaigns", auth.PermViewCampaigns},
 	{"Deliveries", "/admin/deliveries", auth.PermViewDeliveries},
 	{"Outbox", "/admin/outbox", auth.PermViewDeliveries},
+	{"Contacts", "/admin/contacts", auth.PermViewDeliveries},
 	{"Cases", "/admin/cases", auth.PermEditCases},
 	{"Statistics", "/admin/stats/releases", auth.PermPublishStats},
 	{"Dashboard", "/admin/dashboard", auth.PermViewDashboards},
@@ -98,7 +99,7 @@ var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "acc
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
 	"dashboard", "responses_inbox", "responses_form", "responsiveness",
-	"schedule", "followups", "survey", "confirm"}
+	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 

@@ -48,6 +48,7 @@ type Store interface {
 	CaseStore
 	TrackingStore
 	ScheduleStore
+	ReachStore
 }
 
 // Deps are the server's collaborators, built by main.
@@ -84,6 +85,12 @@ type Deps struct {
 	// Channels are the delivery channels this build has (main's
 	// registry), offered by the deliveries page's channel filter.
 	Channels []delivery.Channel
+	// Senders are the channels configuration turned on, and
+	// DeliveryDefaults the settings of campaigns without their own: the
+	// coverage view asks them which channel each office's letters take.
+	// Tests may leave them empty (the outbox only).
+	Senders          []delivery.Sender
+	DeliveryDefaults dispatch.Settings
 }
 
 // Server holds the Echo instance and the parsed templates.
@@ -129,6 +136,14 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.OrgName == "" {
 		d.OrgName = "Outreach"
+	}
+	if d.DeliveryDefaults.TimeZone == "" {
+		def := dispatch.DefaultSettings()
+		def.Channels = d.DeliveryDefaults.Channels
+		d.DeliveryDefaults = def
+	}
+	if len(d.DeliveryDefaults.Channels) == 0 {
+		d.DeliveryDefaults.Channels = defaultChannels
 	}
 	if d.Hasher == nil {
 		d.Hasher = auth.NewHasher(0, 0)
@@ -214,6 +229,7 @@ func (s *Server) routes() {
 	s.caseRoutes(root, adm, api)
 	s.trackingRoutes(root, adm, api)
 	s.scheduleRoutes(root, adm, api)
+	s.reachRoutes(adm, api)
 }
 
 // Handler exposes the router, for tests and for http.Server.
