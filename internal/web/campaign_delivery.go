@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
@@ -50,7 +49,6 @@ func deliveryOf(s dispatch.Settings, custom bool) deliveryJSON {
 
 // same tells whether two settings are the same, whether custom or not.
 func (d deliveryJSON) same(o deliveryJSON) bool {
-	d.Custom, o.Custom = false, false
 	return slices.Equal(d.Channels, o.Channels) && d.OfficeHours == o.OfficeHours && d.HourlyCap == o.HourlyCap
 }
 
@@ -245,25 +243,6 @@ func (s *Server) deliveryFields(f deliveryForm, msgs map[string]string, custom b
 	v.Default = fmt.Sprintf("%s; %s %s-%s %s; %d letters per office per hour", strings.Join(d.Channels, ", "),
 		d.OfficeHours.Days, d.OfficeHours.Open, d.OfficeHours.Close, d.OfficeHours.TimeZone, d.HourlyCap)
 	return v
-}
-
-// formMessages maps the API field names of delivery refusals to the
-// editor's fields, keeping the others.
-func formMessages(ve *campaign.ValidationError) map[string]string {
-	out := map[string]string{}
-	if ve == nil {
-		return out
-	}
-	for _, fe := range ve.Errors {
-		name := fe.Field
-		if n, ok := deliveryFormNames[name]; ok {
-			name = n
-		}
-		if _, ok := out[name]; !ok {
-			out[name] = fe.Message
-		}
-	}
-	return out
 }
 
 // defaultChannels are the channels a test server (no main) uses.

@@ -128,7 +128,7 @@ func TestCampaignDeliverySettingsAPI(t *testing.T) {
 		if d2 := get(); strings.Join(d2.Channels, ",") != "sendgrid,packet" || d2.HourlyCap != 25 || d2.OfficeHours.Open != "10:00" {
 			t.Errorf("a refused put changed the settings: %+v", d2)
 		}
-		code, body = do(t, c, http.MethodGet, u, tok, "", "")
+		_, body = do(t, c, http.MethodGet, u, tok, "", "")
 		if decode[apiCampaign](t, body).Title == "Changed title" {
 			t.Error("a refused put saved the title")
 		}
@@ -275,7 +275,7 @@ func TestOfficeContactsAPIAndPages(t *testing.T) {
 				t.Errorf("%s: %q", field, msg)
 			}
 		}
-		if code, body = do(t, c, http.MethodGet, u, tok, "", ""); len(decode[apiContacts](t, body).Contacts) != 2 {
+		if _, body = do(t, c, http.MethodGet, u, tok, "", ""); len(decode[apiContacts](t, body).Contacts) != 2 {
 			t.Errorf("a refused put changed the contacts: %s", body)
 		}
 
@@ -311,7 +311,7 @@ func TestOfficeContactsAPIAndPages(t *testing.T) {
 		if got, _ := st.OfficeContacts(context.Background(), office); len(got) != 2 {
 			t.Errorf("a refused import wrote: %+v", got)
 		}
-		code, page = upload("bioguide_id,name,role,email,fax\nP000197,Sam Lee,Chief of staff,sam@mail.house.gov,\n")
+		code, _ = upload("bioguide_id,name,role,email,fax\nP000197,Sam Lee,Chief of staff,sam@mail.house.gov,\n")
 		if code != http.StatusSeeOther {
 			t.Errorf("import: %d", code)
 		}
