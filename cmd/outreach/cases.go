@@ -51,15 +51,11 @@ func cmdCases(ctx context.Context, args []string, env func(string) string, stdou
 // casesImport streams a CSV file into the database, all or nothing. Refused
 // rows are listed by row, field and reason (never the value).
 func casesImport(ctx context.Context, path string, env func(string) string, stdout, stderr io.Writer) error {
-	var in io.Reader = stdinOf(ctx)
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(ctx, path)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	st, err := cliStore(ctx, env, stderr)
 	if err != nil {
 		return err
@@ -173,4 +169,12 @@ func seedDemoAtStart(ctx context.Context, cfg *config.Config, st *store.Store, l
 		log.Info("synthetic demonstration case records loaded and a release published (OUTREACH_DEMO=false turns this off)",
 			"records", res.Records, "release", res.Release.ID)
 	}
+}
+
+// openInput opens the file a command reads, or standard input for "-".
+func openInput(ctx context.Context, path string) (io.ReadCloser, error) {
+	if path == "-" {
+		return io.NopCloser(stdinOf(ctx)), nil
+	}
+	return os.Open(path)
 }

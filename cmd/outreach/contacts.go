@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/outreach-org/outreach/internal/congress"
@@ -43,15 +42,11 @@ func cmdContacts(ctx context.Context, args []string, env func(string) string, st
 // own; other offices keep theirs. Refused rows are listed by row, field
 // and reason.
 func contactsImport(ctx context.Context, path string, env func(string) string, stdout, stderr io.Writer) error {
-	var in io.Reader = stdinOf(ctx)
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(ctx, path)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	cfg, _, err := loadConfig(env)
 	if err != nil {
 		return err
