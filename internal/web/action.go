@@ -40,6 +40,8 @@ type ActionStore interface {
 	ConfirmOptIn(ctx context.Context, emailIndex string) error
 	Unsubscribe(ctx context.Context, emailIndex, reason string) error
 	EraseSupporter(ctx context.Context, emailIndex string, a store.Audit) (int64, error)
+	SubmissionLetters(ctx context.Context, submissionID int64) ([]store.Letter, error)
+	QueueSupporterMail(ctx context.Context, subID int64, kind, lang string, letterIDs []int64, detail string, now time.Time, enqueue store.MailEnqueue) (bool, error)
 }
 
 func (s *Server) actionRoutes(root *echo.Group) {
@@ -54,6 +56,7 @@ func (s *Server) actionRoutes(root *echo.Group) {
 	s.public(root, http.MethodPost, "/u", s.unsubscribe)
 	s.public(root, http.MethodGet, "/forget", s.forgetPage)
 	s.public(root, http.MethodPost, "/forget", s.forget)
+	s.afterRoutes(root)
 }
 
 // --- caches: the campaign page answers without a database round trip ---
@@ -206,7 +209,8 @@ type actionView struct {
 	Form       action.Form
 	Errors     map[string]string // field -> message
 	Problem    string            // a message above the form
-	Prefixes   []string
+	ErrorList  []summaryItem     // the errors in form order, each naming its field
+	Prefixes   []prefixOption
 	States     []stateOption
 	Candidates []candidateView
 	WhyChoose  string
@@ -221,9 +225,66 @@ type actionView struct {
 	MaxNote   int
 	Honeypot  string
 	Status    string // for unavailable: draft, paused, closed, not yet
+	// Focus: the page answers the form, so the review heading or the
+	// error summary takes the focus (and the screen) as the page opens.
+	Focus bool
 }
 
 type figureView struct{ Label, Value string }
+
+// summaryItem is one line of the error summary: the field's id and a
+// message that names the field.
+type summaryItem struct{ Field, Message string }
+
+// prefixOption is one choice of how Congress addresses the supporter: the
+// value offices receive (English) and its label in the page's language.
+type prefixOption struct{ Value, Label string }
+
+// formFields are the campaign form's fields in the order the page shows
+// them, with their label keys: the error summary follows this order.
+var formFields = []struct{ name, label string }{
+	{"district", "act.choose_district"}, {"prefix", "act.prefix"}, {"first_name", "act.first_name"}, {"last_name", "act.last_name"},
+	{"email", "act.email"}, {"address1", "act.address1"}, {"address2", "act.address2"}, {"city", "act.city"},
+	{"state", "act.state"}, {"zip", "act.zip"}, {"phone", "act.phone"}, {"note", "act.note_label"},
+}
+
+// summarize orders v's errors as the form does; an entry names its field
+// (a required field's message does already: "Enter your first name").
+func summarize(v *actionView, lang i18n.Lang) {
+	v.ErrorList = nil
+	for _, f := range formFields {
+		msg, ok := v.Errors[f.name]
+		if !ok {
+			continue
+		}
+		if !strings.HasPrefix(msg, lang.T("act.err.required."+f.name)) {
+			msg = lang.T("act.err.named", lang.T(f.label), msg)
+		}
+		v.ErrorList = append(v.ErrorList, summaryItem{Field: f.name, Message: msg})
+	}
+}
+
+// langRepost sends the form again in the other language: the review, the
+// form with its errors, or the form as typed (edit) come back the same.
+func (v actionView) langRepost() *repost {
+	rp := &repost{Action: "/c/" + v.Campaign.Slug}
+	if v.Mode == "unavailable" {
+		return rp
+	}
+	f := v.Form
+	for _, kv := range [][2]string{{"prefix", f.Prefix}, {"first_name", f.FirstName}, {"last_name", f.LastName}, {"email", f.Email},
+		{"address1", f.Address1}, {"address2", f.Address2}, {"city", f.City}, {"state", f.State}, {"zip", f.ZIP}, {"phone", f.Phone},
+		{"note", f.Note}, {"district", f.District}} {
+		rp.Fields = append(rp.Fields, hiddenField{kv[0], kv[1]})
+	}
+	if f.OptIn {
+		rp.Fields = append(rp.Fields, hiddenField{"optin", "on"})
+	}
+	if v.Mode == "form" && len(v.Errors) == 0 && v.Problem == "" {
+		rp.Fields = append(rp.Fields, hiddenField{"edit", "1"})
+	}
+	return rp
+}
 
 type stateOption struct{ Code, Name string }
 
@@ -232,10 +293,32 @@ type stateOption struct{ Code, Name string }
 // prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
 	To, Subject, Letter, Sender, StatementHeading, Statement string
+	// SameAs: the letter is the first one but for its salutation (the
+	// first line), so the page collapses it; Salutation is that line.
+	SameAs     bool
+	Salutation string
 }
 
 func newLetterView(to string, c delivery.Composed) letterView {
 	return letterView{To: to, Subject: c.Subject, Letter: c.Letter(), Sender: c.SenderText(), StatementHeading: c.StatementHeading, Statement: c.Statement}
+}
+
+// markSame collapses every letter that differs from the first only in its
+// salutation line: supporters read one letter, not three copies.
+func markSame(ls []letterView) {
+	if len(ls) < 2 {
+		return
+	}
+	rest := func(l letterView) (string, string) {
+		first, body, _ := strings.Cut(l.Letter, "\n")
+		return first, l.Subject + "\x00" + body + "\x00" + l.Sender + "\x00" + l.StatementHeading + "\x00" + l.Statement
+	}
+	_, want := rest(ls[0])
+	for i := 1; i < len(ls); i++ {
+		if sal, r := rest(ls[i]); r == want {
+			ls[i].SameAs, ls[i].Salutation = true, sal
+		}
+	}
 }
 
 // headlineKeys are the figures the campaign page shows.
@@ -258,7 +341,10 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 
 func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
 	lang := langOf(c)
-	v := actionView{Campaign: lc.C, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote, Prefixes: action.Prefixes()}
+	v := actionView{Campaign: lc.C, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote}
+	for _, p := range action.Prefixes() {
+		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
+	}
 	if lang == i18n.Spanish {
 		if lc.C.SummaryES != "" {
 			v.Summary = lc.C.SummaryES
@@ -315,9 +401,8 @@ func figureLabel(f *casestats.Figures, key string, lang i18n.Lang) string {
 }
 
 func (s *Server) renderAction(c echo.Context, status int, v actionView) error {
-	if v.Mode == "unavailable" && status == http.StatusOK {
-		status = http.StatusOK
-	}
+	summarize(&v, langOf(c))
+	v.Focus = c.Request().Method == http.MethodPost
 	return s.render(c, status, "action", v, true)
 }
 
@@ -377,9 +462,12 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	v.Form = f
 	v.Errors = map[string]string{}
 	for field, key := range errs {
-		if key == "act.err.note_long" {
+		switch key {
+		case "act.err.note_long":
 			v.Errors[field] = lang.T(key, action.MaxNote)
-		} else {
+		case "act.err.required":
+			v.Errors[field] = lang.T("act.err.required." + field)
+		default:
 			v.Errors[field] = lang.T(key)
 		}
 	}
@@ -468,6 +556,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.all_vacant")
 		return v, nil, false, nil
 	}
+	markSame(v.Letters)
 	v.Reviewed = reviewDigest(letters)
 	return v, letters, true, nil
 }
