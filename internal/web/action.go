@@ -496,28 +496,24 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.fix_below")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNeedAddress):
-		v.Errors["zip"] = lang.T("act.err.po_box")
-		v.Problem = lang.T("act.fix_below")
+		// A PO-box ZIP: not the same message again, but the state's
+		// districts to choose from (or the home ZIP to type instead).
+		v.WhyChoose = lang.T("act.po_box_why", f.ZIP, stateName(f.State))
+		v.Candidates = s.candidates(rcp.Candidates, lang)
+		if f.District != "" {
+			v.Errors["district"] = lang.T("err.district_choice")
+		}
+		v.Problem = lang.T("act.choose_district")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNeedDistrict):
 		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
+		if len(res.States) > 1 {
+			v.WhyChoose = lang.T("act.choose_why_states", len(rcp.Candidates), stateName(f.State))
+		}
 		if s.deps.Geocoder == nil {
 			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
 		}
-		for _, d := range rcp.Candidates {
-			cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
-			if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
-				for _, m := range dr.Members {
-					if md, ok := m.Seat(); ok && md == d {
-						cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
-					}
-				}
-			}
-			if cv.Member == "" {
-				cv.Member = lang.T("lookup.vacant")
-			}
-			v.Candidates = append(v.Candidates, cv)
-		}
+		v.Candidates = s.candidates(rcp.Candidates, lang)
 		if f.District != "" {
 			v.Errors["district"] = lang.T("err.district_choice")
 		}
@@ -525,6 +521,9 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
 		v.Problem = lang.T("act.no_targets")
+		if noSenators(f.State) && lc.C.Targets == campaign.TargetSenate {
+			v.Problem = lang.T("act.no_senators", stateName(f.State))
+		}
 		return v, nil, false, nil
 	case err != nil:
 		return v, nil, false, err
@@ -559,6 +558,37 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	markSame(v.Letters)
 	v.Reviewed = reviewDigest(letters)
 	return v, letters, true, nil
+}
+
+// candidates are the districts a supporter chooses among, each with its
+// member (or "vacant seat").
+func (s *Server) candidates(ds []congress.District, lang i18n.Lang) []candidateView {
+	var out []candidateView
+	for _, d := range ds {
+		cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
+		if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
+			for _, m := range dr.Members {
+				if md, ok := m.Seat(); ok && md == d {
+					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+				}
+			}
+		}
+		if cv.Member == "" {
+			cv.Member = lang.T("lookup.vacant")
+		}
+		out = append(out, cv)
+	}
+	return out
+}
+
+// noSenators reports whether st elects no senators (DC and the
+// territories send a delegate or resident commissioner to the House).
+func noSenators(st string) bool {
+	switch st {
+	case "DC", "PR", "GU", "VI", "AS", "MP":
+		return true
+	}
+	return false
 }
 
 // reviewDigest identifies a set of letters by everything an office

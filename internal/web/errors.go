@@ -58,7 +58,7 @@ var mapping = []struct {
 	{congress.ErrOutsideUS, http.StatusNotFound, "err.point_outside"},
 	{congress.ErrUnknownDistrict, http.StatusNotFound, "err.district_choice"},
 	{geocode.ErrNoMatch, http.StatusNotFound, "err.address_not_found"},
-	{errGeocoderOff, http.StatusNotImplemented, "lookup.geocoder_off"},
+	{errGeocoderOff, http.StatusUnprocessableEntity, "lookup.zip_only"},
 	{geocode.ErrUnavailable, http.StatusServiceUnavailable, "err.address_unavailable"},
 }
 

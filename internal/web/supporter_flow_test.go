@@ -11,8 +11,10 @@ import (
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/web"
 )
 
 // subjects lists the subjects of the supporter emails in the outbox.
@@ -205,5 +207,95 @@ func TestSupporterErrorSummary(t *testing.T) {
 	// the Spanish form names the titles in Spanish; Congress gets the English value
 	if _, page := a.get(t, "/c/summary?lang=es"); !strings.Contains(page, `<option value="Mrs.">Sra. (Mrs.)</option>`) {
 		t.Error("title options are not translated")
+	}
+}
+
+// TestLookupAsksOnlyWhatItCanResolve: without the geocoder the page asks
+// for a ZIP code, an address without one is a 422 that keeps what was
+// typed (never a 501), and a PO-box ZIP offers the state's districts
+// instead of asking for a street address it cannot look up; with the
+// geocoder the page asks for "ZIP code or street address".
+func TestLookupAsksOnlyWhatItCanResolve(t *testing.T) {
+	f := newServer(t, web.Deps{})
+	_, body := f.get(t, "/")
+	if !strings.Contains(body, `<label for="q">ZIP code</label>`) || strings.Contains(body, "street address") {
+		t.Errorf("home without geocoder asks for more than a ZIP code")
+	}
+	resp, body := f.get(t, "/?q="+url.QueryEscape("3200 24th Street San Francisco"))
+	if resp.StatusCode != 422 || !strings.Contains(body, "by ZIP code only") || !strings.Contains(body, `value="3200 24th Street San Francisco"`) {
+		t.Errorf("address without ZIP: %d", resp.StatusCode)
+	}
+	resp, body = f.get(t, "/?q=12345")
+	if resp.StatusCode != 200 || !strings.Contains(body, "choose your district from your state") || strings.Count(body, `type="radio"`) < 20 {
+		t.Fatalf("PO-box ZIP: %d, %d choices", resp.StatusCode, strings.Count(body, `type="radio"`))
+	}
+	_, body = f.get(t, "/?q=12345&district=NY-20")
+	if strings.Count(body, `class="member"`) != 3 || strings.Contains(body, `type="radio"`) {
+		t.Errorf("PO-box ZIP, district chosen: %d members", strings.Count(body, `class="member"`))
+	}
+	if resp, _ := f.get(t, "/?q=12345&district=CA-12"); resp.StatusCode != 400 {
+		t.Errorf("another state's district for a PO-box ZIP: %d", resp.StatusCode)
+	}
+
+	gc := geocode.New(geocode.Config{BaseURL: censusFake(t, "no_match.json", 200).URL}, nil)
+	g := newServer(t, web.Deps{Geocoder: gc})
+	if _, body := g.get(t, "/"); !strings.Contains(body, `<label for="q">ZIP code or street address</label>`) {
+		t.Error("home with the geocoder does not offer the street address")
+	}
+}
+
+// TestCrossStateAndNoSenators: a ZIP across state lines says once, in both
+// languages, that each state's senators are shown (they differ); DC and
+// the territories say why there are no senators.
+func TestCrossStateAndNoSenators(t *testing.T) {
+	f := newServer(t, web.Deps{})
+	for lang, want := range map[string][]string{
+		"en": {"crosses state lines (Kentucky and Tennessee), so the senators of each state are shown"},
+		"es": {"cruza límites estatales (Kentucky y Tennessee), así que se muestran los senadores de cada estado"},
+	} {
+		_, body := f.get(t, "/?q=42223&lang="+lang)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: cross-state ZIP lacks %q", lang, w)
+			}
+		}
+		if strings.Contains(body, "same either way") || strings.Contains(body, "mismos en") {
+			t.Errorf("%s: cross-state ZIP still says the senators are the same", lang)
+		}
+		if n := strings.Count(body, `data-chamber="senate"`); n != 4 {
+			t.Errorf("%s: %d senators for a ZIP in two states", lang, n)
+		}
+	}
+	_, body := f.get(t, "/?q=20001&lang=en")
+	if !strings.Contains(body, "The District of Columbia has no senators") || strings.Contains(body, `data-chamber="senate"`) {
+		t.Error("DC: no explanation of the missing senators")
+	}
+	_, body = f.get(t, "/?q=00901&lang=es")
+	if !strings.Contains(body, "Puerto Rico no tiene senadores") {
+		t.Error("PR: no explanation in Spanish")
+	}
+}
+
+// TestActionPOBoxAndNoSenators: on the campaign form a PO-box ZIP leads to
+// the state's districts (not the same message again), and a DC address
+// on a senators-only campaign is told why there is no letter.
+func TestActionPOBoxAndNoSenators(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "pobox", campaign.Live)
+	c := browserClient(t)
+	v := supporter("12345", "NY")
+	code, body := a.post(t, c, "/c/pobox", v)
+	if code != 422 || !strings.Contains(body, "used for PO boxes or a single organization") || strings.Count(body, `type="radio" name="district"`) < 20 {
+		t.Fatalf("PO-box ZIP: %d", code)
+	}
+	v.Set("district", "NY-20")
+	if code, body = a.post(t, c, "/c/pobox", v); code != 200 || strings.Count(body, `class="letter"`) != 3 {
+		t.Errorf("PO-box ZIP with a district: %d", code)
+	}
+
+	b := newActionServer(t, st, "senate-only", campaign.Live, func(c *campaign.Campaign) { c.Targets = campaign.TargetSenate })
+	code, body = b.post(t, browserClient(t), "/c/senate-only", supporter("20001", "DC"))
+	if code != 422 || !strings.Contains(body, "District of Columbia has no senators") {
+		t.Errorf("DC on a senators-only campaign: %d", code)
 	}
 }
