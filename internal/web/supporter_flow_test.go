@@ -28,7 +28,7 @@ func (a *actionFixture) subjects(t *testing.T) string {
 	for _, m := range msgs {
 		st, err := outbox.Open(a.keys, m.ID, m.Sealed)
 		if err != nil || st.Email == nil {
-			t.Fatalf("open outbox message: %v", err)
+			continue // another test's (PostgreSQL shares the outbox)
 		}
 		out = append(out, st.Email.Subject)
 	}
@@ -98,7 +98,8 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 			t.Errorf("forged sent token: %d", code)
 		}
 
-		code, body = a.confirm(t, c, a.confirmLink(t))
+		// the newest link is the Spanish one sent again: open it in English
+		code, body = a.confirm(t, c, strings.Replace(a.confirmLink(t), "lang=es", "lang=en", 1))
 		if code != 200 || !strings.Contains(body, "Your letters go to:") || !strings.Contains(body, "Senator Adam B. Schiff") ||
 			!strings.Contains(body, "What you can do next") {
 			t.Fatalf("thank you: %d %s", code, body[strings.Index(body, "<main"):])
@@ -199,6 +200,10 @@ func TestSupporterErrorSummary(t *testing.T) {
 	code, body = a.post(t, c, "/c/summary", v)
 	if code != 200 || !strings.Contains(body, `action="/c/summary?lang=es" class="lang-form"`) || !strings.Contains(body, `name="note" value="My cousin`) {
 		t.Fatalf("review: %d", code)
+	}
+	// the letters differ only in their salutation: the first is open, the others collapsed
+	if n := strings.Count(body, `<details class="same-letter">`); n != 2 || !strings.Contains(html.UnescapeString(body), "The same letter, starting “Dear Senator Padilla,”") {
+		t.Errorf("%d letters collapsed as the same letter", n)
 	}
 	v.Set("_csrf", csrfFrom(t, ces, a.srv.URL+"/c/summary"))
 	if code, page, _ = postForm(t, ces, a.srv.URL+"/c/summary?lang=es", v); code != 200 || !strings.Contains(page, "Revise sus cartas") {
