@@ -179,7 +179,7 @@ func TestSupporterErrorSummary(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("summary:\n got %q\nwant %q", got, want)
 	}
-	if !strings.Contains(body, `id="form-problem" tabindex="-1"`) || !strings.Contains(body, `data-focus`) {
+	if !strings.Contains(body, `class="notice error summary" role="alert" id="result" tabindex="-1"`) || !strings.Contains(body, `data-focus`) {
 		t.Error("the summary does not take the focus")
 	}
 	// the switch re-posts the form: Spanish, same errors, nothing lost
