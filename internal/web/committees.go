@@ -64,16 +64,3 @@ func committeeViewsOf(dir *congress.Directory, bioguideID string, lang i18n.Lang
 	}
 	return out
 }
-
-// committeeName is the full name of a committee, a subcommittee naming its
-// parent: "Subcommittee on Border Security and Immigration of the Senate
-// Committee on the Judiciary".
-func committeeName(dir *congress.Directory, c *congress.Committee, lang i18n.Lang) string {
-	if c.ParentID == "" {
-		return c.Name
-	}
-	if p, ok := dir.Committee(c.ParentID); ok {
-		return lang.T("committee.sub_of", c.Name, p.Name)
-	}
-	return c.Name
-}
