@@ -49,6 +49,7 @@ type Store interface {
 	TrackingStore
 	ScheduleStore
 	ReachStore
+	ConsoleStore
 }
 
 // Deps are the server's collaborators, built by main.
