@@ -105,6 +105,13 @@ func classifyKey(err error) (status int, key string, args []any, msg string) {
 			}
 			return he.Code, "err.bad_request", nil, ""
 		}
+		// A service that is not running here (the job queue in a web-only
+		// process) is a 503 the caller can act on, not our failure.
+		if he.Code == http.StatusServiceUnavailable {
+			if msg, ok := he.Message.(string); ok && msg != "" && he.Internal == nil {
+				return he.Code, "", nil, msg
+			}
+		}
 	}
 	return http.StatusInternalServerError, "err.internal", nil, ""
 }
