@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -12,19 +11,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // EventVerifier checks and parses SendGrid Event Webhook posts.
 type EventVerifier interface {
 	VerifyAndParse(signatureHeader, timestampHeader string, body []byte, now time.Time) ([]sendgrid.Event, error)
-}
-
-// WebhookStore applies provider events.
-type WebhookStore interface {
-	ApplyProviderEvent(ctx context.Context, eventID string, letterID int64, event, newStatus, detail string, at time.Time) (bool, error)
-	SettleSupporterMail(ctx context.Context, id int64, providerID string, at time.Time) (bool, error)
-	NoteProviderID(ctx context.Context, letterID int64, providerID string) error
-	Unsubscribe(ctx context.Context, emailIndex, reason string) error
 }
 
 const maxWebhookBody = 2 << 20
@@ -96,12 +88,9 @@ func (s *Server) sendgridEvents(c echo.Context) error {
 				return err
 			}
 		}
-		switch ev.Event {
-		case "unsubscribe", "group_unsubscribe", "spamreport", "bounce", "dropped":
-			if ev.Email != "" && s.deps.Keys != nil {
-				if err := s.deps.Store.Unsubscribe(ctx, s.deps.Keys.Index("email", strings.ToLower(strings.TrimSpace(ev.Email))), ev.Event); err != nil {
-					return err
-				}
+		if tracking.Unsubscribes(ev.Event) && ev.Email != "" && s.deps.Keys != nil {
+			if err := s.deps.Store.Unsubscribe(ctx, s.deps.Keys.Index("email", strings.ToLower(strings.TrimSpace(ev.Email))), ev.Event); err != nil {
+				return err
 			}
 		}
 	}
