@@ -164,6 +164,7 @@ func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, r
 type heldOffice struct {
 	store.HeldOffice
 	Campaign string
+	Member   string
 }
 
 func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]heldOffice, error) {
@@ -177,7 +178,7 @@ func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]
 	}
 	out := make([]heldOffice, 0, len(held))
 	for _, h := range held {
-		out = append(out, heldOffice{HeldOffice: h, Campaign: titles[h.CampaignID]})
+		out = append(out, heldOffice{HeldOffice: h, Campaign: titles[h.CampaignID], Member: s.memberOf(h.BioguideID, h.OfficeCode)})
 	}
 	return out, nil
 }
