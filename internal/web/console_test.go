@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,52 @@ func TestResponseFormInWords(t *testing.T) {
 	}
 	if strings.Contains(page, `>written_reply<`) || strings.Contains(page, "bioguide id of the member") {
 		t.Errorf("response form still shows raw values")
+	}
+}
+
+// TestCampaignEditorPickerAndLinks: the editor offers every merge field
+// and the current release's figures (with the values letters quote today)
+// to insert at the cursor; a refusal reads "Summary (English) is
+// required"; a saved campaign links to its public page, letters, packets,
+// follow-ups and versions.
+func TestCampaignEditorPickerAndLinks(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "editor-links", campaign.Draft) // with the demonstration release
+	c := browserClient(t)
+	signIn(t, c, a.srv.URL, addUser(t, st, "editor@families.example.org", auth.Campaigner).Email)
+	code, page := getPage(t, c, fmt.Sprintf("%s/admin/campaigns/%d", a.srv.URL, a.camp.ID))
+	if code != 200 {
+		t.Fatalf("editor: %d", code)
+	}
+	rel, err := st.LatestRelease(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<div class="picker" id="field-picker" hidden>`,
+		`<option value="{{.first_name}}">first_name: `,
+		fmt.Sprintf(`<optgroup label="Statistics (release %d of `, rel.ID),
+		`synthetic demonstration figures)`,
+		`<option value="{{release_id}}">`,
+		`<a href="/c/editor-links">Public page</a>`,
+		fmt.Sprintf(`<a href="/admin/campaigns/%d/packets">Packets</a>`, a.camp.ID),
+		fmt.Sprintf(`<a href="/admin/followups/%d">Follow-ups</a>`, a.camp.ID),
+		fmt.Sprintf(`<a href="/admin/campaigns/%d/versions">Versions</a>`, a.camp.ID),
+		fmt.Sprintf(`<a href="/admin/deliveries?campaign=%d">Letters</a>`, a.camp.ID),
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("editor lacks %q", want)
+		}
+	}
+	// A published figure is offered with the value letters quote.
+	if !regexp.MustCompile(`<option value="{{stat &#34;[a-z_]+&#34;}}">[a-z_]+: [0-9]`).MatchString(page) {
+		t.Errorf("no figure offered with its value")
+	}
+	v := formValues("editor-refused")
+	v.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/admin/campaigns/new"))
+	v.Set("summary_en", "")
+	code, body, _ := postForm(t, c, a.srv.URL+"/admin/campaigns", v)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#summary_en">Summary (English) is required</a>`) {
+		t.Errorf("refusal: %d", code)
 	}
 }
