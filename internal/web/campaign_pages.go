@@ -149,7 +149,7 @@ type campaignEditView struct {
 	Saved    *campaign.Campaign
 	Problems []problemView // everything refused, listed first, in words
 	// Picker lists what the "insert a field" control inserts.
-	Picker []pickerGroup
+	Picker   []pickerGroup
 	Inputs   map[string]fieldView
 	Texts    map[string]textArea
 	Choices  map[string]choice
