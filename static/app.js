@@ -88,3 +88,19 @@
   if (target && document.activeElement !== target) { target.focus(); }
   if (target && target.scrollIntoView) { target.scrollIntoView({ block: "start" }); }
 })();
+
+// Schedule form: show only the fields of the chosen "Repeat" (all of them
+// show without this script, and the server ignores the others).
+(function () {
+  "use strict";
+  var sel = document.querySelector("select[data-repeat-choice]");
+  if (!sel) { return; }
+  var parts = sel.form.querySelectorAll("[data-repeat]");
+  function show() {
+    for (var i = 0; i < parts.length; i++) {
+      parts[i].hidden = parts[i].getAttribute("data-repeat").split(" ").indexOf(sel.value) < 0;
+    }
+  }
+  sel.addEventListener("change", show);
+  show();
+})();
