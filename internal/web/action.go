@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
@@ -81,6 +82,13 @@ func (c *cached[T]) get(ctx context.Context, key string) (T, error) {
 	c.m[key] = cacheEntry[T]{v: v, err: err, at: time.Now()}
 	c.mu.Unlock()
 	return v, err
+}
+
+// forget drops key, so the next get loads it again (after a save).
+func (c *cached[T]) forget(key string) {
+	c.mu.Lock()
+	delete(c.m, key)
+	c.mu.Unlock()
 }
 
 // pageCache holds rendered pages for a few seconds.
@@ -193,6 +201,12 @@ func (s *Server) initActionCaches() {
 		return release{ID: r.ID, AsOf: r.CreatedAt, Synthetic: r.Synthetic, Figures: r.Figures}, nil
 	})
 	s.pageCache = &pageCache{m: map[string]cacheEntry[[]byte]{}, ttl: 5 * time.Second}
+	s.brandings = newCache(brandingTTL, func(ctx context.Context, _ string) (branding.Branding, error) {
+		if s.deps.Store == nil {
+			return branding.Branding{}, nil
+		}
+		return s.deps.Store.Branding(ctx)
+	})
 	s.progress = newCache(30*time.Second, func(ctx context.Context, key string) (int64, error) {
 		var id int64
 		fmt.Sscan(key, &id)

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
@@ -91,6 +92,7 @@ type Server struct {
 	campaigns *cached[liveCampaign]
 	releases  *cached[release]
 	progress  *cached[int64]
+	brandings *cached[branding.Branding]
 	pageCache *pageCache
 	health    health
 }
@@ -214,6 +216,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)
 	s.caseRoutes(root, adm, api)
