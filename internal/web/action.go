@@ -138,7 +138,7 @@ type release = campaign.Release
 // renderLetter renders lc's letter for one office (action.Render) with
 // the campaign's citation line.
 func (s *Server) renderLetter(ctx context.Context, lc liveCampaign, m *congress.Member, f action.Form, rel release) (action.Letter, error) {
-	l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
+	l, err := action.Render(ctx, lc.Compiled, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName)
 	if err != nil {
 		return l, err
 	}
@@ -232,6 +232,9 @@ type stateOption struct{ Code, Name string }
 // prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
 	To, Subject, Letter, Sender, StatementHeading, Statement string
+	// Why says why the office matters: its seats on the committees the
+	// campaign names (or that oversee the organization's issue).
+	Why []string
 }
 
 func newLetterView(to string, c delivery.Composed) letterView {
@@ -436,7 +439,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.choose_district")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
-		v.Problem = lang.T("act.no_targets")
+		v.Problem = noTargetsMessage(s.deps.Congress, lc.C.Targets, rcp.Own, lang)
 		return v, nil, false, nil
 	case err != nil:
 		return v, nil, false, err
@@ -462,7 +465,9 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		v.Letters = append(v.Letters, newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender)))
+		lv := newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		lv.Why = whyOffice(s.deps.Congress, lc.C.Targets, m, lang)
+		v.Letters = append(v.Letters, lv)
 	}
 	if len(letters) == 0 {
 		v.Problem = lang.T("act.all_vacant")

@@ -450,7 +450,7 @@ func TestCampaignForms(t *testing.T) {
 			for _, want := range []string{
 				`value="Records &lt;of&gt; family separations"`, `value="Not A Slug"`, `Pida los &lt;registros&gt;.`,
 				"Regards, {{.frist_name}}</textarea>", "Line 4, column 14", "template line 4, column 14", `value="2026-06-01T14:00"`,
-				`<option value="senate" selected>`, `aria-invalid="true"`, "The campaign was not saved",
+				`id="target_senate" value="1" checked`, `aria-invalid="true"`, "The campaign was not saved",
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("refused form lacks %q", want)
