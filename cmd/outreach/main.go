@@ -202,7 +202,6 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	defer q.stop(log)
 	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
 		"startup", time.Since(start).Round(time.Millisecond))
-	go srv.RunRollups(ctx, 10*time.Minute) // response-tracking rollups; ends with ctx
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)
 }
 
