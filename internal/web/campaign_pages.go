@@ -148,7 +148,9 @@ type campaignEditView struct {
 	Version  int
 	CanEdit  bool
 	Saved    *campaign.Campaign
-	Problems []campaign.FieldError // everything refused, listed first
+	Problems []problemView // everything refused, listed first, in words
+	// Picker lists what the "insert a field" control inserts.
+	Picker   []pickerGroup
 	Inputs   map[string]fieldView
 	Texts    map[string]textArea
 	Choices  map[string]choice
@@ -183,15 +185,6 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 					msgs[form] = m
 				}
 			}
-		}
-		for _, fe := range ve.Errors {
-			if n, ok := deliveryFormNames[fe.Field]; ok {
-				fe.Field = n
-			}
-			if strings.HasPrefix(fe.Field, "targets[") {
-				fe.Field = "targets" // the fieldset's anchor; it lists the rule
-			}
-			v.Problems = append(v.Problems, fe)
 		}
 	}
 	if saved != nil {
@@ -249,6 +242,27 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	}
 	v.Delivery = s.deliveryFields(f.Delivery, msgs, custom)
 	v.Targets = s.targetsView(f.Targets, ve)
+	if ve != nil {
+		errs := make([]campaign.FieldError, 0, len(ve.Errors))
+		for _, fe := range ve.Errors {
+			if n, ok := deliveryFormNames[fe.Field]; ok {
+				fe.Field = n
+			}
+			if i, ok := ruleIndex(fe.Field); ok {
+				// the fieldset's anchor, with the rule named
+				if rules := f.Targets.rules(); i < len(rules) {
+					fe.Message = "“" + rules[i].Label(s.deps.Congress) + "”: " + fe.Message
+				}
+				fe.Field = "targets"
+			}
+			errs = append(errs, fe)
+		}
+		v.Problems = problemViews(errs, v.fieldLabels(),
+			map[string]string{"subject": f.Subject, "template": f.Template, "organization_statement": f.OrganizationStatement})
+	}
+	if v.CanEdit {
+		v.Picker = s.picker(c.Request().Context())
+	}
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), f.Targets.rules(), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	return v
