@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // apiSeat is one committee seat of a member in the lookup API: a seat on
@@ -147,4 +151,23 @@ func (s *Server) seatsFor(targets campaign.Targets, m *congress.Member) campaign
 		_, ok := i18n.English.Oversees(id)
 		return ok
 	})
+}
+
+// committeeGrouping is the committee grouping of a view: for a campaign
+// whose rules name committees, exactly those (subcommittees included), so
+// staff see how many letters reached the members of each targeted
+// committee; otherwise every full committee.
+func (t *tracker) committeeGrouping(ctx context.Context, campaignID int64) (tracking.Grouping, error) {
+	if campaignID != 0 {
+		c, err := t.s.deps.Store.Campaign(ctx, campaignID)
+		switch {
+		case err == nil:
+			if ids := c.Targets.Committees(); len(ids) > 0 {
+				return tracking.CommitteeGrouping(ids), nil
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return tracking.Grouping{}, err
+		}
+	}
+	return tracking.CommitteeGrouping(nil), nil
 }

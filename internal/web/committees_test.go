@@ -9,9 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 	"github.com/outreach-org/outreach/internal/web"
@@ -273,4 +277,119 @@ func TestCampaignEditorTargets(t *testing.T) {
 			t.Errorf("editor lacks %q", want)
 		}
 	}
+}
+
+// committeeLetters creates a campaign with targets and one delivered
+// letter to each office, and refreshes the rollups.
+func committeeLetters(t *testing.T, st *store.Store, keys *seal.Keys, targets campaign.Targets, offices ...string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	c, err := st.CreateCampaign(ctx, campaign.Campaign{
+		Slug: unique("committee-letters"), Title: "Judiciary oversight", Targets: targets, LOCTopic: "Immigration",
+		Status: campaign.Live, Subject: "Oversight", Template: "{{.salutation}},\n\nPlease hold a hearing.\n\n{{.first_name}}",
+	}, store.Audit{Action: "test.campaign"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := st.CreateSubmission(ctx, store.Submission{CampaignID: c.ID, EmailIndex: keys.Index("email", unique("ana")+"@example.org"), Lang: "en"},
+		func(id int64) (string, error) { return keys.SealJSON(map[string]string{"email": "ana@example.org"}, "submission") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var letters []store.NewLetter
+	for _, id := range offices {
+		m, ok := directory(t).Member(id)
+		if !ok {
+			t.Fatalf("no member %s", id)
+		}
+		o := action.Office(m)
+		letters = append(letters, store.NewLetter{CampaignID: c.ID, SubmissionID: sub.ID, BioguideID: o.BioguideID, OfficeCode: o.Code,
+			Chamber: o.Chamber, State: o.State, TemplateVer: 1, DeliveryID: delivery.NewDeliveryID(), ReplyToken: delivery.NewReplyToken(),
+			Seal: func(id int64) (string, error) {
+				return keys.SealJSON(delivery.Sealed{Subject: "Oversight", Body: "Dear Senator,\n\nPlease act.", Office: o}, delivery.LetterAAD(id))
+			}})
+	}
+	ids, err := st.CreateLetters(ctx, letters, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := st.MarkSent(ctx, id, "sendgrid", "m", "ok", true, time.Now().Add(-3*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RefreshRollups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+// TestResponseRatesByCommittee: group_by=committee counts each office's
+// letters under each committee it sits on; for a campaign whose rules
+// name committees, under exactly those (how many letters reached the
+// members of each targeted committee). The dashboard shows the same.
+func TestResponseRatesByCommittee(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		keys := seal.NewRandom()
+		f := staffServer(t, st, web.Deps{Keys: keys})
+		tok := bearer(t, st, addUser(t, st, unique("org")+"@example.org", auth.Organizer))
+		// Padilla and Schiff sit on Senate Judiciary, Jordan chairs House
+		// Judiciary, Pelosi sits on neither.
+		offices := []string{"P000145", "S001150", "J000289", "P000197"}
+		targeted := committeeLetters(t, st, keys, campaign.Targets{{Kind: campaign.RuleCommittee, Committee: "SSJU"},
+			{Kind: campaign.RuleCommittee, Committee: "SSJU04"}, {Kind: campaign.RuleCommittee, Committee: "HSJU"}}, offices...)
+		plain := committeeLetters(t, st, keys, campaign.TargetBoth, offices...)
+
+		type groups struct {
+			GroupBy string `json:"group_by"`
+			Groups  []struct {
+				Key       string `json:"key"`
+				Label     string `json:"label"`
+				Letters   int64  `json:"letters"`
+				Delivered int64  `json:"delivered"`
+			} `json:"groups"`
+		}
+		get := func(q string) map[string]int64 {
+			t.Helper()
+			code, body := do(t, http.DefaultClient, http.MethodGet, f.srv.URL+"/api/v1/metrics/response-rates?"+q, tok, "", "")
+			var g groups
+			if code != 200 || json.Unmarshal([]byte(body), &g) != nil || g.GroupBy != "committee" {
+				t.Fatalf("%s: %d %s", q, code, body)
+			}
+			out := map[string]int64{}
+			for _, x := range g.Groups {
+				out[x.Key+" "+x.Label] = x.Delivered
+			}
+			return out
+		}
+		got := get("group_by=committee&campaign=" + strconv.FormatInt(targeted, 10))
+		want := map[string]int64{
+			"SSJU Senate Committee on the Judiciary": 2,
+			"SSJU04 Subcommittee on Border Security and Immigration (Senate Committee on the Judiciary)": 1,
+			"HSJU House Committee on the Judiciary": 1,
+		}
+		if len(got) != len(want) {
+			t.Errorf("targeted committees: %v, want %v", got, want)
+		}
+		for k, n := range want {
+			if got[k] != n {
+				t.Errorf("targeted %q: %d delivered, want %d (all: %v)", k, got[k], n, got)
+			}
+		}
+		// A campaign naming no committee: every full committee of its offices.
+		got = get("group_by=committee&campaign=" + strconv.FormatInt(plain, 10))
+		if got["SSJU Senate Committee on the Judiciary"] != 2 || got["HSJU House Committee on the Judiciary"] != 1 {
+			t.Errorf("full committees: %v", got)
+		}
+		for k := range got {
+			if strings.HasPrefix(k, "SSJU0") || strings.HasPrefix(k, "HSJU0") {
+				t.Errorf("subcommittee %q in the full-committee grouping", k)
+			}
+		}
+		// The dashboard groups replies by committee too.
+		_, body := do(t, http.DefaultClient, http.MethodGet, f.srv.URL+"/admin/dashboard?campaign="+strconv.FormatInt(targeted, 10), tok, "", "")
+		if !strings.Contains(body, "Committee: Subcommittee on Border Security and Immigration (Senate Committee on the Judiciary)") {
+			t.Error("dashboard lacks the targeted subcommittee row")
+		}
+	})
 }
