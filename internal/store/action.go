@@ -330,12 +330,10 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 		a.ObjectType, a.ObjectID = "supporter", ""
 		return writeAudit(tx, a)
 	})
-	if err == nil && s.dialect == SQLite {
+	if err == nil {
 		// The old pages are zeroed in the database file (secure_delete), but
-		// the write-ahead log still holds them until a checkpoint: copy it
-		// back and empty it now (best effort: a busy reader delays it to
-		// SQLite's next automatic checkpoint).
-		_ = s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+		// SQLite's write-ahead log still holds them until a checkpoint.
+		s.checkpointWAL(ctx)
 	}
 	return n, err
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/outreach-org/outreach/internal/campaign"
 )
@@ -201,10 +200,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			}
 		}
 		var cur campaignRow
-		q := tx.Where("id = ?", c.ID)
-		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // SQLite transactions take the write lock at BEGIN
-		}
+		q := s.forUpdate(tx.Where("id = ?", c.ID))
 		if err := q.Take(&cur).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound

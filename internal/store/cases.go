@@ -109,21 +109,6 @@ func newInserter(tx *gorm.DB, conn *sql.Conn, synthetic bool) *inserter {
 	return in
 }
 
-// caseTx runs fn in one transaction. On PostgreSQL fn also gets the
-// connection the transaction runs on, so that an inserter can COPY into it.
-func (s *Store) caseTx(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn) error) error {
-	if s.dialect != Postgres {
-		return s.tx(ctx, func(tx *gorm.DB) error { return fn(tx, nil) })
-	}
-	return s.db.WithContext(ctx).Connection(func(c *gorm.DB) error {
-		conn, ok := c.Statement.ConnPool.(*sql.Conn)
-		if !ok {
-			return errors.New("store: no dedicated connection for the transaction")
-		}
-		return c.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
-	})
-}
-
 // add queues one record, writing a batch when it is full. It is the
 // callback given to casestats.ParseCSV.
 func (in *inserter) add(r casestats.Record) error {
@@ -216,7 +201,7 @@ var errRollback = errors.New("rollback")
 // value. a is written to the audit log with the number of records.
 func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opt ImportOptions, a Audit) (ImportResult, error) {
 	var res ImportResult
-	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		in := newInserter(tx, conn, opt.Synthetic)
 		n, errs, err := casestats.ParseCSV(r, opt.MaxErrors, in.add)
 		res.Rows = n
@@ -249,7 +234,7 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opt ImportOptions, a
 // casestats.ParseJSON) in one transaction: all or none.
 func (s *Store) CreateCases(ctx context.Context, records iter.Seq[casestats.Record], opt ImportOptions, a Audit) (int, error) {
 	n := 0
-	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		in := newInserter(tx, conn, opt.Synthetic)
 		for r := range records {
 			if err := in.add(r); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -248,30 +247,6 @@ func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
 // letterInsertBatch rows per INSERT: 20 parameters each stays far below
 // both databases' limits on parameters per statement.
 const letterInsertBatch = 500
-
-// reserveLetterIDs takes n letter ids. PostgreSQL draws them from the
-// sequence in one round trip; SQLite has one writer, and the transaction
-// holds the write lock (_txlock=immediate), so the next ids are free.
-func reserveLetterIDs(tx *gorm.DB, n int) ([]int64, error) {
-	ids := make([]int64, 0, n)
-	if tx.Dialector.Name() == "postgres" {
-		ids, err := scanIDs(tx.Raw("SELECT nextval(pg_get_serial_sequence('letters', 'id')) FROM generate_series(1, ?)", n))
-		if err == nil && len(ids) != n {
-			err = fmt.Errorf("store: reserved %d of %d letter ids", len(ids), n)
-		}
-		return ids, err
-	}
-	var next int64
-	err := tx.Raw("SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS n FROM letters UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'letters') AS t").
-		Scan(&next).Error
-	if err != nil {
-		return nil, err
-	}
-	for i := range n {
-		ids = append(ids, next+int64(i))
-	}
-	return ids, nil
-}
 
 // sealAll encrypts the letters, bound to their ids. Sealing is most of the
 // CPU of storing a letter, so large batches use every core.

@@ -98,10 +98,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	}
 	// One row per group with its days as "days:events:censored,..." so
 	// that thousands of (group, day) rows are not scanned one by one.
-	agg := "group_concat(o, ',')"
-	if s.dialect == Postgres {
-		agg = "string_agg(o, ',')"
-	}
+	agg := "string_agg(o, ',')" // PostgreSQL, and SQLite since 3.44
 	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
 		" FROM response_rollup_times WHERE " + where + tgroup
 	if dim == tracking.DimOffice {

@@ -91,17 +91,9 @@ func (r releaseRow) release(withFigures bool) (Release, error) {
 	return rel, nil
 }
 
-// releaseLock serialises release creation across replicas (PostgreSQL
-// advisory lock; SQLite has a single writer anyway), so that every new
-// release is checked against all earlier ones.
-const releaseLock = 0x0075_7472_5354 // "utrST"
-
-func (s *Store) lockReleases(tx *gorm.DB) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	return tx.Exec("SELECT pg_advisory_xact_lock(?)", releaseLock).Error
-}
+// lockReleases serialises release creation across replicas, so that
+// every new release is checked against all earlier ones.
+func (s *Store) lockReleases(tx *gorm.DB) error { return s.xactLock(tx, lockReleases) }
 
 // ReleasePreview is what a release would publish now.
 type ReleasePreview struct {
@@ -387,7 +379,7 @@ func (s *Store) SeedDemo(ctx context.Context, opt DemoOptions, a Audit) (DemoRes
 		opt.Seed = 2018
 	}
 	var res DemoResult
-	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		if err := s.lockReleases(tx); err != nil {
 			return err
 		}

@@ -82,10 +82,8 @@ func (s *Store) RollupsRefreshedAt(ctx context.Context) (time.Time, error) {
 func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, officeCode string) error {
 	now := time.Now().UTC()
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7700417)").Error; err != nil {
-				return err
-			}
+		if err := s.xactLock(tx, lockRollups); err != nil {
+			return err
 		}
 		where, args := "1=1", []any{}
 		lwhere, largs := where, args
@@ -249,8 +247,8 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 				return err
 			}
 		}
-		if campaignID == 0 && s.dialect == Postgres {
-			if err := tx.Exec("ANALYZE response_rollups, response_rollup_times").Error; err != nil {
+		if campaignID == 0 {
+			if err := s.analyze(tx, "response_rollups, response_rollup_times"); err != nil {
 				return err
 			}
 		}

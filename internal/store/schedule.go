@@ -59,10 +59,8 @@ func (s *Store) EnsureSchedule(ctx context.Context, sc Schedule, a Audit) (bool,
 		sc.Params = "{}"
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7700418)").Error; err != nil {
-				return err
-			}
+		if err := s.xactLock(tx, lockSchedules); err != nil {
+			return err
 		}
 		var n int64
 		if err := tx.Model(&Schedule{}).Where("kind = ?", sc.Kind).Count(&n).Error; err != nil || n > 0 {

@@ -136,10 +136,7 @@ func (s *Store) SealedKeyCounts(ctx context.Context, col SealedColumn) (map[stri
 	if err := col.check(); err != nil {
 		return nil, err
 	}
-	keyExpr := "substr(" + col.Column + ", 1, instr(" + col.Column + ", '.') - 1)"
-	if s.dialect == Postgres {
-		keyExpr = "split_part(" + col.Column + ", '.', 1)"
-	}
+	keyExpr := s.textBefore(col.Column, ".")
 	rows, err := col.base(s.db.WithContext(ctx)).Select(keyExpr + " AS k, COUNT(*) AS n").Group("k").Rows()
 	if err != nil {
 		return nil, err

@@ -393,10 +393,8 @@ func (s *Store) ReserveAttempt(ctx context.Context, now time.Time, window time.D
 	rows := make([]failureRow, len(limits))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for i, l := range limits {
-			if s.dialect == Postgres {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", attemptLockClass, l.Key).Error; err != nil {
-					return err
-				}
+			if err := s.xactLockValue(tx, lockClassAttempt, l.Key); err != nil {
+				return err
 			}
 			var n int64
 			if err := tx.Model(&failureRow{}).Where("key = ? AND at >= ?", l.Key, since).Count(&n).Error; err != nil {
@@ -421,11 +419,6 @@ func (s *Store) ReserveAttempt(ctx context.Context, now time.Time, window time.D
 	}
 	return r, nil
 }
-
-// attemptLockClass is the first key of the advisory locks that serialize
-// password attempts per throttle key (two-key form, like the submission
-// locks, with a class of its own).
-const attemptLockClass = 0x6c66
 
 // ReleaseAttempt gives back the attempts of a reservation.
 func (s *Store) ReleaseAttempt(ctx context.Context, r Reservation) error {
