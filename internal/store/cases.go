@@ -264,7 +264,7 @@ func (s *Store) CreateCase(ctx context.Context, r casestats.Record, a Audit) (in
 	row := toRow(r)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create case: %w", err)
 		}
 		return writeCaseAudit(tx, a, "case.create", strconv.FormatInt(row.ID, 10), 0)
 	})
@@ -316,7 +316,7 @@ func (s *Store) UpdateCase(ctx context.Context, id int64, r casestats.Record, a 
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&caseRow{}).Where("id = ?", id).Updates(vals)
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "update case %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -330,7 +330,7 @@ func (s *Store) DeleteCase(ctx context.Context, id int64, a Audit) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ?", id).Delete(&caseRow{})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "delete case %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -347,7 +347,7 @@ func (s *Store) DeleteSyntheticCases(ctx context.Context, a Audit) (int64, error
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("synthetic = ?", true).Delete(&caseRow{})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "delete synthetic cases")
 		}
 		n = res.RowsAffected
 		if n == 0 {
@@ -372,7 +372,7 @@ func (s *Store) CountCases(ctx context.Context) (CaseCounts, error) {
 func countCases(db *gorm.DB) (CaseCounts, error) {
 	var c CaseCounts
 	if err := db.Model(&caseRow{}).Count(&c.Total).Error; err != nil {
-		return c, err
+		return c, fmt.Errorf("store: count cases: %w", err)
 	}
 	if c.Total == 0 {
 		return c, nil
@@ -412,14 +412,14 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	}
 	var page CasePage
 	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-		return page, err
+		return page, fmt.Errorf("store: cases: %w", err)
 	}
 	if f.Before > 0 {
 		q = q.Where("id < ?", f.Before)
 	}
 	var rows []caseRow
 	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
-		return page, err
+		return page, fmt.Errorf("store: cases: %w", err)
 	}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]

@@ -68,7 +68,7 @@ func (s *Store) analyze(tx *gorm.DB, tables string) error {
 	if s.dialect != Postgres {
 		return nil
 	}
-	return tx.Exec("ANALYZE " + tables).Error
+	return wrapf(tx.Exec("ANALYZE "+tables).Error, "analyze")
 }
 
 // checkpointWAL copies SQLite's write-ahead log back into the database
@@ -107,7 +107,7 @@ func reserveLetterIDs(tx *gorm.DB, n int) ([]int64, error) {
 	err := tx.Raw("SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS n FROM letters UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'letters') AS t").
 		Scan(&next).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: reserve letter ids: %w", err)
 	}
 	for i := range n {
 		ids = append(ids, next+int64(i))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -94,14 +95,14 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 			}
 			var n int64
 			if err := tx.Model(&submissionRow{}).Where(l.Column+" = ? AND created_at >= ?", l.Value, l.Since.UTC()).Count(&n).Error; err != nil {
-				return err
+				return fmt.Errorf("store: create submission mail: %w", err)
 			}
 			if n >= l.Max {
 				return &LimitError{Column: l.Column}
 			}
 		}
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create submission mail: %w", err)
 		}
 		sealed, err := seal(row.ID)
 		if err != nil {
@@ -109,7 +110,7 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 		}
 		row.Sealed = sealed
 		if err := tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create submission mail: %w", err)
 		}
 		if confirm == nil {
 			return nil
