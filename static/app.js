@@ -77,3 +77,19 @@
     }, function () { status.textContent = btn.dataset.failed; }, { timeout: 10000, maximumAge: 600000 });
   });
 })();
+
+// Schedule form: show only the fields of the chosen "Repeat" (all of them
+// show without this script, and the server ignores the others).
+(function () {
+  "use strict";
+  var sel = document.querySelector("select[data-repeat-choice]");
+  if (!sel) { return; }
+  var parts = sel.form.querySelectorAll("[data-repeat]");
+  function show() {
+    for (var i = 0; i < parts.length; i++) {
+      parts[i].hidden = parts[i].getAttribute("data-repeat").split(" ").indexOf(sel.value) < 0;
+    }
+  }
+  sel.addEventListener("change", show);
+  show();
+})();
