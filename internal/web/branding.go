@@ -32,7 +32,12 @@ func (s *Server) brandingRoutes(root, adm *echo.Group) {
 // when none is set; a database error shows the defaults (pages must not
 // fail because of it) and is logged.
 func (s *Server) branding(ctx context.Context) branding.Branding {
-	b, err := s.brandings.get(ctx, "")
+	b, err := s.brandings.Load(ctx, struct{}{}, func(ctx context.Context) (branding.Branding, error) {
+		if s.deps.Store == nil {
+			return branding.Branding{}, nil
+		}
+		return s.deps.Store.Branding(ctx)
+	})
 	if err != nil {
 		s.log.Warn("branding unavailable: showing the defaults", "err", err)
 		b = branding.Branding{}
@@ -94,7 +99,7 @@ func (s *Server) saveBranding(c echo.Context) error {
 	if err := s.deps.Store.SetBranding(c.Request().Context(), b, a); err != nil {
 		return err
 	}
-	s.brandings.forget("")
+	s.brandings.Delete(struct{}{})
 	return c.Redirect(http.StatusSeeOther, "/admin/branding?saved=1")
 }
 
