@@ -301,6 +301,11 @@ func TestActionPOBoxAndNoSenators(t *testing.T) {
 		t.Errorf("PO-box ZIP with a district: %d", code)
 	}
 
+	// a campaign to both chambers: DC's review says why only the delegate gets a letter
+	code, body = a.post(t, c, "/c/pobox", supporter("20001", "DC"))
+	if code != 200 || strings.Count(body, `class="letter"`) != 1 || !strings.Contains(body, "The District of Columbia has no senators") {
+		t.Errorf("DC review: %d, %d letters", code, strings.Count(body, `class="letter"`))
+	}
 	b := newActionServer(t, st, "senate-only", campaign.Live, func(c *campaign.Campaign) { c.Targets = campaign.TargetSenate })
 	code, body = b.post(t, browserClient(t), "/c/senate-only", supporter("20001", "DC"))
 	if code != 422 || !strings.Contains(body, "District of Columbia has no senators") {
