@@ -63,7 +63,7 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "We sent an email to an•••@example.org") || strings.Contains(body, "ana@example.org") {
 			t.Fatalf("check your email: %d %s", code, body)
 		}
-		for _, want := range []string{"Senator Alex Padilla", "Representative Nancy Pelosi", "Send the email again"} {
+		for _, want := range []string{"Senator Alex Padilla", "Representative Nancy Pelosi", "Send the email again", `<a href="/c/` + slug + `?lang=en">Back to the campaign page</a>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("check your email lacks %q", want)
 			}
