@@ -130,7 +130,7 @@ func TestSupporterMessagesAndErrorsSwitchLanguage(t *testing.T) {
 	a := newActionServer(t, st, "msgs", campaign.Live)
 	c := browserClient(t)
 	code, page := getPage(t, browserClient(t), a.srv.URL+"/c/msgs/send?lang=es")
-	if code != http.StatusMethodNotAllowed || !strings.Contains(page, "no se puede abrir de esa manera") {
+	if code != http.StatusMethodNotAllowed || !strings.Contains(page, "no se puede abrir de esa manera") || !strings.Contains(page, "Esta página no guarda nada sobre usted.") {
 		t.Errorf("405 in Spanish: %d %s", code, page)
 	}
 	// an expired form (no CSRF token) answers a POST: the switch reopens its message
