@@ -168,7 +168,7 @@ func (s *Server) initActionCaches() {
 		if err != nil {
 			return liveCampaign{}, err
 		}
-		cp, verr := campaign.Compile(c.Subject, c.Template, c.OrganizationStatement)
+		cp, verr := campaign.CompileCampaign(c)
 		if verr != nil {
 			return liveCampaign{}, fmt.Errorf("campaign %d letter does not compile: %v", c.ID, verr)
 		}
