@@ -412,28 +412,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.fix_below")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNeedDistrict):
-		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
-		if s.deps.Geocoder == nil {
-			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
-		}
-		for _, d := range rcp.Candidates {
-			cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
-			if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
-				for _, m := range dr.Members {
-					if md, ok := m.Seat(); ok && md == d {
-						cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
-					}
-				}
-			}
-			if cv.Member == "" {
-				cv.Member = lang.T("lookup.vacant")
-			}
-			v.Candidates = append(v.Candidates, cv)
-		}
-		if f.District != "" {
-			v.Errors["district"] = lang.T("err.district_choice")
-		}
-		v.Problem = lang.T("act.choose_district")
+		s.chooseDistrict(&v, rcp, f, lang)
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
 		v.Problem = lang.T("act.no_targets")
@@ -472,6 +451,33 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	return v, letters, true, nil
 }
 
+// chooseDistrict asks the supporter of a split ZIP to choose among the
+// candidate districts, each with its member, and says why.
+func (s *Server) chooseDistrict(v *actionView, rcp action.Recipients, f action.Form, lang i18n.Lang) {
+	v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
+	if s.deps.Geocoder == nil {
+		v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
+	}
+	for _, d := range rcp.Candidates {
+		cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
+		if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
+			for _, m := range dr.Members {
+				if md, ok := m.Seat(); ok && md == d {
+					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+				}
+			}
+		}
+		if cv.Member == "" {
+			cv.Member = lang.T("lookup.vacant")
+		}
+		v.Candidates = append(v.Candidates, cv)
+	}
+	if f.District != "" {
+		v.Errors["district"] = lang.T("err.district_choice")
+	}
+	v.Problem = lang.T("act.choose_district")
+}
+
 // reviewDigest identifies a set of letters by everything an office
 // receives: each letter's office, subject and delivered text (with the
 // full sender block). The review page carries it in its send form, and
@@ -506,7 +512,7 @@ func (s *Server) actionReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if v.Mode != "form" {
+	if v.Mode != "form" || lc.C.CallsOnly { // a calls-only campaign takes no letters
 		return s.renderAction(c, http.StatusConflict, v)
 	}
 	f := formFrom(c)

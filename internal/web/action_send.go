@@ -30,6 +30,7 @@ type msgView struct {
 	ShareText   string
 	Campaign    string
 	Form        *confirmForm
+	Calls       *callsView // the call list after the letters, when the campaign asks for calls
 }
 
 type confirmForm struct {
@@ -62,7 +63,7 @@ func (s *Server) actionSend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if v.Mode != "form" {
+	if v.Mode != "form" || lc.C.CallsOnly { // a calls-only campaign takes no letters
 		return s.renderAction(c, http.StatusConflict, v)
 	}
 	f := formFrom(c)
@@ -214,6 +215,10 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	var skipped []string
 	names := map[string]string{}
 	var mail []string // the supporter's emails: the copy, the opt-in request
+	// The supporter's offices, ZIP and district, for the call list.
+	var callMembers []*congress.Member
+	var callZIP string
+	var callDistrict *congress.District
 	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(),
 		Build: func(sub store.Submission, already map[string]bool) (store.Confirmed, error) {
 			var ss action.Sealed
@@ -227,6 +232,12 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			rcp, err := action.ChooseRecipients(s.deps.Congress, res, ss.Form, lc.C.Targets)
 			if err != nil {
 				return store.Confirmed{}, err
+			}
+			callMembers, callZIP, callDistrict = rcp.Members, ss.Form.ZIP, nil
+			for _, m := range rcp.Members {
+				if d, ok := m.Seat(); ok {
+					callDistrict = &d
+				}
 			}
 			// The letters sealed with the submission are stored as they
 			// were sent; an office they do not cover (the directory
@@ -295,7 +306,8 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	}
 	s.log.Info("submission confirmed", "campaign", lc.C.ID, "letters", len(ids))
 	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.N("act.thanks", len(ids)), Share: true,
-		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title}
+		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title,
+		Calls: s.confirmedCalls(c, lc, callMembers, callZIP, callDistrict)}
 	if len(ids) == 0 {
 		// Every office had this email's letter already (the same action
 		// confirmed twice from two submissions, say).

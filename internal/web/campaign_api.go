@@ -21,30 +21,39 @@ import (
 
 // campaignJSON is a campaign as the API shows it.
 type campaignJSON struct {
-	ID                    int64      `json:"id"`
-	Slug                  string     `json:"slug"`
-	Title                 string     `json:"title"`
-	SummaryEN             string     `json:"summary_en"`
-	SummaryES             string     `json:"summary_es"`
-	CallToActionEN        string     `json:"call_to_action_en"`
-	CallToActionES        string     `json:"call_to_action_es"`
-	Targets               string     `json:"targets"`
-	LOCTopic              string     `json:"loc_topic"`
-	Status                string     `json:"status"`
-	StartsAt              *time.Time `json:"starts_at"`
-	EndsAt                *time.Time `json:"ends_at"`
-	Subject               string     `json:"subject"`
-	Template              string     `json:"template"`
-	OrganizationStatement string     `json:"organization_statement"`
-	TemplateVersion       int        `json:"template_version"`
-	CiteRelease           bool       `json:"cite_release"`
-	Demo                  bool       `json:"demo"`
-	Hold                  *holdJSON  `json:"hold"`
-	CreatedBy             int64      `json:"created_by"`
-	CreatedAt             time.Time  `json:"created_at"`
-	UpdatedAt             time.Time  `json:"updated_at"`
+	ID                    int64          `json:"id"`
+	Slug                  string         `json:"slug"`
+	Title                 string         `json:"title"`
+	SummaryEN             string         `json:"summary_en"`
+	SummaryES             string         `json:"summary_es"`
+	CallToActionEN        string         `json:"call_to_action_en"`
+	CallToActionES        string         `json:"call_to_action_es"`
+	Targets               string         `json:"targets"`
+	LOCTopic              string         `json:"loc_topic"`
+	Status                string         `json:"status"`
+	StartsAt              *time.Time     `json:"starts_at"`
+	EndsAt                *time.Time     `json:"ends_at"`
+	Subject               string         `json:"subject"`
+	Template              string         `json:"template"`
+	OrganizationStatement string         `json:"organization_statement"`
+	TemplateVersion       int            `json:"template_version"`
+	CiteRelease           bool           `json:"cite_release"`
+	Demo                  bool           `json:"demo"`
+	Hold                  *holdJSON      `json:"hold"`
+	CallScript            callScriptJSON `json:"call_script"`
+	CallsOnly             bool           `json:"calls_only"`
+	CreatedBy             int64          `json:"created_by"`
+	CreatedAt             time.Time      `json:"created_at"`
+	UpdatedAt             time.Time      `json:"updated_at"`
 	// Delivery is in the answers about one campaign, not in lists.
 	Delivery *deliveryJSON `json:"delivery,omitempty"`
+}
+
+// callScriptJSON is a campaign's call script: what supporters read when
+// they call their offices ("" when there is none).
+type callScriptJSON struct {
+	EN string `json:"en"`
+	ES string `json:"es"`
 }
 
 // holdJSON says why a campaign's letters are held (null when they are
@@ -68,7 +77,8 @@ func toJSON(c campaign.Campaign) campaignJSON {
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, CallScript: callScriptJSON{EN: c.CallScriptEN, ES: c.CallScriptES},
+		CallsOnly: c.CallsOnly}
 }
 
 // campaignInput is the body of POST and PUT. For PUT it starts from the
@@ -95,6 +105,8 @@ type campaignInput struct {
 	TemplateVersion       int             `json:"template_version"`
 	Delivery              *deliveryJSON   `json:"delivery"`
 	CiteRelease           *bool           `json:"cite_release"`
+	CallScript            *callScriptJSON `json:"call_script"`
+	CallsOnly             bool            `json:"calls_only"`
 	Demo                  json.RawMessage `json:"demo"`
 	Hold                  json.RawMessage `json:"hold"`
 	ID                    json.RawMessage `json:"id"`
@@ -109,6 +121,7 @@ func inputOf(c campaign.Campaign) campaignInput {
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
 	cite := !c.NoCitation
 	in.CiteRelease = &cite
+	in.CallScript, in.CallsOnly = &callScriptJSON{EN: c.CallScriptEN, ES: c.CallScriptES}, c.CallsOnly
 	for _, p := range []struct {
 		t   *time.Time
 		dst **string
@@ -168,9 +181,29 @@ func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: campaign.Targets(in.Targets),
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
 		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,
-		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt)}
+		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt), CallsOnly: in.CallsOnly}
+	if in.CallScript != nil {
+		c.CallScriptEN, c.CallScriptES = in.CallScript.EN, in.CallScript.ES
+	}
 	c.Normalize()
 	return c
+}
+
+// apiFieldNames renames the call script's fields as the API spells them
+// (call_script.en, call_script.es) in a refusal.
+func apiFieldNames(err error) error {
+	var ve *campaign.ValidationError
+	if errors.As(err, &ve) {
+		for i, fe := range ve.Errors {
+			switch fe.Field {
+			case "call_script_en":
+				ve.Errors[i].Field = "call_script.en"
+			case "call_script_es":
+				ve.Errors[i].Field = "call_script.es"
+			}
+		}
+	}
+	return err
 }
 
 func (s *Server) apiCampaigns(c echo.Context) error {
@@ -226,7 +259,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 	}
 	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
-		return err
+		return apiFieldNames(err)
 	}
 	var saved campaign.Campaign
 	if own {
@@ -272,7 +305,7 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 	}
 	err = s.validateCampaign(c.Request().Context(), &next, &cur)
 	if err := r.merge(err); err != nil {
-		return err
+		return apiFieldNames(err)
 	}
 	var saved campaign.Campaign
 	if changed {

@@ -49,6 +49,7 @@ type Store interface {
 	TrackingStore
 	ScheduleStore
 	ReachStore
+	CallStore
 }
 
 // Deps are the server's collaborators, built by main.
@@ -107,6 +108,7 @@ type Server struct {
 	releases  *cached[release]
 	progress  *cached[int64]
 	pageCache *pageCache
+	callPages *windowLimiter // call pages minted per client per hour
 	health    health
 }
 
@@ -224,6 +226,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.callRoutes(root, limited)
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)
 	s.caseRoutes(root, adm, api)
