@@ -259,6 +259,7 @@ type homeView struct {
 	// release while it is synthetic (demonstration data).
 	Synthetic []homeCampaign
 	ReleaseID int64
+	Overview  overview
 }
 
 type homeCampaign struct {
@@ -293,6 +294,9 @@ func (s *Server) adminHome(c echo.Context) error {
 			}
 		}
 		v.ReleaseID = rel.ID
+	}
+	if v.Overview, err = s.overview(ctx, currentUser(c).Role); err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, "admin_home", v, false)
 }

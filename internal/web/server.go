@@ -50,6 +50,7 @@ type Store interface {
 	ScheduleStore
 	ReachStore
 	CallStore
+	ConsoleStore
 }
 
 // Deps are the server's collaborators, built by main.

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Claim asks to move a letter to "sending" on a channel.
+type Claim struct {
+	ID      int64
+	Channel string
+	At      time.Time
+	// Attempts is the letter's attempt count when the worker read it: the
+	// claim fails if another worker claimed the letter since (a letter in
+	// a retried batch and in a job of its own). -1 claims whatever it is.
+	Attempts int
+}
+
+// ClaimForSending moves a letter to "sending" with an attempt on its
+// timeline, before the provider is called, so a crash leaves evidence.
+// It answers false when the letter is already past sending (done by
+// another worker, or finished).
+func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error) {
+	got, err := s.ClaimManyForSending(ctx, []Claim{{ID: id, Channel: channel, At: now, Attempts: -1}})
+	return got[id], err
+}
+
+// ClaimManyForSending is ClaimForSending for many letters in one
+// transaction (one UPDATE per channel and one INSERT of the attempts); the
+// map says which letters were claimed.
+func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[int64]bool, error) {
+	claimed := map[int64]bool{}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		clear(claimed)
+		var events []LetterEvent
+		for ch, group := range groupBy(claims, func(c Claim) string { return c.Channel }) {
+			ids, at := make([]int64, len(group)), time.Time{}
+			var seen strings.Builder
+			var seenArgs []any
+			seen.WriteString("CASE id")
+			for i, c := range group {
+				ids[i] = c.ID
+				at = latest(at, c.At)
+				if c.Attempts < 0 {
+					seen.WriteString(" WHEN ? THEN attempts")
+					seenArgs = append(seenArgs, c.ID)
+				} else {
+					seen.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
+					seenArgs = append(seenArgs, c.ID, c.Attempts)
+				}
+			}
+			seen.WriteString(" END")
+			args := append([]any{"sending", ch, at, at, ids, []string{"pending", "queued", "sending"}}, seenArgs...)
+			got, err := scanIDs(tx.Raw("UPDATE letters SET status = ?, channel = ?, attempts = attempts + 1, sending_since = ?, updated_at = ? "+
+				"WHERE id IN ? AND status IN ? AND attempts = "+seen.String()+" RETURNING id", args...))
+			if err != nil {
+				return err
+			}
+			for _, id := range got {
+				claimed[id] = true
+			}
+			for _, c := range group {
+				if claimed[c.ID] {
+					events = append(events, LetterEvent{LetterID: c.ID, At: c.At.UTC(), Kind: "attempt", Channel: ch, Status: "sending"})
+				}
+			}
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		return tx.Create(&events).Error
+	})
+	return claimed, err
+}
+
+// Sent is a provider's acceptance of one letter.
+type Sent struct {
+	ID         int64
+	Channel    string
+	ProviderID string
+	Detail     string
+	Delivered  bool // the provider reported delivery with its acceptance
+	Kept       bool // kept in the outbox: status "outbox", it reached no office
+	At         time.Time
+}
+
+// MarkSent records the provider's acceptance (delivered for channels that
+// deliver on acceptance, like the outbox).
+func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, detail string, delivered bool, now time.Time) error {
+	return s.MarkManySent(ctx, []Sent{{ID: id, Channel: channel, ProviderID: providerID, Detail: detail, Delivered: delivered, At: now}})
+}
+
+// MarkManySent is MarkSent for many letters in one transaction. A letter
+// that a webhook already moved further is left as it is (the attempt's
+// answer still goes on its timeline).
+func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
+	type key struct {
+		channel         string
+		delivered, kept bool
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		events := make([]LetterEvent, 0, len(sent))
+		for k, group := range groupBy(sent, func(x Sent) key { return key{x.Channel, x.Delivered && !x.Kept, x.Kept} }) {
+			status := "sent"
+			switch {
+			case k.kept:
+				status = "outbox"
+			case k.delivered:
+				status = "delivered"
+			}
+			var at time.Time
+			ids := make([]int64, len(group))
+			var pid strings.Builder
+			args := []any{status, k.channel}
+			pid.WriteString("CASE id")
+			for i, x := range group {
+				ids[i] = x.ID
+				at = latest(at, x.At)
+				pid.WriteString(" WHEN ? THEN ?")
+				args = append(args, x.ID, x.ProviderID)
+				events = append(events, LetterEvent{LetterID: x.ID, At: x.At.UTC(), Kind: "sent", Channel: k.channel, Status: status, Detail: x.Detail})
+			}
+			pid.WriteString(" END")
+			set := "status = ?, channel = ?, provider_id = " + pid.String() + ", sent_at = ?, updated_at = ?, last_error = '', sending_since = NULL"
+			args = append(args, at, at)
+			if k.delivered {
+				set += ", delivered_at = ?"
+				args = append(args, at)
+			}
+			pidArgs := slices.Clone(args[2 : 2+2*len(group)])
+			args = append(args, ids, []string{"pending", "queued", "sending"})
+			if err := tx.Exec("UPDATE letters SET "+set+" WHERE id IN ? AND status IN ?", args...).Error; err != nil {
+				return err
+			}
+			// A webhook event that arrived before the acceptance was recorded
+			// moved the letter on already: keep its status, learn the
+			// provider's id.
+			pidArgs = append(pidArgs, ids, []string{"pending", "queued", "sending"})
+			if err := tx.Exec("UPDATE letters SET provider_id = "+pid.String()+" WHERE id IN ? AND status NOT IN ? AND provider_id = ''", pidArgs...).Error; err != nil {
+				return err
+			}
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		return tx.Create(&events).Error
+	})
+}
+
+// groupBy splits items by a key, keeping their order within each group.
+func groupBy[T any, K comparable](items []T, key func(T) K) map[K][]T {
+	out := map[K][]T{}
+	for _, it := range items {
+		k := key(it)
+		out[k] = append(out[k], it)
+	}
+	return out
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b.UTC()
+	}
+	return a.UTC()
+}
+
+// MarkRetry records a failed attempt that will be retried.
+func (s *Store) MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "sending").Updates(map[string]any{
+			"status": "queued", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "retry", Channel: channel, Status: "queued", Detail: detail}).Error
+	})
+}
+
+// MarkFailed gives up on a letter; staff can requeue it.
+func (s *Store) MarkFailed(ctx context.Context, id int64, channel, detail string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).Updates(map[string]any{
+			"status": "failed", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "failed", Channel: channel, Status: "failed", Detail: detail}).Error
+	})
+}
+
+// NoteEvent adds a line to a letter's timeline without changing it.
+func (s *Store) NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error {
+	return s.db.WithContext(ctx).Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: kind, Channel: channel, Detail: detail}).Error
+}
+
+// MarkHeld records that a letter waits for its office's pacing window.
+func (s *Store) MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "pending").Updates(map[string]any{"status": "queued", "updated_at": now.UTC()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "held", Status: "queued", Detail: detail}).Error
+	})
+}

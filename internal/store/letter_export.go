@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// LetterExport is one letter with its status and first reply, for CSV.
+type LetterExport struct {
+	ID          int64
+	CampaignID  int64
+	BioguideID  string
+	OfficeCode  string
+	Chamber     string
+	State       string
+	Party       string
+	Channel     string
+	Status      string
+	SentAt      *time.Time
+	DeliveredAt *time.Time
+	Sealed      string // only filled when asked for (personal data export)
+	Response    *Response
+	Kind        string // first, or second (a follow-up to FollowupOf)
+	FollowupOf  *int64
+}
+
+// ExportLetters streams a campaign's letters (all when 0) in id order with
+// their earliest reply, or their survey answer when no reply is known.
+func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed bool, fn func(LetterExport) error) error {
+	db := s.db.WithContext(ctx)
+	resp := map[int64]Response{}
+	rq := db.Table("responses").Select("id", "letter_id", "source", "kind", "substance", "answer", "note", "occurred_at")
+	if campaignID != 0 {
+		rq = rq.Where("campaign_id = ?", campaignID)
+	}
+	rrows, err := rq.Order("occurred_at, id").Rows()
+	if err != nil {
+		return err
+	}
+	for rrows.Next() {
+		var r Response
+		if err := rrows.Scan(&r.ID, &r.LetterID, &r.Source, &r.Kind, &r.Substance, &r.Answer, &r.Note, &r.OccurredAt); err != nil {
+			rrows.Close()
+			return err
+		}
+		if old, ok := resp[r.LetterID]; !ok || (!isReply(old.Substance) && isReply(r.Substance)) {
+			resp[r.LetterID] = r
+		}
+	}
+	rrows.Close()
+	cols := []string{"id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at", "delivered_at",
+		"kind", "followup_of"}
+	if withSealed {
+		cols = append(cols, "sealed")
+	}
+	lq := db.Table("letters").Select(cols)
+	if campaignID != 0 {
+		lq = lq.Where("campaign_id = ?", campaignID)
+	}
+	rows, err := lq.Order("id").Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e           LetterExport
+			sent, deliv sql.NullTime
+			followupOf  sql.NullInt64
+		)
+		dest := []any{&e.ID, &e.CampaignID, &e.BioguideID, &e.OfficeCode, &e.Chamber, &e.State, &e.Party, &e.Channel, &e.Status, &sent, &deliv,
+			&e.Kind, &followupOf}
+		if withSealed {
+			dest = append(dest, &e.Sealed)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if sent.Valid {
+			e.SentAt = &sent.Time
+		}
+		if deliv.Valid {
+			e.DeliveredAt = &deliv.Time
+		}
+		if followupOf.Valid {
+			id := followupOf.Int64
+			e.FollowupOf = &id
+		}
+		if r, ok := resp[e.ID]; ok {
+			e.Response = &r
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// --- public opt-in ---------------------------------------------------------

@@ -1,0 +1,500 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// NewLetter is a rendered letter to store. Sealed holds the text and the
+// constituent (personal data); the rest is what delivery and metrics need.
+type NewLetter struct {
+	CampaignID     int64
+	SubmissionID   int64
+	BioguideID     string
+	OfficeCode     string
+	Chamber        string
+	State          string
+	District       *int
+	Party          string
+	TemplateVer    int `gorm:"column:template_version"`
+	StatsReleaseID *int64
+	// Seal is called with the new row's id so the ciphertext can be bound
+	// to it.
+	Seal       func(id int64) (string, error)
+	DeliveryID string
+	ReplyToken string
+	// Kind is LetterFirst (the default) or LetterSecond; FollowupOf is the
+	// first letter a second letter follows.
+	Kind       string
+	FollowupOf *int64
+	// EmailIndex is the blind index of the supporter's email; empty: the
+	// submission's (looked up when the letter is stored).
+	EmailIndex string
+}
+
+// Letter kinds: a supporter's own letter, and the second letter sent on
+// their behalf to an office that did not reply.
+const (
+	LetterFirst  = "first"
+	LetterSecond = "second"
+)
+
+// Letter is a stored letter.
+type Letter struct {
+	ID             int64
+	CampaignID     int64
+	SubmissionID   int64
+	BioguideID     string
+	OfficeCode     string
+	Chamber        string
+	State          string
+	District       *int
+	Party          string
+	TemplateVer    int `gorm:"column:template_version"`
+	StatsReleaseID *int64
+	Sealed         string
+	DeliveryID     string
+	ReplyToken     string
+	Status         string
+	Channel        string
+	Attempts       int
+	ProviderID     string
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SendingSince   *time.Time
+	SentAt         *time.Time
+	DeliveredAt    *time.Time
+	Kind           string `gorm:"default:first"`
+	FollowupOf     *int64
+	// QuotesSynthetic: the letter quotes a synthetic (demonstration)
+	// statistics release. Read by LettersByIDs only (a join); never written.
+	QuotesSynthetic bool `gorm:"->;column:quotes_synthetic"`
+}
+
+func (Letter) TableName() string { return "letters" }
+
+// LetterEvent is one line of a letter's timeline.
+type LetterEvent struct {
+	ID       int64 `gorm:"primaryKey"`
+	LetterID int64
+	At       time.Time
+	Kind     string // created, attempt, sent, retry, failed, event, requeue, held
+	Channel  string
+	Status   string
+	Detail   string
+}
+
+func (LetterEvent) TableName() string { return "letter_events" }
+
+// Enqueue is called inside the transaction that stores letters, with the
+// transaction's *sql.Tx, so letters and their jobs commit together.
+type Enqueue func(ctx context.Context, tx *sql.Tx, letterIDs []int64) error
+
+// sqlTx digs the *sql.Tx out of a GORM transaction (for River's InsertTx).
+func sqlTx(tx *gorm.DB) (*sql.Tx, error) {
+	t, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, errors.New("store: not inside a transaction")
+	}
+	return t, nil
+}
+
+// CreateLetters stores letters and enqueues their delivery in one
+// transaction: either all of them exist with their jobs, or none does. A
+// letter that would repeat one already stored is skipped (returned ids
+// cover only new letters): the same submission, office and kind, or a
+// first letter from the same email to the same office on the campaign.
+func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
+	var ids []int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		ids, _, err = createLettersTx(ctx, tx, letters, enqueue)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// createLettersTx stores letters and enqueues the new ones. It returns the
+// ids written and, for each of letters (in the caller's order), whether
+// it was written: the database skips a repeat (ON CONFLICT DO NOTHING on
+// the unique indexes), so two transactions writing the same supporter's
+// letter to the same office at once store it once, whichever commits
+// first, and the other learns which of its letters were not written.
+func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, []bool, error) {
+	if len(letters) == 0 {
+		return nil, nil, nil
+	}
+	ls, err := withEmailIndexes(tx, letters)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Ids are taken up front, in the caller's order, so that each
+	// ciphertext can be bound to its row and every letter written by one
+	// INSERT (no INSERT then UPDATE).
+	ids, err := reserveLetterIDs(tx, len(ls))
+	if err != nil {
+		return nil, nil, err
+	}
+	sealed, err := sealAll(ls, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Rows go in in one order (campaign, email, office) so that two
+	// transactions inserting overlapping letters wait for each other
+	// instead of deadlocking.
+	order := make([]int, len(ls))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := ls[a], ls[b]
+		if c := cmpInt(x.CampaignID, y.CampaignID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.EmailIndex, y.EmailIndex); c != 0 {
+			return c
+		}
+		return strings.Compare(x.BioguideID, y.BioguideID)
+	})
+	now := time.Now().UTC()
+	var created []int64
+	for i := 0; i < len(order); i += letterInsertBatch {
+		batch := order[i:min(i+letterInsertBatch, len(order))]
+		got, err := insertLetters(tx, ls, ids, sealed, batch, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		created = append(created, got...)
+	}
+	slices.Sort(created)
+	written := make([]bool, len(ls))
+	for i, id := range ids {
+		_, written[i] = slices.BinarySearch(created, id)
+	}
+	if len(created) == 0 {
+		return nil, written, nil
+	}
+	events := make([]LetterEvent, len(created))
+	for i, id := range created {
+		events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
+	}
+	if err := tx.CreateInBatches(events, 1000).Error; err != nil {
+		return nil, nil, err
+	}
+	if enqueue == nil {
+		return created, written, nil
+	}
+	stx, err := sqlTx(tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return created, written, enqueue(ctx, stx, created)
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// withEmailIndexes returns a copy of letters in which every letter has
+// its supporter's email index: the caller's, or its submission's (none
+// for an erased submission: its letters are no repeat of anything).
+func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
+	ls := slices.Clone(letters)
+	var missing []int64
+	for _, l := range ls {
+		if l.EmailIndex == "" && !slices.Contains(missing, l.SubmissionID) {
+			missing = append(missing, l.SubmissionID)
+		}
+	}
+	if len(missing) == 0 {
+		return ls, nil
+	}
+	var rows []submissionRow
+	if err := tx.Select("id", "email_index").Where("id IN ? AND status <> 'erased'", missing).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	idx := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		idx[r.ID] = r.EmailIndex
+	}
+	for i := range ls {
+		if ls[i].EmailIndex == "" {
+			ls[i].EmailIndex = idx[ls[i].SubmissionID]
+		}
+	}
+	return ls, nil
+}
+
+// letterInsertBatch rows per INSERT: 20 parameters each stays far below
+// both databases' limits on parameters per statement.
+const letterInsertBatch = 500
+
+// reserveLetterIDs takes n letter ids. PostgreSQL draws them from the
+// sequence in one round trip; SQLite has one writer, and the transaction
+// holds the write lock (_txlock=immediate), so the next ids are free.
+func reserveLetterIDs(tx *gorm.DB, n int) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	if tx.Dialector.Name() == "postgres" {
+		ids, err := scanIDs(tx.Raw("SELECT nextval(pg_get_serial_sequence('letters', 'id')) FROM generate_series(1, ?)", n))
+		if err == nil && len(ids) != n {
+			err = fmt.Errorf("store: reserved %d of %d letter ids", len(ids), n)
+		}
+		return ids, err
+	}
+	var next int64
+	err := tx.Raw("SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS n FROM letters UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'letters') AS t").
+		Scan(&next).Error
+	if err != nil {
+		return nil, err
+	}
+	for i := range n {
+		ids = append(ids, next+int64(i))
+	}
+	return ids, nil
+}
+
+// sealAll encrypts the letters, bound to their ids. Sealing is most of the
+// CPU of storing a letter, so large batches use every core.
+func sealAll(letters []NewLetter, ids []int64) ([]string, error) {
+	out := make([]string, len(letters))
+	workers := min(runtime.GOMAXPROCS(0), len(letters)/64+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(letters); i += workers {
+				s, err := letters[i].Seal(ids[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = s
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// insertLetters writes the letters at positions rows (with their ids and
+// ciphertexts at the same positions) in one statement and returns
+// the ids actually written: a letter that would repeat one already stored
+// (the same submission, office and kind; a first letter of the same email
+// to the same office on the campaign; a second second letter) is skipped.
+func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []string, rows []int, now time.Time) ([]int64, error) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, " +
+		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at, kind, followup_of, email_index) VALUES ")
+	args := make([]any, 0, len(rows)*20)
+	for k, i := range rows {
+		nl := letters[i]
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		kind := nl.Kind
+		if kind == "" {
+			kind = LetterFirst
+		}
+		var emailIdx *string
+		if nl.EmailIndex != "" {
+			emailIdx = &nl.EmailIndex
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
+			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now, kind, nl.FollowupOf, emailIdx)
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+	return scanIDs(tx.Raw(b.String(), args...))
+}
+
+// scanIDs reads a one-column result of ids. It uses Rows, not Scan: GORM's
+// Scan formats the statement with every parameter for its logger even when
+// nothing is logged, which cost a quarter of a large insert's CPU.
+func scanIDs(q *gorm.DB) ([]int64, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// LetterByID loads one letter.
+func (s *Store) LetterByID(ctx context.Context, id int64) (Letter, error) {
+	var l Letter
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Letter{}, ErrNotFound
+	}
+	return l, err
+}
+
+// LetterByReplyToken finds the letter a reply was addressed to.
+func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, error) {
+	var l Letter
+	err := s.db.WithContext(ctx).Where("reply_token = ?", token).Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Letter{}, ErrNotFound
+	}
+	return l, err
+}
+
+// LettersByIDs loads letters by id; ids that do not exist are absent from
+// the map. Delivery workers load the letters of many jobs at once.
+func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter, error) {
+	var ls []Letter
+	err := s.db.WithContext(ctx).Table("letters").
+		Select("letters.*, COALESCE(r.synthetic, ?) AS quotes_synthetic", false).
+		Joins("LEFT JOIN stats_releases r ON r.id = letters.stats_release_id").
+		Where("letters.id IN ?", ids).Find(&ls).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Letter, len(ls))
+	for _, l := range ls {
+		out[l.ID] = l
+	}
+	return out, nil
+}
+
+// Requeue puts failed (or bounced, dropped) letters back to pending and
+// enqueues them again, in one transaction. It returns the ids requeued.
+func (s *Store) Requeue(ctx context.Context, ids []int64, enqueue Enqueue, a Audit) ([]int64, error) {
+	var done []int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		for _, id := range ids {
+			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"failed", "bounced", "dropped"}).
+				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "requeue", Status: "pending"}).Error; err != nil {
+				return err
+			}
+			done = append(done, id)
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		a.ObjectType, a.ObjectID = "letters", joinIDs(done)
+		if err := writeAudit(tx, a); err != nil {
+			return err
+		}
+		stx, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, stx, done)
+	})
+	return done, err
+}
+
+func joinIDs(ids []int64) string {
+	parts := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if i == 20 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	return strings.Join(parts, ",")
+}
+
+// LetterFilter selects letters for the deliveries view.
+type LetterFilter struct {
+	CampaignID int64
+	Status     string
+	OfficeCode string
+	Channel    string
+	BeforeID   int64
+	Limit      int
+}
+
+// Letters lists letters newest first (no personal data is decrypted here).
+func (s *Store) Letters(ctx context.Context, f LetterFilter) ([]Letter, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if f.CampaignID != 0 {
+		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.OfficeCode != "" {
+		q = q.Where("office_code = ?", f.OfficeCode)
+	}
+	if f.Channel != "" {
+		q = q.Where("channel = ?", f.Channel)
+	}
+	if f.BeforeID != 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var out []Letter
+	err := q.Limit(f.Limit).Find(&out).Error
+	return out, err
+}
+
+// LetterCounts counts letters per status (for a campaign, or all).
+func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]int64, error) {
+	type row struct {
+		Status string
+		N      int64
+	}
+	var rows []row
+	q := s.db.WithContext(ctx).Model(&Letter{}).Select("status, COUNT(*) AS n").Group("status")
+	if campaignID != 0 {
+		q = q.Where("campaign_id = ?", campaignID)
+	}
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// Timeline returns a letter's events in order.
+func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, error) {
+	var ev []LetterEvent
+	err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error
+	return ev, err
+}

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/outreach-org/outreach/internal/tracking"
+)
+
+// MetricsQuery selects and groups rollups.
+type MetricsQuery struct {
+	GroupBy    string // office, state, party, chamber, campaign, channel, month, or "" for one total
+	CampaignID int64
+	Chamber    string
+	Party      string
+	State      string
+	FromMonth  string // YYYY-MM, inclusive
+	ToMonth    string
+}
+
+// GroupColumns maps group_by values to rollup columns.
+var GroupColumns = map[string]string{"office": "bioguide_id", "state": "state", "party": "party", "chamber": "chamber",
+	"campaign": "campaign_id", "channel": "channel", "month": "month", "": "''"}
+
+// MetricGroup is the sums of one group, with the observations its
+// time-to-reply estimate rests on.
+type MetricGroup struct {
+	Key         string
+	Chamber     string // set when grouped by office
+	Party       string
+	State       string
+	Letters     int64
+	Delivered   int64
+	Failed      int64
+	Replied     int64
+	Substantive int64
+	Times       []tracking.Obs
+}
+
+// ResponseMetrics reads the rollups (never the letters) grouped by q.GroupBy.
+func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
+	col, ok := GroupColumns[q.GroupBy]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
+	}
+	if col == "campaign_id" {
+		col = "CAST(campaign_id AS TEXT)"
+	}
+	var (
+		conds []string
+		args  []any
+	)
+	add := func(cond string, v any) { conds, args = append(conds, cond), append(args, v) }
+	if q.CampaignID != 0 {
+		add("campaign_id = ?", q.CampaignID)
+	}
+	if q.Chamber != "" {
+		add("chamber = ?", q.Chamber)
+	}
+	if q.Party != "" {
+		add("party = ?", q.Party)
+	}
+	if q.State != "" {
+		add("state = ?", q.State)
+	}
+	if q.FromMonth != "" {
+		add("month >= ?", q.FromMonth)
+	}
+	if q.ToMonth != "" {
+		add("month <= ?", q.ToMonth)
+	}
+	if q.FromMonth == "" && q.ToMonth == "" && q.GroupBy != "month" && q.GroupBy != "channel" {
+		conds = append(conds, "month = '"+allCell+"'")
+	} else {
+		conds = append(conds, "month <> '"+allCell+"'")
+	}
+	where := strings.Join(conds, " AND ")
+	db := s.db.WithContext(ctx)
+	group, tgroup := " GROUP BY "+col+" ORDER BY 1", " GROUP BY "+col+", days"
+	if q.GroupBy == "" {
+		group, tgroup = "", " GROUP BY days"
+	}
+	attrs := "'', '', ''"
+	if q.GroupBy == "office" {
+		attrs = "MAX(chamber), MAX(party), MAX(state)"
+	}
+	rows, err := db.Raw("SELECT "+col+" AS k, "+attrs+", COALESCE(SUM(letters),0), COALESCE(SUM(delivered),0), COALESCE(SUM(failed),0), COALESCE(SUM(replied),0), COALESCE(SUM(substantive),0) FROM response_rollups WHERE "+
+		where+group, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]*MetricGroup{}
+	var out []*MetricGroup
+	for rows.Next() {
+		g := &MetricGroup{}
+		if err := rows.Scan(&g.Key, &g.Chamber, &g.Party, &g.State, &g.Letters, &g.Delivered, &g.Failed, &g.Replied, &g.Substantive); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byKey[g.Key] = g
+		out = append(out, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// One row per group with its days as "days:events:censored,..." so
+	// that thousands of (group, day) rows are not scanned one by one.
+	agg := "group_concat(o, ',')"
+	if s.dialect == Postgres {
+		agg = "string_agg(o, ',')"
+	}
+	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
+		" FROM response_rollup_times WHERE " + where + tgroup
+	if q.GroupBy == "office" {
+		// (office, days) groups are as many as the rows: adding them up
+		// first only costs time; the same day may come twice in a list
+		// (several channels or months), which the estimator adds up.
+		inner = "SELECT bioguide_id AS k, CAST(days AS TEXT) || ':' || CAST(events AS TEXT) || ':' || CAST(censored AS TEXT) AS o" +
+			" FROM response_rollup_times WHERE " + where
+	}
+	trows, err := db.Raw("SELECT k, "+agg+" FROM ("+inner+") t GROUP BY k", args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var k, list string
+		if err := trows.Scan(&k, &list); err != nil {
+			return nil, err
+		}
+		g := byKey[k]
+		if g == nil {
+			continue
+		}
+		for _, item := range strings.Split(list, ",") {
+			d, rest, _ := strings.Cut(item, ":")
+			e, c, _ := strings.Cut(rest, ":")
+			var o tracking.Obs
+			var err1, err2, err3 error
+			o.Days, err1 = strconv.Atoi(d)
+			o.Events, err2 = strconv.Atoi(e)
+			o.Censored, err3 = strconv.Atoi(c)
+			if err := errors.Join(err1, err2, err3); err != nil {
+				return nil, fmt.Errorf("rollup times %q: %w", item, err)
+			}
+			g.Times = append(g.Times, o)
+		}
+	}
+	if err := trows.Err(); err != nil {
+		return nil, err
+	}
+	res := make([]MetricGroup, len(out))
+	for i, g := range out {
+		res[i] = *g
+	}
+	return res, nil
+}
+
+// MergeGroups adds up groups (offices, say) under the key each is given:
+// the rollups of an office carry its chamber, party and state, so those
+// groupings need no further query.
+func MergeGroups(gs []MetricGroup, key func(MetricGroup) string) []MetricGroup {
+	idx := map[string]int{}
+	var out []MetricGroup
+	for _, g := range gs {
+		k := key(g)
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, MetricGroup{Key: k})
+		}
+		m := &out[i]
+		m.Letters += g.Letters
+		m.Delivered += g.Delivered
+		m.Failed += g.Failed
+		m.Replied += g.Replied
+		m.Substantive += g.Substantive
+		m.Times = append(m.Times, g.Times...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// --- export ----------------------------------------------------------------

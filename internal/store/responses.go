@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Response substances and sources.
+const (
+	SubstanceSubstantive     = "substantive"
+	SubstanceAcknowledgement = "acknowledgement"
+	SubstanceRefusal         = "refusal"
+	SubstanceNone            = "none" // a survey answer that reports no reply
+
+	SourceSurvey = "survey"
+	SourceStaff  = "staff"
+	SourceEmail  = "email"
+)
+
+// Survey answers a supporter may give about one letter.
+var SurveyAnswers = map[string]string{
+	"replied_substantive":  SubstanceSubstantive,
+	"acknowledgement_only": SubstanceAcknowledgement,
+	"no_reply_yet":         SubstanceNone,
+	"not_sure":             SubstanceNone,
+	// the follow-up survey's own words for the same answers
+	"replied":      SubstanceSubstantive,
+	"acknowledged": SubstanceAcknowledgement,
+	"no_reply":     SubstanceNone,
+}
+
+// ResponseKinds are what staff may log.
+var ResponseKinds = []string{"meeting", "call", "written_reply", "public_statement"}
+
+// ErrInvalidResponse is returned for a response the rules refuse.
+var ErrInvalidResponse = errors.New("invalid response")
+
+// MaxResponseNote and MaxReplyText bound stored free text.
+const (
+	MaxResponseNote = 1000
+	MaxReplyText    = 20000
+)
+
+type responseRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	LetterID   int64
+	CampaignID int64
+	BioguideID string
+	Source     string
+	Kind       string
+	Substance  string
+	Answer     string
+	Note       string
+	Batch      string
+	OccurredAt time.Time
+	CreatedAt  time.Time
+	ActorID    *int64
+}
+
+func (responseRow) TableName() string { return "responses" }
+
+// isReply tells substances that count as the office having replied.
+func isReply(substance string) bool {
+	return substance == SubstanceSubstantive || substance == SubstanceAcknowledgement || substance == SubstanceRefusal
+}
+
+// RecordSurveyAnswer stores a supporter's answer about whether the office
+// replied to their letter (one answer per letter: a later one replaces the
+// earlier) and refreshes that office's rollups.
+func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, note string) error {
+	substance, ok := SurveyAnswers[answer]
+	if !ok {
+		return fmt.Errorf("%w: unknown survey answer", ErrInvalidResponse)
+	}
+	note = truncateRunes(strings.TrimSpace(note), MaxResponseNote)
+	var l Letter
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Select("id", "campaign_id", "bioguide_id", "office_code").Where("id = ?", letterID).Take(&l).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := tx.Where("letter_id = ? AND source = ?", letterID, SourceSurvey).Delete(&responseRow{}).Error; err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		if err := tx.Create(&responseRow{LetterID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Source: SourceSurvey,
+			Kind: "survey", Substance: substance, Answer: answer, Note: note, OccurredAt: now, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		if !isReply(substance) {
+			return nil
+		}
+		return officeReply(tx, l.ID, "the office replied (survey answer)", now)
+	})
+	if err != nil {
+		return err
+	}
+	return s.refreshRollups(ctx, l.CampaignID, l.BioguideID, l.OfficeCode)
+}
+
+// ResponseLog is a response staff record: to one letter, or (AllOpen) to
+// every open letter of the office in the campaign: delivered or sent, with
+// no reply recorded yet.
+type ResponseLog struct {
+	LetterID   int64
+	CampaignID int64
+	BioguideID string
+	AllOpen    bool
+	Kind       string
+	Substance  string
+	Note       string
+	OccurredAt time.Time
+}
+
+// Validate checks a staff log. The note is plain text: anything that looks
+// like markup is refused, not stored.
+func (r *ResponseLog) Validate() error {
+	r.Note = strings.TrimSpace(r.Note)
+	switch {
+	case !contains(ResponseKinds, r.Kind):
+		return fmt.Errorf("%w: kind must be one of %s", ErrInvalidResponse, strings.Join(ResponseKinds, ", "))
+	case !isReply(r.Substance):
+		return fmt.Errorf("%w: substance must be substantive, acknowledgement or refusal", ErrInvalidResponse)
+	case len([]rune(r.Note)) > MaxResponseNote:
+		return fmt.Errorf("%w: the note is longer than %d characters", ErrInvalidResponse, MaxResponseNote)
+	case strings.ContainsAny(r.Note, "<>"):
+		return fmt.Errorf("%w: the note must be plain text (no < or >)", ErrInvalidResponse)
+	case r.OccurredAt.IsZero():
+		return fmt.Errorf("%w: the date is required", ErrInvalidResponse)
+	case r.OccurredAt.After(time.Now().Add(24 * time.Hour)):
+		return fmt.Errorf("%w: the date is in the future", ErrInvalidResponse)
+	case !r.AllOpen && r.LetterID <= 0:
+		return fmt.Errorf("%w: name a letter, or apply to all open letters of an office", ErrInvalidResponse)
+	case r.AllOpen && (r.CampaignID <= 0 || r.BioguideID == ""):
+		return fmt.Errorf("%w: an office-level response needs a campaign and an office", ErrInvalidResponse)
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// LogResponse records a staff-logged response and answers how many letters
+// it applies to. It is audited and refreshes the office's rollups.
+func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, error) {
+	if err := r.Validate(); err != nil {
+		return 0, err
+	}
+	var (
+		n              int
+		campaignID     int64
+		bioguide       string
+		office         string
+		occurred       = r.OccurredAt.UTC()
+		now            = time.Now().UTC()
+		actor          *int64
+		batch          = ""
+		targetLetterID = r.LetterID
+	)
+	if a.ActorID != 0 {
+		id := a.ActorID
+		actor = &id
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var letters []Letter
+		q := tx.Select("id", "campaign_id", "bioguide_id", "office_code")
+		if r.AllOpen {
+			q = q.Where("campaign_id = ? AND bioguide_id = ? AND status IN ('sent','delivered')", r.CampaignID, r.BioguideID).
+				Where("NOT EXISTS (SELECT 1 FROM responses r WHERE r.letter_id = letters.id AND r.substance IN ('substantive','acknowledgement','refusal'))")
+			batch = "office:" + strconv.FormatInt(now.UnixNano(), 36)
+		} else {
+			q = q.Where("id = ?", targetLetterID)
+		}
+		if err := q.Order("id").Find(&letters).Error; err != nil {
+			return err
+		}
+		if len(letters) == 0 {
+			if r.AllOpen {
+				return fmt.Errorf("%w: this office has no open letters in the campaign", ErrInvalidResponse)
+			}
+			return ErrNotFound
+		}
+		rows := make([]responseRow, 0, len(letters))
+		for _, l := range letters {
+			rows = append(rows, responseRow{LetterID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Source: SourceStaff,
+				Kind: r.Kind, Substance: r.Substance, Note: r.Note, Batch: batch, OccurredAt: occurred, CreatedAt: now, ActorID: actor})
+		}
+		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+			return err
+		}
+		n, campaignID, bioguide, office = len(rows), letters[0].CampaignID, letters[0].BioguideID, letters[0].OfficeCode
+		// The office replied: no second letter goes to it.
+		if err := stopSecondLetters(tx, campaignID, bioguide, "the office replied (logged by staff)", now); err != nil {
+			return err
+		}
+		a.ObjectType, a.ObjectID = "response", strconv.FormatInt(rows[0].ID, 10)
+		a.Detail = fmt.Sprintf("%s %s, %d letter(s) of %s in campaign %d", r.Kind, r.Substance, n, bioguide, campaignID)
+		return writeAudit(tx, a)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, s.refreshRollups(ctx, campaignID, bioguide, office)
+}
+
+// Response is one recorded response, for the letter export and pages.
+type Response struct {
+	ID         int64
+	LetterID   int64
+	Source     string
+	Kind       string
+	Substance  string
+	Answer     string
+	Note       string
+	OccurredAt time.Time
+}
+
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+const rollupsRefreshedKey = "tracking.rollups_refreshed_at"
+
+// allCell is the channel and month of an office's coarse rollup rows.
+const allCell = "*"
+
+type rollupRow struct {
+	CampaignID  int64
+	BioguideID  string
+	OfficeCode  string
+	Chamber     string
+	State       string
+	Party       string
+	Channel     string
+	Month       string
+	Letters     int64
+	Delivered   int64
+	Failed      int64
+	Replied     int64
+	Substantive int64
+	RefreshedAt time.Time
+}
+
+func (rollupRow) TableName() string { return "response_rollups" }
+
+type rollupTimeRow struct {
+	CampaignID int64
+	BioguideID string
+	Chamber    string
+	State      string
+	Party      string
+	Channel    string
+	Month      string
+	Days       int
+	Events     int64
+	Censored   int64
+}
+
+func (rollupTimeRow) TableName() string { return "response_rollup_times" }
+
+type firstReply struct {
+	at          time.Time
+	substantive bool
+}
+
+// RefreshRollups recomputes every rollup from the letters and responses.
+// Dashboards read only the rollups; call this on a schedule (letters change
+// status as they are delivered, and waiting letters age). Response writes
+// refresh their own office at once.
+func (s *Store) RefreshRollups(ctx context.Context) error {
+	return s.refreshRollups(ctx, 0, "", "")
+}
+
+// RollupsRefreshedAt is when the rollups were last fully refreshed (zero
+// when never).
+func (s *Store) RollupsRefreshedAt(ctx context.Context) (time.Time, error) {
+	v, err := s.Setting(ctx, rollupsRefreshedKey)
+	if errors.Is(err, ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, _ := time.Parse(time.RFC3339, v)
+	return t, nil
+}
+
+// refreshRollups recomputes the rollups of one office in one campaign, or
+// all of them (campaignID 0). It reads and writes in one transaction under
+// a lock, so concurrent refreshes never interleave.
+func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, officeCode string) error {
+	now := time.Now().UTC()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7700417)").Error; err != nil {
+				return err
+			}
+		}
+		where, args := "1=1", []any{}
+		lwhere, largs := where, args
+		if campaignID != 0 {
+			where, args = "campaign_id = ? AND bioguide_id = ?", []any{campaignID, bioguide}
+			// letters_office (office_code, sent_at) finds the office's letters
+			// without reading the whole campaign
+			lwhere, largs = "office_code = ? AND campaign_id = ? AND bioguide_id = ?", []any{officeCode, campaignID, bioguide}
+		}
+		// Reply rates are over first letters: a reply to a second letter
+		// (the follow-up to an office that stayed silent) counts for the
+		// first letter it follows, timed from the first delivery.
+		var seconds []struct{ ID, FollowupOf int64 }
+		if err := tx.Table("letters").Select("id", "followup_of").Where(lwhere, largs...).
+			Where("followup_of IS NOT NULL").Scan(&seconds).Error; err != nil {
+			return err
+		}
+		firstOf := make(map[int64]int64, len(seconds))
+		for _, sl := range seconds {
+			firstOf[sl.ID] = sl.FollowupOf
+		}
+		replies := map[int64]firstReply{}
+		rrows, err := tx.Table("responses").Select("letter_id", "substance", "occurred_at").
+			Where(where, args...).Where("substance IN ('substantive','acknowledgement','refusal')").Rows()
+		if err != nil {
+			return err
+		}
+		for rrows.Next() {
+			var (
+				id  int64
+				sub string
+				at  time.Time
+			)
+			if err := rrows.Scan(&id, &sub, &at); err != nil {
+				rrows.Close()
+				return err
+			}
+			if f, ok := firstOf[id]; ok {
+				id = f
+			}
+			fr, ok := replies[id]
+			if !ok || at.Before(fr.at) {
+				fr.at = at
+			}
+			fr.substantive = fr.substantive || sub == SubstanceSubstantive
+			replies[id] = fr
+		}
+		rrows.Close()
+		if err := rrows.Err(); err != nil {
+			return err
+		}
+
+		type key struct {
+			campaign         int64
+			bioguide, ch, mo string
+		}
+		cells := map[key]*rollupRow{}
+		type tkey struct {
+			key
+			days int
+		}
+		times := map[tkey]*rollupTimeRow{}
+		lrows, err := tx.Table("letters").Select("id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel",
+			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Where("kind = ?", LetterFirst).Rows()
+		if err != nil {
+			return err
+		}
+		defer lrows.Close()
+		for lrows.Next() {
+			var (
+				l               Letter
+				sent, delivered sql.NullTime
+			)
+			if err := lrows.Scan(&l.ID, &l.CampaignID, &l.BioguideID, &l.OfficeCode, &l.Chamber, &l.State, &l.Party, &l.Channel,
+				&l.Status, &l.CreatedAt, &sent, &delivered); err != nil {
+				return err
+			}
+			fr, replied := replies[l.ID]
+			isDelivered := l.Status == "sent" || l.Status == "delivered" || replied
+			isFailed := !isDelivered && (l.Status == "failed" || l.Status == "bounced")
+			base := l.CreatedAt
+			switch {
+			case delivered.Valid:
+				base = delivered.Time
+			case sent.Valid:
+				base = sent.Time
+			}
+			var days int
+			if isDelivered {
+				if replied {
+					days = daysBetween(base, fr.at)
+				} else {
+					days = daysBetween(base, now)
+				}
+				days = BucketDays(days)
+			}
+			// Each letter counts in its fine cell (channel, month of
+			// delivery) and in its office's coarse cell (channel and month
+			// "*"), which answers queries without a period or a channel
+			// or month grouping from far fewer rows.
+			for _, k := range [2]key{{l.CampaignID, l.BioguideID, l.Channel, base.UTC().Format("2006-01")}, {l.CampaignID, l.BioguideID, allCell, allCell}} {
+				c, ok := cells[k]
+				if !ok {
+					c = &rollupRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, OfficeCode: l.OfficeCode, Chamber: l.Chamber,
+						State: l.State, Party: l.Party, Channel: k.ch, Month: k.mo, RefreshedAt: now}
+					cells[k] = c
+				}
+				c.Letters++
+				if isFailed {
+					c.Failed++
+				}
+				if !isDelivered {
+					continue
+				}
+				c.Delivered++
+				if replied {
+					c.Replied++
+					if fr.substantive {
+						c.Substantive++
+					}
+				}
+				tk := tkey{k, days}
+				t, ok := times[tk]
+				if !ok {
+					t = &rollupTimeRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, Chamber: l.Chamber, State: l.State, Party: l.Party,
+						Channel: k.ch, Month: k.mo, Days: days}
+					times[tk] = t
+				}
+				if replied {
+					t.Events++
+				} else {
+					t.Censored++
+				}
+			}
+		}
+		if err := lrows.Err(); err != nil {
+			return err
+		}
+		lrows.Close()
+		if err := tx.Where(where, args...).Delete(&rollupRow{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where(where, args...).Delete(&rollupTimeRow{}).Error; err != nil {
+			return err
+		}
+		cr := make([]rollupRow, 0, len(cells))
+		for _, c := range cells {
+			cr = append(cr, *c)
+		}
+		tr := make([]rollupTimeRow, 0, len(times))
+		for _, t := range times {
+			tr = append(tr, *t)
+		}
+		if len(cr) > 0 {
+			if err := tx.CreateInBatches(cr, 1000).Error; err != nil {
+				return err
+			}
+		}
+		if len(tr) > 0 {
+			if err := tx.CreateInBatches(tr, 1000).Error; err != nil {
+				return err
+			}
+		}
+		if campaignID == 0 && s.dialect == Postgres {
+			if err := tx.Exec("ANALYZE response_rollups, response_rollup_times").Error; err != nil {
+				return err
+			}
+		}
+		if campaignID == 0 {
+			return tx.Save(&appSetting{Key: rollupsRefreshedKey, Value: now.Format(time.RFC3339), UpdatedAt: now}).Error
+		}
+		return nil
+	})
+}
+
+// BucketDays keeps the rollups of time to reply small: days are exact up
+// to 30, then rounded down to the week (31, 38, ...) up to 182, then to
+// 30-day steps. Medians and percentiles are exact within a month and lower
+// bounds of their week or month beyond.
+func BucketDays(d int) int {
+	switch {
+	case d <= 30:
+		return d
+	case d < 182:
+		return 31 + (d-31)/7*7
+	}
+	return 182 + (d-182)/30*30
+}
+
+// daysBetween is whole days from a to b, never negative.
+func daysBetween(a, b time.Time) int {
+	d := b.Sub(a)
+	if d < 0 {
+		return 0
+	}
+	return int(d / (24 * time.Hour))
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Submission is one supporter's action on a campaign. Personal data is in
+// Sealed (opened by the seal package); EmailIndex finds repeats.
+type Submission struct {
+	ID          int64
+	CampaignID  int64
+	EmailIndex  string
+	Sealed      string
+	Lang        string
+	IPHash      string
+	Status      string // pending, confirmed, erased
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+}
+
+type submissionRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CampaignID  int64
+	EmailIndex  string
+	Sealed      string
+	Lang        string
+	IPHash      string
+	Status      string
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+	ErasedAt    *time.Time
+}
+
+func (submissionRow) TableName() string { return "submissions" }
+
+func (r submissionRow) submission() Submission {
+	return Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
+		Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}
+}
+
+// SubmissionLimit caps the submissions whose Column ("email_index" or
+// "ip_hash") equals Value created since Since at Max.
+type SubmissionLimit struct {
+	Column, Value string
+	Max           int64
+	Since         time.Time
+}
+
+// LimitError is a submission refused because a limit was reached.
+type LimitError struct{ Column string }
+
+func (e *LimitError) Error() string { return "store: too many submissions by " + e.Column }
+
+// CreateSubmission stores a pending submission (created now, unless
+// sub.CreatedAt is set); seal receives its id. Each limit is counted and the submission written in one transaction that
+// no other submission with the same limited value can interleave with (on
+// PostgreSQL a transaction advisory lock per value, taken in one order;
+// SQLite has one writer), so n parallel requests against a limit of m
+// store at most m. A reached limit answers a *LimitError.
+func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(id int64) (string, error), limits ...SubmissionLimit) (Submission, error) {
+	return s.CreateSubmissionMail(ctx, sub, seal, nil, limits...)
+}
+
+// CreateSubmissionMail is CreateSubmission that, when confirm is set, also
+// queues the submission's confirmation email with the job that sends it,
+// in the same transaction: the email exists if and only if the submission
+// does.
+func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal func(id int64) (string, error), confirm MailEnqueue, limits ...SubmissionLimit) (Submission, error) {
+	for _, l := range limits {
+		if l.Column != "ip_hash" && l.Column != "email_index" {
+			return Submission{}, errors.New("store: unknown rate-limit column")
+		}
+	}
+	limits = slices.Clone(limits)
+	slices.SortFunc(limits, func(a, b SubmissionLimit) int {
+		return strings.Compare(a.Column+":"+a.Value, b.Column+":"+b.Value)
+	})
+	created := sub.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	row := submissionRow{CampaignID: sub.CampaignID, EmailIndex: sub.EmailIndex, Sealed: "-", Lang: sub.Lang, IPHash: sub.IPHash,
+		Status: "pending", CreatedAt: created.UTC()}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		for _, l := range limits {
+			if s.dialect == Postgres {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", submissionLockClass, l.Column+":"+l.Value).Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Model(&submissionRow{}).Where(l.Column+" = ? AND created_at >= ?", l.Value, l.Since.UTC()).Count(&n).Error; err != nil {
+				return err
+			}
+			if n >= l.Max {
+				return &LimitError{Column: l.Column}
+			}
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		sealed, err := seal(row.ID)
+		if err != nil {
+			return err
+		}
+		row.Sealed = sealed
+		if err := tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
+			return err
+		}
+		if confirm == nil {
+			return nil
+		}
+		_, err = queueMailTx(ctx, tx, row.ID, []string{MailConfirm}, row.Lang, row.CreatedAt, confirm)
+		return err
+	})
+	return row.submission(), err
+}
+
+// submissionLockClass is the first key of the advisory locks that
+// serialize submissions per email and per client (the two-key form, so
+// they never meet single-key locks such as the migration lock).
+const submissionLockClass = 0x6f72
+
+// SubmissionByID loads a submission.
+func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error) {
+	var r submissionRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Submission{}, ErrNotFound
+	}
+	return r.submission(), err
+}
