@@ -38,6 +38,19 @@ func TestCampaignCallScriptStored(t *testing.T) {
 		if len(entries) == 0 || entries[0].Detail != "changed=call_script_es,calls_only version=1" {
 			t.Errorf("audit %+v", entries)
 		}
+		// A calls-only campaign without a letter is stored (both the
+		// subject and the body empty); half a letter never is.
+		only := newCampaign(uniq("calls-only"))
+		only.CallsOnly, only.CallScriptEN, only.Subject, only.Template, only.OrganizationStatement = true, "Hello.", "", "", ""
+		stored, err := s.CreateCampaign(ctx, only, store.Audit{ActorID: u.ID})
+		if err != nil || stored.Template != "" || stored.Subject != "" || !stored.CallsOnly {
+			t.Fatalf("calls-only without a letter: %+v %v", stored, err)
+		}
+		half := newCampaign(uniq("calls-half"))
+		half.CallsOnly, half.CallScriptEN, half.Template = true, "Hello.", ""
+		if _, err := s.CreateCampaign(ctx, half, store.Audit{ActorID: u.ID}); err == nil {
+			t.Error("a subject without a body was stored")
+		}
 	})
 }
 

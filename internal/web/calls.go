@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -57,19 +58,20 @@ type callsView struct {
 }
 
 type callOfficeView struct {
-	ID, Name                string
-	DCLabel, DCPhone, DCTel string
-	DCAria                  string
-	DistrictLabel           string
-	DistrictPhone           string
-	DistrictTel             string
-	DistrictAria            string
-	NoPhone                 string
-	Script                  string
-	ScriptLang              string // "es" when the Spanish script is shown
-	ScriptNote              string // why no script is shown
-	Logged                  string // "Reported: Left a voicemail. Thank you!"
-	Outcomes                []option
+	ID, Name         string
+	DCLabel, DCPhone string
+	DCTel            template.URL
+	DCAria           string
+	DistrictLabel    string
+	DistrictPhone    string
+	DistrictTel      template.URL
+	DistrictAria     string
+	NoPhone          string
+	Script           string
+	ScriptLang       string // "es" when the Spanish script is shown
+	ScriptNote       string // why no script is shown
+	Logged           string // "Reported: Left a voicemail. Thank you!"
+	Outcomes         []option
 }
 
 // callPageView is the call page (GET /c/:slug/call).
@@ -80,8 +82,10 @@ type callPageView struct {
 }
 
 // telHref is a tel: link for a US number as the data writes it
-// ("202-224-3553"): digits only, with the country code.
-func telHref(phone string) string {
+// ("202-224-3553"): digits only, with the country code. It is marked safe
+// for html/template (which allows only http, https and mailto links by
+// itself): it can hold nothing but "tel:+" and digits.
+func telHref(phone string) template.URL {
 	var b strings.Builder
 	for _, r := range phone {
 		if r >= '0' && r <= '9' {
@@ -95,7 +99,7 @@ func telHref(phone string) string {
 	if d == "" {
 		return ""
 	}
-	return "tel:+" + d
+	return template.URL("tel:+" + d)
 }
 
 // callPageFor mints a call page for members (the supporter in zip and

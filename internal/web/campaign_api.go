@@ -352,6 +352,9 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if ver.Subject == "" && ver.Body == "" {
+		return echo.NewHTTPError(http.StatusConflict, "this campaign has no letter (it asks for calls only): there is nothing to preview")
+	}
 	cp, verr := campaign.Compile(ver.Subject, ver.Body, ver.OrganizationStatement)
 	if verr != nil {
 		return verr

@@ -269,9 +269,6 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	v.Delivery = s.deliveryFields(f.Delivery, msgs, custom)
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
-	if f.CallsOnly && strings.TrimSpace(f.Subject) == "" && strings.TrimSpace(f.Template) == "" {
-		v.Preview.Error, v.Preview.Problems = "A calls-only campaign without a letter: there is no letter to preview.", nil
-	}
 	s.scriptPreview(c.Request().Context(), &v.Preview, f)
 	return v
 }
@@ -337,6 +334,10 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 	pv.Member = memberLabel(m)
 	if strings.TrimSpace(statement) == "" {
 		statement = ""
+	}
+	if strings.TrimSpace(subject) == "" && strings.TrimSpace(body) == "" && statement == "" {
+		pv.Error = "This campaign has no letter (a calls-only campaign may have none): there is nothing to preview."
+		return pv
 	}
 	cp, ve := campaign.Compile(subject, body, statement)
 	if ve != nil {

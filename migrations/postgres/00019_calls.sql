@@ -22,6 +22,14 @@ CREATE TABLE call_counts (
     PRIMARY KEY (campaign_id, bioguide_id, month, outcome)
 );
 
+-- A calls-only campaign need not have a letter: its versions may have an
+-- empty subject and body, both or neither (the campaign package refuses
+-- an empty letter on every other campaign).
+ALTER TABLE campaign_versions DROP CONSTRAINT campaign_versions_subject_check;
+ALTER TABLE campaign_versions DROP CONSTRAINT campaign_versions_body_check;
+ALTER TABLE campaign_versions ADD CONSTRAINT campaign_versions_letter_check
+    CHECK ((subject <> '' AND body <> '') OR (subject = '' AND body = ''));
+
 -- One outcome per office per call page: the page's token carries a random
 -- nonce, and a row here (the nonce and the office, nothing about the
 -- supporter) is what makes a second outcome for the same office on the
@@ -41,3 +49,8 @@ DROP TABLE call_counts;
 ALTER TABLE campaigns DROP COLUMN calls_only;
 ALTER TABLE campaigns DROP COLUMN call_script_es;
 ALTER TABLE campaigns DROP COLUMN call_script_en;
+ALTER TABLE campaign_versions DROP CONSTRAINT campaign_versions_letter_check;
+-- NOT VALID: the letterless versions of calls-only campaigns stay; new
+-- rows are checked as before.
+ALTER TABLE campaign_versions ADD CONSTRAINT campaign_versions_subject_check CHECK (subject <> '') NOT VALID;
+ALTER TABLE campaign_versions ADD CONSTRAINT campaign_versions_body_check CHECK (body <> '') NOT VALID;

@@ -22,6 +22,34 @@ CREATE TABLE call_counts (
     PRIMARY KEY (campaign_id, bioguide_id, month, outcome)
 );
 
+-- A calls-only campaign need not have a letter: its versions may have an
+-- empty subject and body, both or neither (the campaign package refuses
+-- an empty letter on every other campaign). SQLite cannot change a CHECK,
+-- so the table is rebuilt, rows, ids and the immutability trigger kept.
+CREATE TABLE campaign_versions_new (
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+    campaign_id            INTEGER NOT NULL REFERENCES campaigns(id),
+    version                INTEGER NOT NULL CHECK (version >= 1),
+    subject                TEXT NOT NULL,
+    body                   TEXT NOT NULL,
+    organization_statement TEXT NOT NULL DEFAULT '',
+    created_by             INTEGER REFERENCES users(id),
+    created_at             DATETIME NOT NULL,
+    UNIQUE (campaign_id, version),
+    CHECK ((subject <> '' AND body <> '') OR (subject = '' AND body = ''))
+);
+INSERT INTO campaign_versions_new (id, campaign_id, version, subject, body, organization_statement, created_by, created_at)
+    SELECT id, campaign_id, version, subject, body, organization_statement, created_by, created_at FROM campaign_versions;
+DROP TRIGGER campaign_versions_no_update;
+DROP TABLE campaign_versions;
+ALTER TABLE campaign_versions_new RENAME TO campaign_versions;
+-- +goose StatementBegin
+CREATE TRIGGER campaign_versions_no_update BEFORE UPDATE ON campaign_versions
+BEGIN
+    SELECT RAISE(ABORT, 'campaign_versions rows are immutable');
+END;
+-- +goose StatementEnd
+
 -- One outcome per office per call page: the page's token carries a random
 -- nonce, and a row here (the nonce and the office, nothing about the
 -- supporter) is what makes a second outcome for the same office on the
@@ -41,3 +69,29 @@ DROP TABLE call_counts;
 ALTER TABLE campaigns DROP COLUMN calls_only;
 ALTER TABLE campaigns DROP COLUMN call_script_es;
 ALTER TABLE campaigns DROP COLUMN call_script_en;
+CREATE TABLE campaign_versions_old (
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+    campaign_id            INTEGER NOT NULL REFERENCES campaigns(id),
+    version                INTEGER NOT NULL CHECK (version >= 1),
+    subject                TEXT NOT NULL CHECK (subject <> ''),
+    body                   TEXT NOT NULL CHECK (body <> ''),
+    organization_statement TEXT NOT NULL DEFAULT '',
+    created_by             INTEGER REFERENCES users(id),
+    created_at             DATETIME NOT NULL,
+    UNIQUE (campaign_id, version)
+);
+-- The letterless versions of calls-only campaigns stay (as PostgreSQL's
+-- NOT VALID constraints do); new rows are checked as before.
+PRAGMA ignore_check_constraints = ON;
+INSERT INTO campaign_versions_old (id, campaign_id, version, subject, body, organization_statement, created_by, created_at)
+    SELECT id, campaign_id, version, subject, body, organization_statement, created_by, created_at FROM campaign_versions;
+PRAGMA ignore_check_constraints = OFF;
+DROP TRIGGER campaign_versions_no_update;
+DROP TABLE campaign_versions;
+ALTER TABLE campaign_versions_old RENAME TO campaign_versions;
+-- +goose StatementBegin
+CREATE TRIGGER campaign_versions_no_update BEFORE UPDATE ON campaign_versions
+BEGIN
+    SELECT RAISE(ABORT, 'campaign_versions rows are immutable');
+END;
+-- +goose StatementEnd
