@@ -202,7 +202,6 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	defer q.stop(log)
 	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
 		"startup", time.Since(start).Round(time.Millisecond))
-	go srv.RunRollups(ctx, 10*time.Minute) // response-tracking rollups; ends with ctx
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)
 }
 
@@ -245,10 +244,12 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 	off := fs.String("offices", "", "legislators-district-offices.yaml or .json (required)")
 	zips := fs.String("zips", "", "ZCTA-to-district CSV (state_fips,state_abbr,zcta,cd) from us-zipcodes-congress (required)")
 	bounds := fs.String("boundaries", "", "district boundaries TopoJSON (optional: keeps the current ones when empty)")
+	comm := fs.String("committees", "", "committees-current.yaml (default: the file of that name next to --legislators)")
+	membership := fs.String("committee-membership", "", "committee-membership-current.yaml (default: the file of that name next to --legislators)")
 	asOf := fs.String("as-of", "", "date of the snapshot, YYYY-MM-DD (default: latest term start in the data)")
 	out := fs.String("out", "", "output directory (default: $OUTREACH_DATA_DIR/congress, which serve loads instead of the built-in data)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: outreach import-congress --legislators FILE --offices FILE --zips FILE [--boundaries FILE] [--as-of DATE] [--out DIR]")
+		fmt.Fprintln(stderr, "usage: outreach import-congress --legislators FILE --offices FILE --zips FILE [--boundaries FILE] [--committees FILE --committee-membership FILE] [--as-of DATE] [--out DIR]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -264,6 +265,14 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 		fs.Usage()
 		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
 	}
+	// Committees come from the same upstream snapshot as the members, so
+	// by default they are read from beside the legislators file.
+	if *comm == "" {
+		*comm = filepath.Join(filepath.Dir(*leg), "committees-current.yaml")
+	}
+	if *membership == "" {
+		*membership = filepath.Join(filepath.Dir(*leg), "committee-membership-current.yaml")
+	}
 	dest := *out
 	if dest == "" {
 		cfg, _, err := loadConfig(env)
@@ -274,6 +283,7 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 	}
 	if err := congress.Import(congress.ImportOptions{
 		LegislatorsPath: *leg, OfficesPath: *off, ZIPsPath: *zips, BoundariesPath: *bounds, AsOf: *asOf, OutDir: dest,
+		CommitteesPath: *comm, MembershipPath: *membership,
 	}); err != nil {
 		return err
 	}
@@ -281,7 +291,8 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 	if err != nil {
 		return fmt.Errorf("the imported data does not load: %w", err)
 	}
-	fmt.Fprintf(stdout, "imported %d members and %d districts as of %s into %s\n", len(dir.Members()), len(dir.Districts()), dir.AsOf(), dest)
+	fmt.Fprintf(stdout, "imported %d members, %d districts and %d committees and subcommittees as of %s into %s\n",
+		len(dir.Members()), len(dir.Districts()), len(dir.Committees()), dir.AsOf(), dest)
 	return nil
 }
 

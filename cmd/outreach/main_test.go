@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,8 @@ func TestImportCongress(t *testing.T) {
 	if code := run(args, func(string) string { return "" }, &stdout, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(stdout.String(), "imported 537 members") {
+	// The committee files are found next to the legislators file.
+	if !strings.Contains(stdout.String(), "imported 537 members, 441 districts and 230 committees and subcommittees as of 2026-06-15") {
 		t.Errorf("output: %q", stdout.String())
 	}
 	// private like the rest of the data directory
@@ -102,6 +104,11 @@ func TestImportCongress(t *testing.T) {
 		if fi, err := f.Info(); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v %v", f.Name(), fi.Mode(), err)
 		}
+	}
+	errb.Reset()
+	bad := append(slices.Clone(args), "--committees", filepath.Join(shared, "congress-legislators", "nope.yaml"))
+	if code := run(bad, func(string) string { return "" }, &stdout, &errb); code != 1 || !strings.Contains(errb.String(), "nope.yaml") {
+		t.Errorf("missing committees file: exit %d %q", code, errb.String())
 	}
 	errb.Reset()
 	if code := run([]string{"import-congress", "--out", out}, func(string) string { return "" }, &stdout, &errb); code != 1 || !strings.Contains(errb.String(), "--legislators") {

@@ -35,6 +35,10 @@ type Directory struct {
 	zip     []uint16
 	results []*Result
 	geo     *geoIndex
+
+	committees    []*Committee
+	committeeByID map[string]*Committee
+	seatsOf       map[string][]MemberSeat // bioguide id → seats
 }
 
 // Codes in Directory.zip that are answers without a Result.
@@ -73,18 +77,20 @@ func LoadEmbedded() (*Directory, error) {
 }
 
 func loadFS(fsys fs.FS, source string) (*Directory, error) {
-	meta, members, rows, geo, err := readData(fsys)
+	meta, members, rows, geo, cs, err := readData(fsys)
 	if err == nil {
 		dir := &Directory{source: source, meta: meta}
 		if err = dir.build(members, rows, geo); err == nil {
-			return dir, nil
+			if err = dir.buildCommittees(cs); err == nil {
+				return dir, nil
+			}
 		}
 	}
 	return nil, fmt.Errorf("congress: loading %s data: %w", source, err)
 }
 
 // readData reads and checks the files of a data directory.
-func readData(fsys fs.FS) (meta metaFile, members []*Member, rows []zctaRow, geo *geoIndex, err error) {
+func readData(fsys fs.FS) (meta metaFile, members []*Member, rows []zctaRow, geo *geoIndex, committees []*Committee, err error) {
 	mb, err := fs.ReadFile(fsys, metaFileName)
 	if err != nil {
 		return
@@ -127,6 +133,12 @@ func readData(fsys fs.FS) (meta metaFile, members []*Member, rows []zctaRow, geo
 		return
 	}
 	if rows, err = decodeZCTA(b); err != nil {
+		return
+	}
+	if b, err = read(committeesFileName, 1<<19); err != nil {
+		return
+	}
+	if committees, err = decodeCommittees(b); err != nil {
 		return
 	}
 	if b, err = read(districtsFileName, 3*meta.Counts.Points+1024); err != nil {

@@ -1,7 +1,7 @@
 package congress
 
 // This file holds the compact on-disk form written by Import and read by
-// Load. A data directory holds four files:
+// Load. A data directory holds five files:
 //
 //	meta.json        as_of date, source names and sha256s, output sha256s, counts.
 //	                 Written last: its presence marks a complete directory.
@@ -14,6 +14,10 @@ package congress
 //	                 varint deltas are nearly incompressible (gzip -9 saves
 //	                 12%, 1.49 → 1.32 MB) while inflating them was most of
 //	                 Load's time.
+//
+//	committees.json.gz  gzip of {"committees": [Committee, ...]} (the exported
+//	                 json tags), committees in upstream order, each followed
+//	                 by its subcommittees; seats majority first, by rank.
 //
 // Every gzip stream has an empty header (no name, ModTime 0) and level 9,
 // so that the same inputs give the same bytes.
@@ -60,14 +64,15 @@ import (
 
 // Names of the files in a data directory.
 const (
-	metaFileName      = "meta.json"
-	membersFileName   = "members.json.gz"
-	zctaFileName      = "zcta_cd.csv.gz"
-	districtsFileName = "districts.bin"
+	metaFileName       = "meta.json"
+	membersFileName    = "members.json.gz"
+	zctaFileName       = "zcta_cd.csv.gz"
+	districtsFileName  = "districts.bin"
+	committeesFileName = "committees.json.gz"
 
 	// dataFormat is bumped when any file layout changes, so that Load
 	// refuses a directory written by an incompatible importer.
-	dataFormat = 2
+	dataFormat = 3
 
 	districtsMagic = "OUTRCD1\n"
 	zctaHeader     = "zcta,state,cd"
@@ -89,6 +94,8 @@ type metaSources struct {
 	Offices     metaSource `json:"offices"`
 	ZIPs        metaSource `json:"zips"`
 	Boundaries  metaSource `json:"boundaries"`
+	Committees  metaSource `json:"committees"`
+	Membership  metaSource `json:"committee_membership"`
 }
 
 type metaSource struct {
@@ -107,6 +114,9 @@ type metaCounts struct {
 	Districts       int `json:"districts"`
 	Rings           int `json:"rings"`
 	Points          int `json:"points"`
+	Committees      int `json:"committees"`
+	Subcommittees   int `json:"subcommittees"`
+	CommitteeSeats  int `json:"committee_seats"`
 }
 
 func sha256Hex(b []byte) string {

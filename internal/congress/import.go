@@ -34,6 +34,12 @@ type ImportOptions struct {
 	// BoundariesPath is the quantized TopoJSON of the 119th districts
 	// (properties STATEFP, CD119FP).
 	BoundariesPath string
+	// CommitteesPath and MembershipPath are congress-legislators'
+	// committees-current.yaml and committee-membership-current.yaml, from
+	// the same snapshot as LegislatorsPath: every seat must be held by a
+	// current member.
+	CommitteesPath string
+	MembershipPath string
 	// AsOf is the snapshot date, YYYY-MM-DD. Empty means the latest start
 	// date of any current term. It is recorded, never used to filter: a
 	// member whose term end has passed stays until the data says otherwise.
@@ -51,6 +57,7 @@ func Import(opts ImportOptions) error {
 	for _, p := range []struct{ name, v string }{
 		{"LegislatorsPath", opts.LegislatorsPath}, {"OfficesPath", opts.OfficesPath},
 		{"ZIPsPath", opts.ZIPsPath}, {"BoundariesPath", opts.BoundariesPath}, {"OutDir", opts.OutDir},
+		{"CommitteesPath", opts.CommitteesPath}, {"MembershipPath", opts.MembershipPath},
 	} {
 		if p.v == "" {
 			return fmt.Errorf("congress import: %s is required", p.name)
@@ -89,9 +96,30 @@ func Import(opts ImportOptions) error {
 		return err
 	}
 
+	comB, err := read(opts.CommitteesPath, &meta.Sources.Committees)
+	if err != nil {
+		return err
+	}
+	memB, err := read(opts.MembershipPath, &meta.Sources.Membership)
+	if err != nil {
+		return err
+	}
+
 	members, latestStart, err := parseLegislators(opts.LegislatorsPath, legB)
 	if err != nil {
 		return err
+	}
+	committees, err := parseCommittees(opts.CommitteesPath, comB, opts.MembershipPath, memB, members)
+	if err != nil {
+		return err
+	}
+	for _, c := range committees {
+		if c.ParentID == "" {
+			meta.Counts.Committees++
+		} else {
+			meta.Counts.Subcommittees++
+		}
+		meta.Counts.CommitteeSeats += len(c.Seats)
 	}
 	nOffices, err := attachOffices(opts.OfficesPath, offB, members)
 	if err != nil {
@@ -170,6 +198,10 @@ func Import(opts ImportOptions) error {
 	if err != nil {
 		return fmt.Errorf("congress import: %w", err)
 	}
+	committeesJSON, err := encodeCommittees(committees)
+	if err != nil {
+		return fmt.Errorf("congress import: %w", err)
+	}
 	outputs := []struct {
 		name string
 		raw  []byte
@@ -177,6 +209,7 @@ func Import(opts ImportOptions) error {
 		{membersFileName, membersJSON},
 		{zctaFileName, encodeZCTA(rows)},
 		{districtsFileName, encodeDistricts(tr, dists)},
+		{committeesFileName, committeesJSON},
 	}
 	// Private like the rest of the data directory (0700, files 0600).
 	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {

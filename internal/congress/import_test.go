@@ -32,12 +32,14 @@ func upstreamOptions(t testing.TB, outDir string) ImportOptions {
 		OfficesPath:     filepath.Join(sharedData, "congress-legislators/legislators-district-offices.json"),
 		ZIPsPath:        filepath.Join(sharedData, "us-zipcodes-congress/zccd_9222c49.csv"),
 		BoundariesPath:  filepath.Join(sharedData, "boundaries/us-congressional-districts-119.topojson"),
+		CommitteesPath:  filepath.Join(sharedData, "congress-legislators/committees-current.yaml"),
+		MembershipPath:  filepath.Join(sharedData, "congress-legislators/committee-membership-current.yaml"),
 		AsOf:            committedAsOf,
 		OutDir:          outDir,
 	}
 }
 
-var dataFiles = []string{metaFileName, membersFileName, zctaFileName, districtsFileName}
+var dataFiles = []string{metaFileName, membersFileName, zctaFileName, districtsFileName, committeesFileName}
 
 // TestImportReproducesEmbedded checks that data/ is exactly what Import
 // makes from the upstream files. With -update it rewrites data/ instead.

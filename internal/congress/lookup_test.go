@@ -380,7 +380,7 @@ func TestForDistrict(t *testing.T) {
 // senator: the seat must show as a vacancy, not vanish.
 func TestSenateVacancy(t *testing.T) {
 	sub, _ := fs.Sub(embedded, "data")
-	meta, members, rows, geo, err := readData(sub)
+	meta, members, rows, geo, _, err := readData(sub)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,8 @@ type Store interface {
 
 	DeleteExpiredSessions(ctx context.Context, now, idleCutoff time.Time) (int64, error)
 	PruneLoginFailures(ctx context.Context, before time.Time) error
+	RefreshRollups(ctx context.Context) error
+	RollupsRefreshedAt(ctx context.Context) (time.Time, error)
 }
 
 // Refresher refreshes the Senate CWC active-office list (the cwc client).
@@ -137,6 +139,11 @@ type Runner struct {
 	// (OUTREACH_SESSION_IDLE); the tick deletes sessions idle longer, and
 	// those past their absolute expiry. 0: two hours.
 	SessionIdle time.Duration
+	// RollupEvery is how often the tick rebuilds the response-tracking
+	// rollups (letters are delivered, waiting letters age); 0: every 10
+	// minutes, negative: never. Response writes refresh their own office
+	// at once.
+	RollupEvery time.Duration
 }
 
 func (r *Runner) now() time.Time {
@@ -200,7 +207,36 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 	if err := r.housekeep(ctx, now); err != nil {
 		return claimed, err
 	}
+	if err := r.refreshRollups(ctx, now); err != nil {
+		return claimed, err
+	}
 	return claimed, nil
+}
+
+// refreshRollups rebuilds the response-tracking rollups when the last full
+// refresh (kept in the database, so a new leader knows it) is RollupEvery
+// old. It comes last: a slow refresh delays nothing else of the tick.
+func (r *Runner) refreshRollups(ctx context.Context, now time.Time) error {
+	every := r.RollupEvery
+	if every < 0 {
+		return nil
+	}
+	if every == 0 {
+		every = 10 * time.Minute
+	}
+	at, err := r.Store.RollupsRefreshedAt(ctx)
+	if err != nil {
+		return fmt.Errorf("followup: rollups refreshed at: %w", err)
+	}
+	if !at.IsZero() && now.Sub(at) < every {
+		return nil
+	}
+	start := time.Now()
+	if err := r.Store.RefreshRollups(ctx); err != nil {
+		return fmt.Errorf("followup: refresh response rollups: %w", err)
+	}
+	r.log().Debug("response rollups refreshed", "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // housekeep deletes what sign-in leaves behind once it can no longer

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/tracking"
 	"gorm.io/gorm"
 )
 
@@ -77,7 +78,7 @@ func (s *Store) InboundReplies(ctx context.Context, status string, limit int) ([
 // ClassifyInboundReply records a pending reply as a response with the given
 // substance, or discards it (substance "discard"). Audited.
 func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance string, a Audit) error {
-	if substance != "discard" && !isReply(substance) {
+	if substance != "discard" && !tracking.IsReply(substance) {
 		return fmt.Errorf("%w: classify as substantive, acknowledgement, refusal or discard", ErrInvalidResponse)
 	}
 	var l Letter

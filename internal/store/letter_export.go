@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // LetterExport is one letter with its status and first reply, for CSV.
@@ -44,7 +46,7 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 			rrows.Close()
 			return err
 		}
-		if old, ok := resp[r.LetterID]; !ok || (!isReply(old.Substance) && isReply(r.Substance)) {
+		if old, ok := resp[r.LetterID]; !ok || (!tracking.IsReply(old.Substance) && tracking.IsReply(r.Substance)) {
 			resp[r.LetterID] = r
 		}
 	}

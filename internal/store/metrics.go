@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -22,34 +21,23 @@ type MetricsQuery struct {
 	ToMonth    string
 }
 
-// GroupColumns maps group_by values to rollup columns.
-var GroupColumns = map[string]string{"office": "bioguide_id", "state": "state", "party": "party", "chamber": "chamber",
-	"campaign": "campaign_id", "channel": "channel", "month": "month", "": "''"}
+// dimensionColumns maps the rollups' dimensions to their columns.
+var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "bioguide_id", tracking.DimState: "state",
+	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
+	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimNone: "''"}
 
-// MetricGroup is the sums of one group, with the observations its
-// time-to-reply estimate rests on.
-type MetricGroup struct {
-	Key         string
-	Chamber     string // set when grouped by office
-	Party       string
-	State       string
-	Letters     int64
-	Delivered   int64
-	Failed      int64
-	Replied     int64
-	Substantive int64
-	Times       []tracking.Obs
-}
+// MetricGroup is the sums of one group (tracking.Group).
+type MetricGroup = tracking.Group
 
 // ResponseMetrics reads the rollups (never the letters) grouped by q.GroupBy.
 func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
-	col, ok := GroupColumns[q.GroupBy]
-	if !ok {
+	grouping, ok := tracking.Lookup(q.GroupBy)
+	if !ok || grouping.Keys != nil {
+		// a grouping with Keys is added up from the offices by its caller
 		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
 	}
-	if col == "campaign_id" {
-		col = "CAST(campaign_id AS TEXT)"
-	}
+	dim := grouping.Dim
+	col := dimensionColumns[dim]
 	var (
 		conds []string
 		args  []any
@@ -73,7 +61,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	if q.ToMonth != "" {
 		add("month <= ?", q.ToMonth)
 	}
-	if q.FromMonth == "" && q.ToMonth == "" && q.GroupBy != "month" && q.GroupBy != "channel" {
+	if q.FromMonth == "" && q.ToMonth == "" && dim != tracking.DimMonth && dim != tracking.DimChannel {
 		conds = append(conds, "month = '"+allCell+"'")
 	} else {
 		conds = append(conds, "month <> '"+allCell+"'")
@@ -81,11 +69,11 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	where := strings.Join(conds, " AND ")
 	db := s.db.WithContext(ctx)
 	group, tgroup := " GROUP BY "+col+" ORDER BY 1", " GROUP BY "+col+", days"
-	if q.GroupBy == "" {
+	if dim == tracking.DimNone {
 		group, tgroup = "", " GROUP BY days"
 	}
 	attrs := "'', '', ''"
-	if q.GroupBy == "office" {
+	if dim == tracking.DimOffice {
 		attrs = "MAX(chamber), MAX(party), MAX(state)"
 	}
 	rows, err := db.Raw("SELECT "+col+" AS k, "+attrs+", COALESCE(SUM(letters),0), COALESCE(SUM(delivered),0), COALESCE(SUM(failed),0), COALESCE(SUM(replied),0), COALESCE(SUM(substantive),0) FROM response_rollups WHERE "+
@@ -116,7 +104,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	}
 	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
 		" FROM response_rollup_times WHERE " + where + tgroup
-	if q.GroupBy == "office" {
+	if dim == tracking.DimOffice {
 		// (office, days) groups are as many as the rows: adding them up
 		// first only costs time; the same day may come twice in a list
 		// (several channels or months), which the estimator adds up.
@@ -161,30 +149,8 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	return res, nil
 }
 
-// MergeGroups adds up groups (offices, say) under the key each is given:
-// the rollups of an office carry its chamber, party and state, so those
-// groupings need no further query.
+// MergeGroups adds up groups (offices, say) under the key each is given
+// (tracking.Merge with one key each).
 func MergeGroups(gs []MetricGroup, key func(MetricGroup) string) []MetricGroup {
-	idx := map[string]int{}
-	var out []MetricGroup
-	for _, g := range gs {
-		k := key(g)
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, MetricGroup{Key: k})
-		}
-		m := &out[i]
-		m.Letters += g.Letters
-		m.Delivered += g.Delivered
-		m.Failed += g.Failed
-		m.Replied += g.Replied
-		m.Substantive += g.Substantive
-		m.Times = append(m.Times, g.Times...)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
+	return tracking.Merge(gs, func(g tracking.Group) []string { return []string{key(g)} })
 }
-
-// --- export ----------------------------------------------------------------

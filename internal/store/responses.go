@@ -8,32 +8,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/tracking"
 	"gorm.io/gorm"
 )
 
-// Response substances and sources.
+// Response substances (the rules are in package tracking) and sources.
 const (
-	SubstanceSubstantive     = "substantive"
-	SubstanceAcknowledgement = "acknowledgement"
-	SubstanceRefusal         = "refusal"
-	SubstanceNone            = "none" // a survey answer that reports no reply
+	SubstanceSubstantive     = tracking.SubstanceSubstantive
+	SubstanceAcknowledgement = tracking.SubstanceAcknowledgement
+	SubstanceRefusal         = tracking.SubstanceRefusal
+	SubstanceNone            = tracking.SubstanceNone // a survey answer that reports no reply
 
 	SourceSurvey = "survey"
 	SourceStaff  = "staff"
 	SourceEmail  = "email"
 )
 
-// Survey answers a supporter may give about one letter.
-var SurveyAnswers = map[string]string{
-	"replied_substantive":  SubstanceSubstantive,
-	"acknowledgement_only": SubstanceAcknowledgement,
-	"no_reply_yet":         SubstanceNone,
-	"not_sure":             SubstanceNone,
-	// the follow-up survey's own words for the same answers
-	"replied":      SubstanceSubstantive,
-	"acknowledged": SubstanceAcknowledgement,
-	"no_reply":     SubstanceNone,
-}
+// SurveyAnswers a supporter may give about one letter, and the substance
+// each reports.
+var SurveyAnswers = tracking.SurveyAnswers
 
 // ResponseKinds are what staff may log.
 var ResponseKinds = []string{"meeting", "call", "written_reply", "public_statement"}
@@ -65,11 +58,6 @@ type responseRow struct {
 
 func (responseRow) TableName() string { return "responses" }
 
-// isReply tells substances that count as the office having replied.
-func isReply(substance string) bool {
-	return substance == SubstanceSubstantive || substance == SubstanceAcknowledgement || substance == SubstanceRefusal
-}
-
 // RecordSurveyAnswer stores a supporter's answer about whether the office
 // replied to their letter (one answer per letter: a later one replaces the
 // earlier) and refreshes that office's rollups.
@@ -95,7 +83,7 @@ func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, 
 			Kind: "survey", Substance: substance, Answer: answer, Note: note, OccurredAt: now, CreatedAt: now}).Error; err != nil {
 			return err
 		}
-		if !isReply(substance) {
+		if !tracking.IsReply(substance) {
 			return nil
 		}
 		return officeReply(tx, l.ID, "the office replied (survey answer)", now)
@@ -127,7 +115,7 @@ func (r *ResponseLog) Validate() error {
 	switch {
 	case !contains(ResponseKinds, r.Kind):
 		return fmt.Errorf("%w: kind must be one of %s", ErrInvalidResponse, strings.Join(ResponseKinds, ", "))
-	case !isReply(r.Substance):
+	case !tracking.IsReply(r.Substance):
 		return fmt.Errorf("%w: substance must be substantive, acknowledgement or refusal", ErrInvalidResponse)
 	case len([]rune(r.Note)) > MaxResponseNote:
 		return fmt.Errorf("%w: the note is longer than %d characters", ErrInvalidResponse, MaxResponseNote)

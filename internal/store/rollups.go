@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/tracking"
 	"gorm.io/gorm"
 )
 
@@ -108,7 +109,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		replies := map[int64]firstReply{}
 		rrows, err := tx.Table("responses").Select("letter_id", "substance", "occurred_at").
-			Where(where, args...).Where("substance IN ('substantive','acknowledgement','refusal')").Rows()
+			Where(where, args...).Where("substance IN ?", tracking.ReplySubstances).Rows()
 		if err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			if !ok || at.Before(fr.at) {
 				fr.at = at
 			}
-			fr.substantive = fr.substantive || sub == SubstanceSubstantive
+			fr.substantive = fr.substantive || sub == tracking.SubstanceSubstantive
 			replies[id] = fr
 		}
 		rrows.Close()
@@ -163,8 +164,8 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 				return err
 			}
 			fr, replied := replies[l.ID]
-			isDelivered := l.Status == "sent" || l.Status == "delivered" || replied
-			isFailed := !isDelivered && (l.Status == "failed" || l.Status == "bounced")
+			isDelivered := tracking.Delivered(l.Status, replied)
+			isFailed := tracking.Failed(l.Status, replied)
 			base := l.CreatedAt
 			switch {
 			case delivered.Valid:
@@ -175,17 +176,17 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			var days int
 			if isDelivered {
 				if replied {
-					days = daysBetween(base, fr.at)
+					days = tracking.DaysBetween(base, fr.at)
 				} else {
-					days = daysBetween(base, now)
+					days = tracking.DaysBetween(base, now)
 				}
-				days = BucketDays(days)
+				days = tracking.BucketDays(days)
 			}
 			// Each letter counts in its fine cell (channel, month of
 			// delivery) and in its office's coarse cell (channel and month
 			// "*"), which answers queries without a period or a channel
 			// or month grouping from far fewer rows.
-			for _, k := range [2]key{{l.CampaignID, l.BioguideID, l.Channel, base.UTC().Format("2006-01")}, {l.CampaignID, l.BioguideID, allCell, allCell}} {
+			for _, k := range [2]key{{l.CampaignID, l.BioguideID, l.Channel, tracking.Month(base)}, {l.CampaignID, l.BioguideID, allCell, allCell}} {
 				c, ok := cells[k]
 				if !ok {
 					c = &rollupRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, OfficeCode: l.OfficeCode, Chamber: l.Chamber,
@@ -258,27 +259,4 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		return nil
 	})
-}
-
-// BucketDays keeps the rollups of time to reply small: days are exact up
-// to 30, then rounded down to the week (31, 38, ...) up to 182, then to
-// 30-day steps. Medians and percentiles are exact within a month and lower
-// bounds of their week or month beyond.
-func BucketDays(d int) int {
-	switch {
-	case d <= 30:
-		return d
-	case d < 182:
-		return 31 + (d-31)/7*7
-	}
-	return 182 + (d-182)/30*30
-}
-
-// daysBetween is whole days from a to b, never negative.
-func daysBetween(a, b time.Time) int {
-	d := b.Sub(a)
-	if d < 0 {
-		return 0
-	}
-	return int(d / (24 * time.Hour))
 }

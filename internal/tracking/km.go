@@ -1,11 +1,3 @@
-// Package tracking holds the pure arithmetic of response tracking: the
-// Kaplan-Meier estimate of time to reply, and the rates shown on the
-// organizer dashboards; and the text of emailed replies (cleaned, sealed
-// at rest). It knows nothing of databases or HTTP.
-//
-// A letter that has been delivered and not yet answered is censored at the
-// day it has waited so far: it says "no reply within d days", never "no
-// reply". The estimator uses every letter for as long as it was observed.
 package tracking
 
 import (

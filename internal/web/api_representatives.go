@@ -28,6 +28,7 @@ type apiMember struct {
 	ContactForm   string            `json:"contact_form"`
 	OfficeAddress string            `json:"office_address"`
 	Offices       []congress.Office `json:"offices"`
+	Committees    []apiSeat         `json:"committees"`
 }
 
 type apiVacancy struct {
@@ -104,6 +105,7 @@ func (s *Server) apiAnswer(res resolution) apiRepresentatives {
 			Title: m.Title, Chamber: m.Chamber, State: m.State, District: m.District, Party: m.Party,
 			StateRank: m.StateRank, Phone: m.Phone, URL: m.URL, ContactForm: m.ContactURL(),
 			OfficeAddress: m.OfficeAddress, Offices: nonNil(m.Offices),
+			Committees: apiSeatsOf(s.deps.Congress, m.BioguideID),
 		})
 	}
 	for _, v := range r.Vacancies {

@@ -34,6 +34,7 @@ func routePath(p string) string {
 var publicCacheable = map[string]bool{
 	"GET /static/*":                  true,
 	"GET /api/v1/representatives":    true,
+	"GET /api/v1/openapi.json":       true,
 	"GET /api/v1/stats/latest":       true,
 	"GET /api/v1/stats/releases":     true,
 	"GET /api/v1/stats/releases/:id": true,

@@ -96,6 +96,13 @@ func classify(err error, lang i18n.Lang) (int, string) {
 			}
 			return he.Code, lang.T("err.bad_request")
 		}
+		// A service that is not running here (the job queue in a web-only
+		// process) is a 503 the caller can act on, not our failure.
+		if he.Code == http.StatusServiceUnavailable {
+			if msg, ok := he.Message.(string); ok && msg != "" && he.Internal == nil {
+				return he.Code, msg
+			}
+		}
 	}
 	return http.StatusInternalServerError, lang.T("err.internal")
 }

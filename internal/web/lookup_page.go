@@ -35,6 +35,7 @@ type memberView struct {
 	Phone, URL, ContactForm, OfficeAddress              string
 	Tel                                                 template.URL
 	Offices                                             []officeView
+	Committees                                          []committeeView
 }
 
 type officeView struct {
@@ -93,7 +94,9 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 		}
 	}
 	for _, m := range r.Members {
-		v.Members = append(v.Members, memberViewOf(m, lang))
+		mv := memberViewOf(m, lang)
+		mv.Committees = committeeViewsOf(s.deps.Congress, m.BioguideID, lang)
+		v.Members = append(v.Members, mv)
 	}
 	for _, vac := range r.Vacancies {
 		if vac.District != nil {

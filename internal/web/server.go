@@ -101,6 +101,7 @@ type Server struct {
 	deps     Deps
 	log      *slog.Logger
 	pages    *pages
+	openapi  []byte // the description of /api/v1, as JSON
 	zips     zipCache
 	table    []RouteInfo
 	prefixes map[*echo.Group]string
@@ -162,11 +163,15 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	spec, err := OpenAPI()
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	s := &Server{e: e, deps: d, log: d.Log, pages: p, prefixes: map[*echo.Group]string{}, health: health{every: time.Second}}
+	s := &Server{e: e, deps: d, log: d.Log, pages: p, openapi: spec, prefixes: map[*echo.Group]string{}, health: health{every: time.Second}}
 	e.HTTPErrorHandler = s.handleError
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
@@ -220,6 +225,7 @@ func (s *Server) routes() {
 	s.staff(adm, http.MethodGet, "/audit", auth.PermViewAudit, s.auditPage)
 
 	api := s.group("/api/v1")
+	s.public(api, http.MethodGet, "/openapi.json", s.apiOpenAPI(s.openapi))
 	s.public(api, http.MethodGet, "/representatives", limited(s.apiRepresentatives))
 	s.staff(api, http.MethodGet, "/me", auth.PermStaff, s.apiMe)
 	s.staff(api, http.MethodGet, "/audit", auth.PermViewAudit, s.apiAudit)

@@ -28,7 +28,6 @@ type TrackingStore interface {
 	AddInboundReply(ctx context.Context, r store.InboundReply, seal func(id int64) (string, error)) (int64, error)
 	InboundReplies(ctx context.Context, status string, limit int) ([]store.InboundReply, error)
 	ClassifyInboundReply(ctx context.Context, id int64, substance string, a store.Audit) error
-	RefreshRollups(ctx context.Context) error
 	RollupsRefreshedAt(ctx context.Context) (time.Time, error)
 	ResponseMetrics(ctx context.Context, q store.MetricsQuery) ([]store.MetricGroup, error)
 	ExportLetters(ctx context.Context, campaignID int64, withSealed bool, fn func(store.LetterExport) error) error
@@ -163,8 +162,17 @@ func (f dashFilters) values(withSort bool) url.Values {
 }
 
 // metrics answers a grouping from the cache or the rollups (never from the
-// letters table).
+// letters table). A grouping with Keys (tracking.Grouping) is added up
+// from the offices.
 func (t *tracker) metrics(ctx context.Context, q store.MetricsQuery) ([]store.MetricGroup, error) {
+	if g, ok := tracking.Lookup(q.GroupBy); ok && g.Keys != nil {
+		q.GroupBy = "office"
+		offices, err := t.metrics(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return g.FromOffices(t.s.deps.Congress, offices), nil
+	}
 	key := fmt.Sprintf("%+v", q)
 	now := time.Now()
 	t.mu.Lock()
@@ -218,8 +226,8 @@ type rateRow struct {
 	curve           tracking.Curve
 }
 
-func ratePtr(num, den int64) *float64 {
-	r := tracking.Rate(num, den)
+// ratePtr rounds a rate for showing; nil when undefined (NaN).
+func ratePtr(r float64) *float64 {
 	if math.IsNaN(r) {
 		return nil
 	}
@@ -227,13 +235,17 @@ func ratePtr(num, den int64) *float64 {
 	return &r
 }
 
+// rows computes each group's figures; group names the grouping (its
+// labels).
 func (t *tracker) rows(groups []store.MetricGroup, group string) []rateRow {
+	grouping, _ := tracking.Lookup(group)
 	out := make([]rateRow, 0, len(groups))
 	for _, g := range groups {
 		c := tracking.KaplanMeier(g.Times)
-		r := rateRow{Key: g.Key, Label: t.label(group, g.Key), Letters: g.Letters, Delivered: g.Delivered, Failed: g.Failed,
-			Replied: g.Replied, Substantive: g.Substantive, FailureRate: ratePtr(g.Failed, g.Delivered+g.Failed),
-			ReplyRate: ratePtr(g.Replied, g.Delivered), SubstantiveRate: ratePtr(g.Substantive, g.Delivered),
+		rt := tracking.RatesOf(g)
+		r := rateRow{Key: g.Key, Label: grouping.LabelOf(t.s.deps.Congress, g.Key), Letters: g.Letters, Delivered: g.Delivered, Failed: g.Failed,
+			Replied: g.Replied, Substantive: g.Substantive, FailureRate: ratePtr(rt.Failure),
+			ReplyRate: ratePtr(rt.Reply), SubstantiveRate: ratePtr(rt.Substantive),
 			TimeLetters: c.N, Waiting: c.Censored, curve: c}
 		if d, ok := c.Median(); ok {
 			r.MedianDays = &d
@@ -244,36 +256,6 @@ func (t *tracker) rows(groups []store.MetricGroup, group string) []rateRow {
 		out = append(out, r)
 	}
 	return out
-}
-
-// label names a group for people: members by name, party and state.
-func (t *tracker) label(group, key string) string {
-	switch group {
-	case "office":
-		if m, ok := t.s.deps.Congress.Member(key); ok {
-			return fmt.Sprintf("%s (%s-%s)", m.Name, partyLetter(m.Party), m.State)
-		}
-	case "chamber":
-		switch key {
-		case "house":
-			return "House"
-		case "senate":
-			return "Senate"
-		}
-	case "":
-		return "All letters"
-	}
-	if key == "" {
-		return "(none)"
-	}
-	return key
-}
-
-func partyLetter(p string) string {
-	if p == "" {
-		return "?"
-	}
-	return p[:1]
 }
 
 // sortRows orders offices server-side by the sort query parameter.
@@ -324,8 +306,8 @@ func (t *tracker) apiRates(c echo.Context) error {
 	if group == "" {
 		group = "office"
 	}
-	if _, ok := store.GroupColumns[group]; !ok || group == "" {
-		return echo.NewHTTPError(http.StatusBadRequest, "group_by must be office, state, party, chamber, campaign, channel or month")
+	if _, ok := tracking.Lookup(group); !ok || group == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "group_by must be "+tracking.Names())
 	}
 	f, err := parseFilters(c)
 	if err != nil {
@@ -354,36 +336,4 @@ func (t *tracker) apiRates(c echo.Context) error {
 		"method":               "Kaplan-Meier: letters still waiting are censored at the rollup refresh, not counted as unanswered; time_to_reply_letters is the number of delivered letters each time figure rests on",
 		"groups":               rows,
 	})
-}
-
-// --- background refresh ------------------------------------------------------
-
-// RunRollups refreshes the response rollups every interval until ctx ends
-// (main runs it beside the server). Response writes refresh their own
-// office at once; this catches deliveries and ages waiting letters.
-func (s *Server) RunRollups(ctx context.Context, every time.Duration) {
-	st, ok := s.deps.Store.(interface {
-		RefreshRollups(ctx context.Context) error
-	})
-	if !ok || every <= 0 {
-		return
-	}
-	tick := time.NewTimer(5 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-		start := time.Now()
-		if err := st.RefreshRollups(rctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("refresh response rollups", "err", err)
-		} else if err == nil {
-			s.log.Debug("response rollups refreshed", "took", time.Since(start).Round(time.Millisecond))
-		}
-		cancel()
-		tick.Reset(every)
-	}
 }

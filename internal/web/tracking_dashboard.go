@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -52,15 +53,20 @@ type curveChart struct {
 	Empty           bool
 }
 
+// groupRows is one grouping's rows in the dashboard's table of groupings.
+type groupRows struct {
+	Title string
+	Rows  []rateRow
+}
+
 type dashView struct {
 	F            dashFilters
 	Campaigns    []campaignOpt
 	Headline     rateRow
 	Offices      []rateRow
 	ByMonth      []rateRow
-	ByParty      []rateRow
-	ByChamber    []rateRow
-	ByChannel    []rateRow
+	Groups       []groupRows // the groupings marked Dashboard, in their order
+	GroupsTitle  string      // "By party, chamber and channel"
 	ReplyChart   barChart
 	TimeChart    curveChart
 	TimeTable    []bar
@@ -109,10 +115,10 @@ func (t *tracker) dashboard(c echo.Context) error {
 func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, error) {
 	ctx := c.Request().Context()
 	v := dashView{F: f, Parties: []string{"Democrat", "Republican", "Independent"}}
-	for _, tb := range []string{"office", "state", "party", "chamber", "campaign", "channel", "month"} {
+	for _, g := range tracking.Groupings {
 		q := f.values(false)
-		q.Set("table", tb)
-		v.Exports = append(v.Exports, sortLink{Label: "By " + tb, URL: "/admin/dashboard/export?" + q.Encode()})
+		q.Set("table", g.Name)
+		v.Exports = append(v.Exports, sortLink{Label: "By " + g.Name, URL: "/admin/dashboard/export?" + q.Encode()})
 	}
 	lq := url.Values{"table": {"letters"}}
 	if f.Campaign != 0 {
@@ -141,15 +147,18 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 			v.Public = &oo
 		}
 	}
-	get := func(group string) ([]rateRow, error) {
-		gs, err := t.metrics(ctx, f.query(group))
+	get := func(g tracking.Grouping, offices []store.MetricGroup) ([]rateRow, error) {
+		// offices carry chamber, party and state: groupings derived from
+		// them are added up here instead of asked of the database again
+		if g.Derived() {
+			return t.rows(g.FromOffices(t.s.deps.Congress, offices), g.Name), nil
+		}
+		gs, err := t.metrics(ctx, f.query(g.Name))
 		if err != nil {
 			return nil, err
 		}
-		return t.rows(gs, group), nil
+		return t.rows(gs, g.Name), nil
 	}
-	// offices carry chamber and party: the headline and those groupings
-	// are added up here instead of asked of the database again
 	og, err := t.metrics(ctx, f.query("office"))
 	if err != nil {
 		return v, err
@@ -157,15 +166,24 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 	v.Offices = t.rows(og, "office")
 	sortRows(v.Offices, f.Sort, f.Dir)
 	v.Headline = rateRow{Label: "All letters", curve: tracking.KaplanMeier(nil)}
-	if tot := t.rows(store.MergeGroups(og, func(store.MetricGroup) string { return "" }), ""); len(tot) > 0 {
+	if tot, _ := get(tracking.Total, og); len(tot) > 0 {
 		v.Headline = tot[0]
 	}
-	v.ByParty = t.rows(store.MergeGroups(og, func(g store.MetricGroup) string { return g.Party }), "party")
-	v.ByChamber = t.rows(store.MergeGroups(og, func(g store.MetricGroup) string { return g.Chamber }), "chamber")
-	if v.ByMonth, err = get("month"); err != nil {
-		return v, err
+	var titles []string
+	for _, g := range tracking.Groupings {
+		if !g.Dashboard {
+			continue
+		}
+		rows, err := get(g, og)
+		if err != nil {
+			return v, err
+		}
+		v.Groups = append(v.Groups, groupRows{Title: g.Title, Rows: rows})
+		titles = append(titles, strings.ToLower(g.Title))
 	}
-	if v.ByChannel, err = get("channel"); err != nil {
+	v.GroupsTitle = "By " + andList(titles)
+	month, _ := tracking.Lookup("month")
+	if v.ByMonth, err = get(month, og); err != nil {
 		return v, err
 	}
 	v.ReplyChart = replyChart(v.ByMonth)
@@ -190,6 +208,14 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 		v.Refreshed = at.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return v, nil
+}
+
+// andList joins words as English does: "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 func pct(p *float64) string {
@@ -334,8 +360,8 @@ func (t *tracker) exportCSV(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="responses-%s-%s.csv"`, table, time.Now().UTC().Format("20060102")))
 	if table != "letters" {
-		if _, ok := store.GroupColumns[table]; !ok || table == "" {
-			return echo.NewHTTPError(http.StatusBadRequest, "table must be office, state, party, chamber, campaign, channel, month or letters")
+		if _, ok := tracking.Lookup(table); !ok || table == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "table must be "+tracking.Names("letters"))
 		}
 		gs, err := t.metrics(ctx, f.query(table))
 		if err != nil {

@@ -6,16 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/tracking"
 )
@@ -31,13 +31,8 @@ func isInbound(c echo.Context) bool {
 	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/webhooks/sendgrid/inbound")
 }
 
-var replyTokenRe = regexp.MustCompile(`(?i)reply\+([a-z2-7]{8,64})@`)
-
 // inbound is POST /webhooks/sendgrid/inbound (SendGrid Inbound Parse,
-// https://www.twilio.com/docs/sendgrid/for-developers/parsing-email/inbound-email):
-// a multipart/form-data post with the fields to, from, subject, text, html
-// and envelope (JSON: {"to": [...], "from": "..."}) and attachments as file
-// parts. The secret comes in the path (/inbound/SECRET), the query (?key=)
+// read by sendgrid.ParseInbound). The secret comes in the path (/inbound/SECRET), the query (?key=)
 // or as the basic-auth password. A reply to reply+TOKEN@domain is queued
 // for staff under its letter as plain text (HTML converted, first 20,000
 // characters); attachments are discarded. Replies that match no letter are
@@ -67,36 +62,11 @@ func (t *tracker) inbound(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, maxInboundBody)
-	mr, err := req.MultipartReader()
+	mail, err := sendgrid.ParseInbound(req)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "expected multipart/form-data")
+		return inboundReadErr(err)
 	}
-	fields := map[string]string{}
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return inboundReadErr(err)
-		}
-		if err := readPart(p, fields); err != nil {
-			return inboundReadErr(err)
-		}
-	}
-	token := ""
-	var env struct {
-		To []string `json:"to"`
-	}
-	if e := fields["envelope"]; e != "" {
-		_ = json.Unmarshal([]byte(e), &env)
-	}
-	for _, cand := range append(env.To, fields["to"], fields["cc"]) {
-		if m := replyTokenRe.FindStringSubmatch(cand); m != nil {
-			token = strings.ToLower(m[1])
-			break
-		}
-	}
+	token := mail.ReplyToken()
 	if token == "" {
 		t.s.log.Info("inbound reply dropped", "reason", "no reply address")
 		return c.JSON(http.StatusOK, map[string]string{"status": "ignored"})
@@ -114,11 +84,11 @@ func (t *tracker) inbound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := fields["text"]
-	if strings.TrimSpace(body) == "" && fields["html"] != "" {
-		body = tracking.HTMLToText(fields["html"], store.MaxReplyText)
+	body := mail.Text
+	if strings.TrimSpace(body) == "" && mail.HTML != "" {
+		body = tracking.HTMLToText(mail.HTML, store.MaxReplyText)
 	}
-	reply := tracking.Reply{From: tracking.CleanText(fields["from"], 320), Subject: tracking.CleanText(fields["subject"], 300),
+	reply := tracking.Reply{From: tracking.CleanText(mail.From, 320), Subject: tracking.CleanText(mail.Subject, 300),
 		Body: tracking.CleanText(body, store.MaxReplyText)}
 	id, err := st.AddInboundReply(ctx, store.InboundReply{LetterID: l.ID, ReceivedAt: time.Now().UTC()}, func(id int64) (string, error) {
 		return tracking.SealReply(t.s.deps.Keys, id, reply)
@@ -130,38 +100,14 @@ func (t *tracker) inbound(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"status": "queued", "id": id})
 }
 
-// readPart keeps the text fields SendGrid sends (each at most 1 MB, within
-// the body limit) and reads attachments to nowhere.
-func readPart(p *multipart.Part, fields map[string]string) error {
-	defer p.Close()
-	name := p.FormName()
-	if p.FileName() != "" {
-		_, err := io.Copy(io.Discard, p)
-		return err
-	}
-	switch name {
-	case "to", "cc", "from", "subject", "text", "html", "envelope":
-		b, err := io.ReadAll(io.LimitReader(p, 1<<20+1))
-		if err != nil {
-			return err
-		}
-		if len(b) > 1<<20 {
-			b = b[:1<<20]
-			if _, err := io.Copy(io.Discard, p); err != nil {
-				return err
-			}
-		}
-		fields[name] = string(b)
-		return nil
-	}
-	_, err := io.Copy(io.Discard, p)
-	return err
-}
-
+// inboundReadErr maps what sendgrid.ParseInbound refuses to a status.
 func inboundReadErr(err error) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	switch {
+	case errors.As(err, &mbe):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+	case errors.Is(err, sendgrid.ErrNotMultipart):
+		return echo.NewHTTPError(http.StatusBadRequest, "expected multipart/form-data")
 	}
 	return echo.NewHTTPError(http.StatusBadRequest, "malformed multipart body")
 }
@@ -191,7 +137,7 @@ func (t *tracker) inbox(c echo.Context) error {
 	}
 	items := make([]inboxItem, 0, len(rs))
 	for _, r := range rs {
-		it := inboxItem{InboundReply: r, Office: t.label("office", r.BioguideID)}
+		it := inboxItem{InboundReply: r, Office: officeLabel(t.s.deps.Congress, r.BioguideID)}
 		it.Reply, it.Erased, err = tracking.OpenReply(t.s.deps.Keys, r.ID, r.Sealed)
 		it.Unreadable = err != nil
 		// Offices quote the constituent; classifying needs what the office
@@ -349,4 +295,10 @@ func (t *tracker) apiLogResponse(c echo.Context) error {
 	}
 	t.forget()
 	return c.JSON(http.StatusCreated, map[string]int{"applied_to": n})
+}
+
+// officeLabel names an office as the dashboards do.
+func officeLabel(dir *congress.Directory, bioguideID string) string {
+	g, _ := tracking.Lookup("office")
+	return g.LabelOf(dir, bioguideID)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // EventVerifier checks and parses SendGrid Event Webhook posts.
@@ -96,12 +97,9 @@ func (s *Server) sendgridEvents(c echo.Context) error {
 				return err
 			}
 		}
-		switch ev.Event {
-		case "unsubscribe", "group_unsubscribe", "spamreport", "bounce", "dropped":
-			if ev.Email != "" && s.deps.Keys != nil {
-				if err := s.deps.Store.Unsubscribe(ctx, s.deps.Keys.Index("email", strings.ToLower(strings.TrimSpace(ev.Email))), ev.Event); err != nil {
-					return err
-				}
+		if tracking.Unsubscribes(ev.Event) && ev.Email != "" && s.deps.Keys != nil {
+			if err := s.deps.Store.Unsubscribe(ctx, s.deps.Keys.Index("email", strings.ToLower(strings.TrimSpace(ev.Email))), ev.Event); err != nil {
+				return err
 			}
 		}
 	}

@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/store"
+)
+
+// exchange is one API request of the tour and its answer.
+type exchange struct {
+	Method, Route string // Route is the pattern of the route table
+	URL           string
+	Status        int
+	ContentType   string
+	Body          string
+}
+
+// apiTour calls every route of /api/v1 on a server with a live campaign,
+// confirmed letters, case records, a release, a schedule and a tabling
+// event, as an integrator would, and returns what each one answered. The
+// OpenAPI test checks every answer against the description.
+func apiTour(t *testing.T, st *store.Store) []exchange {
+	t.Helper()
+	slug := unique("tour")
+	a := newActionServer(t, st, slug, campaign.Live)
+	admin := bearer(t, st, addUser(t, st, unique("tour-admin")+"@example.org", auth.Admin))
+	c := browserClient(t)
+	if code, body := a.post(t, c, "/c/"+slug+"/send", supporter("94110", "CA")); code != http.StatusOK && code != http.StatusSeeOther {
+		t.Fatalf("send: %d %s", code, body)
+	}
+	if code, body := a.confirm(t, c, a.confirmLink(t)); code != http.StatusOK && code != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", code, body)
+	}
+
+	var out []exchange
+	call := func(method, route, path, contentType, body string, want int) string {
+		t.Helper()
+		code, resp, ct := doCT(t, c, method, a.srv.URL+path, admin, contentType, body)
+		if code != want {
+			t.Fatalf("%s %s: %d, want %d: %s\nserver log:\n%s", method, path, code, want, resp, a.logs.String())
+		}
+		out = append(out, exchange{Method: method, Route: route, URL: path, Status: code, ContentType: ct, Body: resp})
+		return resp
+	}
+	id := func(body, field string) int64 {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		v, ok := m[field].(float64)
+		if !ok {
+			t.Fatalf("no %s in %s", field, body)
+		}
+		return int64(v)
+	}
+	const j = "application/json"
+	camp := fmt.Sprint(a.camp.ID)
+
+	call("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", "", 200)
+	call("GET", "/api/v1/representatives", "/api/v1/representatives?zip=94110", "", "", 200)
+	call("GET", "/api/v1/representatives", "/api/v1/representatives?zip=00000", "", "", 404)
+	call("GET", "/api/v1/me", "/api/v1/me", "", "", 200)
+	call("GET", "/api/v1/audit", "/api/v1/audit", "", "", 200)
+
+	// Campaigns.
+	call("GET", "/api/v1/campaigns", "/api/v1/campaigns", "", "", 200)
+	created := call("POST", "/api/v1/campaigns", "/api/v1/campaigns", j, campaignBody(unique("tour-new"), nil), 201)
+	newID := fmt.Sprint(id(created, "id"))
+	call("POST", "/api/v1/campaigns", "/api/v1/campaigns", j, campaignBody(unique("tour-bad"), map[string]any{"title": ""}), 422)
+	call("GET", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+camp, "", "", 200)
+	call("GET", "/api/v1/campaigns/:id", "/api/v1/campaigns/999999", "", "", 404)
+	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"summary_en": "Ask Congress for every record."}`, 200)
+	call("GET", "/api/v1/campaigns/:id/preview", "/api/v1/campaigns/"+camp+"/preview?bioguide_id=P000197", "", "", 200)
+	call("GET", "/api/v1/campaigns/:id/versions", "/api/v1/campaigns/"+newID+"/versions", "", "", 200)
+	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"template": "{{.salutation}},\n\nPlease act.\n\n{{.first_name}}"}`, 200)
+	call("GET", "/api/v1/campaigns/:id/versions/diff", "/api/v1/campaigns/"+newID+"/versions/diff?b=2", "", "", 200)
+	call("GET", "/api/v1/campaigns/:id/coverage", "/api/v1/campaigns/"+camp+"/coverage", "", "", 200)
+
+	// Tabling events.
+	ev := call("POST", "/api/v1/campaigns/:id/tabling-events", "/api/v1/campaigns/"+camp+"/tabling-events", j,
+		`{"ends_at": "`+time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339)+`", "ip_limit": 200, "note": "Library fair"}`, 201)
+	call("GET", "/api/v1/campaigns/:id/tabling-events", "/api/v1/campaigns/"+camp+"/tabling-events", "", "", 200)
+	call("POST", "/api/v1/campaigns/:id/tabling-events/:event/end", fmt.Sprintf("/api/v1/campaigns/%s/tabling-events/%d/end", camp, id(ev, "id")), "", "", 200)
+
+	// Letters and the outbox.
+	letters := call("GET", "/api/v1/letters", "/api/v1/letters?campaign="+camp, "", "", 200)
+	var lp struct {
+		Letters []struct {
+			ID int64 `json:"id"`
+		} `json:"letters"`
+	}
+	if err := json.Unmarshal([]byte(letters), &lp); err != nil || len(lp.Letters) == 0 {
+		t.Fatalf("letters: %v %s", err, letters)
+	}
+	letterID := fmt.Sprint(lp.Letters[0].ID)
+	call("GET", "/api/v1/letters/:id", "/api/v1/letters/"+letterID, "", "", 200)
+	// This server runs no job queue: requeueing answers 503, which says so.
+	call("POST", "/api/v1/letters/requeue", "/api/v1/letters/requeue", j, `{"ids": [`+letterID+`]}`, 503)
+	call("POST", "/api/v1/letters/requeue", "/api/v1/letters/requeue", j, `{"ids": []}`, 400)
+	box := call("GET", "/api/v1/outbox", "/api/v1/outbox", "", "", 200)
+	var bp struct {
+		Messages []struct {
+			ID int64 `json:"id"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(box), &bp); err != nil || len(bp.Messages) == 0 {
+		t.Fatalf("outbox: %v %s", err, box)
+	}
+	call("GET", "/api/v1/outbox/:id", fmt.Sprintf("/api/v1/outbox/%d", bp.Messages[0].ID), "", "", 200)
+
+	// Office contacts.
+	t.Cleanup(func() { _ = st.ReplaceOfficeContacts(t.Context(), "P000197", nil, store.Audit{Action: "test"}) })
+	call("PUT", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", j,
+		`{"contacts": [{"name": "Lee Park", "role": "Immigration counsel", "email": "lee_park@mail.house.gov"}]}`, 200)
+	call("PUT", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", j, `{"contacts": [{"name": "", "email": "not an address"}]}`, 422)
+	call("GET", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", "", "", 200)
+
+	// Responses and metrics.
+	call("POST", "/api/v1/responses", "/api/v1/responses", j, fmt.Sprintf(`{"letter_id": %s, "kind": "written_reply", "substance": "substantive", "date": "%s", "note": "The office wrote back."}`,
+		letterID, time.Now().UTC().Format("2006-01-02")), 201)
+	call("POST", "/api/v1/responses", "/api/v1/responses", j, `{"letter_id": 0, "kind": "carrier pigeon"}`, 422)
+	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=state", "", "", 200)
+	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=nope", "", "", 400)
+
+	// Schedules and follow-ups.
+	sched := call("POST", "/api/v1/schedule", "/api/v1/schedule", j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 9 * * 1"}`, newID), 201)
+	call("POST", "/api/v1/schedule", "/api/v1/schedule", j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 25 * * *"}`, newID), 422)
+	schedID := fmt.Sprint(id(sched, "id"))
+	call("GET", "/api/v1/schedule", "/api/v1/schedule", "", "", 200)
+	call("PUT", "/api/v1/schedule/:id", "/api/v1/schedule/"+schedID, j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 10 * * 1"}`, newID), 200)
+	call("GET", "/api/v1/schedule/next", "/api/v1/schedule/next?cron=0+9+*+*+1&time_zone=America/Chicago", "", "", 200)
+	call("DELETE", "/api/v1/schedule/:id", "/api/v1/schedule/"+schedID, "", "", 204)
+	call("GET", "/api/v1/followups/:id", "/api/v1/followups/"+camp, "", "", 200)
+	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_enabled": true, "survey_days": 10}`, 200)
+	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_days": -1}`, 422)
+
+	// Case records and statistics releases.
+	rs := someCases(3, 11)
+	one, _ := json.Marshal(rs[0])
+	caseBody := call("POST", "/api/v1/cases", "/api/v1/cases", j, string(one), 201)
+	caseID := fmt.Sprint(id(caseBody, "id"))
+	call("POST", "/api/v1/cases", "/api/v1/cases", j, `{"quarter": "2018-Q9"}`, 422)
+	call("GET", "/api/v1/cases", "/api/v1/cases?limit=2", "", "", 200)
+	call("GET", "/api/v1/cases/:id", "/api/v1/cases/"+caseID, "", "", 200)
+	two, _ := json.Marshal(rs[1])
+	call("PUT", "/api/v1/cases/:id", "/api/v1/cases/"+caseID, j, string(two), 200)
+	call("DELETE", "/api/v1/cases/:id", "/api/v1/cases/"+caseID, "", "", 204)
+	call("GET", "/api/v1/stats/latest", "/api/v1/stats/latest", "", "", 200)
+	rel := call("GET", "/api/v1/stats/releases", "/api/v1/stats/releases", "", "", 200)
+	var rp struct {
+		Releases []struct {
+			ID int64 `json:"release_id"`
+		} `json:"releases"`
+	}
+	if err := json.Unmarshal([]byte(rel), &rp); err != nil || len(rp.Releases) == 0 {
+		t.Fatalf("releases: %v %s", err, rel)
+	}
+	call("GET", "/api/v1/stats/releases/:id", fmt.Sprintf("/api/v1/stats/releases/%d", rp.Releases[0].ID), "", "", 200)
+	call("POST", "/api/v1/stats/releases", "/api/v1/stats/releases", j, `{"rounding": 5}`, 201)
+	call("POST", "/api/v1/stats/releases", "/api/v1/stats/releases", j, `{"threshold": 1}`, 422)
+	return out
+}
+
+// doCT is do that also returns the Content-Type of the answer.
+func doCT(t testing.TB, c *http.Client, method, u, token, contentType, body string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b := new(strings.Builder)
+	if _, err := ioCopy(b, resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b.String(), resp.Header.Get("Content-Type")
+}
