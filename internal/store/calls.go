@@ -3,11 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // Calls: supporters report the outcome of each call they make (reached
@@ -118,36 +121,7 @@ func (s *Store) PruneCallClaims(ctx context.Context, now time.Time) (int64, erro
 
 // CallTally is the calls of one group: a count per outcome, and their
 // total.
-type CallTally struct {
-	Reached   int64 `json:"reached"`
-	Voicemail int64 `json:"voicemail"`
-	Busy      int64 `json:"busy"`
-	Skipped   int64 `json:"skipped"`
-	Total     int64 `json:"total"`
-}
-
-// Add counts n calls with outcome o.
-func (t *CallTally) Add(o string, n int64) {
-	switch o {
-	case "reached":
-		t.Reached += n
-	case "voicemail":
-		t.Voicemail += n
-	case "busy":
-		t.Busy += n
-	case "skipped":
-		t.Skipped += n
-	default:
-		return
-	}
-	t.Total += n
-}
-
-// Plus is the sum of two tallies.
-func (t CallTally) Plus(u CallTally) CallTally {
-	return CallTally{Reached: t.Reached + u.Reached, Voicemail: t.Voicemail + u.Voicemail, Busy: t.Busy + u.Busy,
-		Skipped: t.Skipped + u.Skipped, Total: t.Total + u.Total}
-}
+type CallTally = tracking.CallTally
 
 // CallGroup is the calls of one group, with the office's chamber, party
 // and state when grouped by office.
@@ -157,22 +131,23 @@ type CallGroup struct {
 	CallTally
 }
 
-// callGroupColumns are the groupings calls support: those of the
-// dashboards but channel (a call goes by phone, not by a letter channel).
-var callGroupColumns = map[string]string{"office": "bioguide_id", "state": "state", "party": "party", "chamber": "chamber",
-	"campaign": "CAST(campaign_id AS TEXT)", "month": "month", "": "''"}
+// callColumns are the call counts' columns for the rollups' dimensions:
+// a call goes by phone, so grouped by channel every call is "phone".
+var callColumns = map[tracking.Dimension]string{tracking.DimOffice: "bioguide_id", tracking.DimState: "state",
+	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
+	tracking.DimChannel: "'phone'", tracking.DimMonth: "month", tracking.DimNone: "''"}
 
 // CallMetrics adds up the call counts grouped and filtered like
 // ResponseMetrics (q.FromMonth and q.ToMonth select the months of the
 // calls). Grouped by channel, it answers every call in one group "phone".
+// A grouping derived from offices (tracking.Grouping.Keys) is read by
+// office, for its caller to add up.
 func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, error) {
-	col, ok := callGroupColumns[q.GroupBy]
-	if q.GroupBy == "channel" {
-		col, ok = "'phone'", true
-	}
-	if !ok {
+	grouping, ok := tracking.Lookup(q.GroupBy)
+	if !ok || grouping.Keys != nil {
 		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
 	}
+	col := callColumns[grouping.Dim]
 	var (
 		conds = []string{"1 = 1"}
 		args  []any
@@ -197,7 +172,7 @@ func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, e
 		add("month <= ?", q.ToMonth)
 	}
 	attrs := "'', '', ''"
-	if q.GroupBy == "office" {
+	if grouping.Dim == tracking.DimOffice {
 		attrs = "MAX(chamber), MAX(party), MAX(state)"
 	}
 	group := " GROUP BY " + col + ", outcome ORDER BY 1"
@@ -228,4 +203,28 @@ func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, e
 		last.Add(outcome, n)
 	}
 	return out, rows.Err()
+}
+
+// addCalls puts the calls of q's groups into gs (groups with calls but no
+// letters are added), ordered by key as ResponseMetrics answers.
+func (s *Store) addCalls(ctx context.Context, q MetricsQuery, gs []MetricGroup) ([]MetricGroup, error) {
+	calls, err := s.CallMetrics(ctx, q)
+	if err != nil || len(calls) == 0 {
+		return gs, err
+	}
+	idx := make(map[string]int, len(gs))
+	for i, g := range gs {
+		idx[g.Key] = i
+	}
+	for _, c := range calls {
+		i, ok := idx[c.Key]
+		if !ok {
+			gs = append(gs, MetricGroup{Key: c.Key, Chamber: c.Chamber, Party: c.Party, State: c.State})
+			i = len(gs) - 1
+			idx[c.Key] = i
+		}
+		gs[i].Calls = gs[i].Calls.Plus(c.CallTally)
+	}
+	slices.SortFunc(gs, func(a, b MetricGroup) int { return strings.Compare(a.Key, b.Key) })
+	return gs, nil
 }

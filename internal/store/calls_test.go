@@ -156,6 +156,18 @@ func TestLogCallCountsOncePerPageAndOffice(t *testing.T) {
 			t.Error("unknown grouping accepted")
 		}
 
+		// The response metrics carry the calls of each group, beside the
+		// letters (none here).
+		rm, err := s.ResponseMetrics(ctx, store.MetricsQuery{GroupBy: "office", CampaignID: cm.ID})
+		if err != nil || len(rm) != 2 || rm[0].Key != "P000145" || rm[0].Calls != want["P000145"] || rm[0].Letters != 0 ||
+			rm[0].Chamber != "senate" || rm[1].Calls != want["S001150"] {
+			t.Errorf("response metrics %+v %v", rm, err)
+		}
+		if rm, err := s.ResponseMetrics(ctx, store.MetricsQuery{GroupBy: "channel", CampaignID: cm.ID}); err != nil || len(rm) != 1 ||
+			rm[0].Key != "phone" || rm[0].Calls.Total != 5 {
+			t.Errorf("response metrics by channel %+v %v", rm, err)
+		}
+
 		// The pages expire: their claims go, the counts stay.
 		pruned, err := s.PruneCallClaims(ctx, now.Add(13*time.Hour))
 		if err != nil || pruned < 5 {

@@ -29,7 +29,8 @@ var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "biogui
 // MetricGroup is the sums of one group (tracking.Group).
 type MetricGroup = tracking.Group
 
-// ResponseMetrics reads the rollups (never the letters) grouped by q.GroupBy.
+// ResponseMetrics reads the rollups (never the letters) grouped by
+// q.GroupBy, with the calls reported to each group (call_counts).
 func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
 	grouping, ok := tracking.Lookup(q.GroupBy)
 	if !ok || grouping.Keys != nil {
@@ -146,7 +147,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	for i, g := range out {
 		res[i] = *g
 	}
-	return res, nil
+	return s.addCalls(ctx, q, res) // the calls reported to the same groups
 }
 
 // MergeGroups adds up groups (offices, say) under the key each is given

@@ -31,11 +31,10 @@ import (
 // campaign.DefaultIPLimit an hour per client (or the limit of the
 // campaign's tabling event running now).
 
-// CallStore is what the call pages and the call metrics need.
+// CallStore is what the call pages need.
 type CallStore interface {
 	LogCall(ctx context.Context, l store.CallLog) (counted bool, first string, err error)
 	CallClaims(ctx context.Context, nonce string) (map[string]string, error)
-	CallMetrics(ctx context.Context, q store.MetricsQuery) ([]store.CallGroup, error)
 }
 
 func (s *Server) callRoutes(root *echo.Group, limited echo.MiddlewareFunc) {

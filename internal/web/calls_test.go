@@ -178,6 +178,31 @@ func TestCallsAfterLetters(t *testing.T) {
 		if got := callTotals(t, st, a.camp.ID); got["P000145"].Total != 1 || got["S001150"].Total != 1 {
 			t.Errorf("after refused posts: %+v", got)
 		}
+		// The calls are in the response-rates API (per group, per outcome),
+		// the dashboard and its CSV export, beside the letters.
+		org := addUser(t, st, unique("organizer")+"@example.org", auth.Organizer)
+		otok := bearer(t, st, org)
+		code, body = do(t, c, http.MethodGet, a.srv.URL+"/api/v1/metrics/response-rates?group_by=office&campaign="+strconv.FormatInt(a.camp.ID, 10), otok, "", "")
+		if code != 200 || !strings.Contains(body, `"key":"S001150"`) ||
+			!strings.Contains(body, `"calls":{"reached":0,"voicemail":1,"busy":0,"skipped":0,"total":1}`) ||
+			!strings.Contains(body, `"calls":{"reached":1,"voicemail":0,"busy":0,"skipped":0,"total":1}`) {
+			t.Errorf("response rates by office: %d %s", code, body)
+		}
+		code, body = do(t, c, http.MethodGet, a.srv.URL+"/api/v1/metrics/response-rates?group_by=chamber&campaign="+strconv.FormatInt(a.camp.ID, 10), otok, "", "")
+		if code != 200 || !strings.Contains(body, `"key":"senate"`) || !strings.Contains(body, `"calls":{"reached":1,"voicemail":1,"busy":0,"skipped":0,"total":2}`) {
+			t.Errorf("response rates by chamber: %d %s", code, body)
+		}
+		oc := browserClient(t)
+		signIn(t, oc, a.srv.URL, org.Email)
+		_, dash := getPage(t, oc, a.srv.URL+"/admin/dashboard?campaign="+strconv.FormatInt(a.camp.ID, 10))
+		if !strings.Contains(dash, "Calls reported") || !strings.Contains(dash, "1: 0 staff, 1 voicemail, 0 busy or full, 0 skipped") {
+			t.Errorf("dashboard lacks the calls:\n%s", dash)
+		}
+		_, csvBody := getPage(t, oc, a.srv.URL+"/admin/dashboard/export?table=office&campaign="+strconv.FormatInt(a.camp.ID, 10))
+		if !strings.Contains(csvBody, ",calls_reached,calls_voicemail,calls_busy,calls_skipped,calls_total") || !strings.Contains(csvBody, ",1,0,0,0,1\n") {
+			t.Errorf("CSV export:\n%s", csvBody)
+		}
+
 		// Nothing about the caller: the rows hold offices, outcomes, counts
 		// and the page's random nonce.
 		for _, table := range []string{"call_counts", "call_claims"} {

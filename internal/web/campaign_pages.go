@@ -43,7 +43,7 @@ func readCampaignForm(c echo.Context) campaignForm {
 		StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Subject: c.FormValue("subject"), Template: c.FormValue("template"), OrganizationStatement: c.FormValue("organization_statement"),
 		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
-		CiteRelease: c.FormValue("cite_release") != "",
+		CiteRelease:  c.FormValue("cite_release") != "",
 		CallScriptEN: c.FormValue("call_script_en"), CallScriptES: c.FormValue("call_script_es"), CallsOnly: c.FormValue("calls_only") != "",
 	}
 }
