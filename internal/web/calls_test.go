@@ -278,6 +278,9 @@ func TestCallsOnlyCampaign(t *testing.T) {
 		if code, _ := a.post(t, c, "/c/"+slug, supporter("94110", "CA")); code != http.StatusConflict {
 			t.Errorf("letter review on a calls-only campaign: %d", code)
 		}
+		if code, _ := a.post(t, c, "/c/"+slug+"/send", supporter("94110", "CA")); code != http.StatusConflict {
+			t.Errorf("letter send on a calls-only campaign: %d", code)
+		}
 		code, body, _ := lookup(url.Values{"zip": {"9411"}})
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Enter a 5-digit ZIP code") || !strings.Contains(body, `value="9411"`) {
 			t.Errorf("bad ZIP: %d", code)
@@ -320,6 +323,22 @@ func TestCallsOnlyCampaign(t *testing.T) {
 		}
 		if limited != 2 {
 			t.Errorf("%d of 20 more lookups were refused, want 2", limited)
+		}
+		// A tabling event on the campaign raises the limit, as it does
+		// the letters'.
+		now := time.Now().UTC()
+		if _, err := st.CreateTablingEvent(context.Background(), campaign.TablingEvent{CampaignID: a.camp.ID, StartsAt: now.Add(-time.Minute),
+			EndsAt: now.Add(time.Hour), IPLimit: 25}, store.Audit{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		limited = 0
+		for range 7 {
+			if code, _, _ := lookup(url.Values{"zip": {"94110"}}); code == http.StatusTooManyRequests {
+				limited++
+			}
+		}
+		if limited != 2 {
+			t.Errorf("with the tabling event, %d of 7 more lookups were refused, want 2", limited)
 		}
 	})
 }
