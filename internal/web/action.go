@@ -26,22 +26,6 @@ import (
 	"github.com/outreach-org/outreach/internal/store"
 )
 
-// ActionStore is what the supporter pages need from the database.
-type ActionStore interface {
-	CampaignBySlug(ctx context.Context, slug string) (campaign.Campaign, error)
-	LatestRelease(ctx context.Context) (store.Release, error)
-	CreateSubmissionMail(ctx context.Context, sub store.Submission, seal func(id int64) (string, error), confirm store.MailEnqueue, limits ...store.SubmissionLimit) (store.Submission, error)
-	TablingIPLimit(ctx context.Context, campaignID int64, now time.Time) (int, bool, error)
-	SubmissionByID(ctx context.Context, id int64) (store.Submission, error)
-	Confirm(ctx context.Context, id int64, c store.Confirmation) ([]int64, error)
-	WrittenOffices(ctx context.Context, campaignID int64, emailIndex string) (map[string]bool, error)
-	CampaignLetterCount(ctx context.Context, campaignID int64) (int64, error)
-	IsSuppressed(ctx context.Context, emailIndex string) (bool, error)
-	ConfirmOptIn(ctx context.Context, emailIndex string) error
-	Unsubscribe(ctx context.Context, emailIndex, reason string) error
-	EraseSupporter(ctx context.Context, emailIndex string, a store.Audit) (int64, error)
-}
-
 func (s *Server) actionRoutes(root *echo.Group) {
 	s.public(root, http.MethodGet, "/c/:slug", s.actionPage)
 	s.public(root, http.MethodPost, "/c/:slug", s.actionReview)

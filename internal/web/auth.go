@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,35 +13,6 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/store"
 )
-
-// StaffStore is what the web layer needs to know who staff are.
-type StaffStore interface {
-	CountUsers(ctx context.Context) (int64, error)
-	CreateUser(ctx context.Context, u auth.User, a store.Audit) (auth.User, error)
-	CreateFirstAdmin(ctx context.Context, u auth.User) (auth.User, error)
-	UserByEmail(ctx context.Context, email string) (auth.User, error)
-	UserByID(ctx context.Context, id int64) (auth.User, error)
-	Users(ctx context.Context) ([]auth.User, error)
-	UpdateUser(ctx context.Context, u auth.User, a store.Audit) error
-	SetPassword(ctx context.Context, userID int64, hash string, a store.Audit) error
-	CreateSession(ctx context.Context, idHash string, userID int64, now, expires time.Time) error
-	SessionUser(ctx context.Context, idHash string) (store.Session, auth.User, error)
-	TouchSession(ctx context.Context, idHash string, at time.Time) error
-	DeleteSession(ctx context.Context, idHash string, a store.Audit) error
-	ReserveAttempt(ctx context.Context, now time.Time, window time.Duration, limits ...store.AttemptLimit) (store.Reservation, error)
-	ReleaseAttempt(ctx context.Context, r store.Reservation) error
-	ClearLoginFailures(ctx context.Context, key string) error
-	AddSetupCode(ctx context.Context, hash string) error
-	SetupCodeValid(ctx context.Context, hash string) (bool, error)
-	CreateToken(ctx context.Context, userID int64, name, prefix, hash string, a store.Audit) (store.APIToken, error)
-	TokenUser(ctx context.Context, hash string) (store.APIToken, auth.User, error)
-	Tokens(ctx context.Context, userID int64) ([]store.APIToken, error)
-	RevokeToken(ctx context.Context, id, ownerID int64, a store.Audit) error
-	WriteAudit(ctx context.Context, a store.Audit) error
-	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
-	Setting(ctx context.Context, key string) (string, error)
-	SetSetting(ctx context.Context, key, value string) error
-}
 
 const (
 	sessionCookie = "outreach_session"

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -30,12 +29,6 @@ import (
 // confirmed and, on a calls-only campaign, by the ZIP lookup, at most
 // campaign.DefaultIPLimit an hour per client (or the limit of the
 // campaign's tabling event running now).
-
-// CallStore is what the call pages need.
-type CallStore interface {
-	LogCall(ctx context.Context, l store.CallLog) (counted bool, first string, err error)
-	CallClaims(ctx context.Context, nonce string) (map[string]string, error)
-}
 
 func (s *Server) callRoutes(root *echo.Group, limited echo.MiddlewareFunc) {
 	s.callPages = newWindowLimiter(campaign.DefaultIPLimit, time.Hour, s.deps.Now)

@@ -18,17 +18,6 @@ import (
 	"github.com/outreach-org/outreach/internal/store"
 )
 
-// CampaignStore is what the campaign pages and API need from the database.
-type CampaignStore interface {
-	CreateCampaign(ctx context.Context, c campaign.Campaign, a store.Audit) (campaign.Campaign, error)
-	UpdateCampaign(ctx context.Context, c campaign.Campaign, a store.Audit) (campaign.Campaign, error)
-	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
-	Campaigns(ctx context.Context) ([]campaign.Campaign, error)
-	CampaignVersions(ctx context.Context, campaignID int64) ([]campaign.Version, error)
-	CampaignVersion(ctx context.Context, campaignID int64, n int) (campaign.Version, error)
-	HeldCampaigns(ctx context.Context) ([]store.HeldCampaign, error)
-}
-
 // campaignRoutes registers the staff pages and the JSON API of campaigns.
 // Reading needs PermViewCampaigns (organizers too); changing anything,
 // and the live preview of unsaved text, needs PermEditCampaigns.

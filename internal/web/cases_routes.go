@@ -1,10 +1,8 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"io"
-	"iter"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,29 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/auth"
-	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/config"
-	"github.com/outreach-org/outreach/internal/store"
 )
-
-// CaseStore is what the case-record and statistics pages and API need from
-// the database.
-type CaseStore interface {
-	ImportCSV(ctx context.Context, r io.Reader, opt store.ImportOptions, a store.Audit) (store.ImportResult, error)
-	CreateCases(ctx context.Context, records iter.Seq[casestats.Record], opt store.ImportOptions, a store.Audit) (int, error)
-	CreateCase(ctx context.Context, r casestats.Record, a store.Audit) (int64, error)
-	CaseByID(ctx context.Context, id int64) (store.CaseRecord, error)
-	UpdateCase(ctx context.Context, id int64, r casestats.Record, a store.Audit) error
-	DeleteCase(ctx context.Context, id int64, a store.Audit) error
-	DeleteSyntheticCases(ctx context.Context, a store.Audit) (int64, error)
-	CountCases(ctx context.Context) (store.CaseCounts, error)
-	Cases(ctx context.Context, f store.CaseFilter) (store.CasePage, error)
-	PreviewRelease(ctx context.Context, p casestats.Params) (store.ReleasePreview, error)
-	CreateRelease(ctx context.Context, req store.ReleaseRequest, a store.Audit) (store.Release, error)
-	LatestRelease(ctx context.Context) (store.Release, error)
-	ReleaseByID(ctx context.Context, id int64) (store.Release, error)
-	Releases(ctx context.Context, limit int) ([]store.Release, error)
-}
 
 // statsTTL is how long a replica serves the latest release from memory;
 // a replica that created the release forgets it at once.
@@ -50,7 +27,7 @@ type caseHandlers struct {
 // caseRoutes registers case intake (PermEditCases), release publishing
 // (PermPublishStats) and the public statistics page and API.
 func (s *Server) caseRoutes(root, adm, api *echo.Group) {
-	h := &caseHandlers{s: s, cache: newStatsCache(s.caseStore(), s.deps.Now, statsTTL)}
+	h := &caseHandlers{s: s, cache: newStatsCache(s.deps.Store, s.deps.Now, statsTTL)}
 	edit, publish := auth.PermEditCases, auth.PermPublishStats
 
 	s.public(root, http.MethodGet, "/stats", h.statsPage)
@@ -79,15 +56,6 @@ func (s *Server) caseRoutes(root, adm, api *echo.Group) {
 	s.staff(api, http.MethodGet, "/cases/:id", edit, h.apiCase)
 	s.staff(api, http.MethodPut, "/cases/:id", edit, h.apiUpdateCase)
 	s.staff(api, http.MethodDelete, "/cases/:id", edit, h.apiDeleteCase)
-}
-
-// caseStore is the store, or nil when the server runs without one (tests
-// of the lookup pages): the public statistics then answer "none yet".
-func (s *Server) caseStore() CaseStore {
-	if s.deps.Store == nil {
-		return nil
-	}
-	return s.deps.Store
 }
 
 // --- large uploads ---

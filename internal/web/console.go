@@ -10,13 +10,6 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery"
 )
 
-// ConsoleStore is what the staff home's overview reads: counts only,
-// never a letter's content.
-type ConsoleStore interface {
-	LetterCountsSince(ctx context.Context, campaignID int64, since time.Time) (map[string]int64, error)
-	CountInboundReplies(ctx context.Context, status string) (int64, error)
-}
-
 // statusLabels are the letter statuses in the words staff read on the
 // home overview, the deliveries filter and a letter's page.
 var statusLabels = map[string]string{

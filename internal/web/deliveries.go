@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,17 +14,6 @@ import (
 	"github.com/outreach-org/outreach/internal/redact"
 	"github.com/outreach-org/outreach/internal/store"
 )
-
-// DeliveryStore is what the deliveries and outbox views need.
-type DeliveryStore interface {
-	Letters(ctx context.Context, f store.LetterFilter) ([]store.Letter, error)
-	LetterByID(ctx context.Context, id int64) (store.Letter, error)
-	LetterCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
-	Timeline(ctx context.Context, letterID int64) ([]store.LetterEvent, error)
-	Requeue(ctx context.Context, ids []int64, enqueue store.Enqueue, a store.Audit) ([]int64, error)
-	Outbox(ctx context.Context, kind string, beforeID int64, limit int) ([]store.OutboxMessage, error)
-	ReadOutboxMessage(ctx context.Context, id int64, a store.Audit) (store.OutboxMessage, error)
-}
 
 func (s *Server) deliveryRoutes(adm, api *echo.Group) {
 	s.staff(adm, http.MethodGet, "/deliveries", auth.PermViewDeliveries, s.deliveriesPage)

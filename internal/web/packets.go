@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"strings"
 
@@ -14,13 +13,6 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/packet"
 	"github.com/outreach-org/outreach/internal/store"
 )
-
-// PacketStore is what printed packets need.
-type PacketStore interface {
-	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
-	OfficeCounts(ctx context.Context, campaignID int64) ([]store.OfficeCount, error)
-	OfficeLetters(ctx context.Context, campaignID int64, officeCode string, limit int) ([]store.Letter, error)
-}
 
 func (s *Server) packetRoutes(adm *echo.Group) {
 	s.staff(adm, http.MethodGet, "/campaigns/:id/packets", auth.PermViewDeliveries, s.packetsPage)

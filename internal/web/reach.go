@@ -18,25 +18,11 @@ import (
 	"github.com/outreach-org/outreach/internal/contacts"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
-	"github.com/outreach-org/outreach/internal/store"
 )
 
 // Reaching every office: the office contacts directory (where the email
 // channel writes to an office), a campaign's own delivery settings, and
 // the coverage view (which channel each office's letters take).
-
-// ReachStore is what the contacts, delivery settings and coverage need.
-type ReachStore interface {
-	OfficeContacts(ctx context.Context, bioguideID string) ([]store.OfficeContact, error)
-	AllOfficeContacts(ctx context.Context) ([]store.OfficeContact, error)
-	OfficeEmails(ctx context.Context) (map[string]string, error)
-	ReplaceOfficeContacts(ctx context.Context, bioguideID string, list []contacts.Contact, a store.Audit) error
-	ImportOfficeContacts(ctx context.Context, p contacts.Parsed, a store.Audit) (int, error)
-	WaitingByOffice(ctx context.Context, campaignID int64) ([]store.OfficeCount, error)
-	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
-	CreateCampaignAndDelivery(ctx context.Context, c campaign.Campaign, d store.DeliverySettings, a store.Audit) (campaign.Campaign, error)
-	UpdateCampaignAndDelivery(ctx context.Context, c campaign.Campaign, d store.DeliverySettings, a store.Audit) (campaign.Campaign, error)
-}
 
 func (s *Server) reachRoutes(adm, api *echo.Group) {
 	s.staff(api, http.MethodGet, "/offices/:office/contacts", auth.PermViewDeliveries, s.apiOfficeContacts)

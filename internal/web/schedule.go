@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -17,26 +16,6 @@ import (
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/store"
 )
-
-// ScheduleStore is what the schedule agenda and the follow-up settings
-// need from the database.
-type ScheduleStore interface {
-	Schedules(ctx context.Context, campaignID int64) ([]store.Schedule, error)
-	ScheduleByID(ctx context.Context, id int64) (store.Schedule, error)
-	CreateSchedule(ctx context.Context, sc store.Schedule, a store.Audit) (store.Schedule, error)
-	UpdateSchedule(ctx context.Context, sc store.Schedule, a store.Audit) error
-	DeleteSchedule(ctx context.Context, id int64, a store.Audit) error
-	FollowupSettingsFor(ctx context.Context, campaignID int64) (store.FollowupSettings, error)
-	SaveFollowupSettings(ctx context.Context, f store.FollowupSettings, a store.Audit) error
-	FollowupSends(ctx context.Context, campaignID int64, status string, limit int) ([]store.FollowupSend, error)
-	SetFollowupStatus(ctx context.Context, id int64, from, to string, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx, sendID int64) error, a store.Audit) (bool, error)
-	HeldSecondLetters(ctx context.Context, campaignID int64) ([]store.HeldOffice, error)
-	SupporterMailCounts(ctx context.Context, campaignID int64) (map[string]map[string]int64, error)
-	ConstituentCounts(ctx context.Context, campaignID int64) (map[string]int64, error)
-	ApproveSecondLetters(ctx context.Context, campaignID int64, officeCode string, now time.Time, a store.Audit) (int64, error)
-	AddSurveyAnswer(ctx context.Context, a store.SurveyAnswer) (store.SurveyAnswer, error)
-	UpdateSurveyAnswer(ctx context.Context, id, letterID int64, sealed string) error
-}
 
 func (s *Server) scheduleRoutes(root, adm, api *echo.Group) {
 	s.staff(adm, http.MethodGet, "/schedule", auth.PermViewCampaigns, s.schedulePage)

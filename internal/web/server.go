@@ -35,29 +35,11 @@ type Geocoder interface {
 	Lookup(ctx context.Context, a geocode.Address) (geocode.Match, error)
 }
 
-// Store is everything the web layer asks of the database.
-type Store interface {
-	Pinger
-	StaffStore
-	CampaignStore
-	TablingStore
-	DeliveryStore
-	ActionStore
-	WebhookStore
-	PacketStore
-	CaseStore
-	TrackingStore
-	ScheduleStore
-	ReachStore
-	CallStore
-	ConsoleStore
-}
-
 // Deps are the server's collaborators, built by main.
 type Deps struct {
 	Log            *slog.Logger
-	DB             Pinger // readiness; defaults to Store
-	Store          Store  // staff, sessions and everything persistent
+	DB             Pinger       // readiness; defaults to Store
+	Store          *store.Store // staff, sessions and everything persistent
 	Congress       *congress.Directory
 	Geocoder       Geocoder // optional
 	BodyLimit      string   // size like "1M" (config.ParseSize)

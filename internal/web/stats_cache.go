@@ -17,7 +17,7 @@ import (
 // ttl; the replica that made it forgets at once), and releases by id for
 // good (they never change).
 type statsCache struct {
-	st  CaseStore // nil: no database, no releases
+	st  *store.Store // nil when the server runs without one (tests of the lookup pages): no releases
 	now func() time.Time
 	ttl time.Duration
 
@@ -60,7 +60,7 @@ type paramsJSON struct {
 
 func asOf(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func newStatsCache(st CaseStore, now func() time.Time, ttl time.Duration) *statsCache {
+func newStatsCache(st *store.Store, now func() time.Time, ttl time.Duration) *statsCache {
 	return &statsCache{st: st, now: now, ttl: ttl, byID: map[int64]*publicRelease{}}
 }
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,17 +14,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
-	"github.com/outreach-org/outreach/internal/store"
 )
-
-// TablingStore keeps a campaign's tabling events: periods in which its
-// action page accepts more letters per connection (TablingIPLimit, in
-// ActionStore, reads the limit in force).
-type TablingStore interface {
-	CreateTablingEvent(ctx context.Context, e campaign.TablingEvent, a store.Audit) (campaign.TablingEvent, error)
-	TablingEvents(ctx context.Context, campaignID int64) ([]campaign.TablingEvent, error)
-	EndTablingEvent(ctx context.Context, campaignID, id int64, now time.Time, a store.Audit) (campaign.TablingEvent, error)
-}
 
 // tablingRoutes: reading needs PermViewCampaigns, adding or ending an
 // event PermEditCampaigns (campaign staff).

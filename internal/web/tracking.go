@@ -17,26 +17,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/auth"
-	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/tracking"
 )
-
-// TrackingStore is what response tracking needs from the database.
-type TrackingStore interface {
-	LogResponse(ctx context.Context, r store.ResponseLog, a store.Audit) (int, error)
-	AddInboundReply(ctx context.Context, r store.InboundReply, seal func(id int64) (string, error)) (int64, error)
-	InboundReplies(ctx context.Context, status string, limit int) ([]store.InboundReply, error)
-	ClassifyInboundReply(ctx context.Context, id int64, substance string, a store.Audit) error
-	RollupsRefreshedAt(ctx context.Context) (time.Time, error)
-	ResponseMetrics(ctx context.Context, q store.MetricsQuery) ([]store.MetricGroup, error)
-	ExportLetters(ctx context.Context, campaignID int64, withSealed bool, fn func(store.LetterExport) error) error
-	PublicResponsiveness(ctx context.Context, campaignID int64) (bool, error)
-	PublicCampaigns(ctx context.Context) (map[int64]bool, error)
-	SetPublicResponsiveness(ctx context.Context, campaignID int64, on bool, a store.Audit) error
-	CampaignBySlug(ctx context.Context, slug string) (campaign.Campaign, error)
-	LetterByReplyToken(ctx context.Context, token string) (store.Letter, error)
-}
 
 // metricsTTL is how long a computed grouping is reused: dashboards never
 // read the letters table, and within this window not even the rollups.
@@ -81,7 +64,7 @@ func (s *Server) trackingRoutes(root, adm, api *echo.Group) {
 	s.public(root, http.MethodGet, "/c/:slug/responsiveness", t.publicPage)
 }
 
-func (t *tracker) store() (TrackingStore, error) {
+func (t *tracker) store() (*store.Store, error) {
 	if t.s.deps.Store == nil {
 		return nil, errors.New("no database")
 	}

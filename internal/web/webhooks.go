@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -18,14 +17,6 @@ import (
 // EventVerifier checks and parses SendGrid Event Webhook posts.
 type EventVerifier interface {
 	VerifyAndParse(signatureHeader, timestampHeader string, body []byte, now time.Time) ([]sendgrid.Event, error)
-}
-
-// WebhookStore applies provider events.
-type WebhookStore interface {
-	ApplyProviderEvent(ctx context.Context, eventID string, letterID int64, event, newStatus, detail string, at time.Time) (bool, error)
-	SettleSupporterMail(ctx context.Context, id int64, providerID string, at time.Time) (bool, error)
-	NoteProviderID(ctx context.Context, letterID int64, providerID string) error
-	Unsubscribe(ctx context.Context, emailIndex, reason string) error
 }
 
 const maxWebhookBody = 2 << 20
