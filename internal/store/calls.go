@@ -148,29 +148,8 @@ func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, e
 		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
 	}
 	col := callColumns[grouping.Dim]
-	var (
-		conds = []string{"1 = 1"}
-		args  []any
-	)
-	add := func(cond string, v any) { conds, args = append(conds, cond), append(args, v) }
-	if q.CampaignID != 0 {
-		add("campaign_id = ?", q.CampaignID)
-	}
-	if q.Chamber != "" {
-		add("chamber = ?", q.Chamber)
-	}
-	if q.Party != "" {
-		add("party = ?", q.Party)
-	}
-	if q.State != "" {
-		add("state = ?", q.State)
-	}
-	if q.FromMonth != "" {
-		add("month >= ?", q.FromMonth)
-	}
-	if q.ToMonth != "" {
-		add("month <= ?", q.ToMonth)
-	}
+	conds, args := q.filters()
+	conds = append(conds, "1 = 1")
 	attrs := "'', '', ''"
 	if grouping.Dim == tracking.DimOffice {
 		attrs = "MAX(chamber), MAX(party), MAX(state)"

@@ -443,18 +443,11 @@ func (s *Server) chooseDistrict(v *actionView, rcp action.Recipients, f action.F
 		v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
 	}
 	for _, d := range rcp.Candidates {
-		cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
+		var members []*congress.Member
 		if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
-			for _, m := range dr.Members {
-				if md, ok := m.Seat(); ok && md == d {
-					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
-				}
-			}
+			members = dr.Members
 		}
-		if cv.Member == "" {
-			cv.Member = lang.T("lookup.vacant")
-		}
-		v.Candidates = append(v.Candidates, cv)
+		v.Candidates = append(v.Candidates, candidateOf(d, members, lang))
 	}
 	if f.District != "" {
 		v.Errors["district"] = lang.T("err.district_choice")

@@ -73,27 +73,6 @@ type callPageView struct {
 	Calls   *callsView
 }
 
-// telHref is a tel: link for a US number as the data writes it
-// ("202-224-3553"): digits only, with the country code. It is marked safe
-// for html/template (which allows only http, https and mailto links by
-// itself): it can hold nothing but "tel:+" and digits.
-func telHref(phone string) template.URL {
-	var b strings.Builder
-	for _, r := range phone {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	d := b.String()
-	if len(d) == 10 {
-		d = "1" + d
-	}
-	if d == "" {
-		return ""
-	}
-	return template.URL("tel:+" + d)
-}
-
 // callPageFor mints a call page for members (the supporter in zip and
 // district d, when known) and answers its token.
 func (s *Server) callPageFor(campaignID int64, members []*congress.Member, zip string, d *congress.District) string {
@@ -127,11 +106,11 @@ func (s *Server) callsFor(c echo.Context, lc liveCampaign, p action.CallPage, to
 		title := lang.T("lookup.title." + m.Title)
 		ov := callOfficeView{ID: m.BioguideID, Name: title + " " + m.Name, DCLabel: lang.T("calls.dc"), NoPhone: lang.T("calls.no_phone")}
 		if m.Phone != "" {
-			ov.DCPhone, ov.DCTel, ov.DCAria = m.Phone, telHref(m.Phone), lang.T("calls.call_label", ov.Name, m.Phone)
+			ov.DCPhone, ov.DCTel, ov.DCAria = m.Phone, tel(m.Phone), lang.T("calls.call_label", ov.Name, m.Phone)
 		}
 		if o.Office >= 0 && o.Office < len(m.Offices) && m.Offices[o.Office].Phone != "" {
 			off := m.Offices[o.Office]
-			ov.DistrictLabel, ov.DistrictPhone, ov.DistrictTel = lang.T("calls.district", off.City), off.Phone, telHref(off.Phone)
+			ov.DistrictLabel, ov.DistrictPhone, ov.DistrictTel = lang.T("calls.district", off.City), off.Phone, tel(off.Phone)
 			ov.DistrictAria = lang.T("calls.call_label", ov.Name, off.Phone)
 		}
 		if lc.Compiled.Script != nil {
@@ -271,12 +250,21 @@ func (s *Server) takeCallPage(c echo.Context, campaignID int64) (bool, error) {
 }
 
 // callPageOf reads and checks the token of a call page of campaign lc.
-func (s *Server) callPageOf(c echo.Context, lc liveCampaign, token string) (action.CallPage, error) {
-	p, err := s.signer().VerifyCallPage(token, s.deps.Now())
+// When it is not valid it answers itself (410 when expired, 400 when
+// changed or of another campaign) and reports ok false.
+func (s *Server) callPageOf(c echo.Context, lc liveCampaign, token string) (p action.CallPage, ok bool, err error) {
+	p, err = s.signer().VerifyCallPage(token, s.deps.Now())
 	if err == nil && p.CampaignID != lc.C.ID {
 		err = action.ErrBadToken
 	}
-	return p, err
+	switch {
+	case errors.Is(err, action.ErrExpiredToken):
+		lang := langOf(c)
+		return p, false, s.msg(c, http.StatusGone, msgView{Title: lang.T("act.link_expired_title"), Text: lang.T("calls.expired")})
+	case err != nil:
+		return p, false, s.badLink(c, err)
+	}
+	return p, true, nil
 }
 
 // callPage is GET /c/:slug/call?t=: the call list of one call page.
@@ -287,12 +275,9 @@ func (s *Server) callPage(c echo.Context) error {
 		return err
 	}
 	token := c.QueryParam("t")
-	p, err := s.callPageOf(c, lc, token)
-	if errors.Is(err, action.ErrExpiredToken) {
-		return s.msg(c, http.StatusGone, msgView{Title: lang.T("act.link_expired_title"), Text: lang.T("calls.expired")})
-	}
-	if err != nil {
-		return s.badLink(c, err)
+	p, ok, err := s.callPageOf(c, lc, token)
+	if !ok {
+		return err
 	}
 	calls, err := s.callsFor(c, lc, p, token)
 	if err != nil {
@@ -312,12 +297,9 @@ func (s *Server) callOutcome(c echo.Context) error {
 		return err
 	}
 	token := c.FormValue("t")
-	p, err := s.callPageOf(c, lc, token)
-	if errors.Is(err, action.ErrExpiredToken) {
-		return s.msg(c, http.StatusGone, msgView{Title: lang.T("act.link_expired_title"), Text: lang.T("calls.expired")})
-	}
-	if err != nil {
-		return s.badLink(c, err)
+	p, ok, err := s.callPageOf(c, lc, token)
+	if !ok {
+		return err
 	}
 	if mode, status := s.campaignMode(lc); mode != "form" {
 		return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + status)})

@@ -81,16 +81,7 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 	v.Choose = r.Split && !r.NeedsAddress && len(r.Districts) > 1
 	if v.Choose {
 		for _, d := range r.Districts {
-			cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
-			for _, m := range r.Members {
-				if md, ok := m.Seat(); ok && md == d {
-					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
-				}
-			}
-			if cv.Member == "" {
-				cv.Member = lang.T("lookup.vacant")
-			}
-			v.Candidates = append(v.Candidates, cv)
+			v.Candidates = append(v.Candidates, candidateOf(d, r.Members, lang))
 		}
 	}
 	for _, m := range r.Members {
@@ -158,6 +149,21 @@ func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
 		mv.Offices = append(mv.Offices, officeView{Address: strings.Join(parts, ", "), Phone: o.Phone, Tel: tel(o.Phone)})
 	}
 	return mv
+}
+
+// candidateOf is a district a supporter may choose, with its member among
+// members (or "vacant").
+func candidateOf(d congress.District, members []*congress.Member, lang i18n.Lang) candidateView {
+	cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
+	for _, m := range members {
+		if md, ok := m.Seat(); ok && md == d {
+			cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+		}
+	}
+	if cv.Member == "" {
+		cv.Member = lang.T("lookup.vacant")
+	}
+	return cv
 }
 
 // tel builds a tel: link from the digits of a phone number (+1 prefix).
