@@ -77,3 +77,30 @@
     }, function () { status.textContent = btn.dataset.failed; }, { timeout: 10000, maximumAge: 600000 });
   });
 })();
+
+// A page that answers a form (the review, or the form with its error
+// summary) moves the focus, and the screen, to what changed: on a phone
+// it is far below the top. The markup's autofocus does the same without
+// this file where browsers honour it on headings.
+(function () {
+  "use strict";
+  var target = document.querySelector("[data-focus]");
+  if (target && document.activeElement !== target) { target.focus(); }
+  if (target && target.scrollIntoView) { target.scrollIntoView({ block: "start" }); }
+})();
+
+// Schedule form: show only the fields of the chosen "Repeat" (all of them
+// show without this script, and the server ignores the others).
+(function () {
+  "use strict";
+  var sel = document.querySelector("select[data-repeat-choice]");
+  if (!sel) { return; }
+  var parts = sel.form.querySelectorAll("[data-repeat]");
+  function show() {
+    for (var i = 0; i < parts.length; i++) {
+      parts[i].hidden = parts[i].getAttribute("data-repeat").split(" ").indexOf(sel.value) < 0;
+    }
+  }
+  sel.addEventListener("change", show);
+  show();
+})();

@@ -101,3 +101,39 @@
   var q = el("member_q");
   if (q) { q.addEventListener("input", function () { schedule(400, true); }); }
 })();
+
+// "Insert a field or a figure": puts the chosen {{...}} at the cursor of
+// the letter, subject or statement (the last one focused), as typing would,
+// so the live preview follows. Hidden without this script: the table of
+// fields beside the form says what to type.
+(function () {
+  "use strict";
+  var box = document.getElementById("field-picker");
+  if (!box) { return; }
+  var pick = document.getElementById("pick-field");
+  var into = document.getElementById("pick-into");
+  var btn = document.getElementById("pick-insert");
+  var status = document.getElementById("pick-status");
+  var pos = {};
+  ["template", "subject", "organization_statement"].forEach(function (id) {
+    var e = document.getElementById(id);
+    if (!e) { return; }
+    function keep() { pos[id] = [e.selectionStart, e.selectionEnd]; }
+    e.addEventListener("focus", function () { into.value = id; });
+    ["keyup", "mouseup", "select", "blur", "input"].forEach(function (ev) { e.addEventListener(ev, keep); });
+  });
+  box.hidden = false;
+  btn.addEventListener("click", function () {
+    var e = document.getElementById(into.value);
+    if (!e) { return; }
+    var text = pick.value;
+    var p = pos[into.value] || [e.value.length, e.value.length];
+    e.value = e.value.slice(0, p[0]) + text + e.value.slice(p[1]);
+    var at = p[0] + text.length;
+    e.focus();
+    e.setSelectionRange(at, at);
+    pos[into.value] = [at, at];
+    e.dispatchEvent(new Event("input", { bubbles: true }));
+    status.textContent = "Inserted " + text + ".";
+  });
+})();

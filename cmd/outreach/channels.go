@@ -9,6 +9,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/delivery/packet"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 )
@@ -81,7 +82,7 @@ func newSendGrid(cfg *config.Config, _ *store.Store, _ *seal.Keys) (delivery.Sen
 		return nil, nil
 	}
 	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom,
-		FromName: cfg.OrgName, ReplyDomain: cfg.ReplyDomain, Rate: cfg.SendGridRate}, nil)
+		FromName: cfg.OrgName, ReplyDomain: cfg.ReplyDomain, Rate: cfg.SendGridRate, Connections: dispatch.InFlight(cfg.DeliveryWorkers)}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("SendGrid: %w", err)
 	}
@@ -95,7 +96,7 @@ func newCWC(cfg *config.Config, _ *store.Store, _ *seal.Keys) (delivery.Sender, 
 	c, err := cwc.New(cwc.Config{HouseURL: cfg.CWCHouseURL, HouseAPIKey: cfg.CWCHouseKey, SenateURL: cfg.CWCSenateURL,
 		SenateAPIKey: cfg.CWCSenateKey, SenateTesting: cfg.CWCSenateTesting, DeliveryAgent: cfg.CWCDeliveryAgent,
 		AckEmail: cfg.CWCAckEmail, AgentContact: cwc.Contact{Name: cfg.CWCDeliveryAgent, Email: cfg.CWCAckEmail, Phone: cfg.CWCContactPhone},
-		Organization: cfg.OrgName, Rate: cfg.CWCRate}, nil)
+		Organization: cfg.OrgName, Rate: cfg.CWCRate, Connections: dispatch.InFlight(cfg.DeliveryWorkers)}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("CWC: %w", err)
 	}

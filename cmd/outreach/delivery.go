@@ -213,7 +213,8 @@ func mailers(cfg *config.Config, st *store.Store, keys *seal.Keys) (followup.Mai
 	if cfg.SendGridAPIKey == "" {
 		return outboxMailer{outbox.New(st, keys)}, supportermail.OutboxMailer{Store: st, Keys: keys}, nil
 	}
-	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom, FromName: cfg.OrgName}, nil)
+	// Supporter and staff emails: the mail queue runs 4 workers (see run).
+	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom, FromName: cfg.OrgName, Connections: 4}, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("SendGrid: %w", err)
 	}

@@ -39,6 +39,11 @@ const (
 	batchConcurrency = 16
 )
 
+// InFlight is how many letters a process with this many delivery workers
+// may be sending at once: what provider clients size their connection
+// pools to.
+func InFlight(workers int) int { return workers * batchConcurrency }
+
 // BatchWorker works DeliverBatchArgs with the letter Worker's rules.
 type BatchWorker struct {
 	river.WorkerDefaults[DeliverBatchArgs]

@@ -45,6 +45,12 @@ type Params struct {
 	// To lists digest recipients; empty: every active staff account that
 	// can see campaigns.
 	To []string `json:"to,omitempty"`
+	// Once: the schedule runs at its next occurrence and then turns
+	// itself off ("once, on 12 January at 14:00").
+	Once bool `json:"once,omitempty"`
+	// UntilClose: a campaign's schedule turns itself off, instead of
+	// running, once the campaign is closed.
+	UntilClose bool `json:"until_close,omitempty"`
 }
 
 // Input is a schedule as submitted by a form or the API.
@@ -62,7 +68,7 @@ type FieldErrors map[string]string
 
 func (e FieldErrors) Error() string {
 	var parts []string
-	for _, k := range []string{"kind", "campaign_id", "cron", "time_zone", "params"} {
+	for _, k := range []string{"kind", "campaign_id", "repeat", "date", "weekday", "day", "at", "cron", "time_zone", "params", "until_close"} {
 		if m, ok := e[k]; ok {
 			parts = append(parts, k+": "+m)
 		}
@@ -146,6 +152,9 @@ func Validate(in Input, now time.Time, exists func(id int64) bool) (Validated, e
 		}
 	} else {
 		p.To = nil
+	}
+	if p.UntilClose && !needsCampaign(in.Kind) {
+		fe["until_close"] = "only a campaign's schedule can stop when its campaign closes"
 	}
 	if len(fe) > 0 {
 		return Validated{}, fe

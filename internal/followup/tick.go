@@ -190,7 +190,26 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 			}
 			continue
 		}
+		p := ParseParams(sc.Params)
+		if p.UntilClose && sc.CampaignID != nil {
+			st, err := r.Store.CampaignStatus(ctx, *sc.CampaignID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return claimed, err
+			}
+			if err != nil || st == string(campaign.Closed) {
+				// "until the campaign closes": it closed, so the schedule
+				// ends instead of running.
+				sc.Enabled = false
+				if err := r.Store.UpdateSchedule(ctx, sc, store.Audit{Action: "schedule.disable", Detail: "the campaign closed"}); err != nil {
+					return claimed, err
+				}
+				continue
+			}
+		}
 		next := sp.NextAfter(now) // catch-up: once, then the next future occurrence
+		if p.Once {
+			next = time.Time{} // no next run: the claim turns the schedule off
+		}
 		ok, err := r.Store.ClaimSchedule(ctx, sc.ID, sc.NextRunAt, next, now, func(ctx context.Context, tx *sql.Tx) error {
 			_, err := r.Jobs.InsertTx(ctx, tx, RunArgs{ScheduleID: sc.ID, Due: sc.NextRunAt}, nil)
 			return err

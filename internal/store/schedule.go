@@ -147,8 +147,14 @@ func (s *Store) DueSchedules(ctx context.Context, now time.Time, limit int) ([]S
 func (s *Store) ClaimSchedule(ctx context.Context, id int64, old, next, now time.Time, enqueue func(ctx context.Context, tx *sql.Tx) error) (bool, error) {
 	claimed := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		set := map[string]any{"next_run_at": next.UTC(), "last_run_at": now.UTC()}
+		if next.IsZero() {
+			// No next run (a one-off, or an expression that never fires
+			// again): the schedule turns off and keeps its last due time.
+			set = map[string]any{"enabled": false, "last_run_at": now.UTC()}
+		}
 		res := tx.Model(&Schedule{}).Where("id = ? AND enabled AND next_run_at = ? AND next_run_at <= ?", id, old.UTC(), now.UTC()).
-			Updates(map[string]any{"next_run_at": next.UTC(), "last_run_at": now.UTC()})
+			Updates(set)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -46,12 +46,13 @@ const Queue = "supporter_mail"
 
 // Kinds of email (store.Mail*).
 const (
-	KindConfirm     = store.MailConfirm
-	KindCopy        = store.MailCopy
-	KindOptIn       = store.MailOptIn
-	KindSurvey      = store.MailSurvey
-	KindSurveyAgain = store.MailSurveyAgain
-	KindReminder    = store.MailReminder
+	KindConfirm      = store.MailConfirm
+	KindConfirmAgain = store.MailConfirmAgain
+	KindCopy         = store.MailCopy
+	KindOptIn        = store.MailOptIn
+	KindSurvey       = store.MailSurvey
+	KindSurveyAgain  = store.MailSurveyAgain
+	KindReminder     = store.MailReminder
 )
 
 const (
@@ -394,7 +395,7 @@ func (w *Worker) Email(ctx context.Context, m store.SupporterMail) (Email, error
 
 func (w *Worker) composer(kind string) Composer {
 	switch kind {
-	case KindConfirm:
+	case KindConfirm, KindConfirmAgain:
 		return w.confirmEmail
 	case KindCopy:
 		return w.copyEmail

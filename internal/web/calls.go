@@ -204,10 +204,8 @@ func (s *Server) callLookup(c echo.Context) error {
 	switch {
 	case errors.Is(err, action.ErrStateMismatch):
 		return fail("state", lang.T("act.err.state_zip", f.ZIP, strings.Join(res.States, ", ")))
-	case errors.Is(err, action.ErrNeedAddress):
-		return fail("zip", lang.T("act.err.po_box"))
-	case errors.Is(err, action.ErrNeedDistrict):
-		s.chooseDistrict(&v, rcp, f, lang)
+	case errors.Is(err, action.ErrNeedAddress), errors.Is(err, action.ErrNeedDistrict):
+		s.districtChoice(&v, err, rcp, res, f, lang)
 		return s.renderAction(c, http.StatusUnprocessableEntity, v)
 	case errors.Is(err, action.ErrNoTargets):
 		v.Problem = lang.T("act.no_targets")
@@ -323,17 +321,36 @@ func (s *Server) callOutcome(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/c/"+lc.C.Slug+"/call?"+url.Values{"t": {token}}.Encode()+"#call-"+m.BioguideID)
 }
 
-// confirmedCalls is the call list shown on the thank-you page after the
-// letters of campaign lc were confirmed, for the supporter's offices.
-func (s *Server) confirmedCalls(c echo.Context, lc liveCampaign, members []*congress.Member, zip string, d *congress.District) *callsView {
-	if !lc.C.HasCalls() || len(members) == 0 {
+// submissionCalls is the call list on the thank-you page of a confirmed
+// submission (ss, sealed with it): its offices, nearest to its ZIP code.
+// The page's nonce comes from the submission, so reopening the thank-you
+// page (a reload, a language switch) shows the same call page, outcomes
+// included, and counts nothing twice.
+func (s *Server) submissionCalls(c echo.Context, lc liveCampaign, subID int64, ss action.Sealed) *callsView {
+	if !lc.C.HasCalls() || len(ss.Letters) == 0 {
 		return nil
 	}
-	token := s.callPageFor(lc.C.ID, members, zip, d)
-	p, err := s.signer().VerifyCallPage(token, s.deps.Now())
-	if err != nil {
+	var members []*congress.Member
+	var district *congress.District
+	for _, sl := range ss.Letters {
+		m, ok := s.deps.Congress.Member(sl.BioguideID)
+		if !ok {
+			continue
+		}
+		members = append(members, m)
+		if d, ok := m.Seat(); ok {
+			district = &d
+		}
+	}
+	if len(members) == 0 {
 		return nil
 	}
+	var offices []action.CallOffice
+	for _, m := range members {
+		offices = append(offices, action.CallOffice{BioguideID: m.BioguideID, Office: action.NearestOffice(s.deps.Congress, m, ss.Form.ZIP, district)})
+	}
+	p := action.CallPage{CampaignID: lc.C.ID, Nonce: s.deps.Keys.Index("call-page", strconv.FormatInt(subID, 10))[:32], Offices: offices}
+	token := s.signer().SignCallPage(p, s.deps.Now().Add(action.CallPageTTL))
 	v, err := s.callsFor(c, lc, p, token)
 	if err != nil {
 		s.log.Error("call list after confirmation", "campaign", lc.C.ID, "err", err)

@@ -27,7 +27,10 @@ const (
 	callScriptES = "Hola, soy constituyente y llamo a la oficina de {{.salutation}}. {{stat \"children_separated\"}} niños fueron separados de sus padres."
 )
 
-var callTokenRE = regexp.MustCompile(`name="t" value="([^"]+)"`)
+var (
+	callTokenRE  = regexp.MustCompile(`name="t" value="([^"]+)"`)
+	thanksLinkRE = regexp.MustCompile(`/c/[a-z0-9-]+/thanks\?t=[^"&]+`)
+)
 
 // realRelease publishes a release from records that are not the
 // demonstration's, so that scripts may quote its figures.
@@ -134,6 +137,16 @@ func TestCallsAfterLetters(t *testing.T) {
 		_, after := a.get(t, "/c/"+a.camp.Slug+"/call?t="+url.QueryEscape(token))
 		if !strings.Contains(after, "Reported: Talked to staff. Thank you!") || strings.Count(after, `name="outcome" value="voicemail"`) != 2 {
 			t.Errorf("call page after the report:\n%s", after)
+		}
+		// The thank-you page reopened (a reload, the language switch) is
+		// the same call page: what was reported shows, nothing counts twice.
+		if m := thanksLinkRE.FindStringSubmatch(body); m == nil {
+			t.Error("no link to reopen the thank-you page")
+		} else {
+			_, again := a.get(t, html.UnescapeString(m[0]))
+			if !strings.Contains(again, "Reported: Talked to staff. Thank you!") || strings.Count(again, `name="outcome" value="voicemail"`) != 2 {
+				t.Errorf("thank-you page reopened:\n%s", again)
+			}
 		}
 		// Replayed, or another outcome for the same office: nothing more.
 		report("P000145", "reached", true)

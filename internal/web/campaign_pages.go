@@ -159,7 +159,9 @@ type campaignEditView struct {
 	Version  int
 	CanEdit  bool
 	Saved    *campaign.Campaign
-	Problems []campaign.FieldError // everything refused, listed first
+	Problems []problemView // everything refused, listed first, in words
+	// Picker lists what the "insert a field" control inserts.
+	Picker   []pickerGroup
 	Inputs   map[string]fieldView
 	Texts    map[string]textArea
 	Choices  map[string]choice
@@ -197,12 +199,6 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 					msgs[form] = m
 				}
 			}
-		}
-		for _, fe := range ve.Errors {
-			if n, ok := deliveryFormNames[fe.Field]; ok {
-				fe.Field = n
-			}
-			v.Problems = append(v.Problems, fe)
 		}
 	}
 	if saved != nil {
@@ -267,6 +263,20 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		f.Delivery = deliveryFormOf(deliveryOf(s.deliveryDefaults(), false))
 	}
 	v.Delivery = s.deliveryFields(f.Delivery, msgs, custom)
+	if ve != nil {
+		errs := make([]campaign.FieldError, 0, len(ve.Errors))
+		for _, fe := range ve.Errors {
+			if n, ok := deliveryFormNames[fe.Field]; ok {
+				fe.Field = n
+			}
+			errs = append(errs, fe)
+		}
+		v.Problems = problemViews(errs, v.fieldLabels(),
+			map[string]string{"subject": f.Subject, "template": f.Template, "organization_statement": f.OrganizationStatement})
+	}
+	if v.CanEdit {
+		v.Picker = s.picker(c.Request().Context())
+	}
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	s.scriptPreview(c.Request().Context(), &v.Preview, f)

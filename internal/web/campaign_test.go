@@ -449,7 +449,8 @@ func TestCampaignForms(t *testing.T) {
 			}
 			for _, want := range []string{
 				`value="Records &lt;of&gt; family separations"`, `value="Not A Slug"`, `Pida los &lt;registros&gt;.`,
-				"Regards, {{.frist_name}}</textarea>", "Line 4, column 14", "template line 4, column 14", `value="2026-06-01T14:00"`,
+				"Regards, {{.frist_name}}</textarea>", "Line 4, column 14", "Letter, line 4, column 14: ", `value="2026-06-01T14:00"`,
+				`<code>  Regards, {{<mark class="code-mark">.</mark>frist_name}}</code>`, "Slug may have only lower-case letters",
 				`<option value="senate" selected>`, `aria-invalid="true"`, "The campaign was not saved",
 			} {
 				if !strings.Contains(body, want) {

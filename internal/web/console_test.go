@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,134 @@ func mustFirstPending(t *testing.T, st *store.Store) int64 {
 		t.Fatalf("pending replies: %v %v", rs, err)
 	}
 	return rs[0].ID
+}
+
+// TestDeliveriesNamesNotIds: the deliveries page filters by campaign
+// title (a select, not a typed id), lists each letter's member by name and
+// seat and its status in words; a letter's page names the member and the
+// campaign and shows the letter's text with the sender hidden.
+func TestDeliveriesNamesNotIds(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "names-not-ids", campaign.Live)
+	ids := confirmedSupporter(t, a, supporter("94110", "CA"))
+	c := browserClient(t)
+	signIn(t, c, a.srv.URL, addUser(t, st, "names@families.example.org", auth.Campaigner).Email)
+	code, page := getPage(t, c, fmt.Sprintf("%s/admin/deliveries?campaign=%d", a.srv.URL, a.camp.ID))
+	if code != 200 {
+		t.Fatalf("deliveries: %d", code)
+	}
+	l, err := st.LetterByID(context.Background(), ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := directory(t).Member(l.BioguideID)
+	if !ok {
+		t.Fatalf("no member %s", l.BioguideID)
+	}
+	for _, want := range []string{
+		`<select id="f-campaign" name="campaign"><option value="">All campaigns</option>`,
+		fmt.Sprintf(`<option value="%d" selected>Reunite separated families</option>`, a.camp.ID),
+		`<option value="failed">Failed</option>`,
+		fmt.Sprintf(`<a href="/admin/campaigns/%d">Reunite separated families</a>`, a.camp.ID),
+		m.Name + " (",
+		`<td>Waiting to be sent</td>`,
+		`tabindex="0" role="region" aria-label="Letters"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("deliveries page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `name="campaign" type="text"`) {
+		t.Errorf("the campaign filter is still a typed id")
+	}
+	code, page = getPage(t, c, fmt.Sprintf("%s/admin/deliveries/%d", a.srv.URL, ids[0]))
+	if code != 200 {
+		t.Fatalf("letter page: %d", code)
+	}
+	for _, want := range []string{m.Name, "office " + l.OfficeCode, `>Reunite separated families</a>`, `id="letter-text"`, "Oversight of family separations",
+		"separated from her son for 11 months", "Waiting to be sent"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("letter page lacks %q", want)
+		}
+	}
+	// The sender is hidden: not their name, street, email or phone.
+	for _, secret := range []string{"García", "3200 24th St", "ana@example.org", "555-0134"} {
+		if strings.Contains(page, secret) {
+			t.Errorf("letter page shows the sender's %q", secret)
+		}
+	}
+}
+
+// TestResponseFormInWords: the response form names members (by state)
+// and says its choices in words; the values posted stay the API's.
+func TestResponseFormInWords(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := staffServer(t, st, web.Deps{})
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, addUser(t, st, "words@example.org", auth.Campaigner).Email)
+	m := directory(t).Members()[0]
+	code, page := getPage(t, c, f.srv.URL+"/admin/responses/new?office="+m.BioguideID)
+	if code != 200 {
+		t.Fatalf("form: %d", code)
+	}
+	for _, want := range []string{
+		`<option value="written_reply">A written reply (letter or email)</option>`,
+		`<option value="acknowledgement">Only an acknowledgement that the letter arrived</option>`,
+		`<optgroup label="` + m.State + `">`,
+		`<option value="` + m.BioguideID + `" selected>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("response form lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `>written_reply<`) || strings.Contains(page, "bioguide id of the member") {
+		t.Errorf("response form still shows raw values")
+	}
+}
+
+// TestCampaignEditorPickerAndLinks: the editor offers every merge field
+// and the current release's figures (with the values letters quote today)
+// to insert at the cursor; a refusal reads "Summary (English) is
+// required"; a saved campaign links to its public page, letters, packets,
+// follow-ups and versions.
+func TestCampaignEditorPickerAndLinks(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "editor-links", campaign.Draft) // with the demonstration release
+	c := browserClient(t)
+	signIn(t, c, a.srv.URL, addUser(t, st, "editor@families.example.org", auth.Campaigner).Email)
+	code, page := getPage(t, c, fmt.Sprintf("%s/admin/campaigns/%d", a.srv.URL, a.camp.ID))
+	if code != 200 {
+		t.Fatalf("editor: %d", code)
+	}
+	rel, err := st.LatestRelease(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<div class="picker" id="field-picker" hidden>`,
+		`<option value="{{.first_name}}">first_name: `,
+		fmt.Sprintf(`<optgroup label="Statistics (release %d of `, rel.ID),
+		`synthetic demonstration figures)`,
+		`<option value="{{release_id}}">`,
+		`<a href="/c/editor-links">Public page</a>`,
+		fmt.Sprintf(`<a href="/admin/campaigns/%d/packets">Packets</a>`, a.camp.ID),
+		fmt.Sprintf(`<a href="/admin/followups/%d">Follow-ups</a>`, a.camp.ID),
+		fmt.Sprintf(`<a href="/admin/campaigns/%d/versions">Versions</a>`, a.camp.ID),
+		fmt.Sprintf(`<a href="/admin/deliveries?campaign=%d">Letters</a>`, a.camp.ID),
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("editor lacks %q", want)
+		}
+	}
+	// A published figure is offered with the value letters quote.
+	if !regexp.MustCompile(`<option value="{{stat &#34;[a-z_]+&#34;}}">[a-z_]+: [0-9]`).MatchString(page) {
+		t.Errorf("no figure offered with its value")
+	}
+	v := formValues("editor-refused")
+	v.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/admin/campaigns/new"))
+	v.Set("summary_en", "")
+	code, body, _ := postForm(t, c, a.srv.URL+"/admin/campaigns", v)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#summary_en">Summary (English) is required</a>`) {
+		t.Errorf("refusal: %d", code)
+	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,12 +40,51 @@ func letterFilter(c echo.Context) store.LetterFilter {
 
 type deliveriesView struct {
 	Filter   store.LetterFilter
-	Letters  []store.Letter
+	Letters  []letterRow
 	Counts   map[string]int64
 	Statuses []string
 	Channels []delivery.Channel
 	Next     int64
 	CanEdit  bool
+	// Campaigns and StatusOptions fill the filter bar's selects; Counts
+	// lines the statuses in words.
+	Campaigns     []option
+	StatusOptions []option
+	CountLines    []statusCount
+}
+
+// letterRow is a letter as staff read it: the campaign's title, the
+// member's name and seat, the status in words.
+type letterRow struct {
+	store.Letter
+	Campaign    string
+	Member      string
+	StatusLabel string
+}
+
+// memberOf names a letter's office: "Rep. Nancy Pelosi (D, CA-11)"; the
+// office code when the member is no longer in the congressional data.
+func (s *Server) memberOf(bioguideID, officeCode string) string {
+	if m, ok := s.deps.Congress.Member(bioguideID); ok {
+		return memberLabel(m)
+	}
+	return "office " + officeCode + " (" + bioguideID + ")"
+}
+
+// campaignTitles maps campaign ids to titles, and offers them as options
+// with selected chosen.
+func (s *Server) campaignTitles(ctx context.Context, selected int64) (map[int64]string, []option, error) {
+	list, err := s.deps.Store.Campaigns(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	titles := make(map[int64]string, len(list))
+	opts := []option{{Value: "", Label: "All campaigns", Selected: selected == 0}}
+	for _, cm := range list {
+		titles[cm.ID] = cm.Title
+		opts = append(opts, option{Value: strconv.FormatInt(cm.ID, 10), Label: cm.Title, Selected: cm.ID == selected})
+	}
+	return titles, opts, nil
 }
 
 func (s *Server) deliveriesPage(c echo.Context) error {
@@ -58,11 +99,23 @@ func (s *Server) deliveriesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := deliveriesView{Filter: f, Letters: letters, Counts: counts, Statuses: delivery.Statuses,
-		Channels: s.deps.Channels,
-		CanEdit:  currentUser(c).Role.Can(auth.PermManageDelivery)}
+	titles, camps, err := s.campaignTitles(ctx, f.CampaignID)
+	if err != nil {
+		return err
+	}
+	v := deliveriesView{Filter: f, Counts: counts, Statuses: delivery.Statuses,
+		Channels: s.deps.Channels, Campaigns: camps, CountLines: orderedCounts(counts),
+		CanEdit: currentUser(c).Role.Can(auth.PermManageDelivery)}
+	v.StatusOptions = []option{{Value: "", Label: "Any status", Selected: f.Status == ""}}
+	for _, st := range delivery.Statuses {
+		v.StatusOptions = append(v.StatusOptions, option{Value: st, Label: statusLabel(st), Selected: st == f.Status})
+	}
 	if len(letters) > 100 {
-		v.Letters, v.Next = letters[:100], letters[99].ID
+		letters, v.Next = letters[:100], letters[99].ID
+	}
+	for _, l := range letters {
+		v.Letters = append(v.Letters, letterRow{Letter: l, Campaign: titles[l.CampaignID], Member: s.memberOf(l.BioguideID, l.OfficeCode),
+			StatusLabel: statusLabel(l.Status)})
 	}
 	return s.render(c, http.StatusOK, "deliveries", v, false)
 }
@@ -71,6 +124,15 @@ type deliveryView struct {
 	Letter   store.Letter
 	Timeline []store.LetterEvent
 	CanEdit  bool
+	// Campaign, Member and Status in words; Subject and Text are the
+	// letter as the office receives it, the sender hidden; TextError says
+	// why there is no text.
+	Campaign  string
+	Member    string
+	Status    string
+	Subject   string
+	Text      string
+	TextError string
 }
 
 func (s *Server) loadLetter(c echo.Context) (store.Letter, error) {
@@ -90,7 +152,32 @@ func (s *Server) deliveryPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "delivery", deliveryView{Letter: l, Timeline: tl, CanEdit: currentUser(c).Role.Can(auth.PermManageDelivery)}, false)
+	v := deliveryView{Letter: l, Timeline: tl, CanEdit: currentUser(c).Role.Can(auth.PermManageDelivery),
+		Member: s.memberOf(l.BioguideID, l.OfficeCode), Status: statusLabel(l.Status)}
+	if cm, err := s.deps.Store.Campaign(c.Request().Context(), l.CampaignID); err == nil {
+		v.Campaign = cm.Title
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	v.Subject, v.Text, v.TextError = s.letterText(l)
+	return s.render(c, http.StatusOK, "delivery", v, false)
+}
+
+// letterText opens a letter as the office receives it, with whatever the
+// template merged of its sender (name, street, ZIP, email, phone) hidden:
+// a campaigner checks what was said, not who said it.
+func (s *Server) letterText(l store.Letter) (subject, text, problem string) {
+	if s.deps.Keys == nil {
+		return "", "", "The letter's text cannot be opened on this server (no key configured)."
+	}
+	var sl delivery.Sealed
+	if err := s.deps.Keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err != nil {
+		return "", "", "The letter's text is no longer available (deleted at the supporter's request, or sealed with a key this server does not have)."
+	}
+	msg := sl.Message(l.ID, l.DeliveryID, delivery.Campaign{}, l.ReplyToken, l.CreatedAt)
+	text = delivery.Compose(msg, delivery.FullSender).Text()
+	subject, text = maskSender(sl.From, sl.Subject), maskSender(sl.From, text)
+	return action.RedactTokens(subject), action.RedactTokens(text), ""
 }
 
 func parseIDs(vals []string) []int64 {

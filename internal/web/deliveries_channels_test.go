@@ -25,7 +25,7 @@ func TestDeliveriesFilterOffersTheRegisteredChannels(t *testing.T) {
 	}
 	_, sel, _ := strings.Cut(page, `name="channel">`)
 	sel, _, _ = strings.Cut(sel, "</select>")
-	if want := `<option value="">any</option><option>cwc</option><option selected>fax</option><option>outbox</option>`; sel != want {
+	if want := `<option value="">Any channel</option><option>cwc</option><option selected>fax</option><option>outbox</option>`; sel != want {
 		t.Errorf("channel filter:\n%s\nwant\n%s", sel, want)
 	}
 }

@@ -21,7 +21,13 @@ func (s *Server) packetRoutes(adm *echo.Group) {
 
 type packetsView struct {
 	Campaign campaign.Campaign
-	Offices  []store.OfficeCount
+	Offices  []packetOffice
+}
+
+// packetOffice is an office with letters, its member named.
+type packetOffice struct {
+	store.OfficeCount
+	Member string
 }
 
 func (s *Server) packetCampaign(c echo.Context) (campaign.Campaign, error) {
@@ -41,7 +47,11 @@ func (s *Server) packetsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "packets", packetsView{Campaign: camp, Offices: offices}, false)
+	v := packetsView{Campaign: camp}
+	for _, o := range offices {
+		v.Offices = append(v.Offices, packetOffice{OfficeCount: o, Member: s.memberOf(o.BioguideID, o.OfficeCode)})
+	}
+	return s.render(c, http.StatusOK, "packets", v, false)
 }
 
 // packetPDF assembles the printable packet of one office on demand from

@@ -42,9 +42,11 @@ type scheduleItem struct {
 	store.Schedule
 	Campaign string
 	KindName string
-	Next     []string
-	PerOff   int
-	To       string
+	// When is the schedule in words ("every Monday at 9:00").
+	When   string
+	Next   []string
+	PerOff int
+	To     string
 }
 
 type scheduleView struct {
@@ -58,6 +60,11 @@ type scheduleView struct {
 	Input   followup.Input
 	Errors  followup.FieldErrors
 	Preview []string
+	// Rec is the form's plain choice of when; Repeats and Weekdays its
+	// options.
+	Rec      followup.Recurrence
+	Repeats  []struct{ Name, Label string }
+	Weekdays []option
 }
 
 func (s *Server) scheduleItems(ctx context.Context) ([]scheduleItem, []campaign.Campaign, error) {
@@ -86,10 +93,14 @@ func (s *Server) scheduleItems(ctx context.Context) ([]scheduleItem, []campaign.
 		}
 		p := followup.ParseParams(sc.Params)
 		it.PerOff, it.To = p.PerOffice, strings.Join(p.To, ", ")
+		it.When = followup.Sentence(sc.Cron, p)
 		if sp, err := followup.ParseSpec(sc.Cron, sc.TimeZone); err == nil && sc.Enabled {
 			// The next run is the stored one (it may be due now); then the
 			// following four.
-			it.Next = append([]string{sp.Plain(sc.NextRunAt)}, sp.Describe(maxTime(now, sc.NextRunAt), 4)...)
+			it.Next = []string{sp.Plain(sc.NextRunAt)}
+			if !p.Once {
+				it.Next = append(it.Next, sp.Describe(maxTime(now, sc.NextRunAt), 4)...)
+			}
 		}
 		out = append(out, it)
 	}
@@ -103,7 +114,7 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, fe followup.FieldErrors, preview []string, editID int64) error {
+func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, rec followup.Recurrence, fe followup.FieldErrors, preview []string, editID int64) error {
 	ctx := c.Request().Context()
 	items, camps, err := s.scheduleItems(ctx)
 	if err != nil {
@@ -116,8 +127,15 @@ func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, f
 	if in.TimeZone == "" {
 		in.TimeZone = followup.DefaultTimeZone
 	}
+	if rec.Repeat == "" {
+		rec = followup.Recurrence{Repeat: followup.RepeatWeekly, Weekday: time.Monday, At: "9:00"}
+	}
 	v := scheduleView{Items: items, Campaigns: camps, Kinds: followup.Kinds, Held: held, Input: in, Errors: fe, Preview: preview,
-		CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns), EditID: editID}
+		CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns), EditID: editID, Rec: rec, Repeats: followup.Repeats,
+	}
+	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		v.Weekdays = append(v.Weekdays, option{Value: strconv.Itoa(int(d)), Label: d.String(), Selected: d == rec.Weekday})
+	}
 	return s.render(c, status, "schedule", v, false)
 }
 
@@ -125,6 +143,7 @@ func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, f
 type heldOffice struct {
 	store.HeldOffice
 	Campaign string
+	Member   string
 }
 
 func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]heldOffice, error) {
@@ -138,7 +157,7 @@ func (s *Server) heldOffices(ctx context.Context, camps []campaign.Campaign) ([]
 	}
 	out := make([]heldOffice, 0, len(held))
 	for _, h := range held {
-		out = append(out, heldOffice{HeldOffice: h, Campaign: titles[h.CampaignID]})
+		out = append(out, heldOffice{HeldOffice: h, Campaign: titles[h.CampaignID], Member: s.memberOf(h.BioguideID, h.OfficeCode)})
 	}
 	return out, nil
 }
@@ -166,9 +185,10 @@ func (s *Server) schedulePage(c echo.Context) error {
 		if sc.CampaignID != nil {
 			in.CampaignID = *sc.CampaignID
 		}
-		return s.renderSchedule(c, http.StatusOK, in, nil, nil, id)
+		rec := followup.RecurrenceOf(sc.Cron, in.Params.Once, zoneOf(sc.TimeZone), s.deps.Now())
+		return s.renderSchedule(c, http.StatusOK, in, rec, nil, nil, id)
 	}
-	return s.renderSchedule(c, http.StatusOK, followup.Input{}, nil, nil, 0)
+	return s.renderSchedule(c, http.StatusOK, followup.Input{}, followup.Recurrence{}, nil, nil, 0)
 }
 
 func (s *Server) campaignExists(ctx context.Context) func(int64) bool {
@@ -178,7 +198,24 @@ func (s *Server) campaignExists(ctx context.Context) func(int64) bool {
 	}
 }
 
-func formInput(c echo.Context) followup.Input {
+// zoneOf is the schedule's zone, the default for an empty or unknown name
+// (the validation names the unknown one).
+func zoneOf(tz string) *time.Location {
+	if strings.TrimSpace(tz) == "" {
+		tz = followup.DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(strings.TrimSpace(tz))
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// formInput reads the schedule form: the plain choice of when ("every
+// Monday at 9:00") becomes the cron expression; "Advanced" (or a form
+// without the choice) takes the cron field as typed. Problems with the
+// plain choice come back by field.
+func (s *Server) formInput(c echo.Context) (followup.Input, followup.Recurrence, followup.FieldErrors) {
 	in := followup.Input{Kind: c.FormValue("kind"), Cron: c.FormValue("cron"), TimeZone: c.FormValue("time_zone")}
 	in.CampaignID, _ = strconv.ParseInt(c.FormValue("campaign_id"), 10, 64)
 	if v := strings.TrimSpace(c.FormValue("per_office")); v != "" {
@@ -193,31 +230,65 @@ func formInput(c echo.Context) followup.Input {
 			in.Params.To = append(in.Params.To, a)
 		}
 	}
-	return in
+	in.Params.UntilClose = c.FormValue("until_close") != ""
+	rec := followup.Recurrence{Repeat: c.FormValue("repeat"), At: c.FormValue("at"), Date: c.FormValue("date"), Expr: in.Cron}
+	rec.Day, _ = strconv.Atoi(strings.TrimSpace(c.FormValue("day")))
+	wd, err := strconv.Atoi(c.FormValue("weekday"))
+	if err != nil {
+		wd = -1
+	}
+	rec.Weekday = time.Weekday(wd)
+	expr, once, fe := rec.Cron(s.deps.Now(), zoneOf(in.TimeZone))
+	if fe == nil {
+		in.Cron, in.Params.Once = expr, once
+	}
+	return in, rec, fe
+}
+
+// mergeErrors puts the plain choice's problems over the validation's: a
+// refused choice leaves no cron expression, which is not the person's
+// mistake to read about.
+func mergeErrors(err error, plain followup.FieldErrors) error {
+	if plain == nil {
+		return err
+	}
+	var fe followup.FieldErrors
+	if !errors.As(err, &fe) {
+		if err != nil {
+			return err
+		}
+		fe = followup.FieldErrors{}
+	}
+	delete(fe, "cron")
+	for k, v := range plain {
+		fe[k] = v
+	}
+	return fe
 }
 
 // scheduleCreate is POST /admin/schedule; with preview=1 it only shows
 // the next five runs.
 func (s *Server) scheduleCreate(c echo.Context) error {
 	ctx := c.Request().Context()
-	in := formInput(c)
+	in, rec, plain := s.formInput(c)
 	if err := mayScheduleKind(c, in.Kind); err != nil {
 		return err
 	}
 	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
+	err = mergeErrors(err, plain)
 	var fe followup.FieldErrors
 	if errors.As(err, &fe) {
-		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil, 0)
+		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, rec, fe, nil, 0)
 	} else if err != nil {
 		return err
 	}
 	if c.FormValue("preview") != "" {
-		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5), 0)
+		return s.renderSchedule(c, http.StatusOK, in, rec, nil, s.nextRuns(v, in), 0)
 	}
 	if _, err := s.saveSchedule(c, in, v); err != nil {
 		return err
 	}
-	flash(c, "Schedule saved. Next run: "+v.Spec.Plain(v.NextRunAt)+".")
+	flash(c, "Schedule saved: "+followup.Sentence(v.Spec.Expr, in.Params)+". Next run: "+v.Spec.Plain(v.NextRunAt)+".")
 	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
 }
 
@@ -230,26 +301,27 @@ func (s *Server) scheduleUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := formInput(c)
+	in, rec, plain := s.formInput(c)
 	in.Kind, in.CampaignID = sc.Kind, 0
 	if sc.CampaignID != nil {
 		in.CampaignID = *sc.CampaignID
 	}
 	in.Enabled = &sc.Enabled
 	v, err := followup.Validate(in, s.deps.Now(), s.campaignExists(ctx))
+	err = mergeErrors(err, plain)
 	var fe followup.FieldErrors
 	if errors.As(err, &fe) {
-		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, fe, nil, sc.ID)
+		return s.renderSchedule(c, http.StatusUnprocessableEntity, in, rec, fe, nil, sc.ID)
 	} else if err != nil {
 		return err
 	}
 	if c.FormValue("preview") != "" {
-		return s.renderSchedule(c, http.StatusOK, in, nil, v.Spec.Describe(s.deps.Now(), 5), sc.ID)
+		return s.renderSchedule(c, http.StatusOK, in, rec, nil, s.nextRuns(v, in), sc.ID)
 	}
 	if err := s.updateSchedule(c, sc, in, v); err != nil {
 		return err
 	}
-	flash(c, "Schedule changed. Next run: "+v.Spec.Plain(v.NextRunAt)+".")
+	flash(c, "Schedule changed: "+followup.Sentence(v.Spec.Expr, in.Params)+". Next run: "+v.Spec.Plain(v.NextRunAt)+".")
 	return c.Redirect(http.StatusSeeOther, "/admin/schedule")
 }
 
@@ -263,6 +335,15 @@ func (s *Server) saveSchedule(c echo.Context, in followup.Input, v followup.Vali
 	return s.deps.Store.CreateSchedule(c.Request().Context(), store.Schedule{CampaignID: v.CampaignID, Kind: in.Kind, Cron: v.Spec.Expr,
 		TimeZone: v.Spec.Zone.String(), Params: v.Params, NextRunAt: v.NextRunAt, Enabled: v.Enabled},
 		store.Audit{ActorID: currentUser(c).ID, Action: "schedule.create", Detail: in.Kind + " " + v.Spec.Expr + " " + v.Spec.Zone.String()})
+}
+
+// nextRuns are the next three runs of a schedule being written (one for
+// a one-off).
+func (s *Server) nextRuns(v followup.Validated, in followup.Input) []string {
+	if in.Params.Once {
+		return []string{v.Spec.Plain(v.NextRunAt)}
+	}
+	return v.Spec.Describe(s.deps.Now(), 3)
 }
 
 // pathID is the :id parameter of the route.
@@ -321,6 +402,7 @@ type apiScheduleItem struct {
 	Campaign   string          `json:"campaign,omitempty"`
 	Kind       string          `json:"kind"`
 	Cron       string          `json:"cron"`
+	When       string          `json:"when"`
 	TimeZone   string          `json:"time_zone"`
 	Params     json.RawMessage `json:"params"`
 	Enabled    bool            `json:"enabled"`
@@ -330,7 +412,7 @@ type apiScheduleItem struct {
 }
 
 func apiItem(it scheduleItem) apiScheduleItem {
-	a := apiScheduleItem{ID: it.ID, CampaignID: it.CampaignID, Campaign: it.Campaign, Kind: it.Kind, Cron: it.Cron, TimeZone: it.TimeZone,
+	a := apiScheduleItem{ID: it.ID, CampaignID: it.CampaignID, Campaign: it.Campaign, Kind: it.Kind, Cron: it.Cron, When: followup.Sentence(it.Cron, followup.ParseParams(it.Params)), TimeZone: it.TimeZone,
 		Params: json.RawMessage(it.Params), Enabled: it.Enabled, NextRunAt: it.NextRunAt.UTC().Format(time.RFC3339), NextRuns: it.Next}
 	if !json.Valid(a.Params) {
 		a.Params = json.RawMessage("{}")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,8 @@ func inboundReadErr(err error) error {
 type inboxItem struct {
 	store.InboundReply
 	tracking.Reply
-	Office string
+	Office   string
+	Campaign string
 	// Erased: the supporter asked for their data to be deleted, and the
 	// reply's text went with it. Unreadable: its key is not configured.
 	Erased, Unreadable bool
@@ -135,9 +137,13 @@ func (t *tracker) inbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	titles, _, err := t.s.campaignTitles(c.Request().Context(), 0)
+	if err != nil {
+		return err
+	}
 	items := make([]inboxItem, 0, len(rs))
 	for _, r := range rs {
-		it := inboxItem{InboundReply: r, Office: officeLabel(t.s.deps.Congress, r.BioguideID)}
+		it := inboxItem{InboundReply: r, Office: officeLabel(t.s.deps.Congress, r.BioguideID), Campaign: titles[r.CampaignID]}
 		it.Reply, it.Erased, err = tracking.OpenReply(t.s.deps.Keys, r.ID, r.Sealed)
 		it.Unreadable = err != nil
 		// Offices quote the constituent; classifying needs what the office
@@ -189,9 +195,67 @@ type responseInput struct {
 type responseFormView struct {
 	In         responseInput
 	Error      string
-	Kinds      []string
-	Substances []string
+	Kinds      []option
+	Substances []option
 	Campaigns  []campaignOpt
+	// Offices are the members by state, named ("Sen. Alex Padilla (D,
+	// CA)"), the bioguide id only as the value.
+	Offices []officeGroup
+}
+
+type officeGroup struct {
+	State   string
+	Options []option
+}
+
+// responseKindLabels and substanceLabels say the response form's choices
+// in words; the stored values stay the API's.
+var responseKindLabels = map[string]string{
+	"meeting":          "A meeting with the office",
+	"call":             "A phone call with the office",
+	"written_reply":    "A written reply (letter or email)",
+	"public_statement": "A public statement",
+}
+
+var substanceLabels = map[string]string{
+	store.SubstanceSubstantive:     "A substantive answer (a position or an action)",
+	store.SubstanceAcknowledgement: "Only an acknowledgement that the letter arrived",
+	store.SubstanceRefusal:         "A refusal to take a position",
+}
+
+func labelled(values []string, labels map[string]string, selected string) []option {
+	out := make([]option, 0, len(values))
+	for _, v := range values {
+		l := labels[v]
+		if l == "" {
+			l = v
+		}
+		out = append(out, option{Value: v, Label: l, Selected: v == selected})
+	}
+	return out
+}
+
+// officeGroups lists every member by state for the response form.
+func (s *Server) officeGroups(selected string) []officeGroup {
+	var out []officeGroup
+	byState := map[string]int{}
+	members := append([]*congress.Member(nil), s.deps.Congress.Members()...)
+	sort.SliceStable(members, func(i, j int) bool {
+		if members[i].State != members[j].State {
+			return members[i].State < members[j].State
+		}
+		return memberLabel(members[i]) < memberLabel(members[j])
+	})
+	for _, m := range members {
+		i, ok := byState[m.State]
+		if !ok {
+			out = append(out, officeGroup{State: m.State})
+			i = len(out) - 1
+			byState[m.State] = i
+		}
+		out[i].Options = append(out[i].Options, option{Value: m.BioguideID, Label: memberLabel(m), Selected: strings.EqualFold(m.BioguideID, strings.TrimSpace(selected))})
+	}
+	return out
 }
 
 func (in responseInput) log() (store.ResponseLog, error) {
@@ -223,8 +287,9 @@ func (t *tracker) responseForm(c echo.Context) error {
 }
 
 func (t *tracker) renderResponseForm(c echo.Context, status int, in responseInput, msg string) error {
-	v := responseFormView{In: in, Error: msg, Kinds: store.ResponseKinds,
-		Substances: []string{store.SubstanceSubstantive, store.SubstanceAcknowledgement, store.SubstanceRefusal}}
+	v := responseFormView{In: in, Error: msg, Kinds: labelled(store.ResponseKinds, responseKindLabels, in.Kind),
+		Substances: labelled([]string{store.SubstanceSubstantive, store.SubstanceAcknowledgement, store.SubstanceRefusal}, substanceLabels, in.Substance),
+		Offices:    t.s.officeGroups(in.BioguideID)}
 	if camps, err := t.s.deps.Store.Campaigns(c.Request().Context()); err == nil {
 		for _, cp := range camps {
 			v.Campaigns = append(v.Campaigns, campaignOpt{ID: cp.ID, Title: cp.Title, Selected: strconv.FormatInt(cp.ID, 10) == in.CampaignID})

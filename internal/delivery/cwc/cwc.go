@@ -50,6 +50,11 @@ type Config struct {
 	OrganizationAbout   string  // optional
 
 	Timeout time.Duration // per HTTP exchange; 0 means DefaultTimeout
+	// Connections is how many letters this client may have in flight; its
+	// pool keeps that many connections per endpoint open between sends
+	// (default delivery.DefaultConnections). Ignored when New is given an
+	// http.Client.
+	Connections int
 
 	// Rate is the letters per second this channel may send across all
 	// offices, for each worker process (0: no limit); see delivery.RateLimited.
@@ -170,9 +175,10 @@ const (
 )
 
 // New validates cfg and returns a Client. Every problem is reported with
-// the Config field it concerns. hc may be nil (a plain http.Client is
-// used); its redirect policy is not changed, the Client works on a copy
-// that never follows redirects (they would carry the API key elsewhere).
+// the Config field it concerns. hc may be nil (a pool sized by
+// Config.Connections is used); its redirect policy is not changed, the
+// Client works on a copy that never follows redirects (they would carry
+// the API key elsewhere).
 func New(cfg Config, hc *http.Client) (*Client, error) {
 	v := &validator{}
 	house := parseEndpoint(v, "House", cfg.HouseURL, cfg.HouseAPIKey)
@@ -187,6 +193,9 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.Rate < 0 {
 		v.add("Config.Rate", "must not be negative")
 	}
+	if cfg.Connections < 0 {
+		v.add("Config.Connections", "must not be negative")
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -197,6 +206,8 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	var client http.Client
 	if hc != nil {
 		client = *hc
+	} else {
+		client.Transport = delivery.Transport(cfg.Connections, timeout)
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{

@@ -89,6 +89,11 @@ type Config struct {
 	BaseURL string
 	// Timeout bounds each call; default 10s.
 	Timeout time.Duration
+	// Connections is how many sends this client may have in flight; its
+	// pool keeps that many connections to the API open between sends
+	// (default delivery.DefaultConnections). Ignored when New is given an
+	// http.Client.
+	Connections int
 
 	// FromEmail must be a verified sender in SendGrid. Letters go out as
 	// "First Last via <FromName>" <FromEmail>; other email as FromName.
@@ -125,7 +130,8 @@ type Client struct {
 
 var _ delivery.Sender = (*Client)(nil)
 
-// New checks cfg and returns a client. hc may be nil; it is copied, never
+// New checks cfg and returns a client. hc may be nil (a pool sized by
+// Config.Connections is used); it is copied, never
 // modified: the copy gets the configured timeout (when hc has none or a
 // longer one), does not follow redirects (a redirect would mean a wrong
 // BaseURL) and reads at most 64 KiB of an answer.
@@ -172,9 +178,14 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 		}
 	}
 
+	if cfg.Connections < 0 {
+		return nil, errors.New("sendgrid: Config.Connections must not be negative")
+	}
 	var client http.Client
 	if hc != nil {
 		client = *hc
+	} else {
+		client.Transport = delivery.Transport(cfg.Connections, timeout)
 	}
 	if client.Timeout == 0 || client.Timeout > timeout {
 		client.Timeout = timeout

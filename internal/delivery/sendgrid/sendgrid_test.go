@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -686,5 +687,46 @@ func TestNewValidates(t *testing.T) {
 	}
 	if c.http.Timeout != time.Second {
 		t.Errorf("http timeout = %s, want 1s", c.http.Timeout)
+	}
+}
+
+// TestConnectionsAreReused: with Config.Connections sized to the sends in
+// flight, rounds of parallel sends reuse the pool's connections instead of
+// opening new ones (Go's default transport keeps 2 idle per host, so each
+// round of 32 would open about 30 more, each a TLS handshake against the
+// real API).
+func TestConnectionsAreReused(t *testing.T) {
+	f := &fakeSendGrid{t: t, status: http.StatusAccepted}
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond) // the sends of a round overlap
+		f.serve(w, r)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f.srv = srv
+	const inFlight, rounds = 32, 5
+	c := newClient(t, f, func(cfg *Config) { cfg.Connections = inFlight })
+	for range rounds {
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Go(func() {
+				if _, err := c.Send(context.Background(), letter()); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := opened.Load(); n > inFlight {
+		t.Errorf("%d sends in %d rounds of %d opened %d connections; want at most %d", inFlight*rounds, rounds, inFlight, n, inFlight)
+	}
+	if f.hits != inFlight*rounds {
+		t.Errorf("the fake saw %d sends, want %d", f.hits, inFlight*rounds)
 	}
 }

@@ -66,6 +66,21 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// EachEmpty is Each on migrated databases of this test alone (on
+// PostgreSQL a new database, not the package's shared one), for tests that
+// need a database nothing else has written to, such as first-run setup.
+func EachEmpty(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			s := Unmigrated(t, d)
+			if _, err := s.Migrate(context.Background(), quiet()); err != nil {
+				t.Fatalf("migrate %s: %v", d, err)
+			}
+			fn(t, s)
+		})
+	}
+}
+
 // SQLite opens and migrates a new SQLite file in the test's temp dir.
 func SQLite(t testing.TB) *store.Store {
 	t.Helper()

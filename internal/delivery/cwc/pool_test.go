@@ -1,0 +1,59 @@
+package cwc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestConnectionsAreReused: the client New makes (no http.Client given)
+// keeps Config.Connections connections open between sends, so rounds of
+// parallel letters reuse them instead of opening new ones.
+func TestConnectionsAreReused(t *testing.T) {
+	f := &fakeCWC{t: t, seen: map[string]bool{}, officesCode: http.StatusOK, officesBody: activeOfficesJSON}
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond) // the letters of a round overlap
+		f.serve(w, r)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f.srv = srv
+	const inFlight, rounds = 24, 5
+	cfg := f.config()
+	cfg.Timeout, cfg.Connections = 5*time.Second, inFlight
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range rounds {
+		var wg sync.WaitGroup
+		for i := range inFlight {
+			wg.Go(func() {
+				m := testMessage("HCA11")
+				m.DeliveryID = fmt.Sprintf("%s%02d%02d", m.DeliveryID[:28], r, i)
+				if _, err := c.Send(context.Background(), m); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if _, accepted, _ := f.counts(); accepted != inFlight*rounds {
+		t.Errorf("the fake accepted %d letters, want %d", accepted, inFlight*rounds)
+	}
+	if n := opened.Load(); n > inFlight {
+		t.Errorf("%d letters in %d rounds of %d opened %d connections; want at most %d", inFlight*rounds, rounds, inFlight, n, inFlight)
+	}
+}
