@@ -183,21 +183,6 @@ func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
 	return mv
 }
 
-// candidateOf is a district a supporter may choose, with its member among
-// members (or "vacant").
-func candidateOf(d congress.District, members []*congress.Member, lang i18n.Lang) candidateView {
-	cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
-	for _, m := range members {
-		if md, ok := m.Seat(); ok && md == d {
-			cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
-		}
-	}
-	if cv.Member == "" {
-		cv.Member = lang.T("lookup.vacant")
-	}
-	return cv
-}
-
 // tel builds a tel: link from the digits of a phone number (+1 prefix).
 // Only digits and '+' survive, so the URL is safe to mark as trusted.
 func tel(phone string) template.URL {
