@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,7 +32,7 @@ type campaignRow struct {
 	SummaryES      string `gorm:"column:summary_es"`
 	CallToActionEN string `gorm:"column:call_to_action_en"`
 	CallToActionES string `gorm:"column:call_to_action_es"`
-	Targets        string `gorm:"column:targets"`
+	Targets        string `gorm:"column:target_rules"` // JSON list of campaign.Rule
 	LOCTopic       string `gorm:"column:loc_topic"`
 	Status         string `gorm:"column:status"`
 	StartsAt       *time.Time
@@ -89,20 +90,38 @@ func utcPtr(t *time.Time) *time.Time {
 
 func rowOfCampaign(c campaign.Campaign) campaignRow {
 	return campaignRow{ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
-		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
+		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: encodeTargets(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt),
 		CiteRelease: !c.NoCitation, Demo: c.Demo, CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly}
 }
 
 func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
 	return campaign.Campaign{ID: r.ID, Slug: r.Slug, Title: r.Title, TitleES: r.TitleES, SubjectES: r.SubjectES, TemplateES: r.TemplateES, SummaryEN: r.SummaryEN, SummaryES: r.SummaryES,
-		CallToActionEN: r.CallToActionEN, CallToActionES: r.CallToActionES, Targets: campaign.Targets(r.Targets),
+		CallToActionEN: r.CallToActionEN, CallToActionES: r.CallToActionES, Targets: decodeTargets(r.Targets),
 		LOCTopic: r.LOCTopic, Status: campaign.Status(r.Status), StartsAt: utcPtr(r.StartsAt), EndsAt: utcPtr(r.EndsAt),
 		Subject: v.Subject, Template: v.Body, OrganizationStatement: v.OrganizationStatement,
 		TemplateVersion: r.CurrentVersion, NoCitation: !r.CiteRelease, Demo: r.Demo, HeldReason: r.HeldReason,
 		HeldReleaseID: r.HeldReleaseID, HeldAt: utcPtr(r.HeldAt),
 		CallScriptEN: r.CallScriptEN, CallScriptES: r.CallScriptES, CallsOnly: r.CallsOnly,
 		CreatedBy: derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// encodeTargets is the target_rules column of a campaign's rules: JSON,
+// deterministic, so an unchanged list compares equal to the stored one.
+func encodeTargets(t campaign.Targets) string {
+	b, _ := json.Marshal(t) // strings and lists of strings always encode
+	return string(b)
+}
+
+// decodeTargets reads target_rules; the migration wrote every row, and
+// only encodeTargets writes it since, so a bad value is a corrupt row and
+// yields no rules (the campaign then writes to no one, visibly).
+func decodeTargets(s string) campaign.Targets {
+	var t campaign.Targets
+	if err := json.Unmarshal([]byte(s), &t); err != nil {
+		return campaign.Targets{}
+	}
+	return t
 }
 
 func (v campaignVersionRow) version() campaign.Version {
@@ -254,7 +273,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 		next.UpdatedAt = now
 		err := tx.Model(&campaignRow{}).Where("id = ?", cur.ID).Updates(map[string]any{
 			"slug": next.Slug, "title": next.Title, "title_es": next.TitleES, "subject_es": next.SubjectES, "template_es": next.TemplateES, "summary_en": next.SummaryEN, "summary_es": next.SummaryES,
-			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "targets": next.Targets,
+			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "target_rules": next.Targets,
 			"loc_topic": next.LOCTopic, "status": next.Status, "starts_at": next.StartsAt, "ends_at": next.EndsAt,
 			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt, "cite_release": next.CiteRelease,
 			"call_script_en": next.CallScriptEN, "call_script_es": next.CallScriptES, "calls_only": next.CallsOnly,

@@ -134,7 +134,7 @@ type release = campaign.Release
 // renderLetter renders lc's letter for one office (action.Render) with
 // the campaign's citation line.
 func (s *Server) renderLetter(ctx context.Context, lc liveCampaign, m *congress.Member, f action.Form, rel release) (action.Letter, error) {
-	l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
+	l, err := action.Render(ctx, lc.Compiled, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName)
 	if err != nil {
 		return l, err
 	}
@@ -305,6 +305,9 @@ type stateOption struct{ Code, Name string }
 // prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
 	To, Subject, Letter, Sender, StatementHeading, Statement string
+	// Why says why the office matters: its seats on the committees the
+	// campaign names (or that oversee the organization's issue).
+	Why []string
 	// SubjectES and LetterES are the Spanish rendering (empty: none).
 	SubjectES, LetterES string
 	// SameAs: the letter is the first one but for its salutation (the
@@ -513,8 +516,8 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		s.districtChoice(&v, err, rcp, res, f, lang)
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
-		v.Problem = lang.T("act.no_targets")
-		if noSenators(f.State) && lc.C.Targets == campaign.TargetSenate {
+		v.Problem = noTargetsMessage(s.deps.Congress, lc.C.Targets, rcp.Own, lang)
+		if noSenators(f.State) && lc.C.Targets.Has(campaign.RuleSenate) && !lc.C.Targets.Has(campaign.RuleHouse) {
 			v.Problem = lang.T("act.no_senators", stateName(f.State))
 		}
 		return v, nil, false, nil
@@ -543,9 +546,10 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		}
 		letters = append(letters, l)
 		lv := newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		lv.Why = whyOffice(s.deps.Congress, lc.C.Targets, m, lang)
 		if lang == i18n.Spanish && lc.CompiledES != nil {
 			// The supporter's own paragraph stays as they wrote it.
-			if es, err := action.Render(ctx, lc.CompiledES, m, f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
+			if es, err := action.Render(ctx, lc.CompiledES, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
 				c := delivery.Compose(es.Message, delivery.NoSender)
 				lv.SubjectES, lv.LetterES = c.Subject, c.Letter()
 			} else {

@@ -300,8 +300,18 @@ func (t *tracker) apiRates(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	gs, err := t.metrics(ctx, f.query(group))
-	if err != nil {
+	var gs []store.MetricGroup
+	if group == "committee" {
+		g, err := t.committeeGrouping(ctx, f.Campaign)
+		if err != nil {
+			return err
+		}
+		offices, err := t.metrics(ctx, f.query("office"))
+		if err != nil {
+			return err
+		}
+		gs = g.FromOffices(t.s.deps.Congress, offices)
+	} else if gs, err = t.metrics(ctx, f.query(group)); err != nil {
 		return err
 	}
 	rows := t.rows(gs, group)

@@ -174,6 +174,11 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 		if !g.Dashboard {
 			continue
 		}
+		if g.Name == "committee" { // a campaign's own committees when it names some
+			if g, err = t.committeeGrouping(ctx, f.Campaign); err != nil {
+				return v, err
+			}
+		}
 		rows, err := get(g, og)
 		if err != nil {
 			return v, err
