@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/outreach-org/outreach/internal/campaign"
 )
@@ -157,11 +156,11 @@ func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			if isUnique(err) {
 				return campaign.ErrSlugTaken
 			}
-			return err
+			return fmt.Errorf("store: create campaign: %w", err)
 		}
 		ver.CampaignID = row.ID
 		if err := tx.Create(&ver).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create campaign: %w", err)
 		}
 		if d != nil {
 			d.CampaignID = row.ID
@@ -173,7 +172,7 @@ func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			return err
 		}
 		if err := tx.Where("id = ?", row.ID).Take(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create campaign: %w", err)
 		}
 		if a.Action == "" {
 			a.Action = "campaign.create"
@@ -227,15 +226,12 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			}
 		}
 		var cur campaignRow
-		q := tx.Where("id = ?", c.ID)
-		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // SQLite transactions take the write lock at BEGIN
-		}
+		q := s.forUpdate(tx.Where("id = ?", c.ID))
 		if err := q.Take(&cur).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
-			return err
+			return fmt.Errorf("store: update campaign: %w", err)
 		}
 		prevStatus := campaign.Status(cur.Status)
 		if !prevStatus.CanBecome(c.Status) {
@@ -261,7 +257,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 				if isUnique(err) {
 					return campaign.ErrStaleVersion
 				}
-				return err
+				return fmt.Errorf("store: update campaign: %w", err)
 			}
 			next.CurrentVersion = ver.Version
 			changed = append(changed, "letter")
@@ -282,7 +278,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			if isUnique(err) {
 				return campaign.ErrSlugTaken
 			}
-			return err
+			return fmt.Errorf("store: update campaign: %w", err)
 		}
 		id := strconv.FormatInt(cur.ID, 10)
 		upd := a
@@ -308,7 +304,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 		}
 		var row campaignRow
 		if err := tx.Where("id = ?", cur.ID).Take(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: update campaign: %w", err)
 		}
 		out = row.campaign(ver)
 		return nil
@@ -375,7 +371,7 @@ func (r campaignWithLetter) campaign() campaign.Campaign {
 func (s *Store) oneCampaign(ctx context.Context, where string, arg any) (campaign.Campaign, error) {
 	var rows []campaignWithLetter
 	if err := s.campaignsQuery(ctx).Where(where, arg).Limit(1).Scan(&rows).Error; err != nil {
-		return campaign.Campaign{}, err
+		return campaign.Campaign{}, fmt.Errorf("store: one campaign: %w", err)
 	}
 	if len(rows) == 0 {
 		return campaign.Campaign{}, ErrNotFound
@@ -398,7 +394,7 @@ func (s *Store) CampaignBySlug(ctx context.Context, slug string) (campaign.Campa
 func (s *Store) Campaigns(ctx context.Context) ([]campaign.Campaign, error) {
 	var rows []campaignWithLetter
 	if err := s.campaignsQuery(ctx).Order("campaigns.updated_at DESC, campaigns.id DESC").Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: campaigns: %w", err)
 	}
 	out := make([]campaign.Campaign, len(rows))
 	for i, r := range rows {
@@ -432,7 +428,7 @@ func (r versionWithEmail) version() campaign.Version {
 func (s *Store) CampaignVersions(ctx context.Context, campaignID int64) ([]campaign.Version, error) {
 	var rows []versionWithEmail
 	if err := s.versionsQuery(ctx, campaignID).Order("campaign_versions.version DESC").Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: campaign versions: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil, ErrNotFound // every campaign has version 1
@@ -448,7 +444,7 @@ func (s *Store) CampaignVersions(ctx context.Context, campaignID int64) ([]campa
 func (s *Store) CampaignVersion(ctx context.Context, campaignID int64, n int) (campaign.Version, error) {
 	var rows []versionWithEmail
 	if err := s.versionsQuery(ctx, campaignID).Where("campaign_versions.version = ?", n).Limit(1).Scan(&rows).Error; err != nil {
-		return campaign.Version{}, err
+		return campaign.Version{}, fmt.Errorf("store: campaign version: %w", err)
 	}
 	if len(rows) == 0 {
 		return campaign.Version{}, ErrNotFound

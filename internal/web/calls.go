@@ -91,7 +91,7 @@ func (s *Server) callsFor(c echo.Context, lc liveCampaign, p action.CallPage, to
 	if err != nil {
 		return nil, err
 	}
-	rel, err := s.releases.get(ctx, "latest")
+	rel, err := s.cachedRelease(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -313,7 +313,7 @@ func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignF
 		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", ve.Errors
 		return
 	}
-	rel, err := s.releases.get(ctx, "latest")
+	rel, err := s.cachedRelease(ctx)
 	if err != nil {
 		pv.ScriptError = "The statistics are not available right now, so the call script cannot be shown."
 		return

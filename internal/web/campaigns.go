@@ -51,7 +51,7 @@ func (s *Server) statsProvider() campaign.StatsProvider { return releaseStats{s}
 type releaseStats struct{ s *Server }
 
 func (r releaseStats) Latest(ctx context.Context) (letter.StatSource, int64, error) {
-	rel, err := r.s.releases.get(ctx, "latest")
+	rel, err := r.s.cachedRelease(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

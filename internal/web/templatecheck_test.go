@@ -63,6 +63,7 @@ var pageData = map[string]any{
 	"survey":    typedPage[surveyView]{},
 	"confirm":   typedPage[confirmView]{},
 	"calls":     typedPage[callPageView]{},
+	"branding":  typedPage[brandingView]{},
 }
 
 // Every page template type-checks against the data its handler passes:
