@@ -137,6 +137,7 @@ func (s *Server) actionSend(c echo.Context) error {
 			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices, Letters: sealedLetters}, action.SubmissionAAD(id))
 		}, enqueue, limits...)
 	if le := (*store.LimitError)(nil); errors.As(err, &le) {
+		s.deps.Metrics.Throttled("action")
 		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
 	}
 	if err != nil {

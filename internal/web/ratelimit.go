@@ -83,6 +83,7 @@ func (s *Server) lookupLimit() echo.MiddlewareFunc {
 			h.Set("RateLimit-Policy", policy)
 			h.Set("RateLimit", `"lookup";r=`+strconv.Itoa(remaining)+";t="+strconv.Itoa(secs))
 			if !ok {
+				s.deps.Metrics.Throttled("lookup")
 				h.Set("Retry-After", strconv.Itoa(secs))
 				return echo.NewHTTPError(http.StatusTooManyRequests)
 			}
