@@ -78,6 +78,17 @@
   });
 })();
 
+// A page that answers a form (the review, or the form with its error
+// summary) moves the focus, and the screen, to what changed: on a phone
+// it is far below the top. The markup's autofocus does the same without
+// this file where browsers honour it on headings.
+(function () {
+  "use strict";
+  var target = document.querySelector("[data-focus]");
+  if (target && document.activeElement !== target) { target.focus(); }
+  if (target && target.scrollIntoView) { target.scrollIntoView({ block: "start" }); }
+})();
+
 // Schedule form: show only the fields of the chosen "Repeat" (all of them
 // show without this script, and the server ignores the others).
 (function () {

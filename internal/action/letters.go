@@ -45,6 +45,24 @@ func ChooseRecipients(dir *congress.Directory, r *congress.Result, f Form, targe
 		return out, ErrStateMismatch
 	}
 	if r.NeedsAddress {
+		// A PO-box ZIP says the state, not the district: the supporter
+		// picks among the state's districts (or types their home ZIP).
+		var inState []congress.District
+		for _, d := range dir.Districts() {
+			if d.State == f.State {
+				inState = append(inState, d)
+			}
+		}
+		for _, d := range inState {
+			if len(inState) == 1 || (f.District != "" && districtValue(d) == f.District) {
+				nr, err := dir.ForDistrict(d)
+				if err != nil {
+					return out, err
+				}
+				return ChooseRecipients(dir, nr, Form{State: f.State}, targets)
+			}
+		}
+		out.Candidates = inState
 		return out, ErrNeedAddress
 	}
 	var districts []congress.District

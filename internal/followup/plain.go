@@ -133,7 +133,7 @@ func RecurrenceOf(expr string, once bool, loc *time.Location, now time.Time) Rec
 	if !okm || !okh {
 		return adv
 	}
-	r := Recurrence{At: fmt.Sprintf("%d:%02d", h, m)}
+	r := Recurrence{At: fmt.Sprintf("%02d:%02d", h, m)} // as a time input holds it
 	dom, okDom := single(ss.Dom)
 	mon, okMon := single(ss.Month)
 	dow, okDow := single(ss.Dow)

@@ -42,7 +42,7 @@ func TestRecurrenceBothDirections(t *testing.T) {
 		}
 		back := followup.RecurrenceOf(expr, once, ny, now)
 		want := c.r
-		want.At = trimZero(want.At)
+		want.At = padZero(want.At)
 		if back != want {
 			t.Errorf("RecurrenceOf(%q) = %+v; want %+v", expr, back, want)
 		}
@@ -92,9 +92,9 @@ func TestRecurrenceBothDirections(t *testing.T) {
 	}
 }
 
-func trimZero(at string) string {
-	if len(at) == 5 && at[0] == '0' {
-		return at[1:]
+func padZero(at string) string {
+	if len(at) == 4 {
+		return "0" + at
 	}
 	return at
 }

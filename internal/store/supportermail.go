@@ -22,12 +22,13 @@ const (
 
 // Kinds of supporter email (supporter_mail.kind).
 const (
-	MailConfirm     = "confirm"      // the link that confirms a submission
-	MailCopy        = "copy"         // a copy of the letters, once they exist
-	MailOptIn       = "optin"        // the request to join the organization's list
-	MailSurvey      = "survey"       // did your offices reply? (one per supporter and campaign)
-	MailSurveyAgain = "survey_again" // asked once more about offices with no reply yet
-	MailReminder    = "reminder"     // an unconfirmed submission, 24 hours on
+	MailConfirm      = "confirm"       // the link that confirms a submission
+	MailConfirmAgain = "confirm_again" // the same link, sent again at the supporter's request (once)
+	MailCopy         = "copy"          // a copy of the letters, once they exist
+	MailOptIn        = "optin"         // the request to join the organization's list
+	MailSurvey       = "survey"        // did your offices reply? (one per supporter and campaign)
+	MailSurveyAgain  = "survey_again"  // asked once more about offices with no reply yet
+	MailReminder     = "reminder"      // an unconfirmed submission, 24 hours on
 )
 
 // SupporterMail is one email to a supporter: one row per (submission,

@@ -38,6 +38,7 @@ func (s *Server) actionRoutes(root *echo.Group) {
 	s.public(root, http.MethodPost, "/u", s.unsubscribe)
 	s.public(root, http.MethodGet, "/forget", s.forgetPage)
 	s.public(root, http.MethodPost, "/forget", s.forget)
+	s.afterRoutes(root)
 }
 
 // --- caches: the campaign page answers without a database round trip ---
@@ -113,6 +114,17 @@ func (p *pageCache) get(ctx context.Context, key string, load func(context.Conte
 type liveCampaign struct {
 	C        campaign.Campaign
 	Compiled *campaign.Compiled
+	// CompiledES is the Spanish rendering of the letter (nil: none),
+	// shown to Spanish readers beside the English letter; never sent.
+	CompiledES *campaign.Compiled
+}
+
+// title is the campaign's title in lang.
+func (lc liveCampaign) title(lang i18n.Lang) string {
+	if lang == i18n.Spanish && lc.C.TitleES != "" {
+		return lc.C.TitleES
+	}
+	return lc.C.Title
 }
 
 // release is the latest statistics release, or none (zero value): the
@@ -156,7 +168,19 @@ func (s *Server) initActionCaches() {
 		if verr != nil {
 			return liveCampaign{}, fmt.Errorf("campaign %d letter does not compile: %v", c.ID, verr)
 		}
-		return liveCampaign{C: c, Compiled: cp}, nil
+		lc := liveCampaign{C: c, Compiled: cp}
+		if c.TemplateES != "" {
+			subject := c.SubjectES
+			if subject == "" {
+				subject = c.Subject
+			}
+			// Validate refused a broken Spanish letter; one saved before
+			// the rule is shown as missing rather than breaking the page.
+			if es, err := campaign.Compile(subject, c.TemplateES, ""); err == nil {
+				lc.CompiledES = es
+			}
+		}
+		return lc, nil
 	})
 	s.releases = newCache(15*time.Second, func(ctx context.Context, _ string) (release, error) {
 		r, err := s.deps.Store.LatestRelease(ctx)
@@ -179,22 +203,30 @@ func (s *Server) initActionCaches() {
 // --- the page ---
 
 type actionView struct {
-	Mode       string // form, review, unavailable
-	Campaign   campaign.Campaign
-	Summary    string
-	CallToAct  string
-	Figures    []figureView
-	AsOf       string
-	Synthetic  bool
-	Progress   int64
-	Form       action.Form
-	Errors     map[string]string // field -> message
-	Problem    string            // a message above the form
-	Prefixes   []string
-	States     []stateOption
-	Candidates []candidateView
-	WhyChoose  string
-	Letters    []letterView
+	Mode     string // form, review, unavailable
+	Campaign campaign.Campaign
+	Title    string // the campaign's title in the page's language
+	// Spanish: the page is in Spanish, so each letter (in English, as
+	// the office receives it) has the campaign's Spanish rendering
+	// beside it, or says there is none.
+	Spanish bool
+	// SpanishLetter: the campaign has a Spanish rendering of its letter.
+	SpanishLetter bool
+	Summary       string
+	CallToAct     string
+	Figures       []figureView
+	AsOf          string
+	Synthetic     bool
+	Progress      int64
+	Form          action.Form
+	Errors        map[string]string // field -> message
+	Problem       string            // a message above the form
+	ErrorList     []summaryItem     // the errors in form order, each naming its field
+	Prefixes      []prefixOption
+	States        []stateOption
+	Candidates    []candidateView
+	WhyChoose     string
+	Letters       []letterView
 	// Reviewed identifies the letters the review shows (reviewDigest);
 	// the send form carries it back. Changed: the letters differ from
 	// the ones the supporter was shown, so they are shown again.
@@ -205,9 +237,66 @@ type actionView struct {
 	MaxNote   int
 	Honeypot  string
 	Status    string // for unavailable: draft, paused, closed, not yet
+	// Focus: the page answers the form, so the review heading or the
+	// error summary takes the focus (and the screen) as the page opens.
+	Focus bool
 }
 
 type figureView struct{ Label, Value string }
+
+// summaryItem is one line of the error summary: the field's id and a
+// message that names the field.
+type summaryItem struct{ Field, Message string }
+
+// prefixOption is one choice of how Congress addresses the supporter: the
+// value offices receive (English) and its label in the page's language.
+type prefixOption struct{ Value, Label string }
+
+// formFields are the campaign form's fields in the order the page shows
+// them, with their label keys: the error summary follows this order.
+var formFields = []struct{ name, label string }{
+	{"district", "act.choose_district"}, {"prefix", "act.prefix"}, {"first_name", "act.first_name"}, {"last_name", "act.last_name"},
+	{"email", "act.email"}, {"address1", "act.address1"}, {"address2", "act.address2"}, {"city", "act.city"},
+	{"state", "act.state"}, {"zip", "act.zip"}, {"phone", "act.phone"}, {"note", "act.note_label"},
+}
+
+// summarize orders v's errors as the form does; an entry names its field
+// (a required field's message does already: "Enter your first name").
+func summarize(v *actionView, lang i18n.Lang) {
+	v.ErrorList = nil
+	for _, f := range formFields {
+		msg, ok := v.Errors[f.name]
+		if !ok {
+			continue
+		}
+		if !strings.HasPrefix(msg, lang.T("act.err.required."+f.name)) {
+			msg = lang.T("act.err.named", lang.T(f.label), msg)
+		}
+		v.ErrorList = append(v.ErrorList, summaryItem{Field: f.name, Message: msg})
+	}
+}
+
+// langRepost sends the form again in the other language: the review, the
+// form with its errors, or the form as typed (edit) come back the same.
+func (v actionView) langRepost() *repost {
+	rp := &repost{Action: "/c/" + v.Campaign.Slug}
+	if v.Mode == "unavailable" {
+		return rp
+	}
+	f := v.Form
+	for _, kv := range [][2]string{{"prefix", f.Prefix}, {"first_name", f.FirstName}, {"last_name", f.LastName}, {"email", f.Email},
+		{"address1", f.Address1}, {"address2", f.Address2}, {"city", f.City}, {"state", f.State}, {"zip", f.ZIP}, {"phone", f.Phone},
+		{"note", f.Note}, {"district", f.District}} {
+		rp.Fields = append(rp.Fields, hiddenField{kv[0], kv[1]})
+	}
+	if f.OptIn {
+		rp.Fields = append(rp.Fields, hiddenField{"optin", "on"})
+	}
+	if v.Mode == "form" && len(v.Errors) == 0 && v.Problem == "" {
+		rp.Fields = append(rp.Fields, hiddenField{"edit", "1"})
+	}
+	return rp
+}
 
 type stateOption struct{ Code, Name string }
 
@@ -216,10 +305,34 @@ type stateOption struct{ Code, Name string }
 // prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
 	To, Subject, Letter, Sender, StatementHeading, Statement string
+	// SubjectES and LetterES are the Spanish rendering (empty: none).
+	SubjectES, LetterES string
+	// SameAs: the letter is the first one but for its salutation (the
+	// first line), so the page collapses it; Salutation is that line.
+	SameAs     bool
+	Salutation string
 }
 
 func newLetterView(to string, c delivery.Composed) letterView {
 	return letterView{To: to, Subject: c.Subject, Letter: c.Letter(), Sender: c.SenderText(), StatementHeading: c.StatementHeading, Statement: c.Statement}
+}
+
+// markSame collapses every letter that differs from the first only in its
+// salutation line: supporters read one letter, not three copies.
+func markSame(ls []letterView) {
+	if len(ls) < 2 {
+		return
+	}
+	rest := func(l letterView) (string, string) {
+		first, body, _ := strings.Cut(l.Letter, "\n")
+		return first, l.Subject + "\x00" + body + "\x00" + l.Sender + "\x00" + l.StatementHeading + "\x00" + l.Statement
+	}
+	_, want := rest(ls[0])
+	for i := 1; i < len(ls); i++ {
+		if sal, r := rest(ls[i]); r == want {
+			ls[i].SameAs, ls[i].Salutation = true, sal
+		}
+	}
 }
 
 // headlineKeys are the figures the campaign page shows.
@@ -242,7 +355,10 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 
 func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
 	lang := langOf(c)
-	v := actionView{Campaign: lc.C, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote, Prefixes: action.Prefixes()}
+	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote}
+	for _, p := range action.Prefixes() {
+		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
+	}
 	if lang == i18n.Spanish {
 		if lc.C.SummaryES != "" {
 			v.Summary = lc.C.SummaryES
@@ -299,9 +415,8 @@ func figureLabel(f *casestats.Figures, key string, lang i18n.Lang) string {
 }
 
 func (s *Server) renderAction(c echo.Context, status int, v actionView) error {
-	if v.Mode == "unavailable" && status == http.StatusOK {
-		status = http.StatusOK
-	}
+	summarize(&v, langOf(c))
+	v.Focus = c.Request().Method == http.MethodPost
 	return s.render(c, status, "action", v, true)
 }
 
@@ -361,9 +476,12 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	v.Form = f
 	v.Errors = map[string]string{}
 	for field, key := range errs {
-		if key == "act.err.note_long" {
+		switch key {
+		case "act.err.note_long":
 			v.Errors[field] = lang.T(key, action.MaxNote)
-		} else {
+		case "act.err.required":
+			v.Errors[field] = lang.T("act.err.required." + field)
+		default:
 			v.Errors[field] = lang.T(key)
 		}
 	}
@@ -392,28 +510,24 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.fix_below")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNeedAddress):
-		v.Errors["zip"] = lang.T("act.err.po_box")
-		v.Problem = lang.T("act.fix_below")
+		// A PO-box ZIP: not the same message again, but the state's
+		// districts to choose from (or the home ZIP to type instead).
+		v.WhyChoose = lang.T("act.po_box_why", f.ZIP, stateName(f.State))
+		v.Candidates = s.candidates(rcp.Candidates, lang)
+		if f.District != "" {
+			v.Errors["district"] = lang.T("err.district_choice")
+		}
+		v.Problem = lang.T("act.choose_district")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNeedDistrict):
 		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
+		if len(res.States) > 1 {
+			v.WhyChoose = lang.T("act.choose_why_states", len(rcp.Candidates), stateName(f.State))
+		}
 		if s.deps.Geocoder == nil {
 			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
 		}
-		for _, d := range rcp.Candidates {
-			cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
-			if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
-				for _, m := range dr.Members {
-					if md, ok := m.Seat(); ok && md == d {
-						cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
-					}
-				}
-			}
-			if cv.Member == "" {
-				cv.Member = lang.T("lookup.vacant")
-			}
-			v.Candidates = append(v.Candidates, cv)
-		}
+		v.Candidates = s.candidates(rcp.Candidates, lang)
 		if f.District != "" {
 			v.Errors["district"] = lang.T("err.district_choice")
 		}
@@ -421,6 +535,9 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
 		v.Problem = lang.T("act.no_targets")
+		if noSenators(f.State) && lc.C.Targets == campaign.TargetSenate {
+			v.Problem = lang.T("act.no_senators", stateName(f.State))
+		}
 		return v, nil, false, nil
 	case err != nil:
 		return v, nil, false, err
@@ -446,14 +563,56 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		v.Letters = append(v.Letters, newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender)))
+		lv := newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		if lang == i18n.Spanish && lc.CompiledES != nil {
+			// The supporter's own paragraph stays as they wrote it.
+			if es, err := action.Render(ctx, lc.CompiledES, m, f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
+				c := delivery.Compose(es.Message, delivery.NoSender)
+				lv.SubjectES, lv.LetterES = c.Subject, c.Letter()
+			} else {
+				s.log.Warn("the Spanish rendering of a letter does not render", "campaign", lc.C.ID, "err", err)
+			}
+		}
+		v.Letters = append(v.Letters, lv)
 	}
 	if len(letters) == 0 {
 		v.Problem = lang.T("act.all_vacant")
 		return v, nil, false, nil
 	}
+	markSame(v.Letters)
 	v.Reviewed = reviewDigest(letters)
 	return v, letters, true, nil
+}
+
+// candidates are the districts a supporter chooses among, each with its
+// member (or "vacant seat").
+func (s *Server) candidates(ds []congress.District, lang i18n.Lang) []candidateView {
+	var out []candidateView
+	for _, d := range ds {
+		cv := candidateView{Value: action.DistrictValue(d), Label: areaLabel(d, lang)}
+		if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
+			for _, m := range dr.Members {
+				if md, ok := m.Seat(); ok && md == d {
+					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+				}
+			}
+		}
+		if cv.Member == "" {
+			cv.Member = lang.T("lookup.vacant")
+		}
+		out = append(out, cv)
+	}
+	return out
+}
+
+// noSenators reports whether st elects no senators (DC and the
+// territories send a delegate or resident commissioner to the House).
+func noSenators(st string) bool {
+	switch st {
+	case "DC", "PR", "GU", "VI", "AS", "MP":
+		return true
+	}
+	return false
 }
 
 // reviewDigest identifies a set of letters by everything an office

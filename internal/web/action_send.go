@@ -30,7 +30,20 @@ type msgView struct {
 	ShareText   string
 	Campaign    string
 	Form        *confirmForm
+	// Check marks "check your email"; Email is the supporter's address
+	// masked, Offices the offices the letters go (or went) to, Notice a
+	// line after a resend.
+	Check   bool
+	Email   string
+	Offices []string
+	Notice  string
+	Next    []nextStep // the thank-you page's next steps
+	// Switch is the GET page (path and query, without lang) the language
+	// switch opens: a page that answered a POST is reopened there.
+	Switch string
 }
+
+func (v msgView) langSwitch() string { return v.Switch }
 
 type confirmForm struct {
 	Action, Token, Button string
@@ -70,7 +83,11 @@ func (s *Server) actionSend(c echo.Context) error {
 	// nothing is stored or sent.
 	if strings.TrimSpace(c.FormValue("website")) != "" {
 		s.log.Info("honeypot triggered", "route", c.Path())
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
+		v, err := s.sentView(c, lc.C.Slug, 0)
+		if err != nil {
+			return err
+		}
+		return s.msg(c, http.StatusOK, v)
 	}
 	v, letters, ok, err := s.prepare(c, lc, v, rel, f)
 	if err != nil {
@@ -100,12 +117,12 @@ func (s *Server) actionSend(c echo.Context) error {
 		}
 	}
 	if fresh == 0 {
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_title"), Text: lang.T("act.already_sent")})
+		return s.message(c, http.StatusOK, "already_sent")
 	}
 	if sup, err := s.deps.Store.IsSuppressed(ctx, emailIdx); err != nil {
 		return err
 	} else if sup {
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.suppressed_title"), Text: lang.T("act.suppressed")})
+		return s.message(c, http.StatusOK, "suppressed")
 	}
 	limits, err := s.submissionLimits(ctx, lc.C.ID, emailIdx, ipHash)
 	if err != nil {
@@ -131,19 +148,23 @@ func (s *Server) actionSend(c echo.Context) error {
 	if s.deps.Jobs != nil {
 		enqueue = supportermail.Enqueue(s.deps.Jobs)
 	}
-	_, err = s.deps.Store.CreateSubmissionMail(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash,
+	sub, err := s.deps.Store.CreateSubmissionMail(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash,
 		CreatedAt: s.deps.Now()},
 		func(id int64) (string, error) {
 			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices, Letters: sealedLetters}, action.SubmissionAAD(id))
 		}, enqueue, limits...)
 	if le := (*store.LimitError)(nil); errors.As(err, &le) {
 		s.deps.Metrics.Throttled("action")
-		return s.msg(c, http.StatusTooManyRequests, msgView{Title: lang.T("act.slow_down_title"), Text: lang.T("act.slow_down")})
+		return s.message(c, http.StatusTooManyRequests, "slow_down")
 	}
 	if err != nil {
 		return err
 	}
-	return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email")})
+	sv, err := s.sentView(c, lc.C.Slug, sub.ID)
+	if err != nil {
+		return err
+	}
+	return s.msg(c, http.StatusOK, sv)
 }
 
 // submissionLimits are the hourly limits a new submission must fit: per
@@ -177,11 +198,10 @@ func (s *Server) actionConfirmPage(c echo.Context) error {
 }
 
 func (s *Server) badLink(c echo.Context, err error) error {
-	lang := langOf(c)
 	if errors.Is(err, action.ErrExpiredToken) {
-		return s.msg(c, http.StatusGone, msgView{Title: lang.T("act.link_expired_title"), Text: lang.T("act.link_expired")})
+		return s.message(c, http.StatusGone, "link_expired")
 	}
-	return s.msg(c, http.StatusBadRequest, msgView{Title: lang.T("act.link_bad_title"), Text: lang.T("act.link_bad")})
+	return s.message(c, http.StatusBadRequest, "link_bad")
 }
 
 // actionConfirm is POST /c/:slug/confirm: the letters are created and
@@ -209,11 +229,6 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// skipped lists the offices this email had written to already: those
-	// Build saw, and those whose letter a concurrent confirmation wrote
-	// first (the store reports them). names holds every office's name.
-	var skipped []string
-	names := map[string]string{}
 	var mail []string // the supporter's emails: the copy, the opt-in request
 	ids, err := s.deps.Store.Confirm(ctx, subID, store.Confirmation{CampaignID: lc.C.ID, Now: s.deps.Now(),
 		Build: func(sub store.Submission, already map[string]bool) (store.Confirmed, error) {
@@ -238,12 +253,10 @@ func (s *Server) actionConfirm(c echo.Context) error {
 				sent[sl.BioguideID] = sl
 			}
 			var out store.Confirmed
-			skipped, mail = nil, nil
+			mail = nil
 			for _, m := range rcp.Members {
-				names[m.BioguideID] = lang.T("lookup.title."+m.Title) + " " + m.Name
 				if already[m.BioguideID] {
-					skipped = append(skipped, names[m.BioguideID])
-					continue
+					continue // the thank-you page names it (thanksView)
 				}
 				if sl, ok := sent[m.BioguideID]; ok {
 					out.Letters = append(out.Letters, s.newLetter(lc, sub, m, sl.Letter, sl.ReleaseID, sl.TemplateVersion))
@@ -269,11 +282,6 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			out.Mail, out.MailLang = mail, string(lang)
 			return out, nil
 		},
-		Skipped: func(offices []string) {
-			for _, b := range offices {
-				skipped = append(skipped, names[b])
-			}
-		},
 		Jobs: func(ctx context.Context, tx *sql.Tx, sub store.Submission, letterIDs []int64) error {
 			if s.deps.Jobs == nil {
 				return nil
@@ -286,7 +294,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 			return err
 		}})
 	if errors.Is(err, store.ErrAlreadyDone) {
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
+		return s.message(c, http.StatusOK, "already_confirmed")
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return s.badLink(c, action.ErrBadToken)
@@ -295,16 +303,9 @@ func (s *Server) actionConfirm(c echo.Context) error {
 		return err
 	}
 	s.log.Info("submission confirmed", "campaign", lc.C.ID, "letters", len(ids))
-	v := msgView{Title: lang.T("act.thanks_title"), Text: lang.N("act.thanks", len(ids)), Share: true,
-		ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.C.Title, Campaign: lc.C.Title}
-	if len(ids) == 0 {
-		// Every office had this email's letter already (the same action
-		// confirmed twice from two submissions, say).
-		v.Text = lang.T("act.already_sent")
-		return s.msg(c, http.StatusOK, v)
-	}
-	for _, name := range skipped {
-		v.Lines = append(v.Lines, lang.T("act.skipped", name))
+	v, err := s.thanksView(c, lc, subID)
+	if err != nil {
+		return err
 	}
 	return s.msg(c, http.StatusOK, v)
 }
@@ -313,7 +314,6 @@ func (s *Server) actionConfirm(c echo.Context) error {
 // letters now (paused, closed, not yet open): a bad or used link says so
 // first, as on an open campaign.
 func (s *Server) confirmUnavailable(c echo.Context, subID int64, lc liveCampaign, status string) error {
-	lang := langOf(c)
 	sub, err := s.deps.Store.SubmissionByID(c.Request().Context(), subID)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.badLink(c, action.ErrBadToken)
@@ -325,9 +325,9 @@ func (s *Server) confirmUnavailable(c echo.Context, subID int64, lc liveCampaign
 		return s.badLink(c, action.ErrBadToken)
 	}
 	if sub.Status == "confirmed" {
-		return s.msg(c, http.StatusOK, msgView{Title: lang.T("act.already_confirmed_title"), Text: lang.T("act.already_confirmed")})
+		return s.message(c, http.StatusOK, "already_confirmed")
 	}
-	return s.msg(c, http.StatusConflict, msgView{Title: lang.T("act.unavailable_title"), Text: lang.T("act.unavailable_" + status)})
+	return s.message(c, http.StatusConflict, "unavailable_"+status)
 }
 
 // newLetter builds the stored form of one letter to member m: its parts,
@@ -366,7 +366,6 @@ func (s *Server) optinPage(c echo.Context) error {
 }
 
 func (s *Server) optin(c echo.Context) error {
-	l := langOf(c)
 	idx, err := s.signer().Verify("optin", c.FormValue("t"), s.deps.Now())
 	if err != nil {
 		return s.badLink(c, err)
@@ -376,7 +375,7 @@ func (s *Server) optin(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.msg(c, http.StatusOK, msgView{Title: l.T("act.optin_done_title"), Text: l.T("act.optin_done", s.deps.OrgName)})
+	return s.message(c, http.StatusOK, "optin_done")
 }
 
 func (s *Server) unsubscribePage(c echo.Context) error {
@@ -388,7 +387,6 @@ func (s *Server) unsubscribePage(c echo.Context) error {
 // one-click request (List-Unsubscribe=One-Click in the body). It is
 // exempt from CSRF: the signed token is the proof.
 func (s *Server) unsubscribe(c echo.Context) error {
-	l := langOf(c)
 	token := c.QueryParam("t")
 	if token == "" {
 		token = c.FormValue("t")
@@ -400,7 +398,7 @@ func (s *Server) unsubscribe(c echo.Context) error {
 	if err := s.deps.Store.Unsubscribe(c.Request().Context(), idx, "unsubscribe"); err != nil {
 		return err
 	}
-	return s.msg(c, http.StatusOK, msgView{Title: l.T("act.unsub_done_title"), Text: l.T("act.unsub_done")})
+	return s.message(c, http.StatusOK, "unsub_done")
 }
 
 func (s *Server) forgetPage(c echo.Context) error {
@@ -409,7 +407,6 @@ func (s *Server) forgetPage(c echo.Context) error {
 }
 
 func (s *Server) forget(c echo.Context) error {
-	l := langOf(c)
 	idx, err := s.signer().Verify("forget", c.FormValue("t"), s.deps.Now())
 	if err != nil {
 		return s.badLink(c, err)
@@ -422,5 +419,5 @@ func (s *Server) forget(c echo.Context) error {
 	if err := s.deps.Store.Unsubscribe(ctx, idx, "erased"); err != nil {
 		return err
 	}
-	return s.msg(c, http.StatusOK, msgView{Title: l.T("act.forget_done_title"), Text: l.T("act.forget_done")})
+	return s.message(c, http.StatusOK, "forget_done")
 }

@@ -455,7 +455,7 @@ func TestActionSplitCrossStateVacancy(t *testing.T) {
 	// split ZIP, no geocoder: the supporter chooses, and the page says why
 	v := supporter("91001", "CA")
 	code, body := a.post(t, c, "/c/split", v)
-	if code != 422 || strings.Count(body, `name="district"`) != 5 || !strings.Contains(body, "split between 5 congressional districts") {
+	if code != 422 || strings.Count(body, `type="radio" name="district"`) != 5 || !strings.Contains(body, "split between 5 congressional districts") {
 		t.Fatalf("split ZIP: %d", code)
 	}
 	v.Set("district", "CA-28")

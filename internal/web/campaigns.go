@@ -121,7 +121,7 @@ func (s *Server) writeValidation(c echo.Context, ve *campaign.ValidationError) {
 		}
 		return
 	}
-	if err := s.render(c, status, "error", struct{ Message string }{msg}, false); err != nil {
+	if err := s.render(c, status, "error", errorView{Message: msg}, false); err != nil {
 		_ = c.String(status, msg)
 	}
 }

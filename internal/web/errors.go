@@ -58,14 +58,23 @@ var mapping = []struct {
 	{congress.ErrOutsideUS, http.StatusNotFound, "err.point_outside"},
 	{congress.ErrUnknownDistrict, http.StatusNotFound, "err.district_choice"},
 	{geocode.ErrNoMatch, http.StatusNotFound, "err.address_not_found"},
-	{errGeocoderOff, http.StatusNotImplemented, "lookup.geocoder_off"},
+	{errGeocoderOff, http.StatusUnprocessableEntity, "lookup.zip_only"},
 	{geocode.ErrUnavailable, http.StatusServiceUnavailable, "err.address_unavailable"},
 }
 
 // classify turns any error into a status and a message in lang. Unknown
 // errors are 500s with a generic message: internals never reach the client.
 func classify(err error, lang i18n.Lang) (int, string) {
-	var args []any
+	status, key, args, msg := classifyKey(err)
+	if key == "" {
+		return status, msg
+	}
+	return status, lang.T(key, args...)
+}
+
+// classifyKey is classify's status and message key with its arguments
+// (or, for a 4xx an Echo handler wrote itself, the message: key "").
+func classifyKey(err error) (status int, key string, args []any, msg string) {
 	var ae *argError
 	if errors.As(err, &ae) {
 		args = ae.args
@@ -75,36 +84,65 @@ func classify(err error, lang i18n.Lang) (int, string) {
 			if m.key == "err.zip_unknown" && len(args) == 0 {
 				args = []any{"?"}
 			}
-			return m.status, lang.T(m.key, args...)
+			return m.status, m.key, args, ""
 		}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		switch he.Code {
 		case http.StatusNotFound:
-			return he.Code, lang.T("err.not_found")
+			return he.Code, "err.not_found", nil, ""
 		case http.StatusRequestEntityTooLarge:
-			return he.Code, lang.T("err.too_large")
+			return he.Code, "err.too_large", nil, ""
 		case http.StatusTooManyRequests:
-			return he.Code, lang.T("err.too_many")
+			return he.Code, "err.too_many", nil, ""
 		case http.StatusMethodNotAllowed:
-			return he.Code, http.StatusText(he.Code)
+			return he.Code, "err.method", nil, ""
 		}
 		if he.Code >= 400 && he.Code < 500 {
 			if msg, ok := he.Message.(string); ok && msg != "" && he.Internal == nil {
-				return he.Code, msg
+				return he.Code, "", nil, msg
 			}
-			return he.Code, lang.T("err.bad_request")
+			return he.Code, "err.bad_request", nil, ""
 		}
 		// A service that is not running here (the job queue in a web-only
 		// process) is a 503 the caller can act on, not our failure.
 		if he.Code == http.StatusServiceUnavailable {
 			if msg, ok := he.Message.(string); ok && msg != "" && he.Internal == nil {
-				return he.Code, msg
+				return he.Code, "", nil, msg
 			}
 		}
 	}
-	return http.StatusInternalServerError, lang.T("err.internal")
+	return http.StatusInternalServerError, "err.internal", nil, ""
+}
+
+// errorView is the error page: its message, and the page the language
+// switch opens (GET /m/KEY: the same message) when the error answered a
+// POST, whose URL cannot simply be opened again.
+type errorView struct {
+	Message string
+	Switch  string
+}
+
+func (v errorView) langSwitch() string { return v.Switch }
+
+// errorPage names an error message key the language switch may reopen at
+// GET /m/KEY: the page's messages that take no argument.
+func errorPage(key string) bool {
+	if !strings.HasPrefix(key, "err.") || strings.Contains(i18n.English.T(key), "%") {
+		return false
+	}
+	for _, k := range []string{"err.not_found", "err.too_large", "err.too_many", "err.method", "err.bad_request", "err.internal", "err.unavailable"} {
+		if k == key {
+			return true
+		}
+	}
+	for _, m := range mapping {
+		if m.key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // isAPI says whether the client expects JSON rather than a page.
@@ -135,12 +173,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.writeValidation(c, ve) // 422 (409 for conflicts) with every field error
 		return
 	}
-	status, msg := classify(err, lang)
+	status, key, _, _ := classifyKey(err)
+	_, msg := classify(err, lang)
 	if status == http.StatusInternalServerError && s.unavailable() {
 		// The database does not answer (or the disk is full): say so,
 		// and when to come back, rather than "something went wrong".
 		s.log.Warn("request failed during an outage", "route", c.Path(), "err", err)
-		status, msg = http.StatusServiceUnavailable, lang.T("err.unavailable")
+		status, msg, key = http.StatusServiceUnavailable, lang.T("err.unavailable"), "err.unavailable"
 		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {
@@ -156,7 +195,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	if rerr := s.render(c, status, "error", struct{ Message string }{msg}, false); rerr != nil {
+	v := errorView{Message: msg}
+	if c.Request().Method != http.MethodGet {
+		v.Switch = "/"
+		if errorPage(key) {
+			v.Switch = "/m/" + key
+		}
+	}
+	if rerr := s.render(c, status, "error", v, false); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)
 	}

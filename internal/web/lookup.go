@@ -108,13 +108,31 @@ func (s *Server) choose(r *congress.Result, choice string) (resolution, error) {
 	if !ok {
 		return resolution{}, errDistrictChoice
 	}
-	for _, c := range r.Districts {
+	cands := r.Districts
+	if r.NeedsAddress {
+		cands = s.stateDistricts(r.States)
+	}
+	for _, c := range cands {
 		if c == d {
 			nr, err := s.deps.Congress.ForDistrict(d)
 			return resolution{Result: nr, By: "district"}, err
 		}
 	}
 	return resolution{}, errDistrictChoice
+}
+
+// stateDistricts lists every House district of the states: the choice a
+// PO-box ZIP (which names its state, not its district) leaves.
+func (s *Server) stateDistricts(states []string) []congress.District {
+	var out []congress.District
+	for _, d := range s.deps.Congress.Districts() {
+		for _, st := range states {
+			if d.State == st {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 // parseDistrict reads "CA-11" or "AK-0".

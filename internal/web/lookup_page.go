@@ -19,6 +19,13 @@ type lookupView struct {
 	UsedZIP    bool
 	Choose     bool // show the split-district chooser
 	GeocoderOn bool
+	// POBox: a PO-box ZIP without the geocoder, so the page offers the
+	// state's districts; CrossState names the states of a ZIP that
+	// crosses state lines; NoSenators explains DC's and the
+	// territories' missing senators.
+	POBox      bool
+	CrossState string
+	NoSenators []string
 	Candidates []candidateView
 	Members    []memberView
 	Vacancies  []string
@@ -79,8 +86,24 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 	v.Result = r
 	v.UsedZIP = res.UsedZIP
 	v.Choose = r.Split && !r.NeedsAddress && len(r.Districts) > 1
+	cands := r.Districts
+	if r.NeedsAddress && !v.GeocoderOn && len(r.States) == 1 {
+		v.POBox, v.Choose, cands = true, true, s.stateDistricts(r.States)
+	}
+	if len(r.States) > 1 {
+		var names []string
+		for _, st := range r.States {
+			names = append(names, stateName(st))
+		}
+		v.CrossState = strings.Join(names, lang.T("lookup.and"))
+	}
+	for _, st := range r.States {
+		if noSenators(st) {
+			v.NoSenators = append(v.NoSenators, lang.T("lookup.no_senators."+st))
+		}
+	}
 	if v.Choose {
-		for _, d := range r.Districts {
+		for _, d := range cands {
 			cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
 			for _, m := range r.Members {
 				if md, ok := m.Seat(); ok && md == d {

@@ -87,7 +87,28 @@ type LangLink struct {
 	Code i18n.Lang
 	Name string
 	URL  string
+	// Repost, when set, is the page's form sent again in Code instead of
+	// a link: a page that answered a form post keeps what was typed.
+	Repost *repost
 }
+
+// repost is a form the language switch sends again: its action and the
+// fields it had (the CSRF token is the page's).
+type repost struct {
+	Action string
+	Fields []hiddenField
+}
+
+type hiddenField struct{ Name, Value string }
+
+// langSwitcher is page data whose language switch opens a GET page of its
+// own (path and query without lang) rather than the current URL: a page
+// that answered a POST whose repeat would act again.
+type langSwitcher interface{ langSwitch() string }
+
+// langReposter is page data whose language switch, on a page that
+// answered a POST, sends the same form again (a repeat changes nothing).
+type langReposter interface{ langRepost() *repost }
 
 type pages struct {
 	byName map[string]*template.Template
@@ -155,6 +176,20 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 	lang := langOf(c)
 	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data,
 		User: currentUser(c), CSRF: csrf}
+	switch d := data.(type) {
+	case langSwitcher:
+		if u := d.langSwitch(); u != "" {
+			pg.Langs = switchLinks(u)
+		}
+	case langReposter:
+		if c.Request().Method == http.MethodPost {
+			if rp := d.langRepost(); rp != nil {
+				for i := range pg.Langs {
+					pg.Langs[i].Repost = rp
+				}
+			}
+		}
+	}
 	if strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		pg.Admin, pg.DataAsOf, pg.Langs = true, "", nil
 		if pg.User != nil {
@@ -196,6 +231,19 @@ func langLinks(c echo.Context, cur i18n.Lang) []LangLink {
 		out = append(out, LangLink{Code: l, Name: l.Name(), URL: u})
 	}
 	_ = cur
+	return out
+}
+
+// switchLinks is the switcher for a page reopened at GET u.
+func switchLinks(u string) []LangLink {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	out := make([]LangLink, 0, len(i18n.Supported))
+	for _, l := range i18n.Supported {
+		out = append(out, LangLink{Code: l, Name: l.Name(), URL: u + sep + "lang=" + string(l)})
+	}
 	return out
 }
 

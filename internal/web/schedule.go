@@ -128,7 +128,7 @@ func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, r
 		in.TimeZone = followup.DefaultTimeZone
 	}
 	if rec.Repeat == "" {
-		rec = followup.Recurrence{Repeat: followup.RepeatWeekly, Weekday: time.Monday, At: "9:00"}
+		rec = followup.Recurrence{Repeat: followup.RepeatWeekly, Weekday: time.Monday, At: "09:00"}
 	}
 	v := scheduleView{Items: items, Campaigns: camps, Kinds: followup.Kinds, Held: held, Input: in, Errors: fe, Preview: preview,
 		CanEdit: currentUser(c).Role.Can(auth.PermEditCampaigns), EditID: editID, Rec: rec, Repeats: followup.Repeats,
@@ -136,7 +136,7 @@ func (s *Server) renderSchedule(c echo.Context, status int, in followup.Input, r
 	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
 		v.Weekdays = append(v.Weekdays, option{Value: strconv.Itoa(int(d)), Label: d.String(), Selected: d == rec.Weekday})
 	}
-	return s.render(c, status, "schedule", v, false)
+	return s.render(c, status, "schedule", v, true) // app.js shows only the chosen "Repeat" fields
 }
 
 // heldOffice is an office with second letters waiting for approval.

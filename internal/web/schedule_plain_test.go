@@ -83,7 +83,7 @@ func TestScheduleFormInPlainWords(t *testing.T) {
 			var want []string
 			switch sc.Cron {
 			case "0 9 * * 1":
-				want = []string{`<option value="weekly" selected>`, `<option value="1" selected>Monday</option>`, `name="at" type="time" value="9:00"`}
+				want = []string{`<option value="weekly" selected>`, `<option value="1" selected>Monday</option>`, `name="at" type="time" value="09:00"`}
 			case "0 14 20 3 *":
 				want = []string{`<option value="once" selected>`, `name="date" type="date" value="2026-03-20"`, `value="14:00"`}
 			case "0 8 * * *":

@@ -300,7 +300,7 @@ func TestAPIRepresentatives(t *testing.T) {
 			t.Fatalf("code %d body %s", code, body)
 		}
 		code, a, _ = f.api(t, "address="+url.QueryEscape("3200 24th Street San Francisco"))
-		if code != 501 || !strings.Contains(a.Error, "ZIP") {
+		if code != 422 || !strings.Contains(a.Error, "ZIP") {
 			t.Errorf("no ZIP, no geocoder: code %d %q", code, a.Error)
 		}
 	})

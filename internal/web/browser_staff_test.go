@@ -1,0 +1,136 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+)
+
+// overflowJS reports what sticks out of the viewport sideways: the page's
+// own width, and the widest elements that are not inside a scrollable
+// wrapper (a table may scroll inside its region; the page may not).
+const overflowJS = `(() => {
+  const w = document.documentElement.clientWidth;
+  const out = [];
+  for (const e of document.querySelectorAll("body *")) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.right <= w + 1) continue;
+    let p = e.parentElement, scrolled = false;
+    while (p && p !== document.body) {
+      const ox = getComputedStyle(p).overflowX;
+      if ((ox === "auto" || ox === "scroll" || ox === "hidden") && p.getBoundingClientRect().right <= w + 1) { scrolled = true; break; }
+      p = p.parentElement;
+    }
+    if (!scrolled) out.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "") + " right=" + Math.round(r.right));
+  }
+  return {page: document.documentElement.scrollWidth, view: w, culprits: out.slice(0, 8)};
+})()`
+
+type overflow struct {
+	Page     int      `json:"page"`
+	View     int      `json:"view"`
+	Culprits []string `json:"culprits"`
+}
+
+// axeAll injects axe-core and returns every WCAG 2.1 A/AA violation of
+// the current page, whatever its impact.
+func axeAll(t *testing.T, ctx context.Context) []axeResult {
+	t.Helper()
+	src, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
+		t.Fatalf("inject axe: %v", err)
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeResult](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length, first: (v.nodes[0] && v.nodes[0].target.join(" ")) || ""})))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe: %v", err)
+	}
+	return res
+}
+
+// TestBrowserStaffPagesFitPhones walks every staff page as an admin at
+// 375 px and at 1280 px: no page is wider than the screen (tables scroll
+// inside a focusable region), and axe finds no WCAG 2.1 A/AA violation
+// of any impact.
+func TestBrowserStaffPagesFitPhones(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "staff-walk", campaign.Live)
+	ids := confirmedSupporter(t, a, supporter("94110", "CA"))
+	ctx0 := context.Background()
+	sp, err := followup.ParseSpec("0 9 * * 1", "America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateSchedule(ctx0, store.Schedule{CampaignID: &a.camp.ID, Kind: followup.KindWave, Cron: sp.Expr, TimeZone: "America/New_York",
+		NextRunAt: sp.Next(time.Now()), Enabled: true, Params: `{"until_close":true}`}, store.Audit{Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	// A second version, so the versions page has a history to show.
+	camp := a.camp
+	camp.Template += "\n\nThank you for your time."
+	if _, err := st.UpdateCampaign(ctx0, camp, store.Audit{Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	addUser(t, st, "walker@families.example.org", auth.Admin)
+	ctx := browser(t)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(a.srv.URL+"/admin/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "walker@families.example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".overview")),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	id := fmt.Sprint(a.camp.ID)
+	pages := []string{"/admin", "/admin/campaigns", "/admin/campaigns/new", "/admin/campaigns/" + id, "/admin/campaigns/" + id + "/versions",
+		"/admin/campaigns/" + id + "/versions/diff?a=1&b=2", "/admin/campaigns/" + id + "/preview", "/admin/campaigns/" + id + "/coverage",
+		"/admin/campaigns/" + id + "/packets", "/admin/campaigns/" + id + "/tabling", "/admin/deliveries", fmt.Sprintf("/admin/deliveries/%d", ids[0]),
+		"/admin/outbox", "/admin/contacts", "/admin/cases", "/admin/cases/new", "/admin/cases/import", "/admin/stats/releases", "/admin/dashboard",
+		"/admin/responses/inbox", "/admin/responses/new", "/admin/schedule", "/admin/followups/" + id, "/admin/users", "/admin/audit",
+		"/admin/tokens", "/admin/account"}
+	for _, width := range []int64{375, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pages {
+			if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p)); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			title, err := chromedp.Run(ctx, chromedp.Title())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(title, "Not found") || strings.Contains(title, "Forbidden") || strings.Contains(title, "Sign in") {
+				t.Errorf("%d px %s: %q", width, p, title)
+				continue
+			}
+			o, err := chromedp.Run(ctx, chromedp.Evaluate[overflow](overflowJS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Page > o.View {
+				t.Errorf("%d px %s: the page is %d px wide: %v", width, p, o.Page, o.Culprits)
+			}
+			for _, v := range axeAll(t, ctx) {
+				t.Errorf("%d px %s: axe [%s] %s: %s (%d nodes, first %s)", width, p, v.Impact, v.ID, v.Help, v.Nodes, v.First)
+			}
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+)
+
+// fillCampaignForm types a supporter's details into the campaign form as a
+// person would, leaving out the fields in skip.
+func fillCampaignForm(zip, state, email string, skip ...string) []chromedp.Action[chromedp.Void] {
+	values := [][2]string{{"#first_name", "Ana"}, {"#last_name", "Núñez"}, {"#email", email}, {"#address1", "3200 24th St"},
+		{"#city", "San Francisco"}, {"#zip", zip}}
+	steps := []chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS("#prefix"), "Ms."), chromedp.SetValue(chromedp.CSS("#state"), state)}
+next:
+	for _, v := range values {
+		for _, s := range skip {
+			if s == v[0] {
+				continue next
+			}
+		}
+		steps = append(steps, chromedp.SendKeys(chromedp.CSS(v[0]), v[1]))
+	}
+	return steps
+}
+
+// focusInView answers the id and class of the focused element and whether it lies
+// within the viewport.
+func focusInView(ctx context.Context) (string, string, bool, error) {
+	type answer struct {
+		ID     string `json:"id"`
+		Class  string `json:"class"`
+		InView bool   `json:"inView"`
+	}
+	a, err := chromedp.Run(ctx, chromedp.Evaluate[answer](`(() => { const e = document.activeElement;  const r = e.getBoundingClientRect();
+		return {id: e.id, class: e.className, inView: r.top >= -1 && r.top < window.innerHeight && r.bottom > 0}; })()`))
+	return a.ID, a.Class, a.InView, err
+}
+
+// TestBrowserSupporterFocus: on a 375 px phone, the answer to the form
+// (the error summary, then the review) has the focus and is on screen, in
+// English and Spanish.
+func TestBrowserSupporterFocus(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "focus", campaign.Live)
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "es"} {
+		steps := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.srv.URL + "/c/focus?lang=" + lang)},
+			fillCampaignForm("94110", "CA", lang+"-focus@example.org", "#first_name")...)
+		steps = append(steps, chromedp.Click(chromedp.CSS(`.act button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".summary")))
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: submit with an error: %v", lang, err)
+		}
+		if id, cls, in, err := focusInView(ctx); err != nil || id != "result" || cls != "notice error summary" || !in {
+			t.Errorf("%s: after a failed submit the focus is on %q %q (in view: %v, %v)", lang, id, cls, in, err)
+		}
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#first_name"), "Ana"),
+			chromedp.Click(chromedp.CSS(`.act button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".review-h"))); err != nil {
+			t.Fatalf("%s: review: %v", lang, err)
+		}
+		if id, cls, in, err := focusInView(ctx); err != nil || id != "result" || cls != "review-h" || !in {
+			t.Errorf("%s: after \"Review my letters\" the focus is on %q %q (in view: %v, %v)", lang, id, cls, in, err)
+		}
+	}
+}
+
+// pageProblems finds, on the current page, horizontal overflow and touch
+// targets (buttons, fields, summaries, links that stand alone) under 44 px.
+func pageProblems(ctx context.Context) ([]string, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const out = [];
+		if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+			out.push("the page is " + document.documentElement.scrollWidth + " px wide in a " + window.innerWidth + " px window");
+		}
+		const sel = "button, a.button, select, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), summary, .langs a, .contact a, .summary a, .next-steps a, header a, footer a";
+		for (const e of document.querySelectorAll(sel)) {
+			const r = e.getBoundingClientRect();
+			if (r.width === 0 || r.height === 0 || e.closest(".hp") || e.classList.contains("skip")) { continue; }
+			if (r.height < 43.5) { out.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " '" + e.textContent.trim().slice(0, 30) + "' is " + r.height.toFixed(1) + " px tall"); }
+		}
+		return out;
+	})()`))
+}
+
+// checkPage runs axe (every WCAG 2.1 A/AA violation fails, whatever its
+// impact) and pageProblems on the current page, and saves a screenshot
+// when OUTREACH_SHOTS names a directory.
+func checkPage(t *testing.T, ctx context.Context, step string) {
+	t.Helper()
+	src, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
+		t.Fatalf("%s: inject axe: %v", step, err)
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeResult](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length, first: (v.nodes[0] && v.nodes[0].target.join(" ")) || ""})))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", step, err)
+	}
+	for _, v := range res {
+		t.Errorf("%s: [%s] %s: %s (%d nodes, first %s)", step, v.Impact, v.ID, v.Help, v.Nodes, v.First)
+	}
+	probs, err := pageProblems(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	for _, p := range probs {
+		t.Errorf("%s: %s", step, p)
+	}
+	if dir := os.Getenv("OUTREACH_SHOTS"); dir != "" {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			_ = os.WriteFile(fmt.Sprintf("%s/%s.png", dir, strings.NewReplacer(" ", "_", "/", "-").Replace(step)), png, 0o644)
+		}
+	}
+}
+
+// TestBrowserSupporterWalk walks every supporter page, at 390 px and 1280
+// px, in English and Spanish: the lookup (a ZIP, a split ZIP, a ZIP across
+// states, DC, a PO-box ZIP, an address without the geocoder), the
+// campaign page, the form with errors, the review, "check your email",
+// the confirmation, "thank you", a message reopened by the language
+// switch, and the 404 and 405 pages. Every page has no axe violation, no
+// horizontal overflow and no touch target under 44 px.
+func TestBrowserSupporterWalk(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "walk", campaign.Live)
+	for _, width := range []int64{390, 1280} {
+		ctx := browser(t)
+		opts := []chromedp.EmulateViewportOption{}
+		if width < 500 {
+			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900, opts...)); err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range []string{"en", "es"} {
+			name := func(step string) string { return fmt.Sprintf("%d %s %s", width, lang, step) }
+			for _, p := range []struct{ path, step string }{
+				{"/", "lookup"}, {"/?q=94110", "lookup 94110"}, {"/?q=91001", "lookup split"}, {"/?q=42223", "lookup two states"},
+				{"/?q=20001", "lookup DC"}, {"/?q=12345", "lookup PO box"}, {"/?q=3200+24th+Street", "lookup address without ZIP"},
+				{"/c/walk", "campaign"}, {"/m/slow_down", "message"}, {"/nope", "404"}, {"/c/walk/send", "405"},
+			} {
+				sep := "?"
+				if strings.Contains(p.path, "?") {
+					sep = "&"
+				}
+				if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p.path+sep+"lang="+lang)); err != nil {
+					t.Fatal(err)
+				}
+				checkPage(t, ctx, name(p.step))
+			}
+			email := fmt.Sprintf("walk-%d-%s@example.org", width, lang)
+			steps := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.srv.URL + "/c/walk?lang=" + lang)},
+				fillCampaignForm("94110", "CA", email, "#city")...)
+			steps = append(steps, chromedp.Click(chromedp.CSS(`.act button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".summary")))
+			if err := chromedp.Do(ctx, steps...); err != nil {
+				t.Fatalf("%s: %v", name("form errors"), err)
+			}
+			checkPage(t, ctx, name("form errors"))
+			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#city"), "San Francisco"),
+				chromedp.Click(chromedp.CSS(`.act button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".review"))); err != nil {
+				t.Fatalf("%s: %v", name("review"), err)
+			}
+			checkPage(t, ctx, name("review"))
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.review button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".resend"))); err != nil {
+				t.Fatalf("%s: %v", name("check your email"), err)
+			}
+			checkPage(t, ctx, name("check your email"))
+			if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+a.confirmLink(t))); err != nil {
+				t.Fatal(err)
+			}
+			checkPage(t, ctx, name("confirm"))
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".share"))); err != nil {
+				t.Fatalf("%s: %v", name("thanks"), err)
+			}
+			checkPage(t, ctx, name("thanks"))
+		}
+	}
+}
