@@ -205,6 +205,12 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		return err
 	}
 	defer q.stop(log)
+	wstart := time.Now()
+	if pages, err := srv.Warm(ctx); err != nil {
+		log.Warn("warming the caches failed: the first requests will be slower", "err", err)
+	} else {
+		log.Info("caches warm", "pages", pages, "took", time.Since(wstart).Round(time.Millisecond))
+	}
 	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
 		"startup", time.Since(start).Round(time.Millisecond))
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)

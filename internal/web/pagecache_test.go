@@ -70,3 +70,30 @@ func TestStatsPageShowsANewReleaseAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestWarm: before a server takes traffic, Warm opens the database pool
+// and renders the pages served to many, in both languages.
+func TestWarm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newActionServer(t, st, unique("warm"), campaign.Live)
+		pages, err := a.server.Warm(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		camps, _ := st.Campaigns(t.Context())
+		for _, c := range camps {
+			if c.Status == campaign.Live {
+				live++
+			}
+		}
+		// /stats, a lookup and every live campaign, in English and Spanish.
+		if want := 2 * (2 + live); pages != want {
+			t.Errorf("warmed %d pages, want %d\n%s", pages, want, a.logs.String())
+		}
+		stats := st.DB().Stats()
+		if stats.OpenConnections != stats.MaxOpenConnections {
+			t.Errorf("%d of %d database connections open after warming", stats.OpenConnections, stats.MaxOpenConnections)
+		}
+	})
+}
