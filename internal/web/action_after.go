@@ -217,7 +217,7 @@ func (s *Server) thanksPage(c echo.Context) error {
 	if err != nil {
 		return s.badLink(c, err)
 	}
-	lc, err := s.campaigns.get(c.Request().Context(), c.Param("slug"))
+	lc, err := s.cachedCampaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/ttlcache"
 )
 
 // Pinger is what /readyz needs from the database.
@@ -92,11 +93,11 @@ type Server struct {
 	table    []RouteInfo
 	prefixes map[*echo.Group]string
 
-	campaigns *cached[liveCampaign]
-	releases  *cached[release]
-	progress  *cached[int64]
-	pageCache *pageCache
-	health    health
+	campaigns *ttlcache.Cache[string, found[liveCampaign]]
+	releases  *ttlcache.Cache[string, found[release]]
+	progress  *ttlcache.Cache[int64, int64] // letters per campaign
+	pageCache *ttlcache.Cache[string, []byte]
+	health    *ttlcache.Cache[struct{}, probes]
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -156,7 +157,8 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	s := &Server{e: e, deps: d, log: d.Log, pages: p, openapi: spec, prefixes: map[*echo.Group]string{}, health: health{every: time.Second}}
+	s := &Server{e: e, deps: d, log: d.Log, pages: p, openapi: spec, prefixes: map[*echo.Group]string{},
+		health: ttlcache.New[struct{}, probes](time.Second, 1, nil)}
 	e.HTTPErrorHandler = s.handleError
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
