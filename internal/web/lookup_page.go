@@ -84,7 +84,7 @@ func (s *Server) lookupPage(c echo.Context) error {
 		// for a few seconds. Nothing a person typed beyond the ZIP or
 		// district is in the key (addresses are never cached).
 		key := "lookup|" + string(lang) + "|" + c.QueryString()
-		page, err := s.pageCache.get(c.Request().Context(), key, func(context.Context) ([]byte, error) {
+		page, err := s.pageCache.Load(c.Request().Context(), key, func(context.Context) ([]byte, error) {
 			s.fillResult(&v, res, lang)
 			return s.renderBytes(c, "lookup", v, true, csrfSlot)
 		})

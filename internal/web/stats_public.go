@@ -88,7 +88,7 @@ func (h *caseHandlers) statsPage(c echo.Context) error {
 	// The page changes only with a new release: render it once per
 	// release, language and query for a few seconds.
 	key := "stats|" + strconv.FormatInt(pr.Release.ID, 10) + "|" + string(langOf(c)) + "|" + c.QueryString()
-	page, err := h.s.pageCache.get(c.Request().Context(), key, func(context.Context) ([]byte, error) {
+	page, err := h.s.pageCache.Load(c.Request().Context(), key, func(context.Context) ([]byte, error) {
 		v := releaseView(pr.Release, langOf(c))
 		v.APIURL = "/api/v1/stats/latest"
 		return h.s.renderBytes(c, "stats", v, false, csrfSlot)
