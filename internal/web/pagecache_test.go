@@ -25,12 +25,11 @@ func TestCachedPagesHoldNoStaff(t *testing.T) {
 	staff := browserClient(t)
 	signIn(t, staff, a.srv.URL, email)
 	for _, path := range []string{"/c/" + slug, "/stats", "/?q=94110"} {
-		code, page := getPage(t, staff, a.srv.URL+path)
-		if code != 200 {
+		if code, _ := getPage(t, staff, a.srv.URL+path); code != 200 {
 			t.Fatalf("%s as staff: %d", path, code)
 		}
 		anon := browserClient(t)
-		code, page = getPage(t, anon, a.srv.URL+path)
+		code, page := getPage(t, anon, a.srv.URL+path)
 		if code != 200 || strings.Contains(page, email) || strings.Contains(page, "/admin/logout") {
 			t.Errorf("%s: an anonymous visitor got the page rendered for the staff member (%d)", path, code)
 		}
