@@ -95,6 +95,9 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		took := time.Since(start)
+		if warming(c) {
+			return nil
+		}
 		s.deps.Metrics.ObserveHTTP(c.Path(), c.Request().Method, status, took)
 		level := slog.LevelInfo
 		switch {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/outreach-org/outreach/internal/campaign"
 )
 
@@ -36,7 +38,7 @@ func (s *Server) Warm(ctx context.Context) (int, error) {
 		// As a first visitor would ask: the language from the browser, no
 		// query, so the cache keys are theirs.
 		for _, lang := range []string{"en", "es"} {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, p, nil)
+			req, err := http.NewRequestWithContext(context.WithValue(ctx, warmingKey{}, true), http.MethodGet, p, nil)
 			if err != nil {
 				return pages, err
 			}
@@ -50,6 +52,15 @@ func (s *Server) Warm(ctx context.Context) (int, error) {
 		}
 	}
 	return pages, nil
+}
+
+// warmingKey marks Warm's own requests: no visitor's rate limit, metrics
+// or request log counts them.
+type warmingKey struct{}
+
+func warming(c echo.Context) bool {
+	w, _ := c.Request().Context().Value(warmingKey{}).(bool)
+	return w
 }
 
 // discardWriter is a ResponseWriter that keeps only the status.
