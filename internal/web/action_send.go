@@ -39,6 +39,7 @@ type msgView struct {
 	Notice  string
 	Back    string     // the campaign page, for a supporter who typed the wrong address
 	Next    []nextStep // the thank-you page's next steps
+	Calls   *callsView // the call list after the letters, when the campaign asks for calls
 	// Switch is the GET page (path and query, without lang) the language
 	// switch opens: a page that answered a POST is reopened there.
 	Switch string
@@ -76,7 +77,7 @@ func (s *Server) actionSend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if v.Mode != "form" {
+	if v.Mode != "form" || lc.C.CallsOnly { // a calls-only campaign takes no letters
 		return s.renderAction(c, http.StatusConflict, v)
 	}
 	f := formFrom(c)

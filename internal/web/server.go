@@ -100,6 +100,7 @@ type Server struct {
 	pageCache *ttlcache.Cache[string, []byte]
 	brandings *ttlcache.Cache[struct{}, branding.Branding]
 	health    *ttlcache.Cache[struct{}, probes]
+	callPages *windowLimiter // call pages minted per client per hour
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -222,6 +223,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.callRoutes(root, limited)
 	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)
