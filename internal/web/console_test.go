@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -241,5 +242,50 @@ func TestCampaignEditorPickerAndLinks(t *testing.T) {
 	code, body, _ := postForm(t, c, a.srv.URL+"/admin/campaigns", v)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#summary_en">Summary (English) is required</a>`) {
 		t.Errorf("refusal: %d", code)
+	}
+}
+
+// TestDashboardFreshnessAndCaveats: the dashboard says how old its
+// figures are, "Refresh now" rebuilds them at once (keeping the filters),
+// a rate from fewer than ten letters says so, and the chart writes each
+// bar's value.
+func TestDashboardFreshnessAndCaveats(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "dash-fresh", campaign.Live)
+	ids := confirmedSupporter(t, a, supporter("94110", "CA"))
+	c := browserClient(t)
+	signIn(t, c, a.srv.URL, addUser(t, st, "organizer@families.example.org", auth.Organizer).Email)
+	dash := fmt.Sprintf("%s/admin/dashboard?campaign=%d", a.srv.URL, a.camp.ID)
+	_, page := getPage(t, c, dash)
+	if !strings.Contains(page, "Figures not computed yet") {
+		t.Errorf("before any refresh: no 'not computed yet'")
+	}
+	if err := st.MarkSent(context.Background(), ids[0], "sendgrid", "sg-1", "accepted", true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"_csrf": {csrfFrom(t, c, dash)}, "back": {fmt.Sprintf("/admin/dashboard?campaign=%d", a.camp.ID)}}
+	code, _, loc := postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form)
+	if code != http.StatusSeeOther || loc != fmt.Sprintf("/admin/dashboard?campaign=%d", a.camp.ID) {
+		t.Fatalf("refresh: %d %q", code, loc)
+	}
+	_, page = getPage(t, c, a.srv.URL+loc)
+	for _, want := range []string{
+		`<div><dt>Letters delivered</dt><dd>1</dd></div>`,
+		`<span class="caveat">from 1 letter only</span>`,
+		`class="chart-value">0.0% (n=1)</text>`,
+		`<input type="hidden" name="back" value="/admin/dashboard?campaign=` + fmt.Sprint(a.camp.ID) + `">`,
+		`<input id="f-state" name="state" type="text"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard after refresh lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`<strong>Figures updated (just now|[0-9]+ seconds ago)</strong>`).MatchString(page) {
+		t.Errorf("dashboard after refresh does not say how fresh it is")
+	}
+	// Only the dashboard is a place to go back to.
+	form.Set("back", "https://evil.example.org/")
+	if _, _, loc := postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form); loc != "/admin/dashboard" {
+		t.Errorf("refresh sent back to %q", loc)
 	}
 }
