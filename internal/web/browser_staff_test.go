@@ -66,7 +66,7 @@ func axeAll(t *testing.T, ctx context.Context) []axeResult {
 // TestBrowserStaffPagesFitPhones walks every staff page as an admin at
 // 375 px and at 1280 px: no page is wider than the screen (tables scroll
 // inside a focusable region), and axe finds no WCAG 2.1 A/AA violation
-// of any impact.
+// of any impact; the header lines up with the content.
 func TestBrowserStaffPagesFitPhones(t *testing.T) {
 	st := storetest.SQLite(t)
 	a := newActionServer(t, st, "staff-walk", campaign.Live)
@@ -127,6 +127,15 @@ func TestBrowserStaffPagesFitPhones(t *testing.T) {
 			}
 			if o.Page > o.View {
 				t.Errorf("%d px %s: the page is %d px wide: %v", width, p, o.Page, o.Culprits)
+			}
+			// The header's brand starts where the page's content does.
+			gap, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.abs(document.querySelector("header .brand").getBoundingClientRect().left -
+				document.querySelector("main > :not(.notice)").getBoundingClientRect().left)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gap > 1 {
+				t.Errorf("%d px %s: the header is %.0f px off the content", width, p, gap)
 			}
 			for _, v := range axeAll(t, ctx) {
 				t.Errorf("%d px %s: axe [%s] %s: %s (%d nodes, first %s)", width, p, v.Impact, v.ID, v.Help, v.Nodes, v.First)
