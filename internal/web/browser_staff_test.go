@@ -143,3 +143,76 @@ func TestBrowserStaffPagesFitPhones(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserEditorPickerAndScheduleForm: "Insert at the cursor" puts the
+// chosen field where the cursor is in the letter (and the live preview
+// follows); the schedule form shows only the fields of the chosen
+// "Repeat".
+func TestBrowserEditorPickerAndScheduleForm(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "picker-walk", campaign.Draft)
+	addUser(t, st, "picker@families.example.org", auth.Campaigner)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(a.srv.URL+"/admin/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "picker@families.example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".overview")),
+		chromedp.Navigate(fmt.Sprintf("%s/admin/campaigns/%d", a.srv.URL, a.camp.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#pick-insert")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cursor after the first line of the letter ("{{.salutation}},").
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.getElementById("template");
+		const at = e.value.indexOf("\n"); e.focus(); e.setSelectionRange(at, at); e.dispatchEvent(new Event("keyup")); return e.value; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#pick-field"), "{{.city}}"),
+		chromedp.Click(chromedp.CSS("#pick-insert")),
+		chromedp.WaitVisible(chromedp.CSS("#preview-letter")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("template").value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(before, "\n")
+	if want := before[:at] + "{{.city}}" + before[at:]; after != want {
+		t.Errorf("after insert the letter starts %q, want %q", after[:min(60, len(after))], want[:min(60, len(want))])
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#pick-status")))
+	if err != nil || !strings.Contains(status, "Inserted {{.city}}") {
+		t.Errorf("status %q %v", status, err)
+	}
+
+	// The schedule form: only the chosen choice's fields show.
+	visible := func() string {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("[data-repeat]")).filter(e => !e.hidden).map(e => e.querySelector("input,select").name).join(",")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+"/admin/schedule"), chromedp.WaitVisible(chromedp.CSS("#s-repeat"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := visible(); got != "weekday,at" {
+		t.Errorf("every week shows %q", got)
+	}
+	for choice, want := range map[string]string{"once": "date,at", "monthly": "day,at", "daily": "at", "cron": "cron"} {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("s-repeat"); s.value = "`+choice+`"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		if got := visible(); got != want {
+			t.Errorf("%s shows %q, want %q", choice, got, want)
+		}
+	}
+}
