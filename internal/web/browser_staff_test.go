@@ -63,6 +63,21 @@ func axeAll(t *testing.T, ctx context.Context) []axeResult {
 	return res
 }
 
+// browserSignIn signs the browser in through the sign-in form.
+func browserSignIn(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/admin/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".overview")),
+	)
+	if err != nil {
+		t.Fatalf("sign in as %s: %v", email, err)
+	}
+}
+
 // TestBrowserStaffPagesFitPhones walks every staff page as an admin at
 // 375 px and at 1280 px: no page is wider than the screen (tables scroll
 // inside a focusable region), and axe finds no WCAG 2.1 A/AA violation
@@ -86,18 +101,8 @@ func TestBrowserStaffPagesFitPhones(t *testing.T) {
 	if _, err := st.UpdateCampaign(ctx0, camp, store.Audit{Action: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	addUser(t, st, "walker@families.example.org", auth.Admin)
 	ctx := browser(t)
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(a.srv.URL+"/admin/login"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "walker@families.example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS(".overview")),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	browserSignIn(t, ctx, a.srv.URL, addUser(t, st, "walker@families.example.org", auth.Admin).Email)
 	id := fmt.Sprint(a.camp.ID)
 	pages := []string{"/admin", "/admin/campaigns", "/admin/campaigns/new", "/admin/campaigns/" + id, "/admin/campaigns/" + id + "/versions",
 		"/admin/campaigns/" + id + "/versions/diff?a=1&b=2", "/admin/campaigns/" + id + "/preview", "/admin/campaigns/" + id + "/coverage",
@@ -151,15 +156,10 @@ func TestBrowserStaffPagesFitPhones(t *testing.T) {
 func TestBrowserEditorPickerAndScheduleForm(t *testing.T) {
 	st := storetest.SQLite(t)
 	a := newActionServer(t, st, "picker-walk", campaign.Draft)
-	addUser(t, st, "picker@families.example.org", auth.Campaigner)
 	ctx := browser(t)
+	browserSignIn(t, ctx, a.srv.URL, addUser(t, st, "picker@families.example.org", auth.Campaigner).Email)
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900),
-		chromedp.Navigate(a.srv.URL+"/admin/login"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "picker@families.example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS(".overview")),
 		chromedp.Navigate(fmt.Sprintf("%s/admin/campaigns/%d", a.srv.URL, a.camp.ID)),
 		chromedp.WaitVisible(chromedp.CSS("#pick-insert")),
 	)
