@@ -169,6 +169,26 @@ func TestDeliveriesNamesNotIds(t *testing.T) {
 			t.Errorf("letter page shows the sender's %q", secret)
 		}
 	}
+	// The replies inbox names the campaign, links the letter, and says the
+	// decision in words.
+	rid, err := st.AddInboundReply(context.Background(), store.InboundReply{LetterID: ids[0]}, func(int64) (string, error) { return "-", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page = getPage(t, c, a.srv.URL+"/admin/responses/inbox")
+	for _, want := range []string{fmt.Sprintf(`<a href="/admin/deliveries/%d">Letter #%d</a> to`, ids[0], ids[0]),
+		fmt.Sprintf(`<a href="/admin/campaigns/%d">Reunite separated families</a>`, a.camp.ID)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("inbox lacks %q", want)
+		}
+	}
+	form := url.Values{"_csrf": {csrfFrom(t, c, a.srv.URL+"/admin/responses/inbox")}, "decision": {"substantive"}}
+	if code, _, _ := postForm(t, c, fmt.Sprintf("%s/admin/responses/inbox/%d", a.srv.URL, rid), form); code != http.StatusSeeOther {
+		t.Fatalf("classify: %d", code)
+	}
+	if _, page = getPage(t, c, a.srv.URL+"/admin/responses/inbox"); !strings.Contains(page, fmt.Sprintf("Reply %d recorded: a substantive answer (a position or an action).", rid)) {
+		t.Errorf("classification message not in words")
+	}
 }
 
 // TestResponseFormInWords: the response form names members (by state)
