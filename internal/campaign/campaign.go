@@ -141,9 +141,11 @@ func (t Targets) Label() string {
 // letter body because CWC sends it as OrganizationStatement, while only
 // what the supporter wrote goes in ConstituentMessage.
 type Campaign struct {
-	ID             int64
-	Slug           string
-	Title          string
+	ID    int64
+	Slug  string
+	Title string
+	// TitleES is the title Spanish readers see ("" shows Title).
+	TitleES        string
 	SummaryEN      string
 	SummaryES      string
 	CallToActionEN string
@@ -161,6 +163,12 @@ type Campaign struct {
 	Subject               string
 	Template              string
 	OrganizationStatement string
+	// SubjectES and TemplateES are a Spanish rendering of the letter, in
+	// the same template language, shown to Spanish readers beside the
+	// English letter the office receives (which stays in English). Empty
+	// TemplateES: there is none, and the page says so.
+	SubjectES  string
+	TemplateES string
 	// TemplateVersion is the number (1..n) of the version the three texts
 	// above come from. On update it is the version the editor started
 	// from (0: do not check); the store refuses the save with a conflict

@@ -56,7 +56,8 @@ func (c *Campaign) Normalize() {
 	c.Title = strings.TrimSpace(c.Title)
 	c.Slug = strings.TrimSpace(c.Slug)
 	c.LOCTopic = strings.TrimSpace(c.LOCTopic)
-	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES, &c.Template, &c.OrganizationStatement} {
+	c.TitleES = strings.TrimSpace(c.TitleES)
+	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES, &c.Template, &c.OrganizationStatement, &c.TemplateES} {
 		*p = strings.ReplaceAll(*p, "\r\n", "\n")
 	}
 	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES} {
@@ -85,6 +86,7 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 	}
 
 	oneLine(add, "title", c.Title, MaxTitle, true)
+	oneLine(add, "title_es", c.TitleES, MaxTitle, false)
 	switch {
 	case c.Slug == "":
 		add("slug", "is required: lower-case letters, digits and single hyphens, like family-separation-records")
@@ -141,6 +143,28 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 		v.Errors = append(v.Errors, lerr.Errors...)
 		v.ValidFields, v.ValidStatKeys = lerr.ValidFields, lerr.ValidStatKeys
 	}
+	// The Spanish rendering uses the same template language; it is never
+	// sent, but a broken one would break the Spanish review page.
+	switch {
+	case c.TemplateES == "" && c.SubjectES != "":
+		add("template_es", "is required with a Spanish subject: write the Spanish letter too, or leave both empty")
+	case c.TemplateES != "":
+		subject := c.SubjectES
+		if subject == "" {
+			subject = c.Subject
+		}
+		if _, serr := Compile(subject, c.TemplateES, ""); serr != nil {
+			for _, e := range serr.Errors {
+				switch e.Field {
+				case "subject":
+					e.Field = "subject_es"
+				case "template":
+					e.Field = "template_es"
+				}
+				v.Errors = append(v.Errors, e)
+			}
+		}
+	}
 	if len(v.Errors) > 0 {
 		sortByForm(v.Errors)
 		return nil, v
@@ -160,8 +184,8 @@ func joinStatuses(ss []Status) string {
 }
 
 // formOrder is the order of fields on the form; errors are listed in it.
-var formOrder = []string{"title", "slug", "status", "targets", "loc_topic", "starts_at", "ends_at",
-	"summary_en", "summary_es", "call_to_action_en", "call_to_action_es", "subject", "template", "organization_statement"}
+var formOrder = []string{"title", "title_es", "slug", "status", "targets", "loc_topic", "starts_at", "ends_at",
+	"summary_en", "summary_es", "call_to_action_en", "call_to_action_es", "subject", "template", "organization_statement", "subject_es", "template_es"}
 
 func sortByForm(errs []FieldError) {
 	rank := func(f string) int {

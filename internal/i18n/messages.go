@@ -396,7 +396,7 @@ var es = map[string]string{
 	"act.optin_text":                     "Confirme que quiere recibir noticias de %s.",
 	"act.optin_title":                    "Manténgase informado",
 	"act.optional":                       "opcional",
-	"act.review_delivery":                "Cada oficina recibe exactamente este texto. Las oficinas que usan el sistema electrónico del Congreso (CWC) reciben sus datos de contacto en campos propios y no dentro de la carta; una carta impresa que se entrega en la oficina muestra su nombre y dirección, no su correo ni su teléfono. La carta se envía en el idioma en que fue escrita.",
+	"act.review_delivery":                "Cada oficina recibe exactamente este texto. Las oficinas que usan el sistema electrónico del Congreso (CWC) reciben sus datos de contacto en campos propios y no dentro de la carta; una carta impresa que se entrega en la oficina muestra su nombre y dirección, no su correo ni su teléfono.",
 	"act.phone":                          "Teléfono",
 	"act.phone_hint":                     "Algunas oficinas devuelven la llamada a sus electores.",
 	"act.prefix":                         "Tratamiento",

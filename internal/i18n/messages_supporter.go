@@ -56,6 +56,10 @@ var supporterEN = map[string]string{
 	"act.po_box_why":              "ZIP code %s is used for PO boxes or a single organization, so it does not say which district of %s you live in. Choose your district below, or change the ZIP code to the one of your home address.",
 	"act.choose_why_states":       "Your ZIP code crosses state lines and is split between %d congressional districts in %s, so we cannot tell from it who your representative is. Your senators are the two from %[2]s either way.",
 	"act.no_senators":             "%s has no senators, and this campaign writes only to senators, so there is no letter to send for your address. You can still reach your delegate in the House: look them up on the home page.",
+	"act.english_only":            "Letters to Congress are sent in English: each office receives the English text. Beside it is a Spanish version the organization prepared, for you to read; it is not sent.",
+	"act.english_only_none":       "Letters to Congress are sent in English: each office receives the English text below. This campaign has no Spanish version of the letter, and we do not translate it automatically.",
+	"act.letter_english":          "What the office receives (English)",
+	"act.letter_spanish":          "In Spanish, for you to read (not sent)",
 	"err.method":                  "This page cannot be opened that way. Go back and use the page's buttons, or start again from the home page.",
 }
 
@@ -103,5 +107,9 @@ var supporterES = map[string]string{
 	"act.po_box_why":              "El código postal %s es de apartados postales o de una sola organización, así que no indica en qué distrito de %s vive. Elija su distrito abajo, o cambie el código postal por el de su casa.",
 	"act.choose_why_states":       "Su código postal cruza límites estatales y está dividido entre %d distritos del Congreso en %s, así que no podemos saber quién es su representante. Sus senadores son los dos de %[2]s en cualquier caso.",
 	"act.no_senators":             "%s no tiene senadores, y esta campaña escribe solo a senadores, así que no hay carta que enviar para su dirección. Puede comunicarse con su delegado en la Cámara: búsquelo en la página principal.",
+	"act.english_only":            "Las cartas al Congreso se envían en inglés: cada oficina recibe el texto en inglés. Al lado tiene una versión en español que preparó la organización, para que usted la lea; esa versión no se envía.",
+	"act.english_only_none":       "Las cartas al Congreso se envían en inglés: cada oficina recibe el texto en inglés de abajo. Esta campaña no tiene una versión en español de la carta, y no la traducimos automáticamente.",
+	"act.letter_english":          "Lo que recibe la oficina (en inglés)",
+	"act.letter_spanish":          "En español, para que usted lo lea (no se envía)",
 	"err.method":                  "Esta página no se puede abrir de esa manera. Vuelva atrás y use los botones de la página, o empiece de nuevo desde la página principal.",
 }

@@ -424,7 +424,16 @@ func (w *Worker) confirmEmail(ctx context.Context, in Input) (string, string, er
 		offices = append(offices, "- "+in.Lang.T("lookup.title."+o.Title)+" "+o.Name)
 	}
 	link := w.Links.ConfirmURL(camp.Slug, in.Sub.ID, in.Lang, exp)
-	return in.Lang.T("act.mail.confirm_subject"), in.Lang.T("act.mail.confirm_body", in.Sealed.Form.FirstName, camp.Title, strings.Join(offices, "\n"), link), nil
+	return in.Lang.T("act.mail.confirm_subject"), in.Lang.T("act.mail.confirm_body", in.Sealed.Form.FirstName, titleIn(camp, in.Lang), strings.Join(offices, "\n"), link), nil
+}
+
+// titleIn is the campaign's title in lang (the English one when it has no
+// Spanish title).
+func titleIn(c campaign.Campaign, lang i18n.Lang) string {
+	if lang == i18n.Spanish && c.TitleES != "" {
+		return c.TitleES
+	}
+	return c.Title
 }
 
 // copyEmail is the copy of every letter the confirmation created, each
@@ -456,7 +465,7 @@ func (w *Worker) copyEmail(ctx context.Context, in Input) (string, string, error
 	if err != nil {
 		return "", "", err
 	}
-	body := in.Lang.T("act.mail.copy_body", in.Sealed.Form.FirstName, camp.Title) + "\n\n" + strings.Join(parts, "\n\n")
+	body := in.Lang.T("act.mail.copy_body", in.Sealed.Form.FirstName, titleIn(camp, in.Lang)) + "\n\n" + strings.Join(parts, "\n\n")
 	return in.Lang.T("act.mail.copy_subject"), body, nil
 }
 

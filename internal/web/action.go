@@ -114,6 +114,17 @@ func (p *pageCache) get(ctx context.Context, key string, load func(context.Conte
 type liveCampaign struct {
 	C        campaign.Campaign
 	Compiled *campaign.Compiled
+	// CompiledES is the Spanish rendering of the letter (nil: none),
+	// shown to Spanish readers beside the English letter; never sent.
+	CompiledES *campaign.Compiled
+}
+
+// title is the campaign's title in lang.
+func (lc liveCampaign) title(lang i18n.Lang) string {
+	if lang == i18n.Spanish && lc.C.TitleES != "" {
+		return lc.C.TitleES
+	}
+	return lc.C.Title
 }
 
 // release is the latest statistics release, or none (zero value): the
@@ -157,7 +168,19 @@ func (s *Server) initActionCaches() {
 		if verr != nil {
 			return liveCampaign{}, fmt.Errorf("campaign %d letter does not compile: %v", c.ID, verr)
 		}
-		return liveCampaign{C: c, Compiled: cp}, nil
+		lc := liveCampaign{C: c, Compiled: cp}
+		if c.TemplateES != "" {
+			subject := c.SubjectES
+			if subject == "" {
+				subject = c.Subject
+			}
+			// Validate refused a broken Spanish letter; one saved before
+			// the rule is shown as missing rather than breaking the page.
+			if es, err := campaign.Compile(subject, c.TemplateES, ""); err == nil {
+				lc.CompiledES = es
+			}
+		}
+		return lc, nil
 	})
 	s.releases = newCache(15*time.Second, func(ctx context.Context, _ string) (release, error) {
 		r, err := s.deps.Store.LatestRelease(ctx)
@@ -180,23 +203,30 @@ func (s *Server) initActionCaches() {
 // --- the page ---
 
 type actionView struct {
-	Mode       string // form, review, unavailable
-	Campaign   campaign.Campaign
-	Summary    string
-	CallToAct  string
-	Figures    []figureView
-	AsOf       string
-	Synthetic  bool
-	Progress   int64
-	Form       action.Form
-	Errors     map[string]string // field -> message
-	Problem    string            // a message above the form
-	ErrorList  []summaryItem     // the errors in form order, each naming its field
-	Prefixes   []prefixOption
-	States     []stateOption
-	Candidates []candidateView
-	WhyChoose  string
-	Letters    []letterView
+	Mode     string // form, review, unavailable
+	Campaign campaign.Campaign
+	Title    string // the campaign's title in the page's language
+	// Spanish: the page is in Spanish, so each letter (in English, as
+	// the office receives it) has the campaign's Spanish rendering
+	// beside it, or says there is none.
+	Spanish bool
+	// SpanishLetter: the campaign has a Spanish rendering of its letter.
+	SpanishLetter bool
+	Summary       string
+	CallToAct     string
+	Figures       []figureView
+	AsOf          string
+	Synthetic     bool
+	Progress      int64
+	Form          action.Form
+	Errors        map[string]string // field -> message
+	Problem       string            // a message above the form
+	ErrorList     []summaryItem     // the errors in form order, each naming its field
+	Prefixes      []prefixOption
+	States        []stateOption
+	Candidates    []candidateView
+	WhyChoose     string
+	Letters       []letterView
 	// Reviewed identifies the letters the review shows (reviewDigest);
 	// the send form carries it back. Changed: the letters differ from
 	// the ones the supporter was shown, so they are shown again.
@@ -275,6 +305,8 @@ type stateOption struct{ Code, Name string }
 // prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
 	To, Subject, Letter, Sender, StatementHeading, Statement string
+	// SubjectES and LetterES are the Spanish rendering (empty: none).
+	SubjectES, LetterES string
 	// SameAs: the letter is the first one but for its salutation (the
 	// first line), so the page collapses it; Salutation is that line.
 	SameAs     bool
@@ -323,7 +355,7 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 
 func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
 	lang := langOf(c)
-	v := actionView{Campaign: lc.C, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote}
+	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote}
 	for _, p := range action.Prefixes() {
 		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
 	}
@@ -531,7 +563,17 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		v.Letters = append(v.Letters, newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender)))
+		lv := newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		if lang == i18n.Spanish && lc.CompiledES != nil {
+			// The supporter's own paragraph stays as they wrote it.
+			if es, err := action.Render(ctx, lc.CompiledES, m, f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
+				c := delivery.Compose(es.Message, delivery.NoSender)
+				lv.SubjectES, lv.LetterES = c.Subject, c.Letter()
+			} else {
+				s.log.Warn("the Spanish rendering of a letter does not render", "campaign", lc.C.ID, "err", err)
+			}
+		}
+		v.Letters = append(v.Letters, lv)
 	}
 	if len(letters) == 0 {
 		v.Problem = lang.T("act.all_vacant")

@@ -24,6 +24,7 @@ type campaignJSON struct {
 	ID                    int64      `json:"id"`
 	Slug                  string     `json:"slug"`
 	Title                 string     `json:"title"`
+	TitleES               string     `json:"title_es"`
 	SummaryEN             string     `json:"summary_en"`
 	SummaryES             string     `json:"summary_es"`
 	CallToActionEN        string     `json:"call_to_action_en"`
@@ -36,6 +37,8 @@ type campaignJSON struct {
 	Subject               string     `json:"subject"`
 	Template              string     `json:"template"`
 	OrganizationStatement string     `json:"organization_statement"`
+	SubjectES             string     `json:"subject_es"`
+	TemplateES            string     `json:"template_es"`
 	TemplateVersion       int        `json:"template_version"`
 	CiteRelease           bool       `json:"cite_release"`
 	Demo                  bool       `json:"demo"`
@@ -64,7 +67,8 @@ func toJSON(c campaign.Campaign) campaignJSON {
 			hold.Since = c.HeldAt.UTC()
 		}
 	}
-	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Title: c.Title, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES,
+		SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
@@ -79,6 +83,9 @@ func toJSON(c campaign.Campaign) campaignJSON {
 // refused with 409 instead of overwriting it.
 type campaignInput struct {
 	Title                 string          `json:"title"`
+	TitleES               string          `json:"title_es"`
+	SubjectES             string          `json:"subject_es"`
+	TemplateES            string          `json:"template_es"`
 	Slug                  string          `json:"slug"`
 	SummaryEN             string          `json:"summary_en"`
 	SummaryES             string          `json:"summary_es"`
@@ -104,7 +111,7 @@ type campaignInput struct {
 }
 
 func inputOf(c campaign.Campaign) campaignInput {
-	in := campaignInput{Title: c.Title, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	in := campaignInput{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
 	cite := !c.NoCitation
@@ -164,7 +171,7 @@ func decodeInput(c echo.Context, in *campaignInput) error {
 
 // campaignOf turns input into a campaign (times parsed, text normalized).
 func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
-	c := campaign.Campaign{Title: in.Title, Slug: in.Slug, SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
+	c := campaign.Campaign{Title: in.Title, TitleES: in.TitleES, SubjectES: in.SubjectES, TemplateES: in.TemplateES, Slug: in.Slug, SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: campaign.Targets(in.Targets),
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
 		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,

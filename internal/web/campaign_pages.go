@@ -20,6 +20,7 @@ type campaignForm struct {
 	Title, Slug, SummaryEN, SummaryES, CallToActionEN, CallToActionES string
 	Targets, LOCTopic, Status, StartsAt, EndsAt                       string
 	Subject, Template, OrganizationStatement                          string
+	TitleES, SubjectES, TemplateES                                    string
 	Version                                                           int // the letter version the editor started from
 	MemberQuery, BioguideID                                           string
 	// Delivery settings as typed; HasDelivery is false when the form
@@ -32,7 +33,8 @@ type campaignForm struct {
 func readCampaignForm(c echo.Context) campaignForm {
 	v, _ := strconv.Atoi(c.FormValue("version"))
 	return campaignForm{
-		Title: c.FormValue("title"), Slug: c.FormValue("slug"),
+		Title: c.FormValue("title"), Slug: c.FormValue("slug"), TitleES: c.FormValue("title_es"),
+		SubjectES: c.FormValue("subject_es"), TemplateES: c.FormValue("template_es"),
 		SummaryEN: c.FormValue("summary_en"), SummaryES: c.FormValue("summary_es"),
 		CallToActionEN: c.FormValue("call_to_action_en"), CallToActionES: c.FormValue("call_to_action_es"),
 		Targets: c.FormValue("targets"), LOCTopic: c.FormValue("loc_topic"), Status: c.FormValue("status"),
@@ -64,7 +66,7 @@ func (s *Server) deliveryToSave(f campaignForm, was deliveryJSON, r *refused) (d
 }
 
 func formOf(c campaign.Campaign) campaignForm {
-	f := campaignForm{Title: c.Title, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	f := campaignForm{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation}
@@ -78,7 +80,7 @@ func formOf(c campaign.Campaign) campaignForm {
 }
 
 func (f campaignForm) campaign(r *refused) campaign.Campaign {
-	c := campaign.Campaign{Title: f.Title, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
+	c := campaign.Campaign{Title: f.Title, TitleES: f.TitleES, SubjectES: f.SubjectES, TemplateES: f.TemplateES, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
 		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: campaign.Targets(f.Targets),
 		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
 		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version, NoCitation: !f.CiteRelease,
@@ -192,11 +194,13 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		return fieldView{Name: name, Label: label, Type: typ, Value: value, Error: msgs[name], Autocomplete: "off"}
 	}
 	v.Inputs = map[string]fieldView{
-		"title":     in("title", "Title", "text", f.Title),
-		"slug":      in("slug", "Slug: the address of the public page, /c/slug (lower-case letters, digits, hyphens)", "text", f.Slug),
-		"starts_at": in("starts_at", "Starts (UTC, optional)", "datetime-local", f.StartsAt),
-		"ends_at":   in("ends_at", "Ends (UTC, optional)", "datetime-local", f.EndsAt),
-		"subject":   in("subject", "Subject line (a template; one line, no HTML)", "text", f.Subject),
+		"title":      in("title", "Title", "text", f.Title),
+		"title_es":   in("title_es", "Title (Spanish, optional: Spanish readers see the English title without it)", "text", f.TitleES),
+		"subject_es": in("subject_es", "Subject line in Spanish (optional; shown to Spanish readers only)", "text", f.SubjectES),
+		"slug":       in("slug", "Slug: the address of the public page, /c/slug (lower-case letters, digits, hyphens)", "text", f.Slug),
+		"starts_at":  in("starts_at", "Starts (UTC, optional)", "datetime-local", f.StartsAt),
+		"ends_at":    in("ends_at", "Ends (UTC, optional)", "datetime-local", f.EndsAt),
+		"subject":    in("subject", "Subject line (a template; one line, no HTML)", "text", f.Subject),
 	}
 	ta := func(name, label, hint, value string, rows int, code bool) textArea {
 		return textArea{Name: name, Label: label, Hint: hint, Value: value, Error: msgs[name], Rows: rows, Code: code}
@@ -208,6 +212,9 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		"call_to_action_es": ta("call_to_action_es", "Call to action (Spanish)", "Required before the campaign is scheduled or live.", f.CallToActionES, 2, false),
 		"template": ta("template", "Letter", "The body every office receives, filled in for its member and the supporter. Use the fields listed beside the form. A letter that never names the member (no salutation, member_name or member_title field) starts with the greeting \"Dear <title> <last name>,\".",
 			f.Template, 18, true),
+		"template_es": ta("template_es", "Letter in Spanish (optional)",
+			"A Spanish rendering of the letter, with the same fields, shown beside the English letter to supporters who read Spanish. Offices always receive the English letter. Without it the Spanish page says that there is no Spanish version.",
+			f.TemplateES, 12, true),
 		"organization_statement": ta("organization_statement", "Organization statement (optional)",
 			"The organization's own text, delivered with every letter under the heading \"Statement from\" and your organization's name (CWC OrganizationStatement). It may quote statistics but not the personal note. Up to 5,000 characters.",
 			f.OrganizationStatement, 5, true),

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/geocode"
@@ -302,5 +303,88 @@ func TestActionPOBoxAndNoSenators(t *testing.T) {
 	code, body = b.post(t, browserClient(t), "/c/senate-only", supporter("20001", "DC"))
 	if code != 422 || !strings.Contains(body, "District of Columbia has no senators") {
 		t.Errorf("DC on a senators-only campaign: %d", code)
+	}
+}
+
+const spanishTemplate = `Estimado miembro del Congreso:
+
+Vivo en {{.city}}, {{.state}}. {{stat "children_separated"}} niños fueron separados de sus padres.
+{{if .personal_note}}
+{{.personal_note}}
+{{end}}
+Atentamente,
+{{.first_name}} {{.last_name}}`
+
+// TestSpanishCampaignText: a campaign's Spanish title, subject and letter
+// are saved through the API (a broken Spanish letter is refused under
+// its own field, on both databases); Spanish readers see the Spanish
+// title, and on the review each English letter, which the page says is
+// what the office receives, with the campaign's Spanish rendering beside
+// it; a campaign without one says so instead of translating.
+func TestSpanishCampaignText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := staffServer(t, st, web.Deps{})
+		tok := bearer(t, st, addUser(t, st, unique("es-campaigner")+"@example.org", auth.Campaigner))
+		c := browserClient(t)
+		api := f.srv.URL + "/api/v1/campaigns"
+		code, body := do(t, c, http.MethodPost, api, tok, "application/json", campaignBody(unique("es-refused"), map[string]any{"subject_es": "Asunto"}))
+		if code != 422 {
+			t.Fatalf("a Spanish subject without a Spanish letter: %d %s", code, body)
+		}
+		refusalFor(t, body, "template_es")
+		code, body = do(t, c, http.MethodPost, api, tok, "application/json", campaignBody(unique("es-broken"), map[string]any{"template_es": "Hola {{.nope}}"}))
+		if code != 422 {
+			t.Fatalf("a broken Spanish letter: %d %s", code, body)
+		}
+		refusalFor(t, body, "template_es")
+		slug := unique("es-ok")
+		code, body = do(t, c, http.MethodPost, api, tok, "application/json", campaignBody(slug, map[string]any{
+			"title_es": "Los registros de las separaciones", "subject_es": "Supervisión de las separaciones", "template_es": spanishTemplate}))
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		got := decode[struct{ ID int64 }](t, body)
+		fields := decode[map[string]any](t, body)
+		if fields["title_es"] != "Los registros de las separaciones" || fields["template_es"] != spanishTemplate || got.ID == 0 {
+			t.Errorf("the API does not give back the Spanish fields: %v", fields)
+		}
+		saved, err := st.Campaign(context.Background(), got.ID)
+		if err != nil || saved.SubjectES != "Supervisión de las separaciones" {
+			t.Fatalf("stored: %+v %v", saved, err)
+		}
+	})
+
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "bilingual", campaign.Live, func(c *campaign.Campaign) {
+		c.TitleES, c.SubjectES, c.TemplateES = "Reunir a las familias separadas", "Supervisión de las separaciones, de {{.first_name}}", spanishTemplate
+	})
+	ces := browserClient(t)
+	_, page := getPage(t, ces, a.srv.URL+"/c/bilingual?lang=es")
+	if !strings.Contains(page, "<h1>Reunir a las familias separadas</h1>") || !strings.Contains(page, "<title>Reunir a las familias separadas") {
+		t.Error("the Spanish page does not show the Spanish title")
+	}
+	v := supporter("94110", "CA")
+	v.Set("_csrf", csrfFrom(t, ces, a.srv.URL+"/c/bilingual"))
+	code, page, _ := postForm(t, ces, a.srv.URL+"/c/bilingual", v)
+	page = html.UnescapeString(page)
+	if code != 200 || !strings.Contains(page, "Las cartas al Congreso se envían en inglés") || strings.Count(page, `<div class="letter-es">`) != 3 ||
+		!strings.Contains(page, `<div class="letter-en" lang="en">`) || !strings.Contains(page, "Dear Representative Pelosi") ||
+		!strings.Contains(page, "Vivo en San Francisco, CA.") || !strings.Contains(page, "Supervisión de las separaciones, de Ana") ||
+		!strings.Contains(page, "My cousin was separated") {
+		t.Errorf("Spanish review: %d", code)
+	}
+	// the same review in English has no Spanish rendering
+	cen := browserClient(t)
+	v.Set("_csrf", csrfFrom(t, cen, a.srv.URL+"/c/bilingual?lang=en"))
+	if _, page, _ = postForm(t, cen, a.srv.URL+"/c/bilingual", v); strings.Contains(page, "letter-es") || strings.Contains(page, "envían en inglés") {
+		t.Error("the English review shows the Spanish rendering")
+	}
+	// without a Spanish letter, the Spanish page says there is none
+	b := newActionServer(t, st, "english-only", campaign.Live)
+	ces = browserClient(t)
+	v.Set("_csrf", csrfFrom(t, ces, b.srv.URL+"/c/english-only?lang=es"))
+	_, page, _ = postForm(t, ces, b.srv.URL+"/c/english-only", v)
+	if !strings.Contains(page, "no tiene una versión en español de la carta, y no la traducimos automáticamente") || strings.Contains(page, "letter-es") {
+		t.Error("a campaign without a Spanish letter does not say so")
 	}
 }
