@@ -193,6 +193,20 @@ func TestBrowserEditorPickerAndScheduleForm(t *testing.T) {
 		t.Errorf("status %q %v", status, err)
 	}
 
+	// A template error shows in the live preview with its line, the
+	// position marked.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.getElementById("template");
+		e.value = "{{.salutation}},\n\nFrom {{.frist_name}}."; e.dispatchEvent(new Event("input")); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#preview-problem-list mark.code-mark"))); err != nil {
+		t.Fatalf("live problem: %v", err)
+	}
+	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#preview-problem-list li")))
+	if err != nil || !strings.Contains(problem, "Letter, line 3, column") || !strings.Contains(problem, "From {{.frist_name}}.") {
+		t.Errorf("live problem %q %v", problem, err)
+	}
+
 	// The schedule form: only the chosen choice's fields show.
 	visible := func() string {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("[data-repeat]")).filter(e => !e.hidden).map(e => e.querySelector("input,select").name).join(",")`))

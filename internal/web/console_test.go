@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -307,5 +308,45 @@ func TestDashboardFreshnessAndCaveats(t *testing.T) {
 	form.Set("back", "https://evil.example.org/")
 	if _, _, loc := postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form); loc != "/admin/dashboard" {
 		t.Errorf("refresh sent back to %q", loc)
+	}
+}
+
+// TestLivePreviewProblemsInWords: the editor's live preview (JSON) says a
+// template error in words and quotes the line split at the position, so
+// the page can mark it.
+func TestLivePreviewProblemsInWords(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := staffServer(t, st, web.Deps{})
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, addUser(t, st, "live@example.org", auth.Campaigner).Email)
+	tok := csrfFrom(t, c, f.srv.URL+"/admin/campaigns/new")
+	form := url.Values{"subject": {"Hello"}, "targets": {"both"}, "template": {"{{.salutation}},\r\n\r\nFrom {{.frist_name}} in {{.city}}."}}
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/admin/campaigns/preview", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", tok)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Ready    bool `json:"ready"`
+		Problems []struct {
+			Text, Before, At, After string
+			Excerpt                 bool
+		} `json:"problems"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("preview: %d %v", resp.StatusCode, err)
+	}
+	if got.Ready || len(got.Problems) != 1 {
+		t.Fatalf("preview of a broken letter: %+v", got)
+	}
+	p := got.Problems[0]
+	if !strings.HasPrefix(p.Text, "Letter, line 3, column ") || !p.Excerpt || p.Before+p.At+p.After != "From {{.frist_name}} in {{.city}}." || p.At == "" {
+		t.Errorf("problem %+v", p)
 	}
 }
