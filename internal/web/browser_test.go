@@ -12,8 +12,14 @@ import (
 	"github.com/outreach-org/outreach/internal/web"
 )
 
-// browser starts headless Chromium for one test.
+// browser starts headless Chromium for one test, with a 60 s budget.
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	return browserWithin(t, 60*time.Second)
+}
+
+// browserWithin is browser with another budget, for walks over many pages.
+func browserWithin(t *testing.T, budget time.Duration) context.Context {
 	t.Helper()
 	path := testenv.ChromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -30,7 +36,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel3 := context.WithTimeout(ctx, budget)
 	t.Cleanup(cancel3)
 	if err := chromedp.Do(ctx); err != nil {
 		if testenv.InCI() {
