@@ -28,11 +28,16 @@ type Recipients struct {
 	Vacancies []congress.Vacancy
 	// Candidates are the districts to choose from when ErrNeedDistrict.
 	Candidates []congress.District
+	// Own are all the supporter's members, selected or not: with
+	// ErrNoTargets the page names them and says why none is written to.
+	Own []*congress.Member
 }
 
-// Recipients picks, from a lookup result, the House member of the one
-// district and the senators of the supporter's state, as far as the
-// campaign targets them.
+// ChooseRecipients picks, from a lookup result, the supporter's own
+// members (the House member of the one district, the senators of their
+// state) that some rule of the campaign selects. When none does it
+// returns ErrNoTargets with Members set to the supporter's members, so
+// the page can say who they are and why none is written to.
 func ChooseRecipients(dir *congress.Directory, r *congress.Result, f Form, targets campaign.Targets) (Recipients, error) {
 	var out Recipients
 	inState := false
@@ -87,16 +92,19 @@ func ChooseRecipients(dir *congress.Directory, r *congress.Result, f Form, targe
 		return out, ErrNeedDistrict
 	}
 	for _, m := range r.Members {
-		if m.State != f.State || !targets.Includes(m.Chamber) {
+		if m.State != f.State {
 			continue
 		}
 		if d, ok := m.Seat(); ok && (len(districts) != 1 || d != districts[0]) {
 			continue
 		}
-		out.Members = append(out.Members, m)
+		out.Own = append(out.Own, m)
+		if targets.Reaches(dir, m) {
+			out.Members = append(out.Members, m)
+		}
 	}
 	for _, v := range r.Vacancies {
-		if v.State != f.State || !targets.Includes(v.Chamber) {
+		if v.State != f.State || !targets.ReachesChamber(v.Chamber) {
 			continue
 		}
 		if v.District != nil && (len(districts) != 1 || *v.District != districts[0].Number) {
@@ -150,10 +158,12 @@ func (f Form) Constituent() delivery.Constituent {
 }
 
 // Render fills the campaign's letter for one office: the supporter of f
-// writing to m on date, with the statistics of stats; org signs the
-// organization statement.
-func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, f Form, stats letter.StatSource, date time.Time, org string) (Letter, error) {
-	r, err := cp.Render(ctx, Data(m, f, date), stats)
+// writing to m (with m's committee seats) on date, with the statistics of
+// stats; org signs the organization statement.
+func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, seats campaign.Seats, f Form, stats letter.StatSource, date time.Time, org string) (Letter, error) {
+	d := Data(m, f, date)
+	seats.Apply(&d)
+	r, err := cp.Render(ctx, d, stats)
 	if err != nil {
 		return Letter{Member: m}, err
 	}

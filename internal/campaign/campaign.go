@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -84,56 +83,6 @@ func (s Status) Next() []Status {
 // seen by supporters (its slug is then part of links people hold).
 func (s Status) hasBeenPublic() bool { return s == Live || s == Paused || s == Closed }
 
-// Targets says which chamber's members a campaign writes to.
-type Targets string
-
-// The targets.
-const (
-	TargetHouse  Targets = "house"
-	TargetSenate Targets = "senate"
-	TargetBoth   Targets = "both"
-)
-
-// AllTargets lists the targets in the order forms show them.
-var AllTargets = []Targets{TargetBoth, TargetHouse, TargetSenate}
-
-// ParseTargets validates a targets name.
-func ParseTargets(s string) (Targets, bool) {
-	for _, t := range AllTargets {
-		if string(t) == s {
-			return t, true
-		}
-	}
-	return "", false
-}
-
-// Includes reports whether members of chamber ch receive the campaign's
-// letters.
-func (t Targets) Includes(ch congress.Chamber) bool {
-	switch t {
-	case TargetBoth:
-		return true
-	case TargetHouse:
-		return ch == congress.House
-	case TargetSenate:
-		return ch == congress.Senate
-	}
-	return false
-}
-
-// Label is how pages name the targets.
-func (t Targets) Label() string {
-	switch t {
-	case TargetHouse:
-		return "House"
-	case TargetSenate:
-		return "Senate"
-	case TargetBoth:
-		return "House and Senate"
-	}
-	return string(t)
-}
-
 // Campaign is one call to action with its current letter.
 //
 // Subject, Template and OrganizationStatement are the letter as of
@@ -150,7 +99,8 @@ type Campaign struct {
 	SummaryES      string
 	CallToActionEN string
 	CallToActionES string
-	Targets        Targets
+	// Targets are the rules that choose the offices letters go to.
+	Targets Targets
 	// LOCTopic is one of LOCTopics (CWC LibraryOfCongressTopic).
 	LOCTopic string
 	Status   Status

@@ -102,7 +102,14 @@ func TestValidateRefusals(t *testing.T) {
 		{"reserved slug c", func(c *campaign.Campaign) { c.Slug = "c" }, "slug", "kept for the site"},
 		{"long summary", func(c *campaign.Campaign) { c.SummaryEN = strings.Repeat("x", 2001) }, "summary_en", "at most 2000"},
 		{"no summary", func(c *campaign.Campaign) { c.SummaryEN = "" }, "summary_en", "required"},
-		{"bad targets", func(c *campaign.Campaign) { c.Targets = "governors" }, "targets", "house, senate or both"},
+		{"no targets", func(c *campaign.Campaign) { c.Targets = nil }, "targets", "at least one rule"},
+		{"bad rule", func(c *campaign.Campaign) { c.Targets = campaign.Targets{{Kind: "governors"}} }, "targets[0]", "not one of house, senate"},
+		{"leaders on a constituent campaign", func(c *campaign.Campaign) {
+			c.Targets = campaign.Targets{{Kind: campaign.RuleLeaders, Committee: "SSJU"}}
+		}, "targets[0]", "CWC accepts constituent mail only from a member's own constituents"},
+		{"committee rule without committee", func(c *campaign.Campaign) { c.Targets = campaign.Targets{{Kind: campaign.RuleCommittee}} }, "targets[0]", "needs a committee"},
+		{"offices rule without offices", func(c *campaign.Campaign) { c.Targets = campaign.Targets{{Kind: campaign.RuleOffices}} }, "targets[0]", "at least one office"},
+		{"repeated rule", func(c *campaign.Campaign) { c.Targets = campaign.Targets{{Kind: "house"}, {Kind: "house"}} }, "targets[1]", "repeats rule 1"},
 		{"bad topic", func(c *campaign.Campaign) { c.LOCTopic = "immigration" }, "loc_topic", "Library of Congress"},
 		{"bad status", func(c *campaign.Campaign) { c.Status = "archived" }, "status", "draft, scheduled"},
 		{"scheduled without start", func(c *campaign.Campaign) { c.Status = campaign.Scheduled; c.SummaryES, c.CallToActionES = "a", "b" }, "starts_at", "required"},
@@ -238,7 +245,7 @@ func TestPreviewForRealMembers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		m := member(t, tc.id)
-		p, err := cp.Preview(context.Background(), c.Targets, m, stats, release)
+		p, err := cp.Preview(context.Background(), c.Targets.Reaches(directory(t), m), campaign.Seats{}, m, stats, release)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.id, err)
 		}
@@ -313,7 +320,7 @@ func BenchmarkPreview(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := cp.Preview(ctx, c.Targets, m, stats, 0); err != nil {
+		if _, err := cp.Preview(ctx, true, campaign.Seats{}, m, stats, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -337,7 +344,7 @@ func TestGreetingWhenTheTemplateHasNone(t *testing.T) {
 		if verr != nil {
 			t.Fatal(verr)
 		}
-		p, err := cp.Preview(context.Background(), campaign.TargetBoth, m, stats, 0)
+		p, err := cp.Preview(context.Background(), true, campaign.Seats{}, m, stats, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

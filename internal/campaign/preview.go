@@ -107,8 +107,8 @@ type Preview struct {
 	Body                  string
 	OrganizationStatement string // "" when the campaign has none
 	Member                *congress.Member
-	// Targeted is false when the campaign does not write to the member's
-	// chamber: the office would then receive nothing.
+	// Targeted is false when no rule of the campaign selects the member:
+	// the office would then receive nothing.
 	Targeted bool
 	// StatsReleaseID is the statistics release quoted; 0 with sample
 	// values (SampleStats).
@@ -116,13 +116,15 @@ type Preview struct {
 }
 
 // Preview renders the letter for member m with the preview supporter
-// (PreviewData) and the given statistics. Body is the letter as
+// (PreviewData), m's committee seats and the given statistics. Body is the letter as
 // delivery.Compose makes it (greeting when the template has none, body,
 // figures citation). Render errors (a subject too long with these values,
 // say) are returned as they are.
-func (cp *Compiled) Preview(ctx context.Context, targets Targets, m *congress.Member, stats letter.StatSource, releaseID int64) (Preview, error) {
-	p := Preview{Member: m, Targeted: targets.Includes(m.Chamber), StatsReleaseID: releaseID}
-	r, err := cp.Render(ctx, PreviewData(m), stats)
+func (cp *Compiled) Preview(ctx context.Context, targeted bool, seats Seats, m *congress.Member, stats letter.StatSource, releaseID int64) (Preview, error) {
+	p := Preview{Member: m, Targeted: targeted, StatsReleaseID: releaseID}
+	d := PreviewData(m)
+	seats.Apply(&d)
+	r, err := cp.Render(ctx, d, stats)
 	if err != nil {
 		return p, err
 	}

@@ -57,6 +57,7 @@ func (c *Campaign) Normalize() {
 	c.Slug = strings.TrimSpace(c.Slug)
 	c.LOCTopic = strings.TrimSpace(c.LOCTopic)
 	c.TitleES = strings.TrimSpace(c.TitleES)
+	c.Targets.Normalize()
 	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES, &c.Template, &c.OrganizationStatement, &c.TemplateES} {
 		*p = strings.ReplaceAll(*p, "\r\n", "\n")
 	}
@@ -109,9 +110,10 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 	if c.CallToActionEN == "" {
 		add("call_to_action_en", "is required")
 	}
-	if _, ok := ParseTargets(string(c.Targets)); !ok {
-		add("targets", "must be house, senate or both")
-	}
+	// Every campaign is a constituent campaign for now: the leaders rule
+	// is refused (see RuleLeaders). Committee and office ids are checked
+	// against the congressional data by CheckTargets, which has it.
+	v.Errors = append(v.Errors, c.Targets.Check(false)...)
 	if !IsLOCTopic(c.LOCTopic) {
 		add("loc_topic", "must be one of the %d Library of Congress policy areas CWC accepts, such as Immigration or Families", len(LOCTopics))
 	}

@@ -166,7 +166,7 @@ func BenchmarkFanOut(b *testing.B) {
 		batch := make([]store.NewLetter, 0, 1000)
 		for _, sub := range subs {
 			for _, m := range members {
-				l, err := action.Render(ctx, cp, m, form, stats, now, "Families Together")
+				l, err := action.Render(ctx, cp, m, campaign.Seats{}, form, stats, now, "Families Together")
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -26,6 +26,7 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/ttlcache"
 )
 
 // DeliverArgs is the job that sends one letter. It carries the letter id
@@ -131,15 +132,10 @@ type Worker struct {
 	limiters map[delivery.Channel]*rate.Limiter
 	hold     HoldFunc
 
-	cmu   sync.Mutex
-	camps map[int64]campaignEntry // campaign details and settings, for campaignTTL
-
-	omu     sync.Mutex
-	offices map[string]*officeCount // letters per office in the last hour, for officeCountTTL
-
-	emu      sync.Mutex
-	emails   map[string]string // offices' contact emails (the whole directory), for contactTTL
-	emailsAt time.Time
+	camps    *ttlcache.Cache[int64, delivery.Campaign]    // campaign details, for campaignTTL
+	settings *ttlcache.Cache[int64, Settings]             // campaigns' delivery settings, for campaignTTL
+	offices  *ttlcache.Cache[string, int64]               // letters per office in the last hour, for officeCountTTL
+	emails   *ttlcache.Cache[struct{}, map[string]string] // offices' contact emails (the whole directory), for contactTTL
 
 	// Concurrent jobs share loads and state writes (see batcher).
 	loads  *batcher[int64, loaded]
@@ -172,7 +168,11 @@ func NewWorker(st Store, keys *seal.Keys, senders []delivery.Sender, campaign Ca
 		now = time.Now
 	}
 	w := &Worker{store: st, keys: keys, senders: m, campaign: campaign, defaults: defaults, log: log, now: now,
-		limiters: map[delivery.Channel]*rate.Limiter{}, offices: map[string]*officeCount{}}
+		limiters: map[delivery.Channel]*rate.Limiter{},
+		camps:    ttlcache.New[int64, delivery.Campaign](campaignTTL, 10000, nil),
+		settings: ttlcache.New[int64, Settings](campaignTTL, 10000, nil),
+		offices:  ttlcache.New[string, int64](officeCountTTL, 10000, nil),
+		emails:   ttlcache.New[struct{}, map[string]string](contactTTL, 1, nil)}
 	w.loads = newBatcher(batchMax, func(ctx context.Context, ids []int64) ([]loaded, error) {
 		got, err := st.LettersByIDs(ctx, ids)
 		if err != nil {
@@ -459,43 +459,17 @@ func (w *Worker) markSent(x store.Sent) error {
 // of letters over its hourly cap.
 const officeCountTTL = 5 * time.Second
 
-type officeCount struct {
-	n  int64
-	at time.Time
-}
-
 // officeSent is the number of letters handed to an office in the last
 // hour, as the per-office cap counts them.
 func (w *Worker) officeSent(ctx context.Context, code string, now time.Time) (int64, error) {
-	w.omu.Lock()
-	c, ok := w.offices[code]
-	w.omu.Unlock()
-	if ok && time.Since(c.at) < officeCountTTL {
-		w.omu.Lock()
-		n := c.n
-		w.omu.Unlock()
-		return n, nil
-	}
-	n, err := w.store.OfficeSentSince(ctx, code, now.Add(-time.Hour))
-	if err != nil {
-		return 0, err
-	}
-	w.omu.Lock()
-	if len(w.offices) > 10000 {
-		clear(w.offices)
-	}
-	w.offices[code] = &officeCount{n: n, at: time.Now()}
-	w.omu.Unlock()
-	return n, nil
+	return w.offices.Load(ctx, code, func(ctx context.Context) (int64, error) {
+		return w.store.OfficeSentSince(ctx, code, now.Add(-time.Hour))
+	})
 }
 
 // countOfficeSend adds a letter just claimed for an office to the count.
 func (w *Worker) countOfficeSend(code string) {
-	w.omu.Lock()
-	if c, ok := w.offices[code]; ok {
-		c.n++
-	}
-	w.omu.Unlock()
+	w.offices.Update(code, func(n int64) int64 { return n + 1 })
 }
 
 // errDetail is the timeline text of an error (adapters keep PII out).
@@ -527,52 +501,13 @@ func (w *Worker) pick(ctx context.Context, order []delivery.Channel, o delivery.
 // letter was a quarter of the worker's database work.
 const campaignTTL = 30 * time.Second
 
-type campaignEntry struct {
-	camp       delivery.Campaign
-	campAt     time.Time
-	settings   Settings
-	settingsAt time.Time
-}
-
 func (w *Worker) cachedSettings(ctx context.Context, id int64) Settings {
-	w.cmu.Lock()
-	e, ok := w.camps[id]
-	w.cmu.Unlock()
-	if ok && time.Since(e.settingsAt) < campaignTTL {
-		return e.settings
-	}
-	st := w.settingsFor(ctx, id)
-	w.cmu.Lock()
-	if w.camps == nil || len(w.camps) > 10000 {
-		w.camps = map[int64]campaignEntry{}
-	}
-	e = w.camps[id]
-	e.settings, e.settingsAt = st, time.Now()
-	w.camps[id] = e
-	w.cmu.Unlock()
+	st, _ := w.settings.Load(ctx, id, func(ctx context.Context) (Settings, error) { return w.settingsFor(ctx, id), nil })
 	return st
 }
 
 func (w *Worker) cachedCampaign(ctx context.Context, id int64) (delivery.Campaign, error) {
-	w.cmu.Lock()
-	e, ok := w.camps[id]
-	w.cmu.Unlock()
-	if ok && time.Since(e.campAt) < campaignTTL {
-		return e.camp, nil
-	}
-	c, err := w.campaign(ctx, id)
-	if err != nil {
-		return c, err
-	}
-	w.cmu.Lock()
-	if w.camps == nil || len(w.camps) > 10000 {
-		w.camps = map[int64]campaignEntry{}
-	}
-	e = w.camps[id]
-	e.camp, e.campAt = c, time.Now()
-	w.camps[id] = e
-	w.cmu.Unlock()
-	return c, nil
+	return w.camps.Load(ctx, id, func(ctx context.Context) (delivery.Campaign, error) { return w.campaign(ctx, id) })
 }
 
 // settingsFor merges a campaign's stored settings over the defaults.
@@ -592,16 +527,11 @@ const contactTTL = 30 * time.Second
 // officeEmail is the address the email channel uses for an office (the
 // office contacts directory), or "".
 func (w *Worker) officeEmail(ctx context.Context, bioguideID string) (string, error) {
-	w.emu.Lock()
-	defer w.emu.Unlock()
-	if w.emails == nil || time.Since(w.emailsAt) >= contactTTL {
-		m, err := w.store.OfficeEmails(ctx)
-		if err != nil {
-			return "", err
-		}
-		w.emails, w.emailsAt = m, time.Now()
+	m, err := w.emails.Load(ctx, struct{}{}, w.store.OfficeEmails)
+	if err != nil {
+		return "", err
 	}
-	return w.emails[bioguideID], nil
+	return m[bioguideID], nil
 }
 
 // pace decides whether a letter may go now: office hours in the

@@ -84,6 +84,10 @@ type Data struct {
 	// the office and how many constituents wrote it.
 	FirstLetterDate  string
 	ConstituentCount string
+	// Committee letters: the member's seats on the committees the
+	// campaign targets (or that oversee its issue), by name and with role.
+	CommitteeNames string
+	CommitteeRoles string
 }
 
 // FieldDoc documents one merge field for the template editor.
@@ -178,6 +182,8 @@ type fieldSpec struct {
 var fields = [...]fieldSpec{
 	{"chamber", `Chamber of the member: "senate" or "house".`, func(d *Data) string { return d.Chamber }},
 	{"city", "Supporter's city.", func(d *Data) string { return d.City }},
+	{"committee_names", "Committees the campaign targets on which the member sits, e.g. \"Senate Committee on the Judiciary and Subcommittee on Border Security and Immigration\"; empty when none.", func(d *Data) string { return d.CommitteeNames }},
+	{"committee_roles", "The member's roles on them, e.g. \"member of the Senate Committee on the Judiciary and Ranking Member of the Subcommittee on Border Security and Immigration\"; empty when none.", func(d *Data) string { return d.CommitteeRoles }},
 	{"constituent_count", "Follow-up letters: how many constituents wrote to this office.", func(d *Data) string { return d.ConstituentCount }},
 	{"date", "Date of the letter, already formatted.", func(d *Data) string { return d.Date }},
 	{"district", "Member's congressional district; empty for senators.", func(d *Data) string { return d.District }},
@@ -196,7 +202,7 @@ var fields = [...]fieldSpec{
 // so Data does not escape).
 func (d *Data) values() [numFields]string {
 	return [numFields]string{
-		d.Chamber, d.City, d.ConstituentCount, d.Date, d.District, d.FirstLetterDate, d.FirstName, d.LastName,
+		d.Chamber, d.City, d.CommitteeNames, d.CommitteeRoles, d.ConstituentCount, d.Date, d.District, d.FirstLetterDate, d.FirstName, d.LastName,
 		d.MemberName, d.MemberState, d.MemberTitle, d.PersonalNote, d.Salutation, d.State,
 	}
 }
@@ -265,5 +271,7 @@ func SampleSupporter() Data {
 		Date:             "March 3, 2026",
 		FirstLetterDate:  "February 10, 2026",
 		ConstituentCount: "12",
+		CommitteeNames:   "Senate Committee on Armed Services",
+		CommitteeRoles:   "member of the Senate Committee on Armed Services",
 	}
 }

@@ -53,7 +53,7 @@ func TestTitleAndSalutation(t *testing.T) {
 
 func TestFieldNamesAndDocs(t *testing.T) {
 	names := FieldNames()
-	want := []string{"chamber", "city", "constituent_count", "date", "district", "first_letter_date", "first_name", "last_name", "member_name",
+	want := []string{"chamber", "city", "committee_names", "committee_roles", "constituent_count", "date", "district", "first_letter_date", "first_name", "last_name", "member_name",
 		"member_state", "member_title", "personal_note", "salutation", "state"}
 	if !slices.Equal(names, want) || !sort.StringsAreSorted(names) {
 		t.Fatalf("FieldNames = %v", names)
@@ -83,7 +83,7 @@ func TestFieldNamesAndDocs(t *testing.T) {
 
 // Data.values must list the fields in the order of the fields table.
 func TestDataValuesOrder(t *testing.T) {
-	d := Data{"fn", "ln", "ci", "st", "pn", "sa", "mn", "mt", "ch", "ms", "di", "da", "fd", "cc"}
+	d := Data{"fn", "ln", "ci", "st", "pn", "sa", "mn", "mt", "ch", "ms", "di", "da", "fd", "cc", "cn", "cr"}
 	v := d.values()
 	for i, f := range fields {
 		if v[i] != f.get(&d) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 			(SELECT string_agg(l.bioguide_id, ',') FROM letters l
 			 WHERE l.campaign_id = submissions.campaign_id AND l.email_index = submissions.email_index AND l.kind = 'first') AS written`, args...).
 			Scan(&rows).Error; err != nil {
-			return err
+			return fmt.Errorf("store: confirm submission %d: %w", id, err)
 		}
 		if len(rows) == 0 {
 			return whyNotPending(tx, id, c.CampaignID)
@@ -249,10 +250,10 @@ func (optinRow) TableName() string { return "optins" }
 func requestOptIn(tx *gorm.DB, emailIndex, sealed, lang string, campaignID int64, now time.Time) error {
 	cid := campaignID
 	row := optinRow{EmailIndex: emailIndex, Sealed: sealed, Lang: lang, CampaignID: &cid, RequestedAt: now.UTC()}
-	return tx.Clauses(clause.OnConflict{
+	return wrapf(tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "email_index"}},
 		DoUpdates: clause.AssignmentColumns([]string{"sealed", "lang", "requested_at"}),
-	}).Create(&row).Error
+	}).Create(&row).Error, "request opt in")
 }
 
 // ConfirmOptIn completes the double opt-in.
@@ -260,7 +261,7 @@ func (s *Store) ConfirmOptIn(ctx context.Context, emailIndex string) error {
 	res := s.db.WithContext(ctx).Model(&optinRow{}).Where("email_index = ? AND unsubscribed_at IS NULL", emailIndex).
 		Update("confirmed_at", time.Now().UTC())
 	if res.Error != nil {
-		return res.Error
+		return wrapf(res.Error, "confirm opt in")
 	}
 	if res.RowsAffected == 0 {
 		return ErrNotFound
@@ -281,9 +282,9 @@ func (s *Store) Unsubscribe(ctx context.Context, emailIndex, reason string) erro
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&suppressionRow{EmailIndex: emailIndex, Reason: reason, CreatedAt: time.Now().UTC()}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: unsubscribe: %w", err)
 		}
-		return tx.Model(&optinRow{}).Where("email_index = ?", emailIndex).Update("unsubscribed_at", time.Now().UTC()).Error
+		return wrapf(tx.Model(&optinRow{}).Where("email_index = ?", emailIndex).Update("unsubscribed_at", time.Now().UTC()).Error, "unsubscribe")
 	})
 }
 
@@ -301,17 +302,17 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 		now := time.Now().UTC()
 		var subIDs []int64
 		if err := tx.Model(&submissionRow{}).Where("email_index = ? AND status <> ?", emailIndex, "erased").Pluck("id", &subIDs).Error; err != nil {
-			return err
+			return fmt.Errorf("store: erase supporter: %w", err)
 		}
 		n = int64(len(subIDs))
 		if len(subIDs) > 0 {
 			if err := tx.Model(&submissionRow{}).Where("id IN ?", subIDs).
 				Updates(map[string]any{"sealed": "", "status": "erased", "erased_at": now, "email_index": "erased", "ip_hash": ""}).Error; err != nil {
-				return err
+				return fmt.Errorf("store: erase supporter: %w", err)
 			}
 			var letterIDs []int64
 			if err := tx.Model(&Letter{}).Where("submission_id IN ?", subIDs).Pluck("id", &letterIDs).Error; err != nil {
-				return err
+				return fmt.Errorf("store: erase supporter: %w", err)
 			}
 			if len(letterIDs) > 0 {
 				if err := eraseLetters(tx, letterIDs, now); err != nil {
@@ -322,20 +323,18 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 		// The emails to this address, whichever submission they were about
 		// (a confirmation request of one never confirmed, too).
 		if err := tx.Where("email_index = ?", emailIndex).Delete(&OutboxMessage{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: erase supporter: %w", err)
 		}
 		if err := tx.Where("email_index = ?", emailIndex).Delete(&optinRow{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: erase supporter: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "supporter", ""
 		return writeAudit(tx, a)
 	})
-	if err == nil && s.dialect == SQLite {
+	if err == nil {
 		// The old pages are zeroed in the database file (secure_delete), but
-		// the write-ahead log still holds them until a checkpoint: copy it
-		// back and empty it now (best effort: a busy reader delays it to
-		// SQLite's next automatic checkpoint).
-		_ = s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+		// SQLite's write-ahead log still holds them until a checkpoint.
+		s.checkpointWAL(ctx)
 	}
 	return n, err
 }
@@ -349,29 +348,29 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
 	if err := tx.Model(&Letter{}).Where("id IN ? AND status IN ?", letterIDs, []string{"pending", "queued"}).
 		Updates(map[string]any{"status": "failed", "last_error": "cancelled: the supporter asked for their data to be deleted", "updated_at": now}).Error; err != nil {
-		return err
+		return fmt.Errorf("store: erase letters: %w", err)
 	}
 	// The letters no longer name the supporter's email either: they are no
 	// repeat of a letter the same address may write later.
 	if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Updates(map[string]any{"sealed": "", "email_index": nil}).Error; err != nil {
-		return err
+		return fmt.Errorf("store: erase letters: %w", err)
 	}
 	if err := tx.Where("letter_id IN ?", letterIDs).Delete(&OutboxMessage{}).Error; err != nil {
-		return err
+		return fmt.Errorf("store: erase letters: %w", err)
 	}
 	// The plaintext columns are emptied too: a row written before replies
 	// were sealed, and not yet sealed by the start-up step, goes as well.
 	if err := tx.Model(&InboundReply{}).Where("letter_id IN ?", letterIDs).
 		Updates(map[string]any{"sealed": "", "from_addr": "", "subject": "", "body": ""}).Error; err != nil {
-		return err
+		return fmt.Errorf("store: erase letters: %w", err)
 	}
 	if err := tx.Model(&SurveyAnswer{}).Where("letter_id IN ?", letterIDs).
 		Updates(map[string]any{"sealed": "", "note": "", "reply_text": ""}).Error; err != nil {
-		return err
+		return fmt.Errorf("store: erase letters: %w", err)
 	}
 	for _, id := range letterIDs {
 		if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "erased", Detail: "personal data deleted at the supporter's request"}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: erase letters: %w", err)
 		}
 	}
 	return nil

@@ -33,7 +33,7 @@ func (s *Store) PublicResponsiveness(ctx context.Context, campaignID int64) (boo
 func (s *Store) PublicCampaigns(ctx context.Context) (map[int64]bool, error) {
 	var rows []campaignTrackingRow
 	if err := s.db.WithContext(ctx).Where("public_responsiveness = ?", true).Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: public campaigns: %w", err)
 	}
 	out := map[int64]bool{}
 	for _, r := range rows {
@@ -47,13 +47,13 @@ func (s *Store) SetPublicResponsiveness(ctx context.Context, campaignID int64, o
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Table("campaigns").Where("id = ?", campaignID).Count(&n).Error; err != nil {
-			return err
+			return fmt.Errorf("store: set public responsiveness: %w", err)
 		}
 		if n == 0 {
 			return ErrNotFound
 		}
 		if err := tx.Save(&campaignTrackingRow{CampaignID: campaignID, PublicResponsiveness: on, UpdatedAt: time.Now().UTC()}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: set public responsiveness: %w", err)
 		}
 		a.ObjectType, a.ObjectID, a.Detail = "campaign", strconv.FormatInt(campaignID, 10), fmt.Sprintf("public responsiveness %v", on)
 		return writeAudit(tx, a)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/outreach-org/outreach/internal/campaign"
 )
@@ -31,7 +31,7 @@ type campaignRow struct {
 	SummaryES      string `gorm:"column:summary_es"`
 	CallToActionEN string `gorm:"column:call_to_action_en"`
 	CallToActionES string `gorm:"column:call_to_action_es"`
-	Targets        string `gorm:"column:targets"`
+	Targets        string `gorm:"column:target_rules"` // JSON list of campaign.Rule
 	LOCTopic       string `gorm:"column:loc_topic"`
 	Status         string `gorm:"column:status"`
 	StartsAt       *time.Time
@@ -86,19 +86,37 @@ func utcPtr(t *time.Time) *time.Time {
 
 func rowOfCampaign(c campaign.Campaign) campaignRow {
 	return campaignRow{ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
-		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
+		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: encodeTargets(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt),
 		CiteRelease: !c.NoCitation, Demo: c.Demo}
 }
 
 func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
 	return campaign.Campaign{ID: r.ID, Slug: r.Slug, Title: r.Title, TitleES: r.TitleES, SubjectES: r.SubjectES, TemplateES: r.TemplateES, SummaryEN: r.SummaryEN, SummaryES: r.SummaryES,
-		CallToActionEN: r.CallToActionEN, CallToActionES: r.CallToActionES, Targets: campaign.Targets(r.Targets),
+		CallToActionEN: r.CallToActionEN, CallToActionES: r.CallToActionES, Targets: decodeTargets(r.Targets),
 		LOCTopic: r.LOCTopic, Status: campaign.Status(r.Status), StartsAt: utcPtr(r.StartsAt), EndsAt: utcPtr(r.EndsAt),
 		Subject: v.Subject, Template: v.Body, OrganizationStatement: v.OrganizationStatement,
 		TemplateVersion: r.CurrentVersion, NoCitation: !r.CiteRelease, Demo: r.Demo, HeldReason: r.HeldReason,
 		HeldReleaseID: r.HeldReleaseID, HeldAt: utcPtr(r.HeldAt),
 		CreatedBy: derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// encodeTargets is the target_rules column of a campaign's rules: JSON,
+// deterministic, so an unchanged list compares equal to the stored one.
+func encodeTargets(t campaign.Targets) string {
+	b, _ := json.Marshal(t) // strings and lists of strings always encode
+	return string(b)
+}
+
+// decodeTargets reads target_rules; the migration wrote every row, and
+// only encodeTargets writes it since, so a bad value is a corrupt row and
+// yields no rules (the campaign then writes to no one, visibly).
+func decodeTargets(s string) campaign.Targets {
+	var t campaign.Targets
+	if err := json.Unmarshal([]byte(s), &t); err != nil {
+		return campaign.Targets{}
+	}
+	return t
 }
 
 func (v campaignVersionRow) version() campaign.Version {
@@ -134,11 +152,11 @@ func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			if isUnique(err) {
 				return campaign.ErrSlugTaken
 			}
-			return err
+			return fmt.Errorf("store: create campaign: %w", err)
 		}
 		ver.CampaignID = row.ID
 		if err := tx.Create(&ver).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create campaign: %w", err)
 		}
 		if d != nil {
 			d.CampaignID = row.ID
@@ -150,7 +168,7 @@ func (s *Store) createCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			return err
 		}
 		if err := tx.Where("id = ?", row.ID).Take(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create campaign: %w", err)
 		}
 		if a.Action == "" {
 			a.Action = "campaign.create"
@@ -204,15 +222,12 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			}
 		}
 		var cur campaignRow
-		q := tx.Where("id = ?", c.ID)
-		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // SQLite transactions take the write lock at BEGIN
-		}
+		q := s.forUpdate(tx.Where("id = ?", c.ID))
 		if err := q.Take(&cur).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
-			return err
+			return fmt.Errorf("store: update campaign: %w", err)
 		}
 		prevStatus := campaign.Status(cur.Status)
 		if !prevStatus.CanBecome(c.Status) {
@@ -238,7 +253,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 				if isUnique(err) {
 					return campaign.ErrStaleVersion
 				}
-				return err
+				return fmt.Errorf("store: update campaign: %w", err)
 			}
 			next.CurrentVersion = ver.Version
 			changed = append(changed, "letter")
@@ -250,7 +265,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 		next.UpdatedAt = now
 		err := tx.Model(&campaignRow{}).Where("id = ?", cur.ID).Updates(map[string]any{
 			"slug": next.Slug, "title": next.Title, "title_es": next.TitleES, "subject_es": next.SubjectES, "template_es": next.TemplateES, "summary_en": next.SummaryEN, "summary_es": next.SummaryES,
-			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "targets": next.Targets,
+			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "target_rules": next.Targets,
 			"loc_topic": next.LOCTopic, "status": next.Status, "starts_at": next.StartsAt, "ends_at": next.EndsAt,
 			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt, "cite_release": next.CiteRelease,
 		}).Error
@@ -258,7 +273,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			if isUnique(err) {
 				return campaign.ErrSlugTaken
 			}
-			return err
+			return fmt.Errorf("store: update campaign: %w", err)
 		}
 		id := strconv.FormatInt(cur.ID, 10)
 		upd := a
@@ -284,7 +299,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 		}
 		var row campaignRow
 		if err := tx.Where("id = ?", cur.ID).Take(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: update campaign: %w", err)
 		}
 		out = row.campaign(ver)
 		return nil
@@ -348,7 +363,7 @@ func (r campaignWithLetter) campaign() campaign.Campaign {
 func (s *Store) oneCampaign(ctx context.Context, where string, arg any) (campaign.Campaign, error) {
 	var rows []campaignWithLetter
 	if err := s.campaignsQuery(ctx).Where(where, arg).Limit(1).Scan(&rows).Error; err != nil {
-		return campaign.Campaign{}, err
+		return campaign.Campaign{}, fmt.Errorf("store: one campaign: %w", err)
 	}
 	if len(rows) == 0 {
 		return campaign.Campaign{}, ErrNotFound
@@ -371,7 +386,7 @@ func (s *Store) CampaignBySlug(ctx context.Context, slug string) (campaign.Campa
 func (s *Store) Campaigns(ctx context.Context) ([]campaign.Campaign, error) {
 	var rows []campaignWithLetter
 	if err := s.campaignsQuery(ctx).Order("campaigns.updated_at DESC, campaigns.id DESC").Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: campaigns: %w", err)
 	}
 	out := make([]campaign.Campaign, len(rows))
 	for i, r := range rows {
@@ -405,7 +420,7 @@ func (r versionWithEmail) version() campaign.Version {
 func (s *Store) CampaignVersions(ctx context.Context, campaignID int64) ([]campaign.Version, error) {
 	var rows []versionWithEmail
 	if err := s.versionsQuery(ctx, campaignID).Order("campaign_versions.version DESC").Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: campaign versions: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil, ErrNotFound // every campaign has version 1
@@ -421,7 +436,7 @@ func (s *Store) CampaignVersions(ctx context.Context, campaignID int64) ([]campa
 func (s *Store) CampaignVersion(ctx context.Context, campaignID int64, n int) (campaign.Version, error) {
 	var rows []versionWithEmail
 	if err := s.versionsQuery(ctx, campaignID).Where("campaign_versions.version = ?", n).Limit(1).Scan(&rows).Error; err != nil {
-		return campaign.Version{}, err
+		return campaign.Version{}, fmt.Errorf("store: campaign version: %w", err)
 	}
 	if len(rows) == 0 {
 		return campaign.Version{}, ErrNotFound

@@ -78,7 +78,7 @@ func TestCampaignCreateReadAndDuplicateSlug(t *testing.T) {
 		}
 		if back.Slug != c.Slug || back.Template != c.Template || back.Subject != c.Subject || back.OrganizationStatement != c.OrganizationStatement ||
 			back.SummaryES != c.SummaryES || back.StartsAt == nil || !back.StartsAt.Equal(start) || back.EndsAt != nil ||
-			back.Targets != campaign.TargetBoth || back.Status != campaign.Draft || back.TemplateVersion != 1 {
+			back.Targets.Summary() != campaign.TargetBoth.Summary() || back.Status != campaign.Draft || back.TemplateVersion != 1 {
 			t.Errorf("read back = %+v", back)
 		}
 		if bySlug, err := s.CampaignBySlug(ctx, c.Slug); err != nil || bySlug.ID != got.ID {

@@ -109,21 +109,6 @@ func newInserter(tx *gorm.DB, conn *sql.Conn, synthetic bool) *inserter {
 	return in
 }
 
-// caseTx runs fn in one transaction. On PostgreSQL fn also gets the
-// connection the transaction runs on, so that an inserter can COPY into it.
-func (s *Store) caseTx(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn) error) error {
-	if s.dialect != Postgres {
-		return s.tx(ctx, func(tx *gorm.DB) error { return fn(tx, nil) })
-	}
-	return s.db.WithContext(ctx).Connection(func(c *gorm.DB) error {
-		conn, ok := c.Statement.ConnPool.(*sql.Conn)
-		if !ok {
-			return errors.New("store: no dedicated connection for the transaction")
-		}
-		return c.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
-	})
-}
-
 // add queues one record, writing a batch when it is full. It is the
 // callback given to casestats.ParseCSV.
 func (in *inserter) add(r casestats.Record) error {
@@ -216,7 +201,7 @@ var errRollback = errors.New("rollback")
 // value. a is written to the audit log with the number of records.
 func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opt ImportOptions, a Audit) (ImportResult, error) {
 	var res ImportResult
-	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		in := newInserter(tx, conn, opt.Synthetic)
 		n, errs, err := casestats.ParseCSV(r, opt.MaxErrors, in.add)
 		res.Rows = n
@@ -249,7 +234,7 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opt ImportOptions, a
 // casestats.ParseJSON) in one transaction: all or none.
 func (s *Store) CreateCases(ctx context.Context, records iter.Seq[casestats.Record], opt ImportOptions, a Audit) (int, error) {
 	n := 0
-	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		in := newInserter(tx, conn, opt.Synthetic)
 		for r := range records {
 			if err := in.add(r); err != nil {
@@ -279,7 +264,7 @@ func (s *Store) CreateCase(ctx context.Context, r casestats.Record, a Audit) (in
 	row := toRow(r)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create case: %w", err)
 		}
 		return writeCaseAudit(tx, a, "case.create", strconv.FormatInt(row.ID, 10), 0)
 	})
@@ -331,7 +316,7 @@ func (s *Store) UpdateCase(ctx context.Context, id int64, r casestats.Record, a 
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&caseRow{}).Where("id = ?", id).Updates(vals)
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "update case %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -345,7 +330,7 @@ func (s *Store) DeleteCase(ctx context.Context, id int64, a Audit) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ?", id).Delete(&caseRow{})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "delete case %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -362,7 +347,7 @@ func (s *Store) DeleteSyntheticCases(ctx context.Context, a Audit) (int64, error
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("synthetic = ?", true).Delete(&caseRow{})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "delete synthetic cases")
 		}
 		n = res.RowsAffected
 		if n == 0 {
@@ -387,7 +372,7 @@ func (s *Store) CountCases(ctx context.Context) (CaseCounts, error) {
 func countCases(db *gorm.DB) (CaseCounts, error) {
 	var c CaseCounts
 	if err := db.Model(&caseRow{}).Count(&c.Total).Error; err != nil {
-		return c, err
+		return c, fmt.Errorf("store: count cases: %w", err)
 	}
 	if c.Total == 0 {
 		return c, nil
@@ -427,14 +412,14 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	}
 	var page CasePage
 	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-		return page, err
+		return page, fmt.Errorf("store: cases: %w", err)
 	}
 	if f.Before > 0 {
 		q = q.Where("id < ?", f.Before)
 	}
 	var rows []caseRow
 	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
-		return page, err
+		return page, fmt.Errorf("store: cases: %w", err)
 	}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 		if len(events) == 0 {
 			return nil
 		}
-		return tx.Create(&events).Error
+		return wrapf(tx.Create(&events).Error, "claim many for sending")
 	})
 	return claimed, err
 }
@@ -134,20 +135,20 @@ func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 			pidArgs := slices.Clone(args[2 : 2+2*len(group)])
 			args = append(args, ids, []string{"pending", "queued", "sending"})
 			if err := tx.Exec("UPDATE letters SET "+set+" WHERE id IN ? AND status IN ?", args...).Error; err != nil {
-				return err
+				return fmt.Errorf("store: mark many sent: %w", err)
 			}
 			// A webhook event that arrived before the acceptance was recorded
 			// moved the letter on already: keep its status, learn the
 			// provider's id.
 			pidArgs = append(pidArgs, ids, []string{"pending", "queued", "sending"})
 			if err := tx.Exec("UPDATE letters SET provider_id = "+pid.String()+" WHERE id IN ? AND status NOT IN ? AND provider_id = ''", pidArgs...).Error; err != nil {
-				return err
+				return fmt.Errorf("store: mark many sent: %w", err)
 			}
 		}
 		if len(events) == 0 {
 			return nil
 		}
-		return tx.Create(&events).Error
+		return wrapf(tx.Create(&events).Error, "mark many sent")
 	})
 }
 
@@ -173,9 +174,9 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, channel, detail string,
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "sending").Updates(map[string]any{
 			"status": "queued", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: mark retry %d: %w", id, err)
 		}
-		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "retry", Channel: channel, Status: "queued", Detail: detail}).Error
+		return wrapf(tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "retry", Channel: channel, Status: "queued", Detail: detail}).Error, "mark retry %d", id)
 	})
 }
 
@@ -184,15 +185,15 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, channel, detail string
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).Updates(map[string]any{
 			"status": "failed", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: mark failed %d: %w", id, err)
 		}
-		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "failed", Channel: channel, Status: "failed", Detail: detail}).Error
+		return wrapf(tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "failed", Channel: channel, Status: "failed", Detail: detail}).Error, "mark failed %d", id)
 	})
 }
 
 // NoteEvent adds a line to a letter's timeline without changing it.
 func (s *Store) NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error {
-	return s.db.WithContext(ctx).Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: kind, Channel: channel, Detail: detail}).Error
+	return wrapf(s.db.WithContext(ctx).Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: kind, Channel: channel, Detail: detail}).Error, "note event")
 }
 
 // MarkHeld records that a letter waits for its office's pacing window.
@@ -200,8 +201,8 @@ func (s *Store) MarkHeld(ctx context.Context, id int64, detail string, now time.
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "pending").Updates(map[string]any{"status": "queued", "updated_at": now.UTC()})
 		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
+			return wrapf(res.Error, "mark held %d", id)
 		}
-		return tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "held", Status: "queued", Detail: detail}).Error
+		return wrapf(tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "held", Status: "queued", Detail: detail}).Error, "mark held %d", id)
 	})
 }

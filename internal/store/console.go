@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -18,7 +19,7 @@ func (s *Store) LetterCountsSince(ctx context.Context, campaignID int64, since t
 		q = q.Where("campaign_id = ?", campaignID)
 	}
 	if err := q.Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: letter counts since: %w", err)
 	}
 	out := map[string]int64{}
 	for _, r := range rows {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -41,7 +42,7 @@ func (r contactRow) contact() OfficeContact {
 func (s *Store) OfficeContacts(ctx context.Context, bioguideID string) ([]OfficeContact, error) {
 	var rows []contactRow
 	if err := s.db.WithContext(ctx).Where("bioguide_id = ?", bioguideID).Order("position").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: office contacts: %w", err)
 	}
 	out := make([]OfficeContact, len(rows))
 	for i, r := range rows {
@@ -54,7 +55,7 @@ func (s *Store) OfficeContacts(ctx context.Context, bioguideID string) ([]Office
 func (s *Store) AllOfficeContacts(ctx context.Context) ([]OfficeContact, error) {
 	var rows []contactRow
 	if err := s.db.WithContext(ctx).Order("bioguide_id, position").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: all office contacts: %w", err)
 	}
 	out := make([]OfficeContact, len(rows))
 	for i, r := range rows {
@@ -69,7 +70,7 @@ func (s *Store) AllOfficeContacts(ctx context.Context) ([]OfficeContact, error) 
 func (s *Store) OfficeEmails(ctx context.Context) (map[string]string, error) {
 	var rows []contactRow
 	if err := s.db.WithContext(ctx).Select("bioguide_id, position, email").Where("email <> ''").Order("bioguide_id, position").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: office emails: %w", err)
 	}
 	out := map[string]string{}
 	for _, r := range rows {
@@ -122,7 +123,7 @@ func (s *Store) ImportOfficeContacts(ctx context.Context, p contacts.Parsed, a A
 
 func replaceContacts(tx *gorm.DB, bioguideID string, list []contacts.Contact, now time.Time) error {
 	if err := tx.Where("bioguide_id = ?", bioguideID).Delete(&contactRow{}).Error; err != nil {
-		return err
+		return fmt.Errorf("store: replace contacts: %w", err)
 	}
 	if len(list) == 0 {
 		return nil
@@ -131,7 +132,7 @@ func replaceContacts(tx *gorm.DB, bioguideID string, list []contacts.Contact, no
 	for i, c := range list {
 		rows[i] = contactRow{BioguideID: bioguideID, Position: i + 1, Name: c.Name, Role: c.Role, Email: c.Email, Fax: c.Fax, UpdatedAt: now}
 	}
-	return tx.Create(&rows).Error
+	return wrapf(tx.Create(&rows).Error, "replace contacts")
 }
 
 // WaitingByOffice counts, per office, a campaign's letters that no

@@ -70,7 +70,7 @@ func saveDelivery(tx *gorm.DB, d DeliverySettings, a Audit) error {
 		return err
 	}
 	if err := tx.Save(&r).Error; err != nil {
-		return err
+		return fmt.Errorf("store: save delivery: %w", err)
 	}
 	a.Action = "campaign.delivery"
 	a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(d.CampaignID, 10)

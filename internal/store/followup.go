@@ -47,7 +47,7 @@ func (s *Store) SaveFollowupSettings(ctx context.Context, f FollowupSettings, a 
 	f.UpdatedAt = time.Now().UTC()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Save(&f).Error; err != nil {
-			return err
+			return fmt.Errorf("store: save followup settings: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(f.CampaignID, 10)
 		return writeAudit(tx, a)
@@ -89,7 +89,7 @@ func (s *Store) RecordFollowup(ctx context.Context, f FollowupSend, detail strin
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&f)
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "record followup")
 		}
 		if res.RowsAffected == 0 {
 			return nil
@@ -97,7 +97,7 @@ func (s *Store) RecordFollowup(ctx context.Context, f FollowupSend, detail strin
 		done = true
 		if f.LetterID != nil {
 			if err := tx.Create(&LetterEvent{LetterID: *f.LetterID, At: f.At, Kind: "followup", Status: f.Status, Detail: f.Step + ": " + detail}).Error; err != nil {
-				return err
+				return fmt.Errorf("store: record followup: %w", err)
 			}
 		}
 		if enqueue == nil {
@@ -132,7 +132,7 @@ func (s *Store) FollowupSends(ctx context.Context, campaignID int64, status stri
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
-	return out, q.Find(&out).Error
+	return out, wrapf(q.Find(&out).Error, "followup sends")
 }
 
 // SetFollowupStatus moves a step from one status to another (a held
@@ -142,16 +142,16 @@ func (s *Store) SetFollowupStatus(ctx context.Context, id int64, from, to string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&FollowupSend{}).Where("id = ? AND status = ?", id, from).Update("status", to)
 		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
+			return wrapf(res.Error, "set followup status %d", id)
 		}
 		ok = true
 		var f FollowupSend
 		if err := tx.Where("id = ?", id).Take(&f).Error; err != nil {
-			return err
+			return fmt.Errorf("store: set followup status %d: %w", id, err)
 		}
 		if f.LetterID != nil {
 			if err := tx.Create(&LetterEvent{LetterID: *f.LetterID, At: now.UTC(), Kind: "followup", Status: to, Detail: f.Step + ": " + to}).Error; err != nil {
-				return err
+				return fmt.Errorf("store: set followup status %d: %w", id, err)
 			}
 		}
 		a.ObjectType, a.ObjectID = "followup", strconv.FormatInt(id, 10)
@@ -292,7 +292,7 @@ func (s *Store) SurveyLetters(ctx context.Context, subID int64, noReplyOnly bool
 		q = q.Where(noBetterAnswer)
 	}
 	var out []Letter
-	return out, q.Order("l.id").Scan(&out).Error
+	return out, wrapf(q.Order("l.id").Scan(&out).Error, "survey letters")
 }
 
 // officeReplied is an SQL condition, true when the office of the letter
@@ -349,13 +349,13 @@ func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, no
 		Joins("JOIN letters l ON l.id = followup_sends.letter_id").
 		Where("followup_sends.campaign_id = ? AND followup_sends.step = 'second_letter' AND followup_sends.status IN ('held','approved') AND l.bioguide_id = ?", campaignID, bioguideID).
 		Scan(&steps).Error; err != nil {
-		return err
+		return fmt.Errorf("store: stop second letters: %w", err)
 	}
 	var events []LetterEvent
 	for _, f := range steps {
 		res := tx.Model(&FollowupSend{}).Where("id = ? AND status = ?", f.ID, f.Status).Update("status", "skipped")
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "stop second letters")
 		}
 		if res.RowsAffected == 1 && f.LetterID != nil {
 			events = append(events, LetterEvent{LetterID: *f.LetterID, At: now, Kind: "followup", Status: "skipped", Detail: "second_letter: not written: " + why})
@@ -373,7 +373,7 @@ func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, no
 	if len(events) == 0 {
 		return nil
 	}
-	return tx.Create(&events).Error
+	return wrapf(tx.Create(&events).Error, "stop second letters")
 }
 
 // officeReply stops the second letters to the office of letter id, which
@@ -381,7 +381,7 @@ func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, no
 func officeReply(tx *gorm.DB, letterID int64, why string, now time.Time) error {
 	var l Letter
 	if err := tx.Select("id", "campaign_id", "bioguide_id").Where("id = ?", letterID).Take(&l).Error; err != nil {
-		return err
+		return fmt.Errorf("store: office reply: %w", err)
 	}
 	return stopSecondLetters(tx, l.CampaignID, l.BioguideID, why, now)
 }
@@ -427,14 +427,14 @@ func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from strin
 		}
 		var n int64
 		if err := tx.Model(&submissionRow{}).Where("id = ? AND status = 'confirmed'", nl.SubmissionID).Count(&n).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create second letter: %w", err)
 		}
 		// A reply recorded before this is seen here; one recorded meanwhile
 		// skips the step (this transaction then rolls back) or withdraws the
 		// letter written here (stopSecondLetters).
 		var replied int64
 		if err := tx.Table("letters").Where("letters.id = ? AND "+officeReplied("letters"), *nl.FollowupOf).Count(&replied).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create second letter: %w", err)
 		}
 		status, detail := "sent", ""
 		switch {
@@ -456,13 +456,13 @@ func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from strin
 		}
 		res := tx.Model(&FollowupSend{}).Where("id = ? AND status = ?", sendID, from).Update("status", status)
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "create second letter")
 		}
 		if res.RowsAffected == 0 {
 			return errSecondRace
 		}
 		ok = id != 0
-		return tx.Create(&LetterEvent{LetterID: *nl.FollowupOf, At: now.UTC(), Kind: "followup", Status: status, Detail: "second_letter: " + detail}).Error
+		return wrapf(tx.Create(&LetterEvent{LetterID: *nl.FollowupOf, At: now.UTC(), Kind: "followup", Status: status, Detail: "second_letter: " + detail}).Error, "create second letter")
 	})
 	if errors.Is(err, errSecondRace) {
 		return 0, false, nil
@@ -509,19 +509,19 @@ func (s *Store) ApproveSecondLetters(ctx context.Context, campaignID int64, offi
 			Joins("JOIN letters l ON l.id = followup_sends.letter_id").
 			Where("followup_sends.campaign_id = ? AND followup_sends.step = 'second_letter' AND followup_sends.status = 'held' AND l.office_code = ?", campaignID, officeCode).
 			Order("followup_sends.id").Scan(&sends).Error; err != nil {
-			return err
+			return fmt.Errorf("store: approve second letters: %w", err)
 		}
 		for _, f := range sends {
 			res := tx.Model(&FollowupSend{}).Where("id = ? AND status = 'held'", f.ID).Update("status", "approved")
 			if res.Error != nil {
-				return res.Error
+				return wrapf(res.Error, "approve second letters")
 			}
 			if res.RowsAffected == 0 {
 				continue
 			}
 			n++
 			if err := tx.Create(&LetterEvent{LetterID: *f.LetterID, At: now.UTC(), Kind: "followup", Status: "approved", Detail: "second_letter: approved by staff"}).Error; err != nil {
-				return err
+				return fmt.Errorf("store: approve second letters: %w", err)
 			}
 		}
 		if n == 0 {
@@ -580,13 +580,13 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 		var n int64
 		if err := tx.Table("letters").Joins("JOIN submissions ON submissions.id = letters.submission_id").
 			Where("letters.id = ? AND submissions.status <> 'erased'", a.LetterID).Count(&n).Error; err != nil {
-			return err
+			return fmt.Errorf("store: add survey answer: %w", err)
 		}
 		if n == 0 {
 			return ErrNotFound
 		}
 		if err := tx.Create(&a).Error; err != nil {
-			return err
+			return fmt.Errorf("store: add survey answer: %w", err)
 		}
 		if a.Seal != nil {
 			sealed, err := a.Seal(a.ID)
@@ -594,12 +594,12 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 				return err
 			}
 			if err := tx.Model(&SurveyAnswer{}).Where("id = ?", a.ID).Update("sealed", sealed).Error; err != nil {
-				return err
+				return fmt.Errorf("store: add survey answer: %w", err)
 			}
 			a.Sealed = sealed
 		}
 		if err := tx.Create(&LetterEvent{LetterID: a.LetterID, At: a.AnsweredAt, Kind: "survey", Detail: "supporter answered: " + a.Answer}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: add survey answer: %w", err)
 		}
 		if a.Answer != "replied" && a.Answer != "acknowledged" {
 			return nil
@@ -627,16 +627,16 @@ func (s *Store) AddSurveyAnswer(ctx context.Context, a SurveyAnswer) (SurveyAnsw
 // UpdateSurveyAnswer replaces an answer's sealed text (the sentence and
 // forwarded reply the supporter added), unless their data was erased.
 func (s *Store) UpdateSurveyAnswer(ctx context.Context, id, letterID int64, sealed string) error {
-	return s.db.WithContext(ctx).Model(&SurveyAnswer{}).
+	return wrapf(s.db.WithContext(ctx).Model(&SurveyAnswer{}).
 		Where("id = ? AND letter_id = ?", id, letterID).
 		Where("EXISTS (SELECT 1 FROM letters JOIN submissions ON submissions.id = letters.submission_id WHERE letters.id = survey_answers.letter_id AND submissions.status <> 'erased')").
-		Update("sealed", sealed).Error
+		Update("sealed", sealed).Error, "update survey answer %d", id)
 }
 
 // SurveyAnswers lists a letter's answers, oldest first.
 func (s *Store) SurveyAnswers(ctx context.Context, letterID int64) ([]SurveyAnswer, error) {
 	var out []SurveyAnswer
-	return out, s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&out).Error
+	return out, wrapf(s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&out).Error, "survey answers")
 }
 
 // Digest is what the organizers' weekly email counts for one campaign.
@@ -658,22 +658,22 @@ func (s *Store) DigestSince(ctx context.Context, campaignID int64, since time.Ti
 	d := Digest{CampaignID: campaignID}
 	db := s.db.WithContext(ctx)
 	if err := db.Model(&Letter{}).Where("campaign_id = ? AND sent_at >= ?", campaignID, since.UTC()).Count(&d.Sent).Error; err != nil {
-		return d, err
+		return d, fmt.Errorf("store: digest since: %w", err)
 	}
 	if err := db.Model(&Letter{}).Where("campaign_id = ? AND status IN ('failed','bounced','dropped') AND updated_at >= ?", campaignID, since.UTC()).Count(&d.Problems).Error; err != nil {
-		return d, err
+		return d, fmt.Errorf("store: digest since: %w", err)
 	}
 	q := "SELECT COUNT(*) FROM survey_answers a JOIN letters l ON l.id = a.letter_id WHERE l.campaign_id = ? AND a.answer = ? AND a.answered_at >= ?"
 	if err := db.Raw(q, campaignID, "replied", since.UTC()).Scan(&d.Replies).Error; err != nil {
-		return d, err
+		return d, fmt.Errorf("store: digest since: %w", err)
 	}
 	if err := db.Raw(q, campaignID, "acknowledged", since.UTC()).Scan(&d.Acks).Error; err != nil {
-		return d, err
+		return d, fmt.Errorf("store: digest since: %w", err)
 	}
 	if db.Migrator().HasTable("responses") {
 		d.Tracked = true
 		if err := db.Raw("SELECT COUNT(*) FROM responses WHERE campaign_id = ? AND occurred_at >= ?", campaignID, since.UTC()).Scan(&d.Responses).Error; err != nil {
-			return d, err
+			return d, fmt.Errorf("store: digest since: %w", err)
 		}
 	}
 	return d, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -27,7 +28,7 @@ func (s *Store) refreshHolds(tx *gorm.DB, rel *Release, id int64) error {
 		var row releaseRow
 		err := tx.Order("id DESC").Limit(1).Find(&row).Error
 		if err != nil {
-			return err
+			return fmt.Errorf("store: refresh holds %d: %w", id, err)
 		}
 		if row.ID == 0 {
 			return nil // no release: nothing to check against
@@ -46,7 +47,7 @@ func (s *Store) refreshHolds(tx *gorm.DB, rel *Release, id int64) error {
 	}
 	var rows []campaignWithLetter
 	if err := q.Scan(&rows).Error; err != nil {
-		return err
+		return fmt.Errorf("store: refresh holds %d: %w", id, err)
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for _, r := range rows {
@@ -69,7 +70,7 @@ func (s *Store) refreshHolds(tx *gorm.DB, rel *Release, id int64) error {
 			action = "campaign.hold"
 		}
 		if err := tx.Model(&campaignRow{}).Where("id = ?", cur.ID).Updates(upd).Error; err != nil {
-			return err
+			return fmt.Errorf("store: refresh holds %d: %w", id, err)
 		}
 		if err := writeAudit(tx, Audit{Action: action, ObjectType: "campaign", ObjectID: strconv.FormatInt(cur.ID, 10), Detail: detail}); err != nil {
 			return err
@@ -91,7 +92,7 @@ type HeldCampaign struct {
 func (s *Store) HeldCampaigns(ctx context.Context) ([]HeldCampaign, error) {
 	var rows []campaignRow
 	if err := s.db.WithContext(ctx).Where("held_reason <> ''").Order("held_at, id").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: held campaigns: %w", err)
 	}
 	out := make([]HeldCampaign, len(rows))
 	for i, r := range rows {
@@ -108,7 +109,7 @@ func (s *Store) HeldCampaigns(ctx context.Context) ([]HeldCampaign, error) {
 func (s *Store) CampaignHoldState(ctx context.Context, id int64) (status, heldReason string, err error) {
 	var rows []campaignRow
 	if err := s.db.WithContext(ctx).Select("status, held_reason").Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("store: campaign hold state %d: %w", id, err)
 	}
 	if len(rows) == 0 {
 		return "", "", ErrNotFound

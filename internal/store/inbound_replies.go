@@ -46,13 +46,13 @@ func (s *Store) AddInboundReply(ctx context.Context, r InboundReply, seal func(i
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
-			return err
+			return fmt.Errorf("store: add inbound reply: %w", err)
 		}
 		sealed, err := seal(r.ID)
 		if err != nil {
 			return err
 		}
-		return tx.Model(&InboundReply{}).Where("id = ?", r.ID).Update("sealed", sealed).Error
+		return wrapf(tx.Model(&InboundReply{}).Where("id = ?", r.ID).Update("sealed", sealed).Error, "add inbound reply")
 	})
 	return r.ID, err
 }
@@ -64,7 +64,7 @@ func (s *Store) InboundReplies(ctx context.Context, status string, limit int) ([
 	}
 	var out []InboundReply
 	if err := s.db.WithContext(ctx).Where("status = ?", status).Order("id").Limit(limit).Find(&out).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: inbound replies: %w", err)
 	}
 	for i := range out {
 		var l Letter
@@ -88,7 +88,7 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
-			return err
+			return fmt.Errorf("store: classify inbound reply %d: %w", id, err)
 		}
 		now := time.Now().UTC()
 		upd := map[string]any{"decided_at": now}
@@ -99,7 +99,7 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 			upd["status"] = "discarded"
 		} else {
 			if err := tx.Select("id", "campaign_id", "bioguide_id", "office_code").Where("id = ?", r.LetterID).Take(&l).Error; err != nil {
-				return err
+				return fmt.Errorf("store: classify inbound reply %d: %w", id, err)
 			}
 			row := responseRow{LetterID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Source: SourceEmail, Kind: "email_reply",
 				Substance: substance, OccurredAt: r.ReceivedAt, CreatedAt: now}
@@ -107,7 +107,7 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 				row.ActorID = &a.ActorID
 			}
 			if err := tx.Create(&row).Error; err != nil {
-				return err
+				return fmt.Errorf("store: classify inbound reply %d: %w", id, err)
 			}
 			upd["status"], upd["response_id"] = "classified", row.ID
 			// The office replied: no second letter goes to it.
@@ -116,7 +116,7 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 			}
 		}
 		if err := tx.Model(&InboundReply{}).Where("id = ?", id).Updates(upd).Error; err != nil {
-			return err
+			return fmt.Errorf("store: classify inbound reply %d: %w", id, err)
 		}
 		a.ObjectType, a.ObjectID, a.Detail = "inbound_reply", strconv.FormatInt(id, 10), substance
 		return writeAudit(tx, a)

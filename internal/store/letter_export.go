@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -38,13 +39,13 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 	}
 	rrows, err := rq.Order("occurred_at, id").Rows()
 	if err != nil {
-		return err
+		return fmt.Errorf("store: export letters: %w", err)
 	}
 	for rrows.Next() {
 		var r Response
 		if err := rrows.Scan(&r.ID, &r.LetterID, &r.Source, &r.Kind, &r.Substance, &r.Answer, &r.Note, &r.OccurredAt); err != nil {
 			rrows.Close()
-			return err
+			return fmt.Errorf("store: export letters: %w", err)
 		}
 		if old, ok := resp[r.LetterID]; !ok || (!tracking.IsReply(old.Substance) && tracking.IsReply(r.Substance)) {
 			resp[r.LetterID] = r
@@ -62,7 +63,7 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 	}
 	rows, err := lq.Order("id").Rows()
 	if err != nil {
-		return err
+		return fmt.Errorf("store: export letters: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -77,7 +78,7 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 			dest = append(dest, &e.Sealed)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return err
+			return fmt.Errorf("store: export letters: %w", err)
 		}
 		if sent.Valid {
 			e.SentAt = &sent.Time

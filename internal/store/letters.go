@@ -193,7 +193,7 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 		events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
 	}
 	if err := tx.CreateInBatches(events, 1000).Error; err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("store: create letters tx: %w", err)
 	}
 	if enqueue == nil {
 		return created, written, nil
@@ -231,7 +231,7 @@ func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
 	}
 	var rows []submissionRow
 	if err := tx.Select("id", "email_index").Where("id IN ? AND status <> 'erased'", missing).Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: with email indexes: %w", err)
 	}
 	idx := make(map[int64]string, len(rows))
 	for _, r := range rows {
@@ -248,30 +248,6 @@ func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
 // letterInsertBatch rows per INSERT: 20 parameters each stays far below
 // both databases' limits on parameters per statement.
 const letterInsertBatch = 500
-
-// reserveLetterIDs takes n letter ids. PostgreSQL draws them from the
-// sequence in one round trip; SQLite has one writer, and the transaction
-// holds the write lock (_txlock=immediate), so the next ids are free.
-func reserveLetterIDs(tx *gorm.DB, n int) ([]int64, error) {
-	ids := make([]int64, 0, n)
-	if tx.Dialector.Name() == "postgres" {
-		ids, err := scanIDs(tx.Raw("SELECT nextval(pg_get_serial_sequence('letters', 'id')) FROM generate_series(1, ?)", n))
-		if err == nil && len(ids) != n {
-			err = fmt.Errorf("store: reserved %d of %d letter ids", len(ids), n)
-		}
-		return ids, err
-	}
-	var next int64
-	err := tx.Raw("SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS n FROM letters UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'letters') AS t").
-		Scan(&next).Error
-	if err != nil {
-		return nil, err
-	}
-	for i := range n {
-		ids = append(ids, next+int64(i))
-	}
-	return ids, nil
-}
 
 // sealAll encrypts the letters, bound to their ids. Sealing is most of the
 // CPU of storing a letter, so large batches use every core.
@@ -335,14 +311,14 @@ func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []strin
 func scanIDs(q *gorm.DB) ([]int64, error) {
 	rows, err := q.Rows()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: scan ids: %w", err)
 	}
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: scan ids: %w", err)
 		}
 		ids = append(ids, id)
 	}
@@ -378,7 +354,7 @@ func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter
 		Joins("LEFT JOIN stats_releases r ON r.id = letters.stats_release_id").
 		Where("letters.id IN ?", ids).Find(&ls).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: letters by ids: %w", err)
 	}
 	out := make(map[int64]Letter, len(ls))
 	for _, l := range ls {
@@ -397,13 +373,13 @@ func (s *Store) Requeue(ctx context.Context, ids []int64, enqueue Enqueue, a Aud
 			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"failed", "bounced", "dropped"}).
 				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now})
 			if res.Error != nil {
-				return res.Error
+				return wrapf(res.Error, "requeue")
 			}
 			if res.RowsAffected == 0 {
 				continue
 			}
 			if err := tx.Create(&LetterEvent{LetterID: id, At: now, Kind: "requeue", Status: "pending"}).Error; err != nil {
-				return err
+				return fmt.Errorf("store: requeue: %w", err)
 			}
 			done = append(done, id)
 		}
@@ -483,7 +459,7 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 		q = q.Where("campaign_id = ?", campaignID)
 	}
 	if err := q.Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: letter counts: %w", err)
 	}
 	out := map[string]int64{}
 	for _, r := range rows {

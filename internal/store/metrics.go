@@ -79,7 +79,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	rows, err := db.Raw("SELECT "+col+" AS k, "+attrs+", COALESCE(SUM(letters),0), COALESCE(SUM(delivered),0), COALESCE(SUM(failed),0), COALESCE(SUM(replied),0), COALESCE(SUM(substantive),0) FROM response_rollups WHERE "+
 		where+group, args...).Rows()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	byKey := map[string]*MetricGroup{}
 	var out []*MetricGroup
@@ -87,21 +87,18 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 		g := &MetricGroup{}
 		if err := rows.Scan(&g.Key, &g.Chamber, &g.Party, &g.State, &g.Letters, &g.Delivered, &g.Failed, &g.Replied, &g.Substantive); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("store: response metrics: %w", err)
 		}
 		byKey[g.Key] = g
 		out = append(out, g)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	// One row per group with its days as "days:events:censored,..." so
 	// that thousands of (group, day) rows are not scanned one by one.
-	agg := "group_concat(o, ',')"
-	if s.dialect == Postgres {
-		agg = "string_agg(o, ',')"
-	}
+	agg := "string_agg(o, ',')" // PostgreSQL, and SQLite since 3.44
 	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
 		" FROM response_rollup_times WHERE " + where + tgroup
 	if dim == tracking.DimOffice {
@@ -113,13 +110,13 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	}
 	trows, err := db.Raw("SELECT k, "+agg+" FROM ("+inner+") t GROUP BY k", args...).Rows()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	defer trows.Close()
 	for trows.Next() {
 		var k, list string
 		if err := trows.Scan(&k, &list); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: response metrics: %w", err)
 		}
 		g := byKey[k]
 		if g == nil {
@@ -140,7 +137,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 		}
 	}
 	if err := trows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	res := make([]MetricGroup, len(out))
 	for i, g := range out {

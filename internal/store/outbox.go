@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -42,14 +43,14 @@ func (s *Store) PutOutboxLetter(ctx context.Context, letterID int64, seal func(i
 		none := ""
 		m := OutboxMessage{LetterID: &lid, Kind: "letter", EmailIndex: &none, Sealed: "-", CreatedAt: time.Now().UTC()}
 		if err := tx.Create(&m).Error; err != nil {
-			return err
+			return fmt.Errorf("store: put outbox letter: %w", err)
 		}
 		sealed, err := seal(m.ID)
 		if err != nil {
 			return err
 		}
 		id = m.ID
-		return tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error
+		return wrapf(tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error, "put outbox letter")
 	})
 	return id, err
 }
@@ -60,13 +61,13 @@ func (s *Store) AddOutbox(ctx context.Context, kind, emailIndex string, seal fun
 	m := OutboxMessage{Kind: kind, EmailIndex: &emailIndex, Sealed: "-", CreatedAt: time.Now().UTC()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&m).Error; err != nil {
-			return err
+			return fmt.Errorf("store: add outbox: %w", err)
 		}
 		sealed, err := seal(m.ID)
 		if err != nil {
 			return err
 		}
-		return tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error
+		return wrapf(tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error, "add outbox")
 	})
 	return m.ID, err
 }
@@ -81,7 +82,7 @@ func (s *Store) ReadOutboxMessage(ctx context.Context, id int64, a Audit) (Outbo
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
-			return err
+			return fmt.Errorf("store: read outbox message %d: %w", id, err)
 		}
 		a.ObjectType, a.ObjectID = "outbox_message", strconv.FormatInt(id, 10)
 		return writeAudit(tx, a)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,7 +18,7 @@ func (s *Store) ApplyProviderEvent(ctx context.Context, eventID string, letterID
 		id := letterID
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&providerEventRow{EventID: eventID, LetterID: &id, Event: event, ReceivedAt: time.Now().UTC()})
 		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
+			return wrapf(res.Error, "apply provider event")
 		}
 		applied = true
 		if letterID == 0 {
@@ -28,7 +29,7 @@ func (s *Store) ApplyProviderEvent(ctx context.Context, eventID string, letterID
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return nil
 			}
-			return err
+			return fmt.Errorf("store: apply provider event: %w", err)
 		}
 		if newStatus != "" && statusRank[newStatus] >= statusRank[l.Status] {
 			upd := map[string]any{"status": newStatus, "updated_at": at.UTC(), "sending_since": nil}
@@ -44,10 +45,10 @@ func (s *Store) ApplyProviderEvent(ctx context.Context, eventID string, letterID
 				}
 			}
 			if err := tx.Model(&Letter{}).Where("id = ?", letterID).Updates(upd).Error; err != nil {
-				return err
+				return fmt.Errorf("store: apply provider event: %w", err)
 			}
 		}
-		return tx.Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: "event", Channel: l.Channel, Status: newStatus, Detail: event + detail}).Error
+		return wrapf(tx.Create(&LetterEvent{LetterID: letterID, At: at.UTC(), Kind: "event", Channel: l.Channel, Status: newStatus, Detail: event + detail}).Error, "apply provider event")
 	})
 	return applied, err
 }
@@ -59,7 +60,7 @@ func (s *Store) NoteProviderID(ctx context.Context, letterID int64, providerID s
 	if providerID == "" {
 		return nil
 	}
-	return s.db.WithContext(ctx).Model(&Letter{}).Where("id = ? AND provider_id = ''", letterID).Update("provider_id", providerID).Error
+	return wrapf(s.db.WithContext(ctx).Model(&Letter{}).Where("id = ? AND provider_id = ''", letterID).Update("provider_id", providerID).Error, "note provider id")
 }
 
 // statusRank orders statuses so that late or repeated events never move a

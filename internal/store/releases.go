@@ -91,17 +91,9 @@ func (r releaseRow) release(withFigures bool) (Release, error) {
 	return rel, nil
 }
 
-// releaseLock serialises release creation across replicas (PostgreSQL
-// advisory lock; SQLite has a single writer anyway), so that every new
-// release is checked against all earlier ones.
-const releaseLock = 0x0075_7472_5354 // "utrST"
-
-func (s *Store) lockReleases(tx *gorm.DB) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	return tx.Exec("SELECT pg_advisory_xact_lock(?)", releaseLock).Error
-}
+// lockReleases serialises release creation across replicas, so that
+// every new release is checked against all earlier ones.
+func (s *Store) lockReleases(tx *gorm.DB) error { return s.xactLock(tx, lockReleases) }
 
 // ReleasePreview is what a release would publish now.
 type ReleasePreview struct {
@@ -175,7 +167,7 @@ func (s *Store) createReleaseTx(tx *gorm.DB, req ReleaseRequest, a Audit) (Relea
 		row.CreatedBy = &id
 	}
 	if err := tx.Create(&row).Error; err != nil {
-		return Release{}, err
+		return Release{}, fmt.Errorf("store: create release tx: %w", err)
 	}
 	if a.Action == "" {
 		a.Action = "stats.release"
@@ -216,7 +208,7 @@ func (s *Store) computeRelease(tx *gorm.DB, p casestats.Params) (ReleasePreview,
 	synthetic := counts.Synthetic > 0
 	var prevRows []releaseRow
 	if err := tx.Select("id", "figures").Where("synthetic = ?", synthetic).Order("id").Find(&prevRows).Error; err != nil {
-		return ReleasePreview{}, nil, err
+		return ReleasePreview{}, nil, fmt.Errorf("store: compute release: %w", err)
 	}
 	prev := make([]*casestats.Figures, 0, len(prevRows))
 	for _, r := range prevRows {
@@ -284,7 +276,7 @@ func countRecords(tx *gorm.DB) (*casestats.Counter, CaseCounts, error) {
 	var counts CaseCounts
 	rows, err := tx.Raw(aggregateSQL).Rows()
 	if err != nil {
-		return nil, counts, err
+		return nil, counts, fmt.Errorf("store: count records: %w", err)
 	}
 	defer rows.Close()
 	var (
@@ -298,7 +290,7 @@ func countRecords(tx *gorm.DB) (*casestats.Counter, CaseCounts, error) {
 		&r.AsylumClaim, &r.Outcome, &synthetic, &n}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, counts, err
+			return nil, counts, fmt.Errorf("store: count records: %w", err)
 		}
 		fields := otherFields
 		if part == 1 {
@@ -349,7 +341,7 @@ func (s *Store) Releases(ctx context.Context, limit int) ([]Release, error) {
 	}
 	var rows []releaseRow
 	if err := s.db.WithContext(ctx).Omit("figures").Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: releases: %w", err)
 	}
 	out := make([]Release, len(rows))
 	for i, r := range rows {
@@ -387,7 +379,7 @@ func (s *Store) SeedDemo(ctx context.Context, opt DemoOptions, a Audit) (DemoRes
 		opt.Seed = 2018
 	}
 	var res DemoResult
-	err := s.caseTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		if err := s.lockReleases(tx); err != nil {
 			return err
 		}
@@ -433,7 +425,7 @@ func (s *Store) DemoNeeded(ctx context.Context) (bool, error) {
 	}
 	var id []int64
 	if err := db.Model(&caseRow{}).Limit(1).Pluck("id", &id).Error; err != nil {
-		return false, err
+		return false, fmt.Errorf("store: demo needed: %w", err)
 	}
 	return len(id) == 0, nil
 }

@@ -73,15 +73,15 @@ func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, 
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
-			return err
+			return fmt.Errorf("store: record survey answer: %w", err)
 		}
 		if err := tx.Where("letter_id = ? AND source = ?", letterID, SourceSurvey).Delete(&responseRow{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: record survey answer: %w", err)
 		}
 		now := time.Now().UTC()
 		if err := tx.Create(&responseRow{LetterID: l.ID, CampaignID: l.CampaignID, BioguideID: l.BioguideID, Source: SourceSurvey,
 			Kind: "survey", Substance: substance, Answer: answer, Note: note, OccurredAt: now, CreatedAt: now}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: record survey answer: %w", err)
 		}
 		if !tracking.IsReply(substance) {
 			return nil
@@ -174,7 +174,7 @@ func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, e
 			q = q.Where("id = ?", targetLetterID)
 		}
 		if err := q.Order("id").Find(&letters).Error; err != nil {
-			return err
+			return fmt.Errorf("store: log response: %w", err)
 		}
 		if len(letters) == 0 {
 			if r.AllOpen {
@@ -188,7 +188,7 @@ func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, e
 				Kind: r.Kind, Substance: r.Substance, Note: r.Note, Batch: batch, OccurredAt: occurred, CreatedAt: now, ActorID: actor})
 		}
 		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
-			return err
+			return fmt.Errorf("store: log response: %w", err)
 		}
 		n, campaignID, bioguide, office = len(rows), letters[0].CampaignID, letters[0].BioguideID, letters[0].OfficeCode
 		// The office replied: no second letter goes to it.

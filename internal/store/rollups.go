@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -82,10 +83,8 @@ func (s *Store) RollupsRefreshedAt(ctx context.Context) (time.Time, error) {
 func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, officeCode string) error {
 	now := time.Now().UTC()
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7700417)").Error; err != nil {
-				return err
-			}
+		if err := s.xactLock(tx, lockRollups); err != nil {
+			return err
 		}
 		where, args := "1=1", []any{}
 		lwhere, largs := where, args
@@ -101,7 +100,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		var seconds []struct{ ID, FollowupOf int64 }
 		if err := tx.Table("letters").Select("id", "followup_of").Where(lwhere, largs...).
 			Where("followup_of IS NOT NULL").Scan(&seconds).Error; err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		firstOf := make(map[int64]int64, len(seconds))
 		for _, sl := range seconds {
@@ -111,7 +110,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		rrows, err := tx.Table("responses").Select("letter_id", "substance", "occurred_at").
 			Where(where, args...).Where("substance IN ?", tracking.ReplySubstances).Rows()
 		if err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		for rrows.Next() {
 			var (
@@ -121,7 +120,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			)
 			if err := rrows.Scan(&id, &sub, &at); err != nil {
 				rrows.Close()
-				return err
+				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 			if f, ok := firstOf[id]; ok {
 				id = f
@@ -135,7 +134,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		rrows.Close()
 		if err := rrows.Err(); err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 
 		type key struct {
@@ -151,7 +150,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		lrows, err := tx.Table("letters").Select("id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel",
 			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Where("kind = ?", LetterFirst).Rows()
 		if err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		defer lrows.Close()
 		for lrows.Next() {
@@ -161,7 +160,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			)
 			if err := lrows.Scan(&l.ID, &l.CampaignID, &l.BioguideID, &l.OfficeCode, &l.Chamber, &l.State, &l.Party, &l.Channel,
 				&l.Status, &l.CreatedAt, &sent, &delivered); err != nil {
-				return err
+				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 			fr, replied := replies[l.ID]
 			isDelivered := tracking.Delivered(l.Status, replied)
@@ -222,14 +221,14 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			}
 		}
 		if err := lrows.Err(); err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		lrows.Close()
 		if err := tx.Where(where, args...).Delete(&rollupRow{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		if err := tx.Where(where, args...).Delete(&rollupTimeRow{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		cr := make([]rollupRow, 0, len(cells))
 		for _, c := range cells {
@@ -241,21 +240,21 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		if len(cr) > 0 {
 			if err := tx.CreateInBatches(cr, 1000).Error; err != nil {
-				return err
+				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 		}
 		if len(tr) > 0 {
 			if err := tx.CreateInBatches(tr, 1000).Error; err != nil {
-				return err
+				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 		}
-		if campaignID == 0 && s.dialect == Postgres {
-			if err := tx.Exec("ANALYZE response_rollups, response_rollup_times").Error; err != nil {
+		if campaignID == 0 {
+			if err := s.analyze(tx, "response_rollups, response_rollup_times"); err != nil {
 				return err
 			}
 		}
 		if campaignID == 0 {
-			return tx.Save(&appSetting{Key: rollupsRefreshedKey, Value: now.Format(time.RFC3339), UpdatedAt: now}).Error
+			return wrapf(tx.Save(&appSetting{Key: rollupsRefreshedKey, Value: now.Format(time.RFC3339), UpdatedAt: now}).Error, "refresh rollups")
 		}
 		return nil
 	})

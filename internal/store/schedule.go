@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -40,7 +41,7 @@ func (s *Store) CreateSchedule(ctx context.Context, sc Schedule, a Audit) (Sched
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&sc).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create schedule: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "schedule", strconv.FormatInt(sc.ID, 10)
 		return writeAudit(tx, a)
@@ -59,17 +60,15 @@ func (s *Store) EnsureSchedule(ctx context.Context, sc Schedule, a Audit) (bool,
 		sc.Params = "{}"
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7700418)").Error; err != nil {
-				return err
-			}
+		if err := s.xactLock(tx, lockSchedules); err != nil {
+			return err
 		}
 		var n int64
 		if err := tx.Model(&Schedule{}).Where("kind = ?", sc.Kind).Count(&n).Error; err != nil || n > 0 {
 			return err
 		}
 		if err := tx.Create(&sc).Error; err != nil {
-			return err
+			return fmt.Errorf("store: ensure schedule: %w", err)
 		}
 		created = true
 		a.ObjectType, a.ObjectID = "schedule", strconv.FormatInt(sc.ID, 10)
@@ -86,7 +85,7 @@ func (s *Store) UpdateSchedule(ctx context.Context, sc Schedule, a Audit) error 
 			"cron": sc.Cron, "time_zone": sc.TimeZone, "params": sc.Params, "next_run_at": sc.NextRunAt.UTC(),
 			"enabled": sc.Enabled, "updated_at": time.Now().UTC()})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "update schedule")
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -101,7 +100,7 @@ func (s *Store) DeleteSchedule(ctx context.Context, id int64, a Audit) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ?", id).Delete(&Schedule{})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "delete schedule %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -156,7 +155,7 @@ func (s *Store) ClaimSchedule(ctx context.Context, id int64, old, next, now time
 		res := tx.Model(&Schedule{}).Where("id = ? AND enabled AND next_run_at = ? AND next_run_at <= ?", id, old.UTC(), now.UTC()).
 			Updates(set)
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "claim schedule %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return nil
@@ -183,7 +182,7 @@ func (s *Store) SetCampaignStatus(ctx context.Context, id int64, from, to string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&campaignRow{}).Where("id = ? AND status = ?", id, from).Updates(map[string]any{"status": to, "updated_at": time.Now().UTC()})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "set campaign status %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return nil
@@ -200,7 +199,7 @@ func (s *Store) SetCampaignStatus(ctx context.Context, id int64, from, to string
 func (s *Store) CampaignStatus(ctx context.Context, id int64) (string, error) {
 	var st []string
 	if err := s.db.WithContext(ctx).Model(&campaignRow{}).Where("id = ?", id).Pluck("status", &st).Error; err != nil {
-		return "", err
+		return "", fmt.Errorf("store: campaign status %d: %w", id, err)
 	}
 	if len(st) == 0 {
 		return "", ErrNotFound

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"gorm.io/gorm"
 )
@@ -49,7 +50,7 @@ func (s *Store) sealLegacy(ctx context.Context, selectQ string, nFields int, upd
 		var batch []row
 		rows, err := s.db.WithContext(ctx).Raw(selectQ, after, legacyBatch).Rows()
 		if err != nil {
-			return done, err
+			return done, fmt.Errorf("store: seal legacy: %w", err)
 		}
 		for rows.Next() {
 			r := row{fields: make([]string, nFields)}
@@ -59,13 +60,13 @@ func (s *Store) sealLegacy(ctx context.Context, selectQ string, nFields int, upd
 			}
 			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
-				return done, err
+				return done, fmt.Errorf("store: seal legacy: %w", err)
 			}
 			batch = append(batch, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return done, err
+			return done, fmt.Errorf("store: seal legacy: %w", err)
 		}
 		if len(batch) == 0 {
 			return done, nil
@@ -80,7 +81,7 @@ func (s *Store) sealLegacy(ctx context.Context, selectQ string, nFields int, upd
 			for i, r := range batch {
 				res := tx.Exec(updateQ, sealed[i], r.id)
 				if res.Error != nil {
-					return res.Error
+					return wrapf(res.Error, "seal legacy")
 				}
 				done += int(res.RowsAffected)
 			}
@@ -109,19 +110,19 @@ func (s *Store) IndexLegacyOutbox(ctx context.Context, index func(id int64, seal
 		var batch []row
 		rows, err := s.db.WithContext(ctx).Raw(`SELECT id, letter_id, sealed FROM outbox_messages WHERE email_index IS NULL AND id > ? ORDER BY id LIMIT ?`, after, legacyBatch).Rows()
 		if err != nil {
-			return indexed, skipped, err
+			return indexed, skipped, fmt.Errorf("store: index legacy outbox: %w", err)
 		}
 		for rows.Next() {
 			var r row
 			if err := rows.Scan(&r.id, &r.letterID, &r.sealed); err != nil {
 				rows.Close()
-				return indexed, skipped, err
+				return indexed, skipped, fmt.Errorf("store: index legacy outbox: %w", err)
 			}
 			batch = append(batch, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return indexed, skipped, err
+			return indexed, skipped, fmt.Errorf("store: index legacy outbox: %w", err)
 		}
 		if len(batch) == 0 {
 			return indexed, skipped, nil
@@ -138,7 +139,7 @@ func (s *Store) IndexLegacyOutbox(ctx context.Context, index func(id int64, seal
 				}
 				res := tx.Exec(`UPDATE outbox_messages SET email_index = ? WHERE id = ? AND email_index IS NULL`, idx, r.id)
 				if res.Error != nil {
-					return res.Error
+					return wrapf(res.Error, "index legacy outbox")
 				}
 				indexed += int(res.RowsAffected)
 			}

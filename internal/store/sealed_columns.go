@@ -85,7 +85,7 @@ func (s *Store) SealedBatch(ctx context.Context, col SealedColumn, skipKey, afte
 	}
 	rows, err := q.Select(col.ID, col.Column).Order(col.ID).Limit(limit).Rows()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: sealed batch: %w", err)
 	}
 	defer rows.Close()
 	var out []SealedValue
@@ -122,7 +122,7 @@ func (s *Store) ReplaceSealed(ctx context.Context, col SealedColumn, changes []S
 			}
 			res := tx.Table(col.Table).Where(col.ID+" = ? AND "+col.Column+" = ?", id, c.Old).Update(col.Column, c.New)
 			if res.Error != nil {
-				return res.Error
+				return wrapf(res.Error, "replace sealed")
 			}
 			n += res.RowsAffected
 		}
@@ -136,13 +136,10 @@ func (s *Store) SealedKeyCounts(ctx context.Context, col SealedColumn) (map[stri
 	if err := col.check(); err != nil {
 		return nil, err
 	}
-	keyExpr := "substr(" + col.Column + ", 1, instr(" + col.Column + ", '.') - 1)"
-	if s.dialect == Postgres {
-		keyExpr = "split_part(" + col.Column + ", '.', 1)"
-	}
+	keyExpr := s.textBefore(col.Column, ".")
 	rows, err := col.base(s.db.WithContext(ctx)).Select(keyExpr + " AS k, COUNT(*) AS n").Group("k").Rows()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: sealed key counts: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int64{}
@@ -150,7 +147,7 @@ func (s *Store) SealedKeyCounts(ctx context.Context, col SealedColumn) (map[stri
 		var k string
 		var n int64
 		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: sealed key counts: %w", err)
 		}
 		out[k] += n
 	}
@@ -165,7 +162,7 @@ func (s *Store) LatestSealed(ctx context.Context, col SealedColumn) (SealedValue
 	}
 	rows, err := col.base(s.db.WithContext(ctx)).Select(col.ID, col.Column).Order(col.ID + " DESC").Limit(1).Rows()
 	if err != nil {
-		return SealedValue{}, false, err
+		return SealedValue{}, false, fmt.Errorf("store: latest sealed: %w", err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
@@ -192,7 +189,7 @@ func (s *Store) SetSettingsIfAbsent(ctx context.Context, kv map[string]string) (
 		for k, v := range kv {
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&appSetting{Key: k, Value: v, UpdatedAt: now})
 			if res.Error != nil {
-				return res.Error
+				return wrapf(res.Error, "set settings if absent")
 			}
 			if res.RowsAffected == 0 {
 				return errRace

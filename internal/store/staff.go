@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func writeAudit(tx *gorm.DB, a Audit) error {
 		id := a.ActorID
 		row.ActorID = &id
 	}
-	return tx.Create(&row).Error
+	return wrapf(tx.Create(&row).Error, "write audit")
 }
 
 // isUnique tells a unique-constraint violation on either database.
@@ -140,7 +141,7 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User, a Audit) (auth.User
 			if isUnique(err) {
 				return ErrConflict
 			}
-			return err
+			return fmt.Errorf("store: create user: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "user", strconv.FormatInt(row.ID, 10)
 		if a.Detail == "" {
@@ -159,16 +160,16 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u auth.User) (auth.User, e
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&userRow{}).Count(&n).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create first admin: %w", err)
 		}
 		if n > 0 {
 			return ErrConflict
 		}
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create first admin: %w", err)
 		}
 		if err := tx.Where("key = ? OR key LIKE ?", setupCodeKey, setupCodeKey+":%").Delete(&appSetting{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create first admin: %w", err)
 		}
 		return writeAudit(tx, Audit{ActorID: row.ID, Action: "setup.first_admin", ObjectType: "user", ObjectID: strconv.FormatInt(row.ID, 10)})
 	})
@@ -184,7 +185,7 @@ const setupCodeKey = "setup_code_hash"
 // those of the others: replicas starting together each print their own
 // code, and every one of them works until the first admin exists.
 func (s *Store) AddSetupCode(ctx context.Context, hash string) error {
-	return s.db.WithContext(ctx).Create(&appSetting{Key: setupCodeKey + ":" + hash, Value: hash, UpdatedAt: time.Now().UTC()}).Error
+	return wrapf(s.db.WithContext(ctx).Create(&appSetting{Key: setupCodeKey + ":" + hash, Value: hash, UpdatedAt: time.Now().UTC()}).Error, "add setup code")
 }
 
 // SetupCodeValid tells whether hash is the hash of a setup code some
@@ -224,7 +225,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
 func (s *Store) Users(ctx context.Context) ([]auth.User, error) {
 	var rows []userRow
 	if err := s.db.WithContext(ctx).Order("email").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: users: %w", err)
 	}
 	out := make([]auth.User, len(rows))
 	for i, r := range rows {
@@ -243,12 +244,12 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, a Audit) error {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
-			return err
+			return fmt.Errorf("store: update user: %w", err)
 		}
 		if cur.Role == string(auth.Admin) && !cur.Disabled && (u.Role != auth.Admin || u.Disabled) {
 			var admins int64
 			if err := tx.Model(&userRow{}).Where("role = ? AND disabled = ?", string(auth.Admin), false).Count(&admins).Error; err != nil {
-				return err
+				return fmt.Errorf("store: update user: %w", err)
 			}
 			if admins <= 1 {
 				return ErrLastAdmin
@@ -257,11 +258,11 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, a Audit) error {
 		if err := tx.Model(&userRow{}).Where("id = ?", u.ID).Updates(map[string]any{
 			"name": u.Name, "role": string(u.Role), "disabled": u.Disabled, "updated_at": time.Now().UTC(),
 		}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: update user: %w", err)
 		}
 		if cur.Role != string(u.Role) || (u.Disabled && !cur.Disabled) {
 			if err := tx.Where("user_id = ?", u.ID).Delete(&sessionRow{}).Error; err != nil {
-				return err
+				return fmt.Errorf("store: update user: %w", err)
 			}
 		}
 		a.ObjectType, a.ObjectID = "user", strconv.FormatInt(u.ID, 10)
@@ -280,13 +281,13 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, a Au
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&userRow{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "set password")
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
 		if err := tx.Where("user_id = ?", userID).Delete(&sessionRow{}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: set password: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "user", strconv.FormatInt(userID, 10)
 		return writeAudit(tx, a)
@@ -307,10 +308,10 @@ func (s *Store) CreateSession(ctx context.Context, idHash string, userID int64, 
 	now = now.UTC()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&sessionRow{IDHash: idHash, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: expires.UTC()}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create session: %w", err)
 		}
 		if err := tx.Model(&userRow{}).Where("id = ?", userID).Update("last_login_at", now).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create session: %w", err)
 		}
 		return writeAudit(tx, Audit{ActorID: userID, Action: "session.login", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10)})
 	})
@@ -333,7 +334,7 @@ func (s *Store) SessionUser(ctx context.Context, idHash string) (Session, auth.U
 
 // TouchSession records activity (callers throttle how often).
 func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
-	return s.db.WithContext(ctx).Model(&sessionRow{}).Where("id_hash = ?", idHash).Update("last_seen_at", at.UTC()).Error
+	return wrapf(s.db.WithContext(ctx).Model(&sessionRow{}).Where("id_hash = ?", idHash).Update("last_seen_at", at.UTC()).Error, "touch session")
 }
 
 // DeleteSession signs a browser out.
@@ -341,7 +342,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string, a Audit) error
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id_hash = ?", idHash).Delete(&sessionRow{})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "delete session")
 		}
 		if res.RowsAffected == 0 || a.Action == "" {
 			return nil
@@ -354,7 +355,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string, a Audit) error
 // idle since before idleCutoff.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleCutoff time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expires_at < ? OR last_seen_at < ?", now.UTC(), idleCutoff.UTC()).Delete(&sessionRow{})
-	return res.RowsAffected, res.Error
+	return res.RowsAffected, wrapf(res.Error, "delete expired sessions")
 }
 
 // AttemptLimit is one throttle counter: at most Max password attempts
@@ -393,14 +394,12 @@ func (s *Store) ReserveAttempt(ctx context.Context, now time.Time, window time.D
 	rows := make([]failureRow, len(limits))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for i, l := range limits {
-			if s.dialect == Postgres {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", attemptLockClass, l.Key).Error; err != nil {
-					return err
-				}
+			if err := s.xactLockValue(tx, lockClassAttempt, l.Key); err != nil {
+				return err
 			}
 			var n int64
 			if err := tx.Model(&failureRow{}).Where("key = ? AND at >= ?", l.Key, since).Count(&n).Error; err != nil {
-				return err
+				return fmt.Errorf("store: reserve attempt: %w", err)
 			}
 			if n >= l.Max {
 				return &ThrottledError{Key: l.Key}
@@ -410,7 +409,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, now time.Time, window time.D
 		if len(rows) == 0 {
 			return nil
 		}
-		return tx.Create(&rows).Error
+		return wrapf(tx.Create(&rows).Error, "reserve attempt")
 	})
 	if err != nil {
 		return nil, err
@@ -422,17 +421,12 @@ func (s *Store) ReserveAttempt(ctx context.Context, now time.Time, window time.D
 	return r, nil
 }
 
-// attemptLockClass is the first key of the advisory locks that serialize
-// password attempts per throttle key (two-key form, like the submission
-// locks, with a class of its own).
-const attemptLockClass = 0x6c66
-
 // ReleaseAttempt gives back the attempts of a reservation.
 func (s *Store) ReleaseAttempt(ctx context.Context, r Reservation) error {
 	if len(r) == 0 {
 		return nil
 	}
-	return s.db.WithContext(ctx).Where("id IN ?", []int64(r)).Delete(&failureRow{}).Error
+	return wrapf(s.db.WithContext(ctx).Where("id IN ?", []int64(r)).Delete(&failureRow{}).Error, "release attempt")
 }
 
 // LoginFailures counts attempts under key since t (those in progress and
@@ -445,12 +439,12 @@ func (s *Store) LoginFailures(ctx context.Context, key string, since time.Time) 
 
 // ClearLoginFailures forgets an account's failures after a good sign-in.
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	return s.db.WithContext(ctx).Where("key = ?", key).Delete(&failureRow{}).Error
+	return wrapf(s.db.WithContext(ctx).Where("key = ?", key).Delete(&failureRow{}).Error, "clear login failures")
 }
 
 // PruneLoginFailures drops rows older than the throttle window.
 func (s *Store) PruneLoginFailures(ctx context.Context, before time.Time) error {
-	return s.db.WithContext(ctx).Where("at < ?", before.UTC()).Delete(&failureRow{}).Error
+	return wrapf(s.db.WithContext(ctx).Where("at < ?", before.UTC()).Delete(&failureRow{}).Error, "prune login failures")
 }
 
 // APIToken is a staff member's bearer token (its secret is never stored).
@@ -473,7 +467,7 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, name, prefix, has
 	row := tokenRow{UserID: userID, Name: name, Prefix: prefix, TokenHash: hash, CreatedAt: time.Now().UTC()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create token: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "api_token", strconv.FormatInt(row.ID, 10)
 		return writeAudit(tx, a)
@@ -508,7 +502,7 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]APIToken, error) {
 		q = q.Where("user_id = ?", userID)
 	}
 	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: tokens: %w", err)
 	}
 	out := make([]APIToken, len(rows))
 	for i, r := range rows {
@@ -526,7 +520,7 @@ func (s *Store) RevokeToken(ctx context.Context, id, ownerID int64, a Audit) err
 		}
 		res := q.Update("revoked_at", time.Now().UTC())
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "revoke token %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -562,7 +556,7 @@ func (s *Store) AuditLog(ctx context.Context, before int64, limit int) ([]AuditE
 		q = q.Where("audit_log.id < ?", before)
 	}
 	if err := q.Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: audit log: %w", err)
 	}
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {

@@ -161,7 +161,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 // SetSetting writes one instance setting, replacing any earlier value.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	row := appSetting{Key: key, Value: value, UpdatedAt: time.Now().UTC()}
-	return s.db.WithContext(ctx).Save(&row).Error
+	return wrapf(s.db.WithContext(ctx).Save(&row).Error, "set setting")
 }
 
 type appSetting struct {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -89,21 +90,19 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 		Status: "pending", CreatedAt: created.UTC()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for _, l := range limits {
-			if s.dialect == Postgres {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", submissionLockClass, l.Column+":"+l.Value).Error; err != nil {
-					return err
-				}
+			if err := s.xactLockValue(tx, lockClassSubmission, l.Column+":"+l.Value); err != nil {
+				return err
 			}
 			var n int64
 			if err := tx.Model(&submissionRow{}).Where(l.Column+" = ? AND created_at >= ?", l.Value, l.Since.UTC()).Count(&n).Error; err != nil {
-				return err
+				return fmt.Errorf("store: create submission mail: %w", err)
 			}
 			if n >= l.Max {
 				return &LimitError{Column: l.Column}
 			}
 		}
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create submission mail: %w", err)
 		}
 		sealed, err := seal(row.ID)
 		if err != nil {
@@ -111,7 +110,7 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 		}
 		row.Sealed = sealed
 		if err := tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create submission mail: %w", err)
 		}
 		if confirm == nil {
 			return nil
@@ -121,11 +120,6 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 	})
 	return row.submission(), err
 }
-
-// submissionLockClass is the first key of the advisory locks that
-// serialize submissions per email and per client (the two-key form, so
-// they never meet single-key locks such as the migration lock).
-const submissionLockClass = 0x6f72
 
 // SubmissionByID loads a submission.
 func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error) {

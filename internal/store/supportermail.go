@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -64,7 +65,7 @@ func queueMailTx(ctx context.Context, tx *gorm.DB, subID int64, kinds []string, 
 		m := SupporterMail{SubmissionID: subID, Kind: k, Lang: lang, Status: MailQueued, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)
 		if res.Error != nil {
-			return nil, res.Error
+			return nil, wrapf(res.Error, "queue mail tx")
 		}
 		if res.RowsAffected == 1 {
 			added = append(added, m)
@@ -98,7 +99,7 @@ func (s *Store) QueueSupporterMail(ctx context.Context, subID int64, kind, lang 
 		for _, id := range letterIDs {
 			events = append(events, LetterEvent{LetterID: id, At: now.UTC(), Kind: "followup", Status: MailQueued, Detail: kind + ": " + detail})
 		}
-		return tx.Create(&events).Error
+		return wrapf(tx.Create(&events).Error, "queue supporter mail")
 	})
 	return added && err == nil, err
 }
@@ -116,7 +117,7 @@ func (s *Store) SupporterMailOf(ctx context.Context, subID int64, kind string) (
 // SupporterMails lists a submission's emails, oldest first.
 func (s *Store) SupporterMails(ctx context.Context, subID int64) ([]SupporterMail, error) {
 	var out []SupporterMail
-	return out, s.db.WithContext(ctx).Where("submission_id = ?", subID).Order("id").Find(&out).Error
+	return out, wrapf(s.db.WithContext(ctx).Where("submission_id = ?", subID).Order("id").Find(&out).Error, "supporter mails")
 }
 
 // ClaimSupporterMail marks an email as being handed to the provider
@@ -128,7 +129,7 @@ func (s *Store) ClaimSupporterMail(ctx context.Context, id int64, attempts int, 
 	res := s.db.WithContext(ctx).Model(&SupporterMail{}).
 		Where("id = ? AND status IN ? AND attempts = ?", id, []string{MailQueued, MailSending}, attempts).
 		Updates(map[string]any{"status": MailSending, "attempts": attempts + 1, "sending_since": now.UTC(), "updated_at": now.UTC()})
-	return res.RowsAffected == 1, res.Error
+	return res.RowsAffected == 1, wrapf(res.Error, "claim supporter mail %d", id)
 }
 
 // SupporterMailSent records the provider's acceptance of the attempt
@@ -136,9 +137,9 @@ func (s *Store) ClaimSupporterMail(ctx context.Context, id int64, attempts int, 
 // the row moved on meanwhile (settled by a provider event, or stored by
 // the outbox in the same transaction as its copy).
 func (s *Store) SupporterMailSent(ctx context.Context, id int64, attempts int, providerID, detail string, now time.Time) error {
-	return s.db.WithContext(ctx).Model(&SupporterMail{}).
+	return wrapf(s.db.WithContext(ctx).Model(&SupporterMail{}).
 		Where("id = ? AND status = ? AND attempts = ?", id, MailSending, attempts).
-		Updates(map[string]any{"status": MailSent, "provider_id": providerID, "detail": detail, "sent_at": now.UTC(), "updated_at": now.UTC(), "sending_since": nil}).Error
+		Updates(map[string]any{"status": MailSent, "provider_id": providerID, "detail": detail, "sent_at": now.UTC(), "updated_at": now.UTC(), "sending_since": nil}).Error, "supporter mail sent %d", id)
 }
 
 // SupporterMailNotSent puts an attempt the provider refused for now (a
@@ -146,9 +147,9 @@ func (s *Store) SupporterMailSent(ctx context.Context, id int64, attempts int, p
 // taken, so the next attempt sends it without waiting to learn whether
 // the provider has it.
 func (s *Store) SupporterMailNotSent(ctx context.Context, id int64, attempts int, detail string, now time.Time) error {
-	return s.db.WithContext(ctx).Model(&SupporterMail{}).
+	return wrapf(s.db.WithContext(ctx).Model(&SupporterMail{}).
 		Where("id = ? AND status = ? AND attempts = ?", id, MailSending, attempts).
-		Updates(map[string]any{"status": MailQueued, "detail": detail, "updated_at": now.UTC(), "sending_since": nil}).Error
+		Updates(map[string]any{"status": MailQueued, "detail": detail, "updated_at": now.UTC(), "sending_since": nil}).Error, "supporter mail not sent %d", id)
 }
 
 // FinishSupporterMail ends an email that will not be sent (status skipped
@@ -158,9 +159,9 @@ func (s *Store) FinishSupporterMail(ctx context.Context, id int64, status, detai
 	if status != MailSkipped && status != MailFailed {
 		return errors.New("store: a supporter email finishes skipped or failed")
 	}
-	return s.db.WithContext(ctx).Model(&SupporterMail{}).
+	return wrapf(s.db.WithContext(ctx).Model(&SupporterMail{}).
 		Where("id = ? AND status IN ?", id, []string{MailQueued, MailSending}).
-		Updates(map[string]any{"status": status, "detail": detail, "updated_at": now.UTC(), "sending_since": nil}).Error
+		Updates(map[string]any{"status": status, "detail": detail, "updated_at": now.UTC(), "sending_since": nil}).Error, "finish supporter mail %d", id)
 }
 
 // SettleSupporterMail records that the provider has an email whose send
@@ -172,7 +173,7 @@ func (s *Store) SettleSupporterMail(ctx context.Context, id int64, providerID st
 		Where("id = ? AND status IN ?", id, []string{MailQueued, MailSending}).
 		Updates(map[string]any{"status": MailSent, "provider_id": providerID, "detail": "accepted (settled by the provider's event)",
 			"sent_at": at.UTC(), "updated_at": at.UTC(), "sending_since": nil})
-	return res.RowsAffected == 1, res.Error
+	return res.RowsAffected == 1, wrapf(res.Error, "settle supporter mail %d", id)
 }
 
 // OutboxSupporterMail stores an email in the outbox, under its
@@ -186,20 +187,20 @@ func (s *Store) OutboxSupporterMail(ctx context.Context, id int64, attempts int,
 		now := time.Now().UTC()
 		m := OutboxMessage{Kind: kind, EmailIndex: &emailIndex, Sealed: "-", CreatedAt: now}
 		if err := tx.Create(&m).Error; err != nil {
-			return err
+			return fmt.Errorf("store: outbox supporter mail %d: %w", id, err)
 		}
 		sealed, err := seal(m.ID)
 		if err != nil {
 			return err
 		}
 		if err := tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Update("sealed", sealed).Error; err != nil {
-			return err
+			return fmt.Errorf("store: outbox supporter mail %d: %w", id, err)
 		}
 		res := tx.Model(&SupporterMail{}).Where("id = ? AND status = ? AND attempts = ?", id, MailSending, attempts).
 			Updates(map[string]any{"status": MailSent, "provider_id": "outbox-" + strconv.FormatInt(m.ID, 10), "detail": "stored in the outbox",
 				"sent_at": now, "updated_at": now, "sending_since": nil})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "outbox supporter mail %d", id)
 		}
 		if res.RowsAffected == 0 {
 			return errNotClaimed

@@ -17,8 +17,8 @@ func (suppressionRow) TableName() string { return "email_suppressions" }
 
 // Suppress stops all further email to an address (by blind index).
 func (s *Store) Suppress(ctx context.Context, emailIndex, reason string) error {
-	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&suppressionRow{EmailIndex: emailIndex, Reason: reason, CreatedAt: time.Now().UTC()}).Error
+	return wrapf(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&suppressionRow{EmailIndex: emailIndex, Reason: reason, CreatedAt: time.Now().UTC()}).Error, "suppress")
 }
 
 // IsSuppressed tells whether an address must not be emailed.

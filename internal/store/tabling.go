@@ -51,13 +51,13 @@ func (s *Store) CreateTablingEvent(ctx context.Context, e campaign.TablingEvent,
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Table("campaigns").Where("id = ?", e.CampaignID).Count(&n).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create tabling event: %w", err)
 		}
 		if n == 0 {
 			return ErrNotFound
 		}
 		if err := tx.Create(&row).Error; err != nil {
-			return err
+			return fmt.Errorf("store: create tabling event: %w", err)
 		}
 		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(e.CampaignID, 10)
 		a.Detail = fmt.Sprintf("tabling event %d: %d letters per connection per hour from %s to %s", row.ID, row.IPLimit,
@@ -71,7 +71,7 @@ func (s *Store) CreateTablingEvent(ctx context.Context, e campaign.TablingEvent,
 func (s *Store) TablingEvents(ctx context.Context, campaignID int64) ([]campaign.TablingEvent, error) {
 	var rows []tablingRow
 	if err := s.db.WithContext(ctx).Where("campaign_id = ?", campaignID).Order("starts_at DESC, id DESC").Limit(200).Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: tabling events: %w", err)
 	}
 	out := make([]campaign.TablingEvent, len(rows))
 	for i, r := range rows {
@@ -99,7 +99,7 @@ func (s *Store) EndTablingEvent(ctx context.Context, campaignID, id int64, now t
 		t := now.UTC()
 		row.EndedAt = &t
 		if err := tx.Model(&tablingRow{}).Where("id = ?", id).Update("ended_at", t).Error; err != nil {
-			return err
+			return fmt.Errorf("store: end tabling event %d: %w", id, err)
 		}
 		a.ObjectType, a.ObjectID = "campaign", strconv.FormatInt(campaignID, 10)
 		a.Detail = fmt.Sprintf("tabling event %d ended", id)

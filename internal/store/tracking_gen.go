@@ -57,7 +57,7 @@ func (s *Store) GenerateTracking(ctx context.Context, g TrackingGen) (letters, r
 			return nil
 		}
 		if err := db.CreateInBatches(lbuf, g.Batch).Error; err != nil {
-			return err
+			return fmt.Errorf("store: generate tracking: %w", err)
 		}
 		var rbuf []responseRow
 		for j, l := range lbuf {
@@ -82,7 +82,7 @@ func (s *Store) GenerateTracking(ctx context.Context, g TrackingGen) (letters, r
 		}
 		if len(rbuf) > 0 {
 			if err := db.CreateInBatches(rbuf, g.Batch).Error; err != nil {
-				return err
+				return fmt.Errorf("store: generate tracking: %w", err)
 			}
 			responses += len(rbuf)
 		}
@@ -95,7 +95,7 @@ func (s *Store) GenerateTracking(ctx context.Context, g TrackingGen) (letters, r
 			sr := submissionRow{CampaignID: g.CampaignID, EmailIndex: fmt.Sprintf("%s%d", prefix, i), Sealed: "-", Lang: "en",
 				Status: "confirmed", CreatedAt: g.Now}
 			if err := db.Create(&sr).Error; err != nil {
-				return letters, responses, err
+				return letters, responses, fmt.Errorf("store: generate tracking: %w", err)
 			}
 			subID = sr.ID
 		}

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,6 +71,39 @@ var Groupings = []Grouping{
 	{Name: "campaign", Title: "Campaign", Dim: DimCampaign},
 	{Name: "channel", Title: "Channel", Dim: DimChannel, Dashboard: true},
 	{Name: "month", Title: "Month", Dim: DimMonth},
+	CommitteeGrouping(nil),
+}
+
+// CommitteeGrouping groups offices by committee, an office counting under
+// each committee it sits on: ids lists the committees and subcommittees to
+// count (a campaign's targeted ones); nil means every full committee.
+func CommitteeGrouping(ids []string) Grouping {
+	return Grouping{Name: "committee", Title: "Committee", Dim: DimOffice, Dashboard: true,
+		Keys: func(dir *congress.Directory, o Group) []string {
+			if dir == nil {
+				return nil
+			}
+			var out []string
+			for _, s := range dir.SeatsOf(o.Key) {
+				if (ids == nil && s.Parent == nil) || slices.Contains(ids, s.Committee.ID) {
+					out = append(out, s.Committee.ID)
+				}
+			}
+			return out
+		},
+		Label: func(dir *congress.Directory, key string) string {
+			if dir == nil {
+				return ""
+			}
+			c, ok := dir.Committee(key)
+			if !ok {
+				return ""
+			}
+			if p, ok := dir.Committee(c.ParentID); ok {
+				return c.Name + " (" + p.Name + ")"
+			}
+			return c.Name
+		}}
 }
 
 // Total is the grouping of everything into one group (group_by "").

@@ -10,12 +10,12 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
@@ -24,6 +24,7 @@ import (
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/ttlcache"
 )
 
 func (s *Server) actionRoutes(root *echo.Group) {
@@ -43,71 +44,29 @@ func (s *Server) actionRoutes(root *echo.Group) {
 
 // --- caches: the campaign page answers without a database round trip ---
 
-type cached[T any] struct {
-	mu   sync.Mutex
-	m    map[string]cacheEntry[T]
-	ttl  time.Duration
-	load func(ctx context.Context, key string) (T, error)
-}
-
-type cacheEntry[T any] struct {
+// found is a cached value or its absence: the caches remember that a
+// campaign does not exist (store.ErrNotFound) as well as what it is.
+type found[T any] struct {
 	v   T
 	err error
-	at  time.Time
 }
 
-func newCache[T any](ttl time.Duration, load func(ctx context.Context, key string) (T, error)) *cached[T] {
-	return &cached[T]{m: map[string]cacheEntry[T]{}, ttl: ttl, load: load}
-}
-
-// get returns a value no older than ttl. Replicas may serve a value up to
-// ttl old: campaigns and releases change rarely and a page that lags by
-// seconds is fine.
-func (c *cached[T]) get(ctx context.Context, key string) (T, error) {
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok && time.Since(e.at) < c.ttl {
-		return e.v, e.err
-	}
-	v, err := c.load(ctx, key)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return v, err // do not cache database errors
-	}
-	c.mu.Lock()
-	if len(c.m) > 1000 {
-		clear(c.m)
-	}
-	c.m[key] = cacheEntry[T]{v: v, err: err, at: time.Now()}
-	c.mu.Unlock()
-	return v, err
-}
-
-// pageCache holds rendered pages for a few seconds.
-type pageCache struct {
-	mu  sync.Mutex
-	m   map[string]cacheEntry[[]byte]
-	ttl time.Duration
-}
-
-func (p *pageCache) get(ctx context.Context, key string, load func(context.Context) ([]byte, error)) ([]byte, error) {
-	p.mu.Lock()
-	e, ok := p.m[key]
-	p.mu.Unlock()
-	if ok && time.Since(e.at) < p.ttl {
-		return e.v, nil
-	}
-	b, err := load(ctx)
+// loadFound answers key from c or from load. Replicas may serve a value up
+// to the cache's TTL old: campaigns and releases change rarely and a page
+// that lags by seconds is fine. Database errors are not kept.
+func loadFound[T any](ctx context.Context, c *ttlcache.Cache[string, found[T]], key string, load func(ctx context.Context) (T, error)) (T, error) {
+	f, err := c.Load(ctx, key, func(ctx context.Context) (found[T], error) {
+		v, err := load(ctx)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return found[T]{}, err
+		}
+		return found[T]{v, err}, nil
+	})
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	p.mu.Lock()
-	if len(p.m) > 500 {
-		clear(p.m)
-	}
-	p.m[key] = cacheEntry[[]byte]{v: b, at: time.Now()}
-	p.mu.Unlock()
-	return b, nil
+	return f.v, f.err
 }
 
 // liveCampaign is a campaign with its parsed letter.
@@ -134,7 +93,7 @@ type release = campaign.Release
 // renderLetter renders lc's letter for one office (action.Render) with
 // the campaign's citation line.
 func (s *Server) renderLetter(ctx context.Context, lc liveCampaign, m *congress.Member, f action.Form, rel release) (action.Letter, error) {
-	l, err := action.Render(ctx, lc.Compiled, m, f, rel, s.deps.Now(), s.deps.OrgName)
+	l, err := action.Render(ctx, lc.Compiled, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName)
 	if err != nil {
 		return l, err
 	}
@@ -159,7 +118,16 @@ func (s *Server) citation(cp *campaign.Compiled, c campaign.Campaign, rel releas
 }
 
 func (s *Server) initActionCaches() {
-	s.campaigns = newCache(15*time.Second, func(ctx context.Context, slug string) (liveCampaign, error) {
+	s.campaigns = ttlcache.New[string, found[liveCampaign]](15*time.Second, 1000, nil)
+	s.releases = ttlcache.New[string, found[release]](15*time.Second, 1, nil)
+	s.pageCache = ttlcache.New[string, []byte](5*time.Second, 500, nil)
+	s.progress = ttlcache.New[int64, int64](30*time.Second, 1000, nil)
+	s.brandings = ttlcache.New[struct{}, branding.Branding](brandingTTL, 1, nil)
+}
+
+// cachedCampaign is the campaign of slug with its compiled letter.
+func (s *Server) cachedCampaign(ctx context.Context, slug string) (liveCampaign, error) {
+	return loadFound(ctx, s.campaigns, slug, func(ctx context.Context) (liveCampaign, error) {
 		c, err := s.deps.Store.CampaignBySlug(ctx, slug)
 		if err != nil {
 			return liveCampaign{}, err
@@ -182,7 +150,12 @@ func (s *Server) initActionCaches() {
 		}
 		return lc, nil
 	})
-	s.releases = newCache(15*time.Second, func(ctx context.Context, _ string) (release, error) {
+}
+
+// cachedRelease is the latest statistics release, or none (zero value),
+// as the supporter pages show it (cached; see latestRelease).
+func (s *Server) cachedRelease(ctx context.Context) (release, error) {
+	return loadFound(ctx, s.releases, "latest", func(ctx context.Context) (release, error) {
 		r, err := s.deps.Store.LatestRelease(ctx)
 		if errors.Is(err, store.ErrNotFound) {
 			return release{}, nil
@@ -191,12 +164,6 @@ func (s *Server) initActionCaches() {
 			return release{}, err
 		}
 		return release{ID: r.ID, AsOf: r.CreatedAt, Synthetic: r.Synthetic, Figures: r.Figures}, nil
-	})
-	s.pageCache = &pageCache{m: map[string]cacheEntry[[]byte]{}, ttl: 5 * time.Second}
-	s.progress = newCache(30*time.Second, func(ctx context.Context, key string) (int64, error) {
-		var id int64
-		fmt.Sscan(key, &id)
-		return s.deps.Store.CampaignLetterCount(ctx, id)
 	})
 }
 
@@ -305,6 +272,9 @@ type stateOption struct{ Code, Name string }
 // prints so that the text of its <pre> is Composed.Text() exactly.
 type letterView struct {
 	To, Subject, Letter, Sender, StatementHeading, Statement string
+	// Why says why the office matters: its seats on the committees the
+	// campaign names (or that oversee the organization's issue).
+	Why []string
 	// SubjectES and LetterES are the Spanish rendering (empty: none).
 	SubjectES, LetterES string
 	// SameAs: the letter is the first one but for its salutation (the
@@ -343,7 +313,7 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 	if len(slug) > 64 {
 		return liveCampaign{}, store.ErrNotFound
 	}
-	lc, err := s.campaigns.get(c.Request().Context(), slug)
+	lc, err := s.cachedCampaign(c.Request().Context(), slug)
 	if err != nil {
 		return lc, err
 	}
@@ -370,7 +340,7 @@ func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release,
 	for _, st := range action.States {
 		v.States = append(v.States, stateOption{Code: st, Name: stateName(st)})
 	}
-	rel, err := s.releases.get(c.Request().Context(), "latest")
+	rel, err := s.cachedRelease(c.Request().Context())
 	if err != nil {
 		return v, rel, err
 	}
@@ -382,7 +352,9 @@ func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release,
 			}
 		}
 	}
-	v.Progress, _ = s.progress.get(c.Request().Context(), fmt.Sprint(lc.C.ID))
+	v.Progress, _ = s.progress.Load(c.Request().Context(), lc.C.ID, func(ctx context.Context) (int64, error) {
+		return s.deps.Store.CampaignLetterCount(ctx, lc.C.ID)
+	})
 	v.Mode, v.Status = s.campaignMode(lc)
 	return v, rel, nil
 }
@@ -426,7 +398,7 @@ func (s *Server) renderAction(c echo.Context, status int, v actionView) error {
 // database round trip and no template execution on the hot path.
 func (s *Server) actionPage(c echo.Context) error {
 	key := c.Param("slug") + "|" + string(langOf(c)) + "|" + c.QueryString()
-	page, err := s.pageCache.get(c.Request().Context(), key, func(ctx context.Context) ([]byte, error) {
+	page, err := s.pageCache.Load(c.Request().Context(), key, func(ctx context.Context) ([]byte, error) {
 		lc, err := s.loadLive(c)
 		if err != nil {
 			return nil, err
@@ -534,8 +506,8 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Problem = lang.T("act.choose_district")
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
-		v.Problem = lang.T("act.no_targets")
-		if noSenators(f.State) && lc.C.Targets == campaign.TargetSenate {
+		v.Problem = noTargetsMessage(s.deps.Congress, lc.C.Targets, rcp.Own, lang)
+		if noSenators(f.State) && lc.C.Targets.Has(campaign.RuleSenate) && !lc.C.Targets.Has(campaign.RuleHouse) {
 			v.Problem = lang.T("act.no_senators", stateName(f.State))
 		}
 		return v, nil, false, nil
@@ -564,9 +536,10 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		}
 		letters = append(letters, l)
 		lv := newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		lv.Why = whyOffice(s.deps.Congress, lc.C.Targets, m, lang)
 		if lang == i18n.Spanish && lc.CompiledES != nil {
 			// The supporter's own paragraph stays as they wrote it.
-			if es, err := action.Render(ctx, lc.CompiledES, m, f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
+			if es, err := action.Render(ctx, lc.CompiledES, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
 				c := delivery.Compose(es.Message, delivery.NoSender)
 				lv.SubjectES, lv.LetterES = c.Subject, c.Letter()
 			} else {

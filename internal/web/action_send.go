@@ -224,7 +224,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 	if mode, status := s.campaignMode(lc); mode != "form" {
 		return s.confirmUnavailable(c, subID, lc, status)
 	}
-	rel, err := s.releases.get(ctx, "latest")
+	rel, err := s.cachedRelease(ctx)
 	if err != nil {
 		return err
 	}

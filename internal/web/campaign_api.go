@@ -21,33 +21,36 @@ import (
 
 // campaignJSON is a campaign as the API shows it.
 type campaignJSON struct {
-	ID                    int64      `json:"id"`
-	Slug                  string     `json:"slug"`
-	Title                 string     `json:"title"`
-	TitleES               string     `json:"title_es"`
-	SummaryEN             string     `json:"summary_en"`
-	SummaryES             string     `json:"summary_es"`
-	CallToActionEN        string     `json:"call_to_action_en"`
-	CallToActionES        string     `json:"call_to_action_es"`
-	Targets               string     `json:"targets"`
-	LOCTopic              string     `json:"loc_topic"`
-	Status                string     `json:"status"`
-	StartsAt              *time.Time `json:"starts_at"`
-	EndsAt                *time.Time `json:"ends_at"`
-	Subject               string     `json:"subject"`
-	Template              string     `json:"template"`
-	OrganizationStatement string     `json:"organization_statement"`
-	SubjectES             string     `json:"subject_es"`
-	TemplateES            string     `json:"template_es"`
-	TemplateVersion       int        `json:"template_version"`
-	CiteRelease           bool       `json:"cite_release"`
-	Demo                  bool       `json:"demo"`
-	Hold                  *holdJSON  `json:"hold"`
-	CreatedBy             int64      `json:"created_by"`
-	CreatedAt             time.Time  `json:"created_at"`
-	UpdatedAt             time.Time  `json:"updated_at"`
+	ID                    int64            `json:"id"`
+	Slug                  string           `json:"slug"`
+	Title                 string           `json:"title"`
+	TitleES               string           `json:"title_es"`
+	SummaryEN             string           `json:"summary_en"`
+	SummaryES             string           `json:"summary_es"`
+	CallToActionEN        string           `json:"call_to_action_en"`
+	CallToActionES        string           `json:"call_to_action_es"`
+	Targets               campaign.Targets `json:"targets"`
+	LOCTopic              string           `json:"loc_topic"`
+	Status                string           `json:"status"`
+	StartsAt              *time.Time       `json:"starts_at"`
+	EndsAt                *time.Time       `json:"ends_at"`
+	Subject               string           `json:"subject"`
+	Template              string           `json:"template"`
+	OrganizationStatement string           `json:"organization_statement"`
+	SubjectES             string           `json:"subject_es"`
+	TemplateES            string           `json:"template_es"`
+	TemplateVersion       int              `json:"template_version"`
+	CiteRelease           bool             `json:"cite_release"`
+	Demo                  bool             `json:"demo"`
+	Hold                  *holdJSON        `json:"hold"`
+	CreatedBy             int64            `json:"created_by"`
+	CreatedAt             time.Time        `json:"created_at"`
+	UpdatedAt             time.Time        `json:"updated_at"`
 	// Delivery is in the answers about one campaign, not in lists.
 	Delivery *deliveryJSON `json:"delivery,omitempty"`
+	// TargetsReach says what each rule reaches for the sample ZIP asked
+	// for (?sample_zip= on GET, "sample_zip" in a PUT or POST body).
+	TargetsReach *campaign.Explanation `json:"targets_reach,omitempty"`
 }
 
 // holdJSON says why a campaign's letters are held (null when they are
@@ -69,7 +72,7 @@ func toJSON(c campaign.Campaign) campaignJSON {
 	}
 	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES,
 		SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
-		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
+		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: slices.Clone(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
@@ -82,37 +85,39 @@ func toJSON(c campaign.Campaign) campaignJSON {
 // the client edited: if someone saved a newer one since, the save is
 // refused with 409 instead of overwriting it.
 type campaignInput struct {
-	Title                 string          `json:"title"`
-	TitleES               string          `json:"title_es"`
-	SubjectES             string          `json:"subject_es"`
-	TemplateES            string          `json:"template_es"`
-	Slug                  string          `json:"slug"`
-	SummaryEN             string          `json:"summary_en"`
-	SummaryES             string          `json:"summary_es"`
-	CallToActionEN        string          `json:"call_to_action_en"`
-	CallToActionES        string          `json:"call_to_action_es"`
-	Targets               string          `json:"targets"`
-	LOCTopic              string          `json:"loc_topic"`
-	Status                string          `json:"status"`
-	StartsAt              *string         `json:"starts_at"`
-	EndsAt                *string         `json:"ends_at"`
-	Subject               string          `json:"subject"`
-	Template              string          `json:"template"`
-	OrganizationStatement string          `json:"organization_statement"`
-	TemplateVersion       int             `json:"template_version"`
-	Delivery              *deliveryJSON   `json:"delivery"`
-	CiteRelease           *bool           `json:"cite_release"`
-	Demo                  json.RawMessage `json:"demo"`
-	Hold                  json.RawMessage `json:"hold"`
-	ID                    json.RawMessage `json:"id"`
-	CreatedBy             json.RawMessage `json:"created_by"`
-	CreatedAt             json.RawMessage `json:"created_at"`
-	UpdatedAt             json.RawMessage `json:"updated_at"`
+	Title                 string           `json:"title"`
+	TitleES               string           `json:"title_es"`
+	SubjectES             string           `json:"subject_es"`
+	TemplateES            string           `json:"template_es"`
+	Slug                  string           `json:"slug"`
+	SummaryEN             string           `json:"summary_en"`
+	SummaryES             string           `json:"summary_es"`
+	CallToActionEN        string           `json:"call_to_action_en"`
+	CallToActionES        string           `json:"call_to_action_es"`
+	Targets               campaign.Targets `json:"targets"`
+	SampleZIP             string           `json:"sample_zip"` // write-only: explain the targets for this ZIP
+	LOCTopic              string           `json:"loc_topic"`
+	Status                string           `json:"status"`
+	StartsAt              *string          `json:"starts_at"`
+	EndsAt                *string          `json:"ends_at"`
+	Subject               string           `json:"subject"`
+	Template              string           `json:"template"`
+	OrganizationStatement string           `json:"organization_statement"`
+	TemplateVersion       int              `json:"template_version"`
+	Delivery              *deliveryJSON    `json:"delivery"`
+	CiteRelease           *bool            `json:"cite_release"`
+	Demo                  json.RawMessage  `json:"demo"`
+	Hold                  json.RawMessage  `json:"hold"`
+	TargetsReach          json.RawMessage  `json:"targets_reach"`
+	ID                    json.RawMessage  `json:"id"`
+	CreatedBy             json.RawMessage  `json:"created_by"`
+	CreatedAt             json.RawMessage  `json:"created_at"`
+	UpdatedAt             json.RawMessage  `json:"updated_at"`
 }
 
 func inputOf(c campaign.Campaign) campaignInput {
 	in := campaignInput{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
-		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets), LOCTopic: c.LOCTopic,
+		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: slices.Clone(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
 	cite := !c.NoCitation
 	in.CiteRelease = &cite
@@ -154,6 +159,8 @@ func decodeInput(c echo.Context, in *campaignInput) error {
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return &campaign.ValidationError{Errors: []campaign.FieldError{{Field: name, Message: "is not a campaign field"}}}
+		case strings.HasPrefix(err.Error(), "targets: "):
+			return &campaign.ValidationError{Errors: []campaign.FieldError{{Field: "targets", Message: strings.TrimPrefix(err.Error(), "targets: ")}}}
 		case errors.Is(err, io.EOF):
 			return echo.NewHTTPError(http.StatusBadRequest, "send the campaign as a JSON object")
 		}
@@ -170,9 +177,18 @@ func decodeInput(c echo.Context, in *campaignInput) error {
 }
 
 // campaignOf turns input into a campaign (times parsed, text normalized).
+func (s *Server) checkSampleZIP(zip string, r *refused) {
+	if strings.TrimSpace(zip) == "" {
+		return
+	}
+	if _, err := s.deps.Congress.LookupZIP(zip); err != nil {
+		r.add("sample_zip", err.Error())
+	}
+}
+
 func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
 	c := campaign.Campaign{Title: in.Title, TitleES: in.TitleES, SubjectES: in.SubjectES, TemplateES: in.TemplateES, Slug: in.Slug, SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
-		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: campaign.Targets(in.Targets),
+		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: in.Targets,
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
 		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,
 		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt)}
@@ -203,7 +219,24 @@ func (s *Server) apiCampaign(c echo.Context) error {
 		return err
 	}
 	out.Delivery = &d
+	if err := s.explainTargets(&out, c.QueryParam("sample_zip")); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// explainTargets adds what each targeting rule reaches for zip ("" for
+// none). A bad ZIP is refused naming sample_zip.
+func (s *Server) explainTargets(out *campaignJSON, zip string) error {
+	if strings.TrimSpace(zip) == "" {
+		return nil
+	}
+	ex, err := out.Targets.Explain(s.deps.Congress, zip)
+	if err != nil {
+		return &campaign.ValidationError{Errors: []campaign.FieldError{{Field: "sample_zip", Message: err.Error()}}}
+	}
+	out.TargetsReach = &ex
+	return nil
 }
 
 // withDelivery is the campaign's JSON with its delivery settings.
@@ -227,6 +260,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 	}
 	var r refused
 	next := in.campaignOf(&r)
+	s.checkSampleZIP(in.SampleZIP, &r)
 	own := in.Delivery != nil && !in.Delivery.same(deliveryOf(s.deliveryDefaults(), false))
 	if own {
 		s.checkDelivery(in.Delivery, &r)
@@ -249,6 +283,9 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/campaigns/"+idStr(saved.ID))
+	if err := s.explainTargets(&out, in.SampleZIP); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusCreated, out)
 }
 
@@ -272,6 +309,7 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 	}
 	var r refused
 	next := in.campaignOf(&r)
+	s.checkSampleZIP(in.SampleZIP, &r)
 	next.ID = cur.ID
 	changed := in.Delivery != nil && !in.Delivery.same(was)
 	if changed {
@@ -292,6 +330,9 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 	}
 	out, err := s.withDelivery(c, saved)
 	if err != nil {
+		return err
+	}
+	if err := s.explainTargets(&out, in.SampleZIP); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
@@ -338,7 +379,7 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 	if errs := cp.Unpublished(rel); len(errs) > 0 {
 		return &campaign.ValidationError{Errors: errs}
 	}
-	p, err := cp.Preview(c.Request().Context(), cur.Targets, m, stats, release)
+	p, err := cp.Preview(c.Request().Context(), cur.Targets.Reaches(s.deps.Congress, m), s.seatsFor(cur.Targets, m), m, stats, release)
 	if err != nil {
 		return renderRefusal(err)
 	}

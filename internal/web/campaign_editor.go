@@ -159,6 +159,7 @@ func (v campaignEditView) fieldLabels() map[string]string {
 	for _, ch := range v.Delivery.Places {
 		out[ch.Name] = shortLabel(ch.Label)
 	}
+	out["targets"] = "Write to"
 	return out
 }
 

@@ -18,7 +18,8 @@ import (
 // form comes back exactly as it was sent.
 type campaignForm struct {
 	Title, Slug, SummaryEN, SummaryES, CallToActionEN, CallToActionES string
-	Targets, LOCTopic, Status, StartsAt, EndsAt                       string
+	LOCTopic, Status, StartsAt, EndsAt                                string
+	Targets                                                           targetsForm
 	Subject, Template, OrganizationStatement                          string
 	TitleES, SubjectES, TemplateES                                    string
 	Version                                                           int // the letter version the editor started from
@@ -37,7 +38,7 @@ func readCampaignForm(c echo.Context) campaignForm {
 		SubjectES: c.FormValue("subject_es"), TemplateES: c.FormValue("template_es"),
 		SummaryEN: c.FormValue("summary_en"), SummaryES: c.FormValue("summary_es"),
 		CallToActionEN: c.FormValue("call_to_action_en"), CallToActionES: c.FormValue("call_to_action_es"),
-		Targets: c.FormValue("targets"), LOCTopic: c.FormValue("loc_topic"), Status: c.FormValue("status"),
+		Targets: readTargetsForm(c), LOCTopic: c.FormValue("loc_topic"), Status: c.FormValue("status"),
 		StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Subject: c.FormValue("subject"), Template: c.FormValue("template"), OrganizationStatement: c.FormValue("organization_statement"),
 		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
@@ -67,7 +68,7 @@ func (s *Server) deliveryToSave(f campaignForm, was deliveryJSON, r *refused) (d
 
 func formOf(c campaign.Campaign) campaignForm {
 	f := campaignForm{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
-		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: string(c.Targets),
+		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: targetsFormOf(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation}
 	if c.StartsAt != nil {
@@ -81,7 +82,7 @@ func formOf(c campaign.Campaign) campaignForm {
 
 func (f campaignForm) campaign(r *refused) campaign.Campaign {
 	c := campaign.Campaign{Title: f.Title, TitleES: f.TitleES, SubjectES: f.SubjectES, TemplateES: f.TemplateES, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
-		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: campaign.Targets(f.Targets),
+		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: f.Targets.rules(),
 		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
 		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version, NoCitation: !f.CiteRelease,
 		StartsAt: parseFormTime(r, "starts_at", f.StartsAt), EndsAt: parseFormTime(r, "ends_at", f.EndsAt)}
@@ -92,7 +93,7 @@ func (f campaignForm) campaign(r *refused) campaign.Campaign {
 // starterLetter is what a new campaign's form starts with: a working
 // letter that shows how fields, statistics and the personal note are used.
 var starterLetter = campaignForm{
-	CiteRelease: true, Status: string(campaign.Draft), Targets: string(campaign.TargetBoth), LOCTopic: campaign.DefaultLOCTopic,
+	CiteRelease: true, Status: string(campaign.Draft), Targets: targetsForm{House: true, Senate: true}, LOCTopic: campaign.DefaultLOCTopic,
 	Subject: "Please request the records of family separations",
 	Template: `{{.salutation}}:
 
@@ -159,6 +160,7 @@ type campaignEditView struct {
 	StatKeys []string
 	Preview  previewView
 	Delivery deliveryFieldsView
+	Targets  targetsView
 	// CiteRelease: the citation checkbox is ticked. Org and StatsURL
 	// show what the line says.
 	CiteRelease   bool
@@ -223,19 +225,15 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	if saved != nil {
 		statuses = saved.Status.Next()
 	}
-	var st, tg, tp []option
+	var st, tp []option
 	for _, x := range statuses {
 		st = append(st, option{Value: string(x), Label: string(x), Selected: string(x) == f.Status})
-	}
-	for _, x := range campaign.AllTargets {
-		tg = append(tg, option{Value: string(x), Label: x.Label(), Selected: string(x) == f.Targets})
 	}
 	for _, x := range campaign.LOCTopics {
 		tp = append(tp, option{Value: x, Label: x, Selected: x == f.LOCTopic})
 	}
 	v.Choices = map[string]choice{
 		"status":    {Name: "status", Label: "Status", Error: msgs["status"], Options: st},
-		"targets":   {Name: "targets", Label: "Write to", Error: msgs["targets"], Options: tg},
 		"loc_topic": {Name: "loc_topic", Label: "Library of Congress topic (for CWC)", Error: msgs["loc_topic"], Options: tp},
 	}
 	custom := false
@@ -250,11 +248,19 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		f.Delivery = deliveryFormOf(deliveryOf(s.deliveryDefaults(), false))
 	}
 	v.Delivery = s.deliveryFields(f.Delivery, msgs, custom)
+	v.Targets = s.targetsView(f.Targets, ve)
 	if ve != nil {
 		errs := make([]campaign.FieldError, 0, len(ve.Errors))
 		for _, fe := range ve.Errors {
 			if n, ok := deliveryFormNames[fe.Field]; ok {
 				fe.Field = n
+			}
+			if i, ok := ruleIndex(fe.Field); ok {
+				// the fieldset's anchor, with the rule named
+				if rules := f.Targets.rules(); i < len(rules) {
+					fe.Message = "“" + rules[i].Label(s.deps.Congress) + "”: " + fe.Message
+				}
+				fe.Field = "targets"
 			}
 			errs = append(errs, fe)
 		}
@@ -265,14 +271,14 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		v.Picker = s.picker(c.Request().Context())
 	}
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
-		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
+		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), f.Targets.rules(), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	return v
 }
 
 // previewOf renders a letter (saved version n, or unsaved text with n 0)
 // for the member chosen by q and id.
 func (s *Server) previewOf(ctx context.Context, subject, body, statement string, targets campaign.Targets, q, id string, n int, cite bool) previewView {
-	pv := previewView{Query: strings.TrimSpace(q), Version: n, TargetsText: targets.Label()}
+	pv := previewView{Query: strings.TrimSpace(q), Version: n, TargetsText: targets.Label(s.deps.Congress)}
 	matches, m := s.pickMember(q, id, targets)
 	for _, x := range matches {
 		pv.Matches = append(pv.Matches, option{Value: x.BioguideID, Label: memberLabel(x), Selected: x == m})
@@ -301,7 +307,7 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 		pv.Error, pv.Problems = "Fix the letter to see the preview:", letterProblems(errs, subject, body, statement)
 		return pv
 	}
-	p, err := cp.Preview(ctx, targets, m, stats, release)
+	p, err := cp.Preview(ctx, targets.Reaches(s.deps.Congress, m), s.seatsFor(targets, m), m, stats, release)
 	if err != nil {
 		var ve *campaign.ValidationError
 		if errors.As(renderRefusal(err), &ve) {
@@ -460,7 +466,7 @@ func (s *Server) updateCampaign(c echo.Context) error {
 func (s *Server) livePreview(c echo.Context) error {
 	f := readCampaignForm(c)
 	pv := s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
-		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), campaign.Targets(f.Targets), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
+		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), f.Targets.rules(), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	problems := pv.Problems
 	if problems == nil {
 		problems = []problemView{}

@@ -451,7 +451,7 @@ func TestCampaignForms(t *testing.T) {
 				`value="Records &lt;of&gt; family separations"`, `value="Not A Slug"`, `Pida los &lt;registros&gt;.`,
 				"Regards, {{.frist_name}}</textarea>", "Line 4, column 14", "Letter, line 4, column 14: ", `value="2026-06-01T14:00"`,
 				`<code>  Regards, {{<mark class="code-mark">.</mark>frist_name}}</code>`, "Slug may have only lower-case letters",
-				`<option value="senate" selected>`, `aria-invalid="true"`, "The campaign was not saved",
+				`id="target_senate" value="1" checked`, `aria-invalid="true"`, "The campaign was not saved",
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("refused form lacks %q", want)

@@ -51,7 +51,7 @@ func (s *Server) statsProvider() campaign.StatsProvider { return releaseStats{s}
 type releaseStats struct{ s *Server }
 
 func (r releaseStats) Latest(ctx context.Context) (letter.StatSource, int64, error) {
-	rel, err := r.s.releases.get(ctx, "latest")
+	rel, err := r.s.cachedRelease(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -84,6 +84,16 @@ func (s *Server) validateCampaign(ctx context.Context, next, prev *campaign.Camp
 		return err
 	}
 	_, err = campaign.ValidateWith(next, prev, rel)
+	// Committee and office ids are checked against the data in force.
+	if ids := next.Targets.CheckIDs(s.deps.Congress); len(ids) > 0 {
+		var ve *campaign.ValidationError
+		switch {
+		case err == nil:
+			return &campaign.ValidationError{Errors: ids}
+		case errors.As(err, &ve) && !ve.Conflict:
+			ve.Errors = append(ve.Errors, ids...)
+		}
+	}
 	return err
 }
 
@@ -242,7 +252,7 @@ func (s *Server) pickMember(q, id string, targets campaign.Targets) (matches []*
 		}
 	}
 	for _, x := range matches {
-		if targets.Includes(x.Chamber) {
+		if targets.Reaches(s.deps.Congress, x) {
 			return matches, x
 		}
 	}

@@ -1,8 +1,16 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/i18n"
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/tracking"
 )
 
 // apiSeat is one committee seat of a member in the lookup API: a seat on
@@ -63,4 +71,103 @@ func committeeViewsOf(dir *congress.Directory, bioguideID string, lang i18n.Lang
 		out[i].Subs = append(out[i].Subs, v)
 	}
 	return out
+}
+
+// committeeName is the full name of a committee in lang, a subcommittee
+// naming its parent ("Subcommittee on Border Security and Immigration of
+// the Senate Committee on the Judiciary").
+func committeeName(dir *congress.Directory, c *congress.Committee, lang i18n.Lang) string {
+	if c.ParentID == "" {
+		return c.Name
+	}
+	if p, ok := dir.Committee(c.ParentID); ok {
+		return lang.T("committee.sub_of", c.Name, p.Name)
+	}
+	return c.Name
+}
+
+// oversees is the "which oversees ..." clause for c: its own entry in the
+// oversight table, else its parent committee's.
+func oversees(c *congress.Committee, lang i18n.Lang) (string, bool) {
+	if s, ok := lang.Oversees(c.ID); ok {
+		return s, true
+	}
+	if c.ParentID != "" {
+		return lang.Oversees(c.ParentID)
+	}
+	return "", false
+}
+
+// whyOffice says why member m matters to a campaign with targets: one
+// sentence per seat m holds on a committee the rules name, or, when the
+// rules name none, on a committee of the oversight table ("Senator
+// Padilla sits on the Senate Committee on the Judiciary, which oversees
+// immigration law, the immigration courts and DHS detention.").
+func whyOffice(dir *congress.Directory, targets campaign.Targets, m *congress.Member, lang i18n.Lang) []string {
+	named := targets.Committees()
+	var out []string
+	who := lang.T("lookup.title."+m.Title) + " " + m.LastName
+	for _, s := range dir.SeatsOf(m.BioguideID) {
+		what, ok := oversees(s.Committee, lang)
+		switch {
+		case len(named) > 0 && !slices.Contains(named, s.Committee.ID):
+			continue
+		case len(named) == 0 && !ok:
+			continue
+		}
+		key := "why." + s.Role()
+		if ok {
+			out = append(out, lang.T(key+"_oversees", who, committeeName(dir, s.Committee, lang), what))
+		} else {
+			out = append(out, lang.T(key, who, committeeName(dir, s.Committee, lang)))
+		}
+	}
+	return out
+}
+
+// noTargetsMessage explains to a supporter none of whose members the
+// campaign's rules select who their members are and whom the campaign
+// writes to, instead of an empty page.
+func noTargetsMessage(dir *congress.Directory, targets campaign.Targets, own []*congress.Member, lang i18n.Lang) string {
+	var names []string
+	for _, m := range own {
+		names = append(names, lang.T("lookup.title."+m.Title)+" "+m.Name)
+	}
+	var cs []string
+	for _, id := range targets.Committees() {
+		if c, ok := dir.Committee(id); ok {
+			cs = append(cs, committeeName(dir, c, lang))
+		}
+	}
+	if len(cs) == 0 || len(names) == 0 {
+		return lang.T("why.none_match_generic", strings.Join(names, ", "))
+	}
+	return lang.T("why.none_match", strings.Join(cs, lang.T("why.or")), strings.Join(names, ", "))
+}
+
+// seatsFor is the committee merge data of m for a campaign with targets.
+func (s *Server) seatsFor(targets campaign.Targets, m *congress.Member) campaign.Seats {
+	return campaign.SeatsFor(s.deps.Congress, targets, m, func(id string) bool {
+		_, ok := i18n.English.Oversees(id)
+		return ok
+	})
+}
+
+// committeeGrouping is the committee grouping of a view: for a campaign
+// whose rules name committees, exactly those (subcommittees included), so
+// staff see how many letters reached the members of each targeted
+// committee; otherwise every full committee.
+func (t *tracker) committeeGrouping(ctx context.Context, campaignID int64) (tracking.Grouping, error) {
+	if campaignID != 0 {
+		c, err := t.s.deps.Store.Campaign(ctx, campaignID)
+		switch {
+		case err == nil:
+			if ids := c.Targets.Committees(); len(ids) > 0 {
+				return tracking.CommitteeGrouping(ids), nil
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return tracking.Grouping{}, err
+		}
+	}
+	return tracking.CommitteeGrouping(nil), nil
 }

@@ -368,7 +368,7 @@ func TestOpenAPIEnumsMatchTheCode(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		code []string
-	}{{"Role", roles}, {"CampaignStatus", statuses}, {"LetterStatus", delivery.Statuses}, {"ScheduleKind", kinds}} {
+	}{{"Role", roles}, {"CampaignStatus", statuses}, {"LetterStatus", delivery.Statuses}, {"ScheduleKind", kinds}, {"TargetRuleKind", campaign.RuleKinds}} {
 		got := enum(c.name)
 		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(c.code))) {
 			t.Errorf("%s: openapi.yaml lists %v, the code %v", c.name, got, c.code)

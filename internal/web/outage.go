@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,39 +19,29 @@ const retryAfter = "30"
 // probeFile is the file /readyz writes in the data directory.
 const probeFile = ".readyz-probe"
 
-// health remembers the last database ping and data-directory write for a
-// second, so that an outage answered by many requests (or a flood of
-// /readyz) probes once.
-type health struct {
-	mu     sync.Mutex
-	every  time.Duration
-	at     time.Time
-	dbErr  error
-	dirErr error
-}
+// probes are the answers of one database ping and data-directory write.
+// The server keeps them a second (Server.health), so that an outage
+// answered by many requests (or a flood of /readyz) probes once.
+type probes struct{ dbErr, dirErr error }
 
 // check pings the database and writes to the data directory, or returns
 // the answers of the last second.
 func (s *Server) check() (dbErr, dirErr error) {
-	h := &s.health
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.at.IsZero() && time.Since(h.at) < h.every {
-		return h.dbErr, h.dirErr
-	}
-	h.dbErr, h.dirErr = nil, nil
-	if s.deps.DB == nil {
-		h.dbErr = errors.New("no database configured")
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		h.dbErr = s.deps.DB.Ping(ctx)
-		cancel()
-	}
-	if s.deps.DataDir != "" {
-		h.dirErr = writable(s.deps.DataDir)
-	}
-	h.at = time.Now()
-	return h.dbErr, h.dirErr
+	p, _ := s.health.Load(context.Background(), struct{}{}, func(context.Context) (probes, error) {
+		var p probes
+		if s.deps.DB == nil {
+			p.dbErr = errors.New("no database configured")
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			p.dbErr = s.deps.DB.Ping(ctx)
+			cancel()
+		}
+		if s.deps.DataDir != "" {
+			p.dirErr = writable(s.deps.DataDir)
+		}
+		return p, nil
+	})
+	return p.dbErr, p.dirErr
 }
 
 // writable writes 4 KiB to a file in dir and syncs it: a directory that

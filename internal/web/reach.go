@@ -272,10 +272,8 @@ func (s *Server) coverage(ctx context.Context, camp campaign.Campaign) (coverage
 		byID[o.BioguideID] = len(out.Offices) - 1
 		return len(out.Offices) - 1
 	}
-	for _, m := range s.deps.Congress.Members() {
-		if camp.Targets.Includes(m.Chamber) {
-			add(officeOf(m))
-		}
+	for _, m := range camp.Targets.Offices(s.deps.Congress) {
+		add(officeOf(m))
 	}
 	for _, w := range waiting {
 		o := delivery.Office{BioguideID: w.BioguideID, Code: w.OfficeCode}

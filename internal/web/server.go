@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
@@ -23,6 +24,7 @@ import (
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/ttlcache"
 )
 
 // Pinger is what /readyz needs from the database.
@@ -88,11 +90,12 @@ type Server struct {
 	table    []RouteInfo
 	prefixes map[*echo.Group]string
 
-	campaigns *cached[liveCampaign]
-	releases  *cached[release]
-	progress  *cached[int64]
-	pageCache *pageCache
-	health    health
+	campaigns *ttlcache.Cache[string, found[liveCampaign]]
+	releases  *ttlcache.Cache[string, found[release]]
+	progress  *ttlcache.Cache[int64, int64] // letters per campaign
+	pageCache *ttlcache.Cache[string, []byte]
+	brandings *ttlcache.Cache[struct{}, branding.Branding]
+	health    *ttlcache.Cache[struct{}, probes]
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -152,7 +155,8 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	s := &Server{e: e, deps: d, log: d.Log, pages: p, openapi: spec, prefixes: map[*echo.Group]string{}, health: health{every: time.Second}}
+	s := &Server{e: e, deps: d, log: d.Log, pages: p, openapi: spec, prefixes: map[*echo.Group]string{},
+		health: ttlcache.New[struct{}, probes](time.Second, 1, nil)}
 	e.HTTPErrorHandler = s.handleError
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
@@ -214,6 +218,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)
 	s.caseRoutes(root, adm, api)

@@ -3,12 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"sync"
+	"math"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/ttlcache"
 )
 
 // statsCache keeps the published releases in memory so that the public
@@ -17,16 +17,10 @@ import (
 // ttl; the replica that made it forgets at once), and releases by id for
 // good (they never change).
 type statsCache struct {
-	st  *store.Store // nil when the server runs without one (tests of the lookup pages): no releases
-	now func() time.Time
-	ttl time.Duration
-
-	mu       sync.Mutex
-	latest   *publicRelease // nil with latestAt set: there is none
-	latestAt time.Time
-	list     []byte
-	listAt   time.Time
-	byID     map[int64]*publicRelease
+	st     *store.Store // nil when the server runs without one (tests of the lookup pages): no releases
+	latest *ttlcache.Cache[string, found[*publicRelease]]
+	list   *ttlcache.Cache[string, []byte]
+	byID   *ttlcache.Cache[int64, *publicRelease] // never stale: a release never changes
 }
 
 // publicRelease is a release as the public sees it, with its API body
@@ -61,7 +55,8 @@ type paramsJSON struct {
 func asOf(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func newStatsCache(st *store.Store, now func() time.Time, ttl time.Duration) *statsCache {
-	return &statsCache{st: st, now: now, ttl: ttl, byID: map[int64]*publicRelease{}}
+	return &statsCache{st: st, latest: ttlcache.New[string, found[*publicRelease]](ttl, 1, now),
+		list: ttlcache.New[string, []byte](ttl, 1, now), byID: ttlcache.New[int64, *publicRelease](math.MaxInt64, 64, now)}
 }
 
 func newPublicRelease(r store.Release) (*publicRelease, error) {
@@ -74,67 +69,38 @@ func newPublicRelease(r store.Release) (*publicRelease, error) {
 
 // Latest returns the newest release, or store.ErrNotFound.
 func (c *statsCache) Latest(ctx context.Context) (*publicRelease, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.latestAt.IsZero() && c.now().Sub(c.latestAt) < c.ttl {
-		if c.latest == nil {
+	return loadFound(ctx, c.latest, "latest", func(ctx context.Context) (*publicRelease, error) {
+		if c.st == nil {
 			return nil, store.ErrNotFound
 		}
-		return c.latest, nil
-	}
-	if c.st == nil {
-		return nil, store.ErrNotFound
-	}
-	r, err := c.st.LatestRelease(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		c.latest, c.latestAt = nil, c.now()
-		return nil, err
-	}
-	if err != nil {
-		return nil, err // database errors are not remembered
-	}
-	pr, err := newPublicRelease(r)
-	if err != nil {
-		return nil, err
-	}
-	c.latest, c.latestAt = pr, c.now()
-	return pr, nil
+		r, err := c.st.LatestRelease(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return newPublicRelease(r)
+	})
 }
 
 // ByID returns one release, or store.ErrNotFound.
 func (c *statsCache) ByID(ctx context.Context, id int64) (*publicRelease, error) {
-	c.mu.Lock()
-	pr, ok := c.byID[id]
-	c.mu.Unlock()
-	if ok {
-		return pr, nil
-	}
-	if c.st == nil {
-		return nil, store.ErrNotFound
-	}
-	r, err := c.st.ReleaseByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if pr, err = newPublicRelease(r); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.byID) >= 64 {
-		clear(c.byID)
-	}
-	c.byID[id] = pr
-	c.mu.Unlock()
-	return pr, nil
+	return c.byID.Load(ctx, id, func(ctx context.Context) (*publicRelease, error) {
+		if c.st == nil {
+			return nil, store.ErrNotFound
+		}
+		r, err := c.st.ReleaseByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return newPublicRelease(r)
+	})
 }
 
 // List returns the API body listing the releases (no counts of anything).
 func (c *statsCache) List(ctx context.Context) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.list != nil && c.now().Sub(c.listAt) < c.ttl {
-		return c.list, nil
-	}
+	return c.list.Load(ctx, "list", c.loadList)
+}
+
+func (c *statsCache) loadList(ctx context.Context) ([]byte, error) {
 	var rels []store.Release
 	if c.st != nil {
 		var err error
@@ -149,17 +115,11 @@ func (c *statsCache) List(ctx context.Context) ([]byte, error) {
 		out.Releases[i] = releaseListJSON{ReleaseID: r.ID, AsOf: asOf(r.CreatedAt), Synthetic: r.Synthetic,
 			Params: paramsJSON{r.Params.Threshold, r.Params.Rounding, r.Params.MinDenominator}}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, err
-	}
-	c.list, c.listAt = b, c.now()
-	return b, nil
+	return json.Marshal(out)
 }
 
 // Invalidate forgets the latest release and the list (after creating one).
 func (c *statsCache) Invalidate() {
-	c.mu.Lock()
-	c.latest, c.latestAt, c.list = nil, time.Time{}, nil
-	c.mu.Unlock()
+	c.latest.Clear()
+	c.list.Clear()
 }

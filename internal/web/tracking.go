@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,28 +18,18 @@ import (
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/tracking"
+	"github.com/outreach-org/outreach/internal/ttlcache"
 )
 
 // metricsTTL is how long a computed grouping is reused: dashboards never
 // read the letters table, and within this window not even the rollups.
 const metricsTTL = 30 * time.Second
 
-// tracker holds the dashboards' cache; its methods are the handlers.
+// tracker holds the dashboards' caches; its methods are the handlers.
 type tracker struct {
 	s     *Server
-	mu    sync.Mutex
-	cache map[string]metricsEntry
-	views map[string]viewEntry // computed dashboards by filters
-}
-
-type viewEntry struct {
-	v  dashView
-	at time.Time
-}
-
-type metricsEntry struct {
-	groups []store.MetricGroup
-	at     time.Time
+	cache *ttlcache.Cache[string, []store.MetricGroup] // groupings by query
+	views *ttlcache.Cache[string, dashView]            // computed dashboards by filters
 }
 
 // trackingRoutes registers response tracking: dashboards and exports
@@ -48,7 +37,8 @@ type metricsEntry struct {
 // classifying responses (PermEditCampaigns), the SendGrid Inbound Parse
 // webhook (its own secret) and the opt-in public responsiveness page.
 func (s *Server) trackingRoutes(root, adm, api *echo.Group) {
-	t := &tracker{s: s, cache: map[string]metricsEntry{}, views: map[string]viewEntry{}}
+	t := &tracker{s: s, cache: ttlcache.New[string, []store.MetricGroup](metricsTTL, 500, nil),
+		views: ttlcache.New[string, dashView](metricsTTL, 200, nil)}
 	view, edit := auth.PermViewDashboards, auth.PermEditCampaigns
 	s.staff(adm, http.MethodGet, "/dashboard", view, t.dashboard)
 	s.staff(adm, http.MethodPost, "/dashboard/refresh", view, t.refreshNow)
@@ -157,37 +147,23 @@ func (t *tracker) metrics(ctx context.Context, q store.MetricsQuery) ([]store.Me
 		}
 		return g.FromOffices(t.s.deps.Congress, offices), nil
 	}
-	key := fmt.Sprintf("%+v", q)
-	now := time.Now()
-	t.mu.Lock()
-	e, ok := t.cache[key]
-	t.mu.Unlock()
-	if ok && now.Sub(e.at) < metricsTTL {
-		return e.groups, nil
-	}
-	st, err := t.store()
-	if err != nil {
-		return nil, err
-	}
-	gs, err := st.ResponseMetrics(ctx, q)
-	if err != nil {
-		return nil, responseInvalid(err)
-	}
-	t.mu.Lock()
-	if len(t.cache) > 500 {
-		t.cache = map[string]metricsEntry{}
-	}
-	t.cache[key] = metricsEntry{groups: gs, at: now}
-	t.mu.Unlock()
-	return gs, nil
+	return t.cache.Load(ctx, fmt.Sprintf("%+v", q), func(ctx context.Context) ([]store.MetricGroup, error) {
+		st, err := t.store()
+		if err != nil {
+			return nil, err
+		}
+		gs, err := st.ResponseMetrics(ctx, q)
+		if err != nil {
+			return nil, responseInvalid(err)
+		}
+		return gs, nil
+	})
 }
 
 // forget drops cached figures after a write on this replica.
 func (t *tracker) forget() {
-	t.mu.Lock()
-	t.cache = map[string]metricsEntry{}
-	t.views = map[string]viewEntry{}
-	t.mu.Unlock()
+	t.cache.Clear()
+	t.views.Clear()
 }
 
 // rateRow is one group's figures, as the dashboard, the CSV and the API
@@ -298,8 +274,18 @@ func (t *tracker) apiRates(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	gs, err := t.metrics(ctx, f.query(group))
-	if err != nil {
+	var gs []store.MetricGroup
+	if group == "committee" {
+		g, err := t.committeeGrouping(ctx, f.Campaign)
+		if err != nil {
+			return err
+		}
+		offices, err := t.metrics(ctx, f.query("office"))
+		if err != nil {
+			return err
+		}
+		gs = g.FromOffices(t.s.deps.Congress, offices)
+	} else if gs, err = t.metrics(ctx, f.query(group)); err != nil {
 		return err
 	}
 	rows := t.rows(gs, group)

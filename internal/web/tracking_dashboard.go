@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -95,24 +96,13 @@ func (t *tracker) dashboard(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	key := f.values(true).Encode()
-	t.mu.Lock()
-	e, ok := t.views[key]
-	t.mu.Unlock()
-	if !ok || time.Since(e.at) >= metricsTTL {
-		v, err := t.computeDashboard(c, f)
-		if err != nil {
-			return err
-		}
-		e = viewEntry{v: v, at: time.Now()}
-		t.mu.Lock()
-		if len(t.views) > 200 {
-			t.views = map[string]viewEntry{}
-		}
-		t.views[key] = e
-		t.mu.Unlock()
+	v, err := t.views.Load(c.Request().Context(), f.values(true).Encode(), func(context.Context) (dashView, error) {
+		return t.computeDashboard(c, f)
+	})
+	if err != nil {
+		return err
 	}
-	v := e.v // a copy: the per-user flags below do not reach the cache
+	// v is a copy: the per-user flags below do not reach the cache
 	v.CanEdit, v.CanExportPII = u.Role.Can(auth.PermEditCampaigns), u.Role.Can(auth.PermExportPII)
 	v.Age = ago(time.Since(v.RefreshedAt), v.RefreshedAt.IsZero())
 	v.Back = "/admin/dashboard"
@@ -185,6 +175,11 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 	for _, g := range tracking.Groupings {
 		if !g.Dashboard {
 			continue
+		}
+		if g.Name == "committee" { // a campaign's own committees when it names some
+			if g, err = t.committeeGrouping(ctx, f.Campaign); err != nil {
+				return v, err
+			}
 		}
 		rows, err := get(g, og)
 		if err != nil {
