@@ -88,7 +88,7 @@ func TestBrowserStaffPagesFitPhones(t *testing.T) {
 	}
 }
 
-// staffPagesFit walks every staff page at one width (27 pages with axe
+// staffPagesFit walks every staff page at one width (33 pages with axe
 // each: a budget of its own, above the usual minute).
 func staffPagesFit(t *testing.T, width int64) {
 	st := storetest.SQLite(t)
@@ -109,15 +109,33 @@ func staffPagesFit(t *testing.T, width int64) {
 	if _, err := st.UpdateCampaign(ctx0, camp, store.Audit{Action: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	walker := addUser(t, st, "walker@families.example.org", auth.Admin)
+	cases, err := st.Cases(ctx0, store.CaseFilter{Limit: 1})
+	if err != nil || len(cases.Cases) == 0 {
+		t.Fatalf("demonstration cases: %v", err)
+	}
+	rel, err := st.LatestRelease(ctx0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.Outbox(ctx0, "", 0, 1)
+	if err != nil || len(msgs) == 0 {
+		t.Fatalf("outbox: %v", err)
+	}
+	l, err := st.LetterByID(ctx0, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := browserWithin(t, 3*time.Minute)
-	browserSignIn(t, ctx, a.srv.URL, addUser(t, st, "walker@families.example.org", auth.Admin).Email)
+	browserSignIn(t, ctx, a.srv.URL, walker.Email)
 	id := fmt.Sprint(a.camp.ID)
 	pages := []string{"/admin", "/admin/campaigns", "/admin/campaigns/new", "/admin/campaigns/" + id, "/admin/campaigns/" + id + "/versions",
 		"/admin/campaigns/" + id + "/versions/diff?a=1&b=2", "/admin/campaigns/" + id + "/preview", "/admin/campaigns/" + id + "/coverage",
 		"/admin/campaigns/" + id + "/packets", "/admin/campaigns/" + id + "/tabling", "/admin/deliveries", fmt.Sprintf("/admin/deliveries/%d", ids[0]),
 		"/admin/outbox", "/admin/contacts", "/admin/cases", "/admin/cases/new", "/admin/cases/import", "/admin/stats/releases", "/admin/dashboard",
 		"/admin/responses/inbox", "/admin/responses/new", "/admin/schedule", "/admin/followups/" + id, "/admin/users", "/admin/audit",
-		"/admin/tokens", "/admin/account"}
+		"/admin/tokens", "/admin/account", "/admin/branding", fmt.Sprintf("/admin/users/%d", walker.ID), fmt.Sprintf("/admin/cases/%d", cases.Cases[0].ID),
+		fmt.Sprintf("/admin/stats/releases/%d", rel.ID), fmt.Sprintf("/admin/outbox/%d", msgs[0].ID), "/admin/offices/" + l.BioguideID + "/contacts"}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 		t.Fatal(err)
 	}
