@@ -74,6 +74,7 @@ func staffHomeOverview(t *testing.T, st *store.Store, slug string) {
 		`<a href="/admin/deliveries?status=failed">see the failed letters</a>`,
 		`<strong>1 reply is waiting</strong> to be classified: <a href="/admin/responses/inbox">`,
 		`<strong>` + sp.Plain(next) + `</strong>: Delivery wave`,
+		`<span class="muted">(every Monday at 9:00)</span>`,
 		`No delivery channel is configured`,
 		`Not configured on this server: CWC (Communicating with Congress); Email (SendGrid) to the office&#39;s contact.`,
 		`<a href="/admin/campaigns/` + fmt.Sprint(a.camp.ID) + `/coverage?channel=none">Reunite separated families</a>: ` +
@@ -87,6 +88,9 @@ func staffHomeOverview(t *testing.T, st *store.Store, slug string) {
 		t.Log(body)
 	}
 
+	if _, page := do(t, http.DefaultClient, http.MethodGet, a.srv.URL+"/admin/deliveries?status=failed", tokens[auth.Admin], "", ""); !strings.Contains(page, "Requeue selected") {
+		t.Errorf("the failed letter cannot be requeued from the list")
+	}
 	// An organizer sees the schedule, not letters nor replies; a case
 	// editor none of it.
 	_, body = do(t, http.DefaultClient, http.MethodGet, a.srv.URL+"/admin", tokens[auth.Organizer], "", "")
@@ -153,6 +157,9 @@ func TestDeliveriesNamesNotIds(t *testing.T) {
 	}
 	if strings.Contains(page, `name="campaign" type="text"`) {
 		t.Errorf("the campaign filter is still a typed id")
+	}
+	if strings.Contains(page, "Requeue selected") {
+		t.Errorf("a requeue button with nothing to requeue")
 	}
 	code, page = getPage(t, c, fmt.Sprintf("%s/admin/deliveries/%d", a.srv.URL, ids[0]))
 	if code != 200 {
