@@ -393,3 +393,41 @@ func TestResponseRatesByCommittee(t *testing.T) {
 		}
 	})
 }
+
+// TestCoverageFollowsCommitteeRules: the coverage of a campaign aimed at
+// a committee lists exactly its seat holders, the offices its letters can
+// reach.
+func TestCoverageFollowsCommitteeRules(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := staffServer(t, st, web.Deps{})
+	tok := bearer(t, st, addUser(t, st, unique("cov")+"@example.org", auth.Campaigner))
+	c := browserClient(t)
+	code, body := do(t, c, http.MethodPost, f.srv.URL+"/api/v1/campaigns", tok, "application/json",
+		campaignBody(unique("cov"), map[string]any{"targets": []map[string]any{{"kind": "committee", "committee": "SSJU04"}}}))
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	camp := decode[apiCampaign](t, body)
+	code, body = do(t, c, http.MethodGet, f.srv.URL+"/api/v1/campaigns/"+strconv.FormatInt(camp.ID, 10)+"/coverage", tok, "", "")
+	var cov struct {
+		Offices []struct {
+			BioguideID string `json:"bioguide_id"`
+		} `json:"offices"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &cov) != nil {
+		t.Fatalf("coverage: %d %s", code, body)
+	}
+	sub, _ := directory(t).Committee("SSJU04")
+	want := map[string]bool{}
+	for _, s := range sub.Seats {
+		want[s.BioguideID] = true
+	}
+	if len(cov.Offices) != len(want) {
+		t.Errorf("%d offices, want the %d seats of SSJU04", len(cov.Offices), len(want))
+	}
+	for _, o := range cov.Offices {
+		if !want[o.BioguideID] {
+			t.Errorf("%s has no seat on SSJU04", o.BioguideID)
+		}
+	}
+}
