@@ -12,10 +12,13 @@ import (
 	"github.com/outreach-org/outreach/internal/web"
 )
 
-// browser starts headless Chromium for one test, with a 60 s budget.
+// browser starts headless Chromium for one test. The walks visit dozens
+// of pages at two widths, in two languages, with axe on each: under the
+// race detector on a shared 2-core box that takes minutes, not the one a
+// single flow needs.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	return browserWithin(t, 60*time.Second)
+	return browserWithin(t, 4*time.Minute)
 }
 
 // browserWithin is browser with another budget, for walks over many pages.
