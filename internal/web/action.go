@@ -412,6 +412,12 @@ func (s *Server) actionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.cachedPage(c, page)
+}
+
+// cachedPage serves a page rendered for many visitors with this
+// visitor's CSRF token put in.
+func (s *Server) cachedPage(c echo.Context, page []byte) error {
 	out := bytes.ReplaceAll(page, []byte(csrfSlot), []byte(template.HTMLEscapeString(csrfToken(c))))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, out)

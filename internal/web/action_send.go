@@ -156,6 +156,7 @@ func (s *Server) actionSend(c echo.Context) error {
 			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices, Letters: sealedLetters}, action.SubmissionAAD(id))
 		}, enqueue, limits...)
 	if le := (*store.LimitError)(nil); errors.As(err, &le) {
+		s.deps.Metrics.Throttled("action")
 		return s.message(c, http.StatusTooManyRequests, "slow_down")
 	}
 	if err != nil {

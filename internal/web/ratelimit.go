@@ -80,6 +80,9 @@ func (s *Server) lookupLimit() echo.MiddlewareFunc {
 	policy := `"lookup";q=` + strconv.Itoa(s.deps.LookupLimit) + ";w=60"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if warming(c) {
+				return next(c)
+			}
 			if c.Path() == "/" && c.QueryParam("q") == "" && c.QueryParam("lat") == "" && c.QueryParam("lon") == "" {
 				return next(c) // the empty form looks nothing up
 			}
@@ -89,6 +92,7 @@ func (s *Server) lookupLimit() echo.MiddlewareFunc {
 			h.Set("RateLimit-Policy", policy)
 			h.Set("RateLimit", `"lookup";r=`+strconv.Itoa(remaining)+";t="+strconv.Itoa(secs))
 			if !ok {
+				s.deps.Metrics.Throttled("lookup")
 				h.Set("Retry-After", strconv.Itoa(secs))
 				return echo.NewHTTPError(http.StatusTooManyRequests)
 			}
