@@ -518,6 +518,10 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	case err != nil:
 		return v, nil, false, err
 	}
+	if noSenators(f.State) && lc.C.Targets.Has(campaign.RuleSenate) {
+		// DC and the territories: say why no senator gets a letter.
+		v.Vacancies = append(v.Vacancies, lang.T("lookup.no_senators."+f.State))
+	}
 	for _, vac := range rcp.Vacancies {
 		if vac.District != nil {
 			v.Vacancies = append(v.Vacancies, lang.T("act.vacant_house", areaLabel(congress.District{State: vac.State, Number: *vac.District}, lang)))

@@ -91,6 +91,7 @@ func (s *Server) sentView(c echo.Context, slug string, subID int64) (msgView, er
 		v.Offices = append(v.Offices, lang.T("lookup.title."+o.Title)+" "+o.Name)
 	}
 	v.Form = &confirmForm{Action: "/c/" + slug + "/sent", Token: token, Button: lang.T("act.resend_button")}
+	v.Back = "/c/" + slug + "?lang=" + string(lang)
 	return v, nil
 }
 

@@ -37,6 +37,7 @@ type msgView struct {
 	Email   string
 	Offices []string
 	Notice  string
+	Back    string     // the campaign page, for a supporter who typed the wrong address
 	Next    []nextStep // the thank-you page's next steps
 	// Switch is the GET page (path and query, without lang) the language
 	// switch opens: a page that answered a POST is reopened there.

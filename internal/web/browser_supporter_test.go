@@ -185,6 +185,10 @@ func TestBrowserSupporterWalk(t *testing.T) {
 				t.Fatalf("%s: %v", name("review"), err)
 			}
 			checkPage(t, ctx, name("review"))
+			font, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".review pre.body")).fontFamily`))
+			if err != nil || strings.Contains(strings.ToLower(font), "mono") || !strings.Contains(font, "Georgia") {
+				t.Errorf("%s: the letters are set in %q (%v), not a proportional face", name("review"), font, err)
+			}
 			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.review button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".resend"))); err != nil {
 				t.Fatalf("%s: %v", name("check your email"), err)
 			}

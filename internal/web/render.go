@@ -184,6 +184,9 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 	if !strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		pg.Brand = s.brandView(c.Request().Context())
 		pg.Privacy = lang.T(privacyKey(c.Path()))
+		if name == "error" {
+			pg.Privacy = lang.T("footer.privacy_none") // an error page kept nothing
+		}
 		if pg.Brand.LogoURL != "" {
 			b := s.branding(c.Request().Context())
 			c.Response().Header().Set("Content-Security-Policy", strings.Replace(csp, "img-src 'self' data:", "img-src 'self' data: "+b.LogoOrigin(), 1))

@@ -63,7 +63,7 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "We sent an email to an•••@example.org") || strings.Contains(body, "ana@example.org") {
 			t.Fatalf("check your email: %d %s", code, body)
 		}
-		for _, want := range []string{"Senator Alex Padilla", "Representative Nancy Pelosi", "Send the email again"} {
+		for _, want := range []string{"Senator Alex Padilla", "Representative Nancy Pelosi", "Send the email again", `<a href="/c/` + slug + `?lang=en">Back to the campaign page</a>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("check your email lacks %q", want)
 			}
@@ -130,7 +130,7 @@ func TestSupporterMessagesAndErrorsSwitchLanguage(t *testing.T) {
 	a := newActionServer(t, st, "msgs", campaign.Live)
 	c := browserClient(t)
 	code, page := getPage(t, browserClient(t), a.srv.URL+"/c/msgs/send?lang=es")
-	if code != http.StatusMethodNotAllowed || !strings.Contains(page, "no se puede abrir de esa manera") {
+	if code != http.StatusMethodNotAllowed || !strings.Contains(page, "no se puede abrir de esa manera") || !strings.Contains(page, "Esta página no guarda nada sobre usted.") {
 		t.Errorf("405 in Spanish: %d %s", code, page)
 	}
 	// an expired form (no CSRF token) answers a POST: the switch reopens its message
@@ -301,6 +301,11 @@ func TestActionPOBoxAndNoSenators(t *testing.T) {
 		t.Errorf("PO-box ZIP with a district: %d", code)
 	}
 
+	// a campaign to both chambers: DC's review says why only the delegate gets a letter
+	code, body = a.post(t, c, "/c/pobox", supporter("20001", "DC"))
+	if code != 200 || strings.Count(body, `class="letter"`) != 1 || !strings.Contains(body, "The District of Columbia has no senators") {
+		t.Errorf("DC review: %d, %d letters", code, strings.Count(body, `class="letter"`))
+	}
 	b := newActionServer(t, st, "senate-only", campaign.Live, func(c *campaign.Campaign) { c.Targets = campaign.TargetSenate })
 	code, body = b.post(t, browserClient(t), "/c/senate-only", supporter("20001", "DC"))
 	if code != 422 || !strings.Contains(body, "District of Columbia has no senators") {
