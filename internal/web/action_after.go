@@ -190,6 +190,7 @@ func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgVi
 					v.Lines = append(v.Lines, lang.T("act.skipped", s.officeName(sl.BioguideID, lang)))
 				}
 			}
+			v.Calls = s.submissionCalls(c, lc, subID, ss)
 		}
 	}
 	v.Next = s.nextSteps(c, lc)

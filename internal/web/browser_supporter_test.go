@@ -3,14 +3,19 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
@@ -134,7 +139,8 @@ func checkPage(t *testing.T, ctx context.Context, step string) {
 // states, DC, a PO-box ZIP, an address without the geocoder), the
 // campaign page, the form with errors, the review, "check your email",
 // the confirmation, "thank you", a message reopened by the language
-// switch, and the 404 and 405 pages. Every page has no axe violation, no
+// switch, the 404 and 405 pages, the follow-up survey, the opt-in,
+// unsubscribe and delete-my-data pages and the statistics page. Every page has no axe violation, no
 // horizontal overflow and no touch target under 44 px.
 func TestBrowserSupporterWalk(t *testing.T) {
 	st := storetest.SQLite(t)
@@ -201,6 +207,28 @@ func TestBrowserSupporterWalk(t *testing.T) {
 				t.Fatalf("%s: %v", name("thanks"), err)
 			}
 			checkPage(t, ctx, name("thanks"))
+			// the pages a supporter's emails lead to: the follow-up survey,
+			// the opt-in, unsubscribe and delete-my-data pages
+			letters, err := st.Letters(context.Background(), store.LetterFilter{CampaignID: a.camp.ID, Limit: 1})
+			if err != nil || len(letters) == 0 {
+				t.Fatalf("letters: %v", err)
+			}
+			signer := action.NewSigner(a.keys.Index)
+			idx := a.keys.Index("email", email)
+			exp := time.Now().Add(time.Hour)
+			survey, _ := url.Parse(followup.Links{BaseURL: a.srv.URL, Keys: a.keys}.SurveyURL("walk", letters[0].ID, i18n.Lang(lang), time.Now()))
+			for _, p := range []struct{ path, step string }{
+				{survey.RequestURI(), "survey"},
+				{"/optin?" + url.Values{"t": {signer.Sign("optin", idx, exp)}, "lang": {lang}}.Encode(), "opt-in"},
+				{"/u?" + url.Values{"t": {signer.Sign("unsub", idx, time.Time{})}, "lang": {lang}}.Encode(), "unsubscribe"},
+				{"/forget?" + url.Values{"t": {signer.Sign("forget", idx, time.Time{})}, "lang": {lang}}.Encode(), "delete my data"},
+				{"/stats?lang=" + lang, "statistics"},
+			} {
+				if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p.path)); err != nil {
+					t.Fatal(err)
+				}
+				checkPage(t, ctx, name(p.step))
+			}
 		}
 	}
 }

@@ -301,7 +301,9 @@ func committeeLetters(t *testing.T, st *store.Store, keys *seal.Keys, targets ca
 		t.Fatal(err)
 	}
 	sub, err := st.CreateSubmission(ctx, store.Submission{CampaignID: c.ID, EmailIndex: keys.Index("email", unique("ana")+"@example.org"), Lang: "en"},
-		func(id int64) (string, error) { return keys.SealJSON(map[string]string{"email": "ana@example.org"}, "submission") })
+		func(id int64) (string, error) {
+			return keys.SealJSON(map[string]string{"email": "ana@example.org"}, "submission")
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,9 +375,9 @@ func TestResponseRatesByCommittee(t *testing.T) {
 		}
 		got := get("group_by=committee&campaign=" + strconv.FormatInt(targeted, 10))
 		want := map[string]int64{
-			"SSJU Senate Committee on the Judiciary": 2,
+			"SSJU Senate Committee on the Judiciary":                                                     2,
 			"SSJU04 Subcommittee on Border Security and Immigration (Senate Committee on the Judiciary)": 1,
-			"HSJU House Committee on the Judiciary": 1,
+			"HSJU House Committee on the Judiciary":                                                      1,
 		}
 		if len(got) != len(want) {
 			t.Errorf("targeted committees: %v, want %v", got, want)

@@ -115,6 +115,14 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 			t.Errorf("thank you in Spanish: %d", code)
 		}
 		// after confirming, "check your email" says it is done
+		// the confirmation page (a GET link) switches with its token
+		link, other := a.confirmLink(t), "en"
+		if strings.Contains(link, "lang=en") { // the jobs may have sent the two emails in either order
+			other = "es"
+		}
+		if _, page := getPage(t, c, a.srv.URL+link); !strings.Contains(switchLink(t, page, other), "t=") {
+			t.Error("the confirmation page's language switch drops the token")
+		}
 		code, _ = getPage(t, c, a.srv.URL+strings.Replace(es, "/thanks?", "/sent?", 1))
 		if code != 400 {
 			t.Errorf("a thanks token opens the sent page: %d", code)
@@ -144,6 +152,12 @@ func TestSupporterMessagesAndErrorsSwitchLanguage(t *testing.T) {
 	}
 	if code, page = getPage(t, c, a.srv.URL+es); code != 200 || !strings.Contains(page, "Este formulario venció") {
 		t.Errorf("reopened error in Spanish: %d", code)
+	}
+	for path, want := range map[string]string{"/nope": "No encontramos esa página", "/m/err.internal": "Algo salió mal de nuestro lado",
+		"/m/err.too_many": "Demasiadas solicitudes", "/m/err.bad_request": "No pudimos entender la solicitud"} {
+		if _, page := getPage(t, browserClient(t), a.srv.URL+path+"?lang=es"); !strings.Contains(page, want) || !strings.Contains(page, "Algo salió mal</h1>") {
+			t.Errorf("%s in Spanish lacks %q", path, want)
+		}
 	}
 	for key, want := range map[string]string{"slow_down": "Espere un poco", "unsub_done": "Se dio de baja", "forget_done": "Sus datos se borraron"} {
 		if code, page := getPage(t, c, a.srv.URL+"/m/"+key+"?lang=es"); code != 200 || !strings.Contains(page, want) {

@@ -238,6 +238,16 @@ func (r rateRow) Pct(which string) string {
 	return pct(r.ReplyRate)
 }
 
+// CallsText is a group's reported calls for a table cell: "12: 5 staff,
+// 4 voicemail, 2 busy or full, 1 skipped", or "0".
+func (r rateRow) CallsText() string {
+	k := r.Calls
+	if k.Total == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d: %d staff, %d voicemail, %d busy or full, %d skipped", k.Total, k.Reached, k.Voicemail, k.Busy, k.Skipped)
+}
+
 func (r rateRow) Median() string { return days(r.MedianDays) }
 func (r rateRow) P90() string    { return days(r.P90Days) }
 
@@ -367,11 +377,13 @@ func (t *tracker) exportCSV(c echo.Context) error {
 		c.Response().WriteHeader(http.StatusOK)
 		w := csv.NewWriter(c.Response())
 		_ = w.Write([]string{table, "label", "letters", "delivered", "failed", "replied", "substantive", "failure_rate", "reply_rate",
-			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting"})
+			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting",
+			"calls_reached", "calls_voicemail", "calls_busy", "calls_skipped", "calls_total"})
 		for _, r := range rows {
 			_ = w.Write([]string{csvSafe(r.Key), csvSafe(r.Label), i64(r.Letters), i64(r.Delivered), i64(r.Failed), i64(r.Replied), i64(r.Substantive),
 				fnum(r.FailureRate), fnum(r.ReplyRate), fnum(r.SubstantiveRate), inum(r.MedianDays), inum(r.P90Days),
-				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting)})
+				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting),
+				i64(r.Calls.Reached), i64(r.Calls.Voicemail), i64(r.Calls.Busy), i64(r.Calls.Skipped), i64(r.Calls.Total)})
 		}
 		w.Flush()
 		return w.Error()
