@@ -103,6 +103,15 @@ func TestCommitteeCampaignSupporterFlow(t *testing.T) {
 			c.Template = "{{.salutation}},\n\nAs {{.committee_roles}}, please ask for the records.\n\nSincerely,\n{{.first_name}} {{.last_name}}"
 		})
 		c := browserClient(t)
+		// The campaign page says whom the letters go to, before any ZIP.
+		_, page := a.get(t, "/c/"+slug+"?lang=en")
+		if want := "Your letter goes to those of your members who sit on the Subcommittee on Border Security and Immigration of the Senate Committee on the Judiciary, which oversees immigration enforcement and family detention."; !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("campaign page lacks %q", want)
+		}
+		_, page = a.get(t, "/c/"+slug+"?lang=es")
+		if want := "Su carta va a aquellos de sus representantes que forman parte del Subcommittee on Border Security and Immigration del Senate Committee on the Judiciary, que supervisa la aplicación"; !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("Spanish campaign page lacks %q", want)
+		}
 		code, body := a.post(t, c, "/c/"+slug, supporter("94110", "CA"))
 		body = html.UnescapeString(body)
 		if code != 200 || strings.Count(body, `class="letter"`) != 1 || !strings.Contains(body, "Dear Senator Padilla") {
