@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -58,7 +59,8 @@ type firstReply struct {
 // RefreshRollups recomputes every rollup from the letters and responses.
 // Dashboards read only the rollups; call this on a schedule (letters change
 // status as they are delivered, and waiting letters age). Response writes
-// refresh their own office at once.
+// refresh their own office at once; RefreshChangedRollups refreshes the
+// offices whose letters changed since.
 func (s *Store) RefreshRollups(ctx context.Context) error {
 	return s.refreshRollups(ctx, 0, "", "")
 }
@@ -85,6 +87,15 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := s.xactLock(tx, lockRollups); err != nil {
 			return err
+		}
+		// a full refresh reflects every letter event up to here: the
+		// refresh of changed offices starts after it
+		var mark int64
+		if campaignID == 0 {
+			var err error
+			if mark, err = s.maxLetterEvent(tx); err != nil {
+				return err
+			}
 		}
 		where, args := "1=1", []any{}
 		lwhere, largs := where, args
@@ -254,6 +265,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			}
 		}
 		if campaignID == 0 {
+			if err := tx.Save(&appSetting{Key: rollupsMarkKey, Value: strconv.FormatInt(mark, 10), UpdatedAt: now}).Error; err != nil {
+				return wrapf(err, "refresh rollups")
+			}
 			return wrapf(tx.Save(&appSetting{Key: rollupsRefreshedKey, Value: now.Format(time.RFC3339), UpdatedAt: now}).Error, "refresh rollups")
 		}
 		return nil

@@ -143,3 +143,51 @@ func pcts(d []time.Duration) (time.Duration, time.Duration) {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2].Round(10 * time.Microsecond), s[min(len(s)-1, len(s)*99/100)].Round(10 * time.Microsecond)
 }
+
+// BenchmarkRefreshChangedRollups measures the minute tick's refresh of the
+// offices whose letters changed since the last refresh (1 and 10 of the
+// 541 offices, each with a new letter event), on the data set of
+// BenchmarkResponseMetrics; benchSetup logs one full refresh to compare.
+// PostgreSQL only:
+//
+//	TEST_DATABASE_URL=... TRACKING_BENCH_LETTERS=100000 go test -run X -bench RefreshChangedRollups -benchtime 5x ./internal/store
+func BenchmarkRefreshChangedRollups(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("TRACKING_BENCH_LETTERS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	s := storetest.Postgres(b)
+	if benchCampaign == 0 {
+		benchCampaign = benchSetup(b, s, n)
+	}
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < 10; i++ {
+		ls, err := s.Letters(ctx, store.LetterFilter{CampaignID: benchCampaign, OfficeCode: fmt.Sprintf("H%03d", i*50), Limit: 1})
+		if err != nil || len(ls) == 0 {
+			b.Fatalf("letters of office %d: %v %v", i*50, ls, err)
+		}
+		ids = append(ids, ls[0].ID)
+	}
+	for _, k := range []int{1, 10} {
+		b.Run(fmt.Sprintf("offices=%d", k), func(b *testing.B) {
+			if _, _, err := s.RefreshChangedRollups(ctx, 1000); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				for _, id := range ids[:k] {
+					if err := s.NoteEvent(ctx, id, "bench", "", "changed", time.Now()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				got, full, err := s.RefreshChangedRollups(ctx, 1000)
+				if err != nil || full || got < k {
+					b.Fatalf("refreshed %d offices (full %v), want %d: %v", got, full, k, err)
+				}
+			}
+		})
+	}
+}

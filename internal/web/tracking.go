@@ -147,7 +147,7 @@ func (t *tracker) metrics(ctx context.Context, q store.MetricsQuery) ([]store.Me
 		}
 		return g.FromOffices(t.s.deps.Congress, offices), nil
 	}
-	return t.cache.Load(ctx, fmt.Sprintf("%+v", q), func(ctx context.Context) ([]store.MetricGroup, error) {
+	return t.cache.Load(ctx, t.stamp(ctx)+fmt.Sprintf("%+v", q), func(ctx context.Context) ([]store.MetricGroup, error) {
 		st, err := t.store()
 		if err != nil {
 			return nil, err
@@ -158,6 +158,22 @@ func (t *tracker) metrics(ctx context.Context, q store.MetricsQuery) ([]store.Me
 		}
 		return gs, nil
 	})
+}
+
+// stamp is when the rollups were last brought up to date, as a cache key
+// prefix: a refresh on any process (the tick runs on the leader) makes
+// every replica compute its figures again, instead of serving them up to
+// metricsTTL old.
+func (t *tracker) stamp(ctx context.Context) string {
+	st, err := t.store()
+	if err != nil {
+		return ""
+	}
+	at, err := st.RollupsUpdatedAt(ctx)
+	if err != nil {
+		return ""
+	}
+	return at.Format(time.RFC3339Nano) + " "
 }
 
 // forget drops cached figures after a write on this replica.
@@ -297,7 +313,7 @@ func (t *tracker) apiRates(c echo.Context) error {
 	}
 	var refreshed *time.Time
 	if st, err := t.store(); err == nil {
-		if at, err := st.RollupsRefreshedAt(ctx); err == nil && !at.IsZero() {
+		if at, err := st.RollupsUpdatedAt(ctx); err == nil && !at.IsZero() {
 			refreshed = &at
 		}
 	}

@@ -96,7 +96,7 @@ func (t *tracker) dashboard(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	v, err := t.views.Load(c.Request().Context(), f.values(true).Encode(), func(context.Context) (dashView, error) {
+	v, err := t.views.Load(c.Request().Context(), t.stamp(c.Request().Context())+f.values(true).Encode(), func(context.Context) (dashView, error) {
 		return t.computeDashboard(c, f)
 	})
 	if err != nil {
@@ -211,7 +211,7 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 		v.SortLinks = append(v.SortLinks, sortLink{Label: s.label, URL: "/admin/dashboard?" + q.Encode(), Current: cur,
 			Aria: "Sort by " + s.label + " (" + dir + "ending)"})
 	}
-	if at, err := st.RollupsRefreshedAt(ctx); err == nil && !at.IsZero() {
+	if at, err := st.RollupsUpdatedAt(ctx); err == nil && !at.IsZero() {
 		v.Refreshed = at.UTC().Format("2006-01-02 15:04 UTC")
 		v.RefreshedAt = at
 	}
