@@ -182,18 +182,21 @@ type actionView struct {
 	Summary       string
 	CallToAct     string
 	Figures       []figureView
-	AsOf          string
-	Synthetic     bool
-	Progress      int64
-	Form          action.Form
-	Errors        map[string]string // field -> message
-	Problem       string            // a message above the form
-	ErrorList     []summaryItem     // the errors in form order, each naming its field
-	Prefixes      []prefixOption
-	States        []stateOption
-	Candidates    []candidateView
-	WhyChoose     string
-	Letters       []letterView
+	// Committees says, for a campaign aimed at committees, whom the
+	// letters go to and what each committee oversees.
+	Committees []string
+	AsOf       string
+	Synthetic  bool
+	Progress   int64
+	Form       action.Form
+	Errors     map[string]string // field -> message
+	Problem    string            // a message above the form
+	ErrorList  []summaryItem     // the errors in form order, each naming its field
+	Prefixes   []prefixOption
+	States     []stateOption
+	Candidates []candidateView
+	WhyChoose  string
+	Letters    []letterView
 	// Reviewed identifies the letters the review shows (reviewDigest);
 	// the send form carries it back. Changed: the letters differ from
 	// the ones the supporter was shown, so they are shown again.
@@ -325,7 +328,8 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 
 func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
 	lang := langOf(c)
-	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote}
+	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote,
+		Committees: campaignCommittees(s.deps.Congress, lc.C.Targets, lang)}
 	for _, p := range action.Prefixes() {
 		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
 	}

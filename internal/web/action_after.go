@@ -182,6 +182,7 @@ func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgVi
 	}
 	// Offices the submission was sent to that got no letter from it had
 	// this supporter's letter already.
+	zip := ""
 	if sub, err := s.deps.Store.SubmissionByID(ctx, subID); err == nil && sub.Sealed != "" {
 		var ss action.Sealed
 		if err := s.deps.Keys.OpenJSON(sub.Sealed, action.SubmissionAAD(sub.ID), &ss); err == nil {
@@ -191,18 +192,26 @@ func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgVi
 				}
 			}
 			v.Calls = s.submissionCalls(c, lc, subID, ss)
+			zip = ss.Form.ZIP
 		}
 	}
-	v.Next = s.nextSteps(c, lc)
+	if v.Calls == nil { // the campaign's own call list says more
+		v.Next = s.nextSteps(c, zip)
+	}
 	return v, nil
 }
 
-// nextSteps lists what a supporter can do after confirming, in order.
-// Sharing the campaign is the section below the list; a step another
-// feature offers (a call to the same offices, say) is appended here.
-func (s *Server) nextSteps(c echo.Context, lc liveCampaign) []nextStep {
+// nextSteps lists what a supporter can do after confirming, in order,
+// for a campaign without a call list of its own: find the offices' phone
+// numbers (the lookup, for their ZIP code when it is known). Sharing the
+// campaign is the section below the list.
+func (s *Server) nextSteps(c echo.Context, zip string) []nextStep {
 	lang := langOf(c)
-	return []nextStep{{Label: lang.T("act.next_lookup"), URL: "/?lang=" + string(lang), Text: lang.T("act.next_lookup_text")}}
+	q := url.Values{"lang": {string(lang)}}
+	if zip != "" {
+		q.Set("q", zip)
+	}
+	return []nextStep{{Label: lang.T("act.next_lookup"), URL: "/?" + q.Encode(), Text: lang.T("act.next_lookup_text")}}
 }
 
 // officeName is "Senator Alex Padilla" for a bioguide id, in lang.

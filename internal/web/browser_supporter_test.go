@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/outreach-org/outreach/internal/action"
@@ -53,7 +55,7 @@ func focusInView(ctx context.Context) (string, string, bool, error) {
 
 // TestBrowserSupporterFocus: on a 375 px phone, the answer to the form
 // (the error summary, then the review) has the focus and is on screen, in
-// English and Spanish.
+// English and Spanish, and with JavaScript turned off.
 func TestBrowserSupporterFocus(t *testing.T) {
 	st := storetest.SQLite(t)
 	a := newActionServer(t, st, "focus", campaign.Live)
@@ -61,12 +63,25 @@ func TestBrowserSupporterFocus(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)); err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range []string{"en", "es"} {
-		steps := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.srv.URL + "/c/focus?lang=" + lang)},
-			fillCampaignForm("94110", "CA", lang+"-focus@example.org", "#first_name")...)
+	for _, lang := range []string{"en", "es", "en without JavaScript"} {
+		if lang == "en without JavaScript" {
+			// the fragment #result and the focusable target do it alone
+			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+				return err
+			})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		steps := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.srv.URL + "/c/focus?lang=" + lang[:2])},
+			fillCampaignForm("94110", "CA", strings.ReplaceAll(lang, " ", "-")+"-focus@example.org", "#first_name")...)
 		steps = append(steps, chromedp.Click(chromedp.CSS(`.act button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".summary")))
 		if err := chromedp.Do(ctx, steps...); err != nil {
 			t.Fatalf("%s: submit with an error: %v", lang, err)
+		}
+		// app.js shows "use my location": hidden, it did not run
+		if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("act-locate").hidden`)); err != nil || hidden != strings.Contains(lang, "without") {
+			t.Fatalf("%s: app.js ran: %v (%v)", lang, !hidden, err)
 		}
 		if id, cls, in, err := focusInView(ctx); err != nil || id != "result" || cls != "notice error summary" || !in {
 			t.Errorf("%s: after a failed submit the focus is on %q %q (in view: %v, %v)", lang, id, cls, in, err)

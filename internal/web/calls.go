@@ -281,7 +281,7 @@ func (s *Server) callPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "calls", callPageView{Title: lang.T("calls.page_title", lc.C.Title), Calls: calls}, false)
+	return s.render(c, http.StatusOK, "calls", callPageView{Title: lang.T("calls.page_title", lc.title(lang)), Calls: calls}, false)
 }
 
 // callOutcome is POST /c/:slug/call/outcome: one office's outcome, counted

@@ -205,6 +205,11 @@ func TestCallsAfterLetters(t *testing.T) {
 		if code != 200 || !strings.Contains(body, `"key":"senate"`) || !strings.Contains(body, `"calls":{"reached":1,"voicemail":1,"busy":0,"skipped":0,"total":2}`) {
 			t.Errorf("response rates by chamber: %d %s", code, body)
 		}
+		// A grouping added up from the offices (committees) adds their calls.
+		code, body = do(t, c, http.MethodGet, a.srv.URL+"/api/v1/metrics/response-rates?group_by=committee&campaign="+strconv.FormatInt(a.camp.ID, 10), otok, "", "")
+		if code != 200 || !regexp.MustCompile(`"calls":\{"reached":[01],"voicemail":[01],"busy":0,"skipped":0,"total":[12]\}`).MatchString(body) {
+			t.Errorf("response rates by committee: %d %s", code, body)
+		}
 		oc := browserClient(t)
 		signIn(t, oc, a.srv.URL, org.Email)
 		_, dash := getPage(t, oc, a.srv.URL+"/admin/dashboard?campaign="+strconv.FormatInt(a.camp.ID, 10))

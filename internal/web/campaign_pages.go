@@ -145,7 +145,7 @@ type previewView struct {
 	Sample      bool // statistics are sample values
 	Version     int  // letter version previewed; 0 for unsaved text
 	Error       string
-	Problems    []campaign.FieldError // letter errors that prevent a preview
+	Problems    []problemView // letter errors that prevent a preview, in words
 	Ready       bool
 	TargetsText string
 	// The call script for the same member, English and Spanish ("" when
@@ -364,7 +364,7 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 	}
 	cp, ve := campaign.Compile(subject, body, statement)
 	if ve != nil {
-		pv.Error, pv.Problems = "Fix the letter to see the preview:", ve.Errors
+		pv.Error, pv.Problems = "Fix the letter to see the preview:", letterProblems(ve.Errors, subject, body, statement)
 		return pv
 	}
 	stats, release, err := s.statsProvider().Latest(ctx)
@@ -375,14 +375,14 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 	}
 	rel, _ := stats.(campaign.Release)
 	if errs := cp.Unpublished(rel); len(errs) > 0 {
-		pv.Error, pv.Problems = "Fix the letter to see the preview:", errs
+		pv.Error, pv.Problems = "Fix the letter to see the preview:", letterProblems(errs, subject, body, statement)
 		return pv
 	}
 	p, err := cp.Preview(ctx, targets.Reaches(s.deps.Congress, m), s.seatsFor(targets, m), m, stats, release)
 	if err != nil {
 		var ve *campaign.ValidationError
 		if errors.As(renderRefusal(err), &ve) {
-			pv.Error, pv.Problems = "This member's letter cannot be rendered:", ve.Errors
+			pv.Error, pv.Problems = "This member's letter cannot be rendered:", letterProblems(ve.Errors, subject, body, statement)
 			return pv
 		}
 		s.log.Error("render preview", "err", err)
@@ -540,7 +540,7 @@ func (s *Server) livePreview(c echo.Context) error {
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), f.Targets.rules(), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	problems := pv.Problems
 	if problems == nil {
-		problems = []campaign.FieldError{}
+		problems = []problemView{}
 	}
 	matches := make([]map[string]any, len(pv.Matches))
 	for i, o := range pv.Matches {

@@ -103,6 +103,15 @@ func TestCommitteeCampaignSupporterFlow(t *testing.T) {
 			c.Template = "{{.salutation}},\n\nAs {{.committee_roles}}, please ask for the records.\n\nSincerely,\n{{.first_name}} {{.last_name}}"
 		})
 		c := browserClient(t)
+		// The campaign page says whom the letters go to, before any ZIP.
+		_, page := a.get(t, "/c/"+slug+"?lang=en")
+		if want := "Your letter goes to those of your members who sit on the Subcommittee on Border Security and Immigration of the Senate Committee on the Judiciary, which oversees immigration enforcement and family detention."; !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("campaign page lacks %q", want)
+		}
+		_, page = a.get(t, "/c/"+slug+"?lang=es")
+		if want := "Su carta va a aquellos de sus representantes que forman parte del Subcommittee on Border Security and Immigration del Senate Committee on the Judiciary, que supervisa la aplicación"; !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("Spanish campaign page lacks %q", want)
+		}
 		code, body := a.post(t, c, "/c/"+slug, supporter("94110", "CA"))
 		body = html.UnescapeString(body)
 		if code != 200 || strings.Count(body, `class="letter"`) != 1 || !strings.Contains(body, "Dear Senator Padilla") {
@@ -230,7 +239,10 @@ func TestCampaignTargetsAPI(t *testing.T) {
 // explains them for a sample ZIP, keeps what was typed when refused, and
 // the preview fills the committee merge fields.
 func TestCampaignEditorTargets(t *testing.T) {
-	st := storetest.SQLite(t)
+	storetest.Each(t, func(t *testing.T, st *store.Store) { campaignEditorTargets(t, st) })
+}
+
+func campaignEditorTargets(t *testing.T, st *store.Store) {
 	f := staffServer(t, st, web.Deps{})
 	email := unique("ed") + "@example.org"
 	addUser(t, st, email, auth.Campaigner)
@@ -257,11 +269,11 @@ func TestCampaignEditorTargets(t *testing.T) {
 	if code != 303 && code != 200 {
 		t.Fatalf("save: %d %s", code, body)
 	}
-	list, err := st.Campaigns(context.Background())
-	if err != nil || len(list) != 1 {
-		t.Fatalf("campaigns: %v %d", err, len(list))
+	saved, err := st.CampaignBySlug(context.Background(), form.Get("slug"))
+	if err != nil {
+		t.Fatalf("campaign: %v", err)
 	}
-	if got := list[0].Targets.Summary(); got != "my senators; my members who sit on SSJU04; my members who sit on HSJU01; hand-picked offices: P000197" {
+	if got := saved.Targets.Summary(); got != "my senators; my members who sit on SSJU04; my members who sit on HSJU01; hand-picked offices: P000197" {
 		t.Errorf("saved: %q (location %s)", got, loc)
 	}
 	// Explained for the sample ZIP, and previewed for Padilla with his seat.
@@ -400,7 +412,10 @@ func TestResponseRatesByCommittee(t *testing.T) {
 // a committee lists exactly its seat holders, the offices its letters can
 // reach.
 func TestCoverageFollowsCommitteeRules(t *testing.T) {
-	st := storetest.SQLite(t)
+	storetest.Each(t, func(t *testing.T, st *store.Store) { coverageFollowsCommitteeRules(t, st) })
+}
+
+func coverageFollowsCommitteeRules(t *testing.T, st *store.Store) {
 	f := staffServer(t, st, web.Deps{})
 	tok := bearer(t, st, addUser(t, st, unique("cov")+"@example.org", auth.Campaigner))
 	c := browserClient(t)

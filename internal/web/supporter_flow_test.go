@@ -103,7 +103,7 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 		// the newest link is the Spanish one sent again: open it in English
 		code, body = a.confirm(t, c, strings.Replace(a.confirmLink(t), "lang=es", "lang=en", 1))
 		if code != 200 || !strings.Contains(body, "Your letters go to:") || !strings.Contains(body, "Senator Adam B. Schiff") ||
-			!strings.Contains(body, "What you can do next") {
+			!strings.Contains(body, "What you can do next") || !strings.Contains(body, `href="/?lang=en&amp;q=94110"`) {
 			t.Fatalf("thank you: %d %s", code, body[strings.Index(body, "<main"):])
 		}
 		es = switchLink(t, body, "es")

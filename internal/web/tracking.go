@@ -41,6 +41,7 @@ func (s *Server) trackingRoutes(root, adm, api *echo.Group) {
 		views: ttlcache.New[string, dashView](metricsTTL, 200, nil)}
 	view, edit := auth.PermViewDashboards, auth.PermEditCampaigns
 	s.staff(adm, http.MethodGet, "/dashboard", view, t.dashboard)
+	s.staff(adm, http.MethodPost, "/dashboard/refresh", view, t.refreshNow)
 	s.staff(adm, http.MethodGet, "/dashboard/export", view, t.exportCSV)
 	s.staff(adm, http.MethodPost, "/dashboard/public", edit, t.togglePublic)
 	s.staff(adm, http.MethodGet, "/responses/new", edit, t.responseForm)
