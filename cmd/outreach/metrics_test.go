@@ -151,3 +151,37 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Error("/metrics carries what a supporter typed")
 	}
 }
+
+// TestWorkerServesMetrics: outreach worker, which has no web server,
+// serves /metrics on its own listener too.
+func TestWorkerServesMetrics(t *testing.T) {
+	const token = "worker-scrape-token-0123"
+	env := map[string]string{"OUTREACH_DATA_DIR": t.TempDir(), "OUTREACH_LOG_LEVEL": "info", "OUTREACH_DEMO": "false",
+		"OUTREACH_METRICS_ADDR": "127.0.0.1:0", "OUTREACH_METRICS_TOKEN": token}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- cmdWorker(ctx, nil, func(k string) string { return env[k] }, io.Discard, logs) }()
+	defer func() { cancel(); <-done }()
+	scrape := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`)
+	var murl string
+	for deadline := time.Now().Add(60 * time.Second); murl == ""; time.Sleep(20 * time.Millisecond) {
+		if m := scrape.FindStringSubmatch(logs.String()); m != nil {
+			murl = "http://" + m[1] + "/metrics"
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker serves no metrics:\n%s", logs.String())
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, murl, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `outreach_queue_jobs{queue="delivery",state="available"}`) {
+		t.Errorf("worker /metrics: %d\n%.500s", resp.StatusCode, b)
+	}
+}

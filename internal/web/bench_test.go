@@ -41,48 +41,12 @@ func serveLoopback(tb testing.TB) string {
 // BenchmarkAPIRepresentativesLoopback measures requests per second over
 // real TCP on loopback with keep-alive clients, as wrk would.
 func BenchmarkAPIRepresentativesLoopback(b *testing.B) {
-	base := serveLoopback(b)
-	zips := []string{"94110", "10001", "60614", "91001", "20001", "57717", "99501", "73301"}
-	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}
-	client := &http.Client{Transport: tr}
-	b.SetParallelism(16)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			resp, err := client.Get(base + "/api/v1/representatives?zip=" + zips[i%len(zips)])
-			i++
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	loopbackRate(b, serveLoopback(b), "/api/v1/representatives?zip=94110")
 }
 
 // BenchmarkLookupPageLoopback does the same for the HTML results page.
 func BenchmarkLookupPageLoopback(b *testing.B) {
-	base := serveLoopback(b)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-	b.SetParallelism(16)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := client.Get(base + "/?q=94110")
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	loopbackRate(b, serveLoopback(b), "/?q=94110")
 }
 
 // BenchmarkStartupToReady is what `outreach serve` does before it accepts

@@ -119,20 +119,7 @@ func pageProblems(ctx context.Context) ([]string, error) {
 // when OUTREACH_SHOTS names a directory.
 func checkPage(t *testing.T, ctx context.Context, step string) {
 	t.Helper()
-	src, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
-		t.Fatalf("%s: inject axe: %v", step, err)
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeResult](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
-		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length, first: (v.nodes[0] && v.nodes[0].target.join(" ")) || ""})))`,
-		chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: axe: %v", step, err)
-	}
-	for _, v := range res {
+	for _, v := range axeViolations(t, ctx, step) {
 		t.Errorf("%s: [%s] %s: %s (%d nodes, first %s)", step, v.Impact, v.ID, v.Help, v.Nodes, v.First)
 	}
 	probs, err := pageProblems(ctx)
