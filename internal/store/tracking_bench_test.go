@@ -23,6 +23,12 @@ import (
 //
 //	TEST_DATABASE_URL=... go test -run X -bench ResponseMetrics -benchtime 200x ./internal/store
 func BenchmarkResponseMetrics(b *testing.B) {
+	runMetricsBench(b, benchData(b), benchCampaign)
+}
+
+// benchData is the PostgreSQL store with the generated campaign
+// (TRACKING_BENCH_LETTERS letters, default 1,000,000), made once.
+func benchData(b *testing.B) *store.Store {
 	n := 1_000_000
 	if v := os.Getenv("TRACKING_BENCH_LETTERS"); v != "" {
 		n, _ = strconv.Atoi(v)
@@ -31,7 +37,7 @@ func BenchmarkResponseMetrics(b *testing.B) {
 	if benchCampaign == 0 {
 		benchCampaign = benchSetup(b, s, n)
 	}
-	runMetricsBench(b, s, benchCampaign)
+	return s
 }
 
 // benchCampaign is the generated campaign, made once per process (the
@@ -152,14 +158,7 @@ func pcts(d []time.Duration) (time.Duration, time.Duration) {
 //
 //	TEST_DATABASE_URL=... TRACKING_BENCH_LETTERS=100000 go test -run X -bench RefreshChangedRollups -benchtime 5x ./internal/store
 func BenchmarkRefreshChangedRollups(b *testing.B) {
-	n := 1_000_000
-	if v := os.Getenv("TRACKING_BENCH_LETTERS"); v != "" {
-		n, _ = strconv.Atoi(v)
-	}
-	s := storetest.Postgres(b)
-	if benchCampaign == 0 {
-		benchCampaign = benchSetup(b, s, n)
-	}
+	s := benchData(b)
 	ctx := context.Background()
 	var ids []int64
 	for i := 0; i < 10; i++ {
