@@ -378,7 +378,7 @@ func countCases(db *gorm.DB) (CaseCounts, error) {
 		return c, nil
 	}
 	err := db.Model(&caseRow{}).Where("synthetic = ?", true).Count(&c.Synthetic).Error
-	return c, err
+	return c, wrapf(err, "count cases")
 }
 
 // CaseFilter selects a page of records, newest first.

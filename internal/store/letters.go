@@ -444,7 +444,7 @@ func (s *Store) Letters(ctx context.Context, f LetterFilter) ([]Letter, error) {
 	}
 	var out []Letter
 	err := q.Limit(f.Limit).Find(&out).Error
-	return out, err
+	return out, wrapf(err, "letters")
 }
 
 // LetterCounts counts letters per status (for a campaign, or all).
@@ -472,5 +472,5 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, error) {
 	var ev []LetterEvent
 	err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error
-	return ev, err
+	return ev, wrapf(err, "timeline")
 }

@@ -128,7 +128,7 @@ func isUnique(err error) bool {
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&userRow{}).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "count users")
 }
 
 // CreateUser adds a staff account. The email must be normalized and the
@@ -198,7 +198,7 @@ func (s *Store) SetupCodeValid(ctx context.Context, hash string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&appSetting{}).
 		Where("(key = ? AND value = ?) OR key = ?", setupCodeKey, hash, setupCodeKey+":"+hash).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "setup code valid")
 }
 
 // UserByEmail finds an account by normalized email.
@@ -434,7 +434,7 @@ func (s *Store) ReleaseAttempt(ctx context.Context, r Reservation) error {
 func (s *Store) LoginFailures(ctx context.Context, key string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&failureRow{}).Where("key = ? AND at >= ?", key, since.UTC()).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "login failures")
 }
 
 // ClearLoginFailures forgets an account's failures after a good sign-in.
