@@ -301,7 +301,7 @@ func (s *Store) CaseByID(ctx context.Context, id int64) (CaseRecord, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return CaseRecord{}, ErrNotFound
 	}
-	return row.record(), err
+	return row.record(), wrapf(err, "case by id %d", id)
 }
 
 // UpdateCase corrects a record (its synthetic flag stays as it was).

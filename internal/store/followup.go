@@ -39,7 +39,7 @@ func (s *Store) FollowupSettingsFor(ctx context.Context, campaignID int64) (Foll
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return FollowupSettings{CampaignID: campaignID, SurveyDays: 14, SecondDays: 21, SecondApproval: true}, nil
 	}
-	return f, err
+	return f, wrapf(err, "followup settings for")
 }
 
 // SaveFollowupSettings stores a campaign's rules (validated by the caller).
@@ -119,7 +119,7 @@ func (s *Store) FollowupSendByID(ctx context.Context, id int64) (FollowupSend, e
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return f, ErrNotFound
 	}
-	return f, err
+	return f, wrapf(err, "followup send by id %d", id)
 }
 
 // FollowupSends lists steps, newest first (status "" for all).

@@ -332,7 +332,7 @@ func (s *Store) LetterByID(ctx context.Context, id int64) (Letter, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Letter{}, ErrNotFound
 	}
-	return l, err
+	return l, wrapf(err, "letter by id %d", id)
 }
 
 // LetterByReplyToken finds the letter a reply was addressed to.
@@ -342,7 +342,7 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Letter{}, ErrNotFound
 	}
-	return l, err
+	return l, wrapf(err, "letter by reply token")
 }
 
 // LettersByIDs loads letters by id; ids that do not exist are absent from

@@ -117,7 +117,7 @@ func (s *Store) ScheduleByID(ctx context.Context, id int64) (Schedule, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return sc, ErrNotFound
 	}
-	return sc, err
+	return sc, wrapf(err, "schedule by id %d", id)
 }
 
 // Schedules lists every schedule, the next to run first (campaignID > 0:
