@@ -60,6 +60,14 @@ var supporterEN = map[string]string{
 	"act.english_only_none":       "Letters to Congress are sent in English: each office receives the English text below. This campaign has no Spanish version of the letter, and we do not translate it automatically.",
 	"act.letter_english":          "What the office receives (English)",
 	"act.letter_spanish":          "In Spanish, for you to read (not sent)",
+	"footer.privacy_action":       "When you send letters, we keep your name, address, email, phone and letters, encrypted, to deliver them to Congress (offices check that you live in their district) and to email you about them. We never sell them, and you can delete them with the link in any email we send.",
+	"footer.privacy_survey":       "We keep your answer with your letter, to learn which offices reply. You can delete it, with your letter, with the link in any email we send.",
+	"footer.privacy_unsub":        "To stop writing to you we keep a coded fingerprint of your email address, not the address itself.",
+	"footer.privacy_none":         "This page keeps nothing about you.",
+	"footer.privacy_policy":       "Privacy policy of %s",
+	"footer.contact":              "Contact %s",
+	"act.mail.privacy":            "Privacy policy: %s",
+	"act.mail.contact":            "Contact %s: %s",
 	"err.method":                  "This page cannot be opened that way. Go back and use the page's buttons, or start again from the home page.",
 }
 
@@ -111,5 +119,13 @@ var supporterES = map[string]string{
 	"act.english_only_none":       "Las cartas al Congreso se envían en inglés: cada oficina recibe el texto en inglés de abajo. Esta campaña no tiene una versión en español de la carta, y no la traducimos automáticamente.",
 	"act.letter_english":          "Lo que recibe la oficina (en inglés)",
 	"act.letter_spanish":          "En español, para que usted lo lea (no se envía)",
+	"footer.privacy_action":       "Cuando envía cartas, guardamos su nombre, dirección, correo, teléfono y cartas, cifrados, para entregarlas al Congreso (las oficinas verifican que usted vive en su distrito) y para escribirle sobre ellas. Nunca los vendemos, y puede borrarlos con el enlace de cualquier correo que le enviemos.",
+	"footer.privacy_survey":       "Guardamos su respuesta con su carta, para saber qué oficinas responden. Puede borrarla, junto con su carta, con el enlace de cualquier correo que le enviemos.",
+	"footer.privacy_unsub":        "Para no volver a escribirle guardamos una huella codificada de su correo, no el correo mismo.",
+	"footer.privacy_none":         "Esta página no guarda nada sobre usted.",
+	"footer.privacy_policy":       "Política de privacidad de %s",
+	"footer.contact":              "Contactar a %s",
+	"act.mail.privacy":            "Política de privacidad: %s",
+	"act.mail.contact":            "Contactar a %s: %s",
 	"err.method":                  "Esta página no se puede abrir de esa manera. Vuelva atrás y use los botones de la página, o empiece de nuevo desde la página principal.",
 }

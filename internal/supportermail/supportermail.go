@@ -34,6 +34,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/i18n"
@@ -116,12 +117,19 @@ func (l Links) ConfirmURL(slug string, subID int64, lang i18n.Lang, exp time.Tim
 // Compose builds one supporter email with the footer every supporter
 // email carries: an unsubscribe link, a delete-my-data link, and RFC 8058
 // one-click unsubscribe headers.
-func Compose(l Links, org string, lang i18n.Lang, to, emailIdx, subject, body string) Email {
+func Compose(l Links, b branding.Branding, lang i18n.Lang, to, emailIdx, subject, body string) Email {
 	sg := l.Signer()
 	unsub := l.URL("/u", url.Values{"t": {sg.Sign("unsub", emailIdx, time.Time{})}, "lang": {string(lang)}})
 	forget := l.URL("/forget", url.Values{"t": {sg.Sign("forget", emailIdx, time.Time{})}, "lang": {string(lang)}})
+	footer := lang.T("act.mail.footer", b.Name, unsub, forget)
+	if b.PrivacyURL != "" {
+		footer += "\n" + lang.T("act.mail.privacy", b.PrivacyURL)
+	}
+	if b.ContactURL != "" {
+		footer += "\n" + lang.T("act.mail.contact", b.Name, strings.TrimPrefix(b.ContactURL, "mailto:"))
+	}
 	return Email{
-		To: to, Subject: subject, Text: body + "\n\n-- \n" + lang.T("act.mail.footer", org, unsub, forget),
+		To: to, Subject: subject, Text: body + "\n\n-- \n" + footer,
 		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
 	}
 }
@@ -186,6 +194,7 @@ type Store interface {
 	SubmissionLetters(ctx context.Context, submissionID int64) ([]store.Letter, error)
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
 	IsSuppressed(ctx context.Context, emailIndex string) (bool, error)
+	Branding(ctx context.Context) (branding.Branding, error)
 }
 
 // Input is what a Composer writes an email from: the submission, opened.
@@ -390,7 +399,21 @@ func (w *Worker) Email(ctx context.Context, m store.SupporterMail) (Email, error
 	if err != nil {
 		return Email{}, err
 	}
-	return Compose(w.Links, w.OrgName, lang, ss.Form.Email, sub.EmailIndex, subject, body), nil
+	return Compose(w.Links, w.branding(ctx), lang, ss.Form.Email, sub.EmailIndex, subject, body), nil
+}
+
+// branding is the organization's branding for the email's footer, with
+// the configured name when none is set (or the database does not say).
+func (w *Worker) branding(ctx context.Context) branding.Branding {
+	b, err := w.Store.Branding(ctx)
+	if err != nil {
+		w.log().Warn("supporter email: branding unavailable, the footer uses the defaults", "err", err)
+		b = branding.Branding{}
+	}
+	if b.Name == "" {
+		b.Name = w.OrgName
+	}
+	return b
 }
 
 func (w *Worker) composer(kind string) Composer {

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
 	"github.com/outreach-org/outreach/internal/congress"
@@ -121,6 +122,7 @@ func (s *Server) initActionCaches() {
 	s.releases = ttlcache.New[string, found[release]](15*time.Second, 1, nil)
 	s.pageCache = ttlcache.New[string, []byte](5*time.Second, 500, nil)
 	s.progress = ttlcache.New[int64, int64](30*time.Second, 1000, nil)
+	s.brandings = ttlcache.New[struct{}, branding.Branding](brandingTTL, 1, nil)
 }
 
 // cachedCampaign is the campaign of slug with its compiled letter.

@@ -248,6 +248,7 @@ var messages = map[string]struct {
 	"optin_done":          {"act.optin_done_title", "act.optin_done", http.StatusOK, true},
 	"unsub_done":          {"act.unsub_done_title", "act.unsub_done", http.StatusOK, false},
 	"forget_done":         {"act.forget_done_title", "act.forget_done", http.StatusOK, false},
+	"survey_saved":        {"fu.survey.done_title", "fu.survey.saved", http.StatusOK, false},
 }
 
 // message renders message key with its status, its switch leading to

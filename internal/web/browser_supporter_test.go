@@ -9,7 +9,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
 
@@ -136,7 +138,15 @@ func checkPage(t *testing.T, ctx context.Context, step string) {
 // horizontal overflow and no touch target under 44 px.
 func TestBrowserSupporterWalk(t *testing.T) {
 	st := storetest.SQLite(t)
-	a := newActionServer(t, st, "walk", campaign.Live)
+	// branded, with a Spanish title and letter: the walk sees the pages
+	// as an organization that set them up would show them
+	if err := st.SetBranding(context.Background(), branding.Branding{Name: "Families Together", Color: "#7a1f5c",
+		PrivacyURL: "https://example.org/privacy", ContactURL: "mailto:help@example.org"}, store.Audit{}); err != nil {
+		t.Fatal(err)
+	}
+	a := newActionServer(t, st, "walk", campaign.Live, func(c *campaign.Campaign) {
+		c.TitleES, c.SubjectES, c.TemplateES = "Reunir a las familias separadas", "Supervisión de las separaciones", spanishTemplate
+	})
 	for _, width := range []int64{390, 1280} {
 		ctx := browser(t)
 		opts := []chromedp.EmulateViewportOption{}

@@ -33,6 +33,7 @@ func routePath(p string) string {
 // may be kept by a cache when nobody is signed in.
 var publicCacheable = map[string]bool{
 	"GET /static/*":                  true,
+	"GET /brand.css":                 true, // the branding colour, nothing personal
 	"GET /api/v1/representatives":    true,
 	"GET /api/v1/openapi.json":       true,
 	"GET /api/v1/stats/latest":       true,

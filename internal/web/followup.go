@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -292,6 +293,19 @@ type surveyView struct {
 
 type surveyChoice struct{ Value, Label string }
 
+// langSwitch reopens the survey by its link (token and answer): after an
+// answer was posted, switching language must not lose the link.
+func (v surveyView) langSwitch() string {
+	if v.Token == "" {
+		return ""
+	}
+	q := url.Values{"t": {v.Token}}
+	if v.Answer != "" {
+		q.Set("a", v.Answer)
+	}
+	return v.Action + "?" + q.Encode()
+}
+
 func (s *Server) surveyLinks() followup.Links {
 	return followup.Links{BaseURL: s.deps.BaseURL, Keys: s.deps.Keys}
 }
@@ -370,7 +384,7 @@ func (s *Server) surveyAnswer(c echo.Context) error {
 		if err := s.deps.Store.UpdateSurveyAnswer(ctx, id, letterID, sealed); err != nil {
 			return err
 		}
-		return s.msg(c, http.StatusOK, msgView{Title: l.T("fu.survey.done_title"), Text: l.T("fu.survey.saved")})
+		return s.message(c, http.StatusOK, "survey_saved")
 	}
 	if !followup.ValidAnswer(a) {
 		return s.render(c, http.StatusUnprocessableEntity, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey",
@@ -386,7 +400,7 @@ func (s *Server) surveyAnswer(c echo.Context) error {
 		return err
 	}
 	if note != "" || reply != "" {
-		return s.msg(c, http.StatusOK, msgView{Title: l.T("fu.survey.done_title"), Text: l.T("fu.survey.saved")})
+		return s.message(c, http.StatusOK, "survey_saved")
 	}
 	return s.render(c, http.StatusOK, "survey", surveyView{Action: "/c/" + c.Param("slug") + "/survey", Token: c.FormValue("t"), Answer: a,
 		Office: s.surveyOffice(ctx, l, letterID), Answers: choices(l), AnswerID: ans.ID, Done: true}, false)

@@ -102,7 +102,11 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 			v.NoSenators = append(v.NoSenators, lang.T("lookup.no_senators."+st))
 		}
 	}
-	if v.Choose {
+	if v.POBox {
+		// The answer holds the senators only: each district's member
+		// comes from the directory.
+		v.Candidates = s.candidates(cands, lang)
+	} else if v.Choose {
 		for _, d := range cands {
 			cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
 			for _, m := range r.Members {

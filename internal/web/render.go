@@ -30,6 +30,10 @@ type Page struct {
 	DataAsOf string
 	Script   bool // include app.js
 	Data     any
+	// Public pages: the organization's branding, and the footer's
+	// sentence about what this page keeps (true of this page).
+	Brand   brandView
+	Privacy string
 	// Staff pages
 	User  *auth.User
 	CSRF  string
@@ -62,6 +66,7 @@ var navItems = []struct {
 	{"Responses", "/admin/responses/inbox", auth.PermEditCampaigns},
 	{"Schedule", "/admin/schedule", auth.PermViewCampaigns},
 	{"Users", "/admin/users", auth.PermManageUsers},
+	{"Branding", "/admin/branding", auth.PermManageUsers},
 	{"Audit log", "/admin/audit", auth.PermViewAudit},
 	{"API tokens", "/admin/tokens", auth.PermStaff},
 	{"Account", "/admin/account", auth.PermStaff},
@@ -120,7 +125,7 @@ var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "acc
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
 	"dashboard", "responses_inbox", "responses_form", "responsiveness",
-	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage"}
+	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -176,6 +181,14 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 	lang := langOf(c)
 	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data,
 		User: currentUser(c), CSRF: csrf}
+	if !strings.HasPrefix(c.Request().URL.Path, "/admin") {
+		pg.Brand = s.brandView(c.Request().Context())
+		pg.Privacy = lang.T(privacyKey(c.Path()))
+		if pg.Brand.LogoURL != "" {
+			b := s.branding(c.Request().Context())
+			c.Response().Header().Set("Content-Security-Policy", strings.Replace(csp, "img-src 'self' data:", "img-src 'self' data: "+b.LogoOrigin(), 1))
+		}
+	}
 	switch d := data.(type) {
 	case langSwitcher:
 		if u := d.langSwitch(); u != "" {

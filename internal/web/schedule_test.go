@@ -178,9 +178,15 @@ func TestSurveyAnswerPage(t *testing.T) {
 		t.Fatalf("answer: %d %s", code, page)
 	}
 	id := strings.Split(strings.Split(page, `name="answer_id" value="`)[1], `"`)[0]
-	code, _, _ = postForm(t, c, f.srv.URL+u.Path, url.Values{"_csrf": {tok}, "t": {u.Query().Get("t")}, "answer_id": {id},
+	// the answer page's language switch reopens the survey's link, answer kept
+	if en := switchLink(t, page, "en"); !strings.HasPrefix(en, "/c/"+camp.Slug+"/survey?a=acknowledged&t=") {
+		t.Errorf("language switch after answering: %s", en)
+	} else if code, p := getPage(t, browserClient(t), f.srv.URL+en); code != 200 || !strings.Contains(p, `value="acknowledged" checked`) {
+		t.Errorf("survey reopened in English: %d", code)
+	}
+	code, page, _ = postForm(t, c, f.srv.URL+u.Path, url.Values{"_csrf": {tok}, "t": {u.Query().Get("t")}, "answer_id": {id},
 		"note": {"Form letter."}, "reply_text": {"Thank you for contacting our office."}})
-	if code != 200 {
+	if code != 200 || switchLink(t, page, "en") != "/m/survey_saved?lang=en" {
 		t.Fatalf("note: %d", code)
 	}
 	got, err := st.SurveyAnswers(ctx, ids[0])

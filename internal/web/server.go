@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
@@ -93,6 +94,7 @@ type Server struct {
 	releases  *ttlcache.Cache[string, found[release]]
 	progress  *ttlcache.Cache[int64, int64] // letters per campaign
 	pageCache *ttlcache.Cache[string, []byte]
+	brandings *ttlcache.Cache[struct{}, branding.Branding]
 	health    *ttlcache.Cache[struct{}, probes]
 }
 
@@ -216,6 +218,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)
 	s.caseRoutes(root, adm, api)

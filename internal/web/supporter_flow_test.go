@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -232,7 +233,8 @@ func TestLookupAsksOnlyWhatItCanResolve(t *testing.T) {
 		t.Errorf("address without ZIP: %d", resp.StatusCode)
 	}
 	resp, body = f.get(t, "/?q=12345")
-	if resp.StatusCode != 200 || !strings.Contains(body, "choose your district from your state") || strings.Count(body, `type="radio"`) < 20 {
+	if resp.StatusCode != 200 || !strings.Contains(body, "choose your district from your state") || strings.Count(body, `type="radio"`) < 20 ||
+		strings.Count(body, "Vacant seat") > 2 {
 		t.Fatalf("PO-box ZIP: %d, %d choices", resp.StatusCode, strings.Count(body, `type="radio"`))
 	}
 	_, body = f.get(t, "/?q=12345&district=NY-20")
@@ -306,7 +308,7 @@ func TestActionPOBoxAndNoSenators(t *testing.T) {
 	}
 }
 
-const spanishTemplate = `Estimado miembro del Congreso:
+const spanishTemplate = `Estimado/a {{.member_name}}:
 
 Vivo en {{.city}}, {{.state}}. {{stat "children_separated"}} niños fueron separados de sus padres.
 {{if .personal_note}}
@@ -386,5 +388,71 @@ func TestSpanishCampaignText(t *testing.T) {
 	_, page, _ = postForm(t, ces, b.srv.URL+"/c/english-only", v)
 	if !strings.Contains(page, "no tiene una versión en español de la carta, y no la traducimos automáticamente") || strings.Contains(page, "letter-es") {
 		t.Error("a campaign without a Spanish letter does not say so")
+	}
+}
+
+// TestBrandingSettings: an admin sets the organization's name, logo,
+// colour, privacy policy and contact (a colour white text is unreadable
+// on is refused, keeping what was typed); public pages show them in the
+// header and footer (the logo's origin is allowed by the CSP, the colour
+// comes from /brand.css), supporters' emails carry them, and the footer's
+// privacy sentence is the one true of each page.
+func TestBrandingSettings(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "branded", campaign.Live)
+	addUser(t, st, "brand-admin@example.org", auth.Admin)
+	c := browserClient(t)
+	signIn(t, c, a.srv.URL, "brand-admin@example.org")
+	form := url.Values{"_csrf": {csrfFrom(t, c, a.srv.URL+"/admin/branding")}, "name": {"Families Together"},
+		"logo_url": {"https://cdn.example.org/logo.png"}, "color": {"#ffcc00"}, "privacy_url": {"https://example.org/privacy"},
+		"contact_url": {"mailto:help@example.org"}}
+	code, body, _ := postForm(t, c, a.srv.URL+"/admin/branding", form)
+	if code != 422 || !strings.Contains(body, "too light") || !strings.Contains(body, `value="https://example.org/privacy"`) {
+		t.Fatalf("a light colour: %d", code)
+	}
+	form.Set("color", "#7a1f5c")
+	if code, _, loc := postForm(t, c, a.srv.URL+"/admin/branding", form); code != 303 || loc != "/admin/branding?saved=1" {
+		t.Fatalf("save: %d %s", code, loc)
+	}
+
+	anon := browserClient(t)
+	resp, err := anon.Get(a.srv.URL + "/?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	home := string(page)
+	for _, want := range []string{`<img class="logo" src="https://cdn.example.org/logo.png" alt="" height="40">Families Together</a>`,
+		`<a href="https://example.org/privacy">Privacy policy of Families Together</a>`, `<a href="mailto:help@example.org">Contact Families Together</a>`,
+		`<link rel="stylesheet" href="/brand.css?v=`, "We do not store the ZIP codes, addresses or locations you look up."} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home lacks %s", want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: https://cdn.example.org;") {
+		t.Errorf("CSP: %s", csp)
+	}
+	if _, css := getPage(t, anon, a.srv.URL+"/brand.css"); !strings.Contains(css, "--brand: #7a1f5c; --brand-dark: #5c1745;") {
+		t.Errorf("brand.css: %s", css)
+	}
+	_, campaignPage := getPage(t, anon, a.srv.URL+"/c/branded?lang=en")
+	if !strings.Contains(campaignPage, "When you send letters, we keep your name, address, email, phone and letters, encrypted") ||
+		strings.Contains(campaignPage, "We do not store the ZIP codes") {
+		t.Error("the campaign page's footer does not say what it keeps")
+	}
+	if _, statsPage := getPage(t, anon, a.srv.URL+"/stats?lang=es"); !strings.Contains(statsPage, "Esta página no guarda nada sobre usted.") {
+		t.Error("the statistics page's footer")
+	}
+	// staff pages keep the plain look; supporters' emails carry the branding
+	if _, staff := getPage(t, c, a.srv.URL+"/admin"); strings.Contains(staff, "brand.css") {
+		t.Error("staff pages use the public branding")
+	}
+	if code, _ := a.post(t, browserClient(t), "/c/branded/send", supporter("94110", "CA")); code != 200 {
+		t.Fatalf("send: %d", code)
+	}
+	if m := a.lastEmail(t); !strings.Contains(m.Text, "action you took with Families Together") || !strings.Contains(m.Text, "Privacy policy: https://example.org/privacy") ||
+		!strings.Contains(m.Text, "Contact Families Together: help@example.org") {
+		t.Errorf("confirmation email footer:\n%s", m.Text)
 	}
 }

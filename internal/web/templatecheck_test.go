@@ -62,6 +62,7 @@ var pageData = map[string]any{
 	"followups": typedPage[followupView]{},
 	"survey":    typedPage[surveyView]{},
 	"confirm":   typedPage[confirmView]{},
+	"branding":  typedPage[brandingView]{},
 }
 
 // Every page template type-checks against the data its handler passes:
