@@ -54,7 +54,19 @@
       while (list.firstChild) { list.removeChild(list.firstChild); }
       problems.forEach(function (pr) {
         var li = document.createElement("li");
-        li.textContent = pr.field + (pr.line ? " line " + pr.line + ", column " + pr.column : "") + ": " + pr.message;
+        li.textContent = pr.text || (pr.field + ": " + pr.message);
+        if (pr.excerpt) {
+          // The offending line, the position marked, built with text nodes only.
+          var pre = document.createElement("pre"), code = document.createElement("code"), mark = document.createElement("mark");
+          pre.className = "code-excerpt";
+          mark.className = "code-mark";
+          mark.textContent = pr.at;
+          code.appendChild(document.createTextNode(pr.before || ""));
+          code.appendChild(mark);
+          code.appendChild(document.createTextNode(pr.after || ""));
+          pre.appendChild(code);
+          li.appendChild(pre);
+        }
         list.appendChild(li);
       });
     }

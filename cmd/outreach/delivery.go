@@ -21,6 +21,7 @@ import (
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/keyring"
+	"github.com/outreach-org/outreach/internal/metrics"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
@@ -114,6 +115,16 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	return q, nil
 }
 
+// setMetrics makes the worker count channels' answers and the queue's
+// jobs be timed (m nil: nothing).
+func (q *queue) setMetrics(m *metrics.Metrics) {
+	if m == nil || q.worker == nil {
+		return
+	}
+	q.worker.SetMetrics(m)
+	watchJobs(q.client, m)
+}
+
 func (q *queue) enqueue() store.Enqueue { return dispatch.Enqueuer{Client: q.client}.EnqueueTx }
 
 func (q *queue) start(ctx context.Context) error {
@@ -174,6 +185,11 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 		q.runner.Member = dir.Member // second letters' salutations
 	} else {
 		log.Warn("congress data not loaded: second letters greet members by the last word of their name", "err", err)
+	}
+	m := newMetrics(cfg, st, log)
+	q.setMetrics(m)
+	if err := serveMetrics(ctx, cfg, m, log); err != nil {
+		return err
 	}
 	if err := q.start(ctx); err != nil {
 		return err

@@ -172,8 +172,10 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 		gc = geocode.New(geocode.Config{BaseURL: cfg.GeocoderURL, Timeout: cfg.GeocoderTimeout}, nil)
 		log.Info("street-address lookup on", "geocoder", "census")
 	}
+	m := newMetrics(cfg, st, log)
+	q.setMetrics(m)
 	srv, err := web.New(web.Deps{
-		Log: log, Store: st, Congress: dir, Geocoder: gc,
+		Log: log, Store: st, Congress: dir, Geocoder: gc, Metrics: m,
 		BodyLimit: cfg.BodyLimit, DataDir: cfg.DataDir, TrustedProxies: cfg.TrustedProxies, Version: version,
 		SecureCookies: cfg.Secure(), SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, Hasher: auth.NewHasher(cfg.PasswordChecks, 0),
 		Keys: keys, Enqueue: q.enqueue(), Jobs: q.client, Events: events,
@@ -196,10 +198,19 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on OUTREACH_ADDR %s: %w", cfg.Addr, err)
 	}
+	if err := serveMetrics(ctx, cfg, m, log); err != nil {
+		return err
+	}
 	if err := q.start(ctx); err != nil {
 		return err
 	}
 	defer q.stop(log)
+	wstart := time.Now()
+	if pages, err := srv.Warm(ctx); err != nil {
+		log.Warn("warming the caches failed: the first requests will be slower", "err", err)
+	} else {
+		log.Info("caches warm", "pages", pages, "took", time.Since(wstart).Round(time.Millisecond))
+	}
 	log.Info("outreach ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version,
 		"startup", time.Since(start).Round(time.Millisecond))
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,7 +17,6 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/outreach-org/outreach/internal/delivery/outbox"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -143,65 +140,8 @@ func TestRunsAsNonOwnerRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	csrfRE := regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-	post := func(page, action string, form url.Values) string {
-		t.Helper()
-		resp, err := c.Get(base + page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		m := csrfRE.FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("no form on %s: %d %s", page, resp.StatusCode, b)
-		}
-		form.Set("_csrf", string(m[1]))
-		resp, err = c.PostForm(base+action, form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("POST %s: %d\n%s\n%s", action, resp.StatusCode, b, logs.String())
-		}
-		return string(b)
-	}
-	// supporterEmail waits for a supporter email whose text matches re.
-	supporterEmail := func(re *regexp.Regexp) string {
-		t.Helper()
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			msgs, err := s.Outbox(ctx, "supporter", 0, 20)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range msgs {
-				o, err := outbox.Open(keys, m.ID, m.Sealed)
-				if err == nil && o.Email != nil {
-					if mm := re.FindStringSubmatch(o.Email.Text); mm != nil {
-						return mm[1]
-					}
-				}
-			}
-		}
-		t.Fatalf("no supporter email matches %s\n%s", re, logs.String())
-		return ""
-	}
-	supporter := url.Values{"prefix": {"Ms."}, "first_name": {"Ana"}, "last_name": {"García"}, "email": {"ana@example.org"},
-		"address1": {"3200 24th St"}, "city": {"San Francisco"}, "state": {"CA"}, "zip": {"94110"}}
-	review := post("/c/demo", "/c/demo", supporter) // the review page, whose send form names the letters shown
-	reviewed := regexp.MustCompile(`name="reviewed" value="([0-9a-f]+)"`).FindStringSubmatch(review)
-	if reviewed == nil {
-		t.Fatalf("no review:\n%s", review)
-	}
-	supporter.Set("reviewed", reviewed[1])
-	post("/c/demo", "/c/demo/send", supporter)
-	link := supporterEmail(regexp.MustCompile(`(/c/demo/confirm\?\S+)`))
-	lu, _ := url.Parse(link)
-	post(link, "/c/demo/confirm", url.Values{"t": {lu.Query().Get("t")}})
+	d := newDemoClient(t, base, s, keys, logs)
+	d.sendDemoLetters()
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var delivered int
 		if err := owner.QueryRow(`SELECT COUNT(*) FROM letters WHERE status = 'outbox'`).Scan(&delivered); err != nil {
@@ -219,9 +159,9 @@ func TestRunsAsNonOwnerRole(t *testing.T) {
 	if err := owner.QueryRow(`SELECT demo FROM campaigns WHERE slug = 'demo'`).Scan(&demo); err != nil || !demo {
 		t.Errorf("the seeded demonstration campaign is not marked demo: %v %v", demo, err)
 	}
-	forget := supporterEmail(regexp.MustCompile(`(/forget\?\S+)`))
+	forget := d.supporterEmail(regexp.MustCompile(`(/forget\?\S+)`))
 	fu, _ := url.Parse(forget)
-	post(forget, "/forget", url.Values{"t": {fu.Query().Get("t")}})
+	d.post(forget, "/forget", url.Values{"t": {fu.Query().Get("t")}})
 	var erased int
 	if err := owner.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'supporter.erase'`).Scan(&erased); err != nil || erased != 1 {
 		t.Errorf("audit entries of the erasure: %d %v", erased, err)

@@ -128,6 +128,15 @@ type Campaign struct {
 	// release N of DATE, URL/stats") appended to letters that quote
 	// figures. Letters quoting a synthetic release are cited regardless.
 	NoCitation bool
+	// CallScriptEN and CallScriptES are the call script (letter-package
+	// templates with the member's fields and the statistics) supporters
+	// read when they call their offices; "" when the campaign asks for no
+	// calls. CallsOnly asks for calls instead of letters: the supporter
+	// goes from the lookup straight to the calls, and the letter fields
+	// may be empty.
+	CallScriptEN string
+	CallScriptES string
+	CallsOnly    bool
 	// Demo marks the demonstration campaign (/c/demo, seeded on a new
 	// install): its letters only ever go to the outbox. Set by the seed,
 	// not by staff.

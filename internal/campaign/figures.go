@@ -81,7 +81,7 @@ func (cp *Compiled) CitationFor(c Campaign, org, statsURL string, rel Release) s
 // release's id or date. Only such letters record their release and carry
 // the citation line.
 func (cp *Compiled) QuotesRelease() bool {
-	if cp.Letter.Subject.QuotesRelease() || cp.Letter.Body.QuotesRelease() {
+	if cp.Letter != nil && (cp.Letter.Subject.QuotesRelease() || cp.Letter.Body.QuotesRelease()) {
 		return true
 	}
 	return cp.Statement != nil && cp.Statement.QuotesRelease()
@@ -125,8 +125,10 @@ func (cp *Compiled) unpublished(rel Release) []fieldUse {
 			out = append(out, fieldUse{field, u})
 		}
 	}
-	check("subject", cp.Letter.Subject)
-	check("template", cp.Letter.Body)
+	if cp.Letter != nil {
+		check("subject", cp.Letter.Subject)
+		check("template", cp.Letter.Body)
+	}
 	check("organization_statement", cp.Statement)
 	return out
 }
@@ -171,7 +173,7 @@ func ValidateWith(c *Campaign, prev *Campaign, rel Release) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	if errs := cp.Unpublished(rel); len(errs) > 0 {
+	if errs := append(cp.Unpublished(rel), cp.Script.Unpublished(rel)...); len(errs) > 0 {
 		v := &ValidationError{Errors: errs, ValidFields: letter.FieldNames(), ValidStatKeys: StatKeys()}
 		sortByForm(v.Errors)
 		return nil, v

@@ -161,6 +161,9 @@ func (r Rendered) Message() delivery.Message {
 func (cp *Compiled) Render(ctx context.Context, d letter.Data, stats letter.StatSource) (Rendered, error) {
 	var r Rendered
 	var err error
+	if cp.Letter == nil {
+		return r, ErrNoLetter
+	}
 	if r.Subject, err = cp.Letter.Subject.RenderWith(ctx, d, stats, letter.Limits{}); err != nil {
 		return r, err
 	}

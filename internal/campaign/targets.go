@@ -102,12 +102,18 @@ func (t Targets) Committees() []string {
 }
 
 // Normalize tidies rules: committee ids upper-case, offices trimmed,
-// upper-case and without repeats.
+// upper-case and without repeats. It writes only what changes, so the
+// shared TargetHouse, TargetSenate and TargetBoth are never written to
+// (campaigns built from them in parallel do not race).
 func (t Targets) Normalize() {
 	for i := range t {
 		r := &t[i]
-		r.Kind = strings.TrimSpace(r.Kind)
-		r.Committee = strings.ToUpper(strings.TrimSpace(r.Committee))
+		if k := strings.TrimSpace(r.Kind); k != r.Kind {
+			r.Kind = k
+		}
+		if c := strings.ToUpper(strings.TrimSpace(r.Committee)); c != r.Committee {
+			r.Committee = c
+		}
 		var offs []string
 		for _, o := range r.Offices {
 			o = strings.ToUpper(strings.TrimSpace(o))
@@ -115,7 +121,9 @@ func (t Targets) Normalize() {
 				offs = append(offs, o)
 			}
 		}
-		r.Offices = offs
+		if !slices.Equal(offs, r.Offices) {
+			r.Offices = offs
+		}
 	}
 }
 

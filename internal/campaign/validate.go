@@ -58,8 +58,13 @@ func (c *Campaign) Normalize() {
 	c.LOCTopic = strings.TrimSpace(c.LOCTopic)
 	c.TitleES = strings.TrimSpace(c.TitleES)
 	c.Targets.Normalize()
-	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES, &c.Template, &c.OrganizationStatement, &c.TemplateES} {
+	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES, &c.Template, &c.OrganizationStatement, &c.TemplateES, &c.CallScriptEN, &c.CallScriptES} {
 		*p = strings.ReplaceAll(*p, "\r\n", "\n")
+	}
+	for _, p := range []*string{&c.CallScriptEN, &c.CallScriptES} {
+		if strings.TrimSpace(*p) == "" {
+			*p = ""
+		}
 	}
 	for _, p := range []*string{&c.SummaryEN, &c.SummaryES, &c.CallToActionEN, &c.CallToActionES} {
 		*p = strings.TrimSpace(*p)
@@ -140,7 +145,18 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 		add("ends_at", "must be after the start")
 	}
 
-	cp, lerr := Compile(c.Subject, c.Template, c.OrganizationStatement)
+	multiLine(add, "call_script_en", c.CallScriptEN, MaxCallScript)
+	multiLine(add, "call_script_es", c.CallScriptES, MaxCallScript)
+	switch {
+	case c.CallsOnly && c.CallScriptEN == "":
+		add("call_script_en", "is required for a calls-only campaign: it is what supporters read when they call")
+	case c.CallScriptEN == "" && c.CallScriptES != "":
+		add("call_script_en", "is required when there is a Spanish script: supporters read it in English too")
+	case c.CallScriptEN != "" && c.CallScriptES == "" && (c.Status == Scheduled || c.Status == Live):
+		add("call_script_es", "is required before the campaign is scheduled or live: supporters read it in Spanish too")
+	}
+
+	cp, lerr := CompileCampaign(*c)
 	if lerr != nil {
 		v.Errors = append(v.Errors, lerr.Errors...)
 		v.ValidFields, v.ValidStatKeys = lerr.ValidFields, lerr.ValidStatKeys
@@ -187,7 +203,8 @@ func joinStatuses(ss []Status) string {
 
 // formOrder is the order of fields on the form; errors are listed in it.
 var formOrder = []string{"title", "title_es", "slug", "status", "targets", "loc_topic", "starts_at", "ends_at",
-	"summary_en", "summary_es", "call_to_action_en", "call_to_action_es", "subject", "template", "organization_statement", "subject_es", "template_es"}
+	"summary_en", "summary_es", "call_to_action_en", "call_to_action_es", "subject", "template", "organization_statement", "subject_es", "template_es",
+	"calls_only", "call_script_en", "call_script_es"}
 
 func sortByForm(errs []FieldError) {
 	rank := func(f string) int {
@@ -251,8 +268,9 @@ func hasControl(s string, newlinesOK bool) bool {
 
 // Compiled is a campaign's letter, parsed and ready to render.
 type Compiled struct {
-	Letter    *letter.Letter
+	Letter    *letter.Letter   // nil for a calls-only campaign without a letter
 	Statement *letter.Template // nil when the campaign has no statement
+	Script    *Script          // nil when the campaign has no call script (set by Validate)
 }
 
 // Compile parses the subject, body and organization statement templates

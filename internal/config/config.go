@@ -69,6 +69,8 @@ var Vars = []Var{
 	{Name: "CWC_CONTACT_PHONE", Default: "(required with CWC)", Help: "phone of the CWC delivery agent's contact"},
 	{Name: "CWC_ACK_EMAIL", Default: "(OUTREACH_MAIL_FROM)", Help: "address CWC acknowledgements go to"},
 	{Name: "OUTREACH_STATS_RELEASE_CRON", Default: "(empty: no schedule seeded)", Help: "seeds, once, a statistics release schedule in /admin/schedule (5 fields or @weekly; CRON_TZ=America/New_York prefix, default zone America/New_York); once one exists, staff edit it there and this is not applied again"},
+	{Name: "OUTREACH_METRICS_ADDR", Default: "(empty: no metrics)", Help: "address of a separate listener serving Prometheus metrics at /metrics, like 127.0.0.1:9090 (never on OUTREACH_ADDR); any other host than loopback needs OUTREACH_METRICS_TOKEN"},
+	{Name: "OUTREACH_METRICS_TOKEN", Default: "(empty: no token; only allowed on a loopback address)", Secret: true, Help: "bearer token scrapers must send to /metrics (16+ characters)"},
 	{Name: "OUTREACH_GEOCODER", Default: "off", Help: "street-address lookup: off or census (US Census geocoder, online)"},
 	{Name: "OUTREACH_GEOCODER_URL", Default: "https://geocoding.geo.census.gov/geocoder", Help: "base URL of the Census geocoder"},
 	{Name: "OUTREACH_GEOCODER_TIMEOUT", Default: "5s", Help: "time limit for one geocoder request"},
@@ -120,6 +122,8 @@ type Config struct {
 	CWCAckEmail       string
 	CWCContactPhone   string
 	StatsReleaseCron  string
+	MetricsAddr       string // empty: metrics off
+	MetricsToken      string
 }
 
 // UsesPostgres reports whether DATABASE_URL points at PostgreSQL.
@@ -179,7 +183,6 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		fail("OUTREACH_ADDR", "port must be a number from 0 to 65535")
 	}
-	_ = host
 
 	base := get("OUTREACH_BASE_URL")
 	if base == "" {
@@ -255,6 +258,21 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 		fail("OUTREACH_LOOKUP_LIMIT", "must be a whole number of lookups per minute, from 0 (no limit) to 1000000")
 	} else {
 		c.LookupLimit = n
+	}
+	c.MetricsAddr, c.MetricsToken = strings.TrimSpace(get("OUTREACH_METRICS_ADDR")), get("OUTREACH_METRICS_TOKEN")
+	if c.MetricsAddr != "" {
+		mh, mp, err := net.SplitHostPort(c.MetricsAddr)
+		switch {
+		case err != nil:
+			fail("OUTREACH_METRICS_ADDR", "must be host:port, like 127.0.0.1:9090")
+		case mp == port && mh == host && mp != "0":
+			fail("OUTREACH_METRICS_ADDR", "must differ from OUTREACH_ADDR: metrics are not served on the public site")
+		case !loopback(mh) && c.MetricsToken == "":
+			fail("OUTREACH_METRICS_ADDR", "listens beyond this machine: set OUTREACH_METRICS_TOKEN too, or use 127.0.0.1")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		fail("OUTREACH_METRICS_TOKEN", "must be at least 16 characters")
 	}
 	c.Demo = boolean(get("OUTREACH_DEMO"), true, "OUTREACH_DEMO", fail)
 	c.ShutdownTimeout = duration(get("OUTREACH_SHUTDOWN_TIMEOUT"), 15*time.Second, "OUTREACH_SHUTDOWN_TIMEOUT", fail)
@@ -438,4 +456,13 @@ func rateVar(v, name string, fail func(name, format string, a ...any)) float64 {
 		return 0
 	}
 	return f
+}
+
+// loopback says whether a listen host reaches only this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -51,6 +51,8 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"OUTREACH_SENDGRID_RATE":    "-5",
 		"OUTREACH_CWC_RATE":         "fast",
 		"OUTREACH_LOOKUP_LIMIT":     "-1",
+		"OUTREACH_METRICS_ADDR":     ":9090", // every interface, and no token
+		"OUTREACH_METRICS_TOKEN":    "short",
 	}
 	for name, val := range cases {
 		_, err := Load(env(map[string]string{name: val}))
@@ -145,5 +147,31 @@ func TestDeliveryChannelsAreTheCallersNames(t *testing.T) {
 	}
 	if _, err := Load(env(map[string]string{"OUTREACH_DELIVERY_CHANNELS": "Pigeon!"})); err == nil || !strings.Contains(err.Error(), "OUTREACH_DELIVERY_CHANNELS") {
 		t.Errorf("a name that is no channel name: %v", err)
+	}
+}
+
+// TestMetricsListener: metrics are off by default; on loopback they need
+// no token; beyond it they do; never on the site's own address.
+func TestMetricsListener(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		fail string
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"OUTREACH_METRICS_ADDR": "127.0.0.1:9090"}, ""},
+		{map[string]string{"OUTREACH_METRICS_ADDR": "[::1]:9090"}, ""},
+		{map[string]string{"OUTREACH_METRICS_ADDR": "0.0.0.0:9090"}, "OUTREACH_METRICS_TOKEN"},
+		{map[string]string{"OUTREACH_METRICS_ADDR": "0.0.0.0:9090", "OUTREACH_METRICS_TOKEN": "0123456789abcdef"}, ""},
+		{map[string]string{"OUTREACH_ADDR": "127.0.0.1:9090", "OUTREACH_METRICS_ADDR": "127.0.0.1:9090"}, "must differ from OUTREACH_ADDR"},
+	} {
+		cfg, err := Load(env(c.env))
+		switch {
+		case c.fail == "" && err != nil:
+			t.Errorf("%v: %v", c.env, err)
+		case c.fail != "" && (err == nil || !strings.Contains(err.Error(), c.fail)):
+			t.Errorf("%v: err = %v, want it to say %q", c.env, err, c.fail)
+		case c.fail == "" && cfg.MetricsAddr != c.env["OUTREACH_METRICS_ADDR"]:
+			t.Errorf("%v: MetricsAddr = %q", c.env, cfg.MetricsAddr)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package congress
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -190,21 +189,7 @@ func parseCommittees(cPath string, cb []byte, mPath string, mb []byte, members [
 }
 
 func encodeCommittees(cs []*Committee) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("{\"committees\":[\n")
-	for i, c := range cs {
-		b, err := json.Marshal(c)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(b)
-		if i < len(cs)-1 {
-			buf.WriteByte(',')
-		}
-		buf.WriteByte('\n')
-	}
-	buf.WriteString("]}\n")
-	return buf.Bytes(), nil
+	return encodeJSONLines("{\"committees\":[\n", "]}\n", cs)
 }
 
 func decodeCommittees(b []byte) ([]*Committee, error) {

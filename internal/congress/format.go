@@ -223,21 +223,26 @@ func atoi(b []byte) (int, bool) {
 	return n, len(b) > 0
 }
 
-func encodeMembers(ms []*Member) ([]byte, error) {
+func encodeMembers(ms []*Member) ([]byte, error) { return encodeJSONLines("[\n", "]\n", ms) }
+
+// encodeJSONLines writes xs as a JSON list, one element a line, between
+// prefix and suffix: diffs of the data files then show which members or
+// committees changed.
+func encodeJSONLines[T any](prefix, suffix string, xs []T) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString("[\n")
-	for i, m := range ms {
-		b, err := json.Marshal(m)
+	buf.WriteString(prefix)
+	for i, x := range xs {
+		b, err := json.Marshal(x)
 		if err != nil {
 			return nil, err
 		}
 		buf.Write(b)
-		if i < len(ms)-1 {
+		if i < len(xs)-1 {
 			buf.WriteByte(',')
 		}
 		buf.WriteByte('\n')
 	}
-	buf.WriteString("]\n")
+	buf.WriteString(suffix)
 	return buf.Bytes(), nil
 }
 

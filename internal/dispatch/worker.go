@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/outreach-org/outreach/internal/metrics"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -127,6 +128,7 @@ type Worker struct {
 	defaults Settings
 	log      *slog.Logger
 	now      func() time.Time
+	metrics  *metrics.Metrics // nil: none
 
 	mu       sync.Mutex
 	limiters map[delivery.Channel]*rate.Limiter
@@ -379,6 +381,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
 	res, err := sender.Send(sctx, msg)
 	cancel()
+	w.metrics.Provider(string(sender.Channel()), responseClass(err))
 	done := w.now()
 	if err == nil {
 		return failed(w.markSent(store.Sent{ID: id, Channel: string(sender.Channel()), ProviderID: res.ProviderID, Detail: res.Detail, Kept: res.Kept, At: done}))
@@ -413,6 +416,27 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	}
 	return failed(err)
 }
+
+// responseClass sorts a channel's answer for the provider-responses
+// metric.
+func responseClass(err error) string {
+	if err == nil {
+		return "accepted"
+	}
+	temp, after := delivery.IsTemporary(err)
+	switch {
+	case !temp:
+		return "permanent"
+	case errors.Is(err, delivery.ErrOutcomeUnknown):
+		return "unknown"
+	case after > 0:
+		return "rate_limited"
+	}
+	return "temporary"
+}
+
+// SetMetrics makes the worker count the channels' answers.
+func (w *Worker) SetMetrics(m *metrics.Metrics) { w.metrics = m }
 
 // SyntheticRefusal is the timeline reason of a letter that quotes the
 // synthetic statistics release rel and was to go to a real channel.

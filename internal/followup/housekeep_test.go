@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/outreach-org/outreach/internal/auth"
+	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
 
-// The tick deletes expired and idle staff sessions and failed sign-in
-// records older than the throttle window, and keeps everything else:
-// without it both tables grow forever.
+// The tick deletes expired and idle staff sessions, failed sign-in
+// records older than the throttle window and the claims of expired call
+// pages, and keeps everything else: without it these tables grow forever.
 func TestTickPrunesSessionsAndLoginFailures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -47,6 +48,19 @@ func TestTickPrunesSessionsAndLoginFailures(t *testing.T) {
 			return n
 		}
 
+		// A call page's claim, kept until the page expires.
+		if _, _, err := st.LogCall(ctx, store.CallLog{Nonce: "hk-" + now.Format("150405.000000000"), CampaignID: newEnv(t, st, campaign.Live).camp.ID, BioguideID: "P000145",
+			Chamber: "senate", State: "CA", Party: "Democrat", Outcome: "reached", At: now, Expires: now.Add(10 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		claims := func() int {
+			c, err := st.CallClaims(ctx, "hk-"+now.Format("150405.000000000"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(c)
+		}
+
 		clk := &clock{t: now}
 		r := &followup.Runner{Store: st, Jobs: &jobsSpy{}, Mailer: &mailSpy{}, Now: clk.Now, SessionIdle: 2 * time.Hour}
 		if _, err := r.Tick(ctx); err != nil {
@@ -61,6 +75,9 @@ func TestTickPrunesSessionsAndLoginFailures(t *testing.T) {
 		if count("hk-acct") != 1 || count("hk-ip") != 1 {
 			t.Fatal("a failure inside the throttle window was pruned")
 		}
+		if claims() != 1 {
+			t.Fatal("the claim of a call page still valid was pruned")
+		}
 
 		clk.Add(auth.ThrottleWindow + time.Minute)
 		if _, err := r.Tick(ctx); err != nil {
@@ -68,6 +85,9 @@ func TestTickPrunesSessionsAndLoginFailures(t *testing.T) {
 		}
 		if n := count("hk-acct") + count("hk-ip"); n != 0 {
 			t.Fatalf("%d failures older than the throttle window remain", n)
+		}
+		if claims() != 0 {
+			t.Error("the claim of an expired call page remains")
 		}
 		if _, _, err := st.SessionUser(ctx, "hk-fresh"); err != nil {
 			t.Fatalf("the fresh session (seen %v ago) was deleted: %v", 17*time.Minute, err)

@@ -78,6 +78,7 @@ type Store interface {
 
 	DeleteExpiredSessions(ctx context.Context, now, idleCutoff time.Time) (int64, error)
 	PruneLoginFailures(ctx context.Context, before time.Time) error
+	PruneCallClaims(ctx context.Context, now time.Time) (int64, error)
 	RefreshRollups(ctx context.Context) error
 	RollupsRefreshedAt(ctx context.Context) (time.Time, error)
 }
@@ -258,9 +259,10 @@ func (r *Runner) refreshRollups(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// housekeep deletes what sign-in leaves behind once it can no longer
-// matter: sessions that expired or sat idle, and failed sign-in records
-// older than the throttle window. Without it both tables only grow.
+// housekeep deletes what sign-in and call pages leave behind once it can
+// no longer matter: sessions that expired or sat idle, failed sign-in
+// records older than the throttle window, and the claims of expired call
+// pages. Without it these tables only grow.
 func (r *Runner) housekeep(ctx context.Context, now time.Time) error {
 	idle := r.SessionIdle
 	if idle <= 0 {
@@ -275,6 +277,9 @@ func (r *Runner) housekeep(ctx context.Context, now time.Time) error {
 	}
 	if err := r.Store.PruneLoginFailures(ctx, now.Add(-auth.ThrottleWindow)); err != nil {
 		return fmt.Errorf("followup: prune login failures: %w", err)
+	}
+	if _, err := r.Store.PruneCallClaims(ctx, now); err != nil {
+		return fmt.Errorf("followup: prune call claims: %w", err)
 	}
 	return nil
 }

@@ -68,6 +68,7 @@ var supporterEN = map[string]string{
 	"footer.contact":              "Contact %s",
 	"act.mail.privacy":            "Privacy policy: %s",
 	"act.mail.contact":            "Contact %s: %s",
+	"act.back_to_campaign":        "Back to the campaign page",
 	"err.method":                  "This page cannot be opened that way. Go back and use the page's buttons, or start again from the home page.",
 }
 
@@ -127,5 +128,6 @@ var supporterES = map[string]string{
 	"footer.contact":              "Contactar a %s",
 	"act.mail.privacy":            "Política de privacidad: %s",
 	"act.mail.contact":            "Contactar a %s: %s",
+	"act.back_to_campaign":        "Volver a la página de la campaña",
 	"err.method":                  "Esta página no se puede abrir de esa manera. Vuelva atrás y use los botones de la página, o empiece de nuevo desde la página principal.",
 }

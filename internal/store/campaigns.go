@@ -37,8 +37,11 @@ type campaignRow struct {
 	StartsAt       *time.Time
 	EndsAt         *time.Time
 	CurrentVersion int
-	CiteRelease    bool `gorm:"column:cite_release"`
-	Demo           bool `gorm:"column:demo"`
+	CiteRelease    bool   `gorm:"column:cite_release"`
+	Demo           bool   `gorm:"column:demo"`
+	CallScriptEN   string `gorm:"column:call_script_en"`
+	CallScriptES   string `gorm:"column:call_script_es"`
+	CallsOnly      bool   `gorm:"column:calls_only"`
 	HeldReason     string
 	HeldReleaseID  *int64
 	HeldAt         *time.Time
@@ -88,7 +91,7 @@ func rowOfCampaign(c campaign.Campaign) campaignRow {
 	return campaignRow{ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: encodeTargets(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt),
-		CiteRelease: !c.NoCitation, Demo: c.Demo}
+		CiteRelease: !c.NoCitation, Demo: c.Demo, CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly}
 }
 
 func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
@@ -98,6 +101,7 @@ func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
 		Subject: v.Subject, Template: v.Body, OrganizationStatement: v.OrganizationStatement,
 		TemplateVersion: r.CurrentVersion, NoCitation: !r.CiteRelease, Demo: r.Demo, HeldReason: r.HeldReason,
 		HeldReleaseID: r.HeldReleaseID, HeldAt: utcPtr(r.HeldAt),
+		CallScriptEN: r.CallScriptEN, CallScriptES: r.CallScriptES, CallsOnly: r.CallsOnly,
 		CreatedBy: derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
@@ -268,6 +272,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "target_rules": next.Targets,
 			"loc_topic": next.LOCTopic, "status": next.Status, "starts_at": next.StartsAt, "ends_at": next.EndsAt,
 			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt, "cite_release": next.CiteRelease,
+			"call_script_en": next.CallScriptEN, "call_script_es": next.CallScriptES, "calls_only": next.CallsOnly,
 		}).Error
 		if err != nil {
 			if isUnique(err) {
@@ -332,6 +337,9 @@ func changedFields(a, b campaignRow) []string {
 	add("starts_at", sameTime(a.StartsAt, b.StartsAt))
 	add("ends_at", sameTime(a.EndsAt, b.EndsAt))
 	add("cite_release", a.CiteRelease == b.CiteRelease)
+	add("call_script_en", a.CallScriptEN == b.CallScriptEN)
+	add("call_script_es", a.CallScriptES == b.CallScriptES)
+	add("calls_only", a.CallsOnly == b.CallsOnly)
 	return out
 }
 

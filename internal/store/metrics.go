@@ -21,27 +21,9 @@ type MetricsQuery struct {
 	ToMonth    string
 }
 
-// dimensionColumns maps the rollups' dimensions to their columns.
-var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "bioguide_id", tracking.DimState: "state",
-	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
-	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimNone: "''"}
-
-// MetricGroup is the sums of one group (tracking.Group).
-type MetricGroup = tracking.Group
-
-// ResponseMetrics reads the rollups (never the letters) grouped by q.GroupBy.
-func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
-	grouping, ok := tracking.Lookup(q.GroupBy)
-	if !ok || grouping.Keys != nil {
-		// a grouping with Keys is added up from the offices by its caller
-		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
-	}
-	dim := grouping.Dim
-	col := dimensionColumns[dim]
-	var (
-		conds []string
-		args  []any
-	)
+// filters are q's conditions on the columns the rollups and the call
+// counts share (campaign_id, chamber, party, state, month).
+func (q MetricsQuery) filters() (conds []string, args []any) {
 	add := func(cond string, v any) { conds, args = append(conds, cond), append(args, v) }
 	if q.CampaignID != 0 {
 		add("campaign_id = ?", q.CampaignID)
@@ -61,6 +43,28 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	if q.ToMonth != "" {
 		add("month <= ?", q.ToMonth)
 	}
+	return conds, args
+}
+
+// dimensionColumns maps the rollups' dimensions to their columns.
+var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "bioguide_id", tracking.DimState: "state",
+	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
+	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimNone: "''"}
+
+// MetricGroup is the sums of one group (tracking.Group).
+type MetricGroup = tracking.Group
+
+// ResponseMetrics reads the rollups (never the letters) grouped by
+// q.GroupBy, with the calls reported to each group (call_counts).
+func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
+	grouping, ok := tracking.Lookup(q.GroupBy)
+	if !ok || grouping.Keys != nil {
+		// a grouping with Keys is added up from the offices by its caller
+		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
+	}
+	dim := grouping.Dim
+	col := dimensionColumns[dim]
+	conds, args := q.filters()
 	if q.FromMonth == "" && q.ToMonth == "" && dim != tracking.DimMonth && dim != tracking.DimChannel {
 		conds = append(conds, "month = '"+allCell+"'")
 	} else {
@@ -143,7 +147,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	for i, g := range out {
 		res[i] = *g
 	}
-	return res, nil
+	return s.addCalls(ctx, q, res) // the calls reported to the same groups
 }
 
 // MergeGroups adds up groups (offices, say) under the key each is given

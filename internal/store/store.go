@@ -171,3 +171,28 @@ type appSetting struct {
 }
 
 func (appSetting) TableName() string { return "app_settings" }
+
+// Warm opens the pool's connections before traffic arrives, so the first
+// requests after a start do not each wait for a new connection (on
+// PostgreSQL a new backend, with cold caches). It answers how many are
+// open.
+func (s *Store) Warm(ctx context.Context) (int, error) {
+	n := s.sql.Stats().MaxOpenConnections
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := s.sql.Conn(ctx)
+		if err != nil {
+			return len(conns), fmt.Errorf("store: warm the pool: %w", err)
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return len(conns), fmt.Errorf("store: warm the pool: %w", err)
+		}
+	}
+	return len(conns), nil
+}

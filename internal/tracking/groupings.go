@@ -22,6 +22,42 @@ type Group struct {
 	Replied     int64
 	Substantive int64
 	Times       []Obs
+	// Calls are the calls supporters reported to the group's offices
+	// (campaigns with a call script), counted apart from the letters.
+	Calls CallTally
+}
+
+// CallTally is a count of reported calls per outcome, and their total.
+type CallTally struct {
+	Reached   int64 `json:"reached"`   // talked to staff
+	Voicemail int64 `json:"voicemail"` // left a voicemail
+	Busy      int64 `json:"busy"`      // busy, or the mailbox was full
+	Skipped   int64 `json:"skipped"`   // did not call
+	Total     int64 `json:"total"`
+}
+
+// Add counts n calls with outcome o (campaign.Outcome's names); an
+// unknown outcome counts nothing.
+func (t *CallTally) Add(o string, n int64) {
+	switch o {
+	case "reached":
+		t.Reached += n
+	case "voicemail":
+		t.Voicemail += n
+	case "busy":
+		t.Busy += n
+	case "skipped":
+		t.Skipped += n
+	default:
+		return
+	}
+	t.Total += n
+}
+
+// Plus is the sum of two tallies.
+func (t CallTally) Plus(u CallTally) CallTally {
+	return CallTally{Reached: t.Reached + u.Reached, Voicemail: t.Voicemail + u.Voicemail, Busy: t.Busy + u.Busy,
+		Skipped: t.Skipped + u.Skipped, Total: t.Total + u.Total}
 }
 
 // Dimension is a column of the rollups that figures can be read by
@@ -225,6 +261,7 @@ func Merge(gs []Group, keys func(Group) []string) []Group {
 			m.Replied += g.Replied
 			m.Substantive += g.Substantive
 			m.Times = append(m.Times, g.Times...)
+			m.Calls = m.Calls.Plus(g.Calls)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })

@@ -132,7 +132,7 @@ func (s *Server) cachedCampaign(ctx context.Context, slug string) (liveCampaign,
 		if err != nil {
 			return liveCampaign{}, err
 		}
-		cp, verr := campaign.Compile(c.Subject, c.Template, c.OrganizationStatement)
+		cp, verr := campaign.CompileCampaign(c)
 		if verr != nil {
 			return liveCampaign{}, fmt.Errorf("campaign %d letter does not compile: %v", c.ID, verr)
 		}
@@ -182,18 +182,21 @@ type actionView struct {
 	Summary       string
 	CallToAct     string
 	Figures       []figureView
-	AsOf          string
-	Synthetic     bool
-	Progress      int64
-	Form          action.Form
-	Errors        map[string]string // field -> message
-	Problem       string            // a message above the form
-	ErrorList     []summaryItem     // the errors in form order, each naming its field
-	Prefixes      []prefixOption
-	States        []stateOption
-	Candidates    []candidateView
-	WhyChoose     string
-	Letters       []letterView
+	// Committees says, for a campaign aimed at committees, whom the
+	// letters go to and what each committee oversees.
+	Committees []string
+	AsOf       string
+	Synthetic  bool
+	Progress   int64
+	Form       action.Form
+	Errors     map[string]string // field -> message
+	Problem    string            // a message above the form
+	ErrorList  []summaryItem     // the errors in form order, each naming its field
+	Prefixes   []prefixOption
+	States     []stateOption
+	Candidates []candidateView
+	WhyChoose  string
+	Letters    []letterView
 	// Reviewed identifies the letters the review shows (reviewDigest);
 	// the send form carries it back. Changed: the letters differ from
 	// the ones the supporter was shown, so they are shown again.
@@ -325,7 +328,8 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 
 func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
 	lang := langOf(c)
-	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote}
+	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote,
+		Committees: campaignCommittees(s.deps.Congress, lc.C.Targets, lang)}
 	for _, p := range action.Prefixes() {
 		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
 	}
@@ -412,6 +416,12 @@ func (s *Server) actionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.cachedPage(c, page)
+}
+
+// cachedPage serves a page rendered for many visitors with this
+// visitor's CSRF token put in.
+func (s *Server) cachedPage(c echo.Context, page []byte) error {
 	out := bytes.ReplaceAll(page, []byte(csrfSlot), []byte(template.HTMLEscapeString(csrfToken(c))))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, out)
@@ -481,29 +491,8 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		v.Errors["state"] = lang.T("act.err.state_zip", f.ZIP, strings.Join(res.States, ", "))
 		v.Problem = lang.T("act.fix_below")
 		return v, nil, false, nil
-	case errors.Is(err, action.ErrNeedAddress):
-		// A PO-box ZIP: not the same message again, but the state's
-		// districts to choose from (or the home ZIP to type instead).
-		v.WhyChoose = lang.T("act.po_box_why", f.ZIP, stateName(f.State))
-		v.Candidates = s.candidates(rcp.Candidates, lang)
-		if f.District != "" {
-			v.Errors["district"] = lang.T("err.district_choice")
-		}
-		v.Problem = lang.T("act.choose_district")
-		return v, nil, false, nil
-	case errors.Is(err, action.ErrNeedDistrict):
-		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
-		if len(res.States) > 1 {
-			v.WhyChoose = lang.T("act.choose_why_states", len(rcp.Candidates), stateName(f.State))
-		}
-		if s.deps.Geocoder == nil {
-			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
-		}
-		v.Candidates = s.candidates(rcp.Candidates, lang)
-		if f.District != "" {
-			v.Errors["district"] = lang.T("err.district_choice")
-		}
-		v.Problem = lang.T("act.choose_district")
+	case errors.Is(err, action.ErrNeedAddress), errors.Is(err, action.ErrNeedDistrict):
+		s.districtChoice(&v, err, rcp, res, f, lang)
 		return v, nil, false, nil
 	case errors.Is(err, action.ErrNoTargets):
 		v.Problem = noTargetsMessage(s.deps.Congress, lc.C.Targets, rcp.Own, lang)
@@ -513,6 +502,10 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		return v, nil, false, nil
 	case err != nil:
 		return v, nil, false, err
+	}
+	if noSenators(f.State) && lc.C.Targets.Has(campaign.RuleSenate) {
+		// DC and the territories: say why no senator gets a letter.
+		v.Vacancies = append(v.Vacancies, lang.T("lookup.no_senators."+f.State))
 	}
 	for _, vac := range rcp.Vacancies {
 		if vac.District != nil {
@@ -555,6 +548,29 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	markSame(v.Letters)
 	v.Reviewed = reviewDigest(letters)
 	return v, letters, true, nil
+}
+
+// districtChoice fills v for a supporter who must choose their district:
+// after a PO-box ZIP (action.ErrNeedAddress) the state's districts (or
+// the home ZIP to type instead), after a split ZIP
+// (action.ErrNeedDistrict) its districts.
+func (s *Server) districtChoice(v *actionView, err error, rcp action.Recipients, res *congress.Result, f action.Form, lang i18n.Lang) {
+	if errors.Is(err, action.ErrNeedAddress) {
+		v.WhyChoose = lang.T("act.po_box_why", f.ZIP, stateName(f.State))
+	} else {
+		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
+		if len(res.States) > 1 {
+			v.WhyChoose = lang.T("act.choose_why_states", len(rcp.Candidates), stateName(f.State))
+		}
+		if s.deps.Geocoder == nil {
+			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")
+		}
+	}
+	v.Candidates = s.candidates(rcp.Candidates, lang)
+	if f.District != "" {
+		v.Errors["district"] = lang.T("err.district_choice")
+	}
+	v.Problem = lang.T("act.choose_district")
 }
 
 // candidates are the districts a supporter chooses among, each with its
@@ -622,7 +638,7 @@ func (s *Server) actionReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if v.Mode != "form" {
+	if v.Mode != "form" || lc.C.CallsOnly { // a calls-only campaign takes no letters
 		return s.renderAction(c, http.StatusConflict, v)
 	}
 	f := formFrom(c)

@@ -91,6 +91,7 @@ func (s *Server) sentView(c echo.Context, slug string, subID int64) (msgView, er
 		v.Offices = append(v.Offices, lang.T("lookup.title."+o.Title)+" "+o.Name)
 	}
 	v.Form = &confirmForm{Action: "/c/" + slug + "/sent", Token: token, Button: lang.T("act.resend_button")}
+	v.Back = "/c/" + slug + "?lang=" + string(lang)
 	return v, nil
 }
 
@@ -181,6 +182,7 @@ func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgVi
 	}
 	// Offices the submission was sent to that got no letter from it had
 	// this supporter's letter already.
+	zip := ""
 	if sub, err := s.deps.Store.SubmissionByID(ctx, subID); err == nil && sub.Sealed != "" {
 		var ss action.Sealed
 		if err := s.deps.Keys.OpenJSON(sub.Sealed, action.SubmissionAAD(sub.ID), &ss); err == nil {
@@ -189,18 +191,27 @@ func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgVi
 					v.Lines = append(v.Lines, lang.T("act.skipped", s.officeName(sl.BioguideID, lang)))
 				}
 			}
+			v.Calls = s.submissionCalls(c, lc, subID, ss)
+			zip = ss.Form.ZIP
 		}
 	}
-	v.Next = s.nextSteps(c, lc)
+	if v.Calls == nil { // the campaign's own call list says more
+		v.Next = s.nextSteps(c, zip)
+	}
 	return v, nil
 }
 
-// nextSteps lists what a supporter can do after confirming, in order.
-// Sharing the campaign is the section below the list; a step another
-// feature offers (a call to the same offices, say) is appended here.
-func (s *Server) nextSteps(c echo.Context, lc liveCampaign) []nextStep {
+// nextSteps lists what a supporter can do after confirming, in order,
+// for a campaign without a call list of its own: find the offices' phone
+// numbers (the lookup, for their ZIP code when it is known). Sharing the
+// campaign is the section below the list.
+func (s *Server) nextSteps(c echo.Context, zip string) []nextStep {
 	lang := langOf(c)
-	return []nextStep{{Label: lang.T("act.next_lookup"), URL: "/?lang=" + string(lang), Text: lang.T("act.next_lookup_text")}}
+	q := url.Values{"lang": {string(lang)}}
+	if zip != "" {
+		q.Set("q", zip)
+	}
+	return []nextStep{{Label: lang.T("act.next_lookup"), URL: "/?" + q.Encode(), Text: lang.T("act.next_lookup_text")}}
 }
 
 // officeName is "Senator Alex Padilla" for a bioguide id, in lang.

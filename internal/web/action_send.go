@@ -37,7 +37,9 @@ type msgView struct {
 	Email   string
 	Offices []string
 	Notice  string
+	Back    string     // the campaign page, for a supporter who typed the wrong address
 	Next    []nextStep // the thank-you page's next steps
+	Calls   *callsView // the call list after the letters, when the campaign asks for calls
 	// Switch is the GET page (path and query, without lang) the language
 	// switch opens: a page that answered a POST is reopened there.
 	Switch string
@@ -75,7 +77,7 @@ func (s *Server) actionSend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if v.Mode != "form" {
+	if v.Mode != "form" || lc.C.CallsOnly { // a calls-only campaign takes no letters
 		return s.renderAction(c, http.StatusConflict, v)
 	}
 	f := formFrom(c)
@@ -154,6 +156,7 @@ func (s *Server) actionSend(c echo.Context) error {
 			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices, Letters: sealedLetters}, action.SubmissionAAD(id))
 		}, enqueue, limits...)
 	if le := (*store.LimitError)(nil); errors.As(err, &le) {
+		s.deps.Metrics.Throttled("action")
 		return s.message(c, http.StatusTooManyRequests, "slow_down")
 	}
 	if err != nil {

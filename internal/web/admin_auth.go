@@ -122,9 +122,11 @@ func (s *Server) releaseAttempt(c echo.Context, res store.Reservation) {
 func (s *Server) refusal(c echo.Context, err error) (status int, msg string, ok bool) {
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
+		s.deps.Metrics.Throttled("signin")
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(auth.ThrottleWindow.Seconds())))
 		return http.StatusTooManyRequests, langOf(c).T("err.throttled"), true
 	case errors.Is(err, auth.ErrBusy):
+		s.deps.Metrics.Throttled("password_checks")
 		c.Response().Header().Set("Retry-After", strconv.Itoa(auth.BusyRetryAfter))
 		return http.StatusTooManyRequests, langOf(c).T("err.busy"), true
 	}

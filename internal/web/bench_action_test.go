@@ -53,6 +53,9 @@ func benchServerDeps(b *testing.B, st *store.Store, slug string, deps web.Deps) 
 	if err != nil {
 		b.Fatal(err)
 	}
+	if _, err := s.Warm(ctx); err != nil { // as outreach serve does before it serves
+		b.Fatal(err)
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(sctx, ln, 5*time.Second) }()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -40,48 +41,12 @@ func serveLoopback(tb testing.TB) string {
 // BenchmarkAPIRepresentativesLoopback measures requests per second over
 // real TCP on loopback with keep-alive clients, as wrk would.
 func BenchmarkAPIRepresentativesLoopback(b *testing.B) {
-	base := serveLoopback(b)
-	zips := []string{"94110", "10001", "60614", "91001", "20001", "57717", "99501", "73301"}
-	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}
-	client := &http.Client{Transport: tr}
-	b.SetParallelism(16)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			resp, err := client.Get(base + "/api/v1/representatives?zip=" + zips[i%len(zips)])
-			i++
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	loopbackRate(b, serveLoopback(b), "/api/v1/representatives?zip=94110")
 }
 
 // BenchmarkLookupPageLoopback does the same for the HTML results page.
 func BenchmarkLookupPageLoopback(b *testing.B) {
-	base := serveLoopback(b)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-	b.SetParallelism(16)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := client.Get(base + "/?q=94110")
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	loopbackRate(b, serveLoopback(b), "/?q=94110")
 }
 
 // BenchmarkStartupToReady is what `outreach serve` does before it accepts
@@ -117,4 +82,62 @@ func TestGracefulShutdown(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz %d", resp.StatusCode)
 	}
+}
+
+// loopbackRate runs GETs of path from 16 parallel keep-alive clients and
+// reports requests per second.
+func loopbackRate(b *testing.B, base, path string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	b.SetParallelism(16)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(base + path)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkHelloWorldLoopback is the ceiling the public pages are
+// compared with: a net/http server that answers a constant, measured the
+// same way on the same machine.
+func BenchmarkHelloWorldLoopback(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello, world\n")
+	})}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Close() })
+	loopbackRate(b, "http://"+ln.Addr().String(), "/")
+}
+
+// BenchmarkStatsPageLoopback: /stats with a published release.
+func BenchmarkStatsPageLoopback(b *testing.B) {
+	st := storetest.SQLite(b)
+	if _, err := st.SeedDemo(context.Background(), store.DemoOptions{}, store.Audit{Action: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	s, err := web.New(web.Deps{Log: discard(), Congress: directory(b), Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln, 5*time.Second) }()
+	b.Cleanup(func() { cancel(); <-done })
+	loopbackRate(b, "http://"+ln.Addr().String(), "/stats")
 }

@@ -25,6 +25,17 @@ type axeResult struct {
 // violations of the current page.
 func checkA11y(t *testing.T, ctx context.Context, step string) {
 	t.Helper()
+	for _, v := range axeViolations(t, ctx, step) {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("%s: [%s] %s: %s (%d nodes, first %s)", step, v.Impact, v.ID, v.Help, v.Nodes, v.First)
+		}
+	}
+}
+
+// axeViolations injects axe-core and answers the WCAG 2.1 A/AA violations
+// of the current page, whatever their impact.
+func axeViolations(t *testing.T, ctx context.Context, step string) []axeResult {
+	t.Helper()
 	src, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
 		t.Fatal(err)
@@ -38,11 +49,7 @@ func checkA11y(t *testing.T, ctx context.Context, step string) {
 	if err != nil {
 		t.Fatalf("%s: axe: %v", step, err)
 	}
-	for _, v := range res {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			t.Errorf("%s: [%s] %s: %s (%d nodes, first %s)", step, v.Impact, v.ID, v.Help, v.Nodes, v.First)
-		}
-	}
+	return res
 }
 
 func TestBrowserActionFlowAccessible(t *testing.T) {

@@ -63,11 +63,34 @@ func axeAll(t *testing.T, ctx context.Context) []axeResult {
 	return res
 }
 
+// browserSignIn signs the browser in through the sign-in form.
+func browserSignIn(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/admin/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".overview")),
+	)
+	if err != nil {
+		t.Fatalf("sign in as %s: %v", email, err)
+	}
+}
+
 // TestBrowserStaffPagesFitPhones walks every staff page as an admin at
 // 375 px and at 1280 px: no page is wider than the screen (tables scroll
 // inside a focusable region), and axe finds no WCAG 2.1 A/AA violation
-// of any impact.
+// of any impact; the header lines up with the content.
 func TestBrowserStaffPagesFitPhones(t *testing.T) {
+	for _, width := range []int64{375, 1280} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) { staffPagesFit(t, width) })
+	}
+}
+
+// staffPagesFit walks every staff page at one width (33 pages with axe
+// each: a budget of its own, above the usual minute).
+func staffPagesFit(t *testing.T, width int64) {
 	st := storetest.SQLite(t)
 	a := newActionServer(t, st, "staff-walk", campaign.Live)
 	ids := confirmedSupporter(t, a, supporter("94110", "CA"))
@@ -86,51 +109,148 @@ func TestBrowserStaffPagesFitPhones(t *testing.T) {
 	if _, err := st.UpdateCampaign(ctx0, camp, store.Audit{Action: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	addUser(t, st, "walker@families.example.org", auth.Admin)
-	ctx := browser(t)
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(a.srv.URL+"/admin/login"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "walker@families.example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS(".overview")),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
+	walker := addUser(t, st, "walker@families.example.org", auth.Admin)
+	cases, err := st.Cases(ctx0, store.CaseFilter{Limit: 1})
+	if err != nil || len(cases.Cases) == 0 {
+		t.Fatalf("demonstration cases: %v", err)
 	}
+	rel, err := st.LatestRelease(ctx0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.Outbox(ctx0, "", 0, 1)
+	if err != nil || len(msgs) == 0 {
+		t.Fatalf("outbox: %v", err)
+	}
+	l, err := st.LetterByID(ctx0, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserWithin(t, 3*time.Minute)
+	browserSignIn(t, ctx, a.srv.URL, walker.Email)
 	id := fmt.Sprint(a.camp.ID)
 	pages := []string{"/admin", "/admin/campaigns", "/admin/campaigns/new", "/admin/campaigns/" + id, "/admin/campaigns/" + id + "/versions",
 		"/admin/campaigns/" + id + "/versions/diff?a=1&b=2", "/admin/campaigns/" + id + "/preview", "/admin/campaigns/" + id + "/coverage",
 		"/admin/campaigns/" + id + "/packets", "/admin/campaigns/" + id + "/tabling", "/admin/deliveries", fmt.Sprintf("/admin/deliveries/%d", ids[0]),
 		"/admin/outbox", "/admin/contacts", "/admin/cases", "/admin/cases/new", "/admin/cases/import", "/admin/stats/releases", "/admin/dashboard",
 		"/admin/responses/inbox", "/admin/responses/new", "/admin/schedule", "/admin/followups/" + id, "/admin/users", "/admin/audit",
-		"/admin/tokens", "/admin/account"}
-	for _, width := range []int64{375, 1280} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+		"/admin/tokens", "/admin/account", "/admin/branding", fmt.Sprintf("/admin/users/%d", walker.ID), fmt.Sprintf("/admin/cases/%d", cases.Cases[0].ID),
+		fmt.Sprintf("/admin/stats/releases/%d", rel.ID), fmt.Sprintf("/admin/outbox/%d", msgs[0].ID), "/admin/offices/" + l.BioguideID + "/contacts"}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p)); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		title, err := chromedp.Run(ctx, chromedp.Title())
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range pages {
-			if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p)); err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			title, err := chromedp.Run(ctx, chromedp.Title())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(title, "Not found") || strings.Contains(title, "Forbidden") || strings.Contains(title, "Sign in") {
-				t.Errorf("%d px %s: %q", width, p, title)
-				continue
-			}
-			o, err := chromedp.Run(ctx, chromedp.Evaluate[overflow](overflowJS))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if o.Page > o.View {
-				t.Errorf("%d px %s: the page is %d px wide: %v", width, p, o.Page, o.Culprits)
-			}
-			for _, v := range axeAll(t, ctx) {
-				t.Errorf("%d px %s: axe [%s] %s: %s (%d nodes, first %s)", width, p, v.Impact, v.ID, v.Help, v.Nodes, v.First)
-			}
+		if strings.Contains(title, "Not found") || strings.Contains(title, "Forbidden") || strings.Contains(title, "Sign in") {
+			t.Errorf("%d px %s: %q", width, p, title)
+			continue
+		}
+		o, err := chromedp.Run(ctx, chromedp.Evaluate[overflow](overflowJS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Page > o.View {
+			t.Errorf("%d px %s: the page is %d px wide: %v", width, p, o.Page, o.Culprits)
+		}
+		// The header's brand starts where the page's content does.
+		gap, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.abs(document.querySelector("header .brand").getBoundingClientRect().left -
+				document.querySelector("main > :not(.notice)").getBoundingClientRect().left)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gap > 1 {
+			t.Errorf("%d px %s: the header is %.0f px off the content", width, p, gap)
+		}
+		for _, v := range axeAll(t, ctx) {
+			t.Errorf("%d px %s: axe [%s] %s: %s (%d nodes, first %s)", width, p, v.Impact, v.ID, v.Help, v.Nodes, v.First)
+		}
+	}
+}
+
+// TestBrowserEditorPickerAndScheduleForm: "Insert at the cursor" puts the
+// chosen field where the cursor is in the letter (and the live preview
+// follows); the schedule form shows only the fields of the chosen
+// "Repeat".
+func TestBrowserEditorPickerAndScheduleForm(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "picker-walk", campaign.Draft)
+	ctx := browser(t)
+	browserSignIn(t, ctx, a.srv.URL, addUser(t, st, "picker@families.example.org", auth.Campaigner).Email)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(fmt.Sprintf("%s/admin/campaigns/%d", a.srv.URL, a.camp.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#pick-insert")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cursor after the first line of the letter ("{{.salutation}},").
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.getElementById("template");
+		const at = e.value.indexOf("\n"); e.focus(); e.setSelectionRange(at, at); e.dispatchEvent(new Event("keyup")); return e.value; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#pick-field"), "{{.city}}"),
+		chromedp.Click(chromedp.CSS("#pick-insert")),
+		chromedp.WaitVisible(chromedp.CSS("#preview-letter")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("template").value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(before, "\n")
+	if want := before[:at] + "{{.city}}" + before[at:]; after != want {
+		t.Errorf("after insert the letter starts %q, want %q", after[:min(60, len(after))], want[:min(60, len(want))])
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#pick-status")))
+	if err != nil || !strings.Contains(status, "Inserted {{.city}}") {
+		t.Errorf("status %q %v", status, err)
+	}
+
+	// A template error shows in the live preview with its line, the
+	// position marked.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.getElementById("template");
+		e.value = "{{.salutation}},\n\nFrom {{.frist_name}}."; e.dispatchEvent(new Event("input")); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#preview-problem-list mark.code-mark"))); err != nil {
+		t.Fatalf("live problem: %v", err)
+	}
+	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#preview-problem-list li")))
+	if err != nil || !strings.Contains(problem, "Letter, line 3, column") || !strings.Contains(problem, "From {{.frist_name}}.") {
+		t.Errorf("live problem %q %v", problem, err)
+	}
+
+	// The schedule form: only the chosen choice's fields show.
+	visible := func() string {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("[data-repeat]")).filter(e => !e.hidden).map(e => e.querySelector("input,select").name).join(",")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+"/admin/schedule"), chromedp.WaitVisible(chromedp.CSS("#s-repeat"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := visible(); got != "weekday,at" {
+		t.Errorf("every week shows %q", got)
+	}
+	for choice, want := range map[string]string{"once": "date,at", "monthly": "day,at", "daily": "at", "cron": "cron"} {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("s-repeat"); s.value = "`+choice+`"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		if got := visible(); got != want {
+			t.Errorf("%s shows %q, want %q", choice, got, want)
 		}
 	}
 }

@@ -3,14 +3,21 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
@@ -48,7 +55,7 @@ func focusInView(ctx context.Context) (string, string, bool, error) {
 
 // TestBrowserSupporterFocus: on a 375 px phone, the answer to the form
 // (the error summary, then the review) has the focus and is on screen, in
-// English and Spanish.
+// English and Spanish, and with JavaScript turned off.
 func TestBrowserSupporterFocus(t *testing.T) {
 	st := storetest.SQLite(t)
 	a := newActionServer(t, st, "focus", campaign.Live)
@@ -56,12 +63,25 @@ func TestBrowserSupporterFocus(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)); err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range []string{"en", "es"} {
-		steps := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.srv.URL + "/c/focus?lang=" + lang)},
-			fillCampaignForm("94110", "CA", lang+"-focus@example.org", "#first_name")...)
+	for _, lang := range []string{"en", "es", "en without JavaScript"} {
+		if lang == "en without JavaScript" {
+			// the fragment #result and the focusable target do it alone
+			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+				return err
+			})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		steps := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(a.srv.URL + "/c/focus?lang=" + lang[:2])},
+			fillCampaignForm("94110", "CA", strings.ReplaceAll(lang, " ", "-")+"-focus@example.org", "#first_name")...)
 		steps = append(steps, chromedp.Click(chromedp.CSS(`.act button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".summary")))
 		if err := chromedp.Do(ctx, steps...); err != nil {
 			t.Fatalf("%s: submit with an error: %v", lang, err)
+		}
+		// app.js shows "use my location": hidden, it did not run
+		if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("act-locate").hidden`)); err != nil || hidden != strings.Contains(lang, "without") {
+			t.Fatalf("%s: app.js ran: %v (%v)", lang, !hidden, err)
 		}
 		if id, cls, in, err := focusInView(ctx); err != nil || id != "result" || cls != "notice error summary" || !in {
 			t.Errorf("%s: after a failed submit the focus is on %q %q (in view: %v, %v)", lang, id, cls, in, err)
@@ -99,20 +119,7 @@ func pageProblems(ctx context.Context) ([]string, error) {
 // when OUTREACH_SHOTS names a directory.
 func checkPage(t *testing.T, ctx context.Context, step string) {
 	t.Helper()
-	src, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
-		t.Fatalf("%s: inject axe: %v", step, err)
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeResult](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
-		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length, first: (v.nodes[0] && v.nodes[0].target.join(" ")) || ""})))`,
-		chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: axe: %v", step, err)
-	}
-	for _, v := range res {
+	for _, v := range axeViolations(t, ctx, step) {
 		t.Errorf("%s: [%s] %s: %s (%d nodes, first %s)", step, v.Impact, v.ID, v.Help, v.Nodes, v.First)
 	}
 	probs, err := pageProblems(ctx)
@@ -134,7 +141,8 @@ func checkPage(t *testing.T, ctx context.Context, step string) {
 // states, DC, a PO-box ZIP, an address without the geocoder), the
 // campaign page, the form with errors, the review, "check your email",
 // the confirmation, "thank you", a message reopened by the language
-// switch, and the 404 and 405 pages. Every page has no axe violation, no
+// switch, the 404 and 405 pages, the follow-up survey, the opt-in,
+// unsubscribe and delete-my-data pages and the statistics page. Every page has no axe violation, no
 // horizontal overflow and no touch target under 44 px.
 func TestBrowserSupporterWalk(t *testing.T) {
 	st := storetest.SQLite(t)
@@ -185,6 +193,10 @@ func TestBrowserSupporterWalk(t *testing.T) {
 				t.Fatalf("%s: %v", name("review"), err)
 			}
 			checkPage(t, ctx, name("review"))
+			font, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".review pre.body")).fontFamily`))
+			if err != nil || strings.Contains(strings.ToLower(font), "mono") || !strings.Contains(font, "Georgia") {
+				t.Errorf("%s: the letters are set in %q (%v), not a proportional face", name("review"), font, err)
+			}
 			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.review button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".resend"))); err != nil {
 				t.Fatalf("%s: %v", name("check your email"), err)
 			}
@@ -197,6 +209,28 @@ func TestBrowserSupporterWalk(t *testing.T) {
 				t.Fatalf("%s: %v", name("thanks"), err)
 			}
 			checkPage(t, ctx, name("thanks"))
+			// the pages a supporter's emails lead to: the follow-up survey,
+			// the opt-in, unsubscribe and delete-my-data pages
+			letters, err := st.Letters(context.Background(), store.LetterFilter{CampaignID: a.camp.ID, Limit: 1})
+			if err != nil || len(letters) == 0 {
+				t.Fatalf("letters: %v", err)
+			}
+			signer := action.NewSigner(a.keys.Index)
+			idx := a.keys.Index("email", email)
+			exp := time.Now().Add(time.Hour)
+			survey, _ := url.Parse(followup.Links{BaseURL: a.srv.URL, Keys: a.keys}.SurveyURL("walk", letters[0].ID, i18n.Lang(lang), time.Now()))
+			for _, p := range []struct{ path, step string }{
+				{survey.RequestURI(), "survey"},
+				{"/optin?" + url.Values{"t": {signer.Sign("optin", idx, exp)}, "lang": {lang}}.Encode(), "opt-in"},
+				{"/u?" + url.Values{"t": {signer.Sign("unsub", idx, time.Time{})}, "lang": {lang}}.Encode(), "unsubscribe"},
+				{"/forget?" + url.Values{"t": {signer.Sign("forget", idx, time.Time{})}, "lang": {lang}}.Encode(), "delete my data"},
+				{"/stats?lang=" + lang, "statistics"},
+			} {
+				if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p.path)); err != nil {
+					t.Fatal(err)
+				}
+				checkPage(t, ctx, name(p.step))
+			}
 		}
 	}
 }

@@ -43,6 +43,8 @@ type campaignJSON struct {
 	CiteRelease           bool             `json:"cite_release"`
 	Demo                  bool             `json:"demo"`
 	Hold                  *holdJSON        `json:"hold"`
+	CallScript            callScriptJSON   `json:"call_script"`
+	CallsOnly             bool             `json:"calls_only"`
 	CreatedBy             int64            `json:"created_by"`
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
@@ -51,6 +53,13 @@ type campaignJSON struct {
 	// TargetsReach says what each rule reaches for the sample ZIP asked
 	// for (?sample_zip= on GET, "sample_zip" in a PUT or POST body).
 	TargetsReach *campaign.Explanation `json:"targets_reach,omitempty"`
+}
+
+// callScriptJSON is a campaign's call script: what supporters read when
+// they call their offices ("" when there is none).
+type callScriptJSON struct {
+	EN string `json:"en"`
+	ES string `json:"es"`
 }
 
 // holdJSON says why a campaign's letters are held (null when they are
@@ -75,7 +84,8 @@ func toJSON(c campaign.Campaign) campaignJSON {
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: slices.Clone(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, CallScript: callScriptJSON{EN: c.CallScriptEN, ES: c.CallScriptES},
+		CallsOnly: c.CallsOnly}
 }
 
 // campaignInput is the body of POST and PUT. For PUT it starts from the
@@ -106,6 +116,8 @@ type campaignInput struct {
 	TemplateVersion       int              `json:"template_version"`
 	Delivery              *deliveryJSON    `json:"delivery"`
 	CiteRelease           *bool            `json:"cite_release"`
+	CallScript            *callScriptJSON  `json:"call_script"`
+	CallsOnly             bool             `json:"calls_only"`
 	Demo                  json.RawMessage  `json:"demo"`
 	Hold                  json.RawMessage  `json:"hold"`
 	TargetsReach          json.RawMessage  `json:"targets_reach"`
@@ -121,6 +133,7 @@ func inputOf(c campaign.Campaign) campaignInput {
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
 	cite := !c.NoCitation
 	in.CiteRelease = &cite
+	in.CallScript, in.CallsOnly = &callScriptJSON{EN: c.CallScriptEN, ES: c.CallScriptES}, c.CallsOnly
 	for _, p := range []struct {
 		t   *time.Time
 		dst **string
@@ -191,9 +204,29 @@ func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: in.Targets,
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
 		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,
-		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt)}
+		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt), CallsOnly: in.CallsOnly}
+	if in.CallScript != nil {
+		c.CallScriptEN, c.CallScriptES = in.CallScript.EN, in.CallScript.ES
+	}
 	c.Normalize()
 	return c
+}
+
+// apiFieldNames renames the call script's fields as the API spells them
+// (call_script.en, call_script.es) in a refusal.
+func apiFieldNames(err error) error {
+	var ve *campaign.ValidationError
+	if errors.As(err, &ve) {
+		for i, fe := range ve.Errors {
+			switch fe.Field {
+			case "call_script_en":
+				ve.Errors[i].Field = "call_script.en"
+			case "call_script_es":
+				ve.Errors[i].Field = "call_script.es"
+			}
+		}
+	}
+	return err
 }
 
 func (s *Server) apiCampaigns(c echo.Context) error {
@@ -267,7 +300,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 	}
 	err := s.validateCampaign(c.Request().Context(), &next, nil)
 	if err := r.merge(err); err != nil {
-		return err
+		return apiFieldNames(err)
 	}
 	var saved campaign.Campaign
 	if own {
@@ -317,7 +350,7 @@ func (s *Server) apiUpdateCampaign(c echo.Context) error {
 	}
 	err = s.validateCampaign(c.Request().Context(), &next, &cur)
 	if err := r.merge(err); err != nil {
-		return err
+		return apiFieldNames(err)
 	}
 	var saved campaign.Campaign
 	if changed {
@@ -366,6 +399,9 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 	ver, err := s.versionParam(c, cur, "version")
 	if err != nil {
 		return err
+	}
+	if ver.Subject == "" && ver.Body == "" {
+		return echo.NewHTTPError(http.StatusConflict, "this campaign has no letter (it asks for calls only): there is nothing to preview")
 	}
 	cp, verr := campaign.Compile(ver.Subject, ver.Body, ver.OrganizationStatement)
 	if verr != nil {

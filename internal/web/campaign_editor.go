@@ -15,10 +15,19 @@ import (
 // is on, split at the column so the page can mark the spot.
 type problemView struct {
 	campaign.FieldError
-	Text                string
-	Excerpt             bool
-	Before, At, After   string
-	LineText, FieldName string
+	Text      string `json:"text"`
+	Excerpt   bool   `json:"excerpt"`
+	Before    string `json:"before,omitempty"`
+	At        string `json:"at,omitempty"`
+	After     string `json:"after,omitempty"`
+	LineText  string `json:"-"`
+	FieldName string `json:"-"`
+}
+
+// letterProblems are the preview's refusals of the letter's three texts.
+func letterProblems(errs []campaign.FieldError, subject, body, statement string) []problemView {
+	return problemViews(errs, map[string]string{"subject": "Subject line", "template": "Letter", "organization_statement": "Organization statement"},
+		map[string]string{"subject": subject, "template": body, "organization_statement": statement})
 }
 
 // sentenceStarts are the verbs a validation message starts with when it

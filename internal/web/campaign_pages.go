@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -29,6 +30,9 @@ type campaignForm struct {
 	Delivery    deliveryForm
 	HasDelivery bool
 	CiteRelease bool // the citation line is appended
+	// The call script as typed, and the calls-only box.
+	CallScriptEN, CallScriptES string
+	CallsOnly                  bool
 }
 
 func readCampaignForm(c echo.Context) campaignForm {
@@ -42,7 +46,8 @@ func readCampaignForm(c echo.Context) campaignForm {
 		StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Subject: c.FormValue("subject"), Template: c.FormValue("template"), OrganizationStatement: c.FormValue("organization_statement"),
 		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
-		CiteRelease: c.FormValue("cite_release") != "",
+		CiteRelease:  c.FormValue("cite_release") != "",
+		CallScriptEN: c.FormValue("call_script_en"), CallScriptES: c.FormValue("call_script_es"), CallsOnly: c.FormValue("calls_only") != "",
 	}
 }
 
@@ -70,7 +75,8 @@ func formOf(c campaign.Campaign) campaignForm {
 	f := campaignForm{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: targetsFormOf(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
-		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation}
+		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation,
+		CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly}
 	if c.StartsAt != nil {
 		f.StartsAt = c.StartsAt.UTC().Format(formTime)
 	}
@@ -85,6 +91,7 @@ func (f campaignForm) campaign(r *refused) campaign.Campaign {
 		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: f.Targets.rules(),
 		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
 		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version, NoCitation: !f.CiteRelease,
+		CallScriptEN: f.CallScriptEN, CallScriptES: f.CallScriptES, CallsOnly: f.CallsOnly,
 		StartsAt: parseFormTime(r, "starts_at", f.StartsAt), EndsAt: parseFormTime(r, "ends_at", f.EndsAt)}
 	c.Normalize()
 	return c
@@ -138,9 +145,14 @@ type previewView struct {
 	Sample      bool // statistics are sample values
 	Version     int  // letter version previewed; 0 for unsaved text
 	Error       string
-	Problems    []campaign.FieldError // letter errors that prevent a preview
+	Problems    []problemView // letter errors that prevent a preview, in words
 	Ready       bool
 	TargetsText string
+	// The call script for the same member, English and Spanish ("" when
+	// there is none), or why it cannot be shown.
+	ScriptEN, ScriptES string
+	ScriptError        string
+	ScriptProblems     []campaign.FieldError
 }
 
 type campaignEditView struct {
@@ -165,6 +177,10 @@ type campaignEditView struct {
 	// show what the line says.
 	CiteRelease   bool
 	Org, StatsURL string
+	// CallsOnly: the calls-only box is ticked. ScriptFields are the
+	// fields a call script may use.
+	CallsOnly    bool
+	ScriptFields []string
 }
 
 func canEdit(c echo.Context) bool {
@@ -178,7 +194,7 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	msgs := map[string]string{}
 	v := campaignEditView{Heading: "New campaign", Action: "/admin/campaigns", Version: f.Version, CanEdit: canEdit(c), Saved: saved,
 		Fields: letter.FieldDocs(), StatKeys: campaign.StatKeys(), CiteRelease: f.CiteRelease,
-		Org: s.deps.OrgName, StatsURL: s.absURL("/stats", nil)}
+		Org: s.deps.OrgName, StatsURL: s.absURL("/stats", nil), CallsOnly: f.CallsOnly, ScriptFields: campaign.ScriptFields()}
 	if ve != nil {
 		msgs = ve.Messages()
 		for api, form := range deliveryFormNames {
@@ -220,6 +236,10 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 		"organization_statement": ta("organization_statement", "Organization statement (optional)",
 			"The organization's own text, delivered with every letter under the heading \"Statement from\" and your organization's name (CWC OrganizationStatement). It may quote statistics but not the personal note. Up to 5,000 characters.",
 			f.OrganizationStatement, 5, true),
+		"call_script_en": ta("call_script_en", "Call script (English, optional)",
+			"What supporters read when they call each of their offices, after their letters (or instead, on a calls-only campaign). It may use the member's fields (salutation, member_name, member_title, chamber, member_state, district), date and the statistics, not the supporter's: they say their own name and town. Up to 8 KiB.",
+			f.CallScriptEN, 6, true),
+		"call_script_es": ta("call_script_es", "Call script (Spanish)", "Required before the campaign is scheduled or live when there is an English script.", f.CallScriptES, 6, true),
 	}
 	statuses := campaign.Statuses
 	if saved != nil {
@@ -272,7 +292,54 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	}
 	v.Preview = s.previewOf(c.Request().Context(), f.Subject, strings.ReplaceAll(f.Template, "\r\n", "\n"),
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), f.Targets.rules(), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
+	s.scriptPreview(c.Request().Context(), &v.Preview, f)
 	return v
+}
+
+// scriptPreview renders the form's call script, English and Spanish, for
+// the member the letter preview shows, as the call page would.
+func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignForm) {
+	c := campaign.Campaign{CallScriptEN: f.CallScriptEN, CallScriptES: f.CallScriptES}
+	c.Normalize()
+	if c.CallScriptEN == "" && c.CallScriptES == "" {
+		return
+	}
+	_, m := s.pickMember(f.MemberQuery, f.BioguideID, campaign.TargetBoth)
+	if m == nil {
+		return
+	}
+	sc, ve := campaign.CompileScript(c.CallScriptEN, c.CallScriptES)
+	if ve != nil {
+		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", ve.Errors
+		return
+	}
+	rel, err := s.cachedRelease(ctx)
+	if err != nil {
+		pv.ScriptError = "The statistics are not available right now, so the call script cannot be shown."
+		return
+	}
+	if errs := sc.Unpublished(rel); len(errs) > 0 {
+		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", errs
+		return
+	}
+	for _, p := range []struct {
+		es  bool
+		dst *string
+	}{{false, &pv.ScriptEN}, {true, &pv.ScriptES}} {
+		if p.es && c.CallScriptES == "" {
+			continue
+		}
+		text, err := sc.RenderScript(ctx, m, s.deps.Now(), rel, p.es, i18n.Spanish.T("lookup.title."+m.Title))
+		switch {
+		case errors.Is(err, campaign.ErrSyntheticScript):
+			pv.ScriptError = "The script quotes the synthetic demonstration figures of the latest release: supporters are shown no script until a release from real records is published (synthetic figures never reach an office)."
+			return
+		case err != nil:
+			pv.ScriptError = "The call script cannot be rendered for this member: " + err.Error()
+			return
+		}
+		*p.dst = text
+	}
 }
 
 // previewOf renders a letter (saved version n, or unsaved text with n 0)
@@ -291,9 +358,13 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 	if strings.TrimSpace(statement) == "" {
 		statement = ""
 	}
+	if strings.TrimSpace(subject) == "" && strings.TrimSpace(body) == "" && statement == "" {
+		pv.Error = "This campaign has no letter (a calls-only campaign may have none): there is nothing to preview."
+		return pv
+	}
 	cp, ve := campaign.Compile(subject, body, statement)
 	if ve != nil {
-		pv.Error, pv.Problems = "Fix the letter to see the preview:", ve.Errors
+		pv.Error, pv.Problems = "Fix the letter to see the preview:", letterProblems(ve.Errors, subject, body, statement)
 		return pv
 	}
 	stats, release, err := s.statsProvider().Latest(ctx)
@@ -304,14 +375,14 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 	}
 	rel, _ := stats.(campaign.Release)
 	if errs := cp.Unpublished(rel); len(errs) > 0 {
-		pv.Error, pv.Problems = "Fix the letter to see the preview:", errs
+		pv.Error, pv.Problems = "Fix the letter to see the preview:", letterProblems(errs, subject, body, statement)
 		return pv
 	}
 	p, err := cp.Preview(ctx, targets.Reaches(s.deps.Congress, m), s.seatsFor(targets, m), m, stats, release)
 	if err != nil {
 		var ve *campaign.ValidationError
 		if errors.As(renderRefusal(err), &ve) {
-			pv.Error, pv.Problems = "This member's letter cannot be rendered:", ve.Errors
+			pv.Error, pv.Problems = "This member's letter cannot be rendered:", letterProblems(ve.Errors, subject, body, statement)
 			return pv
 		}
 		s.log.Error("render preview", "err", err)
@@ -469,7 +540,7 @@ func (s *Server) livePreview(c echo.Context) error {
 		strings.ReplaceAll(f.OrganizationStatement, "\r\n", "\n"), f.Targets.rules(), f.MemberQuery, f.BioguideID, 0, f.CiteRelease)
 	problems := pv.Problems
 	if problems == nil {
-		problems = []campaign.FieldError{}
+		problems = []problemView{}
 	}
 	matches := make([]map[string]any, len(pv.Matches))
 	for i, o := range pv.Matches {

@@ -171,3 +171,25 @@ func (t *tracker) committeeGrouping(ctx context.Context, campaignID int64) (trac
 	}
 	return tracking.CommitteeGrouping(nil), nil
 }
+
+// campaignCommittees is, per committee the campaign's rules name, a
+// sentence for the campaign page: whom the letters go to and what the
+// committee oversees.
+func campaignCommittees(dir *congress.Directory, targets campaign.Targets, lang i18n.Lang) []string {
+	var out []string
+	for _, r := range targets {
+		if r.Kind != campaign.RuleCommittee {
+			continue
+		}
+		c, ok := dir.Committee(r.Committee)
+		if !ok {
+			continue
+		}
+		if what, ok := oversees(c, lang); ok {
+			out = append(out, lang.T("why.campaign_oversees", committeeName(dir, c, lang), what))
+		} else {
+			out = append(out, lang.T("why.campaign", committeeName(dir, c, lang)))
+		}
+	}
+	return out
+}

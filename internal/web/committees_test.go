@@ -103,6 +103,15 @@ func TestCommitteeCampaignSupporterFlow(t *testing.T) {
 			c.Template = "{{.salutation}},\n\nAs {{.committee_roles}}, please ask for the records.\n\nSincerely,\n{{.first_name}} {{.last_name}}"
 		})
 		c := browserClient(t)
+		// The campaign page says whom the letters go to, before any ZIP.
+		_, page := a.get(t, "/c/"+slug+"?lang=en")
+		if want := "Your letter goes to those of your members who sit on the Subcommittee on Border Security and Immigration of the Senate Committee on the Judiciary, which oversees immigration enforcement and family detention."; !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("campaign page lacks %q", want)
+		}
+		_, page = a.get(t, "/c/"+slug+"?lang=es")
+		if want := "Su carta va a aquellos de sus representantes que forman parte del Subcommittee on Border Security and Immigration del Senate Committee on the Judiciary, que supervisa la aplicación"; !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("Spanish campaign page lacks %q", want)
+		}
 		code, body := a.post(t, c, "/c/"+slug, supporter("94110", "CA"))
 		body = html.UnescapeString(body)
 		if code != 200 || strings.Count(body, `class="letter"`) != 1 || !strings.Contains(body, "Dear Senator Padilla") {
@@ -230,7 +239,10 @@ func TestCampaignTargetsAPI(t *testing.T) {
 // explains them for a sample ZIP, keeps what was typed when refused, and
 // the preview fills the committee merge fields.
 func TestCampaignEditorTargets(t *testing.T) {
-	st := storetest.SQLite(t)
+	storetest.Each(t, func(t *testing.T, st *store.Store) { campaignEditorTargets(t, st) })
+}
+
+func campaignEditorTargets(t *testing.T, st *store.Store) {
 	f := staffServer(t, st, web.Deps{})
 	email := unique("ed") + "@example.org"
 	addUser(t, st, email, auth.Campaigner)
@@ -257,11 +269,11 @@ func TestCampaignEditorTargets(t *testing.T) {
 	if code != 303 && code != 200 {
 		t.Fatalf("save: %d %s", code, body)
 	}
-	list, err := st.Campaigns(context.Background())
-	if err != nil || len(list) != 1 {
-		t.Fatalf("campaigns: %v %d", err, len(list))
+	saved, err := st.CampaignBySlug(context.Background(), form.Get("slug"))
+	if err != nil {
+		t.Fatalf("campaign: %v", err)
 	}
-	if got := list[0].Targets.Summary(); got != "my senators; my members who sit on SSJU04; my members who sit on HSJU01; hand-picked offices: P000197" {
+	if got := saved.Targets.Summary(); got != "my senators; my members who sit on SSJU04; my members who sit on HSJU01; hand-picked offices: P000197" {
 		t.Errorf("saved: %q (location %s)", got, loc)
 	}
 	// Explained for the sample ZIP, and previewed for Padilla with his seat.
@@ -292,7 +304,9 @@ func committeeLetters(t *testing.T, st *store.Store, keys *seal.Keys, targets ca
 		t.Fatal(err)
 	}
 	sub, err := st.CreateSubmission(ctx, store.Submission{CampaignID: c.ID, EmailIndex: keys.Index("email", unique("ana")+"@example.org"), Lang: "en"},
-		func(id int64) (string, error) { return keys.SealJSON(map[string]string{"email": "ana@example.org"}, "submission") })
+		func(id int64) (string, error) {
+			return keys.SealJSON(map[string]string{"email": "ana@example.org"}, "submission")
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,9 +378,9 @@ func TestResponseRatesByCommittee(t *testing.T) {
 		}
 		got := get("group_by=committee&campaign=" + strconv.FormatInt(targeted, 10))
 		want := map[string]int64{
-			"SSJU Senate Committee on the Judiciary": 2,
+			"SSJU Senate Committee on the Judiciary":                                                     2,
 			"SSJU04 Subcommittee on Border Security and Immigration (Senate Committee on the Judiciary)": 1,
-			"HSJU House Committee on the Judiciary": 1,
+			"HSJU House Committee on the Judiciary":                                                      1,
 		}
 		if len(got) != len(want) {
 			t.Errorf("targeted committees: %v, want %v", got, want)
@@ -392,4 +406,45 @@ func TestResponseRatesByCommittee(t *testing.T) {
 			t.Error("dashboard lacks the targeted subcommittee row")
 		}
 	})
+}
+
+// TestCoverageFollowsCommitteeRules: the coverage of a campaign aimed at
+// a committee lists exactly its seat holders, the offices its letters can
+// reach.
+func TestCoverageFollowsCommitteeRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { coverageFollowsCommitteeRules(t, st) })
+}
+
+func coverageFollowsCommitteeRules(t *testing.T, st *store.Store) {
+	f := staffServer(t, st, web.Deps{})
+	tok := bearer(t, st, addUser(t, st, unique("cov")+"@example.org", auth.Campaigner))
+	c := browserClient(t)
+	code, body := do(t, c, http.MethodPost, f.srv.URL+"/api/v1/campaigns", tok, "application/json",
+		campaignBody(unique("cov"), map[string]any{"targets": []map[string]any{{"kind": "committee", "committee": "SSJU04"}}}))
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	camp := decode[apiCampaign](t, body)
+	code, body = do(t, c, http.MethodGet, f.srv.URL+"/api/v1/campaigns/"+strconv.FormatInt(camp.ID, 10)+"/coverage", tok, "", "")
+	var cov struct {
+		Offices []struct {
+			BioguideID string `json:"bioguide_id"`
+		} `json:"offices"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &cov) != nil {
+		t.Fatalf("coverage: %d %s", code, body)
+	}
+	sub, _ := directory(t).Committee("SSJU04")
+	want := map[string]bool{}
+	for _, s := range sub.Seats {
+		want[s.BioguideID] = true
+	}
+	if len(cov.Offices) != len(want) {
+		t.Errorf("%d offices, want the %d seats of SSJU04", len(cov.Offices), len(want))
+	}
+	for _, o := range cov.Offices {
+		if !want[o.BioguideID] {
+			t.Errorf("%s has no seat on SSJU04", o.BioguideID)
+		}
+	}
 }

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,6 +74,7 @@ func staffHomeOverview(t *testing.T, st *store.Store, slug string) {
 		`<a href="/admin/deliveries?status=failed">see the failed letters</a>`,
 		`<strong>1 reply is waiting</strong> to be classified: <a href="/admin/responses/inbox">`,
 		`<strong>` + sp.Plain(next) + `</strong>: Delivery wave`,
+		`<span class="muted">(every Monday at 9:00)</span>`,
 		`No delivery channel is configured`,
 		`Not configured on this server: CWC (Communicating with Congress); Email (SendGrid) to the office&#39;s contact.`,
 		`<a href="/admin/campaigns/` + fmt.Sprint(a.camp.ID) + `/coverage?channel=none">Reunite separated families</a>: ` +
@@ -85,6 +88,9 @@ func staffHomeOverview(t *testing.T, st *store.Store, slug string) {
 		t.Log(body)
 	}
 
+	if _, page := do(t, http.DefaultClient, http.MethodGet, a.srv.URL+"/admin/deliveries?status=failed", tokens[auth.Admin], "", ""); !strings.Contains(page, "Requeue selected") {
+		t.Errorf("the failed letter cannot be requeued from the list")
+	}
 	// An organizer sees the schedule, not letters nor replies; a case
 	// editor none of it.
 	_, body = do(t, http.DefaultClient, http.MethodGet, a.srv.URL+"/admin", tokens[auth.Organizer], "", "")
@@ -152,6 +158,9 @@ func TestDeliveriesNamesNotIds(t *testing.T) {
 	if strings.Contains(page, `name="campaign" type="text"`) {
 		t.Errorf("the campaign filter is still a typed id")
 	}
+	if strings.Contains(page, "Requeue selected") {
+		t.Errorf("a requeue button with nothing to requeue")
+	}
 	code, page = getPage(t, c, fmt.Sprintf("%s/admin/deliveries/%d", a.srv.URL, ids[0]))
 	if code != 200 {
 		t.Fatalf("letter page: %d", code)
@@ -167,6 +176,26 @@ func TestDeliveriesNamesNotIds(t *testing.T) {
 		if strings.Contains(page, secret) {
 			t.Errorf("letter page shows the sender's %q", secret)
 		}
+	}
+	// The replies inbox names the campaign, links the letter, and says the
+	// decision in words.
+	rid, err := st.AddInboundReply(context.Background(), store.InboundReply{LetterID: ids[0]}, func(int64) (string, error) { return "-", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page = getPage(t, c, a.srv.URL+"/admin/responses/inbox")
+	for _, want := range []string{fmt.Sprintf(`<a href="/admin/deliveries/%d">Letter #%d</a> to`, ids[0], ids[0]),
+		fmt.Sprintf(`<a href="/admin/campaigns/%d">Reunite separated families</a>`, a.camp.ID)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("inbox lacks %q", want)
+		}
+	}
+	form := url.Values{"_csrf": {csrfFrom(t, c, a.srv.URL+"/admin/responses/inbox")}, "decision": {"substantive"}}
+	if code, _, _ := postForm(t, c, fmt.Sprintf("%s/admin/responses/inbox/%d", a.srv.URL, rid), form); code != http.StatusSeeOther {
+		t.Fatalf("classify: %d", code)
+	}
+	if _, page = getPage(t, c, a.srv.URL+"/admin/responses/inbox"); !strings.Contains(page, fmt.Sprintf("Reply %d recorded: a substantive answer (a position or an action).", rid)) {
+		t.Errorf("classification message not in words")
 	}
 }
 
@@ -241,5 +270,90 @@ func TestCampaignEditorPickerAndLinks(t *testing.T) {
 	code, body, _ := postForm(t, c, a.srv.URL+"/admin/campaigns", v)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#summary_en">Summary (English) is required</a>`) {
 		t.Errorf("refusal: %d", code)
+	}
+}
+
+// TestDashboardFreshnessAndCaveats: the dashboard says how old its
+// figures are, "Refresh now" rebuilds them at once (keeping the filters),
+// a rate from fewer than ten letters says so, and the chart writes each
+// bar's value.
+func TestDashboardFreshnessAndCaveats(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, "dash-fresh", campaign.Live)
+	ids := confirmedSupporter(t, a, supporter("94110", "CA"))
+	c := browserClient(t)
+	signIn(t, c, a.srv.URL, addUser(t, st, "organizer@families.example.org", auth.Organizer).Email)
+	dash := fmt.Sprintf("%s/admin/dashboard?campaign=%d", a.srv.URL, a.camp.ID)
+	_, page := getPage(t, c, dash)
+	if !strings.Contains(page, "Figures not computed yet") {
+		t.Errorf("before any refresh: no 'not computed yet'")
+	}
+	if err := st.MarkSent(context.Background(), ids[0], "sendgrid", "sg-1", "accepted", true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"_csrf": {csrfFrom(t, c, dash)}, "back": {fmt.Sprintf("/admin/dashboard?campaign=%d", a.camp.ID)}}
+	code, _, loc := postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form)
+	if code != http.StatusSeeOther || loc != fmt.Sprintf("/admin/dashboard?campaign=%d", a.camp.ID) {
+		t.Fatalf("refresh: %d %q", code, loc)
+	}
+	_, page = getPage(t, c, a.srv.URL+loc)
+	for _, want := range []string{
+		`<div><dt>Letters delivered</dt><dd>1</dd></div>`,
+		`<span class="caveat">from 1 letter only</span>`,
+		`class="chart-value">0.0% (n=1)</text>`,
+		`<input type="hidden" name="back" value="/admin/dashboard?campaign=` + fmt.Sprint(a.camp.ID) + `">`,
+		`<input id="f-state" name="state" type="text"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard after refresh lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`<strong>Figures updated (just now|[0-9]+ seconds ago)</strong>`).MatchString(page) {
+		t.Errorf("dashboard after refresh does not say how fresh it is")
+	}
+	// Only the dashboard is a place to go back to.
+	form.Set("back", "https://evil.example.org/")
+	if _, _, loc := postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form); loc != "/admin/dashboard" {
+		t.Errorf("refresh sent back to %q", loc)
+	}
+}
+
+// TestLivePreviewProblemsInWords: the editor's live preview (JSON) says a
+// template error in words and quotes the line split at the position, so
+// the page can mark it.
+func TestLivePreviewProblemsInWords(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := staffServer(t, st, web.Deps{})
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, addUser(t, st, "live@example.org", auth.Campaigner).Email)
+	tok := csrfFrom(t, c, f.srv.URL+"/admin/campaigns/new")
+	form := url.Values{"subject": {"Hello"}, "targets": {"both"}, "template": {"{{.salutation}},\r\n\r\nFrom {{.frist_name}} in {{.city}}."}}
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/admin/campaigns/preview", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", tok)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Ready    bool `json:"ready"`
+		Problems []struct {
+			Text, Before, At, After string
+			Excerpt                 bool
+		} `json:"problems"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("preview: %d %v", resp.StatusCode, err)
+	}
+	if got.Ready || len(got.Problems) != 1 {
+		t.Fatalf("preview of a broken letter: %+v", got)
+	}
+	p := got.Problems[0]
+	if !strings.HasPrefix(p.Text, "Letter, line 3, column ") || !p.Excerpt || p.Before+p.At+p.After != "From {{.frist_name}} in {{.city}}." || p.At == "" {
+		t.Errorf("problem %+v", p)
 	}
 }

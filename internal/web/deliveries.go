@@ -51,6 +51,8 @@ type deliveriesView struct {
 	Campaigns     []option
 	StatusOptions []option
 	CountLines    []statusCount
+	// Requeueable: some listed letter failed, bounced or was dropped.
+	Requeueable bool
 }
 
 // letterRow is a letter as staff read it: the campaign's title, the
@@ -116,6 +118,7 @@ func (s *Server) deliveriesPage(c echo.Context) error {
 	for _, l := range letters {
 		v.Letters = append(v.Letters, letterRow{Letter: l, Campaign: titles[l.CampaignID], Member: s.memberOf(l.BioguideID, l.OfficeCode),
 			StatusLabel: statusLabel(l.Status)})
+		v.Requeueable = v.Requeueable || l.Status == delivery.StatusFailed || l.Status == delivery.StatusBounced || l.Status == delivery.StatusDropped
 	}
 	return s.render(c, http.StatusOK, "deliveries", v, false)
 }

@@ -41,7 +41,17 @@ var publicCacheable = map[string]bool{
 	"GET /api/v1/stats/releases/:id": true,
 }
 
-func send(t *testing.T, c *http.Client, method, u, token, contentType, body string) *http.Response {
+// send is request for the headers only: the body is closed.
+func send(t testing.TB, c *http.Client, method, u, token, contentType, body string) *http.Response {
+	t.Helper()
+	resp := request(t, c, method, u, token, contentType, body)
+	resp.Body.Close()
+	return resp
+}
+
+// request sends a request with an optional bearer token, content type and
+// body; the caller closes the answer's body.
+func request(t testing.TB, c *http.Client, method, u, token, contentType, body string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
@@ -57,7 +67,6 @@ func send(t *testing.T, c *http.Client, method, u, token, contentType, body stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	return resp
 }
 

@@ -115,7 +115,7 @@ func TestSaveRefusesUnpublishedFigure(t *testing.T) {
 		code, page, _ := postForm(t, c, base, v)
 		page = html.UnescapeString(page)
 		if code != http.StatusUnprocessableEntity || !strings.Contains(page, "We documented {{stat \""+hidden+"\"}} of them.") ||
-			!strings.Contains(page, "template line 3, column 17: the statistic \""+hidden+"\"") || !strings.Contains(page, `id="cite_release" value="1" checked`) {
+			!strings.Contains(page, "Letter, line 3, column 17: the statistic \""+hidden+"\"") || !strings.Contains(page, `id="cite_release" value="1" checked`) {
 			t.Errorf("editor refusal: %d", code)
 		}
 		if list, _ := st.Campaigns(context.Background()); len(list) != 1 {

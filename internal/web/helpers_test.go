@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/outreach-org/outreach/internal/auth"
@@ -109,21 +108,6 @@ func signIn(t testing.TB, c *http.Client, base, email string) {
 // do sends a request with an optional bearer token and body.
 func do(t testing.TB, c *http.Client, method, u, token, contentType, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, string(b)
+	code, b, _ := doCT(t, c, method, u, token, contentType, body)
+	return code, b
 }

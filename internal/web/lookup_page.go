@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strings"
@@ -76,6 +77,21 @@ func (s *Server) lookupPage(c echo.Context) error {
 		}
 		v.Error = msg
 		return s.render(c, status, "lookup", v, true)
+	}
+	if (res.By == "zip" && !res.UsedZIP) || res.By == "district" {
+		// The page of a ZIP code or a district is the same for everyone
+		// until the data changes: render it once per query and language
+		// for a few seconds. Nothing a person typed beyond the ZIP or
+		// district is in the key (addresses are never cached).
+		key := "lookup|" + string(lang) + "|" + c.QueryString()
+		page, err := s.pageCache.Load(c.Request().Context(), key, func(context.Context) ([]byte, error) {
+			s.fillResult(&v, res, lang)
+			return s.renderBytes(c, "lookup", v, true, csrfSlot)
+		})
+		if err != nil {
+			return err
+		}
+		return s.cachedPage(c, page)
 	}
 	s.fillResult(&v, res, lang)
 	return s.render(c, http.StatusOK, "lookup", v, true)

@@ -94,6 +94,11 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "(no route)"
 		}
 		status := c.Response().Status
+		took := time.Since(start)
+		if warming(c) {
+			return nil
+		}
+		s.deps.Metrics.ObserveHTTP(c.Path(), c.Request().Method, status, took)
 		level := slog.LevelInfo
 		switch {
 		case status >= 500:
@@ -106,7 +111,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size),
-			slog.Duration("took", time.Since(start)),
+			slog.Duration("took", took),
 		)
 		return nil
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/tracking"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -373,6 +374,21 @@ func TestOpenAPIEnumsMatchTheCode(t *testing.T) {
 		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(c.code))) {
 			t.Errorf("%s: openapi.yaml lists %v, the code %v", c.name, got, c.code)
 		}
+	}
+	// The dashboard groupings the metrics API takes.
+	var groupings, described []string
+	for _, g := range tracking.Groupings {
+		groupings = append(groupings, g.Name)
+	}
+	for _, p := range dig(s.doc, "paths", "/metrics/response-rates", "get", "parameters").([]any) {
+		if dig(p, "name") == "group_by" {
+			for _, v := range dig(p, "schema", "enum").([]any) {
+				described = append(described, v.(string))
+			}
+		}
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(described)), slices.Sorted(slices.Values(groupings))) {
+		t.Errorf("group_by: openapi.yaml lists %v, tracking.Groupings %v", described, groupings)
 	}
 }
 

@@ -3,8 +3,8 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -169,27 +169,15 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	return out
 }
 
-// doCT is do that also returns the Content-Type of the answer.
+// doCT sends a request with an optional bearer token and body, and
+// returns the status, the body and the Content-Type of the answer.
 func doCT(t testing.TB, c *http.Client, method, u, token, contentType, body string) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	resp := request(t, c, method, u, token, contentType, body)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b := new(strings.Builder)
-	if _, err := ioCopy(b, resp); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b.String(), resp.Header.Get("Content-Type")
+	return resp.StatusCode, string(b), resp.Header.Get("Content-Type")
 }

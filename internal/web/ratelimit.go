@@ -30,6 +30,12 @@ func newWindowLimiter(limit int, window time.Duration, now func() time.Time) *wi
 // take counts one request of key. It says how many remain in the window,
 // when the window ends, and whether this request is within the limit.
 func (l *windowLimiter) take(key string) (remaining int, reset time.Duration, ok bool) {
+	return l.takeN(key, l.limit)
+}
+
+// takeN is take with a limit of its own for this request (a campaign's
+// tabling event raises it for one campaign).
+func (l *windowLimiter) takeN(key string, limit int) (remaining int, reset time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -39,11 +45,11 @@ func (l *windowLimiter) take(key string) (remaining int, reset time.Duration, ok
 	}
 	reset = l.start.Add(l.window).Sub(now)
 	n := l.counts[key]
-	if n >= l.limit {
+	if n >= limit {
 		return 0, reset, false
 	}
 	l.counts[key] = n + 1
-	return l.limit - n - 1, reset, true
+	return limit - n - 1, reset, true
 }
 
 // clientKey is the client a limit counts: its IP (from X-Forwarded-For
@@ -74,6 +80,9 @@ func (s *Server) lookupLimit() echo.MiddlewareFunc {
 	policy := `"lookup";q=` + strconv.Itoa(s.deps.LookupLimit) + ";w=60"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if warming(c) {
+				return next(c)
+			}
 			if c.Path() == "/" && c.QueryParam("q") == "" && c.QueryParam("lat") == "" && c.QueryParam("lon") == "" {
 				return next(c) // the empty form looks nothing up
 			}
@@ -83,6 +92,7 @@ func (s *Server) lookupLimit() echo.MiddlewareFunc {
 			h.Set("RateLimit-Policy", policy)
 			h.Set("RateLimit", `"lookup";r=`+strconv.Itoa(remaining)+";t="+strconv.Itoa(secs))
 			if !ok {
+				s.deps.Metrics.Throttled("lookup")
 				h.Set("Retry-After", strconv.Itoa(secs))
 				return echo.NewHTTPError(http.StatusTooManyRequests)
 			}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/outreach-org/outreach/internal/metrics"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,13 +40,16 @@ type Geocoder interface {
 
 // Deps are the server's collaborators, built by main.
 type Deps struct {
-	Log            *slog.Logger
-	DB             Pinger       // readiness; defaults to Store
-	Store          *store.Store // staff, sessions and everything persistent
-	Congress       *congress.Directory
-	Geocoder       Geocoder // optional
-	BodyLimit      string   // size like "1M" (config.ParseSize)
-	DataDir        string   // OUTREACH_DATA_DIR: /readyz fails when it cannot be written; "" skips that check
+	Log      *slog.Logger
+	DB       Pinger       // readiness; defaults to Store
+	Store    *store.Store // staff, sessions and everything persistent
+	Congress *congress.Directory
+	Geocoder Geocoder // optional
+	// Metrics records request durations and throttle hits; nil records
+	// nothing (it is served on its own listener, see cmd/outreach).
+	Metrics        *metrics.Metrics
+	BodyLimit      string // size like "1M" (config.ParseSize)
+	DataDir        string // OUTREACH_DATA_DIR: /readyz fails when it cannot be written; "" skips that check
 	TrustedProxies []*net.IPNet
 	Version        string
 	SecureCookies  bool          // the site is served over https
@@ -96,6 +100,7 @@ type Server struct {
 	pageCache *ttlcache.Cache[string, []byte]
 	brandings *ttlcache.Cache[struct{}, branding.Branding]
 	health    *ttlcache.Cache[struct{}, probes]
+	callPages *windowLimiter // call pages minted per client per hour
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -218,6 +223,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.callRoutes(root, limited)
 	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
 	s.packetRoutes(adm)

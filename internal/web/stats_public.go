@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -84,9 +85,18 @@ func (h *caseHandlers) statsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := releaseView(pr.Release, langOf(c))
-	v.APIURL = "/api/v1/stats/latest"
-	return h.s.render(c, http.StatusOK, "stats", v, false)
+	// The page changes only with a new release: render it once per
+	// release, language and query for a few seconds.
+	key := "stats|" + strconv.FormatInt(pr.Release.ID, 10) + "|" + string(langOf(c)) + "|" + c.QueryString()
+	page, err := h.s.pageCache.Load(c.Request().Context(), key, func(context.Context) ([]byte, error) {
+		v := releaseView(pr.Release, langOf(c))
+		v.APIURL = "/api/v1/stats/latest"
+		return h.s.renderBytes(c, "stats", v, false, csrfSlot)
+	})
+	if err != nil {
+		return err
+	}
+	return h.s.cachedPage(c, page)
 }
 
 // statsReleasePage shows one earlier release (letters name the release

@@ -63,7 +63,7 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "We sent an email to an•••@example.org") || strings.Contains(body, "ana@example.org") {
 			t.Fatalf("check your email: %d %s", code, body)
 		}
-		for _, want := range []string{"Senator Alex Padilla", "Representative Nancy Pelosi", "Send the email again"} {
+		for _, want := range []string{"Senator Alex Padilla", "Representative Nancy Pelosi", "Send the email again", `<a href="/c/` + slug + `?lang=en">Back to the campaign page</a>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("check your email lacks %q", want)
 			}
@@ -103,7 +103,7 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 		// the newest link is the Spanish one sent again: open it in English
 		code, body = a.confirm(t, c, strings.Replace(a.confirmLink(t), "lang=es", "lang=en", 1))
 		if code != 200 || !strings.Contains(body, "Your letters go to:") || !strings.Contains(body, "Senator Adam B. Schiff") ||
-			!strings.Contains(body, "What you can do next") {
+			!strings.Contains(body, "What you can do next") || !strings.Contains(body, `href="/?lang=en&amp;q=94110"`) {
 			t.Fatalf("thank you: %d %s", code, body[strings.Index(body, "<main"):])
 		}
 		es = switchLink(t, body, "es")
@@ -115,6 +115,14 @@ func TestSupporterCheckEmailAndThanks(t *testing.T) {
 			t.Errorf("thank you in Spanish: %d", code)
 		}
 		// after confirming, "check your email" says it is done
+		// the confirmation page (a GET link) switches with its token
+		link, other := a.confirmLink(t), "en"
+		if strings.Contains(link, "lang=en") { // the jobs may have sent the two emails in either order
+			other = "es"
+		}
+		if _, page := getPage(t, c, a.srv.URL+link); !strings.Contains(switchLink(t, page, other), "t=") {
+			t.Error("the confirmation page's language switch drops the token")
+		}
 		code, _ = getPage(t, c, a.srv.URL+strings.Replace(es, "/thanks?", "/sent?", 1))
 		if code != 400 {
 			t.Errorf("a thanks token opens the sent page: %d", code)
@@ -130,7 +138,7 @@ func TestSupporterMessagesAndErrorsSwitchLanguage(t *testing.T) {
 	a := newActionServer(t, st, "msgs", campaign.Live)
 	c := browserClient(t)
 	code, page := getPage(t, browserClient(t), a.srv.URL+"/c/msgs/send?lang=es")
-	if code != http.StatusMethodNotAllowed || !strings.Contains(page, "no se puede abrir de esa manera") {
+	if code != http.StatusMethodNotAllowed || !strings.Contains(page, "no se puede abrir de esa manera") || !strings.Contains(page, "Esta página no guarda nada sobre usted.") {
 		t.Errorf("405 in Spanish: %d %s", code, page)
 	}
 	// an expired form (no CSRF token) answers a POST: the switch reopens its message
@@ -144,6 +152,12 @@ func TestSupporterMessagesAndErrorsSwitchLanguage(t *testing.T) {
 	}
 	if code, page = getPage(t, c, a.srv.URL+es); code != 200 || !strings.Contains(page, "Este formulario venció") {
 		t.Errorf("reopened error in Spanish: %d", code)
+	}
+	for path, want := range map[string]string{"/nope": "No encontramos esa página", "/m/err.internal": "Algo salió mal de nuestro lado",
+		"/m/err.too_many": "Demasiadas solicitudes", "/m/err.bad_request": "No pudimos entender la solicitud"} {
+		if _, page := getPage(t, browserClient(t), a.srv.URL+path+"?lang=es"); !strings.Contains(page, want) || !strings.Contains(page, "Algo salió mal</h1>") {
+			t.Errorf("%s in Spanish lacks %q", path, want)
+		}
 	}
 	for key, want := range map[string]string{"slow_down": "Espere un poco", "unsub_done": "Se dio de baja", "forget_done": "Sus datos se borraron"} {
 		if code, page := getPage(t, c, a.srv.URL+"/m/"+key+"?lang=es"); code != 200 || !strings.Contains(page, want) {
@@ -301,6 +315,11 @@ func TestActionPOBoxAndNoSenators(t *testing.T) {
 		t.Errorf("PO-box ZIP with a district: %d", code)
 	}
 
+	// a campaign to both chambers: DC's review says why only the delegate gets a letter
+	code, body = a.post(t, c, "/c/pobox", supporter("20001", "DC"))
+	if code != 200 || strings.Count(body, `class="letter"`) != 1 || !strings.Contains(body, "The District of Columbia has no senators") {
+		t.Errorf("DC review: %d, %d letters", code, strings.Count(body, `class="letter"`))
+	}
 	b := newActionServer(t, st, "senate-only", campaign.Live, func(c *campaign.Campaign) { c.Targets = campaign.TargetSenate })
 	code, body = b.post(t, browserClient(t), "/c/senate-only", supporter("20001", "DC"))
 	if code != 422 || !strings.Contains(body, "District of Columbia has no senators") {

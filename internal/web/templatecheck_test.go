@@ -62,6 +62,7 @@ var pageData = map[string]any{
 	"followups": typedPage[followupView]{},
 	"survey":    typedPage[surveyView]{},
 	"confirm":   typedPage[confirmView]{},
+	"calls":     typedPage[callPageView]{},
 	"branding":  typedPage[brandingView]{},
 }
 

@@ -41,6 +41,7 @@ func (s *Server) trackingRoutes(root, adm, api *echo.Group) {
 		views: ttlcache.New[string, dashView](metricsTTL, 200, nil)}
 	view, edit := auth.PermViewDashboards, auth.PermEditCampaigns
 	s.staff(adm, http.MethodGet, "/dashboard", view, t.dashboard)
+	s.staff(adm, http.MethodPost, "/dashboard/refresh", view, t.refreshNow)
 	s.staff(adm, http.MethodGet, "/dashboard/export", view, t.exportCSV)
 	s.staff(adm, http.MethodPost, "/dashboard/public", edit, t.togglePublic)
 	s.staff(adm, http.MethodGet, "/responses/new", edit, t.responseForm)
@@ -182,7 +183,10 @@ type rateRow struct {
 	P90Days         *int     `json:"p90_days_to_reply"`
 	TimeLetters     int      `json:"time_to_reply_letters"` // letters the time estimates rest on
 	Waiting         int      `json:"waiting"`               // of which censored (no reply yet)
-	curve           tracking.Curve
+	// Calls are the calls supporters reported to the group's offices,
+	// per outcome, with their total.
+	Calls tracking.CallTally `json:"calls"`
+	curve tracking.Curve
 }
 
 // ratePtr rounds a rate for showing; nil when undefined (NaN).
@@ -205,7 +209,7 @@ func (t *tracker) rows(groups []store.MetricGroup, group string) []rateRow {
 		r := rateRow{Key: g.Key, Label: grouping.LabelOf(t.s.deps.Congress, g.Key), Letters: g.Letters, Delivered: g.Delivered, Failed: g.Failed,
 			Replied: g.Replied, Substantive: g.Substantive, FailureRate: ratePtr(rt.Failure),
 			ReplyRate: ratePtr(rt.Reply), SubstantiveRate: ratePtr(rt.Substantive),
-			TimeLetters: c.N, Waiting: c.Censored, curve: c}
+			TimeLetters: c.N, Waiting: c.Censored, Calls: g.Calls, curve: c}
 		if d, ok := c.Median(); ok {
 			r.MedianDays = &d
 		}

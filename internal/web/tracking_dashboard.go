@@ -35,6 +35,7 @@ type sortLink struct {
 type bar struct {
 	X, Y, W, H   float64
 	LX, LY       float64
+	VY           float64 // where the bar's value is written, above it
 	Label, Value string
 	Anchor       string // text-anchor of the label
 }
@@ -61,18 +62,24 @@ type groupRows struct {
 }
 
 type dashView struct {
-	F            dashFilters
-	Campaigns    []campaignOpt
-	Headline     rateRow
-	Offices      []rateRow
-	ByMonth      []rateRow
-	Groups       []groupRows // the groupings marked Dashboard, in their order
-	GroupsTitle  string      // "By party, chamber and channel"
-	ReplyChart   barChart
-	TimeChart    curveChart
-	TimeTable    []bar
-	SortLinks    []sortLink
-	Refreshed    string
+	F           dashFilters
+	Campaigns   []campaignOpt
+	Headline    rateRow
+	Offices     []rateRow
+	ByMonth     []rateRow
+	Groups      []groupRows // the groupings marked Dashboard, in their order
+	GroupsTitle string      // "By party, chamber and channel"
+	ReplyChart  barChart
+	TimeChart   curveChart
+	TimeTable   []bar
+	SortLinks   []sortLink
+	Refreshed   string
+	// RefreshedAt is when the rollups this view was computed from were
+	// rebuilt; Age says it at each request ("updated 42 seconds ago").
+	RefreshedAt time.Time
+	Age         string
+	// Back is this view's address, where "Refresh now" returns.
+	Back         string
 	CanEdit      bool
 	CanExportPII bool
 	Public       *campaignOpt
@@ -97,6 +104,11 @@ func (t *tracker) dashboard(c echo.Context) error {
 	}
 	// v is a copy: the per-user flags below do not reach the cache
 	v.CanEdit, v.CanExportPII = u.Role.Can(auth.PermEditCampaigns), u.Role.Can(auth.PermExportPII)
+	v.Age = ago(time.Since(v.RefreshedAt), v.RefreshedAt.IsZero())
+	v.Back = "/admin/dashboard"
+	if q := f.values(true).Encode(); q != "" {
+		v.Back += "?" + q
+	}
 	return t.s.render(c, http.StatusOK, "dashboard", v, false)
 }
 
@@ -201,8 +213,67 @@ func (t *tracker) computeDashboard(c echo.Context, f dashFilters) (dashView, err
 	}
 	if at, err := st.RollupsRefreshedAt(ctx); err == nil && !at.IsZero() {
 		v.Refreshed = at.UTC().Format("2006-01-02 15:04 UTC")
+		v.RefreshedAt = at
 	}
 	return v, nil
+}
+
+// ago says how old the figures are: "updated 42 seconds ago".
+func ago(d time.Duration, never bool) string {
+	switch {
+	case never:
+		return "not computed yet"
+	case d < 2*time.Second:
+		return "updated just now"
+	case d < 2*time.Minute:
+		return fmt.Sprintf("updated %d seconds ago", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("updated %d minutes ago", int(d.Minutes()))
+	}
+	return fmt.Sprintf("updated %d hours ago", int(d.Hours()))
+}
+
+// refreshNow is POST /admin/dashboard/refresh: rebuild the rollups now
+// (at most once every 10 seconds, whoever asks) and show the dashboard
+// again with the same filters.
+func (t *tracker) refreshNow(c echo.Context) error {
+	ctx := c.Request().Context()
+	st := t.s.deps.Store
+	at, err := st.RollupsRefreshedAt(ctx)
+	if err != nil {
+		return err
+	}
+	if at.IsZero() || time.Since(at) >= 10*time.Second {
+		if err := st.RefreshRollups(ctx); err != nil {
+			return err
+		}
+	}
+	t.forget()
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/admin/dashboard") || strings.HasPrefix(back, "//") {
+		back = "/admin/dashboard"
+	}
+	flash(c, "Figures updated.")
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// smallBasis is below how many letters a rate is shown with a caveat: a
+// "100%" from one letter says so.
+const smallBasis = 10
+
+// Caveat warns when a rate rests on few letters: "from 1 letter".
+func (r rateRow) Caveat(which string) string {
+	n := r.Delivered
+	if which == "failure" {
+		n = r.Letters
+	}
+	if n <= 0 || n >= smallBasis {
+		return ""
+	}
+	if n == 1 {
+		return "from 1 letter only"
+	}
+	return fmt.Sprintf("from only %d letters", n)
 }
 
 // andList joins words as English does: "a, b and c".
@@ -238,6 +309,16 @@ func (r rateRow) Pct(which string) string {
 	return pct(r.ReplyRate)
 }
 
+// CallsText is a group's reported calls for a table cell: "12: 5 staff,
+// 4 voicemail, 2 busy or full, 1 skipped", or "0".
+func (r rateRow) CallsText() string {
+	k := r.Calls
+	if k.Total == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d: %d staff, %d voicemail, %d busy or full, %d skipped", k.Total, k.Reached, k.Voicemail, k.Busy, k.Skipped)
+}
+
 func (r rateRow) Median() string { return days(r.MedianDays) }
 func (r rateRow) P90() string    { return days(r.P90Days) }
 
@@ -258,8 +339,12 @@ func replyChart(rows []rateRow) barChart {
 		}
 		h := share * 180
 		x := 30 + float64(i)*slot
-		ch.Bars = append(ch.Bars, bar{X: x + slot*0.15, Y: 200 - h, W: slot * 0.7, H: h, LX: x + slot/2, LY: 220,
-			Label: r.Key, Value: pct(r.ReplyRate)})
+		val := pct(r.ReplyRate)
+		if r.Delivered > 0 && r.Delivered < smallBasis {
+			val += " (n=" + strconv.FormatInt(r.Delivered, 10) + ")" // a small basis shows on the bar
+		}
+		ch.Bars = append(ch.Bars, bar{X: x + slot*0.15, Y: 200 - h, W: slot * 0.7, H: h, LX: x + slot/2, LY: 220, VY: 200 - h - 6,
+			Label: r.Key, Value: val})
 	}
 	return ch
 }
@@ -367,11 +452,13 @@ func (t *tracker) exportCSV(c echo.Context) error {
 		c.Response().WriteHeader(http.StatusOK)
 		w := csv.NewWriter(c.Response())
 		_ = w.Write([]string{table, "label", "letters", "delivered", "failed", "replied", "substantive", "failure_rate", "reply_rate",
-			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting"})
+			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting",
+			"calls_reached", "calls_voicemail", "calls_busy", "calls_skipped", "calls_total"})
 		for _, r := range rows {
 			_ = w.Write([]string{csvSafe(r.Key), csvSafe(r.Label), i64(r.Letters), i64(r.Delivered), i64(r.Failed), i64(r.Replied), i64(r.Substantive),
 				fnum(r.FailureRate), fnum(r.ReplyRate), fnum(r.SubstantiveRate), inum(r.MedianDays), inum(r.P90Days),
-				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting)})
+				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting),
+				i64(r.Calls.Reached), i64(r.Calls.Voicemail), i64(r.Calls.Busy), i64(r.Calls.Skipped), i64(r.Calls.Total)})
 		}
 		w.Flush()
 		return w.Error()

@@ -174,7 +174,11 @@ func (t *tracker) classify(c echo.Context) error {
 		return responseInvalid(err)
 	}
 	t.forget()
-	flash(c, "Reply "+c.Param("id")+": "+d+".")
+	if d == "discard" {
+		flash(c, "Reply "+c.Param("id")+" discarded.")
+	} else {
+		flash(c, "Reply "+c.Param("id")+" recorded: "+strings.ToLower(substanceLabels[d][:1])+substanceLabels[d][1:]+".")
+	}
 	return c.Redirect(http.StatusSeeOther, "/admin/responses/inbox")
 }
 

@@ -3,13 +3,12 @@ package cwc
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 )
 
 // TestConnectionsAreReused: the client New makes (no http.Client given)
@@ -17,18 +16,7 @@ import (
 // parallel letters reuse them instead of opening new ones.
 func TestConnectionsAreReused(t *testing.T) {
 	f := &fakeCWC{t: t, seen: map[string]bool{}, officesCode: http.StatusOK, officesBody: activeOfficesJSON}
-	var opened atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(5 * time.Millisecond) // the letters of a round overlap
-		f.serve(w, r)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, opened := deliverytest.CountingServer(t, 5*time.Millisecond, http.HandlerFunc(f.serve))
 	f.srv = srv
 	const inFlight, rounds = 24, 5
 	cfg := f.config()

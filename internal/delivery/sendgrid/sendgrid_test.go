@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/delivery"
+	"github.com/outreach-org/outreach/internal/delivery/deliverytest"
 )
 
 const testKey = "SG.test-key"
@@ -697,18 +697,7 @@ func TestNewValidates(t *testing.T) {
 // real API).
 func TestConnectionsAreReused(t *testing.T) {
 	f := &fakeSendGrid{t: t, status: http.StatusAccepted}
-	var opened atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(5 * time.Millisecond) // the sends of a round overlap
-		f.serve(w, r)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, opened := deliverytest.CountingServer(t, 5*time.Millisecond, http.HandlerFunc(f.serve))
 	f.srv = srv
 	const inFlight, rounds = 32, 5
 	c := newClient(t, f, func(cfg *Config) { cfg.Connections = inFlight })
