@@ -221,7 +221,7 @@ func (s *Store) CountSubmissionsSince(ctx context.Context, column, value string,
 	}
 	var n int64
 	err := s.db.WithContext(ctx).Model(&submissionRow{}).Where(column+" = ? AND created_at >= ?", value, since.UTC()).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "count submissions since")
 }
 
 // CampaignLetterCount is the number of supporters' (first) letters sent or
@@ -229,7 +229,7 @@ func (s *Store) CountSubmissionsSince(ctx context.Context, column, value string,
 func (s *Store) CampaignLetterCount(ctx context.Context, campaignID int64) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Letter{}).Where("campaign_id = ? AND kind = ? AND status IN ?", campaignID, LetterFirst, []string{"sent", "delivered"}).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "campaign letter count")
 }
 
 type optinRow struct {
@@ -273,7 +273,7 @@ func (s *Store) ConfirmOptIn(ctx context.Context, emailIndex string) error {
 func (s *Store) OptInConfirmed(ctx context.Context, emailIndex string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&optinRow{}).Where("email_index = ? AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL", emailIndex).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "opt in confirmed")
 }
 
 // Unsubscribe stops all email to an address at once: it is suppressed
@@ -381,5 +381,5 @@ func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
 func (s *Store) SubmissionLetters(ctx context.Context, submissionID int64) ([]Letter, error) {
 	var out []Letter
 	err := s.db.WithContext(ctx).Where("submission_id = ?", submissionID).Order("id").Find(&out).Error
-	return out, err
+	return out, wrapf(err, "submission letters")
 }

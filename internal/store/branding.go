@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -37,7 +38,7 @@ func (s *Store) SetBranding(ctx context.Context, b branding.Branding, a Audit) e
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Save(&appSetting{Key: brandingKey, Value: string(v), UpdatedAt: time.Now().UTC()}).Error; err != nil {
-			return err
+			return fmt.Errorf("store: set branding: %w", err)
 		}
 		if a.Action == "" {
 			a.Action = "branding.update"

@@ -72,12 +72,12 @@ func (s *Store) LogCall(ctx context.Context, l CallLog) (counted bool, first str
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&callClaimRow{Nonce: l.Nonce, BioguideID: l.BioguideID,
 			Outcome: l.Outcome, ExpiresAt: l.Expires.UTC()})
 		if res.Error != nil {
-			return res.Error
+			return wrapf(res.Error, "log call")
 		}
 		if res.RowsAffected == 0 {
 			var prev callClaimRow
 			if err := tx.Where("nonce = ? AND bioguide_id = ?", l.Nonce, l.BioguideID).Take(&prev).Error; err != nil {
-				return err
+				return fmt.Errorf("store: log call: %w", err)
 			}
 			first = prev.Outcome
 			return nil
@@ -85,11 +85,11 @@ func (s *Store) LogCall(ctx context.Context, l CallLog) (counted bool, first str
 		counted, first = true, l.Outcome
 		row := callCountRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, Month: l.At.UTC().Format("2006-01"),
 			Outcome: l.Outcome, Chamber: l.Chamber, State: l.State, Party: l.Party, Calls: 1}
-		return tx.Clauses(clause.OnConflict{
+		return wrapf(tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "campaign_id"}, {Name: "bioguide_id"}, {Name: "month"}, {Name: "outcome"}},
 			DoUpdates: clause.Assignments(map[string]any{"calls": gorm.Expr("call_counts.calls + 1"),
 				"chamber": l.Chamber, "state": l.State, "party": l.Party}),
-		}).Create(&row).Error
+		}).Create(&row).Error, "log call")
 	})
 	if err != nil {
 		return false, "", err
@@ -102,7 +102,7 @@ func (s *Store) LogCall(ctx context.Context, l CallLog) (counted bool, first str
 func (s *Store) CallClaims(ctx context.Context, nonce string) (map[string]string, error) {
 	var rows []callClaimRow
 	if err := s.db.WithContext(ctx).Where("nonce = ?", nonce).Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: call claims: %w", err)
 	}
 	out := make(map[string]string, len(rows))
 	for _, r := range rows {
@@ -116,7 +116,7 @@ func (s *Store) CallClaims(ctx context.Context, nonce string) (map[string]string
 // nothing more, so its claims are no longer needed.
 func (s *Store) PruneCallClaims(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expires_at < ?", now.UTC()).Delete(&callClaimRow{})
-	return res.RowsAffected, res.Error
+	return res.RowsAffected, wrapf(res.Error, "prune call claims")
 }
 
 // CallTally is the calls of one group: a count per outcome, and their
@@ -161,7 +161,7 @@ func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, e
 	rows, err := s.db.WithContext(ctx).Raw("SELECT "+col+" AS k, "+attrs+", outcome, SUM(calls) FROM call_counts WHERE "+
 		strings.Join(conds, " AND ")+group, args...).Rows()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: call metrics: %w", err)
 	}
 	defer rows.Close()
 	var out []CallGroup
@@ -170,7 +170,7 @@ func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, e
 		var outcome string
 		var n int64
 		if err := rows.Scan(&g.Key, &g.Chamber, &g.Party, &g.State, &outcome, &n); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: call metrics: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].Key != g.Key {
 			out = append(out, g)

@@ -26,7 +26,7 @@ func (s *Store) PublicResponsiveness(ctx context.Context, campaignID int64) (boo
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return false, nil
 	}
-	return r.PublicResponsiveness, err
+	return r.PublicResponsiveness, wrapf(err, "public responsiveness")
 }
 
 // PublicCampaigns lists the ids of campaigns that opted in.

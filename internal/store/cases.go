@@ -301,7 +301,7 @@ func (s *Store) CaseByID(ctx context.Context, id int64) (CaseRecord, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return CaseRecord{}, ErrNotFound
 	}
-	return row.record(), err
+	return row.record(), wrapf(err, "case by id %d", id)
 }
 
 // UpdateCase corrects a record (its synthetic flag stays as it was).
@@ -378,7 +378,7 @@ func countCases(db *gorm.DB) (CaseCounts, error) {
 		return c, nil
 	}
 	err := db.Model(&caseRow{}).Where("synthetic = ?", true).Count(&c.Synthetic).Error
-	return c, err
+	return c, wrapf(err, "count cases")
 }
 
 // CaseFilter selects a page of records, newest first.

@@ -33,5 +33,5 @@ func (s *Store) LetterCountsSince(ctx context.Context, campaignID int64, since t
 func (s *Store) CountInboundReplies(ctx context.Context, status string) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&InboundReply{}).Where("status = ?", status).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "count inbound replies")
 }

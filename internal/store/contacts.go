@@ -143,5 +143,5 @@ func (s *Store) WaitingByOffice(ctx context.Context, campaignID int64) ([]Office
 	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, bioguide_id, COUNT(*) AS n").
 		Where("campaign_id = ? AND status IN ?", campaignID, []string{"pending", "queued"}).
 		Group("office_code, bioguide_id").Order("office_code").Scan(&out).Error
-	return out, err
+	return out, wrapf(err, "waiting by office")
 }

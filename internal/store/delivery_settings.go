@@ -44,7 +44,7 @@ func (s *Store) DeliverySettingsFor(ctx context.Context, campaignID int64) (Deli
 		return DeliverySettings{}, ErrNotFound
 	}
 	if err != nil {
-		return DeliverySettings{}, err
+		return DeliverySettings{}, fmt.Errorf("store: delivery settings for: %w", err)
 	}
 	return DeliverySettings{CampaignID: r.CampaignID, Channels: strings.Split(r.Channels, ","), OfficeDays: r.OfficeDays,
 		OfficeOpen: r.OfficeOpen, OfficeClose: r.OfficeClose, TimeZone: r.TimeZone, OfficeHourlyCap: r.OfficeHourlyCap}, nil

@@ -39,7 +39,7 @@ func (s *Store) FollowupSettingsFor(ctx context.Context, campaignID int64) (Foll
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return FollowupSettings{CampaignID: campaignID, SurveyDays: 14, SecondDays: 21, SecondApproval: true}, nil
 	}
-	return f, err
+	return f, wrapf(err, "followup settings for")
 }
 
 // SaveFollowupSettings stores a campaign's rules (validated by the caller).
@@ -58,7 +58,7 @@ func (s *Store) SaveFollowupSettings(ctx context.Context, f FollowupSettings, a 
 func (s *Store) EnabledFollowups(ctx context.Context) ([]FollowupSettings, error) {
 	var out []FollowupSettings
 	err := s.db.WithContext(ctx).Where("survey_enabled OR second_enabled OR reminder_enabled").Order("campaign_id").Find(&out).Error
-	return out, err
+	return out, wrapf(err, "enabled followups")
 }
 
 // FollowupSend is one follow-up step done (or held for approval): unique
@@ -119,7 +119,7 @@ func (s *Store) FollowupSendByID(ctx context.Context, id int64) (FollowupSend, e
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return f, ErrNotFound
 	}
-	return f, err
+	return f, wrapf(err, "followup send by id %d", id)
 }
 
 // FollowupSends lists steps, newest first (status "" for all).
@@ -227,7 +227,7 @@ func (s *Store) DueSurveys(ctx context.Context, campaignID int64, cutoff time.Ti
 		Having("SUM(CASE WHEN l.status IN ('pending','queued','sending') THEN 1 ELSE 0 END) = 0").
 		Having("MAX(CASE WHEN l.status IN ('sent','delivered') THEN COALESCE(l.delivered_at, l.sent_at) END) <= ?", cutoff.UTC()).
 		Order("submission_id").Limit(limit).Scan(&rows).Error
-	return dueSurveys(rows), err
+	return dueSurveys(rows), wrapf(err, "due surveys")
 }
 
 func dueSurveys(rows []struct {
@@ -276,7 +276,7 @@ func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff ti
 		Where("NOT EXISTS (SELECT 1 FROM followup_sends f JOIN letters fl ON fl.id = f.letter_id JOIN submissions o ON o.id = fl.submission_id WHERE " +
 			sameSupporter + " AND f.step = 'survey_again')").
 		Group("s.email_index").Order("submission_id").Limit(limit).Scan(&rows).Error
-	return dueSurveys(rows), err
+	return dueSurveys(rows), wrapf(err, "due surveys again")
 }
 
 // SurveyLetters lists the first letters a survey email asks about: those
@@ -324,7 +324,7 @@ func (s *Store) DueSecondLetters(ctx context.Context, campaignID int64, cutoff t
 		Where("NOT EXISTS (SELECT 1 FROM letters s2 WHERE s2.followup_of = letters.id)").
 		Where("NOT " + officeReplied("letters")).
 		Order("letters.id").Limit(limit).Scan(&out).Error
-	return out, err
+	return out, wrapf(err, "due second letters")
 }
 
 // stopSecondLetters acts on a reply from an office, recorded in tx: its
@@ -495,7 +495,7 @@ func (s *Store) HeldSecondLetters(ctx context.Context, campaignID int64) ([]Held
 		q = q.Where("f.campaign_id = ?", campaignID)
 	}
 	err := q.Group("f.campaign_id, l.office_code, l.bioguide_id").Order("f.campaign_id, l.office_code").Scan(&out).Error
-	return out, err
+	return out, wrapf(err, "held second letters")
 }
 
 // ApproveSecondLetters approves every held second letter of a campaign to
@@ -683,7 +683,7 @@ func (s *Store) DigestSince(ctx context.Context, campaignID int64, since time.Ti
 func (s *Store) HasFollowup(ctx context.Context, letterID int64, step string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&FollowupSend{}).Where("letter_id = ? AND step = ?", letterID, step).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "has followup")
 }
 
 // HasWaves tells whether a campaign releases its letters by delivery
@@ -691,7 +691,7 @@ func (s *Store) HasFollowup(ctx context.Context, letterID int64, step string) (b
 func (s *Store) HasWaves(ctx context.Context, campaignID int64) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Schedule{}).Where("campaign_id = ? AND kind = 'delivery_wave' AND enabled", campaignID).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "has waves")
 }
 
 // WaveReleased counts, per office, the letters of a campaign a delivery

@@ -332,7 +332,7 @@ func (s *Store) LetterByID(ctx context.Context, id int64) (Letter, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Letter{}, ErrNotFound
 	}
-	return l, err
+	return l, wrapf(err, "letter by id %d", id)
 }
 
 // LetterByReplyToken finds the letter a reply was addressed to.
@@ -342,7 +342,7 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Letter{}, ErrNotFound
 	}
-	return l, err
+	return l, wrapf(err, "letter by reply token")
 }
 
 // LettersByIDs loads letters by id; ids that do not exist are absent from
@@ -444,7 +444,7 @@ func (s *Store) Letters(ctx context.Context, f LetterFilter) ([]Letter, error) {
 	}
 	var out []Letter
 	err := q.Limit(f.Limit).Find(&out).Error
-	return out, err
+	return out, wrapf(err, "letters")
 }
 
 // LetterCounts counts letters per status (for a campaign, or all).
@@ -472,5 +472,5 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, error) {
 	var ev []LetterEvent
 	err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error
-	return ev, err
+	return ev, wrapf(err, "timeline")
 }

@@ -10,7 +10,7 @@ import (
 func (s *Store) OfficeSentSince(ctx context.Context, officeCode string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Letter{}).Where("office_code = ? AND sent_at >= ?", officeCode, since.UTC()).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "office sent since")
 }
 
 // OfficeCount is how many letters of a campaign an office has.
@@ -27,7 +27,7 @@ func (s *Store) OfficeCounts(ctx context.Context, campaignID int64) ([]OfficeCou
 	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, bioguide_id, COUNT(*) AS n").
 		Where("campaign_id = ? AND sealed <> '' AND status <> ?", campaignID, "failed").Where(packetable).
 		Group("office_code, bioguide_id").Order("office_code").Scan(&out).Error
-	return out, err
+	return out, wrapf(err, "office counts")
 }
 
 // packetable leaves out of printed packets the letters that must never
@@ -43,5 +43,5 @@ func (s *Store) OfficeLetters(ctx context.Context, campaignID int64, officeCode 
 	var out []Letter
 	err := s.db.WithContext(ctx).Where("campaign_id = ? AND office_code = ? AND sealed <> '' AND status <> ?", campaignID, officeCode, "failed").
 		Where(packetable).Order("id").Limit(limit).Find(&out).Error
-	return out, err
+	return out, wrapf(err, "office letters")
 }

@@ -104,5 +104,5 @@ func (s *Store) Outbox(ctx context.Context, kind string, beforeID int64, limit i
 	}
 	var out []OutboxMessage
 	err := q.Limit(limit).Find(&out).Error
-	return out, err
+	return out, wrapf(err, "outbox")
 }

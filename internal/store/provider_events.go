@@ -81,5 +81,5 @@ func (providerEventRow) TableName() string { return "provider_events" }
 func (s *Store) HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&providerEventRow{}).Where("letter_id = ? AND event = ?", letterID, event).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "has provider event")
 }

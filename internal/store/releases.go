@@ -316,7 +316,7 @@ func (s *Store) LatestRelease(ctx context.Context) (Release, error) {
 		return Release{}, ErrNotFound
 	}
 	if err != nil {
-		return Release{}, err
+		return Release{}, fmt.Errorf("store: latest release: %w", err)
 	}
 	return row.release(true)
 }
@@ -329,7 +329,7 @@ func (s *Store) ReleaseByID(ctx context.Context, id int64) (Release, error) {
 		return Release{}, ErrNotFound
 	}
 	if err != nil {
-		return Release{}, err
+		return Release{}, fmt.Errorf("store: release by id %d: %w", id, err)
 	}
 	return row.release(true)
 }

@@ -117,7 +117,7 @@ func (s *Store) ScheduleByID(ctx context.Context, id int64) (Schedule, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return sc, ErrNotFound
 	}
-	return sc, err
+	return sc, wrapf(err, "schedule by id %d", id)
 }
 
 // Schedules lists every schedule, the next to run first (campaignID > 0:
@@ -129,14 +129,14 @@ func (s *Store) Schedules(ctx context.Context, campaignID int64) ([]Schedule, er
 		q = q.Where("campaign_id = ?", campaignID)
 	}
 	err := q.Find(&out).Error
-	return out, err
+	return out, wrapf(err, "schedules")
 }
 
 // DueSchedules lists enabled schedules with next_run_at <= now.
 func (s *Store) DueSchedules(ctx context.Context, now time.Time, limit int) ([]Schedule, error) {
 	var out []Schedule
 	err := s.db.WithContext(ctx).Where("enabled AND next_run_at <= ?", now.UTC()).Order("next_run_at, id").Limit(limit).Find(&out).Error
-	return out, err
+	return out, wrapf(err, "due schedules")
 }
 
 // ClaimSchedule moves a due schedule from its next run (as read: old) to
@@ -213,5 +213,5 @@ func (s *Store) QueuedLetters(ctx context.Context, campaignID int64, limit int) 
 	var out []Letter
 	err := s.db.WithContext(ctx).Where("campaign_id = ? AND status IN ?", campaignID, []string{"pending", "queued", "held"}).
 		Order("id").Limit(limit).Find(&out).Error
-	return out, err
+	return out, wrapf(err, "queued letters")
 }

@@ -128,7 +128,7 @@ func isUnique(err error) bool {
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&userRow{}).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "count users")
 }
 
 // CreateUser adds a staff account. The email must be normalized and the
@@ -198,7 +198,7 @@ func (s *Store) SetupCodeValid(ctx context.Context, hash string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&appSetting{}).
 		Where("(key = ? AND value = ?) OR key = ?", setupCodeKey, hash, setupCodeKey+":"+hash).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "setup code valid")
 }
 
 // UserByEmail finds an account by normalized email.
@@ -208,7 +208,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (auth.User, error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return auth.User{}, ErrNotFound
 	}
-	return row.user(), err
+	return row.user(), wrapf(err, "user by email")
 }
 
 // UserByID finds an account by id.
@@ -218,7 +218,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return auth.User{}, ErrNotFound
 	}
-	return row.user(), err
+	return row.user(), wrapf(err, "user by id %d", id)
 }
 
 // Users lists every account, by email.
@@ -326,7 +326,7 @@ func (s *Store) SessionUser(ctx context.Context, idHash string) (Session, auth.U
 		return Session{}, auth.User{}, ErrNotFound
 	}
 	if err != nil {
-		return Session{}, auth.User{}, err
+		return Session{}, auth.User{}, fmt.Errorf("store: session user: %w", err)
 	}
 	u, err := s.UserByID(ctx, sr.UserID)
 	return Session{UserID: sr.UserID, CreatedAt: sr.CreatedAt, LastSeenAt: sr.LastSeenAt, ExpiresAt: sr.ExpiresAt}, u, err
@@ -434,7 +434,7 @@ func (s *Store) ReleaseAttempt(ctx context.Context, r Reservation) error {
 func (s *Store) LoginFailures(ctx context.Context, key string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&failureRow{}).Where("key = ? AND at >= ?", key, since.UTC()).Count(&n).Error
-	return n, err
+	return n, wrapf(err, "login failures")
 }
 
 // ClearLoginFailures forgets an account's failures after a good sign-in.
@@ -484,7 +484,7 @@ func (s *Store) TokenUser(ctx context.Context, hash string) (APIToken, auth.User
 		return APIToken{}, auth.User{}, ErrNotFound
 	}
 	if err != nil {
-		return APIToken{}, auth.User{}, err
+		return APIToken{}, auth.User{}, fmt.Errorf("store: token user: %w", err)
 	}
 	now := time.Now().UTC()
 	if tr.LastUsedAt == nil || now.Sub(*tr.LastUsedAt) > time.Minute {

@@ -155,7 +155,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", ErrNotFound
 	}
-	return row.Value, err
+	return row.Value, wrapf(err, "setting")
 }
 
 // SetSetting writes one instance setting, replacing any earlier value.

@@ -128,5 +128,5 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Submission{}, ErrNotFound
 	}
-	return r.submission(), err
+	return r.submission(), wrapf(err, "submission by id %d", id)
 }

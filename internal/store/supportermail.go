@@ -111,7 +111,7 @@ func (s *Store) SupporterMailOf(ctx context.Context, subID int64, kind string) (
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return m, ErrNotFound
 	}
-	return m, err
+	return m, wrapf(err, "supporter mail of")
 }
 
 // SupporterMails lists a submission's emails, oldest first.

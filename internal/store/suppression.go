@@ -25,5 +25,5 @@ func (s *Store) Suppress(ctx context.Context, emailIndex, reason string) error {
 func (s *Store) IsSuppressed(ctx context.Context, emailIndex string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&suppressionRow{}).Where("email_index = ?", emailIndex).Count(&n).Error
-	return n > 0, err
+	return n > 0, wrapf(err, "is suppressed")
 }

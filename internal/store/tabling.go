@@ -91,7 +91,7 @@ func (s *Store) EndTablingEvent(ctx context.Context, campaignID, id int64, now t
 			return ErrNotFound
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("store: end tabling event %d: %w", id, err)
 		}
 		if row.EndedAt != nil || !now.Before(row.EndsAt) {
 			return nil
