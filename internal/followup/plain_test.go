@@ -102,7 +102,7 @@ func padZero(at string) string {
 // A one-off schedule runs once and turns itself off; a schedule "until
 // the campaign closes" stops, without running, once its campaign closed.
 func TestOnceAndUntilClose(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.EachEmpty(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		start := time.Date(2026, 12, 5, 15, 0, 0, 0, time.UTC)
 		e := newEnv(t, st, campaign.Live)
