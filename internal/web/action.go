@@ -422,7 +422,10 @@ func (s *Server) actionPage(c echo.Context) error {
 // cachedPage serves a page rendered for many visitors with this
 // visitor's CSRF token put in.
 func (s *Server) cachedPage(c echo.Context, page []byte) error {
-	out := bytes.ReplaceAll(page, []byte(csrfSlot), []byte(template.HTMLEscapeString(csrfToken(c))))
+	out := page // a page without a form (/stats) is served as it was kept
+	if bytes.Contains(page, []byte(csrfSlot)) {
+		out = bytes.ReplaceAll(page, []byte(csrfSlot), []byte(template.HTMLEscapeString(csrfToken(c))))
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, out)
 }
