@@ -96,3 +96,25 @@ func TestWarm(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffPagesSayEnglish: staff pages are written in English, so they
+// say lang="en" even to a visitor whose language is Spanish.
+func TestStaffPagesSayEnglish(t *testing.T) {
+	st := storetest.SQLite(t)
+	a := newActionServer(t, st, unique("lang"), campaign.Live)
+	email := unique("es-staff") + "@example.org"
+	addUser(t, st, email, auth.Admin)
+	c := browserClient(t)
+	if code, _ := getPage(t, c, a.srv.URL+"/?lang=es"); code != 200 { // the Spanish cookie
+		t.Fatalf("lookup: %d", code)
+	}
+	signIn(t, c, a.srv.URL, email)
+	for _, path := range []string{"/admin", "/admin/campaigns", "/admin/cases"} {
+		if code, page := getPage(t, c, a.srv.URL+path); code != 200 || !strings.Contains(page, `<html lang="en">`) {
+			t.Errorf("%s: %d, not marked English", path, code)
+		}
+	}
+	if _, page := getPage(t, c, a.srv.URL+"/stats"); !strings.Contains(page, `<html lang="es">`) {
+		t.Error("the public page lost the visitor's Spanish")
+	}
+}

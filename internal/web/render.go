@@ -207,7 +207,9 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 		}
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/admin") {
-		pg.Admin, pg.DataAsOf, pg.Langs = true, "", nil
+		// Staff pages are written in English: say so to screen readers
+		// and translation tools even when the visitor's language is Spanish.
+		pg.Admin, pg.DataAsOf, pg.Langs, pg.Lang = true, "", nil, i18n.English
 		if pg.User != nil {
 			path := c.Request().URL.Path
 			for _, n := range navItems {
