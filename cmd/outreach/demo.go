@@ -22,8 +22,9 @@ func seedDemoCampaign(ctx context.Context, st *store.Store, log *slog.Logger) er
 		return err
 	}
 	c := campaign.Campaign{
-		Slug:  demoSlug,
-		Title: "Demand oversight of family separations at the border",
+		Slug:    demoSlug,
+		Title:   "Demand oversight of family separations at the border",
+		TitleES: "Exija supervisión de las separaciones familiares en la frontera",
 		SummaryEN: "Parents who crossed the border with their children were separated from them, often for months. " +
 			"Many were handed forms in a language they could not read, some already marked to give up their rights.\n\n" +
 			"Congress can demand answers. Ask your representative and your senators to hold oversight hearings.",
@@ -48,6 +49,22 @@ According to the latest figures documented by attorneys, {{stat "children_separa
 Please call for hearings, request the agencies' records, and make sure every family is reunited.
 
 Sincerely,
+{{.first_name}} {{.last_name}}
+{{.city}}, {{.state}}`,
+		// The Spanish rendering Spanish readers see beside the English
+		// letter, which is what offices receive.
+		SubjectES: "Por favor, realice audiencias de supervisión sobre las separaciones familiares",
+		TemplateES: `{{.salutation}},
+
+Soy su elector en {{.city}}, {{.state}}, y le escribo para pedirle que exija supervisión sobre cómo se separó a las familias en la frontera.
+
+Según las cifras más recientes documentadas por abogados, {{stat "children_separated"}} niños y niñas fueron separados de sus padres. El {{stat "pct_forms_premarked"}} de los formularios entregados a los padres ya estaban marcados, y {{stat "deported_without_child"}} padres fueron deportados sin su hijo o hija.
+{{if .personal_note}}
+{{.personal_note}}
+{{end}}
+Por favor, convoque audiencias, solicite los registros de las agencias y asegúrese de que todas las familias se reúnan.
+
+Atentamente,
 {{.first_name}} {{.last_name}}
 {{.city}}, {{.state}}`,
 		OrganizationStatement: `Our coalition of attorneys documents family-separation cases. As of the latest release, {{stat "pct_told_no_rights"}} of parents in documented cases were told they had no rights. We ask Congress to exercise its oversight powers.`,

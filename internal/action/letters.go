@@ -161,8 +161,18 @@ func (f Form) Constituent() delivery.Constituent {
 // writing to m (with m's committee seats) on date, with the statistics of
 // stats; org signs the organization statement.
 func Render(ctx context.Context, cp *campaign.Compiled, m *congress.Member, seats campaign.Seats, f Form, stats letter.StatSource, date time.Time, org string) (Letter, error) {
+	return RenderWith(ctx, cp, m, seats, f, stats, date, org, nil)
+}
+
+// RenderWith is Render with the merge data changed by edit (when not nil)
+// before the letter is filled: the Spanish rendering greets the member
+// and dates the letter in Spanish.
+func RenderWith(ctx context.Context, cp *campaign.Compiled, m *congress.Member, seats campaign.Seats, f Form, stats letter.StatSource, date time.Time, org string, edit func(*letter.Data)) (Letter, error) {
 	d := Data(m, f, date)
 	seats.Apply(&d)
+	if edit != nil {
+		edit(&d)
+	}
 	r, err := cp.Render(ctx, d, stats)
 	if err != nil {
 		return Letter{Member: m}, err

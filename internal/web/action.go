@@ -535,7 +535,13 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		lv.Why = whyOffice(s.deps.Congress, lc.C.Targets, m, lang)
 		if lang == i18n.Spanish && lc.CompiledES != nil {
 			// The supporter's own paragraph stays as they wrote it.
-			if es, err := action.Render(ctx, lc.CompiledES, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName); err == nil {
+			// The greeting, the member's title and the date are Spanish too.
+			spanish := func(d *letter.Data) {
+				title := lang.T("lookup.title." + m.Title)
+				d.MemberTitle, d.Salutation = title, lang.T("act.salutation_es", title, m.LastName)
+				d.Date = campaign.SpanishDate(s.deps.Now())
+			}
+			if es, err := action.RenderWith(ctx, lc.CompiledES, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName, spanish); err == nil {
 				c := delivery.Compose(es.Message, delivery.NoSender)
 				lv.SubjectES, lv.LetterES = c.Subject, c.Letter()
 			} else {

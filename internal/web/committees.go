@@ -100,7 +100,8 @@ func oversees(c *congress.Committee, lang i18n.Lang) (string, bool) {
 
 // whyOffice says why member m matters to a campaign with targets: one
 // sentence per seat m holds on a committee the rules name, or, when the
-// rules name none, on a committee of the oversight table ("Senator
+// rules name none, on a committee or subcommittee that is itself in the
+// oversight table ("Senator
 // Padilla sits on the Senate Committee on the Judiciary, which oversees
 // immigration law, the immigration courts and DHS detention.").
 func whyOffice(dir *congress.Directory, targets campaign.Targets, m *congress.Member, lang i18n.Lang) []string {
@@ -109,10 +110,15 @@ func whyOffice(dir *congress.Directory, targets campaign.Targets, m *congress.Me
 	who := lang.T("lookup.title."+m.Title) + " " + m.LastName
 	for _, s := range dir.SeatsOf(m.BioguideID) {
 		what, ok := oversees(s.Committee, lang)
+		_, own := lang.Oversees(s.Committee.ID)
 		switch {
 		case len(named) > 0 && !slices.Contains(named, s.Committee.ID):
 			continue
-		case len(named) == 0 && !ok:
+		case len(named) == 0 && !own:
+			// Without named committees, a seat is worth a sentence when
+			// its own committee is in the oversight table: every
+			// subcommittee of Judiciary repeating Judiciary's oversight
+			// buried the seats that matter (five sentences a senator).
 			continue
 		}
 		key := "why." + s.Role()
