@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -254,26 +255,27 @@ func cmdImportCongress(ctx context.Context, args []string, env func(string) stri
 	leg := fs.String("legislators", "", "legislators-current.yaml or .json from unitedstates/congress-legislators (required)")
 	off := fs.String("offices", "", "legislators-district-offices.yaml or .json (required)")
 	zips := fs.String("zips", "", "ZCTA-to-district CSV (state_fips,state_abbr,zcta,cd) from us-zipcodes-congress (required)")
-	bounds := fs.String("boundaries", "", "district boundaries TopoJSON (optional: keeps the current ones when empty)")
+	bounds := fs.String("boundaries", "", "district boundaries TopoJSON, quantized (required: points are placed in districts offline)")
 	comm := fs.String("committees", "", "committees-current.yaml (default: the file of that name next to --legislators)")
 	membership := fs.String("committee-membership", "", "committee-membership-current.yaml (default: the file of that name next to --legislators)")
 	asOf := fs.String("as-of", "", "date of the snapshot, YYYY-MM-DD (default: latest term start in the data)")
 	out := fs.String("out", "", "output directory (default: $OUTREACH_DATA_DIR/congress, which serve loads instead of the built-in data)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: outreach import-congress --legislators FILE --offices FILE --zips FILE [--boundaries FILE] [--committees FILE --committee-membership FILE] [--as-of DATE] [--out DIR]")
+		fmt.Fprintln(stderr, "usage: outreach import-congress --legislators FILE --offices FILE --zips FILE --boundaries FILE [--committees FILE --committee-membership FILE] [--as-of DATE] [--out DIR]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var missing []string
-	for name, v := range map[string]string{"--legislators": *leg, "--offices": *off, "--zips": *zips} {
+	for name, v := range map[string]string{"--legislators": *leg, "--offices": *off, "--zips": *zips, "--boundaries": *bounds} {
 		if v == "" {
 			missing = append(missing, name)
 		}
 	}
 	if len(missing) > 0 {
 		fs.Usage()
+		sort.Strings(missing)
 		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
 	}
 	// Committees come from the same upstream snapshot as the members, so

@@ -111,7 +111,8 @@ func TestImportCongress(t *testing.T) {
 		t.Errorf("missing committees file: exit %d %q", code, errb.String())
 	}
 	errb.Reset()
-	if code := run([]string{"import-congress", "--out", out}, func(string) string { return "" }, &stdout, &errb); code != 1 || !strings.Contains(errb.String(), "--legislators") {
+	if code := run([]string{"import-congress", "--out", out}, func(string) string { return "" }, &stdout, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "missing --boundaries, --legislators, --offices, --zips") {
 		t.Errorf("missing flags: exit %d %q", code, errb.String())
 	}
 }
