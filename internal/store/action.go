@@ -72,9 +72,13 @@ type Confirmed struct {
 }
 
 // OptInRequest is a wish to hear from the organization: the address and
-// first name, sealed to "optin:"+email index, and the email's language.
+// name, sealed to "optin:"+email index, and the email's language; and
+// what the supporter list filters by: the supporter's state and House
+// district (nil: unknown; 0: at-large) and the source of the link.
 type OptInRequest struct {
-	Sealed, Lang string
+	Sealed, Lang  string
+	State, Source string
+	District      *int
 }
 
 // Confirm confirms a pending submission, stores its letters, the opt-in
@@ -100,7 +104,7 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 		// the unique index on first letters is what stops a concurrent
 		// confirmation's letter from being written twice.
 		var rows []confirmedRow
-		if err := tx.Raw(q+` RETURNING id, campaign_id, email_index, sealed, lang, ip_hash, status, created_at, confirmed_at,
+		if err := tx.Raw(q+` RETURNING id, campaign_id, email_index, sealed, lang, ip_hash, status, created_at, confirmed_at, source, utm_source, utm_medium, utm_campaign,
 			(SELECT string_agg(l.bioguide_id, ',') FROM letters l
 			 WHERE l.campaign_id = submissions.campaign_id AND l.email_index = submissions.email_index AND l.kind = 'first') AS written`, args...).
 			Scan(&rows).Error; err != nil {
@@ -111,7 +115,8 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 		}
 		r := rows[0]
 		sub := Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
-			Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}
+			Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt,
+			Source: r.Source, UTMSource: r.UTMSource, UTMMedium: r.UTMMedium, UTMCampaign: r.UTMCampaign}
 		already := map[string]bool{}
 		if r.Written != nil {
 			for _, b := range strings.Split(*r.Written, ",") {
@@ -141,9 +146,12 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 			}
 		}
 		if out.OptIn != nil {
-			if err := requestOptIn(tx, sub.EmailIndex, out.OptIn.Sealed, out.OptIn.Lang, sub.CampaignID, c.Now); err != nil {
+			if err := requestOptIn(tx, sub.EmailIndex, *out.OptIn, sub.CampaignID, c.Now); err != nil {
 				return err
 			}
+		}
+		if err := countSubmission(tx, sub.CampaignID, sub.Source, sub.CreatedAt, 0, 1); err != nil {
+			return err
 		}
 		// The emails' rows; their jobs go in with the letters' (c.Jobs).
 		if _, err := queueMailTx(ctx, tx, sub.ID, out.Mail, out.MailLang, c.Now, nil); err != nil {
@@ -175,6 +183,10 @@ type confirmedRow struct {
 	Status      string
 	CreatedAt   time.Time
 	ConfirmedAt *time.Time
+	Source      string
+	UTMSource   string
+	UTMMedium   string
+	UTMCampaign string
 	Written     *string
 }
 
@@ -240,6 +252,10 @@ type optinRow struct {
 	RequestedAt    time.Time
 	ConfirmedAt    *time.Time
 	UnsubscribedAt *time.Time
+	State          string
+	District       *int
+	Source         string
+	Origin         string
 }
 
 func (optinRow) TableName() string { return "optins" }
@@ -247,12 +263,16 @@ func (optinRow) TableName() string { return "optins" }
 // requestOptIn records a wish to hear from the organization, unconfirmed
 // until the supporter follows the opt-in email's link (Confirm writes it
 // with the confirmation).
-func requestOptIn(tx *gorm.DB, emailIndex, sealed, lang string, campaignID int64, now time.Time) error {
+// A supporter already on the list keeps the campaign and source they
+// joined through; their address details (sealed, state, district) and
+// language follow the latest action.
+func requestOptIn(tx *gorm.DB, emailIndex string, r OptInRequest, campaignID int64, now time.Time) error {
 	cid := campaignID
-	row := optinRow{EmailIndex: emailIndex, Sealed: sealed, Lang: lang, CampaignID: &cid, RequestedAt: now.UTC()}
+	row := optinRow{EmailIndex: emailIndex, Sealed: r.Sealed, Lang: r.Lang, CampaignID: &cid, RequestedAt: now.UTC(),
+		State: r.State, District: r.District, Source: r.Source, Origin: OriginAction}
 	return wrapf(tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "email_index"}},
-		DoUpdates: clause.AssignmentColumns([]string{"sealed", "lang", "requested_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"sealed", "lang", "requested_at", "state", "district"}),
 	}).Create(&row).Error, "request opt in")
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 
 // MetricsQuery selects and groups rollups.
 type MetricsQuery struct {
-	GroupBy    string // office, state, party, chamber, campaign, channel, month, or "" for one total
+	GroupBy    string // office, state, party, chamber, campaign, channel, month, source, or "" for one total
 	CampaignID int64
 	Chamber    string
 	Party      string
@@ -49,7 +50,7 @@ func (q MetricsQuery) filters() (conds []string, args []any) {
 // dimensionColumns maps the rollups' dimensions to their columns.
 var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "bioguide_id", tracking.DimState: "state",
 	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
-	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimNone: "''"}
+	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimSource: "source", tracking.DimNone: "''"}
 
 // MetricGroup is the sums of one group (tracking.Group).
 type MetricGroup = tracking.Group
@@ -65,7 +66,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	dim := grouping.Dim
 	col := dimensionColumns[dim]
 	conds, args := q.filters()
-	if q.FromMonth == "" && q.ToMonth == "" && dim != tracking.DimMonth && dim != tracking.DimChannel {
+	if q.FromMonth == "" && q.ToMonth == "" && dim != tracking.DimMonth && dim != tracking.DimChannel && dim != tracking.DimSource {
 		conds = append(conds, "month = '"+allCell+"'")
 	} else {
 		conds = append(conds, "month <> '"+allCell+"'")
@@ -147,7 +148,53 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	for i, g := range out {
 		res[i] = *g
 	}
+	if dim == tracking.DimSource {
+		// calls have no source; submissions have no office
+		return s.addSubmissions(ctx, q, res)
+	}
 	return s.addCalls(ctx, q, res) // the calls reported to the same groups
+}
+
+// addSubmissions puts the submissions and confirmations per source
+// (submission_counts, by the month the submission was made) into gs,
+// grouped by source; a source with submissions but no letters yet is
+// added. Office filters (chamber, party, state) do not apply: a
+// submission is not per office, so with one of them set it adds nothing.
+func (s *Store) addSubmissions(ctx context.Context, q MetricsQuery, gs []MetricGroup) ([]MetricGroup, error) {
+	if q.Chamber != "" || q.Party != "" || q.State != "" {
+		return gs, nil
+	}
+	conds, args := q.filters()
+	conds = append(conds, "1 = 1")
+	rows, err := s.db.WithContext(ctx).Raw("SELECT source, SUM(submissions), SUM(confirmed) FROM submission_counts WHERE "+
+		strings.Join(conds, " AND ")+" GROUP BY source", args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("store: submission counts: %w", err)
+	}
+	defer rows.Close()
+	idx := make(map[string]int, len(gs))
+	for i, g := range gs {
+		idx[g.Key] = i
+	}
+	for rows.Next() {
+		var k string
+		var n, c int64
+		if err := rows.Scan(&k, &n, &c); err != nil {
+			return nil, fmt.Errorf("store: submission counts: %w", err)
+		}
+		i, ok := idx[k]
+		if !ok {
+			i = len(gs)
+			idx[k] = i
+			gs = append(gs, MetricGroup{Key: k})
+		}
+		gs[i].Submissions, gs[i].Confirmed = n, c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: submission counts: %w", err)
+	}
+	slices.SortFunc(gs, func(a, b MetricGroup) int { return strings.Compare(a.Key, b.Key) })
+	return gs, nil
 }
 
 // MergeGroups adds up groups (offices, say) under the key each is given

@@ -26,6 +26,7 @@ type rollupRow struct {
 	Party       string
 	Channel     string
 	Month       string
+	Source      string
 	Letters     int64
 	Delivered   int64
 	Failed      int64
@@ -44,6 +45,7 @@ type rollupTimeRow struct {
 	Party      string
 	Channel    string
 	Month      string
+	Source     string
 	Days       int
 	Events     int64
 	Censored   int64
@@ -149,8 +151,8 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 
 		type key struct {
-			campaign         int64
-			bioguide, ch, mo string
+			campaign              int64
+			bioguide, ch, mo, src string
 		}
 		cells := map[key]*rollupRow{}
 		type tkey struct {
@@ -158,8 +160,11 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			days int
 		}
 		times := map[tkey]*rollupTimeRow{}
+		// A letter's source is its submission's, read by primary key.
 		lrows, err := tx.Table("letters").Select("id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel",
-			"status", "created_at", "sent_at", "delivered_at").Where(lwhere, largs...).Where("kind = ?", LetterFirst).Rows()
+			"status", "created_at", "sent_at", "delivered_at",
+			"COALESCE((SELECT s.source FROM submissions s WHERE s.id = letters.submission_id), '')").
+			Where(lwhere, largs...).Where("kind = ?", LetterFirst).Rows()
 		if err != nil {
 			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
@@ -168,9 +173,10 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			var (
 				l               Letter
 				sent, delivered sql.NullTime
+				source          string
 			)
 			if err := lrows.Scan(&l.ID, &l.CampaignID, &l.BioguideID, &l.OfficeCode, &l.Chamber, &l.State, &l.Party, &l.Channel,
-				&l.Status, &l.CreatedAt, &sent, &delivered); err != nil {
+				&l.Status, &l.CreatedAt, &sent, &delivered, &source); err != nil {
 				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 			fr, replied := replies[l.ID]
@@ -193,14 +199,15 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 				days = tracking.BucketDays(days)
 			}
 			// Each letter counts in its fine cell (channel, month of
-			// delivery) and in its office's coarse cell (channel and month
-			// "*"), which answers queries without a period or a channel
-			// or month grouping from far fewer rows.
-			for _, k := range [2]key{{l.CampaignID, l.BioguideID, l.Channel, tracking.Month(base)}, {l.CampaignID, l.BioguideID, allCell, allCell}} {
+			// delivery, source) and in its office's coarse cell (channel,
+			// month and source "*"), which answers queries without a
+			// period or a channel, month or source grouping from far
+			// fewer rows.
+			for _, k := range [2]key{{l.CampaignID, l.BioguideID, l.Channel, tracking.Month(base), source}, {l.CampaignID, l.BioguideID, allCell, allCell, allCell}} {
 				c, ok := cells[k]
 				if !ok {
 					c = &rollupRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, OfficeCode: l.OfficeCode, Chamber: l.Chamber,
-						State: l.State, Party: l.Party, Channel: k.ch, Month: k.mo, RefreshedAt: now}
+						State: l.State, Party: l.Party, Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}
 					cells[k] = c
 				}
 				c.Letters++
@@ -221,7 +228,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 				t, ok := times[tk]
 				if !ok {
 					t = &rollupTimeRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, Chamber: l.Chamber, State: l.State, Party: l.Party,
-						Channel: k.ch, Month: k.mo, Days: days}
+						Channel: k.ch, Month: k.mo, Source: k.src, Days: days}
 					times[tk] = t
 				}
 				if replied {

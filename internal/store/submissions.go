@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Submission is one supporter's action on a campaign. Personal data is in
@@ -23,6 +24,11 @@ type Submission struct {
 	Status      string // pending, confirmed, erased
 	CreatedAt   time.Time
 	ConfirmedAt *time.Time
+	// Source is the source code of the link that brought the supporter
+	// (?source=, or utm_source); UTM* are the link's utm_ parameters.
+	// Short lowercase tokens (see the attribution package), never
+	// personal data.
+	Source, UTMSource, UTMMedium, UTMCampaign string
 }
 
 type submissionRow struct {
@@ -36,13 +42,18 @@ type submissionRow struct {
 	CreatedAt   time.Time
 	ConfirmedAt *time.Time
 	ErasedAt    *time.Time
+	Source      string
+	UTMSource   string `gorm:"column:utm_source"`
+	UTMMedium   string `gorm:"column:utm_medium"`
+	UTMCampaign string `gorm:"column:utm_campaign"`
 }
 
 func (submissionRow) TableName() string { return "submissions" }
 
 func (r submissionRow) submission() Submission {
 	return Submission{ID: r.ID, CampaignID: r.CampaignID, EmailIndex: r.EmailIndex, Sealed: r.Sealed, Lang: r.Lang, IPHash: r.IPHash,
-		Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt}
+		Status: r.Status, CreatedAt: r.CreatedAt, ConfirmedAt: r.ConfirmedAt,
+		Source: r.Source, UTMSource: r.UTMSource, UTMMedium: r.UTMMedium, UTMCampaign: r.UTMCampaign}
 }
 
 // SubmissionLimit caps the submissions whose Column ("email_index" or
@@ -87,7 +98,7 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 		created = time.Now()
 	}
 	row := submissionRow{CampaignID: sub.CampaignID, EmailIndex: sub.EmailIndex, Sealed: "-", Lang: sub.Lang, IPHash: sub.IPHash,
-		Status: "pending", CreatedAt: created.UTC()}
+		Status: "pending", CreatedAt: created.UTC(), Source: sub.Source, UTMSource: sub.UTMSource, UTMMedium: sub.UTMMedium, UTMCampaign: sub.UTMCampaign}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for _, l := range limits {
 			if err := s.xactLockValue(tx, lockClassSubmission, l.Column+":"+l.Value); err != nil {
@@ -112,11 +123,13 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 		if err := tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
 			return fmt.Errorf("store: create submission mail: %w", err)
 		}
-		if confirm == nil {
-			return nil
+		if confirm != nil {
+			if _, err = queueMailTx(ctx, tx, row.ID, []string{MailConfirm}, row.Lang, row.CreatedAt, confirm); err != nil {
+				return err
+			}
 		}
-		_, err = queueMailTx(ctx, tx, row.ID, []string{MailConfirm}, row.Lang, row.CreatedAt, confirm)
-		return err
+		// last, so that the counter's row is locked for as short as can be
+		return countSubmission(tx, row.CampaignID, row.Source, row.CreatedAt, 1, 0)
 	})
 	return row.submission(), err
 }
@@ -129,4 +142,26 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (Submission, error
 		return Submission{}, ErrNotFound
 	}
 	return r.submission(), wrapf(err, "submission by id %d", id)
+}
+
+type submissionCountRow struct {
+	CampaignID  int64
+	Source      string
+	Month       string
+	Submissions int64
+	Confirmed   int64
+}
+
+func (submissionCountRow) TableName() string { return "submission_counts" }
+
+// countSubmission adds to the submissions and confirmations counted for a
+// campaign, source and month of the submission (the confirmation rate by
+// source), in the transaction that creates or confirms it.
+func countSubmission(tx *gorm.DB, campaignID int64, source string, created time.Time, subs, confirmed int64) error {
+	row := submissionCountRow{CampaignID: campaignID, Source: source, Month: created.UTC().Format("2006-01"), Submissions: subs, Confirmed: confirmed}
+	return wrapf(tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "campaign_id"}, {Name: "source"}, {Name: "month"}},
+		DoUpdates: clause.Assignments(map[string]any{"submissions": gorm.Expr("submission_counts.submissions + ?", subs),
+			"confirmed": gorm.Expr("submission_counts.confirmed + ?", confirmed)}),
+	}).Create(&row).Error, "count submission")
 }

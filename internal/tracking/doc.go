@@ -26,6 +26,10 @@
 //
 // A grouping on a new dimension also needs the column in the rollup tables
 // (a migration), in store's refreshRollups and in store's dimension map.
+// The source grouping is one: the rollups' fine cells carry the source of
+// the link that brought each letter (the coarse cells '*'), and the store
+// adds each source's submissions and confirmations (Group.Submissions,
+// Group.Confirmed) from counters kept with the submissions.
 //
 // # Adding a measure
 //

@@ -22,6 +22,11 @@ type Group struct {
 	Replied     int64
 	Substantive int64
 	Times       []Obs
+	// Submissions and Confirmed count the supporters' submissions and
+	// those confirmed by email (the confirmation rate). Only the source
+	// grouping fills them: a submission is not per office.
+	Submissions int64
+	Confirmed   int64
 	// Calls are the calls supporters reported to the group's offices
 	// (campaigns with a call script), counted apart from the letters.
 	Calls CallTally
@@ -74,6 +79,9 @@ const (
 	DimCampaign Dimension = "campaign"
 	DimChannel  Dimension = "channel"
 	DimMonth    Dimension = "month"
+	// DimSource is the source code of the link that brought the letter
+	// (?source= or utm_source on the campaign link).
+	DimSource Dimension = "source"
 )
 
 // A Grouping is one way the dashboard, the CSV export and the response
@@ -107,6 +115,7 @@ var Groupings = []Grouping{
 	{Name: "campaign", Title: "Campaign", Dim: DimCampaign},
 	{Name: "channel", Title: "Channel", Dim: DimChannel, Dashboard: true},
 	{Name: "month", Title: "Month", Dim: DimMonth},
+	{Name: "source", Title: "Source", Dim: DimSource, Dashboard: true},
 	CommitteeGrouping(nil),
 }
 
@@ -260,6 +269,8 @@ func Merge(gs []Group, keys func(Group) []string) []Group {
 			m.Failed += g.Failed
 			m.Replied += g.Replied
 			m.Substantive += g.Substantive
+			m.Submissions += g.Submissions
+			m.Confirmed += g.Confirmed
 			m.Times = append(m.Times, g.Times...)
 			m.Calls = m.Calls.Plus(g.Calls)
 		}

@@ -24,7 +24,7 @@ func TestGroupingsTable(t *testing.T) {
 	if g, ok := Lookup(""); !ok || g.Dim != DimNone || g.LabelOf(nil, "") != "All letters" {
 		t.Error(`"" is the total`)
 	}
-	if got := Names("letters"); got != "office, state, party, chamber, campaign, channel, month, committee or letters" {
+	if got := Names("letters"); got != "office, state, party, chamber, campaign, channel, month, source, committee or letters" {
 		t.Errorf("Names = %q", got)
 	}
 	ch, _ := Lookup("chamber")

@@ -128,6 +128,7 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 		letterID, time.Now().UTC().Format("2006-01-02")), 201)
 	call("POST", "/api/v1/responses", "/api/v1/responses", j, `{"letter_id": 0, "kind": "carrier pigeon"}`, 422)
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=state", "", "", 200)
+	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=source", "", "", 200)
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=nope", "", "", 400)
 
 	// Schedules and follow-ups.

@@ -202,7 +202,13 @@ type rateRow struct {
 	// Calls are the calls supporters reported to the group's offices,
 	// per outcome, with their total.
 	Calls tracking.CallTally `json:"calls"`
-	curve tracking.Curve
+	// Submissions, Confirmed and ConfirmationRate are the supporters'
+	// submissions and the share confirmed by email: grouped by source
+	// only (a submission is not per office).
+	Submissions      *int64   `json:"submissions,omitempty"`
+	Confirmed        *int64   `json:"confirmed,omitempty"`
+	ConfirmationRate *float64 `json:"confirmation_rate,omitempty"`
+	curve            tracking.Curve
 }
 
 // ratePtr rounds a rate for showing; nil when undefined (NaN).
@@ -231,6 +237,13 @@ func (t *tracker) rows(groups []store.MetricGroup, group string) []rateRow {
 		}
 		if d, ok := c.Quantile(0.9); ok {
 			r.P90Days = &d
+		}
+		if grouping.Dim == tracking.DimSource {
+			n, k := g.Submissions, g.Confirmed
+			r.Submissions, r.Confirmed = &n, &k
+			if n > 0 {
+				r.ConfirmationRate = ratePtr(float64(k) / float64(n))
+			}
 		}
 		out = append(out, r)
 	}

@@ -319,6 +319,19 @@ func (r rateRow) CallsText() string {
 	return fmt.Sprintf("%d: %d staff, %d voicemail, %d busy or full, %d skipped", k.Total, k.Reached, k.Voicemail, k.Busy, k.Skipped)
 }
 
+// ConfirmedText is a group's confirmation rate for a table cell ("80%
+// of 10"), or "n/a" for groups of offices (submissions are not per
+// office).
+func (r rateRow) ConfirmedText() string {
+	if r.Submissions == nil {
+		return "n/a"
+	}
+	if r.ConfirmationRate == nil {
+		return "0 submitted"
+	}
+	return fmt.Sprintf("%.0f%% of %d", *r.ConfirmationRate*100, *r.Submissions)
+}
+
 func (r rateRow) Median() string { return days(r.MedianDays) }
 func (r rateRow) P90() string    { return days(r.P90Days) }
 
@@ -453,12 +466,19 @@ func (t *tracker) exportCSV(c echo.Context) error {
 		w := csv.NewWriter(c.Response())
 		_ = w.Write([]string{table, "label", "letters", "delivered", "failed", "replied", "substantive", "failure_rate", "reply_rate",
 			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting",
-			"calls_reached", "calls_voicemail", "calls_busy", "calls_skipped", "calls_total"})
+			"calls_reached", "calls_voicemail", "calls_busy", "calls_skipped", "calls_total", "submissions", "confirmed", "confirmation_rate"})
+		opt := func(p *int64) string {
+			if p == nil {
+				return ""
+			}
+			return i64(*p)
+		}
 		for _, r := range rows {
 			_ = w.Write([]string{csvSafe(r.Key), csvSafe(r.Label), i64(r.Letters), i64(r.Delivered), i64(r.Failed), i64(r.Replied), i64(r.Substantive),
 				fnum(r.FailureRate), fnum(r.ReplyRate), fnum(r.SubstantiveRate), inum(r.MedianDays), inum(r.P90Days),
 				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting),
-				i64(r.Calls.Reached), i64(r.Calls.Voicemail), i64(r.Calls.Busy), i64(r.Calls.Skipped), i64(r.Calls.Total)})
+				i64(r.Calls.Reached), i64(r.Calls.Voicemail), i64(r.Calls.Busy), i64(r.Calls.Skipped), i64(r.Calls.Total),
+				opt(r.Submissions), opt(r.Confirmed), fnum(r.ConfirmationRate)})
 		}
 		w.Flush()
 		return w.Error()
