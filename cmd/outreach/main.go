@@ -53,6 +53,7 @@ func commands() []command {
 		{"token", "API tokens: token create --email E [--name N]", cmdToken},
 		{"cases", "case records: cases import FILE (CSV, all or nothing) | cases remove-demo", cmdCases},
 		{"contacts", "office contacts directory: contacts import FILE (CSV bioguide_id,name,role,email,fax; - for standard input; all or nothing) | contacts export", cmdContacts},
+		{"supporters", "the supporter list: supporters import [--dry-run] FILE (CSV with email and consent columns; refused rows reported by line) | supporters export [--campaign C] [--state S] [--district CA-12] [--source X] [--lang L] [--from D] [--to D] [--status S] (CSV to standard output; audited)", cmdSupporters},
 		{"stats", "statistics releases: stats release [--threshold N] [--rounding N] [--min-denominator N]", cmdStats},
 		{"keys", "encryption keys: keys check | keys generate [--id ID] | keys rotate [--batch N] (re-seal everything under the first key)", cmdKeys},
 		{"seed-demo", "load synthetic demonstration case records and publish a release from them (once)", cmdSeedDemo},

@@ -26,6 +26,9 @@ type LetterExport struct {
 	Response    *Response
 	Kind        string // first, or second (a follow-up to FollowupOf)
 	FollowupOf  *int64
+	// Source and UTM* are the link that brought the letter's submission
+	// (no personal data; see the attribution package).
+	Source, UTMSource, UTMMedium, UTMCampaign string
 }
 
 // ExportLetters streams a campaign's letters (all when 0) in id order with
@@ -52,16 +55,18 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		}
 	}
 	rrows.Close()
-	cols := []string{"id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at", "delivered_at",
-		"kind", "followup_of"}
+	cols := []string{"l.id", "l.campaign_id", "l.bioguide_id", "l.office_code", "l.chamber", "l.state", "l.party", "l.channel", "l.status", "l.sent_at",
+		"l.delivered_at", "l.kind", "l.followup_of",
+		"COALESCE(s.source, '')", "COALESCE(s.utm_source, '')", "COALESCE(s.utm_medium, '')", "COALESCE(s.utm_campaign, '')"}
 	if withSealed {
-		cols = append(cols, "sealed")
+		cols = append(cols, "l.sealed")
 	}
-	lq := db.Table("letters").Select(cols)
+	// the submission by primary key: the link that brought the letter
+	lq := db.Table("letters l").Joins("LEFT JOIN submissions s ON s.id = l.submission_id").Select(cols)
 	if campaignID != 0 {
-		lq = lq.Where("campaign_id = ?", campaignID)
+		lq = lq.Where("l.campaign_id = ?", campaignID)
 	}
-	rows, err := lq.Order("id").Rows()
+	rows, err := lq.Order("l.id").Rows()
 	if err != nil {
 		return fmt.Errorf("store: export letters: %w", err)
 	}
@@ -73,7 +78,7 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 			followupOf  sql.NullInt64
 		)
 		dest := []any{&e.ID, &e.CampaignID, &e.BioguideID, &e.OfficeCode, &e.Chamber, &e.State, &e.Party, &e.Channel, &e.Status, &sent, &deliv,
-			&e.Kind, &followupOf}
+			&e.Kind, &followupOf, &e.Source, &e.UTMSource, &e.UTMMedium, &e.UTMCampaign}
 		if withSealed {
 			dest = append(dest, &e.Sealed)
 		}

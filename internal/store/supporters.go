@@ -232,10 +232,17 @@ func (s *Store) ListSupporters(ctx context.Context, f SupporterFilter, limit, of
 // read in bounded memory, and a supporter who unsubscribes while it runs
 // is left out of the batches read after. fn returning an error stops it.
 func (s *Store) EachSupporterBatch(ctx context.Context, f SupporterFilter, size int, fn func([]Supporter) error) error {
+	f.Status = SupportersSendable
+	return s.EachSupporterList(ctx, f, size, fn)
+}
+
+// EachSupporterList is EachSupporterBatch for a list rather than a
+// segment: f.Status applies (the export of those who left, say). Never
+// use it to choose whom to email.
+func (s *Store) EachSupporterList(ctx context.Context, f SupporterFilter, size int, fn func([]Supporter) error) error {
 	if size <= 0 {
 		size = 1000
 	}
-	f.Status = SupportersSendable
 	where, args, err := f.where()
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/outreach-org/outreach/internal/action"
+	"github.com/outreach-org/outreach/internal/attribution"
 	"github.com/outreach-org/outreach/internal/branding"
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/casestats"
@@ -210,6 +211,10 @@ type actionView struct {
 	// Focus: the page answers the form, so the review heading or the
 	// error summary takes the focus (and the screen) as the page opens.
 	Focus bool
+	// Attr is the link that brought the supporter (?source=, utm_*),
+	// carried as hidden fields through the review, the language switch
+	// and the send, and kept on the submission.
+	Attr attribution.Attribution
 }
 
 type figureView struct{ Label, Value string }
@@ -261,6 +266,9 @@ func (v actionView) langRepost() *repost {
 	}
 	if f.OptIn {
 		rp.Fields = append(rp.Fields, hiddenField{"optin", "on"})
+	}
+	for _, a := range v.Attr.Fields() {
+		rp.Fields = append(rp.Fields, hiddenField{a.Name, a.Value})
 	}
 	if v.Mode == "form" && len(v.Errors) == 0 && v.Problem == "" {
 		rp.Fields = append(rp.Fields, hiddenField{"edit", "1"})
@@ -329,7 +337,7 @@ func (s *Server) loadLive(c echo.Context) (liveCampaign, error) {
 func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release, error) {
 	lang := langOf(c)
 	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote,
-		Committees: campaignCommittees(s.deps.Congress, lc.C.Targets, lang)}
+		Committees: campaignCommittees(s.deps.Congress, lc.C.Targets, lang), Attr: attribution.From(c.FormValue)}
 	for _, p := range action.Prefixes() {
 		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
 	}

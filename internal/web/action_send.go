@@ -151,7 +151,7 @@ func (s *Server) actionSend(c echo.Context) error {
 		enqueue = supportermail.Enqueue(s.deps.Jobs)
 	}
 	sub, err := s.deps.Store.CreateSubmissionMail(ctx, store.Submission{CampaignID: lc.C.ID, EmailIndex: emailIdx, Lang: string(lang), IPHash: ipHash,
-		CreatedAt: s.deps.Now()},
+		CreatedAt: s.deps.Now(), Source: v.Attr.Source, UTMSource: v.Attr.UTMSource, UTMMedium: v.Attr.UTMMedium, UTMCampaign: v.Attr.UTMCampaign},
 		func(id int64) (string, error) {
 			return s.deps.Keys.SealJSON(action.Sealed{Form: f, Lang: string(lang), Offices: offices, Letters: sealedLetters}, action.SubmissionAAD(id))
 		}, enqueue, limits...)
@@ -274,11 +274,27 @@ func (s *Server) actionConfirm(c echo.Context) error {
 				mail = append(mail, supportermail.KindCopy)
 			}
 			if ss.Form.OptIn {
-				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName}, action.OptInAAD(sub.EmailIndex))
+				sealed, err := s.deps.Keys.SealJSON(map[string]string{"email": ss.Form.Email, "first_name": ss.Form.FirstName, "last_name": ss.Form.LastName},
+					action.OptInAAD(sub.EmailIndex))
 				if err != nil {
 					return store.Confirmed{}, err
 				}
-				out.OptIn = &store.OptInRequest{Sealed: sealed, Lang: string(lang)}
+				// the supporter list filters by state, House district and
+				// source: the supporter's own House seat (whether or not the
+				// campaign writes to it) says which district
+				out.OptIn = &store.OptInRequest{Sealed: sealed, Lang: string(lang), State: ss.Form.State, Source: sub.Source}
+				for _, m := range rcp.Own {
+					if m.Chamber == congress.House && m.District != nil {
+						d := *m.District
+						out.OptIn.District = &d
+					}
+				}
+				for _, vac := range rcp.Vacancies {
+					if vac.District != nil {
+						d := *vac.District
+						out.OptIn.District = &d
+					}
+				}
 				mail = append(mail, supportermail.KindOptIn)
 			}
 			out.Mail, out.MailLang = mail, string(lang)

@@ -63,6 +63,7 @@ var navItems = []struct {
 	{"Cases", "/admin/cases", auth.PermEditCases},
 	{"Statistics", "/admin/stats/releases", auth.PermPublishStats},
 	{"Dashboard", "/admin/dashboard", auth.PermViewDashboards},
+	{"Supporters", "/admin/supporters", auth.PermViewDashboards},
 	{"Responses", "/admin/responses/inbox", auth.PermEditCampaigns},
 	{"Schedule", "/admin/schedule", auth.PermViewCampaigns},
 	{"Users", "/admin/users", auth.PermManageUsers},

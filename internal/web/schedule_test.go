@@ -410,7 +410,7 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 		}
 		// The letters CSV says which letters are second letters.
 		code, csv := getPage(t, c, fmt.Sprintf("%s/admin/dashboard/export?table=letters&campaign=%d", f.srv.URL, camp.ID))
-		if code != 200 || !strings.Contains(csv, ",letter_kind,followup_of") || strings.Count(csv, ",first,\n")+strings.Count(csv, ",first,\r\n") != 2 ||
+		if code != 200 || !strings.Contains(csv, ",letter_kind,followup_of") || strings.Count(csv, ",first,,") != 2 ||
 			!strings.Contains(csv, fmt.Sprintf(",second,%d", firsts[0])) {
 			t.Errorf("letters CSV: %d\n%s", code, csv)
 		}

@@ -500,7 +500,8 @@ func (t *tracker) exportCSV(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	head := []string{"letter_id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel", "status", "sent_at",
-		"delivered_at", "response_source", "response_kind", "response_substance", "survey_answer", "response_at", "response_note", "letter_kind", "followup_of"}
+		"delivered_at", "response_source", "response_kind", "response_substance", "survey_answer", "response_at", "response_note", "letter_kind", "followup_of",
+		"source", "utm_source", "utm_medium", "utm_campaign"}
 	if pii {
 		head = append(head, "first_name", "last_name", "email", "address1", "address2", "city", "constituent_state", "zip", "phone")
 	}
@@ -508,7 +509,7 @@ func (t *tracker) exportCSV(c echo.Context) error {
 	n := 0
 	err = st.ExportLetters(ctx, f.Campaign, pii, func(e store.LetterExport) error {
 		row := []string{i64(e.ID), i64(e.CampaignID), e.BioguideID, e.OfficeCode, e.Chamber, e.State, e.Party, e.Channel, e.Status,
-			tstr(e.SentAt), tstr(e.DeliveredAt), "", "", "", "", "", "", e.Kind, ""}
+			tstr(e.SentAt), tstr(e.DeliveredAt), "", "", "", "", "", "", e.Kind, "", e.Source, e.UTMSource, e.UTMMedium, e.UTMCampaign}
 		if r := e.Response; r != nil {
 			row[11], row[12], row[13], row[14], row[15], row[16] = r.Source, r.Kind, r.Substance, r.Answer, r.OccurredAt.UTC().Format(time.RFC3339), csvSafe(r.Note)
 		}
