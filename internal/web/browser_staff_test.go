@@ -135,7 +135,8 @@ func staffPagesFit(t *testing.T, width int64) {
 		"/admin/outbox", "/admin/contacts", "/admin/cases", "/admin/cases/new", "/admin/cases/import", "/admin/stats/releases", "/admin/dashboard",
 		"/admin/responses/inbox", "/admin/responses/new", "/admin/schedule", "/admin/followups/" + id, "/admin/users", "/admin/audit",
 		"/admin/tokens", "/admin/account", "/admin/branding", fmt.Sprintf("/admin/users/%d", walker.ID), fmt.Sprintf("/admin/cases/%d", cases.Cases[0].ID),
-		fmt.Sprintf("/admin/stats/releases/%d", rel.ID), fmt.Sprintf("/admin/outbox/%d", msgs[0].ID), "/admin/offices/" + l.BioguideID + "/contacts"}
+		fmt.Sprintf("/admin/stats/releases/%d", rel.ID), fmt.Sprintf("/admin/outbox/%d", msgs[0].ID), "/admin/offices/" + l.BioguideID + "/contacts",
+		"/admin/supporters?pii=1&status=all"}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 		t.Fatal(err)
 	}

@@ -130,6 +130,9 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=state", "", "", 200)
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=source", "", "", 200)
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=nope", "", "", 400)
+	call("GET", "/api/v1/supporters", "/api/v1/supporters?state=CA&status=all", "", "", 200)
+	call("GET", "/api/v1/supporters", "/api/v1/supporters?pii=1&per_page=10", "", "", 200)
+	call("GET", "/api/v1/supporters", "/api/v1/supporters?district=California", "", "", 400)
 
 	// Schedules and follow-ups.
 	sched := call("POST", "/api/v1/schedule", "/api/v1/schedule", j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 9 * * 1"}`, newID), 201)

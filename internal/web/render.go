@@ -125,7 +125,7 @@ var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "acc
 	"deliveries", "delivery", "outbox", "action", "action_msg", "packets",
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
-	"dashboard", "responses_inbox", "responses_form", "responsiveness",
+	"dashboard", "supporters", "responses_inbox", "responses_form", "responsiveness",
 	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting

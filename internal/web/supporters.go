@@ -363,3 +363,11 @@ func (s *Server) supportersExport(c echo.Context) error {
 	}
 	return nil
 }
+
+// SlugOf names a supporter's campaign on the page.
+func (v supportersView) SlugOf(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return v.Slugs[*id]
+}

@@ -464,9 +464,14 @@ func (t *tracker) exportCSV(c echo.Context) error {
 		sortRows(rows, f.Sort, f.Dir)
 		c.Response().WriteHeader(http.StatusOK)
 		w := csv.NewWriter(c.Response())
-		_ = w.Write([]string{table, "label", "letters", "delivered", "failed", "replied", "substantive", "failure_rate", "reply_rate",
+		head := []string{table, "label", "letters", "delivered", "failed", "replied", "substantive", "failure_rate", "reply_rate",
 			"substantive_rate", "median_days_to_reply", "p90_days_to_reply", "time_to_reply_letters", "waiting",
-			"calls_reached", "calls_voicemail", "calls_busy", "calls_skipped", "calls_total", "submissions", "confirmed", "confirmation_rate"})
+			"calls_reached", "calls_voicemail", "calls_busy", "calls_skipped", "calls_total"}
+		bySource := table == "source" // submissions are counted by source only
+		if bySource {
+			head = append(head, "submissions", "confirmed", "confirmation_rate")
+		}
+		_ = w.Write(head)
 		opt := func(p *int64) string {
 			if p == nil {
 				return ""
@@ -474,11 +479,14 @@ func (t *tracker) exportCSV(c echo.Context) error {
 			return i64(*p)
 		}
 		for _, r := range rows {
-			_ = w.Write([]string{csvSafe(r.Key), csvSafe(r.Label), i64(r.Letters), i64(r.Delivered), i64(r.Failed), i64(r.Replied), i64(r.Substantive),
+			row := []string{csvSafe(r.Key), csvSafe(r.Label), i64(r.Letters), i64(r.Delivered), i64(r.Failed), i64(r.Replied), i64(r.Substantive),
 				fnum(r.FailureRate), fnum(r.ReplyRate), fnum(r.SubstantiveRate), inum(r.MedianDays), inum(r.P90Days),
 				strconv.Itoa(r.TimeLetters), strconv.Itoa(r.Waiting),
-				i64(r.Calls.Reached), i64(r.Calls.Voicemail), i64(r.Calls.Busy), i64(r.Calls.Skipped), i64(r.Calls.Total),
-				opt(r.Submissions), opt(r.Confirmed), fnum(r.ConfirmationRate)})
+				i64(r.Calls.Reached), i64(r.Calls.Voicemail), i64(r.Calls.Busy), i64(r.Calls.Skipped), i64(r.Calls.Total)}
+			if bySource {
+				row = append(row, opt(r.Submissions), opt(r.Confirmed), fnum(r.ConfirmationRate))
+			}
+			_ = w.Write(row)
 		}
 		w.Flush()
 		return w.Error()
