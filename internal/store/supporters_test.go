@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"reflect"
 	"slices"
@@ -234,6 +235,9 @@ func TestSupporterImport(t *testing.T) {
 		g, err := s.SupporterByIndex(ctx, gone)
 		if err != nil || g.Sendable() {
 			t.Errorf("unsubscribed supporter after import = %+v, %v", g, err)
+		}
+		if err := s.ConfirmOptIn(ctx, gone); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an unsubscribed address confirmed a new opt-in: %v", err)
 		}
 		log, err := s.AuditLog(ctx, 0, 20)
 		if err != nil {
