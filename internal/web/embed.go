@@ -49,15 +49,19 @@ func (s *Server) embedRoutes(root *echo.Group) {
 func (s *Server) embedded(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Set(embedKey, true)
-		var origins []string
-		if lc, err := s.loadLive(c); err == nil {
-			origins = lc.C.EmbedOrigins
-		}
 		h := c.Response().Header()
-		h.Del("X-Frame-Options") // no allow-list form; frame-ancestors governs
+		lc, err := s.loadLive(c)
+		if err != nil { // no such campaign (the handler says so), or a draft
+			h.Set("Content-Security-Policy", csp)
+			return next(c)
+		}
+		origins := lc.C.EmbedOrigins
 		h.Set("Content-Security-Policy", embedCSP(origins))
+		if len(origins) > 0 {
+			h.Del("X-Frame-Options") // it has no allow-list form; frame-ancestors governs
+		}
 		c.Set(embedOriginsKey, strings.Join(origins, " "))
-		bound := c.Param("slug") + "|" + s.deps.Keys.HashIP(c.RealIP())
+		bound := lc.C.Slug + "|" + s.deps.Keys.HashIP(c.RealIP())
 		c.Set("csrf", s.signer().Sign("embed", bound, s.deps.Now().Add(embedTTL)))
 		if c.Request().Method == http.MethodPost {
 			if site := c.Request().Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
