@@ -21,6 +21,7 @@ import (
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/keyring"
+	"github.com/outreach-org/outreach/internal/mailing"
 	"github.com/outreach-org/outreach/internal/metrics"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
@@ -48,6 +49,8 @@ type queue struct {
 	// settings of campaigns without their own (the coverage view).
 	senders  []delivery.Sender
 	defaults dispatch.Settings
+	// mailer sends mobilization emails (nil when this process works no jobs).
+	mailer *mailing.Worker
 }
 
 // newQueue builds the River client; with work=true it also registers the
@@ -98,9 +101,18 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 			Log: log.With("component", "supportermail")})
 		// Jobs an earlier version left in the queue.
 		river.AddWorker(workers, &supportermail.LegacyWorker{Store: st})
+		// Mobilization emails: one job per mailing, a thousand supporters
+		// per SendGrid request (internal/mailing).
+		bulk, err := mailingSender(cfg, st, keys)
+		if err != nil {
+			return nil, err
+		}
+		q.mailer = &mailing.Worker{Store: st, Sender: bulk, Keys: keys, BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName,
+			Rate: cfg.MailingRate, Log: log.With("component", "mailing")}
+		river.AddWorker(workers, q.mailer)
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, mailing.Queue: {MaxWorkers: 1}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
@@ -235,6 +247,21 @@ func mailers(cfg *config.Config, st *store.Store, keys *seal.Keys) (followup.Mai
 		return nil, nil, fmt.Errorf("SendGrid: %w", err)
 	}
 	return sendgridMailer{sg}, supportermail.SendGridMailer{Client: sg}, nil
+}
+
+// mailingSender is where mobilization emails go: SendGrid when
+// configured (its own client, as the mailing queue has one worker), the
+// outbox otherwise.
+func mailingSender(cfg *config.Config, st *store.Store, keys *seal.Keys) (mailing.Sender, error) {
+	if cfg.SendGridAPIKey == "" {
+		return mailing.OutboxSender{Outbox: outbox.New(st, keys)}, nil
+	}
+	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom, FromName: cfg.OrgName, Connections: 2,
+		Timeout: 30 * time.Second}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("SendGrid: %w", err)
+	}
+	return sg, nil
 }
 
 type sendgridMailer struct{ c *sendgrid.Client }
