@@ -52,6 +52,7 @@ var pageData = map[string]any{
 	"stats":             typedPage[statsView]{},
 	"stats_releases":    typedPage[releasesView]{},
 	"dashboard":         typedPage[dashView]{},
+	"supporters":        typedPage[supportersView]{},
 	"responses_inbox":   typedPage[struct{ Items []inboxItem }]{},
 	"responses_form":    typedPage[responseFormView]{},
 	"responsiveness": typedPage[struct {
