@@ -21,10 +21,15 @@
 package mailing
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/letter"
@@ -121,7 +126,7 @@ func Validate(d Draft, now time.Time) (*Compiled, error) {
 		add("segment.campaign_id", "must be a campaign id")
 	}
 	if len(errs) > 0 {
-		return nil, &campaign.ValidationError{Errors: errs, ValidFields: FieldNames(), Object: "mailing"}
+		return nil, &campaign.ValidationError{Errors: errs, Object: "mailing"}
 	}
 	return c, nil
 }
@@ -170,4 +175,24 @@ func (c *Compiled) langOf(stream string) string {
 		return "es"
 	}
 	return "en"
+}
+
+// Inserter is the part of the River client that enqueues in a transaction.
+type Inserter interface {
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Enqueue is a store.MailingEnqueue that inserts the mailing's job, due
+// at its send_at (now when it has none).
+func Enqueue(c Inserter) store.MailingEnqueue {
+	return func(ctx context.Context, tx *sql.Tx, m store.Mailing) error {
+		p := river.InsertManyParams{Args: Args{MailingID: m.ID}}
+		if m.SendAt != nil {
+			opts := Args{}.InsertOpts()
+			opts.ScheduledAt = *m.SendAt
+			p.InsertOpts = &opts
+		}
+		_, err := c.InsertManyTx(ctx, tx, []river.InsertManyParams{p})
+		return err
+	}
 }

@@ -261,7 +261,12 @@ func (w *Worker) newRun(ctx context.Context, m store.Mailing, c *Compiled, seg S
 }
 
 // Source is the source= code a mailing's links carry.
-func Source(mailingID int64) string { return "mailing-" + strconv.FormatInt(mailingID, 10) }
+func Source(mailingID int64) string {
+	if mailingID == 0 {
+		return "mailing-new" // a preview before the mailing is saved
+	}
+	return "mailing-" + strconv.FormatInt(mailingID, 10)
+}
 
 func (r *run) run(ctx context.Context, deadline time.Time) error {
 	batches, err := r.w.Store.MailingBatches(ctx, r.m.ID)
@@ -444,23 +449,72 @@ func (r *run) bulk(v *version, recips []store.MailingRecipient) (sendgrid.Bulk, 
 			continue
 		}
 		seen[strings.ToLower(addr)] = true
-		f := r.fields(v, rc, o)
-		unsub := base + "/u?t=" + signer.Sign("unsub", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
-		forget := base + "/forget?t=" + signer.Sign("forget", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
-		subs := make(map[string]string, len(v.keys)+2)
-		vals = v.body.Values(&f, vals[:0])
-		for i, k := range v.keys {
-			subs[k] = clean(vals[i])
-		}
-		subs[unsubKey], subs[forgetKey] = unsub, forget
-		subject := v.subject.Render(&f)
-		if n := len([]rune(subject)); n > MaxSubjectRunes {
-			subject = string([]rune(subject)[:MaxSubjectRunes])
-		}
-		b.Recipients = append(b.Recipients, sendgrid.BulkRecipient{To: addr, ToName: o.FirstName, Subject: subject, Substitutions: subs,
-			Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}})
+		var rcp sendgrid.BulkRecipient
+		rcp, vals = r.recipient(v, signer, base, rc, o, addr, vals)
+		b.Recipients = append(b.Recipients, rcp)
 	}
 	return b, failed, nil
+}
+
+// recipient is one personalization: the subject, the substitutions of
+// the body's dynamic parts and of the footer's links, and the one-click
+// unsubscribe headers.
+func (r *run) recipient(v *version, signer action.Signer, base string, rc store.MailingRecipient, o optIn, addr string, vals []string) (sendgrid.BulkRecipient, []string) {
+	f := r.fields(v, rc, o)
+	unsub := base + "/u?t=" + signer.Sign("unsub", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
+	forget := base + "/forget?t=" + signer.Sign("forget", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
+	subs := make(map[string]string, len(v.keys)+2)
+	vals = v.body.Values(&f, vals[:0])
+	for i, k := range v.keys {
+		subs[k] = clean(vals[i])
+	}
+	subs[unsubKey], subs[forgetKey] = unsub, forget
+	subject := v.subject.Render(&f)
+	if n := len([]rune(subject)); n > MaxSubjectRunes {
+		subject = string([]rune(subject)[:MaxSubjectRunes])
+	}
+	return sendgrid.BulkRecipient{To: addr, ToName: o.FirstName, Subject: subject, Substitutions: subs,
+		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}, vals
+}
+
+// Preview is the email one supporter gets from mailing m (it need not be
+// saved), as the worker builds it: rc nil previews the sample supporter
+// (Sample) at sample@example.org, with links that work for nobody.
+func (w *Worker) Preview(ctx context.Context, m store.Mailing, c *Compiled, stream string, rc *store.MailingRecipient) (delivery.Email, error) {
+	if m.Cutoff == nil {
+		now := w.now()
+		m.Cutoff = &now
+	}
+	r, err := w.newRun(ctx, m, c, Segment{})
+	if err != nil {
+		return delivery.Email{}, err
+	}
+	v := r.ver[c.langOf(stream)]
+	o := optIn{Email: "sample@example.org", FirstName: Sample().FirstName}
+	sample := rc == nil
+	if sample {
+		rc = &store.MailingRecipient{EmailIndex: "sample"}
+	} else if err := w.Keys.OpenJSON(rc.Sealed, action.OptInAAD(rc.EmailIndex), &o); err != nil {
+		return delivery.Email{}, err
+	}
+	rcp, _ := r.recipient(v, action.NewSigner(w.Keys.Index), strings.TrimRight(w.BaseURL, "/"), *rc, o, o.Email, nil)
+	if sample {
+		// The sample's place and members; the mailing's own campaign and
+		// organization.
+		f := Sample()
+		if v.link != "" {
+			f.CampaignLink, f.CampaignTitle = v.link, v.title
+		}
+		if w.OrgName != "" {
+			f.OrgName = w.OrgName
+		}
+		rcp.Subject = v.subject.Render(&f)
+		vals := v.body.Values(&f, nil)
+		for i, k := range v.keys {
+			rcp.Substitutions[k] = vals[i]
+		}
+	}
+	return Expand(sendgrid.Bulk{Text: v.skeleton, Recipients: []sendgrid.BulkRecipient{rcp}})[0], nil
 }
 
 // clean keeps a supporter's value from holding a substitution key.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -92,7 +93,7 @@ var ErrBatchTaken = errors.New("the batch was claimed by another worker")
 
 // CreateMailing stores a new mailing, audited, and (when enqueue is set)
 // its job in the same transaction.
-func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue func(ctx context.Context, tx *gorm.DB, m Mailing) error) (Mailing, error) {
+func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue MailingEnqueue) (Mailing, error) {
 	now := time.Now().UTC()
 	m.ID, m.CreatedAt, m.UpdatedAt = 0, now, now
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -103,38 +104,20 @@ func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue f
 		if err := writeAudit(tx, a); err != nil {
 			return err
 		}
-		if enqueue != nil {
-			return enqueue(ctx, tx, m)
+		if enqueue == nil {
+			return nil
 		}
-		return nil
+		stx, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, stx, m)
 	})
 	return m, err
 }
 
-// ScheduleMailing moves a draft to "scheduled" (send_at: when; nil means
-// now) and enqueues its job in the same transaction.
-func (s *Store) ScheduleMailing(ctx context.Context, id int64, sendAt *time.Time, a Audit, enqueue func(ctx context.Context, tx *gorm.DB, m Mailing) error) (Mailing, error) {
-	var m Mailing
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Mailing{}).Where("id = ? AND status = ?", id, MailingDraft).
-			Updates(map[string]any{"status": MailingScheduled, "send_at": sendAt, "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return wrapf(res.Error, "schedule mailing")
-		}
-		if err := tx.First(&m, id).Error; err != nil {
-			return notFound(err, "schedule mailing")
-		}
-		if res.RowsAffected == 0 {
-			return ErrMailingState
-		}
-		a.ObjectType, a.ObjectID = "mailing", fmt.Sprint(id)
-		if err := writeAudit(tx, a); err != nil {
-			return err
-		}
-		return enqueue(ctx, tx, m)
-	})
-	return m, err
-}
+// MailingEnqueue inserts a mailing's job in the transaction that saves it.
+type MailingEnqueue func(ctx context.Context, tx *sql.Tx, m Mailing) error
 
 // CancelMailing stops a scheduled or sending mailing (batches already
 // handed to the provider stay as they are).
@@ -376,4 +359,19 @@ func (s *Store) MailingRecipients(ctx context.Context, q RecipientQuery, lang, a
 	err := tx.Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").
 		Order("optins.email_index").Limit(limit).Scan(&out).Error
 	return out, wrapf(err, "mailing recipients")
+}
+
+// MailingRecipientByIndex is the supporter with this blind index when q
+// would send to them (ErrNotFound otherwise): a preview for one supporter.
+func (s *Store) MailingRecipientByIndex(ctx context.Context, q RecipientQuery, emailIndex string) (MailingRecipient, error) {
+	var out []MailingRecipient
+	err := q.sendable(s.db.WithContext(ctx)).Where("optins.email_index = ?", emailIndex).
+		Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").Limit(1).Scan(&out).Error
+	if err != nil {
+		return MailingRecipient{}, wrapf(err, "mailing recipient")
+	}
+	if len(out) == 0 {
+		return MailingRecipient{}, ErrNotFound
+	}
+	return out[0], nil
 }

@@ -142,6 +142,22 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_enabled": true, "survey_days": 10}`, 200)
 	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_days": -1}`, 422)
 
+	// Mobilization emails: a supporter of the campaign joined the list.
+	addOptIn(t, st, a.keys, "tour-optin@example.org", "Luz", "es", a.camp.ID)
+	mail := func(extra string) string {
+		return `{"name": "Hearing week", "campaign_id": ` + camp + `, "subject_en": "{{.first_name}}, one minute", "body_en": "Hi {{.first_name}}: {{.campaign_link}}",` +
+			` "subject_es": "{{.first_name}}, un minuto", "body_es": "Hola {{.first_name}}: {{.campaign_link}}", "segment": {"campaign_id": ` + camp + `}` + extra + `}`
+	}
+	call("POST", "/api/v1/mailings/preview", "/api/v1/mailings/preview", j, mail(`, "preview": {"email": "tour-optin@example.org"}`), 200)
+	ml := call("POST", "/api/v1/mailings", "/api/v1/mailings", j, mail(`, "send_at": "`+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`"`), 201)
+	call("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Broken", "subject_en": "Hi", "body_en": "Hi {{.frist_name}}"}`, 422)
+	call("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Nobody", "subject_en": "Hi", "body_en": "Hi", "segment": {"campaign_id": `+newID+`}}`, 422)
+	mlID := fmt.Sprint(id(ml, "id"))
+	call("GET", "/api/v1/mailings", "/api/v1/mailings", "", "", 200)
+	call("GET", "/api/v1/mailings/:id", "/api/v1/mailings/"+mlID, "", "", 200)
+	call("POST", "/api/v1/mailings/:id/cancel", "/api/v1/mailings/"+mlID+"/cancel", "", "", 200)
+	call("POST", "/api/v1/mailings/:id/cancel", "/api/v1/mailings/"+mlID+"/cancel", "", "", 409)
+
 	// Case records and statistics releases.
 	rs := someCases(3, 11)
 	one, _ := json.Marshal(rs[0])

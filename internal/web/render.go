@@ -65,6 +65,7 @@ var navItems = []struct {
 	{"Dashboard", "/admin/dashboard", auth.PermViewDashboards},
 	{"Responses", "/admin/responses/inbox", auth.PermEditCampaigns},
 	{"Schedule", "/admin/schedule", auth.PermViewCampaigns},
+	{"Mailings", "/admin/mailings", auth.PermViewCampaigns},
 	{"Users", "/admin/users", auth.PermManageUsers},
 	{"Branding", "/admin/branding", auth.PermManageUsers},
 	{"Audit log", "/admin/audit", auth.PermViewAudit},
@@ -125,7 +126,8 @@ var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "acc
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
 	"dashboard", "responses_inbox", "responses_form", "responsiveness",
-	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls"}
+	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls",
+	"mailings", "mailing_new", "mailing"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -145,7 +147,8 @@ func assetURL(name string) string {
 }
 
 func parsePages() (*pages, error) {
-	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs, "afield": afieldArgs, "paras": paragraphs}
+	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs, "afield": afieldArgs, "paras": paragraphs,
+		"choiceArgs": choiceArgs, "textArgs": textArgs, "langOptions": langOptions}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", name+".html")

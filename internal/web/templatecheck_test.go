@@ -58,12 +58,15 @@ var pageData = map[string]any{
 		Title, Slug string
 		Rows        []publicRow
 	}]{},
-	"schedule":  typedPage[scheduleView]{},
-	"followups": typedPage[followupView]{},
-	"survey":    typedPage[surveyView]{},
-	"confirm":   typedPage[confirmView]{},
-	"calls":     typedPage[callPageView]{},
-	"branding":  typedPage[brandingView]{},
+	"schedule":    typedPage[scheduleView]{},
+	"followups":   typedPage[followupView]{},
+	"survey":      typedPage[surveyView]{},
+	"confirm":     typedPage[confirmView]{},
+	"calls":       typedPage[callPageView]{},
+	"branding":    typedPage[brandingView]{},
+	"mailings":    typedPage[mailingsView]{},
+	"mailing_new": typedPage[mailingFormView]{},
+	"mailing":     typedPage[mailingView]{},
 }
 
 // Every page template type-checks against the data its handler passes:
