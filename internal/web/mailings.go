@@ -582,6 +582,7 @@ type mailingView struct {
 	M       mailingJSON
 	Batches []store.MailingBatch
 	Live    bool
+	Confirm bool // asked to cancel: say what happens first
 }
 
 func (s *Server) mailingPage(c echo.Context) error {
@@ -603,8 +604,9 @@ func (s *Server) mailingPage(c echo.Context) error {
 		return err
 	}
 	v := mailingView{M: j, Batches: batches, Live: m.Status == store.MailingSending || m.Status == store.MailingScheduled}
-	if v.Live {
-		c.Response().Header().Set("Refresh", "5") // the figures follow the send
+	v.Confirm = v.Live && c.QueryParam("cancel") == "1"
+	if v.Live && !v.Confirm {
+		c.Response().Header().Set("Refresh", "10") // the figures follow the send
 	}
 	return s.render(c, http.StatusOK, "mailing", v, false)
 }
