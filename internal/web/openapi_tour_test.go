@@ -162,8 +162,8 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	}
 	call("POST", "/api/v1/mailings/preview", "/api/v1/mailings/preview", j, mail(`, "preview": {"email": "tour-optin@example.org"}`), 200)
 	ml := call("POST", "/api/v1/mailings", "/api/v1/mailings", j, mail(`, "send_at": "`+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`"`), 201)
-	call("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Broken", "subject_en": "Hi", "body_en": "Hi {{.frist_name}}"}`, 422)
-	call("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Nobody", "subject_en": "Hi", "body_en": "Hi", "segment": {"campaign_id": `+newID+`}}`, 422)
+	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Broken", "subject_en": "Hi", "body_en": "Hi {{.frist_name}}"}`, "body_en")
+	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Nobody", "subject_en": "Hi", "body_en": "Hi", "segment": {"campaign_id": `+newID+`}}`, "segment")
 	mlID := fmt.Sprint(id(ml, "id"))
 	call("GET", "/api/v1/mailings", "/api/v1/mailings", "", "", 200)
 	call("GET", "/api/v1/mailings/:id", "/api/v1/mailings/"+mlID, "", "", 200)
