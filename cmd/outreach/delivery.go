@@ -195,6 +195,7 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	}
 	if dir, err := congress.Load(filepath.Join(cfg.DataDir, "congress")); err == nil {
 		q.runner.Member = dir.Member // second letters' salutations
+		q.mailer.Member = dir.Member // mailings' {{.members}}
 	} else {
 		log.Warn("congress data not loaded: second letters greet members by the last word of their name", "err", err)
 	}

@@ -161,6 +161,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	if q.runner != nil {
 		q.runner.Member = dir.Member
+		q.mailer.Member = dir.Member
 	}
 
 	events, err := eventVerifier(cfg)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -374,4 +375,31 @@ func (s *Store) MailingRecipientByIndex(ctx context.Context, q RecipientQuery, e
 		return MailingRecipient{}, ErrNotFound
 	}
 	return out[0], nil
+}
+
+// MailingMembers is, for each of these supporters (blind indexes), the
+// members of Congress their letters were addressed to (bioguide ids, in
+// the order written, each once): where the {{.members}} merge field comes
+// from. One query per batch.
+func (s *Store) MailingMembers(ctx context.Context, emailIndexes []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(emailIndexes) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		EmailIndex string
+		BioguideID string
+	}
+	err := s.db.WithContext(ctx).Table("letters").Joins("JOIN submissions ON submissions.id = letters.submission_id").
+		Where("submissions.email_index IN ? AND letters.kind = ?", emailIndexes, LetterFirst).
+		Select("submissions.email_index AS email_index, letters.bioguide_id AS bioguide_id").Order("letters.id").Scan(&rows).Error
+	if err != nil {
+		return nil, wrapf(err, "mailing members")
+	}
+	for _, r := range rows {
+		if !slices.Contains(out[r.EmailIndex], r.BioguideID) {
+			out[r.EmailIndex] = append(out[r.EmailIndex], r.BioguideID)
+		}
+	}
+	return out, nil
 }

@@ -344,6 +344,9 @@ func (s *Server) preview(ctx context.Context, d mailing.Draft, t previewTarget, 
 		}
 	}
 	w := &mailing.Worker{Store: s.deps.Store, Keys: s.deps.Keys, BaseURL: s.deps.BaseURL, OrgName: s.deps.OrgName, Now: s.deps.Now}
+	if s.deps.Congress != nil {
+		w.Member = s.deps.Congress.Member
+	}
 	var rc *store.MailingRecipient
 	if addr := strings.TrimSpace(t.Email); addr != "" {
 		got, err := s.deps.Store.MailingRecipientByIndex(ctx, d.Segment.Query(s.deps.Now()), s.deps.Keys.Index("email", strings.ToLower(addr)))

@@ -91,6 +91,23 @@ func TestMailingAPIAndPages(t *testing.T) {
 			p.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
 			t.Fatalf("preview: %+v", p)
 		}
+		// A supporter who wrote to their members (ZIP 94110) and joined the
+		// list: {{.members}} names the offices their letters went to.
+		if code, body := a.post(t, c, "/c/"+slug+"/send", supporter("94110", "CA")); code != http.StatusOK && code != http.StatusSeeOther {
+			t.Fatalf("send: %d %s", code, body)
+		}
+		if code, body := a.confirm(t, c, a.confirmLink(t)); code != http.StatusOK && code != http.StatusSeeOther {
+			t.Fatalf("confirm: %d %s", code, body)
+		}
+		addOptIn(t, st, a.keys, "ana@example.org", "Ana", "en", a.camp.ID)
+		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
+			`{"name": "M", "subject_en": "Hi", "body_en": "Dear {{.first_name}}: ask {{.members}} ({{.district}}).", "segment": {"campaign_id": `+camp+`}, "preview": {"email": "ana@example.org"}}`)
+		var ana struct{ Text string }
+		if err := json.Unmarshal([]byte(resp), &ana); err != nil || code != 200 ||
+			!strings.Contains(ana.Text, "Dear Ana: ask Senator ") || !strings.Contains(ana.Text, " and Representative Nancy Pelosi (CA-11).") {
+			t.Errorf("preview with members: %d %s", code, resp)
+		}
+
 		// Saved and scheduled: the API answers with its progress.
 		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings", tok, "application/json", body(""))
 		var m struct {
