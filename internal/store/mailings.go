@@ -297,6 +297,10 @@ type MailingRecipient struct {
 type RecipientQuery struct {
 	CampaignID int64 // 0: every campaign
 	Cutoff     time.Time
+	// Filters on what the supporters did (mailingFilters).
+	States     []string // wrote to a member of one of these states
+	NoReplyOf  int64    // wrote in this campaign to an office that has not replied to it
+	NotWritten int64    // has not written in this campaign
 }
 
 // sendable is the opt-ins a mailing may go to: confirmed before the
@@ -307,6 +311,24 @@ func (q RecipientQuery) sendable(tx *gorm.DB) *gorm.DB {
 		Where("NOT EXISTS (SELECT 1 FROM email_suppressions x WHERE x.email_index = optins.email_index)")
 	if q.CampaignID != 0 {
 		tx = tx.Where("optins.campaign_id = ?", q.CampaignID)
+	}
+	return mailingFilters(tx, q)
+}
+
+// mailingFilters narrows the opt-ins by what the supporters did, read
+// from their submissions and letters (by blind index): the states of the
+// members they wrote to, an office that has not replied to a campaign,
+// a campaign they have not written in yet.
+func mailingFilters(tx *gorm.DB, q RecipientQuery) *gorm.DB {
+	if len(q.States) > 0 {
+		tx = tx.Where("EXISTS (SELECT 1 FROM letters l JOIN submissions s ON s.id = l.submission_id WHERE s.email_index = optins.email_index AND l.state IN ?)", q.States)
+	}
+	if q.NoReplyOf != 0 {
+		tx = tx.Where("EXISTS (SELECT 1 FROM letters l JOIN submissions s ON s.id = l.submission_id WHERE s.email_index = optins.email_index"+
+			" AND l.campaign_id = ? AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.campaign_id = l.campaign_id AND r.bioguide_id = l.bioguide_id))", q.NoReplyOf)
+	}
+	if q.NotWritten != 0 {
+		tx = tx.Where("NOT EXISTS (SELECT 1 FROM submissions s WHERE s.email_index = optins.email_index AND s.campaign_id = ? AND s.status = ?)", q.NotWritten, "confirmed")
 	}
 	return tx
 }

@@ -49,7 +49,37 @@ type mailingInput struct {
 }
 
 type segmentJSON struct {
-	CampaignID *int64 `json:"campaign_id"`
+	CampaignID           *int64   `json:"campaign_id"`
+	States               []string `json:"states,omitempty"`
+	NoReplyCampaignID    *int64   `json:"no_reply_campaign_id,omitempty"`
+	NotWrittenCampaignID *int64   `json:"not_written_campaign_id,omitempty"`
+}
+
+func (j segmentJSON) segment() mailing.Segment {
+	s := mailing.Segment{States: j.States}
+	for _, p := range []struct {
+		src *int64
+		dst *int64
+	}{{j.CampaignID, &s.CampaignID}, {j.NoReplyCampaignID, &s.NoReplyCampaignID}, {j.NotWrittenCampaignID, &s.NotWrittenCampaignID}} {
+		if p.src != nil {
+			*p.dst = *p.src
+		}
+	}
+	return s
+}
+
+func segmentJSONOf(s mailing.Segment) segmentJSON {
+	j := segmentJSON{States: s.States}
+	for _, p := range []struct {
+		src int64
+		dst **int64
+	}{{s.CampaignID, &j.CampaignID}, {s.NoReplyCampaignID, &j.NoReplyCampaignID}, {s.NotWrittenCampaignID, &j.NotWrittenCampaignID}} {
+		if p.src != 0 {
+			v := p.src
+			*p.dst = &v
+		}
+	}
+	return j
 }
 
 // previewTarget chooses the supporter a preview is for: the address of
@@ -66,9 +96,7 @@ func (in mailingInput) draft(r *refused) mailing.Draft {
 	if in.CampaignID != nil {
 		d.CampaignID = *in.CampaignID
 	}
-	if in.Segment.CampaignID != nil {
-		d.Segment.CampaignID = *in.Segment.CampaignID
-	}
+	d.Segment = in.Segment.segment()
 	if in.SendAt != nil && strings.TrimSpace(*in.SendAt) != "" {
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(*in.SendAt))
 		if err != nil {
@@ -97,7 +125,8 @@ func (s *Server) checkMailing(ctx context.Context, d mailing.Draft, r refused) (
 	for _, ref := range []struct {
 		field string
 		id    int64
-	}{{"campaign_id", d.CampaignID}, {"segment.campaign_id", d.Segment.CampaignID}} {
+	}{{"campaign_id", d.CampaignID}, {"segment.campaign_id", d.Segment.CampaignID},
+		{"segment.no_reply_campaign_id", d.Segment.NoReplyCampaignID}, {"segment.not_written_campaign_id", d.Segment.NotWrittenCampaignID}} {
 		if ref.id == 0 {
 			continue
 		}
@@ -214,11 +243,7 @@ func (s *Server) mailingJSONOf(ctx context.Context, m store.Mailing) (mailingJSO
 	out := mailingJSON{ID: m.ID, Name: m.Name, Status: m.Status, CampaignID: m.CampaignID, SubjectEN: m.SubjectEN, BodyEN: m.BodyEN,
 		SubjectES: m.SubjectES, BodyES: m.BodyES, Source: mailing.Source(m.ID), SendAt: timeStr(m.SendAt),
 		CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339), StartedAt: timeStr(m.StartedAt), FinishedAt: timeStr(m.FinishedAt),
-		Total: m.Total, Sent: p.Sent, Failed: p.Failed, Unknown: p.Unknown, Detail: m.Detail}
-	if seg.CampaignID != 0 {
-		id := seg.CampaignID
-		out.Segment.CampaignID = &id
-	}
+		Total: m.Total, Sent: p.Sent, Failed: p.Failed, Unknown: p.Unknown, Detail: m.Detail, Segment: segmentJSONOf(seg)}
 	switch m.Status {
 	case store.MailingSending:
 		out.Left = max(0, m.Total-p.Sent-p.Failed-p.Unknown)
@@ -457,18 +482,23 @@ func (s *Server) mailingsPage(c echo.Context) error {
 }
 
 type mailingFormView struct {
-	In        mailingInput
-	SendAt    string // as typed (datetime-local, UTC)
-	Segment   string
-	Campaign  string
-	Campaigns []option
-	Segments  []option
-	Fields    []string
-	Errors    formErrors
-	Problems  []campaign.FieldError
-	Preview   *previewJSON
-	Email     string // preview for this supporter
-	Lang      string
+	In         mailingInput
+	SendAt     string // as typed (datetime-local, UTC)
+	Segment    string
+	States     string // as typed: "AZ, CA"
+	NoReply    string
+	NotWritten string
+	NoReplies  []option
+	NotWrote   []option
+	Campaign   string
+	Campaigns  []option
+	Segments   []option
+	Fields     []string
+	Errors     formErrors
+	Problems   []campaign.FieldError
+	Preview    *previewJSON
+	Email      string // preview for this supporter
+	Lang       string
 }
 
 func (s *Server) mailingForm(ctx context.Context, v *mailingFormView) error {
@@ -478,10 +508,14 @@ func (s *Server) mailingForm(ctx context.Context, v *mailingFormView) error {
 	}
 	v.Campaigns = []option{{Value: "", Label: "None", Selected: v.Campaign == ""}}
 	v.Segments = []option{{Value: "", Label: "Every opted-in supporter", Selected: v.Segment == ""}}
+	v.NoReplies = []option{{Value: "", Label: "(no condition)", Selected: v.NoReply == ""}}
+	v.NotWrote = []option{{Value: "", Label: "(no condition)", Selected: v.NotWritten == ""}}
 	for _, cp := range camps {
 		id := strconv.FormatInt(cp.ID, 10)
 		v.Campaigns = append(v.Campaigns, option{Value: id, Label: cp.Title, Selected: v.Campaign == id})
 		v.Segments = append(v.Segments, option{Value: id, Label: "Supporters who joined through " + cp.Title, Selected: v.Segment == id})
+		v.NoReplies = append(v.NoReplies, option{Value: id, Label: cp.Title, Selected: v.NoReply == id})
+		v.NotWrote = append(v.NotWrote, option{Value: id, Label: cp.Title, Selected: v.NotWritten == id})
 	}
 	v.Fields = mailing.FieldNames()
 	if v.Errors == nil {
@@ -507,6 +541,7 @@ func (s *Server) newMailingPage(c echo.Context) error {
 func (s *Server) createMailing(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := mailingFormView{SendAt: strings.TrimSpace(c.FormValue("send_at")), Segment: c.FormValue("segment"), Campaign: c.FormValue("campaign_id"),
+		States: c.FormValue("states"), NoReply: c.FormValue("no_reply"), NotWritten: c.FormValue("not_written"),
 		Email: strings.TrimSpace(c.FormValue("preview_email")), Lang: c.FormValue("preview_lang")}
 	v.In = mailingInput{Name: c.FormValue("name"), SubjectEN: c.FormValue("subject_en"), BodyEN: c.FormValue("body_en"),
 		SubjectES: c.FormValue("subject_es"), BodyES: c.FormValue("body_es")}
@@ -514,7 +549,8 @@ func (s *Server) createMailing(c echo.Context) error {
 	for _, p := range []struct {
 		field, val string
 		dst        **int64
-	}{{"campaign_id", v.Campaign, &v.In.CampaignID}, {"segment.campaign_id", v.Segment, &v.In.Segment.CampaignID}} {
+	}{{"campaign_id", v.Campaign, &v.In.CampaignID}, {"segment.campaign_id", v.Segment, &v.In.Segment.CampaignID},
+		{"segment.no_reply_campaign_id", v.NoReply, &v.In.Segment.NoReplyCampaignID}, {"segment.not_written_campaign_id", v.NotWritten, &v.In.Segment.NotWrittenCampaignID}} {
 		if p.val == "" {
 			continue
 		}
@@ -524,6 +560,9 @@ func (s *Server) createMailing(c echo.Context) error {
 			continue
 		}
 		*p.dst = &id
+	}
+	for _, st := range strings.FieldsFunc(v.States, func(r rune) bool { return r == ',' || r == ' ' }) {
+		v.In.Segment.States = append(v.In.Segment.States, st)
 	}
 	d := v.In.draft(&r)
 	if v.SendAt != "" {
@@ -563,7 +602,10 @@ func (s *Server) createMailing(c echo.Context) error {
 	}
 	v.Errors = formErrors{}
 	for _, fe := range ve.Errors {
-		name := strings.ReplaceAll(fe.Field, "segment.campaign_id", "segment")
+		name := strings.NewReplacer("segment.campaign_id", "segment", "segment.no_reply_campaign_id", "no_reply", "segment.not_written_campaign_id", "not_written").Replace(fe.Field)
+		if strings.HasPrefix(name, "segment.states") {
+			name = "states"
+		}
 		name = strings.ReplaceAll(name, "preview.email", "preview_email")
 		msg := fe.Message
 		if fe.Line > 0 {
