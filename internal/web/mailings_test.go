@@ -108,6 +108,31 @@ func TestMailingAPIAndPages(t *testing.T) {
 			t.Errorf("preview with members: %d %s", code, resp)
 		}
 
+		// Segments by what supporters did: Ana wrote to California's members
+		// in this campaign, and no office has replied; Luz wrote nothing.
+		in := func(seg, who string) int {
+			code, _ := do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
+				`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": `+seg+`, "preview": {"email": "`+who+`"}}`)
+			return code
+		}
+		for _, tc := range []struct {
+			seg      string
+			ana, luz int
+		}{
+			{`{"states": ["CA"]}`, 200, 422},
+			{`{"states": ["AZ"]}`, 422, 422},
+			{`{"no_reply_campaign_id": ` + camp + `}`, 200, 422},
+			{`{"not_written_campaign_id": ` + camp + `}`, 422, 200},
+		} {
+			if got, got2 := in(tc.seg, "ana@example.org"), in(tc.seg, email); got != tc.ana || got2 != tc.luz {
+				t.Errorf("segment %s: Ana %d, Luz %d; want %d, %d", tc.seg, got, got2, tc.ana, tc.luz)
+			}
+		}
+		if code, resp := do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
+			`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": {"states": ["ZZ"]}}`); code != 422 || !strings.Contains(resp, "segment.states[0]") {
+			t.Errorf("unknown state: %d %s", code, resp)
+		}
+
 		// Saved and scheduled: the API answers with its progress.
 		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings", tok, "application/json", body(""))
 		var m struct {
