@@ -561,9 +561,7 @@ func (s *Server) createMailing(c echo.Context) error {
 		}
 		*p.dst = &id
 	}
-	for _, st := range strings.FieldsFunc(v.States, func(r rune) bool { return r == ',' || r == ' ' }) {
-		v.In.Segment.States = append(v.In.Segment.States, st)
-	}
+	v.In.Segment.States = strings.FieldsFunc(v.States, func(r rune) bool { return r == ',' || r == ' ' })
 	d := v.In.draft(&r)
 	if v.SendAt != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", v.SendAt, time.UTC)
