@@ -24,6 +24,7 @@ import (
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/keyring"
+	"github.com/outreach-org/outreach/internal/mailing"
 	"github.com/outreach-org/outreach/internal/metrics"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/signon"
@@ -53,6 +54,8 @@ type queue struct {
 	senders  []delivery.Sender
 	defaults dispatch.Settings
 	signOn   *signon.Deliverer // delivers scheduled sign-on letters; nil without workers
+	// mailer sends mobilization emails (nil when this process works no jobs).
+	mailer *mailing.Worker
 }
 
 // newQueue builds the River client; with work=true it also registers the
@@ -113,9 +116,18 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 			Overseen: func(id string) bool { _, ok := i18n.English.Oversees(id); return ok },
 			Enqueue:  func(ctx context.Context, tx *sql.Tx, ids []int64) error { return q.enqueue()(ctx, tx, ids) }}
 		river.AddWorker(workers, &signon.TickWorker{Due: st, Log: log.With("component", "signon"), D: q.signOn})
+		// Mobilization emails: one job per mailing, a thousand supporters
+		// per SendGrid request (internal/mailing).
+		bulk, err := mailingSender(cfg, st, keys)
+		if err != nil {
+			return nil, err
+		}
+		q.mailer = &mailing.Worker{Store: st, Sender: bulk, Keys: keys, BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName,
+			Rate: cfg.MailingRate, Log: log.With("component", "mailing")}
+		river.AddWorker(workers, q.mailer)
 		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery), signon.TickJob(followup.TickEvery))
 		opts.Workers = workers
-		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, river.QueueDefault: {MaxWorkers: 2}}
+		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, mailing.Queue: {MaxWorkers: 1}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
 	}
 	c, err := jobs.New(st.DB(), st.Dialect() == store.Postgres, opts)
@@ -251,6 +263,21 @@ func mailers(cfg *config.Config, st *store.Store, keys *seal.Keys) (followup.Mai
 		return nil, nil, fmt.Errorf("SendGrid: %w", err)
 	}
 	return sendgridMailer{sg}, supportermail.SendGridMailer{Client: sg}, nil
+}
+
+// mailingSender is where mobilization emails go: SendGrid when
+// configured (its own client, as the mailing queue has one worker), the
+// outbox otherwise.
+func mailingSender(cfg *config.Config, st *store.Store, keys *seal.Keys) (mailing.Sender, error) {
+	if cfg.SendGridAPIKey == "" {
+		return mailing.OutboxSender{Outbox: outbox.New(st, keys)}, nil
+	}
+	sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, FromEmail: cfg.MailFrom, FromName: cfg.OrgName, Connections: 2,
+		Timeout: 30 * time.Second}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("SendGrid: %w", err)
+	}
+	return sg, nil
 }
 
 type sendgridMailer struct{ c *sendgrid.Client }

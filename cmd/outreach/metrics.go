@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/jobs"
+	"github.com/outreach-org/outreach/internal/mailing"
 	"github.com/outreach-org/outreach/internal/metrics"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
@@ -38,7 +39,7 @@ func newMetrics(cfg *config.Config, st *store.Store, log *slog.Logger) *metrics.
 	return metrics.New(metrics.Sources{
 		Letters: counts(st.LetterGauges),
 		Jobs:    counts(st.JobGauges),
-		Queues:  []string{dispatch.Queue, supportermail.Queue, river.QueueDefault},
+		Queues:  []string{dispatch.Queue, supportermail.Queue, mailing.Queue, river.QueueDefault},
 		LatestRelease: func(ctx context.Context) (time.Time, bool, error) {
 			r, err := st.LatestRelease(ctx)
 			if errors.Is(err, store.ErrNotFound) {

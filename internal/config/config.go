@@ -53,6 +53,7 @@ var Vars = []Var{
 	{Name: "OUTREACH_DELIVERY_WORKERS", Default: "16", Help: "delivery jobs worked at once per process (a batch job sends up to 16 of its letters at a time)"},
 	{Name: "OUTREACH_SENDGRID_RATE", Default: "50", Help: "letters per second sent through SendGrid by each worker process (0: no limit)"},
 	{Name: "OUTREACH_CWC_RATE", Default: "1", Help: "letters per second sent through CWC by each worker process (0: no limit)"},
+	{Name: "OUTREACH_MAILING_RATE", Default: "0", Help: "mobilization emails per second sent by each worker process (0: as fast as SendGrid takes them)"},
 	{Name: "OUTREACH_ORG_NAME", Default: "Outreach", Help: "the organization's name, on letters, packets and emails"},
 	{Name: "OUTREACH_MAIL_FROM", Default: "outreach@localhost", Help: "sender address of emails"},
 	{Name: "OUTREACH_REPLY_DOMAIN", Default: "(empty: no per-letter reply address)", Help: "domain of per-letter reply addresses reply+TOKEN@domain (SendGrid Inbound Parse)"},
@@ -106,6 +107,7 @@ type Config struct {
 	DeliveryWorkers   int
 	SendGridRate      float64 // letters/s per process; 0: unlimited
 	CWCRate           float64
+	MailingRate       float64 // mobilization emails/s per process; 0: unlimited
 	OrgName           string
 	MailFrom          string
 	ReplyDomain       string
@@ -319,6 +321,7 @@ func Load(getenv func(string) string, channels ...string) (*Config, error) {
 	}
 	c.SendGridRate = rateVar(or(get("OUTREACH_SENDGRID_RATE"), "50"), "OUTREACH_SENDGRID_RATE", fail)
 	c.CWCRate = rateVar(or(get("OUTREACH_CWC_RATE"), "1"), "OUTREACH_CWC_RATE", fail)
+	c.MailingRate = rateVar(or(get("OUTREACH_MAILING_RATE"), "0"), "OUTREACH_MAILING_RATE", fail)
 	c.OrgName = or(get("OUTREACH_ORG_NAME"), "Outreach")
 	c.MailFrom = or(get("OUTREACH_MAIL_FROM"), "outreach@localhost")
 	if !strings.Contains(c.MailFrom, "@") || strings.ContainsAny(c.MailFrom, " <>\r\n") {

@@ -346,7 +346,7 @@ func (s *Store) DeliverSignOn(ctx context.Context, campaignID int64, now time.Ti
 		for i := range letters {
 			letters[i].SubmissionID, letters[i].EmailIndex, letters[i].Kind = sender.ID, sender.EmailIndex, LetterFirst
 		}
-		if ids, _, err = createLettersTx(ctx, tx, letters, enqueue); err != nil {
+		if ids, _, err = createLettersTx(ctx, tx, nil, letters, enqueue); err != nil {
 			return err
 		}
 		if err := tx.Model(&SignOnDelivery{}).Where("campaign_id = ?", campaignID).

@@ -46,6 +46,11 @@ type Personalization struct {
 	Bcc        []Address         `json:"bcc,omitempty"`
 	Subject    string            `json:"subject,omitempty"`
 	CustomArgs map[string]string `json:"custom_args,omitempty"`
+	// Headers and Substitutions are per recipient: a bulk send's
+	// List-Unsubscribe, and the values SendGrid puts in place of each
+	// substitution key found in the content and the subject.
+	Headers       map[string]string `json:"headers,omitempty"`
+	Substitutions map[string]string `json:"substitutions,omitempty"`
 }
 
 // Mail is the part of a v3 mail-send body the fake checks and records.
@@ -78,6 +83,49 @@ func (m Mail) LetterID() int64 {
 func (m Mail) MailID() int64 {
 	id, _ := strconv.ParseInt(m.CustomArgs["mail_id"], 10, 64)
 	return id
+}
+
+// Delivered is one email as a recipient gets it from a request with
+// personalizations: the substitutions applied, the headers merged.
+type Delivered struct {
+	To      string
+	Subject string
+	Text    string
+	Headers map[string]string
+}
+
+// Expand is what each recipient of m gets. Substitutions are applied once,
+// in a single pass over the text (a value is never substituted again).
+func (m Mail) Expand() []Delivered {
+	var text string
+	for _, c := range m.Content {
+		if c.Type == "text/plain" {
+			text = c.Value
+		}
+	}
+	out := make([]Delivered, 0, len(m.Personalizations))
+	for _, p := range m.Personalizations {
+		subject := m.Subject
+		if p.Subject != "" {
+			subject = p.Subject
+		}
+		h := map[string]string{}
+		for k, v := range m.Headers {
+			h[k] = v
+		}
+		for k, v := range p.Headers {
+			h[k] = v
+		}
+		var pairs []string
+		for k, v := range p.Substitutions {
+			pairs = append(pairs, k, v)
+		}
+		r := strings.NewReplacer(pairs...)
+		for _, to := range p.To {
+			out = append(out, Delivered{To: to.Email, Subject: r.Replace(subject), Text: r.Replace(text), Headers: h})
+		}
+	}
+	return out
 }
 
 // Kind is what the fake does with one request.
@@ -166,18 +214,23 @@ type SendGrid struct {
 	received map[int64]int
 	accepted map[int64]int
 	total    int // accepted messages
-	seq      int64
-	holdFn   func(Request) bool
-	holdCh   chan struct{}
-	held     int
-	heldIDs  []int64
+	// per recipient address: emails accepted (every personalization's to)
+	toCounts   map[string]int
+	recipients int
+	// dropRequests: requests are recorded without their body (DropRequests).
+	dropRequests bool
+	seq          int64
+	holdFn       func(Request) bool
+	holdCh       chan struct{}
+	held         int
+	heldIDs      []int64
 }
 
 // NewSendGrid starts a fake SendGrid on 127.0.0.1, closed when the test
 // ends.
 func NewSendGrid(t testing.TB) *SendGrid {
 	t.Helper()
-	f := &SendGrid{plans: map[int64][]Answer{}, received: map[int64]int{}, accepted: map[int64]int{}}
+	f := &SendGrid{plans: map[int64][]Answer{}, received: map[int64]int{}, accepted: map[int64]int{}, toCounts: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	f.URL = f.srv.URL
 	t.Cleanup(func() {
@@ -253,6 +306,33 @@ func (f *SendGrid) Accepted(letterID int64) int {
 	return f.accepted[letterID]
 }
 
+// DropRequests stops keeping each request's body (a benchmark's memory);
+// the counts are kept.
+func (f *SendGrid) DropRequests() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropRequests = true
+}
+
+// AcceptedRecipients is how many emails were taken in all, counting each
+// recipient of each accepted request.
+func (f *SendGrid) AcceptedRecipients() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.recipients
+}
+
+// AcceptedTo copies how many emails were taken per recipient address.
+func (f *SendGrid) AcceptedTo() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]int, len(f.toCounts))
+	for k, v := range f.toCounts {
+		out[k] = v
+	}
+	return out
+}
+
 // AcceptedTotal is how many messages were taken in all.
 func (f *SendGrid) AcceptedTotal() int {
 	f.mu.Lock()
@@ -293,6 +373,8 @@ func (f *SendGrid) Reset() {
 	f.received = map[int64]int{}
 	f.accepted = map[int64]int{}
 	f.total = 0
+	f.toCounts = map[string]int{}
+	f.recipients = 0
 }
 
 // errorBody writes SendGrid's error shape.
@@ -380,6 +462,15 @@ func (f *SendGrid) serve(w http.ResponseWriter, r *http.Request) {
 		req.MessageID = fmt.Sprintf("fAkE%010dsgMsgId", f.seq)
 		f.accepted[req.LetterID]++
 		f.total++
+		for _, p := range m.Personalizations {
+			for _, to := range p.To {
+				f.toCounts[strings.ToLower(to.Email)]++
+				f.recipients++
+			}
+		}
+	}
+	if f.dropRequests {
+		req.Mail = Mail{CustomArgs: m.CustomArgs}
 	}
 	f.requests = append(f.requests, req)
 	f.mu.Unlock()
@@ -428,6 +519,30 @@ func validate(m Mail) (message, field string) {
 	if len(m.Personalizations) == 0 {
 		return "The personalizations field is required and must have at least one personalization.", "personalizations"
 	}
+	if n := len(m.Personalizations); n > 1000 {
+		return fmt.Sprintf("The personalization block is limited to 1000 personalizations per API request. You have provided %d personalizations. Please consider splitting this into multiple requests and resending your request.", n), "personalizations"
+	}
+	seen, total := map[string]bool{}, 0
+	for i, p := range m.Personalizations {
+		for _, a := range append(append(append([]Address{}, p.To...), p.Cc...), p.Bcc...) {
+			total++
+			if k := strings.ToLower(a.Email); seen[k] {
+				return "Each unique email address in the personalizations array should only be included once. You have included [email address] more than once.", fmt.Sprintf("personalizations.%d.to", i)
+			} else {
+				seen[k] = true
+			}
+		}
+		size := 0
+		for k, v := range p.Substitutions {
+			size += len(k) + len(v)
+		}
+		if size > 10000 {
+			return "The total collective size of your substitutions may not exceed 10,000 bytes per personalization object.", fmt.Sprintf("personalizations.%d.substitutions", i)
+		}
+	}
+	if total > 1000 {
+		return "There is a limit of 1000 total recipients (to + cc + bcc) per request.", "personalizations"
+	}
 	for i, p := range m.Personalizations {
 		if len(p.To) == 0 {
 			return "The to array is required for all personalization objects, and must have at least one email object with a valid email address.", fmt.Sprintf("personalizations.%d.to", i)
@@ -468,7 +583,16 @@ func validate(m Mail) (message, field string) {
 			}
 		}
 	}
+	headers := []string{}
 	for k := range m.Headers {
+		headers = append(headers, k)
+	}
+	for _, p := range m.Personalizations {
+		for k := range p.Headers {
+			headers = append(headers, k)
+		}
+	}
+	for _, k := range headers {
 		if strings.EqualFold(k, "x-sg-id") || strings.EqualFold(k, "x-sg-eid") || strings.EqualFold(k, "received") || strings.EqualFold(k, "dkim-signature") ||
 			strings.EqualFold(k, "content-type") || strings.EqualFold(k, "content-transfer-encoding") || strings.EqualFold(k, "to") ||
 			strings.EqualFold(k, "from") || strings.EqualFold(k, "subject") || strings.EqualFold(k, "reply-to") || strings.EqualFold(k, "cc") || strings.EqualFold(k, "bcc") {

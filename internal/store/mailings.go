@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Mailing statuses (mailings.status).
+const (
+	MailingDraft     = "draft"     // saved, not sent
+	MailingScheduled = "scheduled" // its job waits for send_at (now, for "send now")
+	MailingSending   = "sending"   // batches are going out
+	MailingSent      = "sent"      // every batch ended
+	MailingCancelled = "cancelled" // stopped by staff; batches already sent stay sent
+	MailingFailed    = "failed"    // stopped on an error staff must fix (detail says which)
+)
+
+// Mailing batch statuses (mailing_batches.status).
+const (
+	BatchSending = "sending" // handed to the provider, answer not recorded (unknown after a crash)
+	BatchSent    = "sent"
+	BatchFailed  = "failed"  // refused by the provider (a 4xx), or given up
+	BatchRetry   = "retry"   // not taken (a 429, a 5xx, no connection): sent again
+	BatchUnknown = "unknown" // may have been taken (a crash, a lost answer): never sent again
+)
+
+// Mailing is a mobilization email: a subject and a body per language
+// (templates), a segment (its JSON definition) and when to send. It holds
+// no personal data.
+type Mailing struct {
+	ID         int64 `gorm:"primaryKey"`
+	Name       string
+	CampaignID *int64
+	SubjectEN  string `gorm:"column:subject_en"`
+	BodyEN     string `gorm:"column:body_en"`
+	SubjectES  string `gorm:"column:subject_es"`
+	BodyES     string `gorm:"column:body_es"`
+	Segment    string
+	Status     string
+	SendAt     *time.Time
+	// Cutoff is when sending began: only supporters whose opt-in was
+	// confirmed before it are recipients, so the recipients of a batch
+	// (a range of keys) never grow when it is sent again.
+	Cutoff     *time.Time
+	Total      int // recipients the segment matched when sending began
+	Detail     string
+	CreatedBy  *int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+}
+
+func (Mailing) TableName() string { return "mailings" }
+
+// MailingBatch is one request to the provider: up to 1,000 recipients of
+// one language, those whose key is in (AfterKey, LastKey].
+type MailingBatch struct {
+	ID           int64 `gorm:"primaryKey"`
+	MailingID    int64
+	Lang         string
+	Seq          int
+	AfterKey     string
+	LastKey      string
+	Recipients   int
+	Sent         int
+	Failed       int
+	Status       string
+	Attempts     int
+	ProviderID   string
+	Detail       string
+	CreatedAt    time.Time
+	SendingSince *time.Time
+	FinishedAt   *time.Time
+}
+
+func (MailingBatch) TableName() string { return "mailing_batches" }
+
+// ErrMailingState is returned when a mailing is not in a state that
+// allows the change (editing a mailing that is sending, ...).
+var ErrMailingState = errors.New("the mailing cannot be changed in its current state")
+
+// ErrBatchTaken is returned by ClaimMailingBatch when another worker wrote
+// that batch first.
+var ErrBatchTaken = errors.New("the batch was claimed by another worker")
+
+// CreateMailing stores a new mailing, audited, and (when enqueue is set)
+// its job in the same transaction.
+func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue func(ctx context.Context, tx *gorm.DB, m Mailing) error) (Mailing, error) {
+	now := time.Now().UTC()
+	m.ID, m.CreatedAt, m.UpdatedAt = 0, now, now
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&m).Error; err != nil {
+			return wrapf(err, "create mailing")
+		}
+		a.ObjectType, a.ObjectID = "mailing", fmt.Sprint(m.ID)
+		if err := writeAudit(tx, a); err != nil {
+			return err
+		}
+		if enqueue != nil {
+			return enqueue(ctx, tx, m)
+		}
+		return nil
+	})
+	return m, err
+}
+
+// ScheduleMailing moves a draft to "scheduled" (send_at: when; nil means
+// now) and enqueues its job in the same transaction.
+func (s *Store) ScheduleMailing(ctx context.Context, id int64, sendAt *time.Time, a Audit, enqueue func(ctx context.Context, tx *gorm.DB, m Mailing) error) (Mailing, error) {
+	var m Mailing
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Mailing{}).Where("id = ? AND status = ?", id, MailingDraft).
+			Updates(map[string]any{"status": MailingScheduled, "send_at": sendAt, "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return wrapf(res.Error, "schedule mailing")
+		}
+		if err := tx.First(&m, id).Error; err != nil {
+			return notFound(err, "schedule mailing")
+		}
+		if res.RowsAffected == 0 {
+			return ErrMailingState
+		}
+		a.ObjectType, a.ObjectID = "mailing", fmt.Sprint(id)
+		if err := writeAudit(tx, a); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, m)
+	})
+	return m, err
+}
+
+// CancelMailing stops a scheduled or sending mailing (batches already
+// handed to the provider stay as they are).
+func (s *Store) CancelMailing(ctx context.Context, id int64, a Audit) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		res := tx.Model(&Mailing{}).Where("id = ? AND status IN ?", id, []string{MailingDraft, MailingScheduled, MailingSending}).
+			Updates(map[string]any{"status": MailingCancelled, "finished_at": now, "updated_at": now})
+		if res.Error != nil {
+			return wrapf(res.Error, "cancel mailing")
+		}
+		if res.RowsAffected == 0 {
+			if _, err := mailingTx(tx, id); err != nil {
+				return err
+			}
+			return ErrMailingState
+		}
+		a.ObjectType, a.ObjectID = "mailing", fmt.Sprint(id)
+		return writeAudit(tx, a)
+	})
+}
+
+func mailingTx(tx *gorm.DB, id int64) (Mailing, error) {
+	var m Mailing
+	err := tx.First(&m, id).Error
+	return m, notFound(err, "mailing")
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return wrapf(err, "%s", what)
+}
+
+// Mailing reads one mailing.
+func (s *Store) Mailing(ctx context.Context, id int64) (Mailing, error) {
+	return mailingTx(s.db.WithContext(ctx), id)
+}
+
+// Mailings lists mailings, newest first.
+func (s *Store) Mailings(ctx context.Context, limit int) ([]Mailing, error) {
+	var out []Mailing
+	err := s.db.WithContext(ctx).Order("id DESC").Limit(limit).Find(&out).Error
+	return out, wrapf(err, "mailings")
+}
+
+// StartMailing moves a scheduled mailing to "sending" once, with its
+// cutoff and number of recipients (counted at cutoff by the caller). It
+// returns the mailing as stored (already started: unchanged).
+func (s *Store) StartMailing(ctx context.Context, id int64, cutoff time.Time, total int) (Mailing, error) {
+	cutoff = cutoff.UTC()
+	res := s.db.WithContext(ctx).Model(&Mailing{}).Where("id = ? AND status = ?", id, MailingScheduled).
+		Updates(map[string]any{"status": MailingSending, "cutoff": cutoff, "total": total, "started_at": cutoff, "updated_at": cutoff})
+	if res.Error != nil {
+		return Mailing{}, wrapf(res.Error, "start mailing")
+	}
+	return s.Mailing(ctx, id)
+}
+
+// FinishMailing ends a sending mailing with status (sent or failed).
+func (s *Store) FinishMailing(ctx context.Context, id int64, status, detail string, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Mailing{}).Where("id = ? AND status = ?", id, MailingSending).
+		Updates(map[string]any{"status": status, "detail": detail, "finished_at": now.UTC(), "updated_at": now.UTC()}).Error
+	return wrapf(err, "finish mailing")
+}
+
+// MailingBatches lists a mailing's batches by language and order.
+func (s *Store) MailingBatches(ctx context.Context, mailingID int64) ([]MailingBatch, error) {
+	var out []MailingBatch
+	err := s.db.WithContext(ctx).Where("mailing_id = ?", mailingID).Order("lang, seq").Find(&out).Error
+	return out, wrapf(err, "mailing batches")
+}
+
+// ClaimMailingBatch writes batch b as "sending" (committed before the
+// provider is called). A batch of the same (mailing, language, seq)
+// written first by another worker gives ErrBatchTaken.
+func (s *Store) ClaimMailingBatch(ctx context.Context, b MailingBatch, now time.Time) (MailingBatch, error) {
+	t := now.UTC()
+	b.ID, b.Status, b.Attempts, b.CreatedAt, b.SendingSince = 0, BatchSending, 1, t, &t
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&b)
+	if res.Error != nil {
+		return b, wrapf(res.Error, "claim mailing batch")
+	}
+	if res.RowsAffected == 0 {
+		return b, ErrBatchTaken
+	}
+	return b, nil
+}
+
+// ReclaimMailingBatch takes a batch in "retry" for another attempt.
+func (s *Store) ReclaimMailingBatch(ctx context.Context, id int64, attempts int, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&MailingBatch{}).Where("id = ? AND status = ? AND attempts = ?", id, BatchRetry, attempts).
+		Updates(map[string]any{"status": BatchSending, "attempts": attempts + 1, "sending_since": now.UTC()})
+	return res.RowsAffected == 1, wrapf(res.Error, "reclaim mailing batch")
+}
+
+// BatchOutcome is what became of a batch.
+type BatchOutcome struct {
+	Status     string // BatchSent, BatchFailed, BatchRetry or BatchUnknown
+	Recipients int    // as sent (fewer than claimed when some left the list meanwhile)
+	Sent       int
+	Failed     int
+	ProviderID string
+	Detail     string
+}
+
+// FinishMailingBatch records a batch's outcome, only while it is
+// "sending" (an outcome recorded first, by an event, stands).
+func (s *Store) FinishMailingBatch(ctx context.Context, id int64, o BatchOutcome, now time.Time) error {
+	upd := map[string]any{"status": o.Status, "sent": o.Sent, "failed": o.Failed, "recipients": o.Recipients,
+		"provider_id": o.ProviderID, "detail": truncateDetail(o.Detail)}
+	if o.Status != BatchRetry {
+		upd["finished_at"] = now.UTC()
+	}
+	err := s.db.WithContext(ctx).Model(&MailingBatch{}).Where("id = ? AND status = ?", id, BatchSending).Updates(upd).Error
+	return wrapf(err, "finish mailing batch")
+}
+
+func truncateDetail(s string) string {
+	if len(s) > 500 {
+		s = strings.ToValidUTF8(s[:500], "")
+	}
+	return s
+}
+
+// MailingProgress is how far a mailing got: sums over its batches.
+type MailingProgress struct {
+	Sent    int
+	Failed  int
+	Unknown int // in batches whose outcome is unknown (a crash mid-request)
+	Sending int // in batches handed to the provider now
+	Batches int
+	// First and Last bound the batches' work (for the rate).
+	First, Last *time.Time
+}
+
+// MailingProgress sums a mailing's batches.
+func (s *Store) MailingProgress(ctx context.Context, mailingID int64) (MailingProgress, error) {
+	var rows []MailingBatch
+	err := s.db.WithContext(ctx).Select("status, recipients, sent, failed, created_at, finished_at").Where("mailing_id = ?", mailingID).Find(&rows).Error
+	if err != nil {
+		return MailingProgress{}, wrapf(err, "mailing progress")
+	}
+	var p MailingProgress
+	for _, b := range rows {
+		p.Batches++
+		p.Sent += b.Sent
+		p.Failed += b.Failed
+		switch b.Status {
+		case BatchUnknown:
+			p.Unknown += b.Recipients
+		case BatchSending:
+			p.Sending += b.Recipients
+		}
+		if c := b.CreatedAt; p.First == nil || c.Before(*p.First) {
+			p.First = &c
+		}
+		if f := b.FinishedAt; f != nil && (p.Last == nil || f.After(*p.Last)) {
+			p.Last = f
+		}
+	}
+	return p, nil
+}
+
+// MailingRecipient is one supporter a mailing goes to: the opt-in's key,
+// its sealed address and first name, and its language.
+type MailingRecipient struct {
+	EmailIndex string
+	Sealed     string
+	Lang       string
+}
+
+// RecipientQuery picks a segment's sendable supporters: confirmed opt-ins
+// (before Cutoff), not unsubscribed, not suppressed.
+type RecipientQuery struct {
+	CampaignID int64 // 0: every campaign
+	Cutoff     time.Time
+}
+
+// sendable is the opt-ins a mailing may go to: confirmed before the
+// cutoff, never unsubscribed, and not suppressed (bounced, complained,
+// unsubscribed by any link).
+func (q RecipientQuery) sendable(tx *gorm.DB) *gorm.DB {
+	tx = tx.Table("optins").Where("optins.confirmed_at IS NOT NULL AND optins.confirmed_at <= ? AND optins.unsubscribed_at IS NULL", q.Cutoff.UTC()).
+		Where("NOT EXISTS (SELECT 1 FROM email_suppressions x WHERE x.email_index = optins.email_index)")
+	if q.CampaignID != 0 {
+		tx = tx.Where("optins.campaign_id = ?", q.CampaignID)
+	}
+	return tx
+}
+
+// CountMailingRecipients counts the sendable supporters of q by language.
+func (s *Store) CountMailingRecipients(ctx context.Context, q RecipientQuery) (map[string]int, error) {
+	var rows []struct {
+		Lang string
+		N    int
+	}
+	err := q.sendable(s.db.WithContext(ctx)).Select("optins.lang AS lang, COUNT(*) AS n").Group("optins.lang").Scan(&rows).Error
+	if err != nil {
+		return nil, wrapf(err, "count mailing recipients")
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Lang] += r.N
+	}
+	return out, nil
+}
+
+// Recipient streams: a mailing with a Spanish version sends it to the
+// supporters whose language is Spanish (StreamES) and the English one to
+// everyone else (StreamEN); a mailing in English only has one stream
+// (StreamAll).
+const (
+	StreamEN  = "en"
+	StreamES  = "es"
+	StreamAll = "all"
+)
+
+func stream(tx *gorm.DB, lang string) *gorm.DB {
+	switch lang {
+	case StreamES:
+		return tx.Where("optins.lang = ?", "es")
+	case StreamEN:
+		return tx.Where("optins.lang <> ?", "es")
+	}
+	return tx
+}
+
+// MailingRecipients returns up to limit sendable supporters of q in the
+// stream lang whose key is after after (and at most upTo, when set), in
+// key order.
+func (s *Store) MailingRecipients(ctx context.Context, q RecipientQuery, lang, after, upTo string, limit int) ([]MailingRecipient, error) {
+	tx := stream(q.sendable(s.db.WithContext(ctx)), lang).Where("optins.email_index > ?", after)
+	if upTo != "" {
+		tx = tx.Where("optins.email_index <= ?", upTo)
+	}
+	out := make([]MailingRecipient, 0, limit)
+	err := tx.Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").
+		Order("optins.email_index").Limit(limit).Scan(&out).Error
+	return out, wrapf(err, "mailing recipients")
+}
