@@ -30,7 +30,7 @@ func (c *constituentOnly) Send(context.Context, delivery.Message) (delivery.Resu
 // its office (here the printed packet), and a constituent's letter still
 // goes through CWC.
 func TestOrganizationalLetterSkipsCWC(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.EachEmpty(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ny, _ := time.LoadLocation("America/New_York")
 		tuesday := func() time.Time { return time.Date(2026, 11, 17, 11, 0, 0, 0, ny) }
