@@ -706,7 +706,8 @@ func (s *Server) apiSignatoryReview(c echo.Context) error {
 			return reviewError(err)
 		}
 	default:
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "status: must be approved, rejected or pending (or send merge_into alone)")
+		return &campaign.ValidationError{Object: "signatory review", Errors: []campaign.FieldError{{Field: "status",
+			Message: "must be approved, rejected or pending (or send merge_into alone)"}}}
 	}
 	sig, err := s.deps.Store.Signatory(c.Request().Context(), camp.ID, sid)
 	if err != nil {
