@@ -173,6 +173,10 @@ type Campaign struct {
 	CallScriptEN string
 	CallScriptES string
 	CallsOnly    bool
+	// EmbedOrigins are the sites (origins such as https://www.example.org)
+	// allowed to show the action form in an iframe (/c/{slug}/embed);
+	// empty: no site may frame it. Validate normalizes them.
+	EmbedOrigins []string
 	// Demo marks the demonstration campaign (/c/demo, seeded on a new
 	// install): its letters only ever go to the outbox. Set by the seed,
 	// not by staff.

@@ -176,6 +176,8 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 		add("call_script_es", "is required before the campaign is scheduled or live: supporters read it in Spanish too")
 	}
 
+	checkEmbedOrigins(add, c)
+
 	cp, lerr := CompileCampaign(*c)
 	if lerr != nil {
 		v.Errors = append(v.Errors, lerr.Errors...)
@@ -226,7 +228,7 @@ func joinStatuses(ss []Status) string {
 // formOrder is the order of fields on the form; errors are listed in it.
 var formOrder = []string{"title", "title_es", "slug", "kind", "status", "targets", "loc_topic", "starts_at", "ends_at",
 	"summary_en", "summary_es", "call_to_action_en", "call_to_action_es", "subject", "template", "organization_statement", "subject_es", "template_es",
-	"calls_only", "call_script_en", "call_script_es"}
+	"calls_only", "call_script_en", "call_script_es", "embed_origins"}
 
 func sortByForm(errs []FieldError) {
 	rank := func(f string) int {

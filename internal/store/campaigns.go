@@ -43,6 +43,7 @@ type campaignRow struct {
 	CallScriptEN   string `gorm:"column:call_script_en"`
 	CallScriptES   string `gorm:"column:call_script_es"`
 	CallsOnly      bool   `gorm:"column:calls_only"`
+	EmbedOrigins   string `gorm:"column:embed_origins"` // one origin a line
 	HeldReason     string
 	HeldReleaseID  *int64
 	HeldAt         *time.Time
@@ -96,7 +97,8 @@ func rowOfCampaign(c campaign.Campaign) campaignRow {
 	return campaignRow{ID: c.ID, Slug: c.Slug, Kind: string(kind), Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: encodeTargets(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt),
-		CiteRelease: !c.NoCitation, Demo: c.Demo, CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly}
+		CiteRelease: !c.NoCitation, Demo: c.Demo, CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly,
+		EmbedOrigins: strings.Join(c.EmbedOrigins, "\n")}
 }
 
 func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
@@ -107,7 +109,16 @@ func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
 		TemplateVersion: r.CurrentVersion, NoCitation: !r.CiteRelease, Demo: r.Demo, HeldReason: r.HeldReason,
 		HeldReleaseID: r.HeldReleaseID, HeldAt: utcPtr(r.HeldAt),
 		CallScriptEN: r.CallScriptEN, CallScriptES: r.CallScriptES, CallsOnly: r.CallsOnly,
-		CreatedBy: derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		EmbedOrigins: splitLines(r.EmbedOrigins),
+		CreatedBy:    derefID(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// splitLines is the list a one-per-line column holds (none when empty).
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // encodeTargets is the target_rules column of a campaign's rules: JSON,
@@ -278,6 +289,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 			"loc_topic": next.LOCTopic, "status": next.Status, "starts_at": next.StartsAt, "ends_at": next.EndsAt,
 			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt, "cite_release": next.CiteRelease,
 			"call_script_en": next.CallScriptEN, "call_script_es": next.CallScriptES, "calls_only": next.CallsOnly,
+			"embed_origins": next.EmbedOrigins,
 		}).Error
 		if err != nil {
 			if isUnique(err) {
@@ -346,6 +358,7 @@ func changedFields(a, b campaignRow) []string {
 	add("call_script_en", a.CallScriptEN == b.CallScriptEN)
 	add("call_script_es", a.CallScriptES == b.CallScriptES)
 	add("calls_only", a.CallsOnly == b.CallsOnly)
+	add("embed_origins", a.EmbedOrigins == b.EmbedOrigins)
 	return out
 }
 

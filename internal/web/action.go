@@ -210,6 +210,11 @@ type actionView struct {
 	// Focus: the page answers the form, so the review heading or the
 	// error summary takes the focus (and the screen) as the page opens.
 	Focus bool
+	// Base is where the flow's forms post (the campaign page or its
+	// embedded form) and Q the query they carry (flowBase). Stale: an
+	// embedded form's token did not match, so the step is shown again.
+	Base, Q string
+	Stale   bool
 }
 
 type figureView struct{ Label, Value string }
@@ -249,7 +254,7 @@ func summarize(v *actionView, lang i18n.Lang) {
 // langRepost sends the form again in the other language: the review, the
 // form with its errors, or the form as typed (edit) come back the same.
 func (v actionView) langRepost() *repost {
-	rp := &repost{Action: "/c/" + v.Campaign.Slug}
+	rp := &repost{Action: v.Base}
 	if v.Mode == "unavailable" {
 		return rp
 	}
@@ -330,6 +335,7 @@ func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release,
 	lang := langOf(c)
 	v := actionView{Campaign: lc.C, Title: lc.title(lang), Spanish: lang == i18n.Spanish, SpanishLetter: lc.CompiledES != nil, Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, MaxNote: action.MaxNote,
 		Committees: campaignCommittees(s.deps.Congress, lc.C.Targets, lang)}
+	v.Base, v.Q = flowBase(c, lc.C.Slug)
 	for _, p := range action.Prefixes() {
 		v.Prefixes = append(v.Prefixes, prefixOption{Value: p, Label: lang.T("act.prefix." + p)})
 	}
@@ -402,6 +408,9 @@ func (s *Server) renderAction(c echo.Context, status int, v actionView) error {
 // database round trip and no template execution on the hot path.
 func (s *Server) actionPage(c echo.Context) error {
 	key := c.Param("slug") + "|" + string(langOf(c)) + "|" + c.QueryString()
+	if isEmbedded(c) {
+		key = "embed|" + key
+	}
 	page, err := s.pageCache.Load(c.Request().Context(), key, func(ctx context.Context) ([]byte, error) {
 		lc, err := s.loadLive(c)
 		if err != nil {
@@ -654,9 +663,9 @@ func (s *Server) actionReview(c echo.Context) error {
 		return s.renderAction(c, http.StatusConflict, v)
 	}
 	f := formFrom(c)
-	if c.FormValue("edit") != "" { // "Back" from the review: the form, as typed
+	if c.FormValue("edit") != "" || embedStale(c) { // "Back" from the review: the form, as typed
 		f.Normalize()
-		v.Form = f
+		v.Form, v.Stale = f, embedStale(c)
 		return s.renderAction(c, http.StatusOK, v)
 	}
 	v, _, ok, err := s.prepare(c, lc, v, rel, f)

@@ -66,7 +66,8 @@ func (s *Server) sentView(c echo.Context, slug string, subID int64) (msgView, er
 	lang := langOf(c)
 	v := msgView{Title: lang.T("act.check_email_title"), Text: lang.T("act.check_email"), Check: true}
 	token := s.signer().Sign("sent", strconv.FormatInt(subID, 10), s.deps.Now().Add(sentTTL))
-	v.Switch = "/c/" + slug + "/sent?" + url.Values{"t": {token}}.Encode()
+	base, q := flowBase(c, slug)
+	v.Switch = base + "/sent?" + url.Values{"t": {token}}.Encode()
 	if subID == 0 {
 		return v, nil
 	}
@@ -90,8 +91,8 @@ func (s *Server) sentView(c echo.Context, slug string, subID int64) (msgView, er
 	for _, o := range ss.Offices {
 		v.Offices = append(v.Offices, lang.T("lookup.title."+o.Title)+" "+o.Name)
 	}
-	v.Form = &confirmForm{Action: "/c/" + slug + "/sent", Token: token, Button: lang.T("act.resend_button")}
-	v.Back = "/c/" + slug + "?lang=" + string(lang)
+	v.Form = &confirmForm{Action: base + "/sent" + q, Token: token, Button: lang.T("act.resend_button")}
+	v.Back = base + "?lang=" + string(lang)
 	return v, nil
 }
 
@@ -124,6 +125,10 @@ func (s *Server) resendConfirm(c echo.Context) error {
 			err = s.msg(c, http.StatusOK, v)
 		}
 		return err
+	}
+	if embedStale(c) { // the embedded form's token: nothing is sent
+		v.Notice = lang.T("act.embed_stale")
+		return s.msg(c, http.StatusOK, v)
 	}
 	var enqueue store.MailEnqueue
 	if s.deps.Jobs != nil {
@@ -271,6 +276,10 @@ func (s *Server) message(c echo.Context, status int, key string) error {
 	}
 	lang := langOf(c)
 	v := msgView{Title: lang.T(m.title), Text: lang.T(m.text), Switch: "/m/" + key}
+	if isEmbedded(c) {
+		base, _ := flowBase(c, c.Param("slug"))
+		v.Switch = base + "/m/" + key
+	}
 	if m.org {
 		v.Text = lang.T(m.text, s.deps.OrgName)
 	}

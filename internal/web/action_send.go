@@ -105,6 +105,10 @@ func (s *Server) actionSend(c echo.Context) error {
 		v.Mode, v.Changed = "review", true
 		return s.renderAction(c, http.StatusOK, v)
 	}
+	if embedStale(c) { // the embedded form's token: nothing is sent
+		v.Mode, v.Stale = "review", true
+		return s.renderAction(c, http.StatusOK, v)
+	}
 	f = v.Form
 	emailIdx := s.deps.Keys.Index("email", f.Email)
 	ipHash := s.deps.Keys.HashIP(c.RealIP())

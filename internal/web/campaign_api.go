@@ -46,6 +46,7 @@ type campaignJSON struct {
 	Hold                  *holdJSON        `json:"hold"`
 	CallScript            callScriptJSON   `json:"call_script"`
 	CallsOnly             bool             `json:"calls_only"`
+	EmbedOrigins          []string         `json:"embed_origins"`
 	CreatedBy             int64            `json:"created_by"`
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
@@ -94,7 +95,7 @@ func toJSON(c campaign.Campaign) campaignJSON {
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, TemplateVersion: c.TemplateVersion, CreatedBy: c.CreatedBy,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, CallScript: callScriptJSON{EN: c.CallScriptEN, ES: c.CallScriptES},
-		CallsOnly: c.CallsOnly}
+		CallsOnly: c.CallsOnly, EmbedOrigins: nonNil(slices.Clone(c.EmbedOrigins))}
 }
 
 // campaignInput is the body of POST and PUT. For PUT it starts from the
@@ -128,6 +129,7 @@ type campaignInput struct {
 	CiteRelease           *bool            `json:"cite_release"`
 	CallScript            *callScriptJSON  `json:"call_script"`
 	CallsOnly             bool             `json:"calls_only"`
+	EmbedOrigins          []string         `json:"embed_origins"`
 	Demo                  json.RawMessage  `json:"demo"`
 	Hold                  json.RawMessage  `json:"hold"`
 	TargetsReach          json.RawMessage  `json:"targets_reach"`
@@ -144,6 +146,7 @@ func inputOf(c campaign.Campaign) campaignInput {
 	cite := !c.NoCitation
 	in.CiteRelease = &cite
 	in.CallScript, in.CallsOnly = &callScriptJSON{EN: c.CallScriptEN, ES: c.CallScriptES}, c.CallsOnly
+	in.EmbedOrigins = slices.Clone(c.EmbedOrigins)
 	for _, p := range []struct {
 		t   *time.Time
 		dst **string
@@ -214,7 +217,8 @@ func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: in.Targets,
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
 		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,
-		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt), CallsOnly: in.CallsOnly}
+		StartsAt: parseAPITime(r, "starts_at", in.StartsAt), EndsAt: parseAPITime(r, "ends_at", in.EndsAt), CallsOnly: in.CallsOnly,
+		EmbedOrigins: slices.Clone(in.EmbedOrigins)}
 	if in.CallScript != nil {
 		c.CallScriptEN, c.CallScriptES = in.CallScript.EN, in.CallScript.ES
 	}

@@ -34,6 +34,8 @@ type campaignForm struct {
 	// The call script as typed, and the calls-only box.
 	CallScriptEN, CallScriptES string
 	CallsOnly                  bool
+	// EmbedOrigins is the allow-list box as typed: one origin a line.
+	EmbedOrigins string
 }
 
 func readCampaignForm(c echo.Context) campaignForm {
@@ -49,6 +51,7 @@ func readCampaignForm(c echo.Context) campaignForm {
 		Version: v, MemberQuery: c.FormValue("member_q"), BioguideID: c.FormValue("bioguide_id"),
 		CiteRelease:  c.FormValue("cite_release") != "",
 		CallScriptEN: c.FormValue("call_script_en"), CallScriptES: c.FormValue("call_script_es"), CallsOnly: c.FormValue("calls_only") != "",
+		EmbedOrigins: c.FormValue("embed_origins"),
 	}
 }
 
@@ -77,7 +80,8 @@ func formOf(c campaign.Campaign) campaignForm {
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: targetsFormOf(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation,
-		CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly}
+		CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly,
+		EmbedOrigins: strings.Join(c.EmbedOrigins, "\n")}
 	if c.StartsAt != nil {
 		f.StartsAt = c.StartsAt.UTC().Format(formTime)
 	}
@@ -93,7 +97,8 @@ func (f campaignForm) campaign(r *refused) campaign.Campaign {
 		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
 		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version, NoCitation: !f.CiteRelease,
 		CallScriptEN: f.CallScriptEN, CallScriptES: f.CallScriptES, CallsOnly: f.CallsOnly,
-		StartsAt: parseFormTime(r, "starts_at", f.StartsAt), EndsAt: parseFormTime(r, "ends_at", f.EndsAt)}
+		StartsAt: parseFormTime(r, "starts_at", f.StartsAt), EndsAt: parseFormTime(r, "ends_at", f.EndsAt),
+		EmbedOrigins: campaign.ParseOrigins(f.EmbedOrigins)}
 	c.Normalize()
 	return c
 }
@@ -182,6 +187,11 @@ type campaignEditView struct {
 	// fields a call script may use.
 	CallsOnly    bool
 	ScriptFields []string
+	// Snippet is the HTML an organization pastes into its own site to
+	// show the action form (an iframe and the resizing script), once
+	// the campaign is saved; EmbedAllowed: its allow-list has a site.
+	Snippet      string
+	EmbedAllowed bool
 }
 
 func canEdit(c echo.Context) bool {
@@ -241,6 +251,25 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 			"What supporters read when they call each of their offices, after their letters (or instead, on a calls-only campaign). It may use the member's fields (salutation, member_name, member_title, chamber, member_state, district), date and the statistics, not the supporter's: they say their own name and town. Up to 8 KiB.",
 			f.CallScriptEN, 6, true),
 		"call_script_es": ta("call_script_es", "Call script (Spanish)", "Required before the campaign is scheduled or live when there is an English script.", f.CallScriptES, 6, true),
+		"embed_origins": ta("embed_origins", "Sites that may show the form (one a line)",
+			"The address of each site, scheme and host only, like https://www.example.org (http only for localhost and 127.0.0.1 while you build a page). Browsers refuse to show the form on any other site. Up to 20.",
+			f.EmbedOrigins, 3, true),
+	}
+	if ve != nil { // every bad origin, not only the first
+		var all []string
+		for _, fe := range ve.Errors {
+			if fe.Field == "embed_origins" {
+				all = append(all, fe.Message)
+			}
+		}
+		if len(all) > 1 {
+			t := v.Texts["embed_origins"]
+			t.Error = strings.Join(all, "; ")
+			v.Texts["embed_origins"] = t
+		}
+	}
+	if saved != nil {
+		v.Snippet, v.EmbedAllowed = s.embedSnippet(*saved), len(saved.EmbedOrigins) > 0
 	}
 	statuses := campaign.Statuses
 	if saved != nil {

@@ -89,6 +89,8 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	call("GET", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+camp, "", "", 200)
 	call("GET", "/api/v1/campaigns/:id", "/api/v1/campaigns/999999", "", "", 404)
 	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"summary_en": "Ask Congress for every record."}`, 200)
+	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"embed_origins": ["https://www.example.org", "http://localhost:3000"]}`, 200)
+	refused("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"embed_origins": ["http://www.example.org"]}`, "embed_origins")
 	call("GET", "/api/v1/campaigns/:id/preview", "/api/v1/campaigns/"+camp+"/preview?bioguide_id=P000197", "", "", 200)
 	call("GET", "/api/v1/campaigns/:id/versions", "/api/v1/campaigns/"+newID+"/versions", "", "", 200)
 	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"template": "{{.salutation}},\n\nPlease act.\n\n{{.first_name}}"}`, 200)

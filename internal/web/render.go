@@ -40,6 +40,11 @@ type Page struct {
 	Nav   []NavItem
 	Flash string
 	Admin bool
+	// Embed: the page is the action form inside an iframe on the
+	// organization's site (minimal chrome, and the script that sizes the
+	// iframe, which posts only to EmbedOrigins).
+	Embed        bool
+	EmbedOrigins string
 }
 
 // NavItem is one link of the staff navigation, shown only to roles that
@@ -182,6 +187,10 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 	lang := langOf(c)
 	pg := Page{Lang: lang, Langs: langLinks(c, lang), DataAsOf: s.deps.Congress.AsOf(), Script: script, Data: data,
 		User: currentUser(c), CSRF: csrf}
+	if isEmbedded(c) {
+		pg.Embed = true
+		pg.EmbedOrigins, _ = c.Get(embedOriginsKey).(string)
+	}
 	if !strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		pg.Brand = s.brandView(c.Request().Context())
 		pg.Privacy = lang.T(privacyKey(c.Path()))
@@ -193,7 +202,8 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 		}
 		if pg.Brand.LogoURL != "" {
 			b := s.branding(c.Request().Context())
-			c.Response().Header().Set("Content-Security-Policy", strings.Replace(csp, "img-src 'self' data:", "img-src 'self' data: "+b.LogoOrigin(), 1))
+			h := c.Response().Header() // the page's policy, which may let an allowed site frame it
+			h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "img-src 'self' data:", "img-src 'self' data: "+b.LogoOrigin(), 1))
 		}
 	}
 	switch d := data.(type) {

@@ -223,6 +223,7 @@ func (s *Server) routes() {
 	s.tablingRoutes(adm, api)
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
+	s.embedRoutes(root)
 	s.callRoutes(root, limited)
 	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
