@@ -232,6 +232,7 @@ func (s *Server) routes() {
 	s.trackingRoutes(root, adm, api)
 	s.scheduleRoutes(root, adm, api)
 	s.reachRoutes(adm, api)
+	s.signOnRoutes(root, adm, api)
 	s.mailingRoutes(adm, api)
 }
 
