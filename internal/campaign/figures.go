@@ -87,6 +87,43 @@ func (cp *Compiled) QuotesRelease() bool {
 	return cp.Statement != nil && cp.Statement.QuotesRelease()
 }
 
+// Refusals lists what saving (and the preview) refuses in a letter that
+// compiles: the figures rel does not publish (Unpublished) and the
+// committee fields printed where they would be empty (Blank).
+func (cp *Compiled) Refusals(rel Release) []FieldError {
+	return append(cp.Unpublished(rel), cp.Blank()...)
+}
+
+// Blank lists, with line and column, every committee field
+// ({{.committee_names}}, {{.committee_roles}}) the letter prints outside an
+// {{if}} on it: most members sit on none of the committees, and their
+// letters would read "As , please". One error per field and part, at its
+// first use.
+func (cp *Compiled) Blank() []FieldError {
+	var out []FieldError
+	check := func(field string, t *letter.Template) {
+		if t == nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, u := range t.UnguardedBlank() {
+			if seen[u.Field] {
+				continue
+			}
+			seen[u.Field] = true
+			out = append(out, FieldError{Field: field, Line: u.Line, Column: u.Column, Message: fmt.Sprintf(
+				"{{.%s}} is empty for members who sit on none of the committees, and the letter would read as if a word were "+
+					"missing; put the sentence inside {{if .%s}}...{{end}} (with {{else}} for the others, if you like)", u.Field, u.Field)})
+		}
+	}
+	if cp.Letter != nil {
+		check("subject", cp.Letter.Subject)
+		check("template", cp.Letter.Body)
+	}
+	check("organization_statement", cp.Statement)
+	return out
+}
+
 // Unpublished lists, as field errors with line and column, every
 // statistic the letter prints outside a {{if stat_available "key"}} guard
 // that rel does not publish (it would read "not published" in a
@@ -173,7 +210,7 @@ func ValidateWith(c *Campaign, prev *Campaign, rel Release) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	if errs := append(cp.Unpublished(rel), cp.Script.Unpublished(rel)...); len(errs) > 0 {
+	if errs := append(cp.Refusals(rel), cp.Script.Unpublished(rel)...); len(errs) > 0 {
 		v := &ValidationError{Errors: errs, ValidFields: letter.FieldNames(), ValidStatKeys: StatKeys()}
 		sortByForm(v.Errors)
 		return nil, v

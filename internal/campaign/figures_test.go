@@ -69,6 +69,32 @@ func TestValidateWithRefusesUnpublishedFigure(t *testing.T) {
 	}
 }
 
+// A committee field printed where most members have none is refused with
+// its position and the way to guard it; guarded, the letter is saved, and
+// a member without seats gets the sentence left out, not "As , please".
+func TestValidateWithRefusesBlankCommitteeField(t *testing.T) {
+	c := valid()
+	c.OrganizationStatement = ""
+	c.Template = "Dear {{.member_name}},\nAs {{.committee_roles}}, please hold a hearing.\n"
+	_, err := campaign.ValidateWith(&c, nil, release8())
+	var ve *campaign.ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	if fe := ve.Errors[0]; fe.Field != "template" || fe.Line != 2 || fe.Column != 6 ||
+		!strings.Contains(fe.Message, "{{if .committee_roles}}") {
+		t.Errorf("error = %+v", fe)
+	}
+	c.Template = "Dear {{.member_name}},\n{{if .committee_roles}}As {{.committee_roles}}, please{{else}}Please{{end}} hold a hearing.\n"
+	cp, err := campaign.ValidateWith(&c, nil, release8())
+	if err != nil {
+		t.Fatalf("guarded: %v", err)
+	}
+	if errs := cp.Blank(); len(errs) != 0 {
+		t.Errorf("guarded Blank = %v", errs)
+	}
+}
+
 func TestHoldReasonAndRender(t *testing.T) {
 	cp, verr := campaign.Compile("Subject", `{{stat "children_separated"}} and {{stat "pct_forms_premarked"}}`, "")
 	if verr != nil {

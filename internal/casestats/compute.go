@@ -22,6 +22,17 @@ const (
 // ErrParams is wrapped by every error about Params.
 var ErrParams = errors.New("casestats: invalid disclosure parameters")
 
+// ParamError is an ErrParams that names the parameter (threshold,
+// rounding, min_denominator), so that forms and the API can point at it.
+type ParamError struct {
+	Param  string
+	Reason string
+}
+
+func (e *ParamError) Error() string { return ErrParams.Error() + ": " + e.Reason }
+
+func (e *ParamError) Unwrap() error { return ErrParams }
+
 // Params are the disclosure-control settings of a release. A zero field
 // takes its default; a non-zero value below the floor is an error (never
 // silently raised).
@@ -50,11 +61,11 @@ func (p Params) WithDefaults() (Params, error) {
 	}
 	switch {
 	case p.Threshold < DefaultThreshold || p.Threshold > MaxThreshold:
-		return p, fmt.Errorf("%w: threshold must be between %d and %d", ErrParams, DefaultThreshold, MaxThreshold)
+		return p, &ParamError{"threshold", fmt.Sprintf("threshold must be between %d and %d", DefaultThreshold, MaxThreshold)}
 	case p.Rounding < 1 || p.Rounding > MaxRounding:
-		return p, fmt.Errorf("%w: rounding must be between 1 and %d", ErrParams, MaxRounding)
+		return p, &ParamError{"rounding", fmt.Sprintf("rounding must be between 1 and %d", MaxRounding)}
 	case p.MinDenominator < DefaultMinDenominator || p.MinDenominator > MaxMinDenominator:
-		return p, fmt.Errorf("%w: minimum denominator must be between %d and %d", ErrParams, DefaultMinDenominator, MaxMinDenominator)
+		return p, &ParamError{"min_denominator", fmt.Sprintf("minimum denominator must be between %d and %d", DefaultMinDenominator, MaxMinDenominator)}
 	}
 	return p, nil
 }

@@ -34,6 +34,10 @@ type Spec struct {
 	s    cron.Schedule
 }
 
+// ErrTimeZone is wrapped by ParseSpec's refusal of the time zone (rather
+// than of the expression), so that forms and the API name the right field.
+var ErrTimeZone = errors.New("unknown time zone")
+
 // ParseSpec validates a cron expression (five fields, or a descriptor such
 // as @weekly or @every 1h) in an IANA time zone. The reason is in the
 // error.
@@ -53,7 +57,7 @@ func ParseSpec(expr, tz string) (Spec, error) {
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "Local" {
-		return Spec{}, fmt.Errorf("%q is not a known time zone (use a name such as America/New_York)", tz)
+		return Spec{}, timeZoneError{tz}
 	}
 	s, err := cron.ParseStandard(expr)
 	if err != nil {
@@ -129,3 +133,12 @@ func (sp Spec) Describe(now time.Time, n int) []string {
 	}
 	return out
 }
+
+// timeZoneError is ParseSpec's refusal of a time zone.
+type timeZoneError struct{ tz string }
+
+func (e timeZoneError) Error() string {
+	return fmt.Sprintf("%q is not a known time zone (use a name such as America/New_York)", e.tz)
+}
+
+func (timeZoneError) Unwrap() error { return ErrTimeZone }

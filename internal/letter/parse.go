@@ -71,8 +71,26 @@ type Template struct {
 	avail    []string           // keys tested with stat_available, sorted
 	release  bool               // uses release_id or release_date
 	unguard  []StatUse          // statistics used outside a stat_available guard
+	blank    []FieldUse         // often-empty fields printed outside an {{if}} on them
 	sizeHint int
 }
+
+// FieldUse is a merge field printed at a 1-based line and column.
+type FieldUse struct {
+	Field  string
+	Line   int
+	Column int
+}
+
+// OftenEmpty are the merge fields that are empty for most offices (most
+// members sit on none of the committees a campaign names), so that a
+// sentence around one printed unconditionally reads "As , please" in
+// most letters.
+var OftenEmpty = []string{"committee_names", "committee_roles"}
+
+// UnguardedBlank returns where the template prints an OftenEmpty field
+// outside an {{if .field}} (or {{with .field}}) on it, in order.
+func (t *Template) UnguardedBlank() []FieldUse { return slices.Clone(t.blank) }
 
 // StatUse is a statistic used outside a {{if stat_available "key"}}
 // guard, at a 1-based line and column (in characters).
@@ -232,6 +250,7 @@ func parseTemplate(name, text string, statKeys []string, subject bool) (*Templat
 		stats:           map[string]bool{},
 		avail:           map[string]bool{},
 		guards:          map[string]int{},
+		fieldGuards:     map[string]int{},
 		unknownFields:   map[string]string{},
 	}
 	c.list(tree.Root, kNone)
@@ -265,6 +284,10 @@ func parseTemplate(name, text string, statKeys []string, subject bool) (*Templat
 	for _, u := range c.unguarded {
 		line, col := lineCol(text, u.off)
 		t.unguard = append(t.unguard, StatUse{Key: u.msg, Line: line, Column: col})
+	}
+	for _, u := range c.blank {
+		line, col := lineCol(text, u.off)
+		t.blank = append(t.blank, FieldUse{Field: u.msg, Line: line, Column: col})
 	}
 	if t.prog, err = compileList(tree.Root, t.stats, t.avail); err != nil {
 		return nil, fail(problem{-1, err.Error()})
@@ -571,6 +594,8 @@ type checker struct {
 	release         bool              // release_id or release_date used
 	guards          map[string]int    // keys guarded at this point of the walk
 	unguarded       []problem         // statistics used outside a guard (msg: the key)
+	fieldGuards     map[string]int    // fields tested non-empty at this point of the walk
+	blank           []problem         // OftenEmpty fields printed outside such a test (msg: the field)
 	unknownFields   map[string]string // message per unknown name (suggestions are not free)
 }
 
@@ -597,21 +622,24 @@ func (c *checker) node(n parse.Node, dot vkind) {
 	switch n := n.(type) {
 	case *parse.TextNode, *parse.CommentNode:
 	case *parse.ActionNode:
+		c.printed(n.Pipe)
 		c.pipe(n.Pipe, dot)
 	case *parse.IfNode:
+		fields, negated := fieldTests(n.Pipe) // before pipe rewrites the fields
 		c.pipe(n.Pipe, dot)
 		keys := guardKeys(n.Pipe)
 		for _, k := range keys {
 			c.guards[k]++
 		}
-		c.list(n.List, dot)
+		c.guardFields(fields, !negated, func() { c.list(n.List, dot) })
 		for _, k := range keys {
 			c.guards[k]--
 		}
-		c.list(n.ElseList, dot)
+		c.guardFields(fields, negated, func() { c.list(n.ElseList, dot) })
 	case *parse.WithNode:
+		fields, negated := fieldTests(n.Pipe)
 		k := c.pipe(n.Pipe, dot)
-		c.list(n.List, max(k, kAny))
+		c.guardFields(fields, !negated, func() { c.list(n.List, max(k, kAny)) })
 		c.list(n.ElseList, dot)
 	case *parse.ListNode:
 		c.list(n, dot)
@@ -1012,4 +1040,75 @@ func editDistance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
+}
+
+// printed records an OftenEmpty field printed by itself ({{.committee_roles}})
+// where no enclosing {{if}} or {{with}} has tested it.
+func (c *checker) printed(p *parse.PipeNode) {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return
+	}
+	f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+	if !ok || len(f.Ident) != 1 || !slices.Contains(OftenEmpty, f.Ident[0]) || c.fieldGuards[f.Ident[0]] > 0 {
+		return
+	}
+	c.blank = append(c.blank, problem{int(f.Pos), f.Ident[0]})
+}
+
+// guardFields runs walk with fields counted as tested non-empty when on.
+func (c *checker) guardFields(fields []string, on bool, walk func()) {
+	if on {
+		for _, f := range fields {
+			c.fieldGuards[f]++
+		}
+	}
+	walk()
+	if on {
+		for _, f := range fields {
+			c.fieldGuards[f]--
+		}
+	}
+}
+
+// fieldTests returns the fields an {{if}} or {{with}} pipeline (not yet
+// rewritten) tests non-empty: {{if .f}}, {{if and .f .g ...}} (other
+// arguments of and may be anything), or, negated, {{if not .f}}, whose
+// else branch has .f non-empty.
+func fieldTests(p *parse.PipeNode) (fields []string, negated bool) {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 {
+		return nil, false
+	}
+	field := func(n parse.Node) (string, bool) {
+		if pn, ok := n.(*parse.PipeNode); ok && len(pn.Cmds) == 1 && len(pn.Decl) == 0 && len(pn.Cmds[0].Args) == 1 {
+			n = pn.Cmds[0].Args[0]
+		}
+		f, ok := n.(*parse.FieldNode)
+		if !ok || len(f.Ident) != 1 {
+			return "", false
+		}
+		return f.Ident[0], true
+	}
+	args := p.Cmds[0].Args
+	if len(args) == 1 {
+		if f, ok := field(args[0]); ok {
+			return []string{f}, false
+		}
+		return nil, false
+	}
+	id, ok := args[0].(*parse.IdentifierNode)
+	switch {
+	case !ok:
+		return nil, false
+	case id.Ident == "not" && len(args) == 2:
+		if f, ok := field(args[1]); ok {
+			return []string{f}, true
+		}
+	case id.Ident == "and":
+		for _, a := range args[1:] {
+			if f, ok := field(a); ok {
+				fields = append(fields, f)
+			}
+		}
+	}
+	return fields, false
 }

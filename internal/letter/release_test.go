@@ -153,3 +153,28 @@ func TestNotPublishedNeverPrinted(t *testing.T) {
 		t.Errorf("got %q, %v", got, err)
 	}
 }
+
+// Committee fields are empty for most members: printed outside a test of
+// the same field they are reported, with their position; inside {{if}},
+// {{with}}, {{if and}} or the else of {{if not}} they are not.
+func TestUnguardedBlank(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []FieldUse
+	}{
+		{"Dear friend,\nAs {{.committee_roles}}, please act.", []FieldUse{{"committee_roles", 2, 6}}},
+		{`{{if .committee_roles}}As {{.committee_roles}}, please act.{{end}}`, nil},
+		{`{{with .committee_names}}You sit on the {{.}}.{{end}}`, nil},
+		{`{{if and .committee_names .city}}{{.committee_names}}{{end}}`, nil},
+		{`{{if not .committee_roles}}Please act.{{else}}As {{.committee_roles}}, act.{{end}}`, nil},
+		{`{{if not .committee_roles}}As {{.committee_roles}}{{end}}`, []FieldUse{{"committee_roles", 1, 33}}},
+		{`{{if .committee_names}}{{.committee_roles}}{{end}}`, []FieldUse{{"committee_roles", 1, 26}}},
+		{`{{if .committee_roles}}x{{end}} {{.committee_names}} and {{.committee_roles}}`, []FieldUse{{"committee_names", 1, 35}, {"committee_roles", 1, 60}}},
+		{`{{.personal_note}} {{.district}}`, nil},
+	} {
+		tm := mustParse(t, tc.text)
+		if got := tm.UnguardedBlank(); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: UnguardedBlank = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

@@ -126,7 +126,7 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Confirmation) ([]int64,
 			out.Letters[i].EmailIndex = sub.EmailIndex
 		}
 		var written []bool
-		if ids, written, err = createLettersTx(ctx, tx, out.Letters, nil); err != nil {
+		if ids, written, err = createLettersTx(ctx, tx, nil, out.Letters, nil); err != nil {
 			return err
 		}
 		if c.Skipped != nil {

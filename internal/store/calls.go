@@ -145,7 +145,7 @@ var callColumns = map[tracking.Dimension]string{tracking.DimOffice: "bioguide_id
 func (s *Store) CallMetrics(ctx context.Context, q MetricsQuery) ([]CallGroup, error) {
 	grouping, ok := tracking.Lookup(q.GroupBy)
 	if !ok || grouping.Keys != nil {
-		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
+		return nil, refuse("group_by", "unknown group_by")
 	}
 	col := callColumns[grouping.Dim]
 	conds, args := q.filters()

@@ -193,3 +193,66 @@ func TestClaimAndMarkManySent(t *testing.T) {
 		}
 	})
 }
+
+// A large batch (written by COPY on PostgreSQL) that repeats letters
+// already stored, or that races other batches writing the same letters,
+// stores each letter once: the repeats are skipped, the new letters are
+// written with ciphertexts bound to their ids, and every writer learns
+// which letters were its own.
+func TestCreateLettersLargeBatchRepeats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		rec := &sealRecorder{}
+		first, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 100, rec.seal), nil)
+		if err != nil || len(first) != 100 {
+			t.Fatalf("%d letters, %v", len(first), err)
+		}
+		// 50 repeats and 150 new letters in one batch.
+		var enqueued []int64
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 50, 200, rec.seal), func(_ context.Context, _ *sql.Tx, ids []int64) error {
+			enqueued = append(enqueued, ids...)
+			return nil
+		})
+		if err != nil || len(ids) != 150 || !slices.Equal(ids, enqueued) {
+			t.Fatalf("%d ids (want 150), %d enqueued, %v", len(ids), len(enqueued), err)
+		}
+		got, err := s.LettersByIDs(ctx, ids)
+		if err != nil || len(got) != 150 {
+			t.Fatalf("%d letters, %v", len(got), err)
+		}
+		for _, id := range ids {
+			if got[id].Sealed != fmt.Sprintf("sealed:%d", id) || got[id].BioguideID < "X000100" {
+				t.Fatalf("letter %d: %+v", id, got[id])
+			}
+		}
+		if ev, err := s.Timeline(ctx, ids[149]); err != nil || len(ev) != 1 || ev[0].Kind != "created" {
+			t.Errorf("timeline %+v %v", ev, err)
+		}
+
+		// Four writers of the same 300 letters (offices 200–499, of which
+		// 200–249 are stored already) at once.
+		var wg sync.WaitGroup
+		written := make([][]int64, 4)
+		errs := make([]error, 4)
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				written[w], errs[w] = s.CreateLetters(ctx, newLetters(campID, subID, 200, 300, rec.seal), nil)
+			}()
+		}
+		wg.Wait()
+		total := 0
+		for w := range 4 {
+			if errs[w] != nil {
+				t.Fatalf("writer %d: %v", w, errs[w])
+			}
+			total += len(written[w])
+		}
+		n, err := s.LetterCounts(ctx, campID)
+		if err != nil || total != 250 || n["pending"] != 500 {
+			t.Fatalf("the writers stored %d letters (want 250); counts %v %v (want 500 pending)", total, n, err)
+		}
+	})
+}

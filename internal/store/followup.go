@@ -443,7 +443,7 @@ func (s *Store) CreateSecondLetter(ctx context.Context, sendID int64, from strin
 		case replied > 0:
 			status, detail = "skipped", "second letter not written: the office replied"
 		default:
-			ids, _, err := createLettersTx(ctx, tx, []NewLetter{nl}, enqueue)
+			ids, _, err := createLettersTx(ctx, tx, nil, []NewLetter{nl}, enqueue)
 			if err != nil {
 				return err
 			}

@@ -79,7 +79,7 @@ func (s *Store) InboundReplies(ctx context.Context, status string, limit int) ([
 // substance, or discards it (substance "discard"). Audited.
 func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance string, a Audit) error {
 	if substance != "discard" && !tracking.IsReply(substance) {
-		return fmt.Errorf("%w: classify as substantive, acknowledgement, refusal or discard", ErrInvalidResponse)
+		return refuse("decision", "classify as substantive, acknowledgement, refusal or discard")
 	}
 	var l Letter
 	err := s.tx(ctx, func(tx *gorm.DB) error {

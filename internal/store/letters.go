@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -117,9 +118,9 @@ func sqlTx(tx *gorm.DB) (*sql.Tx, error) {
 // first letter from the same email to the same office on the campaign.
 func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue Enqueue) ([]int64, error) {
 	var ids []int64
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.connTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 		var err error
-		ids, _, err = createLettersTx(ctx, tx, letters, enqueue)
+		ids, _, err = createLettersTx(ctx, tx, conn, letters, enqueue)
 		return err
 	})
 	if err != nil {
@@ -134,7 +135,9 @@ func (s *Store) CreateLetters(ctx context.Context, letters []NewLetter, enqueue 
 // the unique indexes), so two transactions writing the same supporter's
 // letter to the same office at once store it once, whichever commits
 // first, and the other learns which of its letters were not written.
-func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqueue Enqueue) ([]int64, []bool, error) {
+// With conn (PostgreSQL, the transaction's connection) a large batch goes
+// in by COPY (see copyLetters).
+func createLettersTx(ctx context.Context, tx *gorm.DB, conn *sql.Conn, letters []NewLetter, enqueue Enqueue) ([]int64, []bool, error) {
 	if len(letters) == 0 {
 		return nil, nil, nil
 	}
@@ -146,10 +149,6 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 	// ciphertext can be bound to its row and every letter written by one
 	// INSERT (no INSERT then UPDATE).
 	ids, err := reserveLetterIDs(tx, len(ls))
-	if err != nil {
-		return nil, nil, err
-	}
-	sealed, err := sealAll(ls, ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,15 +169,31 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 		}
 		return strings.Compare(x.BioguideID, y.BioguideID)
 	})
+	// Sealing (most of the CPU of storing a letter) runs on every core,
+	// in the order the rows are written, while COPY streams them.
+	seals := startSealing(ls, ids, order)
 	now := time.Now().UTC()
 	var created []int64
-	for i := 0; i < len(order); i += letterInsertBatch {
-		batch := order[i:min(i+letterInsertBatch, len(order))]
-		got, err := insertLetters(tx, ls, ids, sealed, batch, now)
+	copied := false
+	if conn != nil && len(order) >= copyLettersFrom {
+		if created, copied, err = copyLetters(ctx, tx, conn, ls, ids, seals, order, now); err != nil {
+			_, _ = seals.all()
+			return nil, nil, err
+		}
+	}
+	if !copied {
+		sealed, err := seals.all()
 		if err != nil {
 			return nil, nil, err
 		}
-		created = append(created, got...)
+		for i := 0; i < len(order); i += letterInsertBatch {
+			batch := order[i:min(i+letterInsertBatch, len(order))]
+			got, err := insertLetters(tx, ls, ids, sealed, batch, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			created = append(created, got...)
+		}
 	}
 	slices.Sort(created)
 	written := make([]bool, len(ls))
@@ -188,12 +203,18 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, letters []NewLetter, enqu
 	if len(created) == 0 {
 		return nil, written, nil
 	}
-	events := make([]LetterEvent, len(created))
-	for i, id := range created {
-		events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
-	}
-	if err := tx.CreateInBatches(events, 1000).Error; err != nil {
-		return nil, nil, fmt.Errorf("store: create letters tx: %w", err)
+	if conn != nil && len(created) >= copyLettersFrom {
+		if err := copyCreatedEvents(ctx, conn, created, now); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		events := make([]LetterEvent, len(created))
+		for i, id := range created {
+			events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
+		}
+		if err := tx.CreateInBatches(events, 1000).Error; err != nil {
+			return nil, nil, fmt.Errorf("store: create letters tx: %w", err)
+		}
 	}
 	if enqueue == nil {
 		return created, written, nil
@@ -249,29 +270,60 @@ func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
 // both databases' limits on parameters per statement.
 const letterInsertBatch = 500
 
-// sealAll encrypts the letters, bound to their ids. Sealing is most of the
-// CPU of storing a letter, so large batches use every core.
-func sealAll(letters []NewLetter, ids []int64) ([]string, error) {
-	out := make([]string, len(letters))
-	workers := min(runtime.GOMAXPROCS(0), len(letters)/64+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
+// sealing encrypts letters, bound to their ids, on every core, a chunk
+// of rows at a time in the order they are written, so that a consumer
+// (COPY) can take each row as soon as its chunk is sealed.
+type sealing struct {
+	out  []string // by letter index
+	errs []error  // by chunk
+	done []chan struct{}
+	wg   sync.WaitGroup
+}
+
+const sealChunk = 32
+
+func startSealing(letters []NewLetter, ids []int64, rows []int) *sealing {
+	chunks := (len(rows) + sealChunk - 1) / sealChunk
+	p := &sealing{out: make([]string, len(letters)), errs: make([]error, chunks), done: make([]chan struct{}, chunks)}
+	for c := range p.done {
+		p.done[c] = make(chan struct{})
+	}
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), chunks) {
+		p.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for i := w; i < len(letters); i += workers {
-				s, err := letters[i].Seal(ids[i])
-				if err != nil {
-					errs[w] = err
+			defer p.wg.Done()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
 					return
 				}
-				out[i] = s
+				for _, i := range rows[c*sealChunk : min((c+1)*sealChunk, len(rows))] {
+					s, err := letters[i].Seal(ids[i])
+					if err != nil {
+						p.errs[c] = err
+						break
+					}
+					p.out[i] = s
+				}
+				close(p.done[c])
 			}
 		}()
 	}
-	wg.Wait()
-	return out, errors.Join(errs...)
+	return p
+}
+
+// row waits for the k-th row's chunk and returns its ciphertext.
+func (p *sealing) row(k, i int) (string, error) {
+	c := k / sealChunk
+	<-p.done[c]
+	return p.out[i], p.errs[c]
+}
+
+// all waits for every letter and returns the ciphertexts by letter index.
+func (p *sealing) all() ([]string, error) {
+	p.wg.Wait()
+	return p.out, errors.Join(p.errs...)
 }
 
 // insertLetters writes the letters at positions rows (with their ids and

@@ -60,7 +60,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	grouping, ok := tracking.Lookup(q.GroupBy)
 	if !ok || grouping.Keys != nil {
 		// a grouping with Keys is added up from the offices by its caller
-		return nil, fmt.Errorf("%w: unknown group_by", ErrInvalidResponse)
+		return nil, refuse("group_by", "unknown group_by")
 	}
 	dim := grouping.Dim
 	col := dimensionColumns[dim]

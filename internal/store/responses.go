@@ -34,6 +34,23 @@ var ResponseKinds = []string{"meeting", "call", "written_reply", "public_stateme
 // ErrInvalidResponse is returned for a response the rules refuse.
 var ErrInvalidResponse = errors.New("invalid response")
 
+// ResponseError is a refusal that names the input it is about (a JSON
+// field of the API: kind, substance, note, date, letter_id, ...), so that
+// forms and the API can point at it. It is an ErrInvalidResponse.
+type ResponseError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ResponseError) Error() string { return ErrInvalidResponse.Error() + ": " + e.Reason }
+
+func (e *ResponseError) Unwrap() error { return ErrInvalidResponse }
+
+// refuse is a ResponseError about field.
+func refuse(field, format string, args ...any) error {
+	return &ResponseError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
 // MaxResponseNote and MaxReplyText bound stored free text.
 const (
 	MaxResponseNote = 1000
@@ -64,7 +81,7 @@ func (responseRow) TableName() string { return "responses" }
 func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, note string) error {
 	substance, ok := SurveyAnswers[answer]
 	if !ok {
-		return fmt.Errorf("%w: unknown survey answer", ErrInvalidResponse)
+		return refuse("answer", "unknown survey answer")
 	}
 	note = truncateRunes(strings.TrimSpace(note), MaxResponseNote)
 	var l Letter
@@ -114,21 +131,21 @@ func (r *ResponseLog) Validate() error {
 	r.Note = strings.TrimSpace(r.Note)
 	switch {
 	case !contains(ResponseKinds, r.Kind):
-		return fmt.Errorf("%w: kind must be one of %s", ErrInvalidResponse, strings.Join(ResponseKinds, ", "))
+		return refuse("kind", "kind must be one of %s", strings.Join(ResponseKinds, ", "))
 	case !tracking.IsReply(r.Substance):
-		return fmt.Errorf("%w: substance must be substantive, acknowledgement or refusal", ErrInvalidResponse)
+		return refuse("substance", "substance must be substantive, acknowledgement or refusal")
 	case len([]rune(r.Note)) > MaxResponseNote:
-		return fmt.Errorf("%w: the note is longer than %d characters", ErrInvalidResponse, MaxResponseNote)
+		return refuse("note", "the note is longer than %d characters", MaxResponseNote)
 	case strings.ContainsAny(r.Note, "<>"):
-		return fmt.Errorf("%w: the note must be plain text (no < or >)", ErrInvalidResponse)
+		return refuse("note", "the note must be plain text (no < or >)")
 	case r.OccurredAt.IsZero():
-		return fmt.Errorf("%w: the date is required", ErrInvalidResponse)
+		return refuse("date", "the date is required")
 	case r.OccurredAt.After(time.Now().Add(24 * time.Hour)):
-		return fmt.Errorf("%w: the date is in the future", ErrInvalidResponse)
+		return refuse("date", "the date is in the future")
 	case !r.AllOpen && r.LetterID <= 0:
-		return fmt.Errorf("%w: name a letter, or apply to all open letters of an office", ErrInvalidResponse)
+		return refuse("letter_id", "name a letter, or apply to all open letters of an office")
 	case r.AllOpen && (r.CampaignID <= 0 || r.BioguideID == ""):
-		return fmt.Errorf("%w: an office-level response needs a campaign and an office", ErrInvalidResponse)
+		return refuse("bioguide_id", "an office-level response needs a campaign and an office")
 	}
 	return nil
 }
@@ -178,7 +195,7 @@ func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, e
 		}
 		if len(letters) == 0 {
 			if r.AllOpen {
-				return fmt.Errorf("%w: this office has no open letters in the campaign", ErrInvalidResponse)
+				return refuse("bioguide_id", "this office has no open letters in the campaign")
 			}
 			return ErrNotFound
 		}

@@ -416,7 +416,7 @@ func (s *Server) apiCampaignPreview(c echo.Context) error {
 		return err
 	}
 	rel, _ := stats.(campaign.Release)
-	if errs := cp.Unpublished(rel); len(errs) > 0 {
+	if errs := cp.Refusals(rel); len(errs) > 0 {
 		return &campaign.ValidationError{Errors: errs}
 	}
 	p, err := cp.Preview(c.Request().Context(), cur.Targets.Reaches(s.deps.Congress, m), s.seatsFor(cur.Targets, m), m, stats, release)

@@ -403,7 +403,7 @@ func (s *Server) previewOf(ctx context.Context, subject, body, statement string,
 		return pv
 	}
 	rel, _ := stats.(campaign.Release)
-	if errs := cp.Unpublished(rel); len(errs) > 0 {
+	if errs := cp.Refusals(rel); len(errs) > 0 {
 		pv.Error, pv.Problems = "Fix the letter to see the preview:", letterProblems(errs, subject, body, statement)
 		return pv
 	}

@@ -24,19 +24,19 @@ type apiCaseJSON struct {
 	Synthetic bool `json:"synthetic"`
 }
 
-// rowErrorsJSON is the 422 answer to a refused import: nothing was
-// written; every problem names row, field and reason, never the value.
-type rowErrorsJSON struct {
-	Error     string                 `json:"error"`
-	RowErrors []casestats.FieldError `json:"row_errors"`
-}
-
+// refusedJSON is the 422 answer to a refused import: nothing was written;
+// every problem names row, field and reason, never the value. row_errors
+// is the older shape of the same list.
 func refusedJSON(c echo.Context, errs []casestats.FieldError) error {
 	msg := "1 problem found; nothing was imported"
 	if len(errs) != 1 {
 		msg = strconv.Itoa(len(errs)) + " problems found; nothing was imported"
 	}
-	return c.JSON(http.StatusUnprocessableEntity, rowErrorsJSON{Error: msg, RowErrors: errs})
+	fe := make([]apiFieldError, len(errs))
+	for i, e := range errs {
+		fe[i] = apiFieldError{Field: e.Field, Message: e.Reason, Row: e.Row}
+	}
+	return refuseAPI(c, msg, fe, map[string]any{"row_errors": errs})
 }
 
 func apiError(c echo.Context, status int, msg string) error {
@@ -130,7 +130,8 @@ func (h *caseHandlers) apiCreateCases(c echo.Context) error {
 		return refusedJSON(c, errs)
 	}
 	if len(records) == 0 {
-		return apiError(c, http.StatusUnprocessableEntity, "the array holds no case records; nothing was imported")
+		msg := "the array holds no case records; nothing was imported"
+		return refuseAPI(c, msg, []apiFieldError{{Field: "", Message: msg}}, nil)
 	}
 	if single {
 		id, err := st.CreateCase(ctx, records[0], audit(c, "case.create", "", ""))

@@ -250,7 +250,7 @@ func campaignEditorTargets(t *testing.T, st *store.Store) {
 	signIn(t, c, f.srv.URL, email)
 	form := url.Values{"_csrf": {csrfFrom(t, c, f.srv.URL+"/admin/campaigns/new")}, "title": {"Judiciary oversight"}, "slug": {unique("ed")},
 		"status": {"draft"}, "loc_topic": {"Immigration"}, "summary_en": {"Ask for oversight."}, "call_to_action_en": {"Write."},
-		"subject": {"Oversight"}, "template": {"{{.salutation}},\n\nAs {{.committee_roles}}, please act.\n\n{{.first_name}}"},
+		"subject": {"Oversight"}, "template": {"{{.salutation}},\n\n{{if .committee_roles}}As {{.committee_roles}}, please{{else}}Please{{end}} act.\n\n{{.first_name}}"},
 		"target_senate": {"1"}, "target_committee": {"SSJU04", "HSJU01"}, "target_leaders": {"SSJU"}, "target_offices": {"p000197"},
 		"sample_zip": {"94110"}, "action": {"save"}, "bioguide_id": {"P000145"}}
 	code, body, _ := postForm(t, c, f.srv.URL+"/admin/campaigns", form)

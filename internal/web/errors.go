@@ -87,6 +87,10 @@ func classifyKey(err error) (status int, key string, args []any, msg string) {
 			return m.status, m.key, args, ""
 		}
 	}
+	var ie *inputError
+	if errors.As(err, &ie) {
+		return http.StatusUnprocessableEntity, "", nil, ie.Message
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		switch he.Code {
@@ -184,6 +188,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {
 		s.log.Error("request failed", "route", c.Path(), "err", err)
+	}
+	if isAPI(c) && status == http.StatusUnprocessableEntity {
+		if err := refuseAPI(c, msg, []apiFieldError{{Field: refusedField(err), Message: msg}}, nil); err != nil {
+			s.log.Warn("write error response", "err", err)
+		}
+		return
 	}
 	if isAPI(c) {
 		if err := c.JSON(status, map[string]string{"error": msg}); err != nil {

@@ -272,7 +272,7 @@ func (s *Server) apiFollowupsSave(c echo.Context) error {
 	}
 	fe, subj, body := validateFollowups(in)
 	if len(fe) > 0 {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": "invalid follow-up rules", "fields": fe})
+		return refuseAPI(c, "invalid follow-up rules", fieldErrorsOf(fe), map[string]any{"fields": fe})
 	}
 	if err := s.deps.Store.SaveFollowupSettings(c.Request().Context(), in.settings(camp.ID),
 		store.Audit{ActorID: currentUser(c).ID, Action: "followups.save"}); err != nil {

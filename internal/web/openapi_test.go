@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -428,6 +429,9 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 			if err := s.validate(t, inlineName(dig(s.doc, "paths", p, method, "operationId").(string), code, ct), ex.Body); err != nil {
 				t.Errorf("%s %s: the %d answer does not match openapi.yaml:\n%v\nanswer: %.600s", ex.Method, ex.URL, ex.Status, err, ex.Body)
 			}
+			if ex.Status == http.StatusUnprocessableEntity {
+				checkRefusal(t, ex)
+			}
 		}
 		for _, op := range s.operations() {
 			if !seen[op.method+" "+op.path] {
@@ -444,4 +448,40 @@ func keys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkRefusal checks that a 422 of the tour names the input it refused,
+// in the one shape every resource uses (field_errors), so that an
+// integrator can point at it without a parser per resource.
+func checkRefusal(t *testing.T, ex exchange) {
+	t.Helper()
+	if ex.Refused == "" {
+		t.Errorf("%s %s: the tour expects 422 through call(); use refused(..., field) so the field it names is checked", ex.Method, ex.URL)
+		return
+	}
+	var body struct {
+		FieldErrors []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"field_errors"`
+	}
+	if err := json.Unmarshal([]byte(ex.Body), &body); err != nil {
+		t.Errorf("%s %s: %v", ex.Method, ex.URL, err)
+		return
+	}
+	want := ex.Refused
+	if want == "-" {
+		want = ""
+	}
+	var got []string
+	for _, fe := range body.FieldErrors {
+		if fe.Message == "" {
+			t.Errorf("%s %s: field_errors entry for %q has no message", ex.Method, ex.URL, fe.Field)
+		}
+		if fe.Field == want {
+			return
+		}
+		got = append(got, fe.Field)
+	}
+	t.Errorf("%s %s: 422 names %q in field_errors, want %q: %s", ex.Method, ex.URL, got, want, ex.Body)
 }

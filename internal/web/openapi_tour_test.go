@@ -20,6 +20,9 @@ type exchange struct {
 	Status        int
 	ContentType   string
 	Body          string
+	// Refused is the input a 422 answer must name in field_errors ("-"
+	// for the request as a whole); set by refused().
+	Refused string
 }
 
 // apiTour calls every route of /api/v1 on a server with a live campaign,
@@ -49,6 +52,13 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 		out = append(out, exchange{Method: method, Route: route, URL: path, Status: code, ContentType: ct, Body: resp})
 		return resp
 	}
+	// refused is call for a request the server must refuse (422) with a
+	// field_errors entry naming field ("-": the request as a whole).
+	refused := func(method, route, path, contentType, body, field string) {
+		t.Helper()
+		call(method, route, path, contentType, body, http.StatusUnprocessableEntity)
+		out[len(out)-1].Refused = field
+	}
 	id := func(body, field string) int64 {
 		t.Helper()
 		var m map[string]any
@@ -74,12 +84,12 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	call("GET", "/api/v1/campaigns", "/api/v1/campaigns", "", "", 200)
 	created := call("POST", "/api/v1/campaigns", "/api/v1/campaigns", j, campaignBody(unique("tour-new"), nil), 201)
 	newID := fmt.Sprint(id(created, "id"))
-	call("POST", "/api/v1/campaigns", "/api/v1/campaigns", j, campaignBody(unique("tour-bad"), map[string]any{"title": ""}), 422)
+	refused("POST", "/api/v1/campaigns", "/api/v1/campaigns", j, campaignBody(unique("tour-bad"), map[string]any{"title": ""}), "title")
 	call("GET", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+camp, "", "", 200)
 	call("GET", "/api/v1/campaigns/:id", "/api/v1/campaigns/999999", "", "", 404)
 	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"summary_en": "Ask Congress for every record."}`, 200)
 	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"embed_origins": ["https://www.example.org", "http://localhost:3000"]}`, 200)
-	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"embed_origins": ["http://www.example.org"]}`, 422)
+	refused("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"embed_origins": ["http://www.example.org"]}`, "embed_origins")
 	call("GET", "/api/v1/campaigns/:id/preview", "/api/v1/campaigns/"+camp+"/preview?bioguide_id=P000197", "", "", 200)
 	call("GET", "/api/v1/campaigns/:id/versions", "/api/v1/campaigns/"+newID+"/versions", "", "", 200)
 	call("PUT", "/api/v1/campaigns/:id", "/api/v1/campaigns/"+newID, j, `{"template": "{{.salutation}},\n\nPlease act.\n\n{{.first_name}}"}`, 200)
@@ -122,34 +132,36 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	t.Cleanup(func() { _ = st.ReplaceOfficeContacts(t.Context(), "P000197", nil, store.Audit{Action: "test"}) })
 	call("PUT", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", j,
 		`{"contacts": [{"name": "Lee Park", "role": "Immigration counsel", "email": "lee_park@mail.house.gov"}]}`, 200)
-	call("PUT", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", j, `{"contacts": [{"name": "", "email": "not an address"}]}`, 422)
+	refused("PUT", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", j, `{"contacts": [{"name": "", "email": "not an address"}]}`, "contacts[0].email")
 	call("GET", "/api/v1/offices/:office/contacts", "/api/v1/offices/P000197/contacts", "", "", 200)
 
 	// Responses and metrics.
 	call("POST", "/api/v1/responses", "/api/v1/responses", j, fmt.Sprintf(`{"letter_id": %s, "kind": "written_reply", "substance": "substantive", "date": "%s", "note": "The office wrote back."}`,
 		letterID, time.Now().UTC().Format("2006-01-02")), 201)
-	call("POST", "/api/v1/responses", "/api/v1/responses", j, `{"letter_id": 0, "kind": "carrier pigeon"}`, 422)
+	refused("POST", "/api/v1/responses", "/api/v1/responses", j, `{"letter_id": 0, "kind": "carrier pigeon"}`, "kind")
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=state", "", "", 200)
 	call("GET", "/api/v1/metrics/response-rates", "/api/v1/metrics/response-rates?group_by=nope", "", "", 400)
 
 	// Schedules and follow-ups.
 	sched := call("POST", "/api/v1/schedule", "/api/v1/schedule", j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 9 * * 1"}`, newID), 201)
-	call("POST", "/api/v1/schedule", "/api/v1/schedule", j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 25 * * *"}`, newID), 422)
+	refused("POST", "/api/v1/schedule", "/api/v1/schedule", j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 25 * * *"}`, newID), "cron")
 	schedID := fmt.Sprint(id(sched, "id"))
 	call("GET", "/api/v1/schedule", "/api/v1/schedule", "", "", 200)
 	call("PUT", "/api/v1/schedule/:id", "/api/v1/schedule/"+schedID, j, fmt.Sprintf(`{"kind":"campaign_launch","campaign_id":%s,"cron":"0 10 * * 1"}`, newID), 200)
 	call("GET", "/api/v1/schedule/next", "/api/v1/schedule/next?cron=0+9+*+*+1&time_zone=America/Chicago", "", "", 200)
+	refused("GET", "/api/v1/representatives", "/api/v1/representatives?address=3200+24th+St,+San+Francisco", "", "", "address")
+	refused("GET", "/api/v1/schedule/next", "/api/v1/schedule/next?cron=0+9+*+*+1&time_zone=Mars/Olympus", "", "", "time_zone")
 	call("DELETE", "/api/v1/schedule/:id", "/api/v1/schedule/"+schedID, "", "", 204)
 	call("GET", "/api/v1/followups/:id", "/api/v1/followups/"+camp, "", "", 200)
 	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_enabled": true, "survey_days": 10}`, 200)
-	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_days": -1}`, 422)
+	refused("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_days": -1}`, "survey_days")
 
 	// Case records and statistics releases.
 	rs := someCases(3, 11)
 	one, _ := json.Marshal(rs[0])
 	caseBody := call("POST", "/api/v1/cases", "/api/v1/cases", j, string(one), 201)
 	caseID := fmt.Sprint(id(caseBody, "id"))
-	call("POST", "/api/v1/cases", "/api/v1/cases", j, `{"quarter": "2018-Q9"}`, 422)
+	refused("POST", "/api/v1/cases", "/api/v1/cases", j, `{"quarter": "2018-Q9"}`, "quarter")
 	call("GET", "/api/v1/cases", "/api/v1/cases?limit=2", "", "", 200)
 	call("GET", "/api/v1/cases/:id", "/api/v1/cases/"+caseID, "", "", 200)
 	two, _ := json.Marshal(rs[1])
@@ -167,7 +179,7 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	}
 	call("GET", "/api/v1/stats/releases/:id", fmt.Sprintf("/api/v1/stats/releases/%d", rp.Releases[0].ID), "", "", 200)
 	call("POST", "/api/v1/stats/releases", "/api/v1/stats/releases", j, `{"rounding": 5}`, 201)
-	call("POST", "/api/v1/stats/releases", "/api/v1/stats/releases", j, `{"threshold": 1}`, 422)
+	refused("POST", "/api/v1/stats/releases", "/api/v1/stats/releases", j, `{"threshold": 1}`, "threshold")
 	return out
 }
 

@@ -441,7 +441,7 @@ func (s *Server) apiSchedule(c echo.Context) error {
 }
 
 func invalid(c echo.Context, fe followup.FieldErrors) error {
-	return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": fe.Error(), "fields": map[string]string(fe)})
+	return refuseAPI(c, fe.Error(), fieldErrorsOf(fe), map[string]any{"fields": map[string]string(fe)})
 }
 
 // apiScheduleCreate is POST /api/v1/schedule.
@@ -544,7 +544,7 @@ func (s *Server) apiScheduleDelete(c echo.Context) error {
 func (s *Server) apiScheduleNext(c echo.Context) error {
 	sp, err := followup.ParseSpec(c.QueryParam("cron"), c.QueryParam("time_zone"))
 	if err != nil {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]string{"error": err.Error()})
+		return refuseAPI(c, err.Error(), []apiFieldError{{Field: specField(err), Message: err.Error()}}, nil)
 	}
 	now := s.deps.Now()
 	var at []string

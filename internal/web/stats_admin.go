@@ -252,7 +252,7 @@ func (h *caseHandlers) apiPublishRelease(c echo.Context) error {
 		if !ok {
 			return err
 		}
-		out := map[string]any{"error": msg}
+		out := map[string]any{}
 		var tc *casestats.TooCloseError
 		if errors.As(err, &tc) {
 			out["reason"] = tc.Reason
@@ -260,7 +260,12 @@ func (h *caseHandlers) apiPublishRelease(c echo.Context) error {
 				out["too_close_to_release"] = tc.ReleaseID
 			}
 		}
-		return c.JSON(http.StatusUnprocessableEntity, out)
+		field := "" // the release as a whole: no cases, mixed data, too close
+		var pe *casestats.ParamError
+		if errors.As(err, &pe) {
+			field = pe.Param
+		}
+		return refuseAPI(c, msg, []apiFieldError{{Field: field, Message: msg}}, out)
 	}
 	h.cache.Invalidate()
 	held := make([]apiHeldBack, len(rel.HeldBack))

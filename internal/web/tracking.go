@@ -64,8 +64,12 @@ func (t *tracker) store() (*store.Store, error) {
 
 // responseInvalid turns a refused response into a 422 with the rule's sentence.
 func responseInvalid(err error) error {
+	var re *store.ResponseError
+	if errors.As(err, &re) {
+		return &inputError{Field: re.Field, Message: re.Reason}
+	}
 	if errors.Is(err, store.ErrInvalidResponse) {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, strings.TrimPrefix(err.Error(), store.ErrInvalidResponse.Error()+": "))
+		return &inputError{Message: strings.TrimPrefix(err.Error(), store.ErrInvalidResponse.Error()+": ")}
 	}
 	return err
 }

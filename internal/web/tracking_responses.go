@@ -270,12 +270,12 @@ func (in responseInput) log() (store.ResponseLog, error) {
 	if in.Date != "" {
 		d, err := time.Parse("2006-01-02", in.Date)
 		if err != nil {
-			return r, errors.New("the date must look like 2026-11-20")
+			return r, &inputError{Field: "date", Message: "the date must look like 2026-11-20"}
 		}
 		r.OccurredAt = d.Add(12 * time.Hour) // midday: the day, whatever the time zone
 	}
 	if err := r.Validate(); err != nil {
-		return r, errors.New(strings.TrimPrefix(err.Error(), store.ErrInvalidResponse.Error()+": "))
+		return r, responseInvalid(err)
 	}
 	return r, nil
 }
@@ -352,7 +352,7 @@ func (t *tracker) apiLogResponse(c echo.Context) error {
 	in.LetterID, in.CampaignID = strconv.FormatInt(body.LetterID, 10), strconv.FormatInt(body.CampaignID, 10)
 	r, err := in.log()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, err.Error())
+		return err
 	}
 	st, err := t.store()
 	if err != nil {
