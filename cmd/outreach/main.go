@@ -159,6 +159,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if q.signOn != nil {
+		q.signOn.Congress = dir
+	}
 	if q.runner != nil {
 		q.runner.Member = dir.Member
 	}

@@ -418,6 +418,9 @@ func (s *Server) actionPage(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
+		if lc.C.Organizational() {
+			return s.signOnBytes(c, lc)
+		}
 		v, rel, err := s.baseView(c, lc)
 		if err != nil {
 			return nil, err
@@ -653,7 +656,7 @@ func classifyMsg(err error, lang i18n.Lang, zip string) string {
 
 // actionReview is POST /c/:slug: check the form and show the letters.
 func (s *Server) actionReview(c echo.Context) error {
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}

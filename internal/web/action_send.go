@@ -67,7 +67,7 @@ func (s *Server) absURL(path string, q url.Values) string { return s.links().URL
 func (s *Server) actionSend(c echo.Context) error {
 	lang := langOf(c)
 	ctx := c.Request().Context()
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 		return s.badLink(c, err)
 	}
 	subID, _ := strconv.ParseInt(val, 10, 64)
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}

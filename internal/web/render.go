@@ -132,7 +132,8 @@ var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "acc
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
 	"dashboard", "responses_inbox", "responses_form", "responsiveness",
-	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls"}
+	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls",
+	"signon", "signatories"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -195,6 +196,9 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 	if !strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		pg.Brand = s.brandView(c.Request().Context())
 		pg.Privacy = lang.T(privacyKey(c.Path()))
+		if k, ok := c.Get(privacyOverride).(string); ok {
+			pg.Privacy = lang.T(k)
+		}
 		if name == "error" {
 			pg.Privacy = lang.T("footer.privacy_none") // an error page kept nothing
 		}

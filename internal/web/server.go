@@ -235,6 +235,7 @@ func (s *Server) routes() {
 	s.trackingRoutes(root, adm, api)
 	s.scheduleRoutes(root, adm, api)
 	s.reachRoutes(adm, api)
+	s.signOnRoutes(root, adm, api)
 }
 
 // Handler exposes the router, for tests and for http.Server.

@@ -37,6 +37,8 @@ var pageData = map[string]any{
 	"action":            typedPage[actionView]{},
 	"action_msg":        typedPage[msgView]{},
 	"packets":           typedPage[packetsView]{},
+	"signon":            typedPage[signOnView]{},
+	"signatories":       typedPage[signatoriesView]{},
 	"campaigns":         typedPage[campaignsView]{},
 	"campaign_edit":     typedPage[campaignEditView]{},
 	"campaign_preview":  typedPage[campaignPreviewView]{},
