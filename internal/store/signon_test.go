@@ -87,6 +87,16 @@ func TestSignatoryLifecycle(t *testing.T) {
 		if n, _ := s.ApprovedCount(ctx, c.ID); n != 1 {
 			t.Errorf("approved count %d", n)
 		}
+		// Every review is audited.
+		var audited int
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM " + auditTable + " WHERE action IN ('signatory.approved', 'signatory.merge')").Scan(&audited); err != nil || audited != 2 {
+			t.Errorf("audit entries: %d %v", audited, err)
+		}
+		// The unconfirmed signature gets no constituent's reminder.
+		due, err := s.DueReminders(ctx, c.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 10)
+		if err != nil || len(due) != 0 {
+			t.Errorf("reminders for a sign-on: %+v %v", due, err)
+		}
 	})
 }
 
@@ -182,3 +192,5 @@ func TestDueSignOns(t *testing.T) {
 		}
 	})
 }
+
+const auditTable = "audit_log"
