@@ -215,6 +215,8 @@ type actionView struct {
 	// embedded form's token did not match, so the step is shown again.
 	Base, Q string
 	Stale   bool
+	// Meta: the link-preview tags of the campaign page (GET /c/{slug}).
+	Meta *shareMeta
 }
 
 type figureView struct{ Label, Value string }
@@ -419,9 +421,12 @@ func (s *Server) actionPage(c echo.Context) error {
 		if lc.C.Organizational() {
 			return s.signOnBytes(c, lc)
 		}
-		v, _, err := s.baseView(c, lc)
+		v, rel, err := s.baseView(c, lc)
 		if err != nil {
 			return nil, err
+		}
+		if !isEmbedded(c) {
+			v.Meta = s.shareMetaFor(ctx, lc, rel, langOf(c), v.Summary)
 		}
 		return s.renderBytes(c, "action", v, true, csrfSlot)
 	})

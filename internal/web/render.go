@@ -45,6 +45,8 @@ type Page struct {
 	// iframe, which posts only to EmbedOrigins).
 	Embed        bool
 	EmbedOrigins string
+	// Meta: the page's link-preview tags (Open Graph, Twitter card).
+	Meta *shareMeta
 }
 
 // NavItem is one link of the staff navigation, shown only to roles that
@@ -208,6 +210,9 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 			h := c.Response().Header() // the page's policy, which may let an allowed site frame it
 			h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "img-src 'self' data:", "img-src 'self' data: "+b.LogoOrigin(), 1))
 		}
+	}
+	if sp, ok := data.(sharePage); ok {
+		pg.Meta = sp.shareMeta()
 	}
 	switch d := data.(type) {
 	case langSwitcher:
