@@ -104,3 +104,23 @@
   sel.addEventListener("change", show);
   show();
 })();
+
+// Thank-you page: "Copy the link" copies the share link (?source=share-copy).
+// Without JavaScript, or without clipboard access, the link stays in its
+// read-only box to select and copy; the button shows only when it works.
+(function () {
+  "use strict";
+  var btn = document.getElementById("share-copy");
+  var input = document.getElementById("share-link");
+  if (!btn || !input || !navigator.clipboard || !window.isSecureContext) { return; }
+  var status = document.getElementById("share-copy-status");
+  btn.hidden = false;
+  btn.addEventListener("click", function () {
+    navigator.clipboard.writeText(input.value).then(function () {
+      status.textContent = btn.getAttribute("data-copied");
+    }, function () {
+      input.select();
+    });
+  });
+  input.addEventListener("focus", function () { input.select(); });
+})();

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,11 +21,13 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/followup"
+	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/jobs"
 	"github.com/outreach-org/outreach/internal/keyring"
 	"github.com/outreach-org/outreach/internal/mailing"
 	"github.com/outreach-org/outreach/internal/metrics"
 	"github.com/outreach-org/outreach/internal/seal"
+	"github.com/outreach-org/outreach/internal/signon"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
 	"github.com/outreach-org/outreach/internal/web"
@@ -49,6 +53,7 @@ type queue struct {
 	// settings of campaigns without their own (the coverage view).
 	senders  []delivery.Sender
 	defaults dispatch.Settings
+	signOn   *signon.Deliverer // delivers scheduled sign-on letters; nil without workers
 	// mailer sends mobilization emails (nil when this process works no jobs).
 	mailer *mailing.Worker
 }
@@ -65,7 +70,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 	defaults.NoProviderEvents = cfg.SendGridPublicKey == ""
 	campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
 		c, err := st.Campaign(ctx, id)
-		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic, Demo: c.Demo}, err
+		return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title, LOCTopic: c.LOCTopic, Demo: c.Demo, Organizational: c.Organizational()}, err
 	}
 	// Rescue after 5 minutes: longer than any delivery job may run
 	// (dispatch.BatchTimeout), so a running job is never worked twice.
@@ -96,11 +101,21 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		// Every email to a supporter: the confirmation link, the copy of
 		// the letters, the opt-in request, and the follow-ups' survey and
 		// reminder, each sent once by its own job (supportermail).
-		river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: supporterMail, Links: supportermail.Links{BaseURL: cfg.BaseURL.String(), Keys: keys},
-			OrgName: cfg.OrgName, Composers: runner.Composers(), Events: cfg.SendGridAPIKey != "" && cfg.SendGridPublicKey != "",
+		links := supportermail.Links{BaseURL: cfg.BaseURL.String(), Keys: keys}
+		composers := runner.Composers()
+		composers[store.MailSignOnConfirm] = signon.Composer(st, links)
+		river.AddWorker(workers, &supportermail.Worker{Store: st, Mailer: supporterMail, Links: links,
+			OrgName: cfg.OrgName, Composers: composers, Events: cfg.SendGridAPIKey != "" && cfg.SendGridPublicKey != "",
 			Log: log.With("component", "supportermail")})
 		// Jobs an earlier version left in the queue.
 		river.AddWorker(workers, &supportermail.LegacyWorker{Store: st})
+		// Sign-on letters scheduled for delivery go out from a tick of
+		// their own; their letters' jobs are enqueued with the letters.
+		// The congressional data is set by the caller (q.signOn.Congress).
+		q.signOn = &signon.Deliverer{Store: st, Keys: keys, OrgName: cfg.OrgName, StatsURL: strings.TrimRight(cfg.BaseURL.String(), "/") + "/stats",
+			Overseen: func(id string) bool { _, ok := i18n.English.Oversees(id); return ok },
+			Enqueue:  func(ctx context.Context, tx *sql.Tx, ids []int64) error { return q.enqueue()(ctx, tx, ids) }}
+		river.AddWorker(workers, &signon.TickWorker{Due: st, Log: log.With("component", "signon"), D: q.signOn})
 		// Mobilization emails: one job per mailing, a thousand supporters
 		// per SendGrid request (internal/mailing).
 		bulk, err := mailingSender(cfg, st, keys)
@@ -110,7 +125,7 @@ func newQueue(cfg *config.Config, st *store.Store, keys *seal.Keys, log *slog.Lo
 		q.mailer = &mailing.Worker{Store: st, Sender: bulk, Keys: keys, BaseURL: cfg.BaseURL.String(), OrgName: cfg.OrgName,
 			Rate: cfg.MailingRate, Log: log.With("component", "mailing")}
 		river.AddWorker(workers, q.mailer)
-		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery))
+		opts.PeriodicJobs = append(opts.PeriodicJobs, followup.TickJob(followup.TickEvery), signon.TickJob(followup.TickEvery))
 		opts.Workers = workers
 		opts.Queues = map[string]river.QueueConfig{dispatch.Queue: {MaxWorkers: cfg.DeliveryWorkers}, supportermail.Queue: {MaxWorkers: 4}, mailing.Queue: {MaxWorkers: 1}, river.QueueDefault: {MaxWorkers: 2}}
 		opts.FetchPollInterval = 250 * time.Millisecond
@@ -195,6 +210,8 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	}
 	if dir, err := congress.Load(filepath.Join(cfg.DataDir, "congress")); err == nil {
 		q.runner.Member = dir.Member // second letters' salutations
+		q.signOn.Congress = dir
+		q.mailer.Member = dir.Member // mailings' {{.members}}
 	} else {
 		log.Warn("congress data not loaded: second letters greet members by the last word of their name", "err", err)
 	}

@@ -160,8 +160,12 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if q.signOn != nil {
+		q.signOn.Congress = dir
+	}
 	if q.runner != nil {
 		q.runner.Member = dir.Member
+		q.mailer.Member = dir.Member
 	}
 
 	events, err := eventVerifier(cfg)

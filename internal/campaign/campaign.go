@@ -83,6 +83,39 @@ func (s Status) Next() []Status {
 // seen by supporters (its slug is then part of links people hold).
 func (s Status) hasBeenPublic() bool { return s == Live || s == Paused || s == Closed }
 
+// Kind is who writes a campaign's letters.
+type Kind string
+
+// The kinds of campaign.
+const (
+	// Constituent: each supporter writes to their own members (CWC,
+	// email, packet). The default.
+	Constituent Kind = "constituent"
+	// SignOn: one letter, its text fixed by staff, from the organizations
+	// that sign on, to committee offices (chair and ranking member, every
+	// member of a committee, or hand-picked offices). Never sent through
+	// CWC, which takes mail only from a member's own constituents.
+	SignOn Kind = "signon"
+)
+
+// Kinds lists the kinds in the order forms show them.
+var Kinds = []Kind{Constituent, SignOn}
+
+// ParseKind validates a kind name; "" is Constituent.
+func ParseKind(s string) (Kind, bool) {
+	switch Kind(s) {
+	case "", Constituent:
+		return Constituent, true
+	case SignOn:
+		return SignOn, true
+	}
+	return "", false
+}
+
+// Organizational reports whether the campaign's letter comes from
+// organizations rather than constituents.
+func (c Campaign) Organizational() bool { return c.Kind == SignOn }
+
 // Campaign is one call to action with its current letter.
 //
 // Subject, Template and OrganizationStatement are the letter as of
@@ -93,6 +126,9 @@ type Campaign struct {
 	ID    int64
 	Slug  string
 	Title string
+	// Kind is Constituent or SignOn ("" reads as Constituent); it cannot
+	// change once the campaign has been public.
+	Kind Kind
 	// TitleES is the title Spanish readers see ("" shows Title).
 	TitleES        string
 	SummaryEN      string

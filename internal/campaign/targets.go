@@ -168,6 +168,57 @@ func (t Targets) Check(organizational bool) []FieldError {
 	return out
 }
 
+// CheckSignOn refuses the rules a sign-on letter cannot use: "my House
+// member" and "my senators" mean a constituent's own members, and a
+// sign-on letter has no constituent. Its committee rule means every member
+// of the committee (see Offices).
+func (t Targets) CheckSignOn() []FieldError {
+	var out []FieldError
+	for i, r := range t {
+		if r.Kind == RuleHouse || r.Kind == RuleSenate {
+			out = append(out, FieldError{Field: fmt.Sprintf("targets[%d]", i),
+				Message: fmt.Sprintf("a sign-on letter has no constituent, so %q (a supporter's own members) reaches no one; use the chair and ranking member of a committee, every member of a committee, or hand-picked offices", r.Label(nil))})
+		}
+	}
+	return out
+}
+
+// SignOnOffices lists the offices a sign-on letter goes to, each once, in
+// the directory's order: the chair and ranking member of each leaders
+// rule's committee, every member of each committee rule's committee, and
+// the hand-picked offices.
+func (t Targets) SignOnOffices(dir *congress.Directory) []*congress.Member {
+	want := map[string]bool{}
+	for _, r := range t {
+		switch r.Kind {
+		case RuleLeaders:
+			for _, m := range dir.Leaders(r.Committee) {
+				want[m.BioguideID] = true
+			}
+		case RuleOffices:
+			for _, o := range r.Offices {
+				want[o] = true
+			}
+		}
+	}
+	var out []*congress.Member
+	for _, m := range dir.Members() {
+		if want[m.BioguideID] {
+			out = append(out, m)
+			continue
+		}
+		for _, r := range t {
+			if r.Kind == RuleCommittee {
+				if _, ok := dir.SeatOn(m.BioguideID, r.Committee); ok {
+					out = append(out, m)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // CheckIDs returns a message per committee or office id that the
 // congressional data does not know.
 func (t Targets) CheckIDs(dir *congress.Directory) []FieldError {

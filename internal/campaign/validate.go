@@ -115,10 +115,30 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 	if c.CallToActionEN == "" {
 		add("call_to_action_en", "is required")
 	}
-	// Every campaign is a constituent campaign for now: the leaders rule
-	// is refused (see RuleLeaders). Committee and office ids are checked
-	// against the congressional data by CheckTargets, which has it.
-	v.Errors = append(v.Errors, c.Targets.Check(false)...)
+	// A constituent campaign refuses the leaders rule (see RuleLeaders); a
+	// sign-on letter goes to committee offices and named offices only.
+	// Committee and office ids are checked against the congressional data
+	// by CheckTargets, which has it.
+	switch k, ok := ParseKind(string(c.Kind)); {
+	case !ok:
+		add("kind", "must be constituent (supporters write to their own members) or signon (one letter from organizations to committee offices)")
+	case prev != nil && k != kindOf(prev) && prev.Status.hasBeenPublic():
+		add("kind", "cannot change once the campaign has been live: its letters or signatories were collected as a %s campaign", kindOf(prev))
+	default:
+		c.Kind = k
+	}
+	v.Errors = append(v.Errors, c.Targets.Check(c.Organizational())...)
+	if c.Organizational() {
+		v.Errors = append(v.Errors, c.Targets.CheckSignOn()...)
+		if c.CallsOnly || c.CallScriptEN != "" || c.CallScriptES != "" {
+			add("calls_only", "a sign-on letter asks organizations to sign, not supporters to call: leave the call script empty")
+		}
+		if c.Status == Scheduled || c.Status == Live {
+			if c.EndsAt == nil {
+				add("ends_at", "is required for a sign-on letter before it is scheduled or live: it is the closing date, after which no organization can sign")
+			}
+		}
+	}
 	if !IsLOCTopic(c.LOCTopic) {
 		add("loc_topic", "must be one of the %d Library of Congress policy areas CWC accepts, such as Immigration or Families", len(LOCTopics))
 	}
@@ -162,6 +182,8 @@ func Validate(c *Campaign, prev *Campaign) (*Compiled, error) {
 	if lerr != nil {
 		v.Errors = append(v.Errors, lerr.Errors...)
 		v.ValidFields, v.ValidStatKeys = lerr.ValidFields, lerr.ValidStatKeys
+	} else if c.Organizational() {
+		v.Errors = append(v.Errors, signOnFields(c)...)
 	}
 	// The Spanish rendering uses the same template language; it is never
 	// sent, but a broken one would break the Spanish review page.
@@ -204,7 +226,7 @@ func joinStatuses(ss []Status) string {
 }
 
 // formOrder is the order of fields on the form; errors are listed in it.
-var formOrder = []string{"title", "title_es", "slug", "status", "targets", "loc_topic", "starts_at", "ends_at",
+var formOrder = []string{"title", "title_es", "slug", "kind", "status", "targets", "loc_topic", "starts_at", "ends_at",
 	"summary_en", "summary_es", "call_to_action_en", "call_to_action_es", "subject", "template", "organization_statement", "subject_es", "template_es",
 	"calls_only", "call_script_en", "call_script_es", "embed_origins"}
 
@@ -334,4 +356,40 @@ func position(text, word string) (line, col int) {
 	line = strings.Count(before, "\n") + 1
 	col = utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1
 	return line, col
+}
+
+// constituentFields are the merge fields a supporter fills in. A sign-on
+// letter has no supporter: the organizations are listed after the text.
+var constituentFields = []string{"first_name", "last_name", "city", "state", "personal_note"}
+
+// signOnFields refuses, in a sign-on letter's subject, body and statement,
+// the merge fields only a constituent's letter has.
+func signOnFields(c *Campaign) []FieldError {
+	var out []FieldError
+	for _, t := range []struct{ field, text string }{{"subject", c.Subject}, {"template", c.Template}, {"organization_statement", c.OrganizationStatement}} {
+		for _, f := range constituentFields {
+			if line, col := position(t.text, "."+f); line > 0 && fieldUsed(t.text, f) {
+				out = append(out, FieldError{Field: t.field, Line: line, Column: col,
+					Message: fmt.Sprintf("cannot use {{.%s}} in a sign-on letter: it comes from organizations, not from a constituent; the signatories are listed after the text", f)})
+			}
+		}
+	}
+	return out
+}
+
+// fieldUsed reports whether text refers to merge field f ({{.f}}, {{if .f}}).
+func fieldUsed(text, f string) bool {
+	l, err := letter.Parse("x", text, StatKeys())
+	if err != nil {
+		return false
+	}
+	return slices.Contains(l.Fields(), f)
+}
+
+// kindOf is c's kind, Constituent for a campaign that names none.
+func kindOf(c *Campaign) Kind {
+	if k, ok := ParseKind(string(c.Kind)); ok {
+		return k
+	}
+	return c.Kind
 }

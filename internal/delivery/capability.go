@@ -54,3 +54,10 @@ type UnknownOutcome struct {
 	// staff should check before requeueing it.
 	Unsettled string
 }
+
+// ConstituentOnly is a channel that carries only a constituent's mail to
+// their own members (CWC). Default: a channel carries any letter. The
+// worker never hands it an organizational (sign-on) letter.
+type ConstituentOnly interface {
+	ConstituentOnly() bool
+}

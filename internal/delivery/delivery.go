@@ -59,6 +59,9 @@ type Campaign struct {
 	// Demo: the demonstration campaign, whose letters only ever go to the
 	// outbox (the dispatch worker sees to it).
 	Demo bool
+	// Organizational: a sign-on letter from organizations, which no
+	// ConstituentOnly channel (CWC) carries.
+	Organizational bool
 }
 
 // Message is one letter ready to send.

@@ -1,9 +1,12 @@
 package dispatch_test
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,7 +56,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 	st := storetest.Postgres(b)
 	fake := deliverytest.NewSendGrid(b)
 	var total int
-	var elapsed, cpu time.Duration
+	var elapsed, cpu, pgCPU time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -64,7 +67,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 		createBatches(b, st, dispatch.Enqueuer{Client: client}.EnqueueTx, e.emailLetters(*benchLetters, fmt.Sprintf("B%d-", i)))
 		b.StartTimer()
 
-		t0, cpu0 := time.Now(), processCPU()
+		t0, cpu0, pg0 := time.Now(), processCPU(), postgresCPU(b, st)
 		if err := client.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -86,6 +89,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 		}
 		elapsed += time.Since(t0)
 		cpu += processCPU() - cpu0
+		pgCPU += postgresCPU(b, st).since(pg0)
 		total += *benchLetters
 
 		b.StopTimer()
@@ -99,9 +103,59 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 	// CPU of this process (workers, River, and the fake SendGrid server in
 	// it), not PostgreSQL's.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/letter")
+	// CPU of the PostgreSQL backends serving this database (when
+	// PostgreSQL runs on this machine; 0 otherwise).
+	b.ReportMetric(float64(pgCPU.Microseconds())/float64(total), "pg-cpu-µs/letter")
 	if fake.AcceptedTotal() != total {
 		b.Errorf("SendGrid accepted %d messages for %d letters", fake.AcceptedTotal(), total)
 	}
+}
+
+// backendCPU is the CPU time of each PostgreSQL backend process.
+type backendCPU map[int]time.Duration
+
+// postgresCPU reads, from /proc, the CPU time of the PostgreSQL backends
+// connected to st's database (this benchmark's own: other work on the
+// machine uses other databases). Empty when PostgreSQL is not on this
+// machine. A backend that ends between two readings loses its share, so
+// the pool keeps its connections open meanwhile (idle = open).
+func postgresCPU(tb testing.TB, st *store.Store) backendCPU {
+	tb.Helper()
+	rows, err := st.DB().QueryContext(context.Background(), "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	out := backendCPU{}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			tb.Fatal(err)
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command (which may hold spaces): utime and
+		// stime are the 12th and 13th, in clock ticks (100 a second).
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		stt, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+stt) * 10 * time.Millisecond
+	}
+	return out
+}
+
+// since is the CPU the backends used after earlier.
+func (c backendCPU) since(earlier backendCPU) time.Duration {
+	var d time.Duration
+	for pid, t := range c {
+		d += t - earlier[pid]
+	}
+	return d
 }
 
 // processCPU is the user and system CPU time this process has used.

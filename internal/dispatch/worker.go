@@ -341,7 +341,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		// channels are configured.
 		sender = w.senders[outbox.Name]
 	} else {
-		sender = w.pick(ctx, settings.Channels, office)
+		sender = w.pick(ctx, settings.Channels, office, camp.Organizational)
 	}
 	if sender == nil {
 		_ = w.store.MarkFailed(ctx, id, "", "no configured channel accepts this office", now)
@@ -511,13 +511,20 @@ func errDetail(err error) string {
 
 // pick returns the first channel in order that is configured and accepts
 // the office.
-func (w *Worker) pick(ctx context.Context, order []delivery.Channel, o delivery.Office) delivery.Sender {
+func (w *Worker) pick(ctx context.Context, order []delivery.Channel, o delivery.Office, organizational bool) delivery.Sender {
 	for _, ch := range order {
-		if s, ok := w.senders[ch]; ok && s.Accepts(ctx, o) {
+		if s, ok := w.senders[ch]; ok && (!organizational || !ConstituentOnly(s)) && s.Accepts(ctx, o) {
 			return s
 		}
 	}
 	return nil
+}
+
+// ConstituentOnly reports whether s carries constituents' mail only
+// (delivery.ConstituentOnly): an organizational letter never takes it.
+func ConstituentOnly(s delivery.Sender) bool {
+	c, ok := s.(delivery.ConstituentOnly)
+	return ok && c.ConstituentOnly()
 }
 
 // campaignTTL is how long a worker reuses a campaign's details and

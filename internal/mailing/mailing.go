@@ -21,14 +21,20 @@
 package mailing
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/usstate"
 )
 
 // Segment chooses the supporters a mailing goes to, among those who
@@ -37,11 +43,20 @@ import (
 type Segment struct {
 	// CampaignID: supporters who joined through this campaign (0: any).
 	CampaignID int64 `json:"campaign_id,omitempty"`
+	// States: supporters who wrote to a member of one of these states
+	// (two-letter codes), e.g. the states of a committee's members.
+	States []string `json:"states,omitempty"`
+	// NoReplyCampaignID: supporters who wrote in this campaign to an
+	// office that has not replied to it.
+	NoReplyCampaignID int64 `json:"no_reply_campaign_id,omitempty"`
+	// NotWrittenCampaignID: supporters who have not written in this
+	// campaign yet.
+	NotWrittenCampaignID int64 `json:"not_written_campaign_id,omitempty"`
 }
 
 // Query is the store's recipient query for the segment at cutoff.
 func (s Segment) Query(cutoff time.Time) store.RecipientQuery {
-	return store.RecipientQuery{CampaignID: s.CampaignID, Cutoff: cutoff}
+	return store.RecipientQuery{CampaignID: s.CampaignID, Cutoff: cutoff, States: s.States, NoReplyOf: s.NoReplyCampaignID, NotWritten: s.NotWrittenCampaignID}
 }
 
 // Draft is what staff write.
@@ -75,6 +90,9 @@ func (d *Draft) Normalize() {
 		*p = strings.ReplaceAll(*p, "\r\n", "\n")
 	}
 	d.SubjectEN, d.SubjectES = strings.TrimSpace(d.SubjectEN), strings.TrimSpace(d.SubjectES)
+	for i, st := range d.Segment.States {
+		d.Segment.States[i] = strings.ToUpper(strings.TrimSpace(st))
+	}
 	if strings.TrimSpace(d.BodyES) == "" && d.SubjectES == "" {
 		d.BodyES = ""
 	}
@@ -120,8 +138,13 @@ func Validate(d Draft, now time.Time) (*Compiled, error) {
 	if d.Segment.CampaignID < 0 {
 		add("segment.campaign_id", "must be a campaign id")
 	}
+	for i, st := range d.Segment.States {
+		if _, ok := usstate.Lookup(st); !ok {
+			add(fmt.Sprintf("segment.states[%d]", i), fmt.Sprintf("%q is not a state or territory code such as AZ", st))
+		}
+	}
 	if len(errs) > 0 {
-		return nil, &campaign.ValidationError{Errors: errs, ValidFields: FieldNames(), Object: "mailing"}
+		return nil, &campaign.ValidationError{Errors: errs, Object: "mailing"}
 	}
 	return c, nil
 }
@@ -170,4 +193,24 @@ func (c *Compiled) langOf(stream string) string {
 		return "es"
 	}
 	return "en"
+}
+
+// Inserter is the part of the River client that enqueues in a transaction.
+type Inserter interface {
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Enqueue is a store.MailingEnqueue that inserts the mailing's job, due
+// at its send_at (now when it has none).
+func Enqueue(c Inserter) store.MailingEnqueue {
+	return func(ctx context.Context, tx *sql.Tx, m store.Mailing) error {
+		p := river.InsertManyParams{Args: Args{MailingID: m.ID}}
+		if m.SendAt != nil {
+			opts := Args{}.InsertOpts()
+			opts.ScheduledAt = *m.SendAt
+			p.InsertOpts = &opts
+		}
+		_, err := c.InsertManyTx(ctx, tx, []river.InsertManyParams{p})
+		return err
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -343,3 +344,5 @@ func TestTemplateErrorsHaveLineAndColumn(t *testing.T) {
 		t.Errorf("range: %v", err)
 	}
 }
+
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -136,7 +136,7 @@ func Parse(field, text string, subject bool) (*Template, error) {
 		limit = MaxSubject
 	}
 	fail := func(errs ...letter.FieldError) error {
-		return &campaign.ValidationError{Errors: errs, ValidFields: FieldNames(), Object: "mailing"}
+		return &campaign.ValidationError{Errors: errs, Object: "mailing"}
 	}
 	switch {
 	case strings.TrimSpace(text) == "":

@@ -17,6 +17,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/delivery/sendgrid"
 	"github.com/outreach-org/outreach/internal/i18n"
@@ -71,12 +72,13 @@ type Store interface {
 	FinishMailingBatch(ctx context.Context, id int64, o store.BatchOutcome, now time.Time) error
 	CountMailingRecipients(ctx context.Context, q store.RecipientQuery) (map[string]int, error)
 	MailingRecipients(ctx context.Context, q store.RecipientQuery, lang, after, upTo string, limit int) ([]store.MailingRecipient, error)
+	MailingMembers(ctx context.Context, emailIndexes []string) (map[string][]string, error)
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
 }
 
-// Members names a supporter's members of Congress from their state and
-// district (nil: the fields are empty).
-type Members func(state, district string, lang i18n.Lang) (senators []string, representative string)
+// MemberOf finds a sitting member of Congress by bioguide id
+// (congress.Directory.Member).
+type MemberOf func(bioguideID string) (*congress.Member, bool)
 
 // Worker sends mailings.
 type Worker struct {
@@ -86,7 +88,10 @@ type Worker struct {
 	Keys    *seal.Keys
 	BaseURL string // the site, for links
 	OrgName string
-	Members Members
+	// Member names the members a supporter wrote to, for {{.members}},
+	// {{.senators}}, {{.representative}}, {{.state}} and {{.district}}
+	// (nil: those fields are empty).
+	Member MemberOf
 	// Rate caps the emails per second this worker sends (0: no cap): the
 	// pacing that keeps a large send within the provider's limits and the
 	// site's capacity for the visits it brings.
@@ -261,7 +266,12 @@ func (w *Worker) newRun(ctx context.Context, m store.Mailing, c *Compiled, seg S
 }
 
 // Source is the source= code a mailing's links carry.
-func Source(mailingID int64) string { return "mailing-" + strconv.FormatInt(mailingID, 10) }
+func Source(mailingID int64) string {
+	if mailingID == 0 {
+		return "mailing-new" // a preview before the mailing is saved
+	}
+	return "mailing-" + strconv.FormatInt(mailingID, 10)
+}
 
 func (r *run) run(ctx context.Context, deadline time.Time) error {
 	batches, err := r.w.Store.MailingBatches(ctx, r.m.ID)
@@ -373,7 +383,7 @@ type optIn struct {
 func (r *run) send(ctx context.Context, b store.MailingBatch, recips []store.MailingRecipient) error {
 	lang := r.c.langOf(b.Lang)
 	v := r.ver[lang]
-	bulk, failed, err := r.bulk(v, recips)
+	bulk, failed, err := r.bulk(ctx, v, recips)
 	if err != nil {
 		return err
 	}
@@ -424,7 +434,11 @@ func (r *run) send(ctx context.Context, b store.MailingBatch, recips []store.Mai
 // List-Unsubscribe headers and the body's substitutions. Addresses
 // SendGrid would refuse (which would fail the whole request) are left
 // out and counted as failed.
-func (r *run) bulk(v *version, recips []store.MailingRecipient) (sendgrid.Bulk, int, error) {
+func (r *run) bulk(ctx context.Context, v *version, recips []store.MailingRecipient) (sendgrid.Bulk, int, error) {
+	members, err := r.members(ctx, recips)
+	if err != nil {
+		return sendgrid.Bulk{}, 0, err
+	}
 	b := sendgrid.Bulk{Text: v.skeleton, Categories: []string{"mailing", Source(r.m.ID)},
 		CustomArgs: map[string]string{"mailing_id": strconv.FormatInt(r.m.ID, 10)}, Recipients: make([]sendgrid.BulkRecipient, 0, len(recips))}
 	signer := action.NewSigner(r.w.Keys.Index)
@@ -444,31 +458,135 @@ func (r *run) bulk(v *version, recips []store.MailingRecipient) (sendgrid.Bulk, 
 			continue
 		}
 		seen[strings.ToLower(addr)] = true
-		f := r.fields(v, rc, o)
-		unsub := base + "/u?t=" + signer.Sign("unsub", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
-		forget := base + "/forget?t=" + signer.Sign("forget", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
-		subs := make(map[string]string, len(v.keys)+2)
-		vals = v.body.Values(&f, vals[:0])
-		for i, k := range v.keys {
-			subs[k] = clean(vals[i])
-		}
-		subs[unsubKey], subs[forgetKey] = unsub, forget
-		subject := v.subject.Render(&f)
-		if n := len([]rune(subject)); n > MaxSubjectRunes {
-			subject = string([]rune(subject)[:MaxSubjectRunes])
-		}
-		b.Recipients = append(b.Recipients, sendgrid.BulkRecipient{To: addr, ToName: o.FirstName, Subject: subject, Substitutions: subs,
-			Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}})
+		var rcp sendgrid.BulkRecipient
+		rcp, vals = r.recipient(v, signer, base, rc, o, addr, members[rc.EmailIndex], vals)
+		b.Recipients = append(b.Recipients, rcp)
 	}
 	return b, failed, nil
+}
+
+// recipient is one personalization: the subject, the substitutions of
+// the body's dynamic parts and of the footer's links, and the one-click
+// unsubscribe headers.
+func (r *run) recipient(v *version, signer action.Signer, base string, rc store.MailingRecipient, o optIn, addr string, members []string, vals []string) (sendgrid.BulkRecipient, []string) {
+	f := r.fields(v, o, members)
+	unsub := base + "/u?t=" + signer.Sign("unsub", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
+	forget := base + "/forget?t=" + signer.Sign("forget", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
+	subs := make(map[string]string, len(v.keys)+2)
+	vals = v.body.Values(&f, vals[:0])
+	for i, k := range v.keys {
+		subs[k] = clean(vals[i])
+	}
+	subs[unsubKey], subs[forgetKey] = unsub, forget
+	subject := v.subject.Render(&f)
+	if n := len([]rune(subject)); n > MaxSubjectRunes {
+		subject = string([]rune(subject)[:MaxSubjectRunes])
+	}
+	return sendgrid.BulkRecipient{To: addr, ToName: o.FirstName, Subject: subject, Substitutions: subs,
+		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}, vals
+}
+
+// Preview is the email one supporter gets from mailing m (it need not be
+// saved), as the worker builds it: rc nil previews the sample supporter
+// (Sample) at sample@example.org, with links that work for nobody.
+func (w *Worker) Preview(ctx context.Context, m store.Mailing, c *Compiled, stream string, rc *store.MailingRecipient) (delivery.Email, error) {
+	if m.Cutoff == nil {
+		now := w.now()
+		m.Cutoff = &now
+	}
+	r, err := w.newRun(ctx, m, c, Segment{})
+	if err != nil {
+		return delivery.Email{}, err
+	}
+	v := r.ver[c.langOf(stream)]
+	o := optIn{Email: "sample@example.org", FirstName: Sample().FirstName}
+	sample := rc == nil
+	if sample {
+		rc = &store.MailingRecipient{EmailIndex: "sample"}
+	} else if err := w.Keys.OpenJSON(rc.Sealed, action.OptInAAD(rc.EmailIndex), &o); err != nil {
+		return delivery.Email{}, err
+	}
+	var members []string
+	if !sample {
+		ms, err := r.members(ctx, []store.MailingRecipient{*rc})
+		if err != nil {
+			return delivery.Email{}, err
+		}
+		members = ms[rc.EmailIndex]
+	}
+	rcp, _ := r.recipient(v, action.NewSigner(w.Keys.Index), strings.TrimRight(w.BaseURL, "/"), *rc, o, o.Email, members, nil)
+	if sample {
+		// The sample's place and members; the mailing's own campaign and
+		// organization.
+		f := Sample()
+		if v.link != "" {
+			f.CampaignLink, f.CampaignTitle = v.link, v.title
+		}
+		if w.OrgName != "" {
+			f.OrgName = w.OrgName
+		}
+		rcp.Subject = v.subject.Render(&f)
+		vals := v.body.Values(&f, nil)
+		for i, k := range v.keys {
+			rcp.Substitutions[k] = vals[i]
+		}
+	}
+	return Expand(sendgrid.Bulk{Text: v.skeleton, Recipients: []sendgrid.BulkRecipient{rcp}})[0], nil
 }
 
 // clean keeps a supporter's value from holding a substitution key.
 func clean(s string) string { return strings.ReplaceAll(s, "{{", "{ {") }
 
-// fields are one recipient's merge fields.
-func (r *run) fields(v *version, _ store.MailingRecipient, o optIn) Fields {
-	return Fields{FirstName: strings.TrimSpace(o.FirstName), CampaignTitle: v.title, CampaignLink: v.link, OrgName: r.w.OrgName}
+// members are the members of Congress each recipient wrote to.
+func (r *run) members(ctx context.Context, recips []store.MailingRecipient) (map[string][]string, error) {
+	if r.w.Member == nil {
+		return nil, nil
+	}
+	idx := make([]string, len(recips))
+	for i, rc := range recips {
+		idx[i] = rc.EmailIndex
+	}
+	return r.w.Store.MailingMembers(ctx, idx)
+}
+
+// fields are one recipient's merge fields: their members by title and
+// name in the version's language, senators first.
+func (r *run) fields(v *version, o optIn, members []string) Fields {
+	f := Fields{FirstName: strings.TrimSpace(o.FirstName), CampaignTitle: v.title, CampaignLink: v.link, OrgName: r.w.OrgName}
+	var sens, all []string
+	for _, id := range members {
+		m, ok := r.w.Member(id)
+		if !ok {
+			continue // no longer sitting
+		}
+		name := v.lang.T("lookup.title."+m.Title) + " " + m.Name
+		f.State = m.State
+		if d, ok := m.Seat(); ok {
+			if f.Representative == "" {
+				f.Representative, f.District = name, d.Label()
+			}
+			continue
+		}
+		sens = append(sens, name)
+	}
+	f.Senators = joinNames(sens, v.lang)
+	all = append(all, sens...)
+	if f.Representative != "" {
+		all = append(all, f.Representative)
+	}
+	f.Members = joinNames(all, v.lang)
+	return f
+}
+
+// joinNames is "A", "A and B", "A, B and C" (y in Spanish).
+func joinNames(names []string, lang i18n.Lang) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + lang.T("mailing.and") + names[len(names)-1]
 }
 
 func (w *Worker) wait(ctx context.Context, n int) error {

@@ -23,6 +23,7 @@ import (
 type campaignRow struct {
 	ID             int64  `gorm:"primaryKey"`
 	Slug           string `gorm:"column:slug"`
+	Kind           string `gorm:"column:kind"`
 	Title          string `gorm:"column:title"`
 	TitleES        string `gorm:"column:title_es"`
 	SubjectES      string `gorm:"column:subject_es"`
@@ -89,7 +90,11 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 func rowOfCampaign(c campaign.Campaign) campaignRow {
-	return campaignRow{ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	kind := c.Kind
+	if kind == "" {
+		kind = campaign.Constituent
+	}
+	return campaignRow{ID: c.ID, Slug: c.Slug, Kind: string(kind), Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: encodeTargets(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), StartsAt: utcPtr(c.StartsAt), EndsAt: utcPtr(c.EndsAt),
 		CiteRelease: !c.NoCitation, Demo: c.Demo, CallScriptEN: c.CallScriptEN, CallScriptES: c.CallScriptES, CallsOnly: c.CallsOnly,
@@ -97,7 +102,7 @@ func rowOfCampaign(c campaign.Campaign) campaignRow {
 }
 
 func (r campaignRow) campaign(v campaignVersionRow) campaign.Campaign {
-	return campaign.Campaign{ID: r.ID, Slug: r.Slug, Title: r.Title, TitleES: r.TitleES, SubjectES: r.SubjectES, TemplateES: r.TemplateES, SummaryEN: r.SummaryEN, SummaryES: r.SummaryES,
+	return campaign.Campaign{ID: r.ID, Slug: r.Slug, Kind: campaign.Kind(r.Kind), Title: r.Title, TitleES: r.TitleES, SubjectES: r.SubjectES, TemplateES: r.TemplateES, SummaryEN: r.SummaryEN, SummaryES: r.SummaryES,
 		CallToActionEN: r.CallToActionEN, CallToActionES: r.CallToActionES, Targets: decodeTargets(r.Targets),
 		LOCTopic: r.LOCTopic, Status: campaign.Status(r.Status), StartsAt: utcPtr(r.StartsAt), EndsAt: utcPtr(r.EndsAt),
 		Subject: v.Subject, Template: v.Body, OrganizationStatement: v.OrganizationStatement,
@@ -279,7 +284,7 @@ func (s *Store) updateCampaign(ctx context.Context, c campaign.Campaign, d *Deli
 		}
 		next.UpdatedAt = now
 		err := tx.Model(&campaignRow{}).Where("id = ?", cur.ID).Updates(map[string]any{
-			"slug": next.Slug, "title": next.Title, "title_es": next.TitleES, "subject_es": next.SubjectES, "template_es": next.TemplateES, "summary_en": next.SummaryEN, "summary_es": next.SummaryES,
+			"slug": next.Slug, "kind": next.Kind, "title": next.Title, "title_es": next.TitleES, "subject_es": next.SubjectES, "template_es": next.TemplateES, "summary_en": next.SummaryEN, "summary_es": next.SummaryES,
 			"call_to_action_en": next.CallToActionEN, "call_to_action_es": next.CallToActionES, "target_rules": next.Targets,
 			"loc_topic": next.LOCTopic, "status": next.Status, "starts_at": next.StartsAt, "ends_at": next.EndsAt,
 			"current_version": next.CurrentVersion, "updated_at": next.UpdatedAt, "cite_release": next.CiteRelease,
@@ -336,6 +341,7 @@ func changedFields(a, b campaignRow) []string {
 		}
 	}
 	add("slug", a.Slug == b.Slug)
+	add("kind", a.Kind == b.Kind)
 	add("title", a.Title == b.Title)
 	add("title_es", a.TitleES == b.TitleES)
 	add("spanish_letter", a.SubjectES == b.SubjectES && a.TemplateES == b.TemplateES)

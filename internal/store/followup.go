@@ -181,13 +181,15 @@ type DueLetter struct {
 
 // deliveredFirstLetters selects, as DueLetters, the first letters of a
 // live campaign sent or delivered at or before cutoff: where the survey
-// and second-letter rules start.
+// and second-letter rules start. A sign-on letter has neither: it comes
+// from organizations, not a supporter who could be surveyed or written
+// for again.
 func (s *Store) deliveredFirstLetters(ctx context.Context, campaignID int64, cutoff time.Time) *gorm.DB {
 	return s.db.WithContext(ctx).Table("letters").
 		Select("letters.id AS letter_id, letters.campaign_id, letters.submission_id, letters.office_code, letters.bioguide_id").
 		Joins("JOIN submissions ON submissions.id = letters.submission_id").
 		Joins("JOIN campaigns ON campaigns.id = letters.campaign_id").
-		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
+		Where("letters.campaign_id = ? AND campaigns.status = 'live' AND campaigns.kind = 'constituent' AND letters.kind = ? AND letters.status IN ('sent','delivered')", campaignID, LetterFirst).
 		Where("COALESCE(letters.delivered_at, letters.sent_at) <= ?", cutoff.UTC())
 }
 
@@ -534,13 +536,14 @@ func (s *Store) ApproveSecondLetters(ctx context.Context, campaignID int64, offi
 	return n, err
 }
 
-// DueReminders lists pending (unconfirmed) submissions of live campaigns
-// created between oldest and cutoff without a reminder yet.
+// DueReminders lists pending (unconfirmed) submissions of live
+// constituent campaigns created between oldest and cutoff without a
+// reminder yet (a sign-on's confirmation email is its own).
 func (s *Store) DueReminders(ctx context.Context, campaignID int64, oldest, cutoff time.Time, limit int) ([]Submission, error) {
 	var rows []submissionRow
 	err := s.db.WithContext(ctx).Model(&submissionRow{}).
 		Joins("JOIN campaigns ON campaigns.id = submissions.campaign_id").
-		Where("submissions.campaign_id = ? AND campaigns.status = 'live' AND submissions.status = 'pending'", campaignID).
+		Where("submissions.campaign_id = ? AND campaigns.status = 'live' AND campaigns.kind = 'constituent' AND submissions.status = 'pending'", campaignID).
 		Where("submissions.created_at <= ? AND submissions.created_at >= ?", cutoff.UTC(), oldest.UTC()).
 		Where("submissions.email_index NOT IN (SELECT email_index FROM email_suppressions)").
 		Where("NOT EXISTS (SELECT 1 FROM supporter_mail m WHERE m.submission_id = submissions.id AND m.kind = ?)", MailReminder).

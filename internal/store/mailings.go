@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +94,7 @@ var ErrBatchTaken = errors.New("the batch was claimed by another worker")
 
 // CreateMailing stores a new mailing, audited, and (when enqueue is set)
 // its job in the same transaction.
-func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue func(ctx context.Context, tx *gorm.DB, m Mailing) error) (Mailing, error) {
+func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue MailingEnqueue) (Mailing, error) {
 	now := time.Now().UTC()
 	m.ID, m.CreatedAt, m.UpdatedAt = 0, now, now
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -103,38 +105,20 @@ func (s *Store) CreateMailing(ctx context.Context, m Mailing, a Audit, enqueue f
 		if err := writeAudit(tx, a); err != nil {
 			return err
 		}
-		if enqueue != nil {
-			return enqueue(ctx, tx, m)
+		if enqueue == nil {
+			return nil
 		}
-		return nil
+		stx, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, stx, m)
 	})
 	return m, err
 }
 
-// ScheduleMailing moves a draft to "scheduled" (send_at: when; nil means
-// now) and enqueues its job in the same transaction.
-func (s *Store) ScheduleMailing(ctx context.Context, id int64, sendAt *time.Time, a Audit, enqueue func(ctx context.Context, tx *gorm.DB, m Mailing) error) (Mailing, error) {
-	var m Mailing
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Mailing{}).Where("id = ? AND status = ?", id, MailingDraft).
-			Updates(map[string]any{"status": MailingScheduled, "send_at": sendAt, "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return wrapf(res.Error, "schedule mailing")
-		}
-		if err := tx.First(&m, id).Error; err != nil {
-			return notFound(err, "schedule mailing")
-		}
-		if res.RowsAffected == 0 {
-			return ErrMailingState
-		}
-		a.ObjectType, a.ObjectID = "mailing", fmt.Sprint(id)
-		if err := writeAudit(tx, a); err != nil {
-			return err
-		}
-		return enqueue(ctx, tx, m)
-	})
-	return m, err
-}
+// MailingEnqueue inserts a mailing's job in the transaction that saves it.
+type MailingEnqueue func(ctx context.Context, tx *sql.Tx, m Mailing) error
 
 // CancelMailing stops a scheduled or sending mailing (batches already
 // handed to the provider stay as they are).
@@ -313,6 +297,10 @@ type MailingRecipient struct {
 type RecipientQuery struct {
 	CampaignID int64 // 0: every campaign
 	Cutoff     time.Time
+	// Filters on what the supporters did (mailingFilters).
+	States     []string // wrote to a member of one of these states
+	NoReplyOf  int64    // wrote in this campaign to an office that has not replied to it
+	NotWritten int64    // has not written in this campaign
 }
 
 // sendable is the opt-ins a mailing may go to: confirmed before the
@@ -323,6 +311,24 @@ func (q RecipientQuery) sendable(tx *gorm.DB) *gorm.DB {
 		Where("NOT EXISTS (SELECT 1 FROM email_suppressions x WHERE x.email_index = optins.email_index)")
 	if q.CampaignID != 0 {
 		tx = tx.Where("optins.campaign_id = ?", q.CampaignID)
+	}
+	return mailingFilters(tx, q)
+}
+
+// mailingFilters narrows the opt-ins by what the supporters did, read
+// from their submissions and letters (by blind index): the states of the
+// members they wrote to, an office that has not replied to a campaign,
+// a campaign they have not written in yet.
+func mailingFilters(tx *gorm.DB, q RecipientQuery) *gorm.DB {
+	if len(q.States) > 0 {
+		tx = tx.Where("EXISTS (SELECT 1 FROM letters l JOIN submissions s ON s.id = l.submission_id WHERE s.email_index = optins.email_index AND l.state IN ?)", q.States)
+	}
+	if q.NoReplyOf != 0 {
+		tx = tx.Where("EXISTS (SELECT 1 FROM letters l JOIN submissions s ON s.id = l.submission_id WHERE s.email_index = optins.email_index"+
+			" AND l.campaign_id = ? AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.campaign_id = l.campaign_id AND r.bioguide_id = l.bioguide_id))", q.NoReplyOf)
+	}
+	if q.NotWritten != 0 {
+		tx = tx.Where("NOT EXISTS (SELECT 1 FROM submissions s WHERE s.email_index = optins.email_index AND s.campaign_id = ? AND s.status = ?)", q.NotWritten, "confirmed")
 	}
 	return tx
 }
@@ -376,4 +382,46 @@ func (s *Store) MailingRecipients(ctx context.Context, q RecipientQuery, lang, a
 	err := tx.Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").
 		Order("optins.email_index").Limit(limit).Scan(&out).Error
 	return out, wrapf(err, "mailing recipients")
+}
+
+// MailingRecipientByIndex is the supporter with this blind index when q
+// would send to them (ErrNotFound otherwise): a preview for one supporter.
+func (s *Store) MailingRecipientByIndex(ctx context.Context, q RecipientQuery, emailIndex string) (MailingRecipient, error) {
+	var out []MailingRecipient
+	err := q.sendable(s.db.WithContext(ctx)).Where("optins.email_index = ?", emailIndex).
+		Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").Limit(1).Scan(&out).Error
+	if err != nil {
+		return MailingRecipient{}, wrapf(err, "mailing recipient")
+	}
+	if len(out) == 0 {
+		return MailingRecipient{}, ErrNotFound
+	}
+	return out[0], nil
+}
+
+// MailingMembers is, for each of these supporters (blind indexes), the
+// members of Congress their letters were addressed to (bioguide ids, in
+// the order written, each once): where the {{.members}} merge field comes
+// from. One query per batch.
+func (s *Store) MailingMembers(ctx context.Context, emailIndexes []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(emailIndexes) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		EmailIndex string
+		BioguideID string
+	}
+	err := s.db.WithContext(ctx).Table("letters").Joins("JOIN submissions ON submissions.id = letters.submission_id").
+		Where("submissions.email_index IN ? AND letters.kind = ?", emailIndexes, LetterFirst).
+		Select("submissions.email_index AS email_index, letters.bioguide_id AS bioguide_id").Order("letters.id").Scan(&rows).Error
+	if err != nil {
+		return nil, wrapf(err, "mailing members")
+	}
+	for _, r := range rows {
+		if !slices.Contains(out[r.EmailIndex], r.BioguideID) {
+			out[r.EmailIndex] = append(out[r.EmailIndex], r.BioguideID)
+		}
+	}
+	return out, nil
 }

@@ -84,6 +84,14 @@ func (s *Store) CreateSubmission(ctx context.Context, sub Submission, seal func(
 // in the same transaction: the email exists if and only if the submission
 // does.
 func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal func(id int64) (string, error), confirm MailEnqueue, limits ...SubmissionLimit) (Submission, error) {
+	return s.createSubmission(ctx, sub, seal, MailConfirm, confirm, nil, limits...)
+}
+
+// createSubmission is CreateSubmissionMail with the kind of the
+// confirmation email, and extra, when set, run in the transaction with
+// the new submission's id (a sign-on writes its signatory there).
+func (s *Store) createSubmission(ctx context.Context, sub Submission, seal func(id int64) (string, error), confirmKind string, confirm MailEnqueue,
+	extra func(tx *gorm.DB, id int64) error, limits ...SubmissionLimit) (Submission, error) {
 	for _, l := range limits {
 		if l.Column != "ip_hash" && l.Column != "email_index" {
 			return Submission{}, errors.New("store: unknown rate-limit column")
@@ -123,8 +131,13 @@ func (s *Store) CreateSubmissionMail(ctx context.Context, sub Submission, seal f
 		if err := tx.Model(&submissionRow{}).Where("id = ?", row.ID).Update("sealed", sealed).Error; err != nil {
 			return fmt.Errorf("store: create submission mail: %w", err)
 		}
+		if extra != nil {
+			if err := extra(tx, row.ID); err != nil {
+				return err
+			}
+		}
 		if confirm != nil {
-			if _, err = queueMailTx(ctx, tx, row.ID, []string{MailConfirm}, row.Lang, row.CreatedAt, confirm); err != nil {
+			if _, err = queueMailTx(ctx, tx, row.ID, []string{confirmKind}, row.Lang, row.CreatedAt, confirm); err != nil {
 				return err
 			}
 		}

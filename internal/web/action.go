@@ -220,6 +220,8 @@ type actionView struct {
 	// embedded form's token did not match, so the step is shown again.
 	Base, Q string
 	Stale   bool
+	// Meta: the link-preview tags of the campaign page (GET /c/{slug}).
+	Meta *shareMeta
 }
 
 type figureView struct{ Label, Value string }
@@ -424,9 +426,15 @@ func (s *Server) actionPage(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		v, _, err := s.baseView(c, lc)
+		if lc.C.Organizational() {
+			return s.signOnBytes(c, lc)
+		}
+		v, rel, err := s.baseView(c, lc)
 		if err != nil {
 			return nil, err
+		}
+		if !isEmbedded(c) {
+			v.Meta = s.shareMetaFor(ctx, lc, rel, langOf(c), v.Summary)
 		}
 		return s.renderBytes(c, "action", v, true, csrfSlot)
 	})
@@ -656,7 +664,7 @@ func classifyMsg(err error, lang i18n.Lang, zip string) string {
 
 // actionReview is POST /c/:slug: check the form and show the letters.
 func (s *Server) actionReview(c echo.Context) error {
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}

@@ -166,7 +166,7 @@ func (s *Server) tokenID(c echo.Context, purpose, token string) (int64, error) {
 func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgView, error) {
 	lang := langOf(c)
 	token := s.signer().Sign("thanks", strconv.FormatInt(subID, 10), s.deps.Now().Add(thanksTTL))
-	v := msgView{Title: lang.T("act.thanks_title"), Share: true, ShareURL: s.absURL("/c/"+lc.C.Slug, nil), ShareText: lc.title(lang),
+	v := msgView{Title: lang.T("act.thanks_title"), Share: s.shareLinksFor(lc.C.Slug, lc.title(lang), lang),
 		Campaign: lc.title(lang), Switch: "/c/" + lc.C.Slug + "/thanks?" + url.Values{"t": {token}}.Encode()}
 	ctx := c.Request().Context()
 	letters, err := s.deps.Store.SubmissionLetters(ctx, subID)

@@ -25,9 +25,7 @@ import (
 type msgView struct {
 	Title, Text string
 	Lines       []string
-	Share       bool
-	ShareURL    string
-	ShareText   string
+	Share       *shareLinks // the thank-you page's share links
 	Campaign    string
 	Form        *confirmForm
 	// Check marks "check your email"; Email is the supporter's address
@@ -52,7 +50,7 @@ type confirmForm struct {
 }
 
 func (s *Server) msg(c echo.Context, status int, v msgView) error {
-	return s.render(c, status, "action_msg", v, false)
+	return s.render(c, status, "action_msg", v, v.Share != nil) // app.js: the copy button
 }
 
 func (s *Server) signer() action.Signer { return action.NewSigner(s.deps.Keys.Index) }
@@ -69,7 +67,7 @@ func (s *Server) absURL(path string, q url.Values) string { return s.links().URL
 func (s *Server) actionSend(c echo.Context) error {
 	lang := langOf(c)
 	ctx := c.Request().Context()
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}
@@ -224,7 +222,7 @@ func (s *Server) actionConfirm(c echo.Context) error {
 		return s.badLink(c, err)
 	}
 	subID, _ := strconv.ParseInt(val, 10, 64)
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}

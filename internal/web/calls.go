@@ -156,7 +156,7 @@ var zipRE = regexp.MustCompile(`^[0-9]{5}(-[0-9]{4})?$`)
 // supporter's offices, and a new call page.
 func (s *Server) callLookup(c echo.Context) error {
 	lang := langOf(c)
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Server) callPageOf(c echo.Context, lc liveCampaign, token string) (p ac
 // callPage is GET /c/:slug/call?t=: the call list of one call page.
 func (s *Server) callPage(c echo.Context) error {
 	lang := langOf(c)
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Server) callPage(c echo.Context) error {
 // office now shows what was reported.
 func (s *Server) callOutcome(c echo.Context) error {
 	lang := langOf(c)
-	lc, err := s.loadLive(c)
+	lc, err := s.loadConstituent(c)
 	if err != nil {
 		return err
 	}

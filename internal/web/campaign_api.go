@@ -23,6 +23,7 @@ import (
 type campaignJSON struct {
 	ID                    int64            `json:"id"`
 	Slug                  string           `json:"slug"`
+	Kind                  string           `json:"kind"`
 	Title                 string           `json:"title"`
 	TitleES               string           `json:"title_es"`
 	SummaryEN             string           `json:"summary_en"`
@@ -72,6 +73,14 @@ type holdJSON struct {
 	Since     time.Time `json:"since"`
 }
 
+// kindOr is k, or Constituent for a campaign stored before kinds.
+func kindOr(k campaign.Kind) campaign.Kind {
+	if k == "" {
+		return campaign.Constituent
+	}
+	return k
+}
+
 func toJSON(c campaign.Campaign) campaignJSON {
 	var hold *holdJSON
 	if c.HeldReason != "" {
@@ -80,7 +89,7 @@ func toJSON(c campaign.Campaign) campaignJSON {
 			hold.Since = c.HeldAt.UTC()
 		}
 	}
-	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Title: c.Title, TitleES: c.TitleES,
+	return campaignJSON{CiteRelease: !c.NoCitation, Demo: c.Demo, Hold: hold, ID: c.ID, Slug: c.Slug, Kind: string(kindOr(c.Kind)), Title: c.Title, TitleES: c.TitleES,
 		SubjectES: c.SubjectES, TemplateES: c.TemplateES, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: slices.Clone(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), StartsAt: c.StartsAt, EndsAt: c.EndsAt, Subject: c.Subject, Template: c.Template,
@@ -101,6 +110,7 @@ type campaignInput struct {
 	SubjectES             string           `json:"subject_es"`
 	TemplateES            string           `json:"template_es"`
 	Slug                  string           `json:"slug"`
+	Kind                  string           `json:"kind"`
 	SummaryEN             string           `json:"summary_en"`
 	SummaryES             string           `json:"summary_es"`
 	CallToActionEN        string           `json:"call_to_action_en"`
@@ -130,7 +140,7 @@ type campaignInput struct {
 }
 
 func inputOf(c campaign.Campaign) campaignInput {
-	in := campaignInput{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	in := campaignInput{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, Kind: string(kindOr(c.Kind)), SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: slices.Clone(c.Targets), LOCTopic: c.LOCTopic,
 		Status: string(c.Status), Subject: c.Subject, Template: c.Template, OrganizationStatement: c.OrganizationStatement}
 	cite := !c.NoCitation
@@ -203,7 +213,7 @@ func (s *Server) checkSampleZIP(zip string, r *refused) {
 }
 
 func (in campaignInput) campaignOf(r *refused) campaign.Campaign {
-	c := campaign.Campaign{Title: in.Title, TitleES: in.TitleES, SubjectES: in.SubjectES, TemplateES: in.TemplateES, Slug: in.Slug, SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
+	c := campaign.Campaign{Title: in.Title, TitleES: in.TitleES, SubjectES: in.SubjectES, TemplateES: in.TemplateES, Slug: in.Slug, Kind: campaign.Kind(in.Kind), SummaryEN: in.SummaryEN, SummaryES: in.SummaryES,
 		CallToActionEN: in.CallToActionEN, CallToActionES: in.CallToActionES, Targets: in.Targets,
 		LOCTopic: in.LOCTopic, Status: campaign.Status(in.Status), Subject: in.Subject, Template: in.Template,
 		OrganizationStatement: in.OrganizationStatement, TemplateVersion: in.TemplateVersion, NoCitation: in.CiteRelease != nil && !*in.CiteRelease,

@@ -18,6 +18,7 @@ import (
 // campaignForm is the campaign form as typed, kept as text so a refused
 // form comes back exactly as it was sent.
 type campaignForm struct {
+	Kind                                                              string
 	Title, Slug, SummaryEN, SummaryES, CallToActionEN, CallToActionES string
 	LOCTopic, Status, StartsAt, EndsAt                                string
 	Targets                                                           targetsForm
@@ -40,7 +41,7 @@ type campaignForm struct {
 func readCampaignForm(c echo.Context) campaignForm {
 	v, _ := strconv.Atoi(c.FormValue("version"))
 	return campaignForm{
-		Title: c.FormValue("title"), Slug: c.FormValue("slug"), TitleES: c.FormValue("title_es"),
+		Kind: c.FormValue("kind"), Title: c.FormValue("title"), Slug: c.FormValue("slug"), TitleES: c.FormValue("title_es"),
 		SubjectES: c.FormValue("subject_es"), TemplateES: c.FormValue("template_es"),
 		SummaryEN: c.FormValue("summary_en"), SummaryES: c.FormValue("summary_es"),
 		CallToActionEN: c.FormValue("call_to_action_en"), CallToActionES: c.FormValue("call_to_action_es"),
@@ -75,7 +76,7 @@ func (s *Server) deliveryToSave(f campaignForm, was deliveryJSON, r *refused) (d
 }
 
 func formOf(c campaign.Campaign) campaignForm {
-	f := campaignForm{Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
+	f := campaignForm{Kind: string(kindOr(c.Kind)), Title: c.Title, TitleES: c.TitleES, SubjectES: c.SubjectES, TemplateES: c.TemplateES, Slug: c.Slug, SummaryEN: c.SummaryEN, SummaryES: c.SummaryES,
 		CallToActionEN: c.CallToActionEN, CallToActionES: c.CallToActionES, Targets: targetsFormOf(c.Targets),
 		LOCTopic: c.LOCTopic, Status: string(c.Status), Subject: c.Subject, Template: c.Template,
 		OrganizationStatement: c.OrganizationStatement, Version: c.TemplateVersion, CiteRelease: !c.NoCitation,
@@ -91,7 +92,7 @@ func formOf(c campaign.Campaign) campaignForm {
 }
 
 func (f campaignForm) campaign(r *refused) campaign.Campaign {
-	c := campaign.Campaign{Title: f.Title, TitleES: f.TitleES, SubjectES: f.SubjectES, TemplateES: f.TemplateES, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
+	c := campaign.Campaign{Kind: campaign.Kind(f.Kind), Title: f.Title, TitleES: f.TitleES, SubjectES: f.SubjectES, TemplateES: f.TemplateES, Slug: f.Slug, SummaryEN: f.SummaryEN, SummaryES: f.SummaryES,
 		CallToActionEN: f.CallToActionEN, CallToActionES: f.CallToActionES, Targets: f.Targets.rules(),
 		LOCTopic: f.LOCTopic, Status: campaign.Status(f.Status), Subject: f.Subject, Template: f.Template,
 		OrganizationStatement: f.OrganizationStatement, TemplateVersion: f.Version, NoCitation: !f.CiteRelease,
@@ -281,7 +282,16 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 	for _, x := range campaign.LOCTopics {
 		tp = append(tp, option{Value: x, Label: x, Selected: x == f.LOCTopic})
 	}
+	var kinds []option
+	for _, k := range campaign.Kinds {
+		label := "Constituent letters: each supporter writes to their own members"
+		if k == campaign.SignOn {
+			label = "Sign-on letter: organizations sign one letter to committee offices (never CWC)"
+		}
+		kinds = append(kinds, option{Value: string(k), Label: label, Selected: string(k) == f.Kind || (f.Kind == "" && k == campaign.Constituent)})
+	}
 	v.Choices = map[string]choice{
+		"kind":      {Name: "kind", Label: "Kind", Error: msgs["kind"], Options: kinds},
 		"status":    {Name: "status", Label: "Status", Error: msgs["status"], Options: st},
 		"loc_topic": {Name: "loc_topic", Label: "Library of Congress topic (for CWC)", Error: msgs["loc_topic"], Options: tp},
 	}

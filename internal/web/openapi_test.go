@@ -370,7 +370,8 @@ func TestOpenAPIEnumsMatchTheCode(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		code []string
-	}{{"Role", roles}, {"CampaignStatus", statuses}, {"LetterStatus", delivery.Statuses}, {"ScheduleKind", kinds}, {"TargetRuleKind", campaign.RuleKinds}} {
+	}{{"Role", roles}, {"CampaignStatus", statuses}, {"LetterStatus", delivery.Statuses}, {"ScheduleKind", kinds}, {"TargetRuleKind", campaign.RuleKinds},
+		{"CampaignKind", kindNames()}, {"SignatoryStatus", store.SignatoryStatuses}} {
 		got := enum(c.name)
 		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(c.code))) {
 			t.Errorf("%s: openapi.yaml lists %v, the code %v", c.name, got, c.code)
@@ -447,6 +448,14 @@ func keys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+func kindNames() []string {
+	var out []string
+	for _, k := range campaign.Kinds {
+		out = append(out, string(k))
+	}
 	return out
 }
 

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,6 +103,35 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	call("GET", "/api/v1/campaigns/:id/tabling-events", "/api/v1/campaigns/"+camp+"/tabling-events", "", "", 200)
 	call("POST", "/api/v1/campaigns/:id/tabling-events/:event/end", fmt.Sprintf("/api/v1/campaigns/%s/tabling-events/%d/end", camp, id(ev, "id")), "", "", 200)
 
+	// Sign-on letters: one organization signed and confirmed.
+	soSlug := unique("tour-signon")
+	ends := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	so, err := st.CreateCampaign(context.Background(), campaign.Campaign{Kind: campaign.SignOn, Slug: soSlug, Title: "Judiciary hearings",
+		SummaryEN: "A coalition letter.", SummaryES: "Una carta de coalición.", CallToActionEN: "Sign on", CallToActionES: "Firme",
+		Targets: campaign.Targets{{Kind: campaign.RuleLeaders, Committee: "SSJU"}}, LOCTopic: "Immigration", Status: campaign.Live, EndsAt: &ends,
+		Subject: "Oversight hearings", Template: "{{.salutation}},\n\nWe ask for hearings.\n\nRespectfully,"}, store.Audit{Action: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := st.CreateSignatory(context.Background(), store.Submission{CampaignID: so.ID, EmailIndex: unique("tour-sig"), Lang: "en"},
+		func(int64) (string, error) { return "", nil }, store.Signatory{Organization: "Florence Project", City: "Tucson", State: "AZ", NameKey: "florence project"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConfirmSignatory(context.Background(), so.ID, sig.SubmissionID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	soID, sigPath := fmt.Sprint(so.ID), fmt.Sprintf("/api/v1/campaigns/%d/signatories/%d", so.ID, sig.ID)
+	call("GET", "/api/v1/campaigns/:id/signatories", "/api/v1/campaigns/"+soID+"/signatories", "", "", 200)
+	call("GET", "/api/v1/campaigns/:id/signatories", "/api/v1/campaigns/"+camp+"/signatories", "", "", 404)
+	refused("POST", "/api/v1/campaigns/:id/signatories/:sid", sigPath, j, `{"status": "maybe"}`, "status")
+	call("POST", "/api/v1/campaigns/:id/signatories/:sid", sigPath, j, `{"status": "approved"}`, 200)
+	call("GET", "/api/v1/signon/:slug", "/api/v1/signon/"+soSlug, "", "", 200)
+	call("GET", "/api/v1/signon/:slug", "/api/v1/signon/"+slug, "", "", 404)
+	call("POST", "/api/v1/campaigns/:id/signon/deliver", "/api/v1/campaigns/"+soID+"/signon/deliver", "", "", 200)
+	call("POST", "/api/v1/campaigns/:id/signon/deliver", "/api/v1/campaigns/"+soID+"/signon/deliver", "", "", 409)
+	call("POST", "/api/v1/campaigns/:id/signatories/:sid", sigPath, j, `{"status": "rejected"}`, 409)
+
 	// Letters and the outbox.
 	letters := call("GET", "/api/v1/letters", "/api/v1/letters?campaign="+camp, "", "", 200)
 	var lp struct {
@@ -159,6 +189,22 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	call("GET", "/api/v1/followups/:id", "/api/v1/followups/"+camp, "", "", 200)
 	call("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_enabled": true, "survey_days": 10}`, 200)
 	refused("PUT", "/api/v1/followups/:id", "/api/v1/followups/"+camp, j, `{"survey_days": -1}`, "survey_days")
+
+	// Mobilization emails: a supporter of the campaign joined the list.
+	addOptIn(t, st, a.keys, "tour-optin@example.org", "Luz", "es", a.camp.ID)
+	mail := func(extra string) string {
+		return `{"name": "Hearing week", "campaign_id": ` + camp + `, "subject_en": "{{.first_name}}, one minute", "body_en": "Hi {{.first_name}}: {{.campaign_link}}",` +
+			` "subject_es": "{{.first_name}}, un minuto", "body_es": "Hola {{.first_name}}: {{.campaign_link}}", "segment": {"campaign_id": ` + camp + `}` + extra + `}`
+	}
+	call("POST", "/api/v1/mailings/preview", "/api/v1/mailings/preview", j, mail(`, "preview": {"email": "tour-optin@example.org"}`), 200)
+	ml := call("POST", "/api/v1/mailings", "/api/v1/mailings", j, mail(`, "send_at": "`+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`"`), 201)
+	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Broken", "subject_en": "Hi", "body_en": "Hi {{.frist_name}}"}`, "body_en")
+	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Nobody", "subject_en": "Hi", "body_en": "Hi", "segment": {"campaign_id": `+newID+`}}`, "segment")
+	mlID := fmt.Sprint(id(ml, "id"))
+	call("GET", "/api/v1/mailings", "/api/v1/mailings", "", "", 200)
+	call("GET", "/api/v1/mailings/:id", "/api/v1/mailings/"+mlID, "", "", 200)
+	call("POST", "/api/v1/mailings/:id/cancel", "/api/v1/mailings/"+mlID+"/cancel", "", "", 200)
+	call("POST", "/api/v1/mailings/:id/cancel", "/api/v1/mailings/"+mlID+"/cancel", "", "", 409)
 
 	// Case records and statistics releases.
 	rs := someCases(3, 11)

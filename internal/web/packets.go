@@ -71,6 +71,17 @@ func (s *Server) packetPDF(c echo.Context) error {
 	}
 	info := packet.Info{Campaign: delivery.Campaign{ID: camp.ID, Slug: camp.Slug, Title: camp.Title, LOCTopic: camp.LOCTopic},
 		Organization: s.deps.OrgName, Date: s.deps.Now()}
+	if camp.Organizational() {
+		// The cover of a sign-on letter counts the organizations the
+		// letter lists (approved ones: the list is final once delivered).
+		sigs, err := s.deps.Store.Signatories(c.Request().Context(), camp.ID, store.SignApproved)
+		if err != nil {
+			return err
+		}
+		for _, x := range sigs {
+			info.Signatories = append(info.Signatories, delivery.Constituent{FirstName: x.Organization, City: x.City, State: x.State})
+		}
+	}
 	msgs := make([]delivery.Message, 0, len(letters))
 	for _, l := range letters {
 		var sl delivery.Sealed

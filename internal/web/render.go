@@ -45,6 +45,8 @@ type Page struct {
 	// iframe, which posts only to EmbedOrigins).
 	Embed        bool
 	EmbedOrigins string
+	// Meta: the page's link-preview tags (Open Graph, Twitter card).
+	Meta *shareMeta
 }
 
 // NavItem is one link of the staff navigation, shown only to roles that
@@ -71,6 +73,7 @@ var navItems = []struct {
 	{"Supporters", "/admin/supporters", auth.PermViewDashboards},
 	{"Responses", "/admin/responses/inbox", auth.PermEditCampaigns},
 	{"Schedule", "/admin/schedule", auth.PermViewCampaigns},
+	{"Mailings", "/admin/mailings", auth.PermViewCampaigns},
 	{"Users", "/admin/users", auth.PermManageUsers},
 	{"Branding", "/admin/branding", auth.PermManageUsers},
 	{"Audit log", "/admin/audit", auth.PermViewAudit},
@@ -131,7 +134,9 @@ var pageNames = []string{"lookup", "error", "login", "setup", "admin_home", "acc
 	"campaigns", "campaign_edit", "campaign_preview", "campaign_versions", "campaign_diff", "tabling",
 	"cases", "case_form", "cases_import", "stats", "stats_releases",
 	"dashboard", "supporters", "responses_inbox", "responses_form", "responsiveness",
-	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls"}
+	"schedule", "followups", "survey", "confirm", "contacts", "office_contacts", "coverage", "branding", "calls",
+	"signon", "signatories",
+	"mailings", "mailing_new", "mailing"}
 
 var assetHashes sync.Map // name -> short content hash, for cache busting
 
@@ -151,7 +156,8 @@ func assetURL(name string) string {
 }
 
 func parsePages() (*pages, error) {
-	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs, "afield": afieldArgs, "paras": paragraphs}
+	funcs := template.FuncMap{"asset": assetURL, "field": fieldArgs, "afield": afieldArgs, "paras": paragraphs,
+		"choiceArgs": choiceArgs, "textArgs": textArgs, "langOptions": langOptions}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
@@ -194,6 +200,9 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 	if !strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		pg.Brand = s.brandView(c.Request().Context())
 		pg.Privacy = lang.T(privacyKey(c.Path()))
+		if k, ok := c.Get(privacyOverride).(string); ok {
+			pg.Privacy = lang.T(k)
+		}
 		if name == "error" {
 			pg.Privacy = lang.T("footer.privacy_none") // an error page kept nothing
 		}
@@ -202,6 +211,9 @@ func (s *Server) renderBytes(c echo.Context, name string, data any, script bool,
 			h := c.Response().Header() // the page's policy, which may let an allowed site frame it
 			h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "img-src 'self' data:", "img-src 'self' data: "+b.LogoOrigin(), 1))
 		}
+	}
+	if sp, ok := data.(sharePage); ok {
+		pg.Meta = sp.shareMeta()
 	}
 	switch d := data.(type) {
 	case langSwitcher:

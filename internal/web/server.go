@@ -101,6 +101,8 @@ type Server struct {
 	brandings *ttlcache.Cache[struct{}, branding.Branding]
 	health    *ttlcache.Cache[struct{}, probes]
 	callPages *windowLimiter // call pages minted per client per hour
+	// shareCards are the drawn share images (PNG), by cardKey.
+	shareCards *ttlcache.Cache[string, []byte]
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -224,6 +226,7 @@ func (s *Server) routes() {
 	s.deliveryRoutes(adm, api)
 	s.actionRoutes(root)
 	s.embedRoutes(root)
+	s.shareRoutes(root)
 	s.callRoutes(root, limited)
 	s.brandingRoutes(root, adm)
 	s.webhookRoutes(root)
@@ -233,6 +236,8 @@ func (s *Server) routes() {
 	s.scheduleRoutes(root, adm, api)
 	s.reachRoutes(adm, api)
 	s.supporterRoutes(adm, api)
+	s.signOnRoutes(root, adm, api)
+	s.mailingRoutes(adm, api)
 }
 
 // Handler exposes the router, for tests and for http.Server.

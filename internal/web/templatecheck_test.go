@@ -37,6 +37,8 @@ var pageData = map[string]any{
 	"action":            typedPage[actionView]{},
 	"action_msg":        typedPage[msgView]{},
 	"packets":           typedPage[packetsView]{},
+	"signon":            typedPage[signOnView]{},
+	"signatories":       typedPage[signatoriesView]{},
 	"campaigns":         typedPage[campaignsView]{},
 	"campaign_edit":     typedPage[campaignEditView]{},
 	"campaign_preview":  typedPage[campaignPreviewView]{},
@@ -59,12 +61,15 @@ var pageData = map[string]any{
 		Title, Slug string
 		Rows        []publicRow
 	}]{},
-	"schedule":  typedPage[scheduleView]{},
-	"followups": typedPage[followupView]{},
-	"survey":    typedPage[surveyView]{},
-	"confirm":   typedPage[confirmView]{},
-	"calls":     typedPage[callPageView]{},
-	"branding":  typedPage[brandingView]{},
+	"schedule":    typedPage[scheduleView]{},
+	"followups":   typedPage[followupView]{},
+	"survey":      typedPage[surveyView]{},
+	"confirm":     typedPage[confirmView]{},
+	"calls":       typedPage[callPageView]{},
+	"branding":    typedPage[brandingView]{},
+	"mailings":    typedPage[mailingsView]{},
+	"mailing_new": typedPage[mailingFormView]{},
+	"mailing":     typedPage[mailingView]{},
 }
 
 // Every page template type-checks against the data its handler passes:

@@ -227,6 +227,10 @@ func ChannelInfo() delivery.ChannelInfo {
 // Channel reports Name.
 func (c *Client) Channel() delivery.Channel { return Name }
 
+// ConstituentOnly: CWC takes mail only from a member's own constituents,
+// never an organization's sign-on letter.
+func (c *Client) ConstituentOnly() bool { return true }
+
 // Rate implements delivery.RateLimited (Config.Rate).
 func (c *Client) Rate() float64 { return c.cfg.Rate }
 

@@ -94,6 +94,10 @@ type Info struct {
 	Office       delivery.Office
 	Organization string    // who delivers it, printed on the cover
 	Date         time.Time // printed on the cover and used as the PDF's dates; required
+	// Signatories, when set, makes the packet a coalition sign-on letter's:
+	// the cover counts the organizations that signed (one entry each,
+	// "Tucson, AZ") instead of the constituents who wrote.
+	Signatories []delivery.Constituent
 }
 
 // Write renders the packet for info.Office to w: a cover sheet, then the
@@ -273,10 +277,19 @@ type place struct {
 
 // places counts letters per city (case and spacing ignored), most first.
 func places(letters []delivery.Message) []place {
+	from := make([]delivery.Constituent, len(letters))
+	for i := range letters {
+		from[i] = letters[i].From
+	}
+	return placesOf(from)
+}
+
+// placesOf counts people (or organizations) per city, most first.
+func placesOf(from []delivery.Constituent) []place {
 	idx := map[string]int{}
 	var out []place
-	for i := range letters {
-		c := letters[i].From
+	for i := range from {
+		c := from[i]
 		name := cityLine(c, false)
 		if strings.TrimSpace(c.City) == "" {
 			name = "City not given"
@@ -327,8 +340,13 @@ func (r *renderer) cover(letters []delivery.Message) {
 		r.setFont("Helvetica", "B", 11, 60)
 		pdf.CellFormat(contentWidth, 5.5, r.fit(r.text(info.Organization), contentWidth), "", 1, "L", false, 0, "")
 	}
+	signOn := len(info.Signatories) > 0
 	r.setFont("Helvetica", "", 10, 110)
-	pdf.CellFormat(contentWidth, 5, r.text("Constituent letters for hand delivery"), "", 1, "L", false, 0, "")
+	kind := "Constituent letters for hand delivery"
+	if signOn {
+		kind = "Coalition sign-on letter"
+	}
+	pdf.CellFormat(contentWidth, 5, r.text(kind), "", 1, "L", false, 0, "")
 
 	pdf.Ln(8)
 	r.setFont("Helvetica", "B", 22, 0)
@@ -353,6 +371,9 @@ func (r *renderer) cover(letters []delivery.Message) {
 		{"Date", formatDate(info.Date)},
 		{"Pages in this packet", totalPagesAlias},
 	}
+	if signOn {
+		facts[0] = [2]string{"Organizations", strconv.Itoa(len(info.Signatories))}
+	}
 	for i, f := range facts {
 		x := marginX + float64(i)*col
 		pdf.SetXY(x, y)
@@ -371,6 +392,12 @@ func (r *renderer) cover(letters []delivery.Message) {
 	n := constituents(letters)
 	note := fmt.Sprintf("%s from %s wrote to you about “%s”.",
 		plural(n, "constituent", "constituents"), stateName(info.Office.State), info.Campaign.Title)
+	whereLabel, ps := "Where they live", places(letters)
+	if signOn {
+		note = fmt.Sprintf("%s signed this letter to you about “%s”; the full list follows the letter.",
+			plural(len(info.Signatories), "organization", "organizations"), info.Campaign.Title)
+		whereLabel, ps = "Where the organizations are", placesOf(info.Signatories)
+	}
 	r.setFont("Helvetica", "", 13, 0)
 	const pad = 5.0
 	noteLines := r.lines(r.text(note), contentWidth-2*pad, 4)
@@ -386,14 +413,13 @@ func (r *renderer) cover(letters []delivery.Message) {
 
 	// Where they live: two columns, top to bottom, as many rows as fit;
 	// the rest summed up on the last line.
-	r.label("Where they live", contentWidth, 1)
+	r.label(whereLabel, contentWidth, 1)
 	r.rule(pdf.GetY() + 0.5)
 	pdf.Ln(2.5)
 	const rowH, gap = 5.6, 10.0
 	colW := (contentWidth - gap) / 2
 	top = pdf.GetY()
 	rows := max(int((bodyBottom-top)/rowH), 1)
-	ps := places(letters)
 	shown := ps
 	var rest []place
 	if len(ps) > 2*rows {
