@@ -15,7 +15,7 @@
 -- found by walking the primary key) and the UNIQUE on delivery_id (never
 -- looked up; 160 random bits). letters_followup_of indexed every first
 -- letter's NULL; it now holds second letters only.
-DROP INDEX letters_status;
+DROP INDEX IF EXISTS letters_status;
 ALTER TABLE letters DROP CONSTRAINT letters_delivery_id_key;
 DROP INDEX letters_followup_of;
 CREATE UNIQUE INDEX letters_followup_of ON letters (followup_of) WHERE followup_of IS NOT NULL;
