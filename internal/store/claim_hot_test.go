@@ -57,3 +57,60 @@ func TestClaimIsHeapOnly(t *testing.T) {
 		t.Errorf("claimed letter: %+v", l)
 	}
 }
+
+// A claimed letter keeps its stored status and reads as "sending"
+// everywhere staff and metrics look: loaded letters, counts (per
+// campaign, since a time), the status filter, the gauges; and the claim
+// still refuses a second claim on a stale count.
+func TestClaimedLetterReadsAsSending(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 3, func(int64) (string, error) { return "x", nil }), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(-time.Minute)
+		if got, err := s.ClaimManyForSending(ctx, []store.Claim{{ID: ids[0], Channel: "sendgrid", At: time.Now(), Attempts: 0}}); err != nil || !got[ids[0]] {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		if got, _ := s.ClaimManyForSending(ctx, []store.Claim{{ID: ids[0], Channel: "sendgrid", At: time.Now(), Attempts: 0}}); got[ids[0]] {
+			t.Fatal("a second claim on the same count succeeded")
+		}
+		if l, err := s.LetterByID(ctx, ids[0]); err != nil || l.Status != "sending" {
+			t.Errorf("LetterByID: %q %v", l.Status, err)
+		}
+		want := map[string]int64{"sending": 1, "pending": 2}
+		if c, err := s.LetterCounts(ctx, campID); err != nil || c["sending"] != 1 || c["pending"] != 2 || len(c) != 2 {
+			t.Errorf("LetterCounts %v (%v), want %v", c, err, want)
+		}
+		if c, err := s.LetterCountsSince(ctx, campID, start); err != nil || c["sending"] != 1 || c["pending"] != 2 || len(c) != 2 {
+			t.Errorf("LetterCountsSince %v (%v), want %v", c, err, want)
+		}
+		for status, n := range map[string]int{"sending": 1, "pending": 2, "queued": 0} {
+			if ls, err := s.Letters(ctx, store.LetterFilter{CampaignID: campID, Status: status}); err != nil || len(ls) != n {
+				t.Errorf("Letters(status %s): %d (%v), want %d", status, len(ls), err, n)
+			}
+		}
+		gauges, err := s.LetterGauges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sending int64
+		for _, g := range gauges {
+			if g.A == "sending" {
+				sending += g.N
+			}
+		}
+		if sending < 1 {
+			t.Errorf("gauges %+v count no letter sending", gauges)
+		}
+		// The attempt's outcome ends "sending": a retry waits queued.
+		if err := s.MarkRetry(ctx, ids[0], "sendgrid", "503", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.LetterByID(ctx, ids[0]); l.Status != "queued" || l.SendingSince != nil {
+			t.Errorf("after a retry: %q, sending since %v", l.Status, l.SendingSince)
+		}
+	})
+}
