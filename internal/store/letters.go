@@ -243,19 +243,9 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, conn *sql.Conn, letters [
 	if len(created) == 0 {
 		return nil, written, nil
 	}
-	if conn != nil && len(created) >= copyLettersFrom {
-		if err := copyCreatedEvents(ctx, conn, created, now); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		events := make([]LetterEvent, len(created))
-		for i, id := range created {
-			events[i] = LetterEvent{LetterID: id, At: now, Kind: "created", Status: "pending"}
-		}
-		if err := tx.CreateInBatches(events, 1000).Error; err != nil {
-			return nil, nil, fmt.Errorf("store: create letters tx: %w", err)
-		}
-	}
+	// No "created" line is stored: the timeline reads it from the letter
+	// (Timeline), and the dashboards find new letters by id
+	// (RefreshChangedRollups). It was a quarter of fan-out's database work.
 	if enqueue == nil {
 		return created, written, nil
 	}
@@ -583,6 +573,20 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 // Timeline returns a letter's events in order.
 func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, error) {
 	var ev []LetterEvent
-	err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error
-	return ev, wrapf(err, "timeline")
+	if err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error; err != nil {
+		return nil, wrapf(err, "timeline")
+	}
+	if slices.ContainsFunc(ev, func(e LetterEvent) bool { return e.Kind == "created" }) {
+		return ev, nil // written before letters stopped storing the line
+	}
+	// The first line, "created", is the letter's own creation time: fan-out
+	// stores no row for it.
+	var created []time.Time
+	if err := s.db.WithContext(ctx).Table("letters").Where("id = ?", letterID).Pluck("created_at", &created).Error; err != nil {
+		return nil, wrapf(err, "timeline")
+	}
+	if len(created) == 0 {
+		return ev, nil
+	}
+	return append([]LetterEvent{{LetterID: letterID, At: created[0].UTC(), Kind: "created", Status: "pending"}}, ev...), nil
 }
