@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -56,7 +54,12 @@ var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "biogui
 type MetricGroup = tracking.Group
 
 // ResponseMetrics reads the rollups (never the letters) grouped by
-// q.GroupBy, with the calls reported to each group (call_counts).
+// q.GroupBy, with the calls reported to each group (call_counts). It reads
+// the level of cells (rollupRow) with the fewest rows that answers q: an
+// office's total, its months, the campaign's cells, or the fine cells.
+// Each cell carries its time-to-reply histogram, so a query reads one row
+// per cell and adds up the histograms of a group: its curve, medians and
+// percentiles are those of its letters.
 func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
 	grouping, ok := tracking.Lookup(q.GroupBy)
 	if !ok || grouping.Keys != nil {
@@ -66,83 +69,64 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	dim := grouping.Dim
 	col := dimensionColumns[dim]
 	conds, args := q.filters()
-	if q.FromMonth == "" && q.ToMonth == "" && dim != tracking.DimMonth && dim != tracking.DimChannel && dim != tracking.DimSource {
-		conds = append(conds, "month = '"+allCell+"'")
-	} else {
-		conds = append(conds, "month <> '"+allCell+"'")
+	period := q.FromMonth != "" || q.ToMonth != ""
+	officeFilter := q.Chamber != "" || q.Party != "" || q.State != ""
+	switch {
+	case (dim == tracking.DimMonth || dim == tracking.DimChannel || dim == tracking.DimSource) && !officeFilter:
+		conds = append(conds, "bioguide_id = '"+allCell+"'") // the campaign's cells
+	case dim == tracking.DimChannel || dim == tracking.DimSource:
+		conds = append(conds, "channel <> '"+allCell+"'", "bioguide_id <> '"+allCell+"'") // fine cells
+	case period || dim == tracking.DimMonth:
+		conds = append(conds, "month <> '"+allCell+"'", "channel = '"+allCell+"'", "bioguide_id <> '"+allCell+"'") // office months
+	default:
+		conds = append(conds, "month = '"+allCell+"'") // offices
 	}
-	where := strings.Join(conds, " AND ")
-	db := s.db.WithContext(ctx)
-	group, tgroup := " GROUP BY "+col+" ORDER BY 1", " GROUP BY "+col+", days"
-	if dim == tracking.DimNone {
-		group, tgroup = "", " GROUP BY days"
-	}
-	attrs := "'', '', ''"
-	if dim == tracking.DimOffice {
-		attrs = "MAX(chamber), MAX(party), MAX(state)"
-	}
-	rows, err := db.Raw("SELECT "+col+" AS k, "+attrs+", COALESCE(SUM(letters),0), COALESCE(SUM(delivered),0), COALESCE(SUM(failed),0), COALESCE(SUM(replied),0), COALESCE(SUM(substantive),0) FROM response_rollups WHERE "+
-		where+group, args...).Rows()
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+col+" AS k, chamber, party, state, letters, delivered, failed, replied, substantive, times"+
+		" FROM response_rollups WHERE "+strings.Join(conds, " AND ")+" ORDER BY 1", args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
-	byKey := map[string]*MetricGroup{}
-	var out []*MetricGroup
+	defer rows.Close()
+	var (
+		out   []*MetricGroup
+		hists []hist
+	)
+	byKey := map[string]int{}
 	for rows.Next() {
-		g := &MetricGroup{}
-		if err := rows.Scan(&g.Key, &g.Chamber, &g.Party, &g.State, &g.Letters, &g.Delivered, &g.Failed, &g.Replied, &g.Substantive); err != nil {
-			rows.Close()
+		var (
+			k, chamber, party, state, times     string
+			letters, deliv, failed, repl, subst int64
+		)
+		if err := rows.Scan(&k, &chamber, &party, &state, &letters, &deliv, &failed, &repl, &subst, &times); err != nil {
 			return nil, fmt.Errorf("store: response metrics: %w", err)
 		}
-		byKey[g.Key] = g
-		out = append(out, g)
+		i, ok := byKey[k]
+		if !ok {
+			i = len(out)
+			byKey[k] = i
+			out = append(out, &MetricGroup{Key: k})
+			hists = append(hists, hist{})
+		}
+		g := out[i]
+		g.Letters += letters
+		g.Delivered += deliv
+		g.Failed += failed
+		g.Replied += repl
+		g.Substantive += subst
+		if dim == tracking.DimOffice {
+			// an office's attributes, as the greatest of its cells'
+			g.Chamber, g.Party, g.State = max(g.Chamber, chamber), max(g.Party, party), max(g.State, state)
+		}
+		if err := hists[i].addEncoded(times, 1); err != nil {
+			return nil, err
+		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
-	// One row per group with its days as "days:events:censored,..." so
-	// that thousands of (group, day) rows are not scanned one by one.
-	agg := "string_agg(o, ',')" // PostgreSQL, and SQLite since 3.44
-	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
-		" FROM response_rollup_times WHERE " + where + tgroup
-	if dim == tracking.DimOffice {
-		// (office, days) groups are as many as the rows: adding them up
-		// first only costs time; the same day may come twice in a list
-		// (several channels or months), which the estimator adds up.
-		inner = "SELECT bioguide_id AS k, CAST(days AS TEXT) || ':' || CAST(events AS TEXT) || ':' || CAST(censored AS TEXT) AS o" +
-			" FROM response_rollup_times WHERE " + where
-	}
-	trows, err := db.Raw("SELECT k, "+agg+" FROM ("+inner+") t GROUP BY k", args...).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("store: response metrics: %w", err)
-	}
-	defer trows.Close()
-	for trows.Next() {
-		var k, list string
-		if err := trows.Scan(&k, &list); err != nil {
-			return nil, fmt.Errorf("store: response metrics: %w", err)
-		}
-		g := byKey[k]
-		if g == nil {
-			continue
-		}
-		for _, item := range strings.Split(list, ",") {
-			d, rest, _ := strings.Cut(item, ":")
-			e, c, _ := strings.Cut(rest, ":")
-			var o tracking.Obs
-			var err1, err2, err3 error
-			o.Days, err1 = strconv.Atoi(d)
-			o.Events, err2 = strconv.Atoi(e)
-			o.Censored, err3 = strconv.Atoi(c)
-			if err := errors.Join(err1, err2, err3); err != nil {
-				return nil, fmt.Errorf("rollup times %q: %w", item, err)
-			}
-			g.Times = append(g.Times, o)
-		}
-	}
-	if err := trows.Err(); err != nil {
-		return nil, fmt.Errorf("store: response metrics: %w", err)
+	rows.Close()
+	for i, g := range out {
+		g.Times = hists[i].obs()
 	}
 	res := make([]MetricGroup, len(out))
 	for i, g := range out {
