@@ -50,13 +50,36 @@ var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "biogui
 	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
 	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimSource: "source", tracking.DimNone: "''"}
 
+// metricsSQL is the statement that reads q's cells, grouped by dim.
+func metricsSQL(q MetricsQuery, dim tracking.Dimension) (string, []any) {
+	conds, args := q.filters()
+	period := q.FromMonth != "" || q.ToMonth != ""
+	officeFilter := q.Chamber != "" || q.Party != "" || q.State != ""
+	table := "response_rollups"
+	switch {
+	case dim == tracking.DimMonth || dim == tracking.DimChannel || dim == tracking.DimSource:
+		table = "response_rollup_cohorts"
+		if officeFilter {
+			conds = append(conds, "chamber <> '"+allCell+"'") // by chamber, party and state
+		} else {
+			conds = append(conds, "chamber = '"+allCell+"'") // every office's
+		}
+	case period:
+		conds = append(conds, "month <> '"+allCell+"'", "channel = '"+allCell+"'") // office months
+	default:
+		conds = append(conds, "month = '"+allCell+"'") // offices
+	}
+	return "SELECT " + dimensionColumns[dim] + " AS k, chamber, party, state, letters, delivered, failed, replied, substantive, times" +
+		" FROM " + table + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY 1", args
+}
+
 // MetricGroup is the sums of one group (tracking.Group).
 type MetricGroup = tracking.Group
 
 // ResponseMetrics reads the rollups (never the letters) grouped by
 // q.GroupBy, with the calls reported to each group (call_counts). It reads
-// the level of cells (rollupRow) with the fewest rows that answers q: an
-// office's total, its months, the campaign's cells, or the fine cells.
+// the cells with the fewest rows that answer q: offices' totals, offices'
+// months (for a period), or the cohorts (rollupRow, cohortRow).
 // Each cell carries its time-to-reply histogram, so a query reads one row
 // per cell and adds up the histograms of a group: its curve, medians and
 // percentiles are those of its letters.
@@ -67,29 +90,15 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 		return nil, refuse("group_by", "unknown group_by")
 	}
 	dim := grouping.Dim
-	col := dimensionColumns[dim]
-	conds, args := q.filters()
-	period := q.FromMonth != "" || q.ToMonth != ""
-	officeFilter := q.Chamber != "" || q.Party != "" || q.State != ""
-	switch {
-	case (dim == tracking.DimMonth || dim == tracking.DimChannel || dim == tracking.DimSource) && !officeFilter:
-		conds = append(conds, "bioguide_id = '"+allCell+"'") // the campaign's cells
-	case dim == tracking.DimChannel || dim == tracking.DimSource:
-		conds = append(conds, "channel <> '"+allCell+"'", "bioguide_id <> '"+allCell+"'") // fine cells
-	case period || dim == tracking.DimMonth:
-		conds = append(conds, "month <> '"+allCell+"'", "channel = '"+allCell+"'", "bioguide_id <> '"+allCell+"'") // office months
-	default:
-		conds = append(conds, "month = '"+allCell+"'") // offices
-	}
-	rows, err := s.db.WithContext(ctx).Raw("SELECT "+col+" AS k, chamber, party, state, letters, delivered, failed, replied, substantive, times"+
-		" FROM response_rollups WHERE "+strings.Join(conds, " AND ")+" ORDER BY 1", args...).Rows()
+	query, args := metricsSQL(q, dim)
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	defer rows.Close()
 	var (
 		out   []*MetricGroup
-		hists []hist
+		cells []int // rows added up in each group
 	)
 	byKey := map[string]int{}
 	for rows.Next() {
@@ -105,7 +114,7 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 			i = len(out)
 			byKey[k] = i
 			out = append(out, &MetricGroup{Key: k})
-			hists = append(hists, hist{})
+			cells = append(cells, 0)
 		}
 		g := out[i]
 		g.Letters += letters
@@ -117,16 +126,19 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 			// an office's attributes, as the greatest of its cells'
 			g.Chamber, g.Party, g.State = max(g.Chamber, chamber), max(g.Party, party), max(g.State, state)
 		}
-		if err := hists[i].addEncoded(times, 1); err != nil {
+		if g.Times, err = appendObs(g.Times, times); err != nil {
 			return nil, err
 		}
+		cells[i]++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	rows.Close()
 	for i, g := range out {
-		g.Times = hists[i].obs()
+		if cells[i] > 1 {
+			g.Times = tracking.Compact(g.Times)
+		}
 	}
 	res := make([]MetricGroup, len(out))
 	for i, g := range out {

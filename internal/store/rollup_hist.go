@@ -96,6 +96,28 @@ func (h hist) addEncoded(s string, sign int64) error {
 	return nil
 }
 
+// appendObs appends a stored histogram to obs, in its order (by days).
+func appendObs(obs []tracking.Obs, s string) ([]tracking.Obs, error) {
+	for len(s) > 0 {
+		item := s
+		if i := strings.IndexByte(s, ','); i >= 0 {
+			item, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		d, rest, ok1 := strings.Cut(item, ":")
+		e, c, ok2 := strings.Cut(rest, ":")
+		dn, err1 := atoi(d)
+		en, err2 := atoi(e)
+		cn, err3 := atoi(c)
+		if !ok1 || !ok2 || err1 != nil || err2 != nil || err3 != nil {
+			return obs, fmt.Errorf("store: rollup times %q", item)
+		}
+		obs = append(obs, tracking.Obs{Days: int(dn), Events: int(en), Censored: int(cn)})
+	}
+	return obs, nil
+}
+
 // atoi parses a decimal integer without allocating.
 func atoi(s string) (int64, error) {
 	if s == "" {
@@ -120,19 +142,4 @@ func atoi(s string) (int64, error) {
 		n = -n
 	}
 	return n, nil
-}
-
-// obs is h as the observations of a Kaplan-Meier estimate, by days.
-func (h hist) obs() []tracking.Obs {
-	if len(h) == 0 {
-		return nil
-	}
-	out := make([]tracking.Obs, 0, len(h))
-	for d, v := range h {
-		if v[0] != 0 || v[1] != 0 {
-			out = append(out, tracking.Obs{Days: d, Events: int(v[0]), Censored: int(v[1])})
-		}
-	}
-	slices.SortFunc(out, func(a, b tracking.Obs) int { return a.Days - b.Days })
-	return out
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -17,20 +18,19 @@ const rollupsRefreshedKey = "tracking.rollups_refreshed_at"
 // allCell is the channel and month of an office's coarse rollup rows.
 const allCell = "*"
 
-// rollupRow is one cell of the rollups. Four levels of cells share the
-// table, told apart by '*' in their key:
+// rollupRow is one cell of an office's rollups. Three levels of cells
+// share the table, told apart by '*' in their key:
 //   - fine: an office's letters of one channel, month of delivery and
 //     source;
 //   - office: all of an office's letters (channel, month and source '*'),
 //     read when no period and no channel, month or source grouping is
 //     asked;
 //   - office month: an office's letters of one month (channel and source
-//     '*'), read for a period, or by month with office filters;
-//   - campaign: every office's letters of one channel, month and source
-//     (office, office code, chamber, state and party '*'), read by
-//     channel, month or source without office filters.
+//     '*'), read for a period.
 //
-// Times is the cell's time to reply (hist).
+// The campaign's cells per channel, month and source are in
+// response_rollup_cohorts (cohortRow). Times is the cell's time to reply
+// (hist).
 type rollupRow struct {
 	CampaignID  int64
 	BioguideID  string
@@ -80,16 +80,57 @@ func cellOf(cells map[rollupKey]*rollupCell, k rollupKey, r *rollupRow, now time
 	if !ok {
 		c = &rollupCell{row: rollupRow{CampaignID: k.campaign, BioguideID: k.bioguide, OfficeCode: r.OfficeCode, Chamber: r.Chamber,
 			State: r.State, Party: r.Party, Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}, h: hist{}}
-		if k.bioguide == allCell {
-			c.row.OfficeCode, c.row.Chamber, c.row.State, c.row.Party = allCell, allCell, allCell, allCell
-		}
 		cells[k] = c
 	}
 	return c
 }
 
-// campaignKey is the campaign cell a fine cell counts in.
-func campaignKey(k rollupKey) rollupKey { return rollupKey{k.campaign, allCell, k.ch, k.mo, k.src} }
+// cohortRow is a cell of the campaign's letters of one channel, month of
+// delivery and source, to the offices of one chamber, party and state, or
+// to every office (chamber, party and state '*'): the channel, month and
+// source groupings read these, without office filters the '*' ones.
+type cohortRow struct {
+	CampaignID  int64
+	Chamber     string
+	Party       string
+	State       string
+	Channel     string
+	Month       string
+	Source      string
+	Letters     int64
+	Delivered   int64
+	Failed      int64
+	Replied     int64
+	Substantive int64
+	Times       string
+	RefreshedAt time.Time
+}
+
+func (cohortRow) TableName() string { return "response_rollup_cohorts" }
+
+// cohortKey is a cohort cell's key.
+type cohortKey struct {
+	campaign                           int64
+	chamber, party, state, ch, mo, src string
+}
+
+// cohortKeys are the cohort cells a fine cell counts in: its offices'
+// chamber, party and state, and every office's.
+func cohortKeys(k rollupKey, r *rollupRow) [2]cohortKey {
+	return [2]cohortKey{{k.campaign, r.Chamber, r.Party, r.State, k.ch, k.mo, k.src},
+		{k.campaign, allCell, allCell, allCell, k.ch, k.mo, k.src}}
+}
+
+// cohortOf finds or makes the cohort cell of k.
+func cohortOf(cells map[cohortKey]*rollupCell, k cohortKey, now time.Time) *rollupCell {
+	c, ok := cells[k]
+	if !ok {
+		c = &rollupCell{row: rollupRow{CampaignID: k.campaign, Chamber: k.chamber, Party: k.party, State: k.state,
+			Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}, h: hist{}}
+		cells[k] = c
+	}
+	return c
+}
 
 type firstReply struct {
 	at          time.Time
@@ -259,46 +300,75 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			cellOf(cells, rollupKey{k.campaign, k.bioguide, allCell, allCell, allCell}, &c.row, now).add(c, 1)
 			cellOf(cells, rollupKey{k.campaign, k.bioguide, allCell, k.mo, allCell}, &c.row, now).add(c, 1)
 		}
-		// The campaign cells: added up from every fine cell on a full
+		// The cohort cells: added up from every fine cell on a full
 		// refresh; on an office's, the office's change (its new fine
-		// cells less its old ones) is applied to them, so they stay the
-		// sum of every office's without reading the other offices.
-		camp := map[rollupKey]*rollupCell{}
+		// cells less its old ones) is applied to those it counts in, so
+		// they stay the sums of every office's without reading the other
+		// offices.
+		camp := map[cohortKey]*rollupCell{}
 		if campaignID == 0 {
 			for k, c := range fine {
-				cellOf(camp, campaignKey(k), &c.row, now).add(c, 1)
+				for _, ck := range cohortKeys(k, &c.row) {
+					cohortOf(camp, ck, now).add(c, 1)
+				}
+			}
+			if err := tx.Where("1=1").Delete(&cohortRow{}).Error; err != nil {
+				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 		} else {
-			var err error
-			if camp, err = readCells(tx, "campaign_id = ? AND bioguide_id = ?", campaignID, allCell); err != nil {
-				return err
-			}
 			old, err := readCells(tx, "campaign_id = ? AND bioguide_id = ? AND channel <> ?", campaignID, bioguide, allCell)
 			if err != nil {
 				return err
 			}
-			for k, c := range old {
-				cellOf(camp, campaignKey(k), &c.row, now).add(c, -1)
+			// the cohorts of the office's chamber, party and state (old
+			// and new) and of every office
+			conds, cargs := []string{"(chamber = ? AND party = ? AND state = ?)"}, []any{campaignID, allCell, allCell, allCell}
+			seen := map[[3]string]bool{}
+			for _, m := range []map[rollupKey]*rollupCell{old, fine} {
+				for _, c := range m {
+					a := [3]string{c.row.Chamber, c.row.Party, c.row.State}
+					if !seen[a] {
+						seen[a] = true
+						conds, cargs = append(conds, "(chamber = ? AND party = ? AND state = ?)"), append(cargs, a[0], a[1], a[2])
+					}
+				}
 			}
-			for k, c := range fine {
-				cellOf(camp, campaignKey(k), &c.row, now).add(c, 1)
+			cwhere := "campaign_id = ? AND (" + strings.Join(conds, " OR ") + ")"
+			if camp, err = readCohorts(tx, cwhere, cargs...); err != nil {
+				return err
 			}
-			if err := tx.Where("campaign_id = ? AND bioguide_id = ?", campaignID, allCell).Delete(&rollupRow{}).Error; err != nil {
+			for sign, m := range map[int64]map[rollupKey]*rollupCell{-1: old, 1: fine} {
+				for k, c := range m {
+					for _, ck := range cohortKeys(k, &c.row) {
+						cohortOf(camp, ck, now).add(c, sign)
+					}
+				}
+			}
+			if err := tx.Where(cwhere, cargs...).Delete(&cohortRow{}).Error; err != nil {
 				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 		}
 		if err := tx.Where(where, args...).Delete(&rollupRow{}).Error; err != nil {
 			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
-		cr := make([]rollupRow, 0, len(cells)+len(camp))
-		for _, m := range []map[rollupKey]*rollupCell{cells, camp} {
-			for _, c := range m {
-				if c.row.Letters == 0 {
-					continue // a campaign cell whose letters all moved
-				}
-				c.row.Times = c.h.encode()
-				c.row.RefreshedAt = now
-				cr = append(cr, c.row)
+		cr := make([]rollupRow, 0, len(cells))
+		for _, c := range cells {
+			c.row.Times = c.h.encode()
+			cr = append(cr, c.row)
+		}
+		co := make([]cohortRow, 0, len(camp))
+		for _, c := range camp {
+			if c.row.Letters == 0 {
+				continue // a cohort whose letters all moved
+			}
+			r := c.row
+			co = append(co, cohortRow{CampaignID: r.CampaignID, Chamber: r.Chamber, Party: r.Party, State: r.State, Channel: r.Channel,
+				Month: r.Month, Source: r.Source, Letters: r.Letters, Delivered: r.Delivered, Failed: r.Failed, Replied: r.Replied,
+				Substantive: r.Substantive, Times: c.h.encode(), RefreshedAt: now})
+		}
+		if len(co) > 0 {
+			if err := tx.CreateInBatches(co, 1000).Error; err != nil {
+				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 		}
 		if len(cr) > 0 {
@@ -307,7 +377,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			}
 		}
 		if campaignID == 0 {
-			if err := s.analyze(tx, "response_rollups"); err != nil {
+			if err := s.analyze(tx, "response_rollups, response_rollup_cohorts"); err != nil {
 				return err
 			}
 		}
@@ -334,6 +404,25 @@ func readCells(tx *gorm.DB, where string, args ...any) (map[rollupKey]*rollupCel
 			return nil, err
 		}
 		out[rollupKey{r.CampaignID, r.BioguideID, r.Channel, r.Month, r.Source}] = c
+	}
+	return out, nil
+}
+
+// readCohorts reads the cohort cells matching where.
+func readCohorts(tx *gorm.DB, where string, args ...any) (map[cohortKey]*rollupCell, error) {
+	var rows []cohortRow
+	if err := tx.Where(where, args...).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: read rollups: %w", err)
+	}
+	out := make(map[cohortKey]*rollupCell, len(rows))
+	for _, r := range rows {
+		c := &rollupCell{row: rollupRow{CampaignID: r.CampaignID, Chamber: r.Chamber, Party: r.Party, State: r.State, Channel: r.Channel,
+			Month: r.Month, Source: r.Source, Letters: r.Letters, Delivered: r.Delivered, Failed: r.Failed, Replied: r.Replied,
+			Substantive: r.Substantive}, h: hist{}}
+		if err := c.h.addEncoded(r.Times, 1); err != nil {
+			return nil, err
+		}
+		out[cohortKey{r.CampaignID, r.Chamber, r.Party, r.State, r.Channel, r.Month, r.Source}] = c
 	}
 	return out, nil
 }

@@ -200,16 +200,18 @@ func checkExactOf(t *testing.T, s *store.Store, ls []directLetter, qs []store.Me
 }
 
 // exactData generates letters over offices in two chambers, three parties
-// and states, three channels and three sources. Letters are delivered 6
-// hours apart, 3 hours off the day: no letter's days waited changes while
-// the test runs.
+// and four states (two offices alike but for their state), three channels
+// (cwc twice, so that every office has letters on two of them) and three
+// sources. Letters are delivered 6 hours apart, 3 hours off the day: no
+// letter's days waited changes while the test runs.
 func exactData(t *testing.T, s *store.Store, campaignID int64, n int) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Add(-3 * time.Hour)
 	offices := []store.GenOffice{{"E1", "HCA01", "house", "CA", "Democrat"}, {"E2", "HNY02", "house", "NY", "Republican"},
-		{"E3", "SNY01", "senate", "NY", "Democrat"}, {"E4", "STX01", "senate", "TX", "Republican"}, {"E5", "HVT01", "house", "VT", "Independent"}}
-	g := store.TrackingGen{CampaignID: campaignID, Offices: offices, Channels: []string{"cwc", "sendgrid", "packet"}, Letters: n, Now: now,
+		{"E3", "SNY01", "senate", "NY", "Democrat"}, {"E4", "STX01", "senate", "TX", "Republican"}, {"E5", "HVT01", "house", "VT", "Independent"},
+		{"E6", "HCA02", "house", "CA", "Republican"}}
+	g := store.TrackingGen{CampaignID: campaignID, Offices: offices, Channels: []string{"cwc", "sendgrid", "packet", "cwc"}, Letters: n, Now: now,
 		Spread: time.Duration(n) * 6 * time.Hour, FailEvery: 11, ReplyEvery: 3, SubstantiveEvery: 2, ReplyDays: []int{0, 2, 9, 30, 45, 100, 200}}
 	if _, _, err := s.GenerateTracking(ctx, g); err != nil {
 		t.Fatal(err)
