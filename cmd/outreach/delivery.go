@@ -30,6 +30,7 @@ import (
 	"github.com/outreach-org/outreach/internal/signon"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supportermail"
+	"github.com/outreach-org/outreach/internal/supporters"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -211,7 +212,8 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	if dir, err := congress.Load(filepath.Join(cfg.DataDir, "congress")); err == nil {
 		q.runner.Member = dir.Member // second letters' salutations
 		q.signOn.Congress = dir
-		q.mailer.Member = dir.Member // mailings' {{.members}}
+		q.mailer.Member = dir.Member                    // mailings' {{.members}}
+		q.mailer.Congress = supporters.DirectoryOf(dir) // segments by committee
 	} else {
 		log.Warn("congress data not loaded: second letters greet members by the last word of their name", "err", err)
 	}

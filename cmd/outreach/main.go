@@ -27,6 +27,7 @@ import (
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supporters"
 	"github.com/outreach-org/outreach/internal/web"
 )
 
@@ -166,6 +167,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if q.runner != nil {
 		q.runner.Member = dir.Member
 		q.mailer.Member = dir.Member
+		q.mailer.Congress = supporters.DirectoryOf(dir)
 	}
 
 	events, err := eventVerifier(cfg)

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supporters"
 )
@@ -17,7 +19,7 @@ import (
 // `outreach supporters export [filters]`. Both are audited.
 func cmdSupporters(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	usage := errors.New("usage: outreach supporters import [--dry-run] FILE (CSV with email and consent columns; - for standard input) | " +
-		"outreach supporters export [--campaign C] [--state S] [--district CA-12] [--source X] [--lang en|es] [--from DATE] [--to DATE] [--origin action|import] [--status subscribed|unsubscribed|all]")
+		"outreach supporters export [--campaign C] [--state S] [--district CA-12] [--committee SSJU] [--source X] [--lang en|es] [--from DATE] [--to DATE] [--origin action|import] [--status subscribed|unsubscribed|all]")
 	if len(args) == 0 {
 		return usage
 	}
@@ -126,7 +128,13 @@ func supportersExport(ctx context.Context, args []string, env func(string) strin
 	if err != nil {
 		return err
 	}
-	f, err := supporters.ParseFilter(func(k string) string { return *vals[k] }, campaignRef(ctx, st))
+	// The committee filter needs the congressional data; without it, the
+	// other filters still work.
+	var cong supporters.Congress
+	if dir, err := congress.Load(filepath.Join(cfg.DataDir, "congress")); err == nil {
+		cong = supporters.DirectoryOf(dir)
+	}
+	f, err := supporters.ParseFilter(func(k string) string { return *vals[k] }, campaignRef(ctx, st), cong)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package action
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/outreach-org/outreach/internal/delivery"
 )
@@ -45,3 +46,28 @@ func SubmissionAAD(id int64) string { return "submission:" + strconv.FormatInt(i
 // supporter who asked to hear from the organization) to its row, keyed by
 // the email's blind index.
 func OptInAAD(emailIndex string) string { return "optin:" + emailIndex }
+
+// UnsubValue is what an unsubscribe link's token signs: the supporter's
+// blind email index and, for a link in a mobilization email, "|m" and the
+// mailing's id, so that the mailing can count who left through it. Links
+// signed before carry the index alone and still work (ParseUnsubValue).
+func UnsubValue(emailIndex string, mailingID int64) string {
+	if mailingID == 0 {
+		return emailIndex
+	}
+	return emailIndex + "|m" + strconv.FormatInt(mailingID, 10)
+}
+
+// ParseUnsubValue reads a verified unsubscribe token's value: the email
+// index, and the mailing it came in (0: none).
+func ParseUnsubValue(v string) (emailIndex string, mailingID int64) {
+	idx, m, ok := strings.Cut(v, "|m")
+	if !ok {
+		return v, 0
+	}
+	n, err := strconv.ParseInt(m, 10, 64)
+	if err != nil || n < 0 {
+		return idx, 0
+	}
+	return idx, n
+}

@@ -30,6 +30,7 @@ import (
 var (
 	benchLetters = flag.Int("letters", 2000, "letters per run of BenchmarkDeliverToFakeSendGrid")
 	benchWorkers = flag.Int("workers", 16, "River workers in BenchmarkDeliverToFakeSendGrid")
+	benchTop     = flag.Int("statements", 0, "print this many of PostgreSQL's top statements by total time during delivery (pg_stat_statements, when loaded)")
 )
 
 // createBatches stores letters and their jobs, 1,000 per transaction.
@@ -67,6 +68,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 		createBatches(b, st, dispatch.Enqueuer{Client: client}.EnqueueTx, e.emailLetters(*benchLetters, fmt.Sprintf("B%d-", i)))
 		b.StartTimer()
 
+		statementsReset(b, st)
 		t0, cpu0, pg0 := time.Now(), processCPU(), postgresCPU(b, st)
 		if err := client.Start(context.Background()); err != nil {
 			b.Fatal(err)
@@ -93,6 +95,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 		total += *benchLetters
 
 		b.StopTimer()
+		statementsReport(b, st, *benchLetters)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_ = client.Stop(ctx)
 		cancel()
@@ -109,6 +112,53 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 	if fake.AcceptedTotal() != total {
 		b.Errorf("SendGrid accepted %d messages for %d letters", fake.AcceptedTotal(), total)
 	}
+}
+
+// statementsReset clears pg_stat_statements for this benchmark's database
+// when -statements asks for them and the extension is loaded.
+func statementsReset(tb testing.TB, st *store.Store) {
+	if *benchTop <= 0 {
+		return
+	}
+	ctx := context.Background()
+	if _, err := st.DB().ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		tb.Logf("pg_stat_statements: %v", err)
+		return
+	}
+	if _, err := st.DB().ExecContext(ctx, "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"); err != nil {
+		tb.Logf("pg_stat_statements: %v", err)
+	}
+}
+
+// statementsReport prints the top statements of this database by total
+// execution time since statementsReset, per letter delivered.
+func statementsReport(tb testing.TB, st *store.Store, letters int) {
+	if *benchTop <= 0 {
+		return
+	}
+	// Statements whose text differs only in the length of a list are
+	// one statement here: they are grouped by their first 60 characters.
+	rows, err := st.DB().QueryContext(context.Background(), `SELECT SUM(calls), SUM(total_exec_time), SUM(total_plan_time), SUM(rows), SUM(wal_bytes), COUNT(*), s
+		FROM (SELECT *, left(regexp_replace(query, '\s+', ' ', 'g'), 60) AS s FROM pg_stat_statements
+		      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) q
+		GROUP BY s ORDER BY SUM(total_exec_time + total_plan_time) DESC LIMIT $1`, *benchTop)
+	if err != nil {
+		tb.Logf("pg_stat_statements: %v", err)
+		return
+	}
+	defer rows.Close()
+	var out strings.Builder
+	fmt.Fprintf(&out, "pg_stat_statements during delivery of %d letters (µs per letter):\n%8s %9s %9s %9s %9s  %s\n", letters, "calls", "exec", "plan", "rows", "wal-B", "statement")
+	for rows.Next() {
+		var calls, n, texts int64
+		var exec, plan, wal float64
+		var q string
+		if err := rows.Scan(&calls, &exec, &plan, &n, &wal, &texts, &q); err != nil {
+			tb.Fatal(err)
+		}
+		fmt.Fprintf(&out, "%8d %8.2f %8.2f %8d %8.0f %6d  %s\n", calls, exec*1000/float64(letters), plan*1000/float64(letters), n, wal/float64(letters), texts, q)
+	}
+	tb.Log(out.String())
 }
 
 // backendCPU is the CPU time of each PostgreSQL backend process.

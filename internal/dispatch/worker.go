@@ -191,9 +191,12 @@ func NewWorker(st Store, keys *seal.Keys, senders []delivery.Sender, campaign Ca
 		if err != nil {
 			return nil, err
 		}
+		// One letter twice in a flush (a retried batch and a job of its
+		// own) is claimed once: only its first caller may send it.
 		out := make([]bool, len(cs))
 		for i, c := range cs {
 			out[i] = got[c.ID]
+			delete(got, c.ID)
 		}
 		return out, nil
 	})

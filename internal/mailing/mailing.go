@@ -24,7 +24,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,29 +37,121 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/letter"
 	"github.com/outreach-org/outreach/internal/store"
-	"github.com/outreach-org/outreach/internal/usstate"
+	"github.com/outreach-org/outreach/internal/supporters"
 )
 
-// Segment chooses the supporters a mailing goes to, among those who
-// confirmed that they want to hear from the organization, are not
-// unsubscribed and not suppressed.
+// Segment chooses the supporters a mailing goes to: the filters of the
+// supporter list (supporters.ParseFilter, store.SupporterFilter) as JSON,
+// among those who can be emailed (confirmed opt-in, not unsubscribed,
+// not suppressed). The same filters on the list count the same people.
 type Segment struct {
-	// CampaignID: supporters who joined through this campaign (0: any).
+	// CampaignID: joined through this campaign or wrote in it (0: any).
 	CampaignID int64 `json:"campaign_id,omitempty"`
-	// States: supporters who wrote to a member of one of these states
-	// (two-letter codes), e.g. the states of a committee's members.
+	// States: the supporter lives in one of these (two-letter codes).
 	States []string `json:"states,omitempty"`
-	// NoReplyCampaignID: supporters who wrote in this campaign to an
-	// office that has not replied to it.
-	NoReplyCampaignID int64 `json:"no_reply_campaign_id,omitempty"`
-	// NotWrittenCampaignID: supporters who have not written in this
-	// campaign yet.
+	// Districts: the supporter's House district is one of these ("CA-12",
+	// "AK-0"), each in States when States is set.
+	Districts []string `json:"districts,omitempty"`
+	// Committee: the supporter lives in a state of one of the members of
+	// this committee or subcommittee ("SSJU", "HSJU01"), as the
+	// congressional data has it when the segment is counted or sent.
+	Committee string `json:"committee,omitempty"`
+	// Source: joined through a link with this source code.
+	Source string `json:"source,omitempty"`
+	// Lang: reads en or es.
+	Lang string `json:"lang,omitempty"`
+	// JoinedFrom and JoinedTo (YYYY-MM-DD, UTC, both included) bound when
+	// the supporter joined.
+	JoinedFrom string `json:"joined_from,omitempty"`
+	JoinedTo   string `json:"joined_to,omitempty"`
+	// Origin: "action" (the double opt-in of the action flow) or "import".
+	Origin string `json:"origin,omitempty"`
+	// NotRepliedCampaignID: the House office of the supporter's district
+	// has not replied to this campaign.
+	NotRepliedCampaignID int64 `json:"not_replied_campaign_id,omitempty"`
+	// NotWrittenCampaignID: the supporter has not written in this
+	// campaign.
 	NotWrittenCampaignID int64 `json:"not_written_campaign_id,omitempty"`
 }
 
-// Query is the store's recipient query for the segment at cutoff.
-func (s Segment) Query(cutoff time.Time) store.RecipientQuery {
-	return store.RecipientQuery{CampaignID: s.CampaignID, Cutoff: cutoff, States: s.States, NoReplyOf: s.NoReplyCampaignID, NotWritten: s.NotWrittenCampaignID}
+// SegmentFields maps the list's filter parameters to a segment's JSON
+// fields.
+var SegmentFields = map[string]string{"campaign": "campaign_id", "state": "states", "district": "districts", "committee": "committee",
+	"source": "source", "lang": "lang", "from": "joined_from", "to": "joined_to", "origin": "origin",
+	"not_replied": "not_replied_campaign_id", "not_written": "not_written_campaign_id"}
+
+// Param is the segment's value for one of the list's filter parameters
+// (supporters.FilterParams), as the list's query would carry it.
+func (s Segment) Param(name string) string {
+	id := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	switch name {
+	case "campaign":
+		return id(s.CampaignID)
+	case "state":
+		return strings.Join(s.States, ",")
+	case "district":
+		return strings.Join(s.Districts, ",")
+	case "committee":
+		return s.Committee
+	case "source":
+		return s.Source
+	case "lang":
+		return s.Lang
+	case "from":
+		return s.JoinedFrom
+	case "to":
+		return s.JoinedTo
+	case "origin":
+		return s.Origin
+	case "not_replied":
+		return id(s.NotRepliedCampaignID)
+	case "not_written":
+		return id(s.NotWrittenCampaignID)
+	}
+	return "" // status: a segment is always the sendable supporters
+}
+
+// Values is the segment as the supporter list's query (/admin/supporters
+// and GET /api/v1/supporters show the same people).
+func (s Segment) Values() url.Values {
+	v := url.Values{}
+	for _, p := range supporters.FilterParams {
+		if x := s.Param(p); x != "" {
+			v.Set(p, x)
+		}
+	}
+	return v
+}
+
+// Filter reads the segment as the list's filter, with the list's checks:
+// campaigns finds a campaign by id (nil: ids are taken as they are),
+// cong the committees and districts. Problems are field errors named
+// "segment.<field>".
+func (s Segment) Filter(campaigns supporters.Campaigns, cong supporters.Congress) (store.SupporterFilter, error) {
+	if campaigns == nil {
+		campaigns = func(ref string) (int64, error) { return strconv.ParseInt(ref, 10, 64) }
+	}
+	f, err := supporters.ParseFilter(s.Param, campaigns, cong)
+	var fes supporters.FieldErrors
+	if errors.As(err, &fes) {
+		ve := &campaign.ValidationError{Object: "mailing"}
+		for _, fe := range fes {
+			ve.Errors = append(ve.Errors, letter.FieldError{Field: "segment." + SegmentFields[fe.Field], Message: fe.Reason})
+		}
+		return f, ve
+	}
+	return f, err
+}
+
+// Query is the store's recipient query for the segment's filter at
+// cutoff.
+func Query(f store.SupporterFilter, cutoff time.Time) store.RecipientQuery {
+	return store.RecipientQuery{Filter: f, Cutoff: cutoff}
 }
 
 // Draft is what staff write.
@@ -90,8 +185,16 @@ func (d *Draft) Normalize() {
 		*p = strings.ReplaceAll(*p, "\r\n", "\n")
 	}
 	d.SubjectEN, d.SubjectES = strings.TrimSpace(d.SubjectEN), strings.TrimSpace(d.SubjectES)
-	for i, st := range d.Segment.States {
-		d.Segment.States[i] = strings.ToUpper(strings.TrimSpace(st))
+	seg := &d.Segment
+	for i, st := range seg.States {
+		seg.States[i] = strings.ToUpper(strings.TrimSpace(st))
+	}
+	for i, x := range seg.Districts {
+		seg.Districts[i] = strings.ToUpper(strings.TrimSpace(x))
+	}
+	seg.Committee = strings.ToUpper(strings.TrimSpace(seg.Committee))
+	for _, p := range []*string{&seg.Source, &seg.Lang, &seg.JoinedFrom, &seg.JoinedTo, &seg.Origin} {
+		*p = strings.TrimSpace(*p)
 	}
 	if strings.TrimSpace(d.BodyES) == "" && d.SubjectES == "" {
 		d.BodyES = ""
@@ -103,7 +206,9 @@ func (d *Draft) Normalize() {
 }
 
 // Validate checks a draft: every error at once, each naming its field
-// (templates with line and column). now bounds send_at.
+// (templates with line and column). now bounds send_at. The segment is
+// checked apart (Segment.Filter), against the campaigns and the
+// congressional data.
 func Validate(d Draft, now time.Time) (*Compiled, error) {
 	var errs []letter.FieldError
 	add := func(field, msg string) { errs = append(errs, letter.FieldError{Field: field, Message: msg}) }
@@ -134,14 +239,6 @@ func Validate(d Draft, now time.Time) (*Compiled, error) {
 	}
 	if d.SendAt != nil && d.SendAt.After(now.AddDate(1, 0, 0)) {
 		add("send_at", "is more than a year away")
-	}
-	if d.Segment.CampaignID < 0 {
-		add("segment.campaign_id", "must be a campaign id")
-	}
-	for i, st := range d.Segment.States {
-		if _, ok := usstate.Lookup(st); !ok {
-			add(fmt.Sprintf("segment.states[%d]", i), fmt.Sprintf("%q is not a state or territory code such as AZ", st))
-		}
 	}
 	if len(errs) > 0 {
 		return nil, &campaign.ValidationError{Errors: errs, Object: "mailing"}

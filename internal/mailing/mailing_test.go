@@ -195,8 +195,8 @@ func TestMailingSendsOnceWithPersonalizations(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				idx, err := action.NewSigner(keys.Index).Verify("unsub", u.Query().Get("t"), time.Now())
-				if err != nil || idx != keys.Index("email", d.To) {
+				v, err := action.NewSigner(keys.Index).Verify("unsub", u.Query().Get("t"), time.Now())
+				if idx, mid := action.ParseUnsubValue(v); err != nil || idx != keys.Index("email", d.To) || mid != m.ID {
 					t.Fatalf("unsubscribe token of %s: %v", d.To, err)
 				}
 			}
@@ -249,7 +249,7 @@ func TestMailingResumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recips, err := st.MailingRecipients(ctx, mailing.Segment{}.Query(*m.Cutoff), store.StreamAll, "", "", 10)
+		recips, err := st.MailingRecipients(ctx, mailing.Query(store.SupporterFilter{}, *m.Cutoff), store.StreamAll, "", "", 10)
 		if err != nil {
 			t.Fatal(err)
 		}

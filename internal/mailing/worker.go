@@ -23,6 +23,7 @@ import (
 	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supporters"
 )
 
 // Queue is the River queue of mailings.
@@ -92,6 +93,9 @@ type Worker struct {
 	// {{.senators}}, {{.representative}}, {{.state}} and {{.district}}
 	// (nil: those fields are empty).
 	Member MemberOf
+	// Congress resolves a segment's committee to its members' states
+	// (nil: a mailing to a committee's states fails, saying why).
+	Congress supporters.Congress
 	// Rate caps the emails per second this worker sends (0: no cap): the
 	// pacing that keeps a large send within the provider's limits and the
 	// site's capacity for the visits it brings.
@@ -164,8 +168,12 @@ func (w *Worker) Run(ctx context.Context, id int64, deadline time.Time) error {
 	if err != nil {
 		return w.fail(ctx, m, "its segment cannot be read")
 	}
+	f, err := seg.Filter(nil, w.Congress)
+	if err != nil {
+		return w.fail(ctx, m, "its segment cannot be used: "+err.Error())
+	}
 	if m.Status == store.MailingScheduled {
-		n, err := w.Store.CountMailingRecipients(ctx, seg.Query(now))
+		n, err := w.Store.CountMailingRecipients(ctx, Query(f, now))
 		if err != nil {
 			return err
 		}
@@ -184,7 +192,7 @@ func (w *Worker) Run(ctx context.Context, id int64, deadline time.Time) error {
 	if m.Cutoff == nil {
 		return w.fail(ctx, m, "started without a cutoff")
 	}
-	r, err := w.newRun(ctx, m, c, seg)
+	r, err := w.newRun(ctx, m, c, f)
 	if err != nil {
 		return err
 	}
@@ -229,8 +237,8 @@ const (
 	forgetKey = "{{f}}"
 )
 
-func (w *Worker) newRun(ctx context.Context, m store.Mailing, c *Compiled, seg Segment) (*run, error) {
-	r := &run{w: w, m: m, c: c, q: seg.Query(*m.Cutoff), ver: map[string]*version{}}
+func (w *Worker) newRun(ctx context.Context, m store.Mailing, c *Compiled, f store.SupporterFilter) (*run, error) {
+	r := &run{w: w, m: m, c: c, q: Query(f, *m.Cutoff), ver: map[string]*version{}}
 	var camp *campaign.Campaign
 	if m.CampaignID != nil {
 		cp, err := w.Store.Campaign(ctx, *m.CampaignID)
@@ -470,7 +478,7 @@ func (r *run) bulk(ctx context.Context, v *version, recips []store.MailingRecipi
 // unsubscribe headers.
 func (r *run) recipient(v *version, signer action.Signer, base string, rc store.MailingRecipient, o optIn, addr string, members []string, vals []string) (sendgrid.BulkRecipient, []string) {
 	f := r.fields(v, o, members)
-	unsub := base + "/u?t=" + signer.Sign("unsub", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
+	unsub := base + "/u?t=" + signer.Sign("unsub", action.UnsubValue(rc.EmailIndex, r.m.ID), time.Time{}) + "&lang=" + string(v.lang)
 	forget := base + "/forget?t=" + signer.Sign("forget", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
 	subs := make(map[string]string, len(v.keys)+2)
 	vals = v.body.Values(&f, vals[:0])
@@ -494,7 +502,7 @@ func (w *Worker) Preview(ctx context.Context, m store.Mailing, c *Compiled, stre
 		now := w.now()
 		m.Cutoff = &now
 	}
-	r, err := w.newRun(ctx, m, c, Segment{})
+	r, err := w.newRun(ctx, m, c, store.SupporterFilter{})
 	if err != nil {
 		return delivery.Email{}, err
 	}

@@ -299,7 +299,29 @@ func (s *Store) OptInConfirmed(ctx context.Context, emailIndex string) (bool, er
 // Unsubscribe stops all email to an address at once: it is suppressed
 // and leaves the organization's list.
 func (s *Store) Unsubscribe(ctx context.Context, emailIndex, reason string) error {
+	return s.UnsubscribeVia(ctx, emailIndex, reason, 0)
+}
+
+// UnsubscribeVia is Unsubscribe through a link of mailing mailingID (0:
+// none): when it takes a supporter off the list (a confirmed opt-in not
+// unsubscribed before), the mailing counts one more unsubscribe
+// (MailingProgress.Unsubscribed). A mailing that does not exist counts
+// nothing.
+func (s *Store) UnsubscribeVia(ctx context.Context, emailIndex, reason string, mailingID int64) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		if mailingID != 0 {
+			now := time.Now().UTC()
+			res := tx.Model(&optinRow{}).Where("email_index = ? AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL", emailIndex).
+				Update("unsubscribed_at", now)
+			if res.Error != nil {
+				return wrapf(res.Error, "unsubscribe")
+			}
+			if res.RowsAffected > 0 {
+				if err := tx.Exec("INSERT INTO mailing_unsubscribes (mailing_id, created_at) SELECT id, ? FROM mailings WHERE id = ?", now, mailingID).Error; err != nil {
+					return wrapf(err, "unsubscribe")
+				}
+			}
+		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&suppressionRow{EmailIndex: emailIndex, Reason: reason, CreatedAt: time.Now().UTC()}).Error; err != nil {
 			return fmt.Errorf("store: unsubscribe: %w", err)

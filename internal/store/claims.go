@@ -34,6 +34,9 @@ func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, n
 // transaction (one UPDATE per channel and one INSERT of the attempts); the
 // map says which letters were claimed.
 func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[int64]bool, error) {
+	if s.dialect == Postgres {
+		return s.claimManyPostgres(ctx, claims)
+	}
 	claimed := map[int64]bool{}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		clear(claimed)
@@ -64,8 +67,10 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 			for _, id := range got {
 				claimed[id] = true
 			}
+			logged := map[int64]bool{}
 			for _, c := range group {
-				if claimed[c.ID] {
+				if claimed[c.ID] && !logged[c.ID] { // one attempt for a letter asked for twice
+					logged[c.ID] = true
 					events = append(events, LetterEvent{LetterID: c.ID, At: c.At.UTC(), Kind: "attempt", Channel: ch, Status: "sending"})
 				}
 			}
@@ -76,6 +81,31 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 		return wrapf(tx.Create(&events).Error, "claim many for sending")
 	})
 	return claimed, err
+}
+
+// claimManyPostgres is ClaimManyForSending in one statement of one text
+// whatever the batch: the claims as arrays, the UPDATE and the attempts'
+// INSERT in one round trip, atomic without a transaction of its own.
+func (s *Store) claimManyPostgres(ctx context.Context, claims []Claim) (map[int64]bool, error) {
+	ids, channels, seen, at := make([]int64, len(claims)), make([]string, len(claims)), make([]int, len(claims)), make([]time.Time, len(claims))
+	for i, c := range claims {
+		ids[i], channels[i], seen[i], at[i] = c.ID, c.Channel, max(c.Attempts, -1), c.At
+	}
+	got, err := scanIDs(s.db.WithContext(ctx).Raw(`WITH c AS (
+  UPDATE letters l SET status = 'sending', channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
+  FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS timestamptz[])) AS c(id, channel, seen, at)
+  WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') AND l.attempts = COALESCE(c.seen, l.attempts)
+  RETURNING l.id, c.channel, c.at),
+e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status) SELECT id, at, 'attempt', channel, 'sending' FROM c)
+SELECT id FROM c`, pgInt8s(ids), pgTexts(channels), pgInts(seen), pgTimes(at)))
+	if err != nil {
+		return nil, fmt.Errorf("store: claim many for sending: %w", err)
+	}
+	claimed := make(map[int64]bool, len(got))
+	for _, id := range got {
+		claimed[id] = true
+	}
+	return claimed, nil
 }
 
 // Sent is a provider's acceptance of one letter.
@@ -99,6 +129,9 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, det
 // that a webhook already moved further is left as it is (the attempt's
 // answer still goes on its timeline).
 func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
+	if s.dialect == Postgres {
+		return s.markManySentPostgres(ctx, sent)
+	}
 	type key struct {
 		channel         string
 		delivered, kept bool
@@ -149,6 +182,50 @@ func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 			return nil
 		}
 		return wrapf(tx.Create(&events).Error, "mark many sent")
+	})
+}
+
+// sentStatus is the status a provider's acceptance gives a letter.
+func sentStatus(x Sent) string {
+	switch {
+	case x.Kept:
+		return "outbox"
+	case x.Delivered:
+		return "delivered"
+	}
+	return "sent"
+}
+
+// markManySentPostgres is MarkManySent in statements of one text whatever
+// the batch: one UPDATE with the timeline's INSERT, and only when a
+// webhook moved some letter on first, one more to learn its provider id.
+func (s *Store) markManySentPostgres(ctx context.Context, sent []Sent) error {
+	n := len(sent)
+	ids, statuses, channels, pids, details, at := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+	for i, x := range sent {
+		ids[i], statuses[i], channels[i], pids[i], details[i], at[i] = x.ID, sentStatus(x), x.Channel, x.ProviderID, x.Detail, x.At
+	}
+	args := []any{pgInt8s(ids), pgTexts(statuses), pgTexts(channels), pgTexts(pids), pgTexts(details), pgTimes(at)}
+	const accepted = "unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[])) AS c(id, status, channel, pid, detail, at)"
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var updated int
+		err := tx.Raw(`WITH c AS (SELECT * FROM `+accepted+`),
+u AS (UPDATE letters l SET status = c.status, channel = c.channel, provider_id = c.pid, sent_at = c.at, updated_at = c.at, last_error = '', sending_since = NULL,
+        delivered_at = CASE WHEN c.status = 'delivered' THEN c.at ELSE l.delivered_at END
+      FROM c WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') RETURNING l.id),
+e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status, detail) SELECT id, at, 'sent', channel, status, detail FROM c)
+SELECT COUNT(*) FROM u`, args...).Scan(&updated).Error
+		if err != nil {
+			return fmt.Errorf("store: mark many sent: %w", err)
+		}
+		if updated == n {
+			return nil
+		}
+		// A webhook event that arrived before the acceptance was recorded
+		// moved the letter on already: keep its status, learn the
+		// provider's id.
+		return wrapf(tx.Exec(`UPDATE letters l SET provider_id = c.pid FROM `+accepted+
+			` WHERE l.id = c.id AND l.status NOT IN ('pending', 'queued', 'sending') AND l.provider_id = ''`, args...).Error, "mark many sent")
 	})
 }
 

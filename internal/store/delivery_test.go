@@ -169,9 +169,12 @@ func TestClaimAndMarkManySent(t *testing.T) {
 		if _, err := s.ApplyProviderEvent(ctx, uniq("ev"), d, "delivered", "delivered", "", now); err != nil {
 			t.Fatal(err)
 		}
-		later := now.Add(time.Second)
+		later := now.Add(time.Second + 1234567*time.Nanosecond)
+		// PostgreSQL gets the batch as arrays: text that array syntax
+		// would misread comes back as it went.
+		awkward := `sendgrid accepted (202) "quoted", back\slash, {braces}, NULL, ñ`
 		err = s.MarkManySent(ctx, []store.Sent{
-			{ID: a, Channel: "sendgrid", ProviderID: "msg-a", Detail: "sendgrid accepted (202)", At: later},
+			{ID: a, Channel: "sendgrid", ProviderID: "msg-a", Detail: awkward, At: later},
 			{ID: c, Channel: "outbox", ProviderID: "outbox-7", Detail: "stored", Delivered: true, At: later},
 			{ID: d, Channel: "cwc", ProviderID: "cwc-d", Detail: "cwc accepted", At: later},
 		})
@@ -181,6 +184,12 @@ func TestClaimAndMarkManySent(t *testing.T) {
 		got, _ = s.LettersByIDs(ctx, ids)
 		if l := got[a]; l.Status != "sent" || l.ProviderID != "msg-a" || l.SentAt == nil || l.SendingSince != nil || l.DeliveredAt != nil {
 			t.Errorf("a: %+v", l)
+		}
+		if l := got[a]; l.SentAt == nil || !l.SentAt.Truncate(time.Microsecond).Equal(later.Truncate(time.Microsecond)) {
+			t.Errorf("a sent at %v, accepted at %v", l.SentAt, later)
+		}
+		if ev, _ := s.Timeline(ctx, a); ev[len(ev)-1].Detail != awkward || !ev[len(ev)-1].At.Truncate(time.Microsecond).Equal(later.Truncate(time.Microsecond)) {
+			t.Errorf("a's acceptance on its timeline: %+v", ev[len(ev)-1])
 		}
 		if l := got[c]; l.Status != "delivered" || l.ProviderID != "outbox-7" || l.DeliveredAt == nil {
 			t.Errorf("c: %+v", l)

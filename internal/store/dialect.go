@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -129,4 +132,75 @@ func (s *Store) connTx(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn)
 		}
 		return c.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
 	})
+}
+
+// PostgreSQL array literals, each bound as ONE parameter: GORM would
+// expand a slice into "(?, ?, ...)", a statement text of its own for
+// every length, parsed and planned anew each time. A statement over
+// unnest of arrays has one text whatever the batch size, so PostgreSQL
+// (and pgx's statement cache) prepare it once. pgx sends a Go string in
+// text format, which CAST(? AS bigint[]) and the like read.
+
+// pgInt8s is the literal of a bigint[].
+func pgInt8s(v []int64) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(x, 10))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// pgInts is the literal of an integer[]; a negative number is NULL.
+func pgInts(v []int) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if x < 0 {
+			b.WriteString("NULL")
+		} else {
+			b.WriteString(strconv.Itoa(x))
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// pgTexts is the literal of a text[]: every element quoted, with
+// backslash and double quote escaped.
+func pgTexts(v []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, r := range x {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// pgTimes is the literal of a timestamptz[], to the microsecond (what
+// pgx would send for a time.Time: truncated, not rounded).
+func pgTimes(v []time.Time) string {
+	s := make([]string, len(v))
+	for i, t := range v {
+		s[i] = t.UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.000000Z07:00")
+	}
+	return pgTexts(s)
 }

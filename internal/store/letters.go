@@ -401,10 +401,15 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 // the map. Delivery workers load the letters of many jobs at once.
 func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter, error) {
 	var ls []Letter
-	err := s.db.WithContext(ctx).Table("letters").
+	q := s.db.WithContext(ctx).Table("letters").
 		Select("letters.*, COALESCE(r.synthetic, ?) AS quotes_synthetic", false).
-		Joins("LEFT JOIN stats_releases r ON r.id = letters.stats_release_id").
-		Where("letters.id IN ?", ids).Find(&ls).Error
+		Joins("LEFT JOIN stats_releases r ON r.id = letters.stats_release_id")
+	if s.dialect == Postgres {
+		q = q.Where("letters.id = ANY(CAST(? AS bigint[]))", pgInt8s(ids)) // one statement text for any number of ids
+	} else {
+		q = q.Where("letters.id IN ?", ids)
+	}
+	err := q.Find(&ls).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: letters by ids: %w", err)
 	}

@@ -179,9 +179,11 @@ func (s *Store) StartMailing(ctx context.Context, id int64, cutoff time.Time, to
 	return s.Mailing(ctx, id)
 }
 
-// FinishMailing ends a sending mailing with status (sent or failed).
+// FinishMailing ends a scheduled or sending mailing with status (sent, or
+// failed: a scheduled one whose segment or templates can no longer be
+// used fails before it starts).
 func (s *Store) FinishMailing(ctx context.Context, id int64, status, detail string, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Mailing{}).Where("id = ? AND status = ?", id, MailingSending).
+	err := s.db.WithContext(ctx).Model(&Mailing{}).Where("id = ? AND status IN ?", id, []string{MailingScheduled, MailingSending}).
 		Updates(map[string]any{"status": status, "detail": detail, "finished_at": now.UTC(), "updated_at": now.UTC()}).Error
 	return wrapf(err, "finish mailing")
 }
@@ -252,6 +254,9 @@ type MailingProgress struct {
 	Unknown int // in batches whose outcome is unknown (a crash mid-request)
 	Sending int // in batches handed to the provider now
 	Batches int
+	// Unsubscribed counts the supporters who left the list through the
+	// mailing's links (one-click header or footer).
+	Unsubscribed int
 	// First and Last bound the batches' work (for the rate).
 	First, Last *time.Time
 }
@@ -264,6 +269,11 @@ func (s *Store) MailingProgress(ctx context.Context, mailingID int64) (MailingPr
 		return MailingProgress{}, wrapf(err, "mailing progress")
 	}
 	var p MailingProgress
+	var unsub int64
+	if err := s.db.WithContext(ctx).Table("mailing_unsubscribes").Where("mailing_id = ?", mailingID).Count(&unsub).Error; err != nil {
+		return MailingProgress{}, wrapf(err, "mailing progress")
+	}
+	p.Unsubscribed = int(unsub)
 	for _, b := range rows {
 		p.Batches++
 		p.Sent += b.Sent
@@ -292,62 +302,44 @@ type MailingRecipient struct {
 	Lang       string
 }
 
-// RecipientQuery picks a segment's sendable supporters: confirmed opt-ins
-// (before Cutoff), not unsubscribed, not suppressed.
+// RecipientQuery picks a segment's sendable supporters: the supporters
+// Filter selects on the list (its Status is ignored: only sendable ones,
+// confirmed, not unsubscribed, not suppressed), who joined at or before
+// Cutoff. The list and a mailing share this one filter, so the count the
+// list shows is the count the mailing sends to.
 type RecipientQuery struct {
-	CampaignID int64 // 0: every campaign
-	Cutoff     time.Time
-	// Filters on what the supporters did (mailingFilters).
-	States     []string // wrote to a member of one of these states
-	NoReplyOf  int64    // wrote in this campaign to an office that has not replied to it
-	NotWritten int64    // has not written in this campaign
+	Filter SupporterFilter
+	Cutoff time.Time
 }
 
-// sendable is the opt-ins a mailing may go to: confirmed before the
-// cutoff, never unsubscribed, and not suppressed (bounced, complained,
-// unsubscribed by any link).
-func (q RecipientQuery) sendable(tx *gorm.DB) *gorm.DB {
-	tx = tx.Table("optins").Where("optins.confirmed_at IS NOT NULL AND optins.confirmed_at <= ? AND optins.unsubscribed_at IS NULL", q.Cutoff.UTC()).
-		Where("NOT EXISTS (SELECT 1 FROM email_suppressions x WHERE x.email_index = optins.email_index)")
-	if q.CampaignID != 0 {
-		tx = tx.Where("optins.campaign_id = ?", q.CampaignID)
-	}
-	return mailingFilters(tx, q)
-}
-
-// mailingFilters narrows the opt-ins by what the supporters did, read
-// from their submissions and letters (by blind index): the states of the
-// members they wrote to, an office that has not replied to a campaign,
-// a campaign they have not written in yet.
-func mailingFilters(tx *gorm.DB, q RecipientQuery) *gorm.DB {
-	if len(q.States) > 0 {
-		tx = tx.Where("EXISTS (SELECT 1 FROM letters l JOIN submissions s ON s.id = l.submission_id WHERE s.email_index = optins.email_index AND l.state IN ?)", q.States)
-	}
-	if q.NoReplyOf != 0 {
-		tx = tx.Where("EXISTS (SELECT 1 FROM letters l JOIN submissions s ON s.id = l.submission_id WHERE s.email_index = optins.email_index"+
-			" AND l.campaign_id = ? AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.campaign_id = l.campaign_id AND r.bioguide_id = l.bioguide_id))", q.NoReplyOf)
-	}
-	if q.NotWritten != 0 {
-		tx = tx.Where("NOT EXISTS (SELECT 1 FROM submissions s WHERE s.email_index = optins.email_index AND s.campaign_id = ? AND s.status = ?)", q.NotWritten, "confirmed")
-	}
-	return tx
+// where is q as SQL conditions on optins o.
+func (q RecipientQuery) where() (string, []any, error) {
+	f := q.Filter
+	f.Status, f.JoinedBy = SupportersSendable, q.Cutoff
+	return f.where()
 }
 
 // CountMailingRecipients counts the sendable supporters of q by language.
 func (s *Store) CountMailingRecipients(ctx context.Context, q RecipientQuery) (map[string]int, error) {
-	var rows []struct {
-		Lang string
-		N    int
+	where, args, err := q.where()
+	if err != nil {
+		return nil, err
 	}
-	err := q.sendable(s.db.WithContext(ctx)).Select("optins.lang AS lang, COUNT(*) AS n").Group("optins.lang").Scan(&rows).Error
+	rows, err := s.db.WithContext(ctx).Raw("SELECT o.lang, COUNT(*) FROM optins o WHERE "+where+" GROUP BY o.lang", args...).Rows()
 	if err != nil {
 		return nil, wrapf(err, "count mailing recipients")
 	}
+	defer rows.Close()
 	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Lang] += r.N
+	for rows.Next() {
+		var lang string
+		var n int
+		if err := rows.Scan(&lang, &n); err != nil {
+			return nil, wrapf(err, "count mailing recipients")
+		}
+		out[lang] += n
 	}
-	return out, nil
+	return out, wrapf(rows.Err(), "count mailing recipients")
 }
 
 // Recipient streams: a mailing with a Spanish version sends it to the
@@ -360,38 +352,61 @@ const (
 	StreamAll = "all"
 )
 
-func stream(tx *gorm.DB, lang string) *gorm.DB {
+func stream(lang string) string {
 	switch lang {
 	case StreamES:
-		return tx.Where("optins.lang = ?", "es")
+		return " AND o.lang = 'es'"
 	case StreamEN:
-		return tx.Where("optins.lang <> ?", "es")
+		return " AND o.lang <> 'es'"
 	}
-	return tx
+	return ""
+}
+
+func (s *Store) scanRecipients(ctx context.Context, q string, args []any, limit int) ([]MailingRecipient, error) {
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, wrapf(err, "mailing recipients")
+	}
+	defer rows.Close()
+	out := make([]MailingRecipient, 0, limit)
+	for rows.Next() {
+		var r MailingRecipient
+		if err := rows.Scan(&r.EmailIndex, &r.Sealed, &r.Lang); err != nil {
+			return nil, wrapf(err, "mailing recipients")
+		}
+		out = append(out, r)
+	}
+	return out, wrapf(rows.Err(), "mailing recipients")
 }
 
 // MailingRecipients returns up to limit sendable supporters of q in the
 // stream lang whose key is after after (and at most upTo, when set), in
 // key order.
 func (s *Store) MailingRecipients(ctx context.Context, q RecipientQuery, lang, after, upTo string, limit int) ([]MailingRecipient, error) {
-	tx := stream(q.sendable(s.db.WithContext(ctx)), lang).Where("optins.email_index > ?", after)
-	if upTo != "" {
-		tx = tx.Where("optins.email_index <= ?", upTo)
+	where, args, err := q.where()
+	if err != nil {
+		return nil, err
 	}
-	out := make([]MailingRecipient, 0, limit)
-	err := tx.Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").
-		Order("optins.email_index").Limit(limit).Scan(&out).Error
-	return out, wrapf(err, "mailing recipients")
+	where += stream(lang) + " AND o.email_index > ?"
+	args = append(args, after)
+	if upTo != "" {
+		where += " AND o.email_index <= ?"
+		args = append(args, upTo)
+	}
+	args = append(args, limit)
+	return s.scanRecipients(ctx, "SELECT o.email_index, o.sealed, o.lang FROM optins o WHERE "+where+" ORDER BY o.email_index LIMIT ?", args, limit)
 }
 
 // MailingRecipientByIndex is the supporter with this blind index when q
 // would send to them (ErrNotFound otherwise): a preview for one supporter.
 func (s *Store) MailingRecipientByIndex(ctx context.Context, q RecipientQuery, emailIndex string) (MailingRecipient, error) {
-	var out []MailingRecipient
-	err := q.sendable(s.db.WithContext(ctx)).Where("optins.email_index = ?", emailIndex).
-		Select("optins.email_index AS email_index, optins.sealed AS sealed, optins.lang AS lang").Limit(1).Scan(&out).Error
+	where, args, err := q.where()
 	if err != nil {
-		return MailingRecipient{}, wrapf(err, "mailing recipient")
+		return MailingRecipient{}, err
+	}
+	out, err := s.scanRecipients(ctx, "SELECT o.email_index, o.sealed, o.lang FROM optins o WHERE "+where+" AND o.email_index = ?", append(args, emailIndex), 1)
+	if err != nil {
+		return MailingRecipient{}, err
 	}
 	if len(out) == 0 {
 		return MailingRecipient{}, ErrNotFound

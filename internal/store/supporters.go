@@ -65,6 +65,16 @@ type SupporterFilter struct {
 	// NotWrittenCampaignID: the supporter has no confirmed submission on
 	// this campaign.
 	NotWrittenCampaignID int64
+	// Committee and CommitteeStates: the supporter's state is one of the
+	// states of the committee's members (resolved by the caller from the
+	// congressional data: the store knows no committees). A committee
+	// whose states are empty selects nobody.
+	Committee       string
+	CommitteeStates []string
+	// JoinedBy, when set, keeps only supporters who joined at or before it
+	// (a mailing's cutoff: those who join after sending began are not
+	// recipients).
+	JoinedBy time.Time
 	// Status: SupportersSendable (also for ""), SupportersLeft or
 	// SupportersAll.
 	Status string
@@ -146,6 +156,16 @@ func (f SupporterFilter) where() (string, []any, error) {
 	}
 	if !f.To.IsZero() {
 		add("o.confirmed_at < ?", f.To.UTC())
+	}
+	if f.Committee != "" {
+		if len(f.CommitteeStates) == 0 {
+			add("1 = 0")
+		} else {
+			add("o.state IN ?", f.CommitteeStates)
+		}
+	}
+	if !f.JoinedBy.IsZero() {
+		add("o.confirmed_at <= ?", f.JoinedBy.UTC())
 	}
 	if f.NotRepliedCampaignID != 0 {
 		add(`o.district IS NOT NULL AND NOT EXISTS (SELECT 1 FROM responses r JOIN letters l ON l.id = r.letter_id

@@ -13,12 +13,14 @@ package supporters
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/action"
 	"github.com/outreach-org/outreach/internal/attribution"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/usstate"
 )
@@ -57,100 +59,182 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
+// FieldErrors are every filter that cannot be used, one per field, in
+// FilterParams order. errors.As finds the first *FieldError.
+type FieldErrors []*FieldError
+
+func (es FieldErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (es FieldErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
 // FilterParams are the query parameters a filter is read from.
-var FilterParams = []string{"campaign", "state", "district", "source", "lang", "from", "to", "origin", "status", "not_replied", "not_written"}
+var FilterParams = []string{"campaign", "state", "district", "committee", "source", "lang", "from", "to", "origin", "status", "not_replied", "not_written"}
+
+// Congress answers the filters that need the congressional data: the
+// states of a committee's members, and whether a House district exists.
+// DirectoryOf adapts a *congress.Directory.
+type Congress interface {
+	// CommitteeStates is the committee's name and the states of its
+	// members, sorted (ok false: no such committee).
+	CommitteeStates(id string) (name string, states []string, ok bool)
+	// District tells whether the House has a seat for d.
+	District(d store.District) bool
+}
+
+// DirectoryOf is the Congress of a directory.
+func DirectoryOf(dir *congress.Directory) Congress { return directory{dir} }
+
+type directory struct{ dir *congress.Directory }
+
+func (d directory) CommitteeStates(id string) (string, []string, bool) {
+	c, ok := d.dir.Committee(id)
+	if !ok {
+		return "", nil, false
+	}
+	var states []string
+	for _, s := range c.Seats {
+		if m, ok := d.dir.Member(s.BioguideID); ok && !slices.Contains(states, m.State) {
+			states = append(states, m.State)
+		}
+	}
+	slices.Sort(states)
+	return c.Name, states, true
+}
+
+func (d directory) District(x store.District) bool {
+	_, err := d.dir.ForDistrict(congress.District{State: x.State, Number: x.Number})
+	return err == nil
+}
 
 // ParseFilter reads a supporter filter from query parameters (get answers
 // one): campaign (id or slug), state (USPS codes, comma-separated),
-// district (CA-12, AK-0, comma-separated), source, lang (en, es), from and
-// to (joined on or after from, on or before to; YYYY-MM-DD, UTC), origin
-// (action, import), status (subscribed, unsubscribed, all), not_replied
-// and not_written (a campaign whose offices have not replied, which the
-// supporter has not written to). An error is a *FieldError.
-func ParseFilter(get func(string) string, campaigns Campaigns) (store.SupporterFilter, error) {
+// district (CA-12, AK-0, comma-separated; in the states given, when
+// given), committee (a committee's id such as SSJU or HSJU: supporters in
+// the states of its members), source, lang (en, es), from and to (joined
+// on or after from, on or before to; YYYY-MM-DD, UTC), origin (action,
+// import), status (subscribed, unsubscribed, all), not_replied and
+// not_written (a campaign whose offices have not replied, which the
+// supporter has not written to). cong checks committees and districts
+// (nil: a committee cannot be used, and districts are checked for their
+// form only). The error, when filters cannot be used, is FieldErrors.
+func ParseFilter(get func(string) string, campaigns Campaigns, cong Congress) (store.SupporterFilter, error) {
 	var f store.SupporterFilter
-	camp := func(field string) (int64, error) {
+	var errs FieldErrors
+	bad := func(field, reason string) { errs = append(errs, &FieldError{field, reason}) }
+	var fatal error
+	camp := func(field string) int64 {
 		ref := strings.TrimSpace(get(field))
 		if ref == "" {
-			return 0, nil
+			return 0
 		}
 		id, err := campaigns(ref)
 		if errors.Is(err, store.ErrNotFound) {
-			return 0, &FieldError{field, fmt.Sprintf("no campaign %q", ref)}
+			bad(field, fmt.Sprintf("no campaign %q", ref))
+		} else if err != nil && fatal == nil {
+			fatal = err
 		}
-		return id, err
+		return id
 	}
-	var err error
-	if f.CampaignID, err = camp("campaign"); err != nil {
-		return f, err
-	}
-	if f.NotRepliedCampaignID, err = camp("not_replied"); err != nil {
-		return f, err
-	}
-	if f.NotWrittenCampaignID, err = camp("not_written"); err != nil {
-		return f, err
-	}
+	f.CampaignID = camp("campaign")
 	for _, s := range splitList(get("state")) {
 		s = strings.ToUpper(s)
 		if !usstate.Represented(s) {
-			return f, &FieldError{"state", fmt.Sprintf("%q is not a state's USPS code", s)}
+			bad("state", fmt.Sprintf("%q is not a state's USPS code", s))
+			break
 		}
 		f.States = append(f.States, s)
 	}
 	for _, s := range splitList(get("district")) {
 		d, err := ParseDistrict(s)
-		if err != nil {
-			return f, &FieldError{"district", err.Error()}
+		switch {
+		case err != nil:
+			bad("district", err.Error())
+		case len(f.States) > 0 && !slices.Contains(f.States, d.State):
+			bad("district", fmt.Sprintf("%s is not in the states chosen (%s): choose its state too, or leave the state empty", strings.TrimSpace(s), strings.Join(f.States, ", ")))
+		case cong != nil && !cong.District(d):
+			bad("district", fmt.Sprintf("%s has no House seat: %s", strings.ToUpper(strings.TrimSpace(s)), seatsHint(d.State)))
+		default:
+			f.Districts = append(f.Districts, d)
+			continue
 		}
-		f.Districts = append(f.Districts, d)
+		break
+	}
+	if id := strings.ToUpper(strings.TrimSpace(get("committee"))); id != "" {
+		if cong == nil {
+			bad("committee", "the congressional data is not loaded: committees cannot be used")
+		} else if _, states, ok := cong.CommitteeStates(id); !ok {
+			bad("committee", fmt.Sprintf("no committee %q: use an id such as SSJU (Senate Judiciary) or HSJU (House Judiciary)", id))
+		} else {
+			f.Committee, f.CommitteeStates = id, states
+		}
 	}
 	if raw := strings.TrimSpace(get("source")); raw != "" {
 		if f.Source = attribution.Token(raw); f.Source == "" {
-			return f, &FieldError{"source", "a source code is up to 40 lowercase letters, digits, '.', '_' or '-'"}
+			bad("source", "a source code is up to 40 lowercase letters, digits, '.', '_' or '-'")
 		}
 	}
 	switch l := strings.ToLower(strings.TrimSpace(get("lang"))); l {
 	case "", "en", "es":
 		f.Lang = l
 	default:
-		return f, &FieldError{"lang", "must be en or es"}
+		bad("lang", "must be en or es")
 	}
-	day := func(field string) (time.Time, error) {
+	day := func(field string) time.Time {
 		raw := strings.TrimSpace(get(field))
 		if raw == "" {
-			return time.Time{}, nil
+			return time.Time{}
 		}
 		t, err := time.Parse("2006-01-02", raw)
 		if err != nil {
-			return t, &FieldError{field, "must be a date like 2026-12-05"}
+			bad(field, "must be a date like 2026-12-05")
 		}
-		return t, nil
+		return t
 	}
-	if f.From, err = day("from"); err != nil {
-		return f, err
-	}
-	if f.To, err = day("to"); err != nil {
-		return f, err
-	}
+	f.From, f.To = day("from"), day("to")
 	if !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1) // to is inclusive: joined before the next day
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return f, &FieldError{"to", "must not be before from"}
+		bad("to", "must not be before from")
 	}
 	switch o := strings.TrimSpace(get("origin")); o {
 	case "", store.OriginAction, store.OriginImport:
 		f.Origin = o
 	default:
-		return f, &FieldError{"origin", "must be action or import"}
+		bad("origin", "must be action or import")
 	}
 	switch s := strings.TrimSpace(get("status")); s {
 	case "", store.SupportersSendable, store.SupportersLeft, store.SupportersAll:
 		f.Status = s
 	default:
-		return f, &FieldError{"status", "must be subscribed, unsubscribed or all"}
+		bad("status", "must be subscribed, unsubscribed or all")
+	}
+	f.NotRepliedCampaignID = camp("not_replied")
+	f.NotWrittenCampaignID = camp("not_written")
+	if fatal != nil {
+		return f, fatal
+	}
+	if len(errs) > 0 {
+		return f, errs
 	}
 	return f, nil
+}
+
+// seatsHint says which districts a state has.
+func seatsHint(state string) string {
+	return fmt.Sprintf("%s's districts are numbered from 1 (0 for a state with one seat)", usstate.Name(state))
 }
 
 // ParseDistrict reads a House district: "CA-12", "AK-0" (at-large; "AK-AL"

@@ -80,13 +80,13 @@ func TestParseCSVRefusesRowsWithoutConsent(t *testing.T) {
 }
 
 func TestParseFilter(t *testing.T) {
-	q := map[string]string{"campaign": "fall", "state": "ca, tx", "district": "CA-12,AK-AL", "source": "Newsletter", "lang": "es",
+	q := map[string]string{"campaign": "fall", "state": "ca, tx, ak", "district": "CA-12,AK-AL", "source": "Newsletter", "lang": "es",
 		"from": "2026-01-01", "to": "2026-01-31", "origin": "import", "status": "all", "not_written": "7"}
-	f, err := ParseFilter(func(k string) string { return q[k] }, campaigns)
+	f, err := ParseFilter(func(k string) string { return q[k] }, campaigns, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.CampaignID != 7 || f.NotWrittenCampaignID != 7 || len(f.States) != 2 || f.States[1] != "TX" || len(f.Districts) != 2 ||
+	if f.CampaignID != 7 || f.NotWrittenCampaignID != 7 || len(f.States) != 3 || f.States[1] != "TX" || len(f.Districts) != 2 ||
 		f.Districts[1] != (store.District{State: "AK"}) || f.Source != "newsletter" || f.Lang != "es" || f.Origin != "import" || f.Status != "all" ||
 		!f.To.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("filter = %+v", f)
@@ -98,11 +98,19 @@ func TestParseFilter(t *testing.T) {
 				return bad
 			}
 			return ""
-		}, campaigns)
+		}, campaigns, nil)
 		var fe *FieldError
 		if !errors.As(err, &fe) || fe.Field != field {
 			t.Errorf("%s=%q: %v", field, bad, err)
 		}
+	}
+	// Every filter that cannot be used is named at once; a district
+	// outside the states chosen is one; a committee needs the data.
+	bad := map[string]string{"state": "AZ", "district": "CA-12", "lang": "fr", "committee": "SSJU"}
+	_, err = ParseFilter(func(k string) string { return bad[k] }, campaigns, nil)
+	var fes FieldErrors
+	if !errors.As(err, &fes) || len(fes) != 3 || fes[0].Field != "district" || fes[1].Field != "committee" || fes[2].Field != "lang" {
+		t.Errorf("several bad filters: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -451,7 +452,11 @@ func (s *Server) cachedPage(c echo.Context, page []byte) error {
 	if bytes.Contains(page, []byte(csrfSlot)) {
 		out = bytes.ReplaceAll(page, []byte(csrfSlot), []byte(template.HTMLEscapeString(csrfToken(c))))
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	// A known length is sent as it is; without it net/http chunks the
+	// body, which costs the client and the server per request.
+	h.Set("Content-Length", strconv.Itoa(len(out)))
 	return c.HTMLBlob(http.StatusOK, out)
 }
 

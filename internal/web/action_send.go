@@ -411,11 +411,14 @@ func (s *Server) unsubscribe(c echo.Context) error {
 	if token == "" {
 		token = c.FormValue("t")
 	}
-	idx, err := s.signer().Verify("unsub", token, s.deps.Now())
+	v, err := s.signer().Verify("unsub", token, s.deps.Now())
 	if err != nil {
 		return s.badLink(c, err)
 	}
-	if err := s.deps.Store.Unsubscribe(c.Request().Context(), idx, "unsubscribe"); err != nil {
+	// A link from a mobilization email says which: the mailing counts
+	// the supporters it took off the list.
+	idx, mailingID := action.ParseUnsubValue(v)
+	if err := s.deps.Store.UnsubscribeVia(c.Request().Context(), idx, "unsubscribe", mailingID); err != nil {
 		return err
 	}
 	return s.message(c, http.StatusOK, "unsub_done")

@@ -121,10 +121,15 @@ func atRate(rate, n int, do func(i int) error) ([]time.Duration, int) {
 func p(lat []time.Duration, q float64) time.Duration { return lat[int(float64(len(lat)-1)*q)] }
 
 // BenchmarkCampaignPageAt1000rps measures latency percentiles of
-// GET /c/{slug} at a steady 1,000 requests/s for 3 s (run with
-// -benchtime=1x; b.N is ignored).
+// GET /c/{slug} at a steady 1,000 requests/s for 3 s, on SQLite and on
+// PostgreSQL (run with -benchtime=1x; b.N is ignored).
 func BenchmarkCampaignPageAt1000rps(b *testing.B) {
-	base, _, c := benchServer(b, storetest.SQLite(b), "bench-rate")
+	b.Run("sqlite", func(b *testing.B) { campaignPageAt1000rps(b, storetest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { campaignPageAt1000rps(b, storetest.Postgres(b)) })
+}
+
+func campaignPageAt1000rps(b *testing.B, st *store.Store) {
+	base, _, c := benchServer(b, st, "bench-rate-"+strconv.FormatInt(time.Now().UnixNano()%1e6, 10))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 	b.ResetTimer()
 	lat, errs := atRate(1000, 3000, func(int) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,16 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/mailing"
 	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/supporters"
 )
+
+// supportersURL is the staff list of a segment's supporters.
+func supportersURL(seg mailing.Segment) string {
+	if e := seg.Values().Encode(); e != "" {
+		return "/admin/supporters?" + e
+	}
+	return "/admin/supporters"
+}
 
 // Mobilization emails (internal/mailing): staff write one, preview it,
 // and send it now or later; the progress view follows the send.
@@ -37,49 +47,15 @@ func (s *Server) mailingRoutes(adm, api *echo.Group) {
 
 // mailingInput is the JSON (and form) of a new mailing.
 type mailingInput struct {
-	Name       string         `json:"name"`
-	CampaignID *int64         `json:"campaign_id"`
-	SubjectEN  string         `json:"subject_en"`
-	BodyEN     string         `json:"body_en"`
-	SubjectES  string         `json:"subject_es"`
-	BodyES     string         `json:"body_es"`
-	Segment    segmentJSON    `json:"segment"`
-	SendAt     *string        `json:"send_at"`
-	Preview    *previewTarget `json:"preview,omitempty"`
-}
-
-type segmentJSON struct {
-	CampaignID           *int64   `json:"campaign_id"`
-	States               []string `json:"states,omitempty"`
-	NoReplyCampaignID    *int64   `json:"no_reply_campaign_id,omitempty"`
-	NotWrittenCampaignID *int64   `json:"not_written_campaign_id,omitempty"`
-}
-
-func (j segmentJSON) segment() mailing.Segment {
-	s := mailing.Segment{States: j.States}
-	for _, p := range []struct {
-		src *int64
-		dst *int64
-	}{{j.CampaignID, &s.CampaignID}, {j.NoReplyCampaignID, &s.NoReplyCampaignID}, {j.NotWrittenCampaignID, &s.NotWrittenCampaignID}} {
-		if p.src != nil {
-			*p.dst = *p.src
-		}
-	}
-	return s
-}
-
-func segmentJSONOf(s mailing.Segment) segmentJSON {
-	j := segmentJSON{States: s.States}
-	for _, p := range []struct {
-		src int64
-		dst **int64
-	}{{s.CampaignID, &j.CampaignID}, {s.NoReplyCampaignID, &j.NoReplyCampaignID}, {s.NotWrittenCampaignID, &j.NotWrittenCampaignID}} {
-		if p.src != 0 {
-			v := p.src
-			*p.dst = &v
-		}
-	}
-	return j
+	Name       string          `json:"name"`
+	CampaignID *int64          `json:"campaign_id"`
+	SubjectEN  string          `json:"subject_en"`
+	BodyEN     string          `json:"body_en"`
+	SubjectES  string          `json:"subject_es"`
+	BodyES     string          `json:"body_es"`
+	Segment    mailing.Segment `json:"segment"`
+	SendAt     *string         `json:"send_at"`
+	Preview    *previewTarget  `json:"preview,omitempty"`
 }
 
 // previewTarget chooses the supporter a preview is for: the address of
@@ -96,7 +72,7 @@ func (in mailingInput) draft(r *refused) mailing.Draft {
 	if in.CampaignID != nil {
 		d.CampaignID = *in.CampaignID
 	}
-	d.Segment = in.Segment.segment()
+	d.Segment = in.Segment
 	if in.SendAt != nil && strings.TrimSpace(*in.SendAt) != "" {
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(*in.SendAt))
 		if err != nil {
@@ -110,44 +86,48 @@ func (in mailingInput) draft(r *refused) mailing.Draft {
 }
 
 // checkMailing validates a draft and its references: the campaigns exist,
-// and the segment matches someone now. It returns the recipients by
-// stream.
-func (s *Server) checkMailing(ctx context.Context, d mailing.Draft, r refused) (map[string]int, error) {
+// the segment's filters are the list's and can be used, and the segment
+// matches someone now. It returns the segment's filter and the
+// recipients by language.
+func (s *Server) checkMailing(ctx context.Context, d mailing.Draft, r refused) (store.SupporterFilter, map[string]int, error) {
 	_, err := mailing.Validate(d, s.deps.Now())
 	var ve *campaign.ValidationError
 	if err != nil && !errors.As(err, &ve) {
-		return nil, err
+		return store.SupporterFilter{}, nil, err
 	}
 	if ve == nil {
 		ve = &campaign.ValidationError{Object: "mailing"}
 	}
 	ve.Errors = append(r, ve.Errors...)
-	for _, ref := range []struct {
-		field string
-		id    int64
-	}{{"campaign_id", d.CampaignID}, {"segment.campaign_id", d.Segment.CampaignID},
-		{"segment.no_reply_campaign_id", d.Segment.NoReplyCampaignID}, {"segment.not_written_campaign_id", d.Segment.NotWrittenCampaignID}} {
-		if ref.id == 0 {
-			continue
-		}
-		if _, err := s.deps.Store.Campaign(ctx, ref.id); errors.Is(err, store.ErrNotFound) {
-			ve.Errors = append(ve.Errors, campaign.FieldError{Field: ref.field, Message: "is not a campaign"})
+	if d.CampaignID != 0 {
+		if _, err := s.deps.Store.Campaign(ctx, d.CampaignID); errors.Is(err, store.ErrNotFound) {
+			ve.Errors = append(ve.Errors, campaign.FieldError{Field: "campaign_id", Message: "is not a campaign"})
 		} else if err != nil {
-			return nil, err
+			return store.SupporterFilter{}, nil, err
 		}
 	}
-	counts, err := s.deps.Store.CountMailingRecipients(ctx, d.Segment.Query(s.deps.Now()))
+	f, err := d.Segment.Filter(s.campaignRef(ctx), supporters.DirectoryOf(s.deps.Congress))
+	var sve *campaign.ValidationError
+	if errors.As(err, &sve) {
+		ve.Errors = append(ve.Errors, sve.Errors...)
+	} else if err != nil {
+		return f, nil, err
+	}
+	if sve != nil {
+		return f, nil, ve
+	}
+	counts, err := s.deps.Store.CountMailingRecipients(ctx, mailing.Query(f, s.deps.Now()))
 	if err != nil {
-		return nil, err
+		return f, nil, err
 	}
 	if total(counts) == 0 {
 		ve.Errors = append(ve.Errors, campaign.FieldError{Field: "segment",
 			Message: "matches no supporter who can be emailed now (confirmed opt-in, not unsubscribed, not bounced): nothing would be sent"})
 	}
 	if len(ve.Errors) > 0 {
-		return counts, ve
+		return f, counts, ve
 	}
-	return counts, nil
+	return f, counts, nil
 }
 
 func total(counts map[string]int) int {
@@ -168,7 +148,13 @@ func decodeMailing(c echo.Context, in *mailingInput) error {
 			return &campaign.ValidationError{Object: "mailing", Errors: []campaign.FieldError{{Field: te.Field, Message: "has the wrong type"}}}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return &campaign.ValidationError{Object: "mailing", Errors: []campaign.FieldError{{Field: name, Message: "is not a mailing field"}}}
+			msg := "is not a mailing field"
+			if name == "no_reply_campaign_id" {
+				// the segment's filters are the supporter list's since 00034
+				msg = "is now not_replied_campaign_id: the House office of the supporter's district has not replied to this campaign"
+				name = "segment." + name
+			}
+			return &campaign.ValidationError{Object: "mailing", Errors: []campaign.FieldError{{Field: name, Message: msg}}}
 		}
 		return echo.NewHTTPError(http.StatusBadRequest, "the body must be a JSON object describing a mailing")
 	}
@@ -179,7 +165,7 @@ func decodeMailing(c echo.Context, in *mailingInput) error {
 // send_at, or now).
 func (s *Server) saveMailing(c echo.Context, d mailing.Draft, r refused) (store.Mailing, error) {
 	ctx := c.Request().Context()
-	if _, err := s.checkMailing(ctx, d, r); err != nil {
+	if _, _, err := s.checkMailing(ctx, d, r); err != nil {
 		return store.Mailing{}, err
 	}
 	row, err := d.Row()
@@ -199,27 +185,33 @@ func (s *Server) saveMailing(c echo.Context, d mailing.Draft, r refused) (store.
 
 // mailingJSON is a mailing and its progress.
 type mailingJSON struct {
-	ID         int64       `json:"id"`
-	Name       string      `json:"name"`
-	Status     string      `json:"status"`
-	CampaignID *int64      `json:"campaign_id"`
-	SubjectEN  string      `json:"subject_en"`
-	BodyEN     string      `json:"body_en"`
-	SubjectES  string      `json:"subject_es"`
-	BodyES     string      `json:"body_es"`
-	Segment    segmentJSON `json:"segment"`
-	Source     string      `json:"source"`
-	SendAt     *string     `json:"send_at"`
-	CreatedAt  string      `json:"created_at"`
-	StartedAt  *string     `json:"started_at"`
-	FinishedAt *string     `json:"finished_at"`
-	Total      int         `json:"total"`
-	Sent       int         `json:"sent"`
-	Failed     int         `json:"failed"`
-	Unknown    int         `json:"unknown"`
-	Left       int         `json:"left"`
-	Rate       float64     `json:"rate"`
-	Detail     string      `json:"detail"`
+	ID         int64           `json:"id"`
+	Name       string          `json:"name"`
+	Status     string          `json:"status"`
+	CampaignID *int64          `json:"campaign_id"`
+	SubjectEN  string          `json:"subject_en"`
+	BodyEN     string          `json:"body_en"`
+	SubjectES  string          `json:"subject_es"`
+	BodyES     string          `json:"body_es"`
+	Segment    mailing.Segment `json:"segment"`
+	// SupportersURL is the supporter list with the segment's filters: the
+	// same people (until the mailing's cutoff).
+	SupportersURL string  `json:"supporters_url"`
+	Source        string  `json:"source"`
+	SendAt        *string `json:"send_at"`
+	CreatedAt     string  `json:"created_at"`
+	StartedAt     *string `json:"started_at"`
+	FinishedAt    *string `json:"finished_at"`
+	Total         int     `json:"total"`
+	Sent          int     `json:"sent"`
+	Failed        int     `json:"failed"`
+	Unknown       int     `json:"unknown"`
+	Left          int     `json:"left"`
+	// Unsubscribed: supporters who left the list through this mailing's
+	// links since it was sent.
+	Unsubscribed int     `json:"unsubscribed"`
+	Rate         float64 `json:"rate"`
+	Detail       string  `json:"detail"`
 }
 
 func timeStr(t *time.Time) *string {
@@ -243,15 +235,19 @@ func (s *Server) mailingJSONOf(ctx context.Context, m store.Mailing) (mailingJSO
 	out := mailingJSON{ID: m.ID, Name: m.Name, Status: m.Status, CampaignID: m.CampaignID, SubjectEN: m.SubjectEN, BodyEN: m.BodyEN,
 		SubjectES: m.SubjectES, BodyES: m.BodyES, Source: mailing.Source(m.ID), SendAt: timeStr(m.SendAt),
 		CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339), StartedAt: timeStr(m.StartedAt), FinishedAt: timeStr(m.FinishedAt),
-		Total: m.Total, Sent: p.Sent, Failed: p.Failed, Unknown: p.Unknown, Detail: m.Detail, Segment: segmentJSONOf(seg)}
+		Total: m.Total, Sent: p.Sent, Failed: p.Failed, Unknown: p.Unknown, Unsubscribed: p.Unsubscribed, Detail: m.Detail, Segment: seg, SupportersURL: supportersURL(seg)}
 	switch m.Status {
 	case store.MailingSending:
 		out.Left = max(0, m.Total-p.Sent-p.Failed-p.Unknown)
 	case store.MailingScheduled, store.MailingDraft:
-		if counts, err := s.deps.Store.CountMailingRecipients(ctx, seg.Query(s.deps.Now())); err == nil {
+		// what it would go to now (a segment that no longer applies, a
+		// committee gone from the data say: nobody)
+		if f, err := seg.Filter(nil, supporters.DirectoryOf(s.deps.Congress)); err == nil {
+			counts, err := s.deps.Store.CountMailingRecipients(ctx, mailing.Query(f, s.deps.Now()))
+			if err != nil {
+				return mailingJSON{}, err
+			}
 			out.Left = total(counts)
-		} else {
-			return mailingJSON{}, err
 		}
 	}
 	if p.First != nil && p.Sent > 0 {
@@ -337,7 +333,7 @@ type previewJSON struct {
 // preview renders a draft for one supporter (by address, in the
 // segment) or the sample supporter, in lang.
 func (s *Server) preview(ctx context.Context, d mailing.Draft, t previewTarget, r refused) (previewJSON, error) {
-	counts, err := s.checkMailing(ctx, d, r)
+	f, counts, err := s.checkMailing(ctx, d, r)
 	var ve *campaign.ValidationError
 	if errors.As(err, &ve) {
 		// A segment that matches nobody still previews (with the sample).
@@ -374,7 +370,7 @@ func (s *Server) preview(ctx context.Context, d mailing.Draft, t previewTarget, 
 	}
 	var rc *store.MailingRecipient
 	if addr := strings.TrimSpace(t.Email); addr != "" {
-		got, err := s.deps.Store.MailingRecipientByIndex(ctx, d.Segment.Query(s.deps.Now()), s.deps.Keys.Index("email", strings.ToLower(addr)))
+		got, err := s.deps.Store.MailingRecipientByIndex(ctx, mailing.Query(f, s.deps.Now()), s.deps.Keys.Index("email", strings.ToLower(addr)))
 		if errors.Is(err, store.ErrNotFound) {
 			return previewJSON{}, &campaign.ValidationError{Object: "mailing", Errors: []campaign.FieldError{{Field: "preview.email",
 				Message: "is not a supporter this segment would email (not opted in, unsubscribed, or outside the segment)"}}}
@@ -482,57 +478,163 @@ func (s *Server) mailingsPage(c echo.Context) error {
 }
 
 type mailingFormView struct {
-	In         mailingInput
-	SendAt     string // as typed (datetime-local, UTC)
-	Segment    string
-	States     string // as typed: "AZ, CA"
-	NoReply    string
-	NotWritten string
-	NoReplies  []option
-	NotWrote   []option
-	Campaign   string
-	Campaigns  []option
-	Segments   []option
-	Fields     []string
-	Errors     formErrors
-	Problems   []campaign.FieldError
-	Preview    *previewJSON
-	Email      string // preview for this supporter
-	Lang       string
+	In       mailingInput
+	SendAt   string     // as typed (datetime-local, UTC)
+	Seg      url.Values // the segment's filters as typed, by the list's parameter names
+	Campaign string     // the campaign the email links to
+	// Options of the segment's selects, and the link campaign's.
+	SegCampaigns, NotReplied, NotWritten, Committees, Campaigns []option
+	Fields                                                      []string
+	Errors                                                      formErrors
+	Problems                                                    []campaign.FieldError
+	Preview                                                     *previewJSON
+	Email                                                       string // preview for this supporter
+	Lang                                                        string
+	ListURL                                                     string // the supporter list with these filters
+	SegLangs, Origins                                           []option
 }
+
+// segmentParams are the list's filters a mailing's segment offers (all
+// but status: a mailing goes only to those who can be emailed).
+var segmentParams = func() []string {
+	var out []string
+	for _, p := range supporters.FilterParams {
+		if p != "status" {
+			out = append(out, p)
+		}
+	}
+	return out
+}()
 
 func (s *Server) mailingForm(ctx context.Context, v *mailingFormView) error {
 	camps, err := s.deps.Store.Campaigns(ctx)
 	if err != nil {
 		return err
 	}
+	if v.Seg == nil {
+		v.Seg = url.Values{}
+	}
+	pick := func(param, none string) []option {
+		return []option{{Value: "", Label: none, Selected: v.Seg.Get(param) == ""}}
+	}
 	v.Campaigns = []option{{Value: "", Label: "None", Selected: v.Campaign == ""}}
-	v.Segments = []option{{Value: "", Label: "Every opted-in supporter", Selected: v.Segment == ""}}
-	v.NoReplies = []option{{Value: "", Label: "(no condition)", Selected: v.NoReply == ""}}
-	v.NotWrote = []option{{Value: "", Label: "(no condition)", Selected: v.NotWritten == ""}}
+	v.SegCampaigns = pick("campaign", "Any campaign")
+	v.NotReplied, v.NotWritten = pick("not_replied", "(no condition)"), pick("not_written", "(no condition)")
 	for _, cp := range camps {
 		id := strconv.FormatInt(cp.ID, 10)
 		v.Campaigns = append(v.Campaigns, option{Value: id, Label: cp.Title, Selected: v.Campaign == id})
-		v.Segments = append(v.Segments, option{Value: id, Label: "Supporters who joined through " + cp.Title, Selected: v.Segment == id})
-		v.NoReplies = append(v.NoReplies, option{Value: id, Label: cp.Title, Selected: v.NoReply == id})
-		v.NotWrote = append(v.NotWrote, option{Value: id, Label: cp.Title, Selected: v.NotWritten == id})
+		v.SegCampaigns = append(v.SegCampaigns, option{Value: id, Label: cp.Title, Selected: v.Seg.Get("campaign") == id})
+		v.NotReplied = append(v.NotReplied, option{Value: id, Label: cp.Title, Selected: v.Seg.Get("not_replied") == id})
+		v.NotWritten = append(v.NotWritten, option{Value: id, Label: cp.Title, Selected: v.Seg.Get("not_written") == id})
+	}
+	v.Committees = pick("committee", "(no condition)")
+	sel := strings.ToUpper(strings.TrimSpace(v.Seg.Get("committee")))
+	known := sel == ""
+	for _, cm := range s.deps.Congress.Committees() {
+		label := cm.Name + " (" + cm.ID + ")"
+		if cm.ParentID != "" {
+			label = "— " + label
+		}
+		known = known || cm.ID == sel
+		v.Committees = append(v.Committees, option{Value: cm.ID, Label: label, Selected: cm.ID == sel})
+	}
+	if !known { // what was typed (through the API or a link) stays, to be corrected
+		v.Committees = append(v.Committees, option{Value: sel, Label: sel + " (unknown)", Selected: true})
+	}
+	choose := func(param string, opts ...option) []option {
+		for i := range opts {
+			opts[i].Selected = opts[i].Value == strings.TrimSpace(v.Seg.Get(param))
+		}
+		return opts
+	}
+	v.SegLangs = choose("lang", option{Value: "", Label: "Both"}, option{Value: "en", Label: "English"}, option{Value: "es", Label: "Spanish"})
+	v.Origins = choose("origin", option{Value: "", Label: "Either"}, option{Value: store.OriginAction, Label: "Double opt-in on a campaign page"},
+		option{Value: store.OriginImport, Label: "Imported with consent"})
+	if o := strings.TrimSpace(v.Seg.Get("origin")); o != "" && o != store.OriginAction && o != store.OriginImport {
+		v.Origins = append(v.Origins, option{Value: o, Label: o + " (unknown)", Selected: true})
+	}
+	if l := strings.TrimSpace(v.Seg.Get("lang")); l != "" && l != "en" && l != "es" {
+		v.SegLangs = append(v.SegLangs, option{Value: l, Label: l + " (unknown)", Selected: true})
 	}
 	v.Fields = mailing.FieldNames()
 	if v.Errors == nil {
 		v.Errors = formErrors{}
 	}
+	vals := url.Values{}
+	for _, p := range segmentParams {
+		if x := strings.TrimSpace(v.Seg.Get(p)); x != "" {
+			vals.Set(p, x)
+		}
+	}
+	v.ListURL = "/admin/supporters"
+	if e := vals.Encode(); e != "" {
+		v.ListURL += "?" + e
+	}
 	return nil
 }
 
+// newMailingPage is the form, its segment filled from the query: the
+// supporter list's filters ("Email these supporters" on the list), a
+// campaign by id or slug.
 func (s *Server) newMailingPage(c echo.Context) error {
-	v := mailingFormView{Lang: "en"}
-	if id := c.QueryParam("campaign"); id != "" {
-		v.Campaign, v.Segment = id, id
+	ctx := c.Request().Context()
+	v := mailingFormView{Lang: "en", Seg: url.Values{}}
+	ref := s.campaignRef(ctx)
+	for _, p := range segmentParams {
+		x := strings.TrimSpace(c.QueryParam(p))
+		if x == "" {
+			continue
+		}
+		if p == "campaign" || p == "not_replied" || p == "not_written" {
+			if id, err := ref(x); err == nil {
+				x = strconv.FormatInt(id, 10)
+			}
+		}
+		v.Seg.Set(p, x)
 	}
-	if err := s.mailingForm(c.Request().Context(), &v); err != nil {
+	v.Campaign = v.Seg.Get("campaign")
+	if err := s.mailingForm(ctx, &v); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "mailing_new", v, false)
+}
+
+// segmentOfForm reads the segment's fields of the form (the list's
+// parameter names): campaigns by id, lists split at commas and spaces.
+func segmentOfForm(vals url.Values, r *refused) mailing.Segment {
+	var seg mailing.Segment
+	id := func(param string, dst *int64) {
+		if x := strings.TrimSpace(vals.Get(param)); x != "" {
+			n, err := strconv.ParseInt(x, 10, 64)
+			if err != nil {
+				r.add("segment."+mailing.SegmentFields[param], "is not a campaign")
+				return
+			}
+			*dst = n
+		}
+	}
+	list := func(param string) []string {
+		return strings.FieldsFunc(vals.Get(param), func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	id("campaign", &seg.CampaignID)
+	id("not_replied", &seg.NotRepliedCampaignID)
+	id("not_written", &seg.NotWrittenCampaignID)
+	seg.States, seg.Districts = list("state"), list("district")
+	seg.Committee, seg.Source, seg.Lang = vals.Get("committee"), vals.Get("source"), vals.Get("lang")
+	seg.JoinedFrom, seg.JoinedTo, seg.Origin = vals.Get("from"), vals.Get("to"), vals.Get("origin")
+	return seg
+}
+
+// formField names a field of the API as the form names it.
+func formField(field string) string {
+	if rest, ok := strings.CutPrefix(field, "segment."); ok {
+		for p, j := range mailing.SegmentFields {
+			if j == rest {
+				return "seg_" + p
+			}
+		}
+	}
+	return strings.ReplaceAll(field, "preview.email", "preview_email")
 }
 
 // createMailing is POST /admin/mailings: action=preview shows the email
@@ -540,28 +642,22 @@ func (s *Server) newMailingPage(c echo.Context) error {
 // and schedules it. Errors keep everything typed.
 func (s *Server) createMailing(c echo.Context) error {
 	ctx := c.Request().Context()
-	v := mailingFormView{SendAt: strings.TrimSpace(c.FormValue("send_at")), Segment: c.FormValue("segment"), Campaign: c.FormValue("campaign_id"),
-		States: c.FormValue("states"), NoReply: c.FormValue("no_reply"), NotWritten: c.FormValue("not_written"),
+	v := mailingFormView{SendAt: strings.TrimSpace(c.FormValue("send_at")), Campaign: c.FormValue("campaign_id"), Seg: url.Values{},
 		Email: strings.TrimSpace(c.FormValue("preview_email")), Lang: c.FormValue("preview_lang")}
+	for _, p := range segmentParams {
+		v.Seg.Set(p, c.FormValue("seg_"+p))
+	}
 	v.In = mailingInput{Name: c.FormValue("name"), SubjectEN: c.FormValue("subject_en"), BodyEN: c.FormValue("body_en"),
 		SubjectES: c.FormValue("subject_es"), BodyES: c.FormValue("body_es")}
 	var r refused
-	for _, p := range []struct {
-		field, val string
-		dst        **int64
-	}{{"campaign_id", v.Campaign, &v.In.CampaignID}, {"segment.campaign_id", v.Segment, &v.In.Segment.CampaignID},
-		{"segment.no_reply_campaign_id", v.NoReply, &v.In.Segment.NoReplyCampaignID}, {"segment.not_written_campaign_id", v.NotWritten, &v.In.Segment.NotWrittenCampaignID}} {
-		if p.val == "" {
-			continue
+	if v.Campaign != "" {
+		if id, err := strconv.ParseInt(v.Campaign, 10, 64); err != nil {
+			r.add("campaign_id", "is not a campaign")
+		} else {
+			v.In.CampaignID = &id
 		}
-		id, err := strconv.ParseInt(p.val, 10, 64)
-		if err != nil {
-			r.add(p.field, "is not a campaign")
-			continue
-		}
-		*p.dst = &id
 	}
-	v.In.Segment.States = strings.FieldsFunc(v.States, func(r rune) bool { return r == ',' || r == ' ' })
+	v.In.Segment = segmentOfForm(v.Seg, &r)
 	d := v.In.draft(&r)
 	if v.SendAt != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", v.SendAt, time.UTC)
@@ -600,11 +696,7 @@ func (s *Server) createMailing(c echo.Context) error {
 	}
 	v.Errors = formErrors{}
 	for _, fe := range ve.Errors {
-		name := strings.NewReplacer("segment.campaign_id", "segment", "segment.no_reply_campaign_id", "no_reply", "segment.not_written_campaign_id", "not_written").Replace(fe.Field)
-		if strings.HasPrefix(name, "segment.states") {
-			name = "states"
-		}
-		name = strings.ReplaceAll(name, "preview.email", "preview_email")
+		name := formField(fe.Field)
 		msg := fe.Message
 		if fe.Line > 0 {
 			msg = fmt.Sprintf("line %d, column %d: %s", fe.Line, fe.Column, fe.Message)
@@ -623,6 +715,7 @@ func (s *Server) createMailing(c echo.Context) error {
 
 type mailingView struct {
 	M       mailingJSON
+	Segment []string // the segment's filters, in words
 	Batches []store.MailingBatch
 	Live    bool
 	Confirm bool // asked to cancel: say what happens first
@@ -646,12 +739,49 @@ func (s *Server) mailingPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := mailingView{M: j, Batches: batches, Live: m.Status == store.MailingSending || m.Status == store.MailingScheduled}
+	v := mailingView{M: j, Batches: batches, Live: m.Status == store.MailingSending || m.Status == store.MailingScheduled,
+		Segment: s.describeSegment(ctx, j.Segment)}
 	v.Confirm = v.Live && c.QueryParam("cancel") == "1"
 	if v.Live && !v.Confirm {
 		c.Response().Header().Set("Refresh", "10") // the figures follow the send
 	}
 	return s.render(c, http.StatusOK, "mailing", v, false)
+}
+
+// describeSegment says a segment's filters in words, for the progress
+// page.
+func (s *Server) describeSegment(ctx context.Context, seg mailing.Segment) []string {
+	title := func(id int64) string {
+		if c, err := s.deps.Store.Campaign(ctx, id); err == nil {
+			return c.Title
+		}
+		return "campaign " + strconv.FormatInt(id, 10)
+	}
+	var out []string
+	add := func(ok bool, f string, a ...any) {
+		if ok {
+			out = append(out, fmt.Sprintf(f, a...))
+		}
+	}
+	add(seg.CampaignID != 0, "joined through or wrote in %s", title(seg.CampaignID))
+	add(len(seg.States) > 0, "in %s", strings.Join(seg.States, ", "))
+	add(len(seg.Districts) > 0, "in district %s", strings.Join(seg.Districts, ", "))
+	if seg.Committee != "" {
+		name := seg.Committee
+		if cm, ok := s.deps.Congress.Committee(seg.Committee); ok {
+			name = cm.Name + " (" + cm.ID + ")"
+		}
+		add(true, "in the states of the members of the %s", name)
+	}
+	add(seg.Source != "", "joined through source=%s", seg.Source)
+	add(seg.Lang != "", "reading %s", map[string]string{"en": "English", "es": "Spanish"}[seg.Lang])
+	add(seg.JoinedFrom != "", "joined on or after %s", seg.JoinedFrom)
+	add(seg.JoinedTo != "", "joined on or before %s", seg.JoinedTo)
+	add(seg.Origin == store.OriginAction, "joined through a campaign page")
+	add(seg.Origin == store.OriginImport, "imported")
+	add(seg.NotRepliedCampaignID != 0, "whose district's House office has not replied to %s", title(seg.NotRepliedCampaignID))
+	add(seg.NotWrittenCampaignID != 0, "who have not written in %s", title(seg.NotWrittenCampaignID))
+	return out
 }
 
 func (s *Server) cancelMailing(c echo.Context) error {

@@ -20,14 +20,20 @@ import (
 // addOptIn writes a confirmed opt-in, as the double opt-in leaves it.
 func addOptIn(t testing.TB, st *store.Store, keys *seal.Keys, email, first, lang string, campaignID int64) {
 	t.Helper()
+	addOptInAt(t, st, keys, email, first, lang, campaignID, "", nil, "")
+}
+
+// addOptInAt is addOptIn with the supporter's state, district and source.
+func addOptInAt(t testing.TB, st *store.Store, keys *seal.Keys, email, first, lang string, campaignID int64, state string, district *int, source string) {
+	t.Helper()
 	idx := keys.Index("email", email)
 	sealed, err := keys.SealJSON(map[string]string{"email": email, "first_name": first}, action.OptInAAD(idx))
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().Add(-time.Minute).UTC()
-	if _, err := st.DB().ExecContext(context.Background(), "INSERT INTO optins (email_index, sealed, lang, campaign_id, requested_at, confirmed_at) VALUES ($1,$2,$3,$4,$5,$6)",
-		idx, sealed, lang, campaignID, now, now); err != nil {
+	if _, err := st.DB().ExecContext(context.Background(), "INSERT INTO optins (email_index, sealed, lang, campaign_id, requested_at, confirmed_at, state, district, source)"+
+		" VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", idx, sealed, lang, campaignID, now, now, state, district, source); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -99,7 +105,9 @@ func TestMailingAPIAndPages(t *testing.T) {
 		if code, body := a.confirm(t, c, a.confirmLink(t)); code != http.StatusOK && code != http.StatusSeeOther {
 			t.Fatalf("confirm: %d %s", code, body)
 		}
-		addOptIn(t, st, a.keys, "ana@example.org", "Ana", "en", a.camp.ID)
+		eleven := 11
+		radio := unique("radio")
+		addOptInAt(t, st, a.keys, "ana@example.org", "Ana", "en", a.camp.ID, "CA", &eleven, radio)
 		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
 			`{"name": "M", "subject_en": "Hi", "body_en": "Dear {{.first_name}}: ask {{.members}} ({{.district}}).", "segment": {"campaign_id": `+camp+`}, "preview": {"email": "ana@example.org"}}`)
 		var ana struct{ Text string }
@@ -108,8 +116,10 @@ func TestMailingAPIAndPages(t *testing.T) {
 			t.Errorf("preview with members: %d %s", code, resp)
 		}
 
-		// Segments by what supporters did: Ana wrote to California's members
-		// in this campaign, and no office has replied; Luz wrote nothing.
+		// Segments are the supporter list's filters: Ana lives in CA-11,
+		// joined through the radio link, wrote in this campaign, and her
+		// representative has not replied; Luz (no address on the list)
+		// wrote nothing.
 		in := func(seg, who string) int {
 			code, _ := do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
 				`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": `+seg+`, "preview": {"email": "`+who+`"}}`)
@@ -121,16 +131,57 @@ func TestMailingAPIAndPages(t *testing.T) {
 		}{
 			{`{"states": ["CA"]}`, 200, 422},
 			{`{"states": ["AZ"]}`, 422, 422},
-			{`{"no_reply_campaign_id": ` + camp + `}`, 200, 422},
+			{`{"districts": ["CA-11"]}`, 200, 422},
+			{`{"districts": ["CA-12"]}`, 422, 422},
+			{`{"source": "` + radio + `"}`, 200, 422},
+			{`{"lang": "es"}`, 422, 200},
+			{`{"joined_from": "` + time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02") + `"}`, 422, 422},
+			{`{"not_replied_campaign_id": ` + camp + `}`, 200, 422},
 			{`{"not_written_campaign_id": ` + camp + `}`, 422, 200},
 		} {
 			if got, got2 := in(tc.seg, "ana@example.org"), in(tc.seg, email); got != tc.ana || got2 != tc.luz {
 				t.Errorf("segment %s: Ana %d, Luz %d; want %d, %d", tc.seg, got, got2, tc.ana, tc.luz)
 			}
 		}
-		if code, resp := do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
-			`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": {"states": ["ZZ"]}}`); code != 422 || !strings.Contains(resp, "segment.states[0]") {
-			t.Errorf("unknown state: %d %s", code, resp)
+		// The count before sending is the list's count for the same filters.
+		for _, tc := range []struct{ seg, list string }{
+			{`{"districts": ["CA-11"]}`, "district=CA-11"},
+			{`{"source": "` + radio + `", "campaign_id": ` + camp + `}`, "source=" + radio + "&campaign=" + a.camp.Slug},
+			{`{"states": ["CA"], "not_written_campaign_id": ` + camp + `}`, "state=CA&not_written=" + camp},
+		} {
+			_, resp := do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json",
+				`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": `+tc.seg+`}`)
+			var pv struct{ Recipients map[string]int }
+			_ = json.Unmarshal([]byte(resp), &pv)
+			_, lresp := do(t, c, http.MethodGet, a.srv.URL+"/api/v1/supporters?"+tc.list, tok, "", "")
+			var l struct{ Total int }
+			if err := json.Unmarshal([]byte(lresp), &l); err != nil {
+				t.Fatal(lresp)
+			}
+			if pv.Recipients["total"] != l.Total {
+				t.Errorf("segment %s counts %d, the list (%s) %d", tc.seg, pv.Recipients["total"], tc.list, l.Total)
+			}
+		}
+		// Filters that cannot be used: each named, all at once, nothing saved.
+		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings", tok, "application/json",
+			`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": {"states": ["ZZ"], "committee": "XXJU", "joined_to": "soon"}}`)
+		for _, f := range []string{"segment.states", "segment.committee", "segment.joined_to"} {
+			if _, _, msg := refusalFor(t, resp, f); code != 422 || msg == "" {
+				t.Errorf("%s not refused: %d %s", f, code, resp)
+			}
+		}
+		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings", tok, "application/json",
+			`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": {"states": ["AZ"], "districts": ["CA-12"]}}`)
+		if _, _, msg := refusalFor(t, resp, "segment.districts"); code != 422 || !strings.Contains(msg, "not in the states chosen") {
+			t.Errorf("district of another state: %d %s", code, resp)
+		}
+		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings", tok, "application/json",
+			`{"name": "M", "subject_en": "Hi", "body_en": "Hi", "segment": {"no_reply_campaign_id": `+camp+`}}`)
+		if _, _, msg := refusalFor(t, resp, "segment.no_reply_campaign_id"); code != 422 || !strings.Contains(msg, "not_replied_campaign_id") {
+			t.Errorf("the old key: %d %s", code, resp)
+		}
+		if after, _ := st.Mailings(context.Background(), 1000); len(after) != len(before) {
+			t.Errorf("a refused mailing was saved")
 		}
 
 		// Saved and scheduled: the API answers with its progress.
@@ -170,17 +221,45 @@ func TestMailingAPIAndPages(t *testing.T) {
 			t.Errorf("preview for an unsubscribed supporter: %d %s", code, resp)
 		}
 
+		// Unsubscribes through this mailing's link count for it.
+		anaLink := action.NewSigner(a.keys.Index).Sign("unsub", action.UnsubValue(a.keys.Index("email", "ana@example.org"), m.ID), time.Time{})
+		if r, err := anon.PostForm(a.srv.URL+"/u?t="+anaLink, url.Values{"List-Unsubscribe": {"One-Click"}}); err != nil || r.StatusCode != 200 {
+			t.Fatalf("one-click unsubscribe from the mailing: %v %v", r, err)
+		}
+		code, resp = do(t, c, http.MethodGet, a.srv.URL+"/api/v1/mailings/"+itoa(m.ID), tok, "", "")
+		var mu struct{ Unsubscribed int }
+		if err := json.Unmarshal([]byte(resp), &mu); err != nil || code != 200 || mu.Unsubscribed != 1 {
+			t.Errorf("unsubscribes of the mailing: %d %s", code, resp)
+		}
+
 		// Pages.
 		signIn(t, c, a.srv.URL, addUser(t, st, unique("mailpage")+"@example.org", auth.Campaigner).Email)
-		form := url.Values{"name": {"Page mailing"}, "segment": {camp}, "campaign_id": {camp}, "subject_en": {"Hi {{.first_name}}"},
+		form := url.Values{"name": {"Page mailing"}, "seg_campaign": {camp}, "campaign_id": {camp}, "subject_en": {"Hi {{.first_name}}"},
 			"body_en": {"Line one\n  {{if .first_name}}x{{end}} {{.nope}}"}, "action": {"send"}}
 		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/admin/mailings/new"))
 		code, page, _ := postForm(t, c, a.srv.URL+"/admin/mailings", form)
 		if code != 422 || !strings.Contains(page, "line 2, column 32") || !strings.Contains(page, "Page mailing") || !strings.Contains(page, "{{.nope}}") {
 			t.Errorf("form error: %d\n%s", code, page)
 		}
+		// A filter that cannot be used: named by the field, what was typed kept.
+		form = url.Values{"name": {"Districts"}, "seg_state": {"AZ"}, "seg_district": {"CA-12"}, "seg_committee": {"XXJU"}, "seg_source": {radio},
+			"subject_en": {"Hi"}, "body_en": {"Hi"}, "action": {"send"}}
+		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/admin/mailings/new"))
+		code, page, _ = postForm(t, c, a.srv.URL+"/admin/mailings", form)
+		if code != 422 || !strings.Contains(page, `id="seg_district-error"`) || !strings.Contains(page, "not in the states chosen") ||
+			!strings.Contains(page, `value="CA-12"`) || !strings.Contains(page, `value="`+radio+`"`) || !strings.Contains(page, "no committee") ||
+			!strings.Contains(page, `<option value="XXJU" selected>`) {
+			t.Errorf("segment error on the form: %d\n%s", code, page)
+		}
+		// The list's filters fill the form ("Email these supporters").
+		code, page = do(t, c, http.MethodGet, a.srv.URL+"/admin/mailings/new?campaign="+a.camp.Slug+"&district=CA-11&committee=SSJU", "", "", "")
+		if code != 200 || !strings.Contains(page, `<option value="`+camp+`" selected>`) || !strings.Contains(page, `value="CA-11"`) ||
+			!strings.Contains(page, `<option value="SSJU" selected>`) || !strings.Contains(page, "/admin/supporters?campaign="+camp+"&amp;committee=SSJU&amp;district=CA-11") {
+			t.Errorf("form from the list's filters: %d\n%s", code, page)
+		}
 		code, page = do(t, c, http.MethodGet, a.srv.URL+"/admin/mailings/"+itoa(m.ID), "", "", "")
-		if code != 200 || !strings.Contains(page, `id="sent"`) || !strings.Contains(page, "source=mailing-"+itoa(m.ID)) {
+		if code != 200 || !strings.Contains(page, `id="sent"`) || !strings.Contains(page, "source=mailing-"+itoa(m.ID)) ||
+			!strings.Contains(page, `id="unsubscribed">1<`) || !strings.Contains(page, "joined through or wrote in") {
 			t.Errorf("progress page: %d\n%s", code, page)
 		}
 	})

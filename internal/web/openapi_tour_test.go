@@ -200,6 +200,8 @@ func apiTour(t *testing.T, st *store.Store) []exchange {
 	ml := call("POST", "/api/v1/mailings", "/api/v1/mailings", j, mail(`, "send_at": "`+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`"`), 201)
 	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Broken", "subject_en": "Hi", "body_en": "Hi {{.frist_name}}"}`, "body_en")
 	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Nobody", "subject_en": "Hi", "body_en": "Hi", "segment": {"campaign_id": `+newID+`}}`, "segment")
+	refused("POST", "/api/v1/mailings", "/api/v1/mailings", j, `{"name": "Judiciary", "subject_en": "Hi", "body_en": "Hi", "segment": {"committee": "XXJU", "not_written_campaign_id": `+camp+`}}`, "segment.committee")
+	refused("POST", "/api/v1/mailings/preview", "/api/v1/mailings/preview", j, `{"name": "Districts", "subject_en": "Hi", "body_en": "Hi", "segment": {"states": ["AZ"], "districts": ["CA-12"]}}`, "segment.districts")
 	mlID := fmt.Sprint(id(ml, "id"))
 	call("GET", "/api/v1/mailings", "/api/v1/mailings", "", "", 200)
 	call("GET", "/api/v1/mailings/:id", "/api/v1/mailings/"+mlID, "", "", 200)

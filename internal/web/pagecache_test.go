@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -116,5 +117,32 @@ func TestStaffPagesSayEnglish(t *testing.T) {
 	}
 	if _, page := getPage(t, c, a.srv.URL+"/stats"); !strings.Contains(page, `<html lang="es">`) {
 		t.Error("the public page lost the visitor's Spanish")
+	}
+}
+
+// TestCachedPagesCarryTheirLength: a kept page is sent with its
+// Content-Length (the bytes after the visitor's CSRF token is put in),
+// not chunked, which is what lets /stats run near the hello-world
+// ceiling of the Performance table.
+func TestCachedPagesCarryTheirLength(t *testing.T) {
+	st := storetest.SQLite(t)
+	slug := unique("len")
+	a := newActionServer(t, st, slug, campaign.Live)
+	c := browserClient(t)
+	for _, path := range []string{"/c/" + slug, "/stats", "/?q=94110", "/stats?lang=es", "/c/" + slug + "?lang=es"} {
+		for range 2 { // rendered, then kept
+			resp, err := c.Get(a.srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
+			}
+			if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+				t.Errorf("%s: Content-Length %d, transfer encoding %v, body %d bytes", path, resp.ContentLength, resp.TransferEncoding, len(body))
+			}
+		}
 	}
 }

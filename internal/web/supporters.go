@@ -66,7 +66,7 @@ func (s *Server) parseSupporterQuery(c echo.Context) (supporterQuery, error) {
 			q.Values.Set(p, v)
 		}
 	}
-	f, err := supporters.ParseFilter(q.Values.Get, s.campaignRef(c.Request().Context()))
+	f, err := supporters.ParseFilter(q.Values.Get, s.campaignRef(c.Request().Context()), supporters.DirectoryOf(s.deps.Congress))
 	if err != nil {
 		return q, err
 	}
@@ -169,6 +169,10 @@ func (s *Server) readSupporters(c echo.Context, q supporterQuery) (supporterList
 // filterError is a filter that cannot be applied, as a 400 naming the
 // field.
 func filterError(err error) error {
+	var fes supporters.FieldErrors
+	if errors.As(err, &fes) {
+		return echo.NewHTTPError(http.StatusBadRequest, fes.Error())
+	}
 	var fe *supporters.FieldError
 	if errors.As(err, &fe) {
 		return echo.NewHTTPError(http.StatusBadRequest, fe.Error())
@@ -199,6 +203,9 @@ type supportersView struct {
 	Q          supporterQuery
 	Error      string // a filter that cannot be applied, naming the field
 	Campaigns  []campaignOpt
+	Committees []option // the committee filter's choices
+	CanMail    bool     // may write a mailing to these supporters
+	MailURL    string   // a new mailing with these filters
 	Slugs      map[int64]string
 	States     []stateOption
 	CanPII     bool
@@ -221,7 +228,8 @@ type countRow struct {
 func (s *Server) supportersPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	v := supportersView{CanPII: u.Role.Can(auth.PermViewPersonalData), CanExport: u.Role.Can(auth.PermExportPII), Slugs: map[int64]string{}}
+	v := supportersView{CanPII: u.Role.Can(auth.PermViewPersonalData), CanExport: u.Role.Can(auth.PermExportPII), Slugs: map[int64]string{},
+		CanMail: u.Role.Can(auth.PermEditCampaigns)}
 	camps, err := s.deps.Store.Campaigns(ctx)
 	if err != nil {
 		return err
@@ -235,7 +243,7 @@ func (s *Server) supportersPage(c echo.Context) error {
 		if !errors.As(err, &fe) {
 			return err
 		}
-		v.Error, status = fe.Error(), http.StatusBadRequest
+		v.Error, status = err.Error(), http.StatusBadRequest
 	} else {
 		if v.List, err = s.readSupporters(c, q); err != nil {
 			return err
@@ -262,6 +270,28 @@ func (s *Server) supportersPage(c echo.Context) error {
 			return "/admin/supporters?" + e
 		}
 		return "/admin/supporters"
+	}
+	sel = strings.ToUpper(q.Values.Get("committee"))
+	v.Committees = []option{{Value: "", Label: "Any", Selected: sel == ""}}
+	for _, cm := range s.deps.Congress.Committees() {
+		label := cm.Name + " (" + cm.ID + ")"
+		if cm.ParentID != "" {
+			label = "— " + label
+		}
+		v.Committees = append(v.Committees, option{Value: cm.ID, Label: label, Selected: cm.ID == sel})
+	}
+	if st := q.Values.Get("status"); v.Error == "" && (st == "" || st == store.SupportersSendable) {
+		// the count above is whom a mailing with these filters goes to
+		mail := url.Values{}
+		for k, vs := range q.Values {
+			if k != "status" {
+				mail[k] = vs
+			}
+		}
+		v.MailURL = "/admin/mailings/new"
+		if e := mail.Encode(); e != "" {
+			v.MailURL += "?" + e
+		}
 	}
 	if v.Error == "" {
 		v.Pages = (v.List.Total + int64(q.PerPage) - 1) / int64(q.PerPage)
@@ -363,6 +393,13 @@ func (s *Server) supportersExport(c echo.Context) error {
 		s.log.Warn("supporters export cut short", "err", err)
 	}
 	return nil
+}
+
+// Chosen tells whether campaign c is the one the filter param names (by
+// slug or id).
+func (v supportersView) Chosen(param string, c campaignOpt) bool {
+	x := v.Q.Values.Get(param)
+	return x != "" && (x == c.Slug || x == strconv.FormatInt(c.ID, 10))
 }
 
 // SlugOf names a supporter's campaign on the page.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
+	"github.com/outreach-org/outreach/internal/supporters"
 )
 
 var (
@@ -241,6 +243,23 @@ func TestSupporterListAPI(t *testing.T) {
 		if code, body, _ = doCT(t, c, "GET", a.srv.URL+"/api/v1/supporters?from=last+week", organizer, "", ""); code != 400 || !strings.Contains(body, "from:") {
 			t.Errorf("bad filter: %d %s", code, body)
 		}
+		// The committee filter: supporters in the states of its members
+		// (California, for these two, is or is not among Judiciary's).
+		_, judiciary, _ := supporters.DirectoryOf(directory(t)).CommitteeStates("SSJU")
+		want := `"total":0`
+		if slices.Contains(judiciary, "CA") {
+			want = `"total":2`
+		}
+		if code, body, _ = doCT(t, c, "GET", a.srv.URL+q+"&committee=ssju", organizer, "", ""); code != 200 || !strings.Contains(body, want) {
+			t.Errorf("committee filter: %d %s (want %s)", code, body, want)
+		}
+		for bad, msg := range map[string]string{"committee=XXJU": `committee: no committee \"XXJU\"`, "district=WY-3": "WY-3 has no House seat",
+			"state=AZ&district=CA-12&lang=fr": "CA-12 is not in the states chosen (AZ)"} {
+			if code, body, _ = doCT(t, c, "GET", a.srv.URL+"/api/v1/supporters?"+bad, organizer, "", ""); code != 400 || !strings.Contains(body, msg) ||
+				(strings.Contains(bad, "lang") && !strings.Contains(body, "lang: must be en or es")) {
+				t.Errorf("%s: %d %s", bad, code, body)
+			}
+		}
 		// the export: admins, audited, with the filters, opened
 		exp := auditCount(t, st, "supporters.export")
 		adminClient := browserClient(t)
@@ -253,14 +272,22 @@ func TestSupporterListAPI(t *testing.T) {
 		if auditCount(t, st, "supporters.export") != exp+1 {
 			t.Error("export not audited")
 		}
+		// an admin (who writes mailings) is offered to email these supporters
+		code, page := getPage(t, adminClient, a.srv.URL+"/admin/supporters?campaign="+slug+"&district=CA-12&status=subscribed")
+		if code != 200 || !strings.Contains(page, `href="/admin/mailings/new?campaign=`+slug+`&amp;district=CA-12" id="mail-these"`) {
+			t.Errorf("email these supporters: %d", code)
+		}
 		// the staff page (organizer: no names, no export link, no export)
 		signIn(t, c, a.srv.URL, "org-"+slug+"@example.org")
 		if code, _ := getPage(t, c, a.srv.URL+"/admin/supporters/export"); code != http.StatusForbidden {
 			t.Errorf("organizer export: %d", code)
 		}
-		code, page := getPage(t, c, a.srv.URL+"/admin/supporters?campaign="+slug+"&district=CA-12")
+		code, page = getPage(t, c, a.srv.URL+"/admin/supporters?campaign="+slug+"&district=CA-12")
 		if code != 200 || !strings.Contains(page, "1 supporter</h2>") || strings.Contains(page, "luis@") || !strings.Contains(page, "CA-12") || strings.Contains(page, "/admin/supporters/export") {
 			t.Errorf("page: %d", code)
+		}
+		if strings.Contains(page, `id="mail-these"`) {
+			t.Error("an organizer (who cannot write mailings) is offered to email the list")
 		}
 		code, page = getPage(t, c, a.srv.URL+"/admin/supporters?district=California")
 		if code != 400 || !strings.Contains(page, "district: &#34;California&#34; is not a district") || !strings.Contains(page, `value="California"`) {
