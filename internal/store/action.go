@@ -388,7 +388,7 @@ func (s *Store) EraseSupporter(ctx context.Context, emailIndex string, a Audit) 
 // (the answers and the replies' classification stay: they are the
 // aggregates). Each letter's timeline says so.
 func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
-	if err := tx.Model(&Letter{}).Where("id IN ? AND status IN ?", letterIDs, []string{"pending", "queued"}).
+	if err := tx.Model(&Letter{}).Where("id IN ? AND status IN ? AND sending_since IS NULL", letterIDs, []string{"pending", "queued"}).
 		Updates(map[string]any{"status": "failed", "last_error": "cancelled: the supporter asked for their data to be deleted", "updated_at": now}).Error; err != nil {
 		return fmt.Errorf("store: erase letters: %w", err)
 	}

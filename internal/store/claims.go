@@ -23,6 +23,8 @@ type Claim struct {
 
 // ClaimForSending moves a letter to "sending" with an attempt on its
 // timeline, before the provider is called, so a crash leaves evidence.
+// The claim writes channel, attempts and sending_since, not the stored
+// status (a heap-only update on PostgreSQL; see Letter.AfterFind).
 // It answers false when the letter is already past sending (done by
 // another worker, or finished).
 func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error) {
@@ -58,8 +60,8 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 				}
 			}
 			seen.WriteString(" END")
-			args := append([]any{"sending", ch, at, at, ids, []string{"pending", "queued", "sending"}}, seenArgs...)
-			got, err := scanIDs(tx.Raw("UPDATE letters SET status = ?, channel = ?, attempts = attempts + 1, sending_since = ?, updated_at = ? "+
+			args := append([]any{ch, at, at, ids, []string{"pending", "queued", "sending"}}, seenArgs...)
+			got, err := scanIDs(tx.Raw("UPDATE letters SET channel = ?, attempts = attempts + 1, sending_since = ?, updated_at = ? "+
 				"WHERE id IN ? AND status IN ? AND attempts = "+seen.String()+" RETURNING id", args...))
 			if err != nil {
 				return err
@@ -92,7 +94,7 @@ func (s *Store) claimManyPostgres(ctx context.Context, claims []Claim) (map[int6
 		ids[i], channels[i], seen[i], at[i] = c.ID, c.Channel, max(c.Attempts, -1), c.At
 	}
 	got, err := scanIDs(s.db.WithContext(ctx).Raw(`WITH c AS (
-  UPDATE letters l SET status = 'sending', channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
+  UPDATE letters l SET channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
   FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS timestamptz[])) AS c(id, channel, seen, at)
   WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') AND l.attempts = COALESCE(c.seen, l.attempts)
   RETURNING l.id, c.channel, c.at),
@@ -249,7 +251,7 @@ func latest(a, b time.Time) time.Time {
 // MarkRetry records a failed attempt that will be retried.
 func (s *Store) MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "sending").Updates(map[string]any{
+		if err := tx.Model(&Letter{}).Where("id = ? AND status IN ? AND sending_since IS NOT NULL", id, []string{"pending", "queued", "sending"}).Updates(map[string]any{
 			"status": "queued", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
 			return fmt.Errorf("store: mark retry %d: %w", id, err)
 		}
@@ -276,7 +278,7 @@ func (s *Store) NoteEvent(ctx context.Context, letterID int64, kind, channel, de
 // MarkHeld records that a letter waits for its office's pacing window.
 func (s *Store) MarkHeld(ctx context.Context, id int64, detail string, now time.Time) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Letter{}).Where("id = ? AND status = ?", id, "pending").Updates(map[string]any{"status": "queued", "updated_at": now.UTC()})
+		res := tx.Model(&Letter{}).Where("id = ? AND status = ? AND sending_since IS NULL", id, "pending").Updates(map[string]any{"status": "queued", "updated_at": now.UTC()})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return wrapf(res.Error, "mark held %d", id)
 		}

@@ -14,7 +14,7 @@ func (s *Store) LetterCountsSince(ctx context.Context, campaignID int64, since t
 		N      int64
 	}
 	var rows []row
-	q := s.db.WithContext(ctx).Model(&Letter{}).Select("status, COUNT(*) AS n").Where("created_at >= ?", since.UTC()).Group("status")
+	q := s.db.WithContext(ctx).Table("letters").Select(sendingSQL("letters")+" AS status, COUNT(*) AS n").Where("created_at >= ?", since.UTC()).Group(sendingSQL("letters"))
 	if campaignID != 0 {
 		q = q.Where("campaign_id = ?", campaignID)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -262,6 +263,46 @@ func TestCreateLettersLargeBatchRepeats(t *testing.T) {
 		n, err := s.LetterCounts(ctx, campID)
 		if err != nil || total != 250 || n["pending"] != 500 {
 			t.Fatalf("the writers stored %d letters (want 250); counts %v %v (want 500 pending)", total, n, err)
+		}
+	})
+}
+
+// TestNewLettersReachTheRollups: a new letter stores no timeline row (the
+// timeline's "created" line is read from the letter itself), yet the
+// minute tick's refresh finds the offices of new letters by the letters'
+// own high-water mark, as it finds changed ones by their events.
+func TestNewLettersReachTheRollups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		seal := func(id int64) (string, error) { return fmt.Sprintf("sealed:%d", id), nil }
+		if _, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 2, seal), nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || !full {
+			t.Fatalf("first refresh: full %v, %v", full, err)
+		}
+		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 0 {
+			t.Fatalf("nothing changed: %d offices, full %v, %v", n, full, err)
+		}
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 900, 3, seal), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows int64
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM letter_events WHERE letter_id >= " + strconv.FormatInt(ids[0], 10)).Scan(&rows); err != nil || rows != 0 {
+			t.Errorf("%d timeline rows stored for new letters (%v)", rows, err)
+		}
+		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 3 {
+			t.Fatalf("after three new letters to three offices: %d offices, full %v, %v", n, full, err)
+		}
+		l, err := s.LetterByID(ctx, ids[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := s.Timeline(ctx, ids[1])
+		if err != nil || len(ev) != 1 || ev[0].Kind != "created" || ev[0].Status != "pending" || !ev[0].At.Equal(l.CreatedAt) {
+			t.Fatalf("timeline %+v (created %v), %v", ev, l.CreatedAt, err)
 		}
 	})
 }

@@ -364,7 +364,7 @@ func stopSecondLetters(tx *gorm.DB, campaignID int64, bioguideID, why string, no
 		}
 	}
 	reason := "cancelled: " + why + " before this second letter was sent"
-	ids, err := scanIDs(tx.Raw("UPDATE letters SET status = 'failed', last_error = ?, updated_at = ? WHERE campaign_id = ? AND bioguide_id = ? AND kind = ? AND status IN ('pending','queued') RETURNING id",
+	ids, err := scanIDs(tx.Raw("UPDATE letters SET status = 'failed', last_error = ?, updated_at = ? WHERE campaign_id = ? AND bioguide_id = ? AND kind = ? AND status IN ('pending','queued') AND sending_since IS NULL RETURNING id",
 		reason, now, campaignID, bioguideID, LetterSecond))
 	if err != nil {
 		return err

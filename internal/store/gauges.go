@@ -14,7 +14,7 @@ type Gauge struct {
 // LetterGauges counts letters by status and channel.
 func (s *Store) LetterGauges(ctx context.Context) ([]Gauge, error) {
 	var out []Gauge
-	err := s.db.WithContext(ctx).Raw(`SELECT status AS a, channel AS b, COUNT(*) AS n FROM letters GROUP BY status, channel ORDER BY status, channel`).
+	err := s.db.WithContext(ctx).Raw(`SELECT ` + sendingSQL("letters") + ` AS a, channel AS b, COUNT(*) AS n FROM letters GROUP BY 1, 2 ORDER BY 1, 2`).
 		Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: letter gauges: %w", err)

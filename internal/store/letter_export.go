@@ -55,7 +55,7 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		}
 	}
 	rrows.Close()
-	cols := []string{"l.id", "l.campaign_id", "l.bioguide_id", "l.office_code", "l.chamber", "l.state", "l.party", "l.channel", "l.status", "l.sent_at",
+	cols := []string{"l.id", "l.campaign_id", "l.bioguide_id", "l.office_code", "l.chamber", "l.state", "l.party", "l.channel", sendingSQL("l"), "l.sent_at",
 		"l.delivered_at", "l.kind", "l.followup_of",
 		"COALESCE(s.source, '')", "COALESCE(s.utm_source, '')", "COALESCE(s.utm_medium, '')", "COALESCE(s.utm_campaign, '')"}
 	if withSealed {

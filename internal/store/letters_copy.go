@@ -91,19 +91,6 @@ func (r *letterRows) Values() ([]any, error) {
 	return r.vals[:], nil
 }
 
-// copyCreatedEvents writes the "created" line of each new letter's
-// timeline by COPY.
-func copyCreatedEvents(ctx context.Context, conn *sql.Conn, ids []int64, now time.Time) error {
-	src := pgx.CopyFromSlice(len(ids), func(i int) ([]any, error) {
-		return []any{ids[i], now, "created", "", "pending", ""}, nil
-	})
-	err := pgxConn(conn, func(c *pgx.Conn) error {
-		_, err := c.CopyFrom(ctx, pgx.Identifier{"letter_events"}, []string{"letter_id", "at", "kind", "channel", "status", "detail"}, src)
-		return err
-	})
-	return wrapf(err, "copy letter events")
-}
-
 // pgxConn runs fn with the pgx connection under conn (PostgreSQL), whose
 // open transaction fn's statements join.
 func pgxConn(conn *sql.Conn, fn func(c *pgx.Conn) error) error {

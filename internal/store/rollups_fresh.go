@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -11,9 +12,13 @@ import (
 
 // rollupsMarkKey holds the highest letter_events id the rollups reflect;
 // rollupsUpdatedKey when the last refresh of either kind ended.
+// rollupsLetterMarkKey holds the highest letters id they reflect: new
+// letters write no event (their timeline's "created" line is read from
+// the letter), and ids only grow.
 const (
-	rollupsMarkKey    = "tracking.rollups_event_mark"
-	rollupsUpdatedKey = "tracking.rollups_updated_at"
+	rollupsMarkKey       = "tracking.rollups_event_mark"
+	rollupsLetterMarkKey = "tracking.rollups_letter_mark"
+	rollupsUpdatedKey    = "tracking.rollups_updated_at"
 )
 
 // RefreshChangedRollups rebuilds the rollups of the offices (per campaign)
@@ -21,7 +26,8 @@ const (
 // failed or created shows on the dashboards at the next schedule tick
 // without rebuilding everything. Every change of a letter's status writes
 // a letter_events row in the same transaction, so the events past the
-// high-water mark name the changed offices; responses refresh their own
+// high-water mark name the changed offices, and the letters past the
+// letters' own mark name the offices of new letters; responses refresh their own
 // office when they are written. When more than most offices changed, one
 // full refresh is cheaper than that many office refreshes, and it does
 // that instead (full true). With no mark yet (no full refresh since this
@@ -31,26 +37,47 @@ const (
 // and committed after it is missed here; the full refresh on the schedule
 // (every 10 minutes) catches it.
 func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices int, full bool, err error) {
-	v, err := s.Setting(ctx, rollupsMarkKey)
-	if errors.Is(err, ErrNotFound) {
-		return 0, true, s.RefreshRollups(ctx)
-	}
+	// Read before anything is refreshed: a letter stored after this is
+	// past the mark saved below.
+	lhi, err := s.maxLetterID(s.db.WithContext(ctx))
 	if err != nil {
 		return 0, false, err
 	}
-	mark, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0, true, s.RefreshRollups(ctx)
+	full = false
+	mark, lmark := int64(0), int64(0)
+	for _, m := range []struct {
+		key string
+		to  *int64
+	}{{rollupsMarkKey, &mark}, {rollupsLetterMarkKey, &lmark}} {
+		v, err := s.Setting(ctx, m.key)
+		if errors.Is(err, ErrNotFound) {
+			full = true
+			break
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		if *m.to, err = strconv.ParseInt(v, 10, 64); err != nil {
+			full = true
+			break
+		}
+	}
+	if full {
+		if err := s.RefreshRollups(ctx); err != nil {
+			return 0, true, err
+		}
+		return 0, true, s.saveLetterMark(ctx, lhi)
 	}
 	hi, err := s.maxLetterEvent(s.db.WithContext(ctx))
 	if err != nil {
 		return 0, false, err
 	}
-	var changed []struct {
+	type office struct {
 		CampaignID int64
 		BioguideID string
 		OfficeCode string
 	}
+	var changed []office
 	if hi > mark {
 		// letter_events' primary key finds the events past the mark; each
 		// joins its letter by primary key
@@ -61,8 +88,25 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 			return 0, false, wrapf(err, "changed offices")
 		}
 	}
+	if lhi > lmark {
+		// New letters, by the letters' primary key.
+		var added []office
+		err = s.db.WithContext(ctx).Table("letters l").Where("l.id > ? AND l.id <= ? AND l.kind = ?", lmark, lhi, LetterFirst).
+			Distinct("l.campaign_id", "l.bioguide_id", "l.office_code").Scan(&added).Error
+		if err != nil {
+			return 0, false, wrapf(err, "offices of new letters")
+		}
+		for _, o := range added {
+			if !slices.Contains(changed, o) {
+				changed = append(changed, o)
+			}
+		}
+	}
 	if len(changed) > most {
-		return len(changed), true, s.RefreshRollups(ctx)
+		if err := s.RefreshRollups(ctx); err != nil {
+			return len(changed), true, err
+		}
+		return len(changed), true, s.saveLetterMark(ctx, lhi)
 	}
 	for _, o := range changed {
 		if err := s.refreshRollups(ctx, o.CampaignID, o.BioguideID, o.OfficeCode); err != nil {
@@ -74,9 +118,33 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		if err := tx.Save(&appSetting{Key: rollupsMarkKey, Value: strconv.FormatInt(hi, 10), UpdatedAt: now}).Error; err != nil {
 			return err
 		}
+		if err := tx.Save(&appSetting{Key: rollupsLetterMarkKey, Value: strconv.FormatInt(lhi, 10), UpdatedAt: now}).Error; err != nil {
+			return err
+		}
 		return tx.Save(&appSetting{Key: rollupsUpdatedKey, Value: now.Format(time.RFC3339Nano), UpdatedAt: now}).Error
 	})
 	return len(changed), false, wrapf(err, "save rollups mark")
+}
+
+// saveLetterMark records, after a full refresh, that the rollups reflect
+// the letters up to id hi, and when they were brought up to date (to the
+// nanosecond: the figures' caches are keyed on it).
+func (s *Store) saveLetterMark(ctx context.Context, hi int64) error {
+	now := time.Now().UTC()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Save(&appSetting{Key: rollupsLetterMarkKey, Value: strconv.FormatInt(hi, 10), UpdatedAt: now}).Error; err != nil {
+			return err
+		}
+		return tx.Save(&appSetting{Key: rollupsUpdatedKey, Value: now.Format(time.RFC3339Nano), UpdatedAt: now}).Error
+	})
+	return wrapf(err, "save rollups letter mark")
+}
+
+// maxLetterID is the highest letters id (0 when none).
+func (s *Store) maxLetterID(tx *gorm.DB) (int64, error) {
+	var hi int64
+	err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM letters").Scan(&hi).Error
+	return hi, wrapf(err, "max letter id")
 }
 
 // maxLetterEvent is the highest letter_events id (0 when none).

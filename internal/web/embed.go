@@ -111,10 +111,12 @@ func (s *Server) embedMessage(c echo.Context) error {
 }
 
 // embedSnippet is what staff paste into their site: the iframe (Spanish
-// with ?lang=es) and the script that sizes it to its content.
+// with ?lang=es) and the script that sizes it to its content. The iframe
+// allows geolocation, without which a browser refuses "use my location"
+// to a framed page from another origin.
 func (s *Server) embedSnippet(c campaign.Campaign) string {
 	src := s.deps.BaseURL + "/c/" + c.Slug + "/embed"
 	return `<iframe src="` + template.HTMLEscapeString(src) + `" title="` + template.HTMLEscapeString(c.Title) +
-		`" data-outreach-embed style="width:100%;height:900px;border:0" loading="lazy"></iframe>` + "\n" +
+		`" data-outreach-embed allow="geolocation" style="width:100%;height:900px;border:0" loading="lazy"></iframe>` + "\n" +
 		`<script src="` + template.HTMLEscapeString(s.deps.BaseURL+"/static/embed.js") + `" async></script>`
 }

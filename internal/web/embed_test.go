@@ -228,7 +228,7 @@ func TestEmbedOriginsEditorAndAPI(t *testing.T) {
 			t.Fatalf("stored origins %q, %v", saved.EmbedOrigins, err)
 		}
 		_, page = getPage(t, c, f.srv.URL+loc)
-		for _, want := range []string{`&lt;iframe src=&#34;https://act.example.org/c/` + slug + `/embed&#34;`, `data-outreach-embed`,
+		for _, want := range []string{`&lt;iframe src=&#34;https://act.example.org/c/` + slug + `/embed&#34;`, `data-outreach-embed allow=&#34;geolocation&#34;`,
 			`&lt;script src=&#34;https://act.example.org/static/embed.js&#34; async&gt;&lt;/script&gt;`, "https://www.example.org\nhttp://localhost:3000</textarea>"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("editor after save lacks %q", want)

@@ -29,6 +29,10 @@ import (
 
 func (s *Server) signOnRoutes(root, adm, api *echo.Group) {
 	s.public(root, http.MethodPost, "/c/:slug/sign", s.signOnSubmit)
+	// Inside an iframe on the organization's site the session cookie is
+	// not sent (SameSite=Lax), so the embedded form posts here, with the
+	// embed's own form token instead (embedded).
+	s.public(root, http.MethodPost, "/c/:slug/embed/sign", s.embedded(s.signOnSubmit))
 	s.public(root, http.MethodGet, "/c/:slug/sign/confirm", s.signOnConfirmPage)
 	s.public(root, http.MethodPost, "/c/:slug/sign/confirm", s.signOnConfirm)
 	s.public(api, http.MethodGet, "/signon/:slug", s.apiSignOnPublic)
@@ -70,6 +74,11 @@ type signOnView struct {
 	Problem      string
 	States       []stateOption
 	Focus        bool
+	// Base and Q are where the form posts: the campaign page, or inside
+	// an iframe its embedded form (flowBase). Stale: the embedded form's
+	// token no longer fits (nothing was kept; the form is shown again).
+	Base, Q string
+	Stale   bool
 }
 
 // publicSignatory is what the page and the public API show of a
@@ -108,6 +117,7 @@ func (s *Server) signOnView(c echo.Context, lc liveCampaign) (signOnView, error)
 	ctx := c.Request().Context()
 	lang := langOf(c)
 	v := signOnView{Campaign: lc.C, Title: lc.title(lang), Summary: lc.C.SummaryEN, CallToAct: lc.C.CallToActionEN, Spanish: lang == i18n.Spanish}
+	v.Base, v.Q = flowBase(c, lc.C.Slug)
 	if lang == i18n.Spanish {
 		if lc.C.SummaryES != "" {
 			v.Summary = lc.C.SummaryES
@@ -235,6 +245,10 @@ func (s *Server) signOnSubmit(c echo.Context) error {
 	v.Form = f
 	if v.Mode != "form" {
 		return s.signOnPage(c, http.StatusConflict, v)
+	}
+	if embedStale(c) { // the embedded form's token: nothing is kept
+		v.Stale = true
+		return s.signOnPage(c, http.StatusOK, v)
 	}
 	// A bot fills the field people never see: told it worked, nothing kept.
 	if strings.TrimSpace(c.FormValue("website")) != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -346,4 +347,64 @@ func TestSignOnDeliverOnce(t *testing.T) {
 			t.Errorf("offices: %v", offices)
 		}
 	})
+}
+
+// TestSignOnEmbedded: a sign-on letter embedded on the organization's site
+// works without cookies (a third-party iframe gets none back under
+// SameSite=Lax): the form posts to the embedded route with the embed's own
+// token; a token that does not fit keeps nothing and shows the form again
+// as typed; with the token the signature is stored and the confirmation
+// email sent.
+func TestSignOnEmbedded(t *testing.T) {
+	st := storetest.SQLite(t)
+	slug := "signon-embed"
+	f := newSignOnServer(t, st, slug, allowEmbed("https://coalition.example.org"))
+	c := &http.Client{} // no cookie jar: what a third-party iframe gets
+	resp, err := c.Get(f.srv.URL + "/c/" + slug + "/embed?lang=es")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := html.UnescapeString(string(b))
+	if fa := frameAncestors(resp.Header); fa != "https://coalition.example.org" {
+		t.Errorf("frame-ancestors %q", fa)
+	}
+	m := formAction.FindStringSubmatch(page)
+	if m == nil || m[1] != "/c/"+slug+"/embed/sign?lang=es#result" {
+		t.Fatalf("embedded sign-on form posts to %v", m)
+	}
+	token := csrfField.FindStringSubmatch(page)[1]
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/c/"+slug+"/embed/sign?lang=es", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, html.UnescapeString(string(b))
+	}
+	signed := func() int {
+		t.Helper()
+		list, err := st.Signatories(context.Background(), f.camp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	form := organization("Florence Project", "laura@florence-project.org")
+	if code, body := post(form); code != 200 || !strings.Contains(body, "Todavía no se envió nada") || !strings.Contains(body, `value="Florence Project"`) || signed() != 0 {
+		t.Fatalf("without the token: %d, %d kept\n%s", code, signed(), body)
+	}
+	form.Set("_csrf", token)
+	if code, body := post(form); code != 200 || signed() != 1 {
+		t.Fatalf("with the token: %d, %d kept\n%s", code, signed(), body)
+	}
+	if link, _ := f.confirmLink(t, "laura@florence-project.org"); !strings.Contains(link, "/c/"+slug+"/sign/confirm") {
+		t.Errorf("confirmation link %s", link)
+	}
 }

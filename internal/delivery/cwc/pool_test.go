@@ -41,7 +41,11 @@ func TestConnectionsAreReused(t *testing.T) {
 	if _, accepted, _ := f.counts(); accepted != inFlight*rounds {
 		t.Errorf("the fake accepted %d letters, want %d", accepted, inFlight*rounds)
 	}
-	if n := opened.Load(); n > inFlight {
-		t.Errorf("%d letters in %d rounds of %d opened %d connections; want at most %d", inFlight*rounds, rounds, inFlight, n, inFlight)
+	// Every send after the first round finds an idle connection; a few
+	// more than inFlight may be opened when one is closed and replaced
+	// mid-run (seen once in a hundred runs on a loaded box). Go's default
+	// transport, two idle connections per host, opens about one per send.
+	if n := opened.Load(); n > inFlight+inFlight/8 {
+		t.Errorf("%d letters in %d rounds of %d opened %d connections; want at most %d", inFlight*rounds, rounds, inFlight, n, inFlight+inFlight/8)
 	}
 }

@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-org/outreach/internal/store"
+	"github.com/outreach-org/outreach/internal/store/storetest"
+)
+
+// On PostgreSQL the claim before a send is a heap-only (HOT) update: it
+// changes no indexed column of letters (the stored status stays, the
+// letter reads as "sending"), and migration 00031's fill factor leaves
+// room for the new row version on its page, even when a claim takes all
+// the letters of a page at once. An index or a claim that broke that
+// would make every claim rewrite all of the letters' indexes again.
+func TestClaimIsHeapOnly(t *testing.T) {
+	s := storetest.Postgres(t)
+	ctx := context.Background()
+	campID, subID := letterFixture(t, s)
+	ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 60, func(int64) (string, error) { return strings.Repeat("s", 1300), nil }), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hot := func() (upd, hot int64) {
+		// Backends report their counts at most once a second.
+		if err := s.DB().QueryRowContext(ctx, "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'letters'").Scan(&upd, &hot); err != nil {
+			t.Fatal(err)
+		}
+		return upd, hot
+	}
+	upd0, hot0 := hot()
+	claims := make([]store.Claim, len(ids))
+	for i, id := range ids {
+		claims[i] = store.Claim{ID: id, Channel: "sendgrid", At: time.Now(), Attempts: 0}
+	}
+	got, err := s.ClaimManyForSending(ctx, claims)
+	if err != nil || len(got) != len(ids) {
+		t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
+	}
+	var upd, hotUpd int64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if upd, hotUpd = hot(); upd-upd0 >= int64(len(ids)) {
+			break
+		}
+	}
+	if upd-upd0 < int64(len(ids)) {
+		t.Fatalf("the claims' updates were not counted: %d", upd-upd0)
+	}
+	if hotUpd-hot0 < int64(len(ids)) {
+		t.Errorf("%d updates, %d of them heap-only; want the %d claims heap-only", upd-upd0, hotUpd-hot0, len(ids))
+	}
+	byID, _ := s.LettersByIDs(ctx, ids)
+	if l := byID[ids[0]]; l.Status != "sending" || l.SendingSince == nil {
+		t.Errorf("claimed letter: %+v", l)
+	}
+}
+
+// A claimed letter keeps its stored status and reads as "sending"
+// everywhere staff and metrics look: loaded letters, counts (per
+// campaign, since a time), the status filter, the gauges; and the claim
+// still refuses a second claim on a stale count.
+func TestClaimedLetterReadsAsSending(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 3, func(int64) (string, error) { return "x", nil }), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(-time.Minute)
+		if got, err := s.ClaimManyForSending(ctx, []store.Claim{{ID: ids[0], Channel: "sendgrid", At: time.Now(), Attempts: 0}}); err != nil || !got[ids[0]] {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		if got, _ := s.ClaimManyForSending(ctx, []store.Claim{{ID: ids[0], Channel: "sendgrid", At: time.Now(), Attempts: 0}}); got[ids[0]] {
+			t.Fatal("a second claim on the same count succeeded")
+		}
+		if l, err := s.LetterByID(ctx, ids[0]); err != nil || l.Status != "sending" {
+			t.Errorf("LetterByID: %q %v", l.Status, err)
+		}
+		want := map[string]int64{"sending": 1, "pending": 2}
+		if c, err := s.LetterCounts(ctx, campID); err != nil || c["sending"] != 1 || c["pending"] != 2 || len(c) != 2 {
+			t.Errorf("LetterCounts %v (%v), want %v", c, err, want)
+		}
+		if c, err := s.LetterCountsSince(ctx, campID, start); err != nil || c["sending"] != 1 || c["pending"] != 2 || len(c) != 2 {
+			t.Errorf("LetterCountsSince %v (%v), want %v", c, err, want)
+		}
+		for status, n := range map[string]int{"sending": 1, "pending": 2, "queued": 0} {
+			if ls, err := s.Letters(ctx, store.LetterFilter{CampaignID: campID, Status: status}); err != nil || len(ls) != n {
+				t.Errorf("Letters(status %s): %d (%v), want %d", status, len(ls), err, n)
+			}
+		}
+		gauges, err := s.LetterGauges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sending int64
+		for _, g := range gauges {
+			if g.A == "sending" {
+				sending += g.N
+			}
+		}
+		if sending < 1 {
+			t.Errorf("gauges %+v count no letter sending", gauges)
+		}
+		// The attempt's outcome ends "sending": a retry waits queued.
+		if err := s.MarkRetry(ctx, ids[0], "sendgrid", "503", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.LetterByID(ctx, ids[0]); l.Status != "queued" || l.SendingSince != nil {
+			t.Errorf("after a retry: %q, sending since %v", l.Status, l.SendingSince)
+		}
+	})
+}
