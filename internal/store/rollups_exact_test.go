@@ -243,6 +243,10 @@ func TestRollupsAreExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkExact(t, s, f.campaignID, time.Now().UTC())
+		// the tick's first refresh sets its marks (a full refresh)
+		if _, _, err := s.RefreshChangedRollups(ctx, 50); err != nil {
+			t.Fatal(err)
+		}
 
 		// a response to all of an office's open letters refreshes that office
 		if _, err := s.LogResponse(ctx, store.ResponseLog{CampaignID: f.campaignID, BioguideID: "E2", AllOpen: true, Kind: "meeting",
