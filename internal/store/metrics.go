@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -52,11 +50,39 @@ var dimensionColumns = map[tracking.Dimension]string{tracking.DimOffice: "biogui
 	tracking.DimParty: "party", tracking.DimChamber: "chamber", tracking.DimCampaign: "CAST(campaign_id AS TEXT)",
 	tracking.DimChannel: "channel", tracking.DimMonth: "month", tracking.DimSource: "source", tracking.DimNone: "''"}
 
+// metricsSQL is the statement that reads q's cells, grouped by dim.
+func metricsSQL(q MetricsQuery, dim tracking.Dimension) (string, []any) {
+	conds, args := q.filters()
+	period := q.FromMonth != "" || q.ToMonth != ""
+	officeFilter := q.Chamber != "" || q.Party != "" || q.State != ""
+	table := "response_rollups"
+	switch {
+	case dim == tracking.DimMonth || dim == tracking.DimChannel || dim == tracking.DimSource:
+		table = "response_rollup_cohorts"
+		if officeFilter {
+			conds = append(conds, "chamber <> '"+allCell+"'") // by chamber, party and state
+		} else {
+			conds = append(conds, "chamber = '"+allCell+"'") // every office's
+		}
+	case period:
+		conds = append(conds, "month <> '"+allCell+"'", "channel = '"+allCell+"'") // office months
+	default:
+		conds = append(conds, "month = '"+allCell+"'") // offices
+	}
+	return "SELECT " + dimensionColumns[dim] + " AS k, chamber, party, state, letters, delivered, failed, replied, substantive, times" +
+		" FROM " + table + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY 1", args
+}
+
 // MetricGroup is the sums of one group (tracking.Group).
 type MetricGroup = tracking.Group
 
 // ResponseMetrics reads the rollups (never the letters) grouped by
-// q.GroupBy, with the calls reported to each group (call_counts).
+// q.GroupBy, with the calls reported to each group (call_counts). It reads
+// the cells with the fewest rows that answer q: offices' totals, offices'
+// months (for a period), or the cohorts (rollupRow, cohortRow).
+// Each cell carries its time-to-reply histogram, so a query reads one row
+// per cell and adds up the histograms of a group: its curve, medians and
+// percentiles are those of its letters.
 func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGroup, error) {
 	grouping, ok := tracking.Lookup(q.GroupBy)
 	if !ok || grouping.Keys != nil {
@@ -64,85 +90,55 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 		return nil, refuse("group_by", "unknown group_by")
 	}
 	dim := grouping.Dim
-	col := dimensionColumns[dim]
-	conds, args := q.filters()
-	if q.FromMonth == "" && q.ToMonth == "" && dim != tracking.DimMonth && dim != tracking.DimChannel && dim != tracking.DimSource {
-		conds = append(conds, "month = '"+allCell+"'")
-	} else {
-		conds = append(conds, "month <> '"+allCell+"'")
-	}
-	where := strings.Join(conds, " AND ")
-	db := s.db.WithContext(ctx)
-	group, tgroup := " GROUP BY "+col+" ORDER BY 1", " GROUP BY "+col+", days"
-	if dim == tracking.DimNone {
-		group, tgroup = "", " GROUP BY days"
-	}
-	attrs := "'', '', ''"
-	if dim == tracking.DimOffice {
-		attrs = "MAX(chamber), MAX(party), MAX(state)"
-	}
-	rows, err := db.Raw("SELECT "+col+" AS k, "+attrs+", COALESCE(SUM(letters),0), COALESCE(SUM(delivered),0), COALESCE(SUM(failed),0), COALESCE(SUM(replied),0), COALESCE(SUM(substantive),0) FROM response_rollups WHERE "+
-		where+group, args...).Rows()
+	query, args := metricsSQL(q, dim)
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
-	byKey := map[string]*MetricGroup{}
-	var out []*MetricGroup
+	defer rows.Close()
+	var (
+		out   []*MetricGroup
+		cells []int // rows added up in each group
+	)
+	byKey := map[string]int{}
 	for rows.Next() {
-		g := &MetricGroup{}
-		if err := rows.Scan(&g.Key, &g.Chamber, &g.Party, &g.State, &g.Letters, &g.Delivered, &g.Failed, &g.Replied, &g.Substantive); err != nil {
-			rows.Close()
+		var (
+			k, chamber, party, state, times     string
+			letters, deliv, failed, repl, subst int64
+		)
+		if err := rows.Scan(&k, &chamber, &party, &state, &letters, &deliv, &failed, &repl, &subst, &times); err != nil {
 			return nil, fmt.Errorf("store: response metrics: %w", err)
 		}
-		byKey[g.Key] = g
-		out = append(out, g)
+		i, ok := byKey[k]
+		if !ok {
+			i = len(out)
+			byKey[k] = i
+			out = append(out, &MetricGroup{Key: k})
+			cells = append(cells, 0)
+		}
+		g := out[i]
+		g.Letters += letters
+		g.Delivered += deliv
+		g.Failed += failed
+		g.Replied += repl
+		g.Substantive += subst
+		if dim == tracking.DimOffice {
+			// an office's attributes, as the greatest of its cells'
+			g.Chamber, g.Party, g.State = max(g.Chamber, chamber), max(g.Party, party), max(g.State, state)
+		}
+		if g.Times, err = appendObs(g.Times, times); err != nil {
+			return nil, err
+		}
+		cells[i]++
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
-	// One row per group with its days as "days:events:censored,..." so
-	// that thousands of (group, day) rows are not scanned one by one.
-	agg := "string_agg(o, ',')" // PostgreSQL, and SQLite since 3.44
-	inner := "SELECT " + col + " AS k, CAST(days AS TEXT) || ':' || CAST(SUM(events) AS TEXT) || ':' || CAST(SUM(censored) AS TEXT) AS o" +
-		" FROM response_rollup_times WHERE " + where + tgroup
-	if dim == tracking.DimOffice {
-		// (office, days) groups are as many as the rows: adding them up
-		// first only costs time; the same day may come twice in a list
-		// (several channels or months), which the estimator adds up.
-		inner = "SELECT bioguide_id AS k, CAST(days AS TEXT) || ':' || CAST(events AS TEXT) || ':' || CAST(censored AS TEXT) AS o" +
-			" FROM response_rollup_times WHERE " + where
-	}
-	trows, err := db.Raw("SELECT k, "+agg+" FROM ("+inner+") t GROUP BY k", args...).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("store: response metrics: %w", err)
-	}
-	defer trows.Close()
-	for trows.Next() {
-		var k, list string
-		if err := trows.Scan(&k, &list); err != nil {
-			return nil, fmt.Errorf("store: response metrics: %w", err)
+	rows.Close()
+	for i, g := range out {
+		if cells[i] > 1 {
+			g.Times = tracking.Compact(g.Times)
 		}
-		g := byKey[k]
-		if g == nil {
-			continue
-		}
-		for _, item := range strings.Split(list, ",") {
-			d, rest, _ := strings.Cut(item, ":")
-			e, c, _ := strings.Cut(rest, ":")
-			var o tracking.Obs
-			var err1, err2, err3 error
-			o.Days, err1 = strconv.Atoi(d)
-			o.Events, err2 = strconv.Atoi(e)
-			o.Censored, err3 = strconv.Atoi(c)
-			if err := errors.Join(err1, err2, err3); err != nil {
-				return nil, fmt.Errorf("rollup times %q: %w", item, err)
-			}
-			g.Times = append(g.Times, o)
-		}
-	}
-	if err := trows.Err(); err != nil {
-		return nil, fmt.Errorf("store: response metrics: %w", err)
 	}
 	res := make([]MetricGroup, len(out))
 	for i, g := range out {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/tracking"
@@ -17,6 +18,19 @@ const rollupsRefreshedKey = "tracking.rollups_refreshed_at"
 // allCell is the channel and month of an office's coarse rollup rows.
 const allCell = "*"
 
+// rollupRow is one cell of an office's rollups. Three levels of cells
+// share the table, told apart by '*' in their key:
+//   - fine: an office's letters of one channel, month of delivery and
+//     source;
+//   - office: all of an office's letters (channel, month and source '*'),
+//     read when no period and no channel, month or source grouping is
+//     asked;
+//   - office month: an office's letters of one month (channel and source
+//     '*'), read for a period.
+//
+// The campaign's cells per channel, month and source are in
+// response_rollup_cohorts (cohortRow). Times is the cell's time to reply
+// (hist).
 type rollupRow struct {
 	CampaignID  int64
 	BioguideID  string
@@ -32,26 +46,91 @@ type rollupRow struct {
 	Failed      int64
 	Replied     int64
 	Substantive int64
+	Times       string
 	RefreshedAt time.Time
 }
 
 func (rollupRow) TableName() string { return "response_rollups" }
 
-type rollupTimeRow struct {
-	CampaignID int64
-	BioguideID string
-	Chamber    string
-	State      string
-	Party      string
-	Channel    string
-	Month      string
-	Source     string
-	Days       int
-	Events     int64
-	Censored   int64
+// rollupKey is a cell's key.
+type rollupKey struct {
+	campaign              int64
+	bioguide, ch, mo, src string
 }
 
-func (rollupTimeRow) TableName() string { return "response_rollup_times" }
+// rollupCell is a cell being added up.
+type rollupCell struct {
+	row rollupRow
+	h   hist
+}
+
+// add adds o into c times sign (1 or -1).
+func (c *rollupCell) add(o *rollupCell, sign int64) {
+	c.row.Letters += sign * o.row.Letters
+	c.row.Delivered += sign * o.row.Delivered
+	c.row.Failed += sign * o.row.Failed
+	c.row.Replied += sign * o.row.Replied
+	c.row.Substantive += sign * o.row.Substantive
+	c.h.merge(o.h, sign)
+}
+
+// cellOf finds or makes the cell of k in cells, with attributes from r.
+func cellOf(cells map[rollupKey]*rollupCell, k rollupKey, r *rollupRow, now time.Time) *rollupCell {
+	c, ok := cells[k]
+	if !ok {
+		c = &rollupCell{row: rollupRow{CampaignID: k.campaign, BioguideID: k.bioguide, OfficeCode: r.OfficeCode, Chamber: r.Chamber,
+			State: r.State, Party: r.Party, Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}, h: hist{}}
+		cells[k] = c
+	}
+	return c
+}
+
+// cohortRow is a cell of the campaign's letters of one channel, month of
+// delivery and source, to the offices of one chamber, party and state, or
+// to every office (chamber, party and state '*'): the channel, month and
+// source groupings read these, without office filters the '*' ones.
+type cohortRow struct {
+	CampaignID  int64
+	Chamber     string
+	Party       string
+	State       string
+	Channel     string
+	Month       string
+	Source      string
+	Letters     int64
+	Delivered   int64
+	Failed      int64
+	Replied     int64
+	Substantive int64
+	Times       string
+	RefreshedAt time.Time
+}
+
+func (cohortRow) TableName() string { return "response_rollup_cohorts" }
+
+// cohortKey is a cohort cell's key.
+type cohortKey struct {
+	campaign                           int64
+	chamber, party, state, ch, mo, src string
+}
+
+// cohortKeys are the cohort cells a fine cell counts in: its offices'
+// chamber, party and state, and every office's.
+func cohortKeys(k rollupKey, r *rollupRow) [2]cohortKey {
+	return [2]cohortKey{{k.campaign, r.Chamber, r.Party, r.State, k.ch, k.mo, k.src},
+		{k.campaign, allCell, allCell, allCell, k.ch, k.mo, k.src}}
+}
+
+// cohortOf finds or makes the cohort cell of k.
+func cohortOf(cells map[cohortKey]*rollupCell, k cohortKey, now time.Time) *rollupCell {
+	c, ok := cells[k]
+	if !ok {
+		c = &rollupCell{row: rollupRow{CampaignID: k.campaign, Chamber: k.chamber, Party: k.party, State: k.state,
+			Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}, h: hist{}}
+		cells[k] = c
+	}
+	return c
+}
 
 type firstReply struct {
 	at          time.Time
@@ -150,16 +229,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 
-		type key struct {
-			campaign              int64
-			bioguide, ch, mo, src string
-		}
-		cells := map[key]*rollupRow{}
-		type tkey struct {
-			key
-			days int
-		}
-		times := map[tkey]*rollupTimeRow{}
+		// Each letter counts in its fine cell; the other levels are
+		// added up from the fine cells.
+		fine := map[rollupKey]*rollupCell{}
 		// A letter's source is its submission's, read by primary key.
 		lrows, err := tx.Table("letters").Select("id", "campaign_id", "bioguide_id", "office_code", "chamber", "state", "party", "channel",
 			"status", "created_at", "sent_at", "delivered_at",
@@ -189,85 +261,123 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			case sent.Valid:
 				base = sent.Time
 			}
+			k := rollupKey{l.CampaignID, l.BioguideID, l.Channel, tracking.Month(base), source}
+			c, ok := fine[k]
+			if !ok {
+				c = &rollupCell{row: rollupRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, OfficeCode: l.OfficeCode, Chamber: l.Chamber,
+					State: l.State, Party: l.Party, Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}, h: hist{}}
+				fine[k] = c
+			}
+			c.row.Letters++
+			if isFailed {
+				c.row.Failed++
+			}
+			if !isDelivered {
+				continue
+			}
+			c.row.Delivered++
 			var days int
-			if isDelivered {
-				if replied {
-					days = tracking.DaysBetween(base, fr.at)
-				} else {
-					days = tracking.DaysBetween(base, now)
+			if replied {
+				c.row.Replied++
+				if fr.substantive {
+					c.row.Substantive++
 				}
-				days = tracking.BucketDays(days)
+				days = tracking.DaysBetween(base, fr.at)
+			} else {
+				days = tracking.DaysBetween(base, now)
 			}
-			// Each letter counts in its fine cell (channel, month of
-			// delivery, source) and in its office's coarse cell (channel,
-			// month and source "*"), which answers queries without a
-			// period or a channel, month or source grouping from far
-			// fewer rows.
-			for _, k := range [2]key{{l.CampaignID, l.BioguideID, l.Channel, tracking.Month(base), source}, {l.CampaignID, l.BioguideID, allCell, allCell, allCell}} {
-				c, ok := cells[k]
-				if !ok {
-					c = &rollupRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, OfficeCode: l.OfficeCode, Chamber: l.Chamber,
-						State: l.State, Party: l.Party, Channel: k.ch, Month: k.mo, Source: k.src, RefreshedAt: now}
-					cells[k] = c
-				}
-				c.Letters++
-				if isFailed {
-					c.Failed++
-				}
-				if !isDelivered {
-					continue
-				}
-				c.Delivered++
-				if replied {
-					c.Replied++
-					if fr.substantive {
-						c.Substantive++
-					}
-				}
-				tk := tkey{k, days}
-				t, ok := times[tk]
-				if !ok {
-					t = &rollupTimeRow{CampaignID: l.CampaignID, BioguideID: l.BioguideID, Chamber: l.Chamber, State: l.State, Party: l.Party,
-						Channel: k.ch, Month: k.mo, Source: k.src, Days: days}
-					times[tk] = t
-				}
-				if replied {
-					t.Events++
-				} else {
-					t.Censored++
-				}
-			}
+			c.h.add(tracking.BucketDays(days), replied, 1)
 		}
 		if err := lrows.Err(); err != nil {
 			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		lrows.Close()
-		if err := tx.Where(where, args...).Delete(&rollupRow{}).Error; err != nil {
-			return fmt.Errorf("store: refresh rollups: %w", err)
+
+		// the office and office month cells of the offices refreshed
+		cells := make(map[rollupKey]*rollupCell, len(fine)*5/4)
+		for k, c := range fine {
+			cells[k] = c
+			cellOf(cells, rollupKey{k.campaign, k.bioguide, allCell, allCell, allCell}, &c.row, now).add(c, 1)
+			cellOf(cells, rollupKey{k.campaign, k.bioguide, allCell, k.mo, allCell}, &c.row, now).add(c, 1)
 		}
-		if err := tx.Where(where, args...).Delete(&rollupTimeRow{}).Error; err != nil {
+		// The cohort cells: added up from every fine cell on a full
+		// refresh; on an office's, the office's change (its new fine
+		// cells less its old ones) is applied to those it counts in, so
+		// they stay the sums of every office's without reading the other
+		// offices.
+		camp := map[cohortKey]*rollupCell{}
+		if campaignID == 0 {
+			for k, c := range fine {
+				for _, ck := range cohortKeys(k, &c.row) {
+					cohortOf(camp, ck, now).add(c, 1)
+				}
+			}
+			if err := tx.Where("1=1").Delete(&cohortRow{}).Error; err != nil {
+				return fmt.Errorf("store: refresh rollups: %w", err)
+			}
+		} else {
+			old, err := readCells(tx, "campaign_id = ? AND bioguide_id = ? AND channel <> ?", campaignID, bioguide, allCell)
+			if err != nil {
+				return err
+			}
+			// the cohorts of the office's chamber, party and state (old
+			// and new) and of every office
+			conds, cargs := []string{"(chamber = ? AND party = ? AND state = ?)"}, []any{campaignID, allCell, allCell, allCell}
+			seen := map[[3]string]bool{}
+			for _, m := range []map[rollupKey]*rollupCell{old, fine} {
+				for _, c := range m {
+					a := [3]string{c.row.Chamber, c.row.Party, c.row.State}
+					if !seen[a] {
+						seen[a] = true
+						conds, cargs = append(conds, "(chamber = ? AND party = ? AND state = ?)"), append(cargs, a[0], a[1], a[2])
+					}
+				}
+			}
+			cwhere := "campaign_id = ? AND (" + strings.Join(conds, " OR ") + ")"
+			if camp, err = readCohorts(tx, cwhere, cargs...); err != nil {
+				return err
+			}
+			for sign, m := range map[int64]map[rollupKey]*rollupCell{-1: old, 1: fine} {
+				for k, c := range m {
+					for _, ck := range cohortKeys(k, &c.row) {
+						cohortOf(camp, ck, now).add(c, sign)
+					}
+				}
+			}
+			if err := tx.Where(cwhere, cargs...).Delete(&cohortRow{}).Error; err != nil {
+				return fmt.Errorf("store: refresh rollups: %w", err)
+			}
+		}
+		if err := tx.Where(where, args...).Delete(&rollupRow{}).Error; err != nil {
 			return fmt.Errorf("store: refresh rollups: %w", err)
 		}
 		cr := make([]rollupRow, 0, len(cells))
 		for _, c := range cells {
-			cr = append(cr, *c)
+			c.row.Times = c.h.encode()
+			cr = append(cr, c.row)
 		}
-		tr := make([]rollupTimeRow, 0, len(times))
-		for _, t := range times {
-			tr = append(tr, *t)
+		co := make([]cohortRow, 0, len(camp))
+		for _, c := range camp {
+			if c.row.Letters == 0 {
+				continue // a cohort whose letters all moved
+			}
+			r := c.row
+			co = append(co, cohortRow{CampaignID: r.CampaignID, Chamber: r.Chamber, Party: r.Party, State: r.State, Channel: r.Channel,
+				Month: r.Month, Source: r.Source, Letters: r.Letters, Delivered: r.Delivered, Failed: r.Failed, Replied: r.Replied,
+				Substantive: r.Substantive, Times: c.h.encode(), RefreshedAt: now})
+		}
+		if len(co) > 0 {
+			if err := tx.CreateInBatches(co, 1000).Error; err != nil {
+				return fmt.Errorf("store: refresh rollups: %w", err)
+			}
 		}
 		if len(cr) > 0 {
 			if err := tx.CreateInBatches(cr, 1000).Error; err != nil {
 				return fmt.Errorf("store: refresh rollups: %w", err)
 			}
 		}
-		if len(tr) > 0 {
-			if err := tx.CreateInBatches(tr, 1000).Error; err != nil {
-				return fmt.Errorf("store: refresh rollups: %w", err)
-			}
-		}
 		if campaignID == 0 {
-			if err := s.analyze(tx, "response_rollups, response_rollup_times"); err != nil {
+			if err := s.analyze(tx, "response_rollups, response_rollup_cohorts"); err != nil {
 				return err
 			}
 		}
@@ -279,4 +389,40 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		return nil
 	})
+}
+
+// readCells reads the rollup cells matching where.
+func readCells(tx *gorm.DB, where string, args ...any) (map[rollupKey]*rollupCell, error) {
+	var rows []rollupRow
+	if err := tx.Where(where, args...).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: read rollups: %w", err)
+	}
+	out := make(map[rollupKey]*rollupCell, len(rows))
+	for _, r := range rows {
+		c := &rollupCell{row: r, h: hist{}}
+		if err := c.h.addEncoded(r.Times, 1); err != nil {
+			return nil, err
+		}
+		out[rollupKey{r.CampaignID, r.BioguideID, r.Channel, r.Month, r.Source}] = c
+	}
+	return out, nil
+}
+
+// readCohorts reads the cohort cells matching where.
+func readCohorts(tx *gorm.DB, where string, args ...any) (map[cohortKey]*rollupCell, error) {
+	var rows []cohortRow
+	if err := tx.Where(where, args...).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: read rollups: %w", err)
+	}
+	out := make(map[cohortKey]*rollupCell, len(rows))
+	for _, r := range rows {
+		c := &rollupCell{row: rollupRow{CampaignID: r.CampaignID, Chamber: r.Chamber, Party: r.Party, State: r.State, Channel: r.Channel,
+			Month: r.Month, Source: r.Source, Letters: r.Letters, Delivered: r.Delivered, Failed: r.Failed, Replied: r.Replied,
+			Substantive: r.Substantive}, h: hist{}}
+		if err := c.h.addEncoded(r.Times, 1); err != nil {
+			return nil, err
+		}
+		out[cohortKey{r.CampaignID, r.Chamber, r.Party, r.State, r.Channel, r.Month, r.Source}] = c
+	}
+	return out, nil
 }

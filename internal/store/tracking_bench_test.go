@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 // the dashboard's queries (uncached: the web layer's 30-second cache is not
 // in the way) and reports p50/p99 per query. PostgreSQL only:
 //
-//	TEST_DATABASE_URL=... go test -run X -bench ResponseMetrics -benchtime 200x ./internal/store
+//	TEST_DATABASE_URL=... go test -run X -bench ResponseMetrics -benchtime 50x -timeout 30m ./internal/store
+//
+// TRACKING_BENCH_EXPLAIN=1 logs EXPLAIN (ANALYZE, BUFFERS) of each query.
 func BenchmarkResponseMetrics(b *testing.B) {
 	runMetricsBench(b, benchData(b), benchCampaign)
 }
@@ -83,24 +86,30 @@ func benchSetup(b *testing.B, s *store.Store, n int) int64 {
 
 func runMetricsBench(b *testing.B, s *store.Store, campaignID int64) {
 	ctx := context.Background()
-	c := struct{ ID int64 }{campaignID}
-	// the queries of one dashboard view, and the API's, on this campaign
-	// a dashboard view asks for offices (headline, party and chamber are
-	// added up from them), months and channels; the last is an API call
-	// with filters and a period
+	from := time.Now().AddDate(0, -6, 0).Format("2006-01")
+	// A dashboard view asks for offices (the headline, party, chamber and
+	// committee are added up from them), channels, sources and months;
+	// the same view filtered to the House; and an API call with filters
+	// and a period.
 	queries := []store.MetricsQuery{
-		{GroupBy: "office", CampaignID: c.ID}, {GroupBy: "month", CampaignID: c.ID}, {GroupBy: "channel", CampaignID: c.ID},
-		{GroupBy: "state", CampaignID: c.ID, Chamber: "house", FromMonth: time.Now().AddDate(0, -6, 0).Format("2006-01")},
+		{GroupBy: "office", CampaignID: campaignID}, {GroupBy: "month", CampaignID: campaignID},
+		{GroupBy: "channel", CampaignID: campaignID}, {GroupBy: "source", CampaignID: campaignID},
+		{GroupBy: "office", CampaignID: campaignID, Chamber: "house"}, {GroupBy: "month", CampaignID: campaignID, Chamber: "house"},
+		{GroupBy: "channel", CampaignID: campaignID, Chamber: "house"}, {GroupBy: "source", CampaignID: campaignID, Chamber: "house"},
+		{GroupBy: "state", CampaignID: campaignID, Chamber: "house", FromMonth: from},
+	}
+	views := []struct {
+		name    string
+		queries []int
+	}{
+		{"a dashboard view's queries together (office, month, channel; uncached)", []int{0, 1, 2}},
+		{"a dashboard view's queries together (office, month, channel, source; uncached)", []int{0, 1, 2, 3}},
+		{"a dashboard view filtered to the House (office, month, channel, source; uncached)", []int{4, 5, 6, 7}},
 	}
 	lat := make([][]time.Duration, len(queries))
-	page := []time.Duration{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ps := time.Now()
 		for qi, q := range queries {
-			if qi == 3 {
-				page = append(page, time.Since(ps))
-			}
 			t0 := time.Now()
 			gs, err := s.ResponseMetrics(ctx, q)
 			if err != nil {
@@ -127,18 +136,55 @@ func runMetricsBench(b *testing.B, s *store.Store, campaignID int64) {
 		p50, p99 := pcts(lat[qi])
 		b.Logf("group_by=%-8q filters(chamber=%q from=%q): p50 %s p99 %s", q.GroupBy, q.Chamber, q.FromMonth, p50, p99)
 	}
-	p50, p99 := pcts(page)
-	b.Logf("a dashboard view's queries together (office, month, channel; uncached): p50 %s p99 %s", p50, p99)
+	for _, v := range views {
+		sum := make([]time.Duration, b.N)
+		for _, qi := range v.queries {
+			for i, d := range lat[qi] {
+				sum[i] += d
+			}
+		}
+		p50, p99 := pcts(sum)
+		b.Logf("%s: p50 %s p99 %s", v.name, p50, p99)
+	}
+	if os.Getenv("TRACKING_BENCH_EXPLAIN") != "" {
+		// what each query reads
+		for _, q := range queries {
+			query, args := store.MetricsSQL(q)
+			for i := range args {
+				query = strings.Replace(query, "?", "$"+strconv.Itoa(i+1), 1)
+			}
+			rows, err := s.DB().QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+query, args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					b.Fatal(err)
+				}
+				plan = append(plan, line)
+			}
+			rows.Close()
+			b.Logf("EXPLAIN %+v\n%s", q, strings.Join(plan, "\n"))
+		}
+	}
 	// a response write refreshes its office's rollups at once
 	for i := 0; i < 3; i++ {
 		t0 := time.Now()
-		n, err := s.LogResponse(ctx, store.ResponseLog{CampaignID: c.ID, BioguideID: fmt.Sprintf("B%06d", 200+i), AllOpen: true, Kind: "meeting",
+		n, err := s.LogResponse(ctx, store.ResponseLog{CampaignID: campaignID, BioguideID: fmt.Sprintf("B%06d", 200+i), AllOpen: true, Kind: "meeting",
 			Substance: "substantive", OccurredAt: time.Now()}, store.Audit{Action: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("office-level response on %d open letters, office rollups refreshed: %s", n, time.Since(t0).Round(time.Millisecond))
 	}
+	// and a full refresh, as the schedule does every 10 minutes
+	t0 := time.Now()
+	if err := s.RefreshRollups(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("full rollup refresh (again, rollups in place): %s", time.Since(t0).Round(time.Millisecond))
 }
 
 func pcts(d []time.Duration) (time.Duration, time.Duration) {

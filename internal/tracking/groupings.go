@@ -255,6 +255,7 @@ func officeLabel(dir *congress.Directory, key string) string {
 func Merge(gs []Group, keys func(Group) []string) []Group {
 	idx := map[string]int{}
 	var out []Group
+	var merged []int // groups added into each
 	for _, g := range gs {
 		for _, k := range keys(g) {
 			i, ok := idx[k]
@@ -262,6 +263,7 @@ func Merge(gs []Group, keys func(Group) []string) []Group {
 				i = len(out)
 				idx[k] = i
 				out = append(out, Group{Key: k})
+				merged = append(merged, 0)
 			}
 			m := &out[i]
 			m.Letters += g.Letters
@@ -272,7 +274,13 @@ func Merge(gs []Group, keys func(Group) []string) []Group {
 			m.Submissions += g.Submissions
 			m.Confirmed += g.Confirmed
 			m.Times = append(m.Times, g.Times...)
+			merged[i]++
 			m.Calls = m.Calls.Plus(g.Calls)
+		}
+	}
+	for i := range out {
+		if merged[i] > 1 {
+			out[i].Times = Compact(out[i].Times)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })

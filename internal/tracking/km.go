@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -12,6 +13,55 @@ type Obs struct {
 	Days     int
 	Events   int
 	Censored int
+}
+
+// Compact adds up the observations of the same day: the curve is the
+// same, from fewer of them (by days).
+func Compact(obs []Obs) []Obs {
+	if len(obs) < 2 {
+		return obs
+	}
+	hi := 0
+	for _, o := range obs {
+		hi = max(hi, o.Days)
+	}
+	if hi > 100_000 { // not days since a delivery: no dense array that long
+		byDay := map[int]Obs{}
+		for _, o := range obs {
+			if o.Events == 0 && o.Censored == 0 {
+				continue
+			}
+			b := byDay[o.Days]
+			b.Days, b.Events, b.Censored = o.Days, b.Events+o.Events, b.Censored+o.Censored
+			byDay[o.Days] = b
+		}
+		out := make([]Obs, 0, len(byDay))
+		for _, o := range byDay {
+			out = append(out, o)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Days < out[j].Days })
+		return out
+	}
+	dense := make([]Obs, hi+1)
+	neg := Obs{Days: -1}
+	for _, o := range obs {
+		if o.Days < 0 {
+			neg.Events, neg.Censored = neg.Events+o.Events, neg.Censored+o.Censored
+			continue
+		}
+		b := &dense[o.Days]
+		b.Days, b.Events, b.Censored = o.Days, b.Events+o.Events, b.Censored+o.Censored
+	}
+	out := make([]Obs, 0, min(len(obs), hi+2))
+	if neg.Events != 0 || neg.Censored != 0 {
+		out = append(out, neg)
+	}
+	for _, o := range dense {
+		if o.Events != 0 || o.Censored != 0 {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Step is one day of the Kaplan-Meier curve at which something happened.
@@ -36,46 +86,41 @@ type Curve struct {
 // counted before letters censored on the same day (they were at risk of a
 // reply that day), the usual convention. Negative days count as day 0.
 func KaplanMeier(obs []Obs) Curve {
-	byDay := map[int]*Step{}
 	var c Curve
+	// the days, in order (the rollups give them in order already)
+	byDay := make([]Obs, 0, len(obs))
+	sorted := true
 	for _, o := range obs {
 		if o.Events <= 0 && o.Censored <= 0 {
 			continue
 		}
-		d := o.Days
-		if d < 0 {
-			d = 0
+		o.Days = max(o.Days, 0)
+		o.Events, o.Censored = max(o.Events, 0), max(o.Censored, 0)
+		if n := len(byDay); n > 0 && o.Days < byDay[n-1].Days {
+			sorted = false
 		}
-		st, ok := byDay[d]
-		if !ok {
-			st = &Step{Day: d}
-			byDay[d] = st
-		}
-		if o.Events > 0 {
-			st.Events += o.Events
-			c.Events += o.Events
-		}
-		if o.Censored > 0 {
-			st.Censored += o.Censored
-			c.Censored += o.Censored
-		}
+		byDay = append(byDay, o)
+		c.Events += o.Events
+		c.Censored += o.Censored
+	}
+	if !sorted {
+		slices.SortStableFunc(byDay, func(a, b Obs) int { return a.Days - b.Days })
 	}
 	c.N = c.Events + c.Censored
-	days := make([]int, 0, len(byDay))
-	for d := range byDay {
-		days = append(days, d)
-	}
-	sort.Ints(days)
 	atRisk, s := c.N, 1.0
-	for _, d := range days {
-		st := byDay[d]
+	for i := 0; i < len(byDay); {
+		st := Step{Day: byDay[i].Days}
+		for ; i < len(byDay) && byDay[i].Days == st.Day; i++ {
+			st.Events += byDay[i].Events
+			st.Censored += byDay[i].Censored
+		}
 		st.AtRisk = atRisk
 		if st.Events > 0 && atRisk > 0 {
 			s *= 1 - float64(st.Events)/float64(atRisk)
 		}
 		st.Survival = s
 		atRisk -= st.Events + st.Censored
-		c.Steps = append(c.Steps, *st)
+		c.Steps = append(c.Steps, st)
 	}
 	return c
 }

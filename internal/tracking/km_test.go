@@ -1,7 +1,9 @@
 package tracking
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -114,5 +116,35 @@ func TestKaplanMeierCensoringIsNotNoReply(t *testing.T) {
 	}
 	if !math.IsNaN(Rate(1, 0)) || Rate(1, 4) != 0.25 {
 		t.Error("Rate")
+	}
+}
+
+// Compact adds up the observations of each day: the curve is the same,
+// from one observation per day.
+func TestCompact(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, hi := range []int{1, 40, 400, 200_000} {
+		var obs []Obs
+		days := map[int]bool{}
+		for i := 0; i < 500; i++ {
+			o := Obs{Days: r.IntN(hi) - 1, Events: r.IntN(3), Censored: r.IntN(3)}
+			if o.Events+o.Censored > 0 {
+				days[max(o.Days, -1)] = true
+			}
+			obs = append(obs, o)
+		}
+		c := Compact(obs)
+		if len(c) != len(days) {
+			t.Errorf("hi %d: %d observations for %d days", hi, len(c), len(days))
+		}
+		for i := 1; i < len(c); i++ {
+			if c[i].Days <= c[i-1].Days {
+				t.Errorf("hi %d: not by days: %v", hi, c)
+				break
+			}
+		}
+		if a, b := fmt.Sprint(KaplanMeier(obs)), fmt.Sprint(KaplanMeier(c)); a != b {
+			t.Errorf("hi %d: curve\n%s\nfrom the compacted\n%s", hi, a, b)
+		}
 	}
 }
