@@ -92,6 +92,22 @@ func TestClaimedLetterReadsAsSending(t *testing.T) {
 				t.Errorf("Letters(status %s): %d (%v), want %d", status, len(ls), err, n)
 			}
 		}
+		// Waiting means not taken by a channel yet: a delivery wave and the
+		// coverage view leave the claimed letter out.
+		if q, err := s.QueuedLetters(ctx, campID, 10); err != nil || len(q) != 2 {
+			t.Errorf("QueuedLetters: %d (%v), want the 2 unclaimed", len(q), err)
+		}
+		var waiting int64
+		if w, err := s.WaitingByOffice(ctx, campID); err != nil {
+			t.Fatal(err)
+		} else {
+			for _, o := range w {
+				waiting += o.N
+			}
+		}
+		if waiting != 2 {
+			t.Errorf("WaitingByOffice: %d, want the 2 unclaimed", waiting)
+		}
 		gauges, err := s.LetterGauges(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -141,7 +141,7 @@ func replaceContacts(tx *gorm.DB, bioguideID string, list []contacts.Contact, no
 func (s *Store) WaitingByOffice(ctx context.Context, campaignID int64) ([]OfficeCount, error) {
 	var out []OfficeCount
 	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, bioguide_id, COUNT(*) AS n").
-		Where("campaign_id = ? AND status IN ?", campaignID, []string{"pending", "queued"}).
+		Where("campaign_id = ? AND status IN ? AND sending_since IS NULL", campaignID, []string{"pending", "queued"}).
 		Group("office_code, bioguide_id").Order("office_code").Scan(&out).Error
 	return out, wrapf(err, "waiting by office")
 }

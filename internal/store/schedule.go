@@ -211,7 +211,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (string, error) {
 // queued, held), oldest first, for a delivery wave.
 func (s *Store) QueuedLetters(ctx context.Context, campaignID int64, limit int) ([]Letter, error) {
 	var out []Letter
-	err := s.db.WithContext(ctx).Where("campaign_id = ? AND status IN ?", campaignID, []string{"pending", "queued", "held"}).
+	err := s.db.WithContext(ctx).Where("campaign_id = ? AND status IN ? AND sending_since IS NULL", campaignID, []string{"pending", "queued", "held"}).
 		Order("id").Limit(limit).Find(&out).Error
 	return out, wrapf(err, "queued letters")
 }
