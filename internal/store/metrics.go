@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -103,8 +104,9 @@ func (s *Store) ResponseMetrics(ctx context.Context, q MetricsQuery) ([]MetricGr
 	byKey := map[string]int{}
 	for rows.Next() {
 		var (
-			k, chamber, party, state, times     string
+			k, chamber, party, state            string
 			letters, deliv, failed, repl, subst int64
+			times                               sql.RawBytes // parsed before the next row
 		)
 		if err := rows.Scan(&k, &chamber, &party, &state, &letters, &deliv, &failed, &repl, &subst, &times); err != nil {
 			return nil, fmt.Errorf("store: response metrics: %w", err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -66,47 +67,33 @@ func (h hist) encode() string {
 
 // addEncoded adds a stored histogram into h times sign.
 func (h hist) addEncoded(s string, sign int64) error {
-	for len(s) > 0 {
-		item := s
-		if i := strings.IndexByte(s, ','); i >= 0 {
-			item, s = s[:i], s[i+1:]
-		} else {
-			s = ""
-		}
-		var f [3]int64
-		rest := item
-		for j := 0; j < 3; j++ {
-			part := rest
-			if i := strings.IndexByte(rest, ':'); i >= 0 && j < 2 {
-				part, rest = rest[:i], rest[i+1:]
-			} else if j < 2 {
-				return fmt.Errorf("store: rollup times %q", item)
-			}
-			n, err := atoi(part)
-			if err != nil {
-				return fmt.Errorf("store: rollup times %q: %w", item, err)
-			}
-			f[j] = n
-		}
-		v := h[int(f[0])]
-		v[0] += sign * f[1]
-		v[1] += sign * f[2]
-		h[int(f[0])] = v
+	obs, err := appendObs(nil, []byte(s))
+	if err != nil {
+		return err
+	}
+	for _, o := range obs {
+		v := h[o.Days]
+		v[0] += sign * int64(o.Events)
+		v[1] += sign * int64(o.Censored)
+		h[o.Days] = v
 	}
 	return nil
 }
 
 // appendObs appends a stored histogram to obs, in its order (by days).
-func appendObs(obs []tracking.Obs, s string) ([]tracking.Obs, error) {
+func appendObs(obs []tracking.Obs, s []byte) ([]tracking.Obs, error) {
+	if len(s) > 0 {
+		obs = slices.Grow(obs, bytes.Count(s, []byte{','})+1)
+	}
 	for len(s) > 0 {
 		item := s
-		if i := strings.IndexByte(s, ','); i >= 0 {
+		if i := bytes.IndexByte(s, ','); i >= 0 {
 			item, s = s[:i], s[i+1:]
 		} else {
-			s = ""
+			s = nil
 		}
-		d, rest, ok1 := strings.Cut(item, ":")
-		e, c, ok2 := strings.Cut(rest, ":")
+		d, rest, ok1 := bytes.Cut(item, []byte{':'})
+		e, c, ok2 := bytes.Cut(rest, []byte{':'})
 		dn, err1 := atoi(d)
 		en, err2 := atoi(e)
 		cn, err3 := atoi(c)
@@ -119,14 +106,14 @@ func appendObs(obs []tracking.Obs, s string) ([]tracking.Obs, error) {
 }
 
 // atoi parses a decimal integer without allocating.
-func atoi(s string) (int64, error) {
-	if s == "" {
+func atoi[T string | []byte](s T) (int64, error) {
+	if len(s) == 0 {
 		return 0, strconv.ErrSyntax
 	}
 	neg := s[0] == '-'
 	if neg {
 		s = s[1:]
-		if s == "" {
+		if len(s) == 0 {
 			return 0, strconv.ErrSyntax
 		}
 	}

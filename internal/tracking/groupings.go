@@ -251,11 +251,12 @@ func officeLabel(dir *congress.Directory, key string) string {
 }
 
 // Merge adds up groups under the keys each is given (a group given
-// several keys counts in each), sorted by key.
+// several keys counts in each), sorted by key. The time-to-reply
+// observations of a merged group are added up by day (Compact).
 func Merge(gs []Group, keys func(Group) []string) []Group {
 	idx := map[string]int{}
 	var out []Group
-	var merged []int // groups added into each
+	var days []dayAcc
 	for _, g := range gs {
 		for _, k := range keys(g) {
 			i, ok := idx[k]
@@ -263,7 +264,7 @@ func Merge(gs []Group, keys func(Group) []string) []Group {
 				i = len(out)
 				idx[k] = i
 				out = append(out, Group{Key: k})
-				merged = append(merged, 0)
+				days = append(days, dayAcc{})
 			}
 			m := &out[i]
 			m.Letters += g.Letters
@@ -273,17 +274,74 @@ func Merge(gs []Group, keys func(Group) []string) []Group {
 			m.Substantive += g.Substantive
 			m.Submissions += g.Submissions
 			m.Confirmed += g.Confirmed
-			m.Times = append(m.Times, g.Times...)
-			merged[i]++
+			days[i].add(g.Times)
 			m.Calls = m.Calls.Plus(g.Calls)
 		}
 	}
 	for i := range out {
-		if merged[i] > 1 {
-			out[i].Times = Compact(out[i].Times)
-		}
+		out[i].Times = days[i].obs()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// denseDays bounds the days added up in an array; later ones (rare: the
+// rollups count them in 30-day steps) go to a map.
+const denseDays = 1024
+
+// dayAcc adds up observations by day.
+type dayAcc struct {
+	dense []Obs // by day
+	far   map[int]Obs
+	neg   Obs // negative days (day 0 to the estimate)
+}
+
+func (a *dayAcc) add(obs []Obs) {
+	for _, o := range obs {
+		if o.Events == 0 && o.Censored == 0 {
+			continue
+		}
+		var b *Obs
+		switch {
+		case o.Days < 0:
+			b = &a.neg
+		case o.Days < denseDays:
+			if o.Days >= len(a.dense) {
+				a.dense = append(a.dense, make([]Obs, max(o.Days+1, 2*len(a.dense))-len(a.dense))...)
+			}
+			b = &a.dense[o.Days]
+		default:
+			if a.far == nil {
+				a.far = map[int]Obs{}
+			}
+			f := a.far[o.Days]
+			f.Events, f.Censored = f.Events+o.Events, f.Censored+o.Censored
+			a.far[o.Days] = f
+			continue
+		}
+		b.Events += o.Events
+		b.Censored += o.Censored
+	}
+}
+
+// obs is what was added up, by day.
+func (a *dayAcc) obs() []Obs {
+	var out []Obs
+	if a.neg.Events != 0 || a.neg.Censored != 0 {
+		out = append(out, Obs{Days: -1, Events: a.neg.Events, Censored: a.neg.Censored})
+	}
+	for d, o := range a.dense {
+		if o.Events != 0 || o.Censored != 0 {
+			out = append(out, Obs{Days: d, Events: o.Events, Censored: o.Censored})
+		}
+	}
+	start := len(out)
+	for d, o := range a.far {
+		if o.Events != 0 || o.Censored != 0 {
+			out = append(out, Obs{Days: d, Events: o.Events, Censored: o.Censored})
+		}
+	}
+	sort.Slice(out[start:], func(i, j int) bool { return out[start+i].Days < out[start+j].Days })
 	return out
 }
 

@@ -1,6 +1,8 @@
 package tracking
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -65,5 +67,39 @@ func TestDerivedGroupingFromOffices(t *testing.T) {
 	r := RatesOf(Group{Delivered: 4, Failed: 1, Replied: 2, Substantive: 1})
 	if !reflect.DeepEqual(r, Rates{Failure: 0.2, Reply: 0.5, Substantive: 0.25}) {
 		t.Errorf("rates %+v", r)
+	}
+}
+
+// Merge adds the time-to-reply observations up by day, near and far
+// (past the array it adds them in) and negative: the merged curve is that
+// of all the observations.
+func TestMergeAddsUpDays(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var gs []Group
+	var all []Obs
+	for i := 0; i < 40; i++ {
+		g := Group{Key: fmt.Sprint(i), Party: []string{"D", "R"}[i%2]}
+		for j := 0; j < 30; j++ {
+			o := Obs{Days: r.IntN(3000) - 2, Events: r.IntN(3), Censored: r.IntN(3)}
+			g.Times = append(g.Times, o)
+			all = append(all, o)
+		}
+		gs = append(gs, g)
+	}
+	m := Merge(gs, func(Group) []string { return []string{""} })
+	if len(m) != 1 {
+		t.Fatal(m)
+	}
+	for i := 1; i < len(m[0].Times); i++ {
+		if m[0].Times[i].Days <= m[0].Times[i-1].Days {
+			t.Fatalf("not one observation per day, by days: %v", m[0].Times)
+		}
+	}
+	if a, b := fmt.Sprint(KaplanMeier(all)), fmt.Sprint(KaplanMeier(m[0].Times)); a != b {
+		t.Errorf("curve\n%s\nmerged\n%s", a, b)
+	}
+	if p := Merge(gs, func(g Group) []string { return []string{g.Party} }); len(p) != 2 ||
+		KaplanMeier(p[0].Times).N+KaplanMeier(p[1].Times).N != KaplanMeier(all).N {
+		t.Errorf("by party %v", p)
 	}
 }
