@@ -486,7 +486,7 @@ type mailingFormView struct {
 	SegCampaigns, NotReplied, NotWritten, Committees, Campaigns []option
 	Fields                                                      []string
 	Errors                                                      formErrors
-	Problems                                                    []campaign.FieldError
+	Problems                                                    []problemView // named by their labels
 	Preview                                                     *previewJSON
 	Email                                                       string // preview for this supporter
 	Lang                                                        string
@@ -637,6 +637,18 @@ func formField(field string) string {
 	return strings.ReplaceAll(field, "preview.email", "preview_email")
 }
 
+// mailingLabels name the new-mailing form's fields in its error summary
+// as the form labels them, rather than by their parameter names.
+var mailingLabels = map[string]string{
+	"name": "Name", "campaign_id": "Campaign the email links to", "send_at": "Send at",
+	"subject_en": "English subject", "body_en": "English body", "subject_es": "Spanish subject", "body_es": "Spanish body",
+	"preview_email": "Preview address", "segment": "Send to",
+	"seg_campaign": "Send to: campaign", "seg_state": "Send to: states", "seg_district": "Send to: House districts",
+	"seg_committee": "Send to: committee", "seg_source": "Send to: source code", "seg_lang": "Send to: language",
+	"seg_from": "Send to: joined on or after", "seg_to": "Send to: joined on or before", "seg_origin": "Send to: how they joined",
+	"seg_not_replied": "Send to: House office has not replied to", "seg_not_written": "Send to: have not written in",
+}
+
 // createMailing is POST /admin/mailings: action=preview shows the email
 // for one supporter (or the sample) and the recipients; action=send saves
 // and schedules it. Errors keep everything typed.
@@ -695,6 +707,7 @@ func (s *Server) createMailing(c echo.Context) error {
 		return err
 	}
 	v.Errors = formErrors{}
+	var problems []campaign.FieldError
 	for _, fe := range ve.Errors {
 		name := formField(fe.Field)
 		msg := fe.Message
@@ -705,8 +718,10 @@ func (s *Server) createMailing(c echo.Context) error {
 			msg = prev + "; " + msg
 		}
 		v.Errors[name] = msg
-		v.Problems = append(v.Problems, campaign.FieldError{Field: name, Line: fe.Line, Column: fe.Column, Message: fe.Message})
+		problems = append(problems, campaign.FieldError{Field: name, Line: fe.Line, Column: fe.Column, Message: fe.Message})
 	}
+	v.Problems = problemViews(problems, mailingLabels, map[string]string{"subject_en": v.In.SubjectEN, "body_en": v.In.BodyEN,
+		"subject_es": v.In.SubjectES, "body_es": v.In.BodyES})
 	if ferr := s.mailingForm(ctx, &v); ferr != nil {
 		return ferr
 	}

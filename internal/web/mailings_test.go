@@ -241,6 +241,11 @@ func TestMailingAPIAndPages(t *testing.T) {
 		if code != 422 || !strings.Contains(page, "line 2, column 32") || !strings.Contains(page, "Page mailing") || !strings.Contains(page, "{{.nope}}") {
 			t.Errorf("form error: %d\n%s", code, page)
 		}
+		// The summary names the field as the form labels it, not by its parameter name.
+		if !strings.Contains(page, `<a href="#body_en">English body, line 2, column 32:`) || strings.Contains(page, `">body_en</a>`) ||
+			!strings.Contains(page, `<mark class="code-mark">`) {
+			t.Errorf("error summary does not name the field by its label:\n%s", page)
+		}
 		// A filter that cannot be used: named by the field, what was typed kept.
 		form = url.Values{"name": {"Districts"}, "seg_state": {"AZ"}, "seg_district": {"CA-12"}, "seg_committee": {"XXJU"}, "seg_source": {radio},
 			"subject_en": {"Hi"}, "body_en": {"Hi"}, "action": {"send"}}
