@@ -398,7 +398,14 @@ type signatoriesView struct {
 
 type signatoryGroup struct {
 	Status string
+	Label  string // the status as a heading says it
 	Items  []signatoryView
+}
+
+// signatoryGroupLabels say what each status means to the reviewer.
+var signatoryGroupLabels = map[string]string{
+	store.SignPending: "Pending review", store.SignApproved: "Approved", store.SignUnconfirmed: "Unconfirmed (the email link not yet opened)",
+	store.SignRejected: "Rejected", store.SignMerged: "Merged into another",
 }
 
 func (s *Server) signOnCampaign(c echo.Context) (campaign.Campaign, error) {
@@ -490,7 +497,7 @@ func (s *Server) signatoriesPage(c echo.Context) error {
 	v := signatoriesView{Campaign: camp, Counts: map[string]int{}, Delivery: d, CanEdit: u.Role.Can(auth.PermEditCampaigns),
 		CanDeliver: u.Role.Can(auth.PermManageDelivery), SeesContact: u.Role.Can(auth.PermViewPersonalData)}
 	for _, st := range store.SignatoryStatuses {
-		g := signatoryGroup{Status: st}
+		g := signatoryGroup{Status: st, Label: signatoryGroupLabels[st]}
 		for _, x := range views {
 			if x.Status == st {
 				g.Items = append(g.Items, x)

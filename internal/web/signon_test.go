@@ -186,6 +186,13 @@ func TestSignOnFlow(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "Check your email") || strings.Contains(body, "laura@florence-project.org") {
 			t.Fatalf("sign: %d %s", code, body)
 		}
+		// Staff see why an unconfirmed signature has no Approve button.
+		staff := browserClient(t)
+		signIn(t, staff, f.srv.URL, addUser(t, st, "reviewer-"+slug+"@example.org", auth.Campaigner).Email)
+		code, body = getPage(t, staff, f.srv.URL+"/admin/campaigns/"+strconv.FormatInt(f.camp.ID, 10)+"/signatories")
+		if code != 200 || !strings.Contains(body, "Unconfirmed (the email link not yet opened): 1</h2>") || !strings.Contains(body, "Can be reviewed once confirmed by email") {
+			t.Errorf("signatories page before confirmation: %d\n%s", code, body)
+		}
 		link, mail := f.confirmLink(t, "laura@florence-project.org")
 		if !strings.Contains(mail.Text, "Hello Laura St. John") || !strings.Contains(mail.Text, "for Florence Project (Tucson, AZ)") || mail.Headers["List-Unsubscribe"] == "" {
 			t.Errorf("confirmation email:\n%s", mail.Text)
