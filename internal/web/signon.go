@@ -646,10 +646,13 @@ type signOnDeliveryJSON struct {
 	DeliveredAt *time.Time `json:"delivered_at"`
 	Signatories int        `json:"signatories"`
 	Letters     int        `json:"letters"`
+	Refused     string     `json:"refused"`
+	RefusedAt   *time.Time `json:"refused_at"`
 }
 
 func deliveryJSONOf(d store.SignOnDelivery) signOnDeliveryJSON {
-	return signOnDeliveryJSON{DeliverAt: d.DeliverAt, DeliveredAt: d.DeliveredAt, Signatories: d.Signatories, Letters: d.Letters}
+	return signOnDeliveryJSON{DeliverAt: d.DeliverAt, DeliveredAt: d.DeliveredAt, Signatories: d.Signatories, Letters: d.Letters,
+		Refused: d.Refused, RefusedAt: d.RefusedAt}
 }
 
 func (s *Server) apiSignatories(c echo.Context) error {

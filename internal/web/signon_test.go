@@ -408,3 +408,30 @@ func TestSignOnEmbedded(t *testing.T) {
 		t.Errorf("confirmation link %s", link)
 	}
 }
+
+// TestSignOnRefusedScheduleIsShown: when the scheduled delivery could not
+// be made, staff see why on the signatories page and in the API, and that
+// it is no longer scheduled.
+func TestSignOnRefusedScheduleIsShown(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := newSignOnServer(t, st, "signon-refused")
+	at := time.Now().Add(-time.Minute)
+	if err := st.ScheduleSignOn(context.Background(), f.camp.ID, &at, store.Audit{Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RefuseScheduledSignOn(context.Background(), f.camp.ID, "no signatory is approved yet: approve the organizations first", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	email := unique("admin") + "@example.org"
+	u := addUser(t, st, email, auth.Admin)
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, email)
+	code, page := getPage(t, c, f.srv.URL+"/admin/campaigns/"+strconv.FormatInt(f.camp.ID, 10)+"/signatories")
+	if code != 200 || !strings.Contains(page, `id="schedule-refused"`) || !strings.Contains(page, "no signatory is approved yet") || strings.Contains(page, `id="deliver_at" name="deliver_at" value="2`) {
+		t.Fatalf("signatories page %d:\n%s", code, page)
+	}
+	code, body := do(t, http.DefaultClient, http.MethodGet, f.srv.URL+"/api/v1/campaigns/"+strconv.FormatInt(f.camp.ID, 10)+"/signatories", bearer(t, st, u), "", "")
+	if code != 200 || !strings.Contains(body, `"refused":"no signatory is approved yet`) || !strings.Contains(body, `"deliver_at":null`) {
+		t.Errorf("API %d %s", code, body)
+	}
+}
