@@ -151,8 +151,8 @@ func (s *Server) signOnView(c echo.Context, lc liveCampaign) (signOnView, error)
 	offices := lc.C.Targets.SignOnOffices(s.deps.Congress)
 	for _, m := range offices {
 		label := lang.T("lookup.title."+m.Title) + " " + m.Name
-		if seats := s.seatsFor(lc.C.Targets, m); seats.Roles != "" {
-			label += " (" + seats.Roles + ")"
+		if seats := seatLabels(s.deps.Congress, lc.C.Targets, m, lang); seats != "" {
+			label += " (" + seats + ")"
 		}
 		v.Offices = append(v.Offices, label)
 	}

@@ -174,6 +174,16 @@ func TestSignOnFlow(t *testing.T) {
 			}
 		}
 
+		// The offices' seats in the reader's language (committee names are
+		// official English names).
+		_, es := getPage(t, browserClient(t), f.srv.URL+"/c/"+slug+"?lang=es")
+		if es = html.UnescapeString(es); !strings.Contains(es, "Chuck Grassley (Presidencia, Senate Committee on the Judiciary)") {
+			t.Errorf("Spanish page lacks the chair's seat in Spanish")
+		}
+		if !strings.Contains(page, "Chuck Grassley (Chair, Senate Committee on the Judiciary)") {
+			t.Errorf("English page lacks the chair's seat")
+		}
+
 		bad := organization("Florence Project", "not-an-email")
 		bad.Set("city", "")
 		code, body := f.sign(t, c, bad)
