@@ -23,17 +23,7 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 func TestTickDeliversWhenDue(t *testing.T) {
 	storetest.EachEmpty(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		dir, err := congress.LoadEmbedded()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ends := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-		c, err := st.CreateCampaign(ctx, campaign.Campaign{Kind: campaign.SignOn, Slug: "tick", Title: "T", SummaryEN: "S", CallToActionEN: "C",
-			Targets: campaign.Targets{{Kind: campaign.RuleLeaders, Committee: "SSJU"}}, LOCTopic: "Immigration", Status: campaign.Closed, EndsAt: &ends,
-			Subject: "Hearings", Template: "{{.salutation}},\n\nHold hearings."}, store.Audit{Action: "test"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		dir, c := closedSignOn(t, st, "tick")
 		sig, err := st.CreateSignatory(ctx, store.Submission{CampaignID: c.ID, EmailIndex: "e", Lang: "en"}, func(int64) (string, error) { return "", nil },
 			store.Signatory{Organization: "Florence Project", City: "Tucson", State: "AZ", NameKey: "florence project"}, nil)
 		if err != nil {
@@ -75,17 +65,7 @@ func TestTickDeliversWhenDue(t *testing.T) {
 func TestTickRefusalUnschedules(t *testing.T) {
 	storetest.EachEmpty(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		dir, err := congress.LoadEmbedded()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ends := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-		c, err := st.CreateCampaign(ctx, campaign.Campaign{Kind: campaign.SignOn, Slug: "refused", Title: "T", SummaryEN: "S", CallToActionEN: "C",
-			Targets: campaign.Targets{{Kind: campaign.RuleLeaders, Committee: "SSJU"}}, LOCTopic: "Immigration", Status: campaign.Closed, EndsAt: &ends,
-			Subject: "Hearings", Template: "{{.salutation}},\n\nHold hearings."}, store.Audit{Action: "test"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		dir, c := closedSignOn(t, st, "refused")
 		at := time.Now().Add(time.Hour)
 		if err := st.ScheduleSignOn(ctx, c.ID, &at, store.Audit{}); err != nil {
 			t.Fatal(err)
@@ -111,4 +91,22 @@ func TestTickRefusalUnschedules(t *testing.T) {
 			t.Errorf("scheduled again: %+v", d)
 		}
 	})
+}
+
+// closedSignOn is a sign-on letter to the Judiciary Committee's leaders
+// whose sign-ons closed a minute ago.
+func closedSignOn(t *testing.T, st *store.Store, slug string) (*congress.Directory, campaign.Campaign) {
+	t.Helper()
+	dir, err := congress.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	c, err := st.CreateCampaign(context.Background(), campaign.Campaign{Kind: campaign.SignOn, Slug: slug, Title: "T", SummaryEN: "S", CallToActionEN: "C",
+		Targets: campaign.Targets{{Kind: campaign.RuleLeaders, Committee: "SSJU"}}, LOCTopic: "Immigration", Status: campaign.Closed, EndsAt: &ends,
+		Subject: "Hearings", Template: "{{.salutation}},\n\nHold hearings."}, store.Audit{Action: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, c
 }
