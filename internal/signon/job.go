@@ -29,6 +29,7 @@ func TickJob(every time.Duration) *river.PeriodicJob {
 // DueStore lists the letters due.
 type DueStore interface {
 	DueSignOns(ctx context.Context, now time.Time) ([]int64, error)
+	RefuseScheduledSignOn(ctx context.Context, campaignID int64, reason string, now time.Time) error
 }
 
 // TickWorker delivers each due sign-on letter. A letter delivered by
@@ -43,8 +44,8 @@ type TickWorker struct {
 }
 
 // Work delivers what is due. A refusal (nothing approved, a figure not
-// published) is logged and the letter stays scheduled: staff see it on the
-// signatories page and deliver by hand once fixed.
+// published) unschedules the letter with its reason, once: staff see it on
+// the signatories page and deliver by hand or schedule again once fixed.
 func (w *TickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	now := time.Now()
 	if w.Now != nil {
@@ -60,7 +61,10 @@ func (w *TickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 		switch {
 		case errors.Is(err, store.ErrAlreadyDone):
 		case errors.As(err, &ref):
-			w.log().Warn("scheduled sign-on letter not delivered", "campaign", id, "reason", ref.Reason)
+			if err := w.Due.RefuseScheduledSignOn(ctx, id, ref.Reason, now); err != nil {
+				return err
+			}
+			w.log().Warn("scheduled sign-on letter not delivered; unscheduled", "campaign", id, "reason", ref.Reason)
 		case err != nil:
 			return err
 		default:

@@ -74,6 +74,20 @@ func (c *rollupCell) add(o *rollupCell, sign int64) {
 	c.h.merge(o.h, sign)
 }
 
+// zero tells a cell that counts nothing (a change that changes nothing).
+func (c *rollupCell) zero() bool {
+	r := c.row
+	if r.Letters != 0 || r.Delivered != 0 || r.Failed != 0 || r.Replied != 0 || r.Substantive != 0 {
+		return false
+	}
+	for _, v := range c.h {
+		if v[0] != 0 || v[1] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // cellOf finds or makes the cell of k in cells, with attributes from r.
 func cellOf(cells map[rollupKey]*rollupCell, k rollupKey, r *rollupRow, now time.Time) *rollupCell {
 	c, ok := cells[k]
@@ -302,9 +316,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		// The cohort cells: added up from every fine cell on a full
 		// refresh; on an office's, the office's change (its new fine
-		// cells less its old ones) is applied to those it counts in, so
-		// they stay the sums of every office's without reading the other
-		// offices.
+		// cells less its old ones) is applied to the cohort cells it
+		// changes (none when nothing changed), so they stay the sums of
+		// every office's without reading the other offices.
 		camp := map[cohortKey]*rollupCell{}
 		if campaignID == 0 {
 			for k, c := range fine {
@@ -320,32 +334,48 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 			if err != nil {
 				return err
 			}
-			// the cohorts of the office's chamber, party and state (old
-			// and new) and of every office
-			conds, cargs := []string{"(chamber = ? AND party = ? AND state = ?)"}, []any{campaignID, allCell, allCell, allCell}
-			seen := map[[3]string]bool{}
-			for _, m := range []map[rollupKey]*rollupCell{old, fine} {
-				for _, c := range m {
-					a := [3]string{c.row.Chamber, c.row.Party, c.row.State}
-					if !seen[a] {
-						seen[a] = true
-						conds, cargs = append(conds, "(chamber = ? AND party = ? AND state = ?)"), append(cargs, a[0], a[1], a[2])
-					}
-				}
-			}
-			cwhere := "campaign_id = ? AND (" + strings.Join(conds, " OR ") + ")"
-			if camp, err = readCohorts(tx, cwhere, cargs...); err != nil {
-				return err
-			}
+			// the office's change to each cohort it counts in, old and new
+			delta := map[cohortKey]*rollupCell{}
 			for sign, m := range map[int64]map[rollupKey]*rollupCell{-1: old, 1: fine} {
 				for k, c := range m {
 					for _, ck := range cohortKeys(k, &c.row) {
-						cohortOf(camp, ck, now).add(c, sign)
+						cohortOf(delta, ck, now).add(c, sign)
 					}
 				}
 			}
-			if err := tx.Where(cwhere, cargs...).Delete(&cohortRow{}).Error; err != nil {
-				return fmt.Errorf("store: refresh rollups: %w", err)
+			for ck, d := range delta {
+				if d.zero() {
+					delete(delta, ck)
+				}
+			}
+			// the cells changed, by key; past a few hundred (the
+			// parameters are bounded), all those of the chambers,
+			// parties and states changed
+			var conds []string
+			var cargs []any
+			seen := map[[3]string]bool{}
+			for ck := range delta {
+				if len(delta) <= 300 {
+					conds = append(conds, "(chamber = ? AND party = ? AND state = ? AND channel = ? AND month = ? AND source = ?)")
+					cargs = append(cargs, ck.chamber, ck.party, ck.state, ck.ch, ck.mo, ck.src)
+				} else if a := [3]string{ck.chamber, ck.party, ck.state}; !seen[a] {
+					seen[a] = true
+					conds = append(conds, "(chamber = ? AND party = ? AND state = ?)")
+					cargs = append(cargs, ck.chamber, ck.party, ck.state)
+				}
+			}
+			if len(delta) > 0 {
+				cwhere := "campaign_id = ? AND (" + strings.Join(conds, " OR ") + ")"
+				cargs = append([]any{campaignID}, cargs...)
+				if camp, err = readCohorts(tx, cwhere, cargs...); err != nil {
+					return err
+				}
+				for ck, d := range delta {
+					cohortOf(camp, ck, now).add(d, 1)
+				}
+				if err := tx.Where(cwhere, cargs...).Delete(&cohortRow{}).Error; err != nil {
+					return fmt.Errorf("store: refresh rollups: %w", err)
+				}
 			}
 		}
 		if err := tx.Where(where, args...).Delete(&rollupRow{}).Error; err != nil {

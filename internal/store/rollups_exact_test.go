@@ -294,7 +294,8 @@ func TestRollupsAreExact(t *testing.T) {
 
 // Migration 00030 carries the rollups written before it (one row per cell
 // and day waited in response_rollup_times) into the cells' histograms and
-// the new levels: the dashboards answer exactly before any refresh.
+// the new cells: the dashboards answer exactly before any refresh. Down,
+// it leaves the tick a full refresh to do.
 func TestRollupHistogramMigration(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
@@ -323,6 +324,22 @@ func TestRollupHistogramMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkExact(t, s, f.campaignID, now)
+
+			// Down and up again: the histograms are gone, and the tick's
+			// next refresh, finding no mark, rebuilds everything.
+			if _, _, err := s.RefreshChangedRollups(ctx, 50); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.DownTo(ctx, 29); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+				t.Fatal(err)
+			}
+			if _, full, err := s.RefreshChangedRollups(ctx, 50); err != nil || !full {
+				t.Fatalf("after down and up: full %v, %v", full, err)
+			}
+			checkExact(t, s, f.campaignID, time.Now().UTC())
 		})
 	}
 }

@@ -247,6 +247,10 @@ type SignOnDelivery struct {
 	SubmissionID *int64
 	Signatories  int
 	Letters      int
+	// Refused is why the last scheduled delivery was not made (then
+	// unscheduled), at RefusedAt; "" when none or once rescheduled.
+	Refused   string
+	RefusedAt *time.Time
 }
 
 func (SignOnDelivery) TableName() string { return "signon_deliveries" }
@@ -283,7 +287,8 @@ func (s *Store) ScheduleSignOn(ctx context.Context, campaignID int64, at *time.T
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&SignOnDelivery{CampaignID: campaignID}).Error; err != nil {
 			return wrapf(err, "schedule sign-on")
 		}
-		if err := tx.Model(&SignOnDelivery{}).Where("campaign_id = ?", campaignID).Update("deliver_at", utcPtr(at)).Error; err != nil {
+		if err := tx.Model(&SignOnDelivery{}).Where("campaign_id = ?", campaignID).
+			Updates(map[string]any{"deliver_at": utcPtr(at), "refused": "", "refused_at": nil}).Error; err != nil {
 			return wrapf(err, "schedule sign-on")
 		}
 		a.Action, a.ObjectType, a.ObjectID = "signon.schedule", "campaign", strconv.FormatInt(campaignID, 10)
@@ -292,6 +297,20 @@ func (s *Store) ScheduleSignOn(ctx context.Context, campaignID int64, at *time.T
 			a.Detail = "deliver_at=" + at.UTC().Format(time.RFC3339)
 		}
 		return writeAudit(tx, a)
+	})
+}
+
+// RefuseScheduledSignOn unschedules a due delivery that could not be made,
+// keeping why for staff (audited), so that it is not tried again every
+// minute. A schedule staff moved to a later time meanwhile is left alone.
+func (s *Store) RefuseScheduledSignOn(ctx context.Context, campaignID int64, reason string, now time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&SignOnDelivery{}).Where("campaign_id = ? AND delivered_at IS NULL AND deliver_at IS NOT NULL AND deliver_at <= ?", campaignID, now.UTC()).
+			Updates(map[string]any{"deliver_at": nil, "refused": reason, "refused_at": now.UTC()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return wrapf(res.Error, "refuse scheduled sign-on")
+		}
+		return writeAudit(tx, Audit{Action: "signon.schedule_refused", ObjectType: "campaign", ObjectID: strconv.FormatInt(campaignID, 10), Detail: reason})
 	})
 }
 

@@ -151,8 +151,8 @@ func (s *Server) signOnView(c echo.Context, lc liveCampaign) (signOnView, error)
 	offices := lc.C.Targets.SignOnOffices(s.deps.Congress)
 	for _, m := range offices {
 		label := lang.T("lookup.title."+m.Title) + " " + m.Name
-		if seats := s.seatsFor(lc.C.Targets, m); seats.Roles != "" {
-			label += " (" + seats.Roles + ")"
+		if seats := seatLabels(s.deps.Congress, lc.C.Targets, m, lang); seats != "" {
+			label += " (" + seats + ")"
 		}
 		v.Offices = append(v.Offices, label)
 	}
@@ -653,10 +653,13 @@ type signOnDeliveryJSON struct {
 	DeliveredAt *time.Time `json:"delivered_at"`
 	Signatories int        `json:"signatories"`
 	Letters     int        `json:"letters"`
+	Refused     string     `json:"refused"`
+	RefusedAt   *time.Time `json:"refused_at"`
 }
 
 func deliveryJSONOf(d store.SignOnDelivery) signOnDeliveryJSON {
-	return signOnDeliveryJSON{DeliverAt: d.DeliverAt, DeliveredAt: d.DeliveredAt, Signatories: d.Signatories, Letters: d.Letters}
+	return signOnDeliveryJSON{DeliverAt: d.DeliverAt, DeliveredAt: d.DeliveredAt, Signatories: d.Signatories, Letters: d.Letters,
+		Refused: d.Refused, RefusedAt: d.RefusedAt}
 }
 
 func (s *Server) apiSignatories(c echo.Context) error {

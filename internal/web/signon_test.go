@@ -174,6 +174,16 @@ func TestSignOnFlow(t *testing.T) {
 			}
 		}
 
+		// The offices' seats in the reader's language (committee names are
+		// official English names).
+		_, es := getPage(t, browserClient(t), f.srv.URL+"/c/"+slug+"?lang=es")
+		if es = html.UnescapeString(es); !strings.Contains(es, "Chuck Grassley (Presidencia, Senate Committee on the Judiciary)") {
+			t.Errorf("Spanish page lacks the chair's seat in Spanish")
+		}
+		if !strings.Contains(page, "Chuck Grassley (Chair, Senate Committee on the Judiciary)") {
+			t.Errorf("English page lacks the chair's seat")
+		}
+
 		bad := organization("Florence Project", "not-an-email")
 		bad.Set("city", "")
 		code, body := f.sign(t, c, bad)
@@ -413,5 +423,32 @@ func TestSignOnEmbedded(t *testing.T) {
 	}
 	if link, _ := f.confirmLink(t, "laura@florence-project.org"); !strings.Contains(link, "/c/"+slug+"/sign/confirm") {
 		t.Errorf("confirmation link %s", link)
+	}
+}
+
+// TestSignOnRefusedScheduleIsShown: when the scheduled delivery could not
+// be made, staff see why on the signatories page and in the API, and that
+// it is no longer scheduled.
+func TestSignOnRefusedScheduleIsShown(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := newSignOnServer(t, st, "signon-refused")
+	at := time.Now().Add(-time.Minute)
+	if err := st.ScheduleSignOn(context.Background(), f.camp.ID, &at, store.Audit{Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RefuseScheduledSignOn(context.Background(), f.camp.ID, "no signatory is approved yet: approve the organizations first", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	email := unique("admin") + "@example.org"
+	u := addUser(t, st, email, auth.Admin)
+	c := browserClient(t)
+	signIn(t, c, f.srv.URL, email)
+	code, page := getPage(t, c, f.srv.URL+"/admin/campaigns/"+strconv.FormatInt(f.camp.ID, 10)+"/signatories")
+	if code != 200 || !strings.Contains(page, `id="schedule-refused"`) || !strings.Contains(page, "no signatory is approved yet") || strings.Contains(page, `id="deliver_at" name="deliver_at" value="2`) {
+		t.Fatalf("signatories page %d:\n%s", code, page)
+	}
+	code, body := do(t, http.DefaultClient, http.MethodGet, f.srv.URL+"/api/v1/campaigns/"+strconv.FormatInt(f.camp.ID, 10)+"/signatories", bearer(t, st, u), "", "")
+	if code != 200 || !strings.Contains(body, `"refused":"no signatory is approved yet`) || !strings.Contains(body, `"deliver_at":null`) {
+		t.Errorf("API %d %s", code, body)
 	}
 }
