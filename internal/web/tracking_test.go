@@ -87,6 +87,11 @@ func TestTrackingDashboardAndAPIRoles(t *testing.T) {
 		if code, _ := e.get(t, auth.CaseEditor, "/admin/dashboard"); code != 403 {
 			t.Errorf("case editor dashboard %d", code)
 		}
+		// A period without letters says so in the month table rather than showing bare headers.
+		if code, body := e.get(t, auth.Organizer, "/admin/dashboard?campaign="+camp+"&from=2001-01&to=2001-02"); code != 200 ||
+			!strings.Contains(body, "No letters were delivered and no calls reported in this period.") {
+			t.Errorf("empty period: %d %s", code, body)
+		}
 		if code, _ := e.get(t, auth.Organizer, "/admin/dashboard?from=2026-13"); code != 400 {
 			t.Errorf("bad month %d", code)
 		}
