@@ -81,7 +81,8 @@
 // A page that answers a form (the review, or the form with its error
 // summary) moves the focus, and the screen, to what changed: on a phone
 // it is far below the top. The markup's autofocus does the same without
-// this file where browsers honour it on headings.
+// this file where browsers honour it on headings (not in a cross-origin
+// iframe: there the page leaves autofocus out and only this moves focus).
 (function () {
   "use strict";
   var target = document.querySelector("[data-focus]");

@@ -147,6 +147,11 @@ func TestEmbedFlowWithoutCookies(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Revise sus cartas") {
 		t.Fatalf("review: %d", code)
 	}
+	// In a cross-origin frame Chromium refuses autofocus (and logs an error):
+	// the embedded page leaves it out and app.js moves the focus instead.
+	if !strings.Contains(body, "data-focus") || strings.Contains(body, "autofocus") {
+		t.Error("the embedded review asks for autofocus, which a cross-origin frame refuses")
+	}
 	if !strings.Contains(body, `action="/c/framed/embed/send?lang=es#result"`) || !strings.Contains(body, `formaction="/c/framed/embed?lang=es#result"`) {
 		t.Fatal("the review's send and back buttons leave the embedded flow")
 	}
