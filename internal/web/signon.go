@@ -394,6 +394,7 @@ type signatoriesView struct {
 	ClosesAt    string
 	Closed      bool
 	SeesContact bool
+	Total       int // signatories in every status
 }
 
 type signatoryGroup struct {
@@ -495,7 +496,7 @@ func (s *Server) signatoriesPage(c echo.Context) error {
 		return err
 	}
 	v := signatoriesView{Campaign: camp, Counts: map[string]int{}, Delivery: d, CanEdit: u.Role.Can(auth.PermEditCampaigns),
-		CanDeliver: u.Role.Can(auth.PermManageDelivery), SeesContact: u.Role.Can(auth.PermViewPersonalData)}
+		CanDeliver: u.Role.Can(auth.PermManageDelivery), SeesContact: u.Role.Can(auth.PermViewPersonalData), Total: len(views)}
 	for _, st := range store.SignatoryStatuses {
 		g := signatoryGroup{Status: st, Label: signatoryGroupLabels[st]}
 		for _, x := range views {

@@ -184,6 +184,14 @@ func TestSignOnFlow(t *testing.T) {
 			t.Errorf("English page lacks the chair's seat")
 		}
 
+		// Staff see an empty list say so, then why an unconfirmed signature has no Approve button.
+		staff := browserClient(t)
+		signIn(t, staff, f.srv.URL, addUser(t, st, "reviewer-"+slug+"@example.org", auth.Campaigner).Email)
+		staffPage := f.srv.URL + "/admin/campaigns/" + strconv.FormatInt(f.camp.ID, 10) + "/signatories"
+		if code, body := getPage(t, staff, staffPage); code != 200 || !strings.Contains(body, "No organization has signed yet.") {
+			t.Errorf("empty signatories page: %d\n%s", code, body)
+		}
+
 		bad := organization("Florence Project", "not-an-email")
 		bad.Set("city", "")
 		code, body := f.sign(t, c, bad)
@@ -196,11 +204,9 @@ func TestSignOnFlow(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "Check your email") || strings.Contains(body, "laura@florence-project.org") {
 			t.Fatalf("sign: %d %s", code, body)
 		}
-		// Staff see why an unconfirmed signature has no Approve button.
-		staff := browserClient(t)
-		signIn(t, staff, f.srv.URL, addUser(t, st, "reviewer-"+slug+"@example.org", auth.Campaigner).Email)
-		code, body = getPage(t, staff, f.srv.URL+"/admin/campaigns/"+strconv.FormatInt(f.camp.ID, 10)+"/signatories")
-		if code != 200 || !strings.Contains(body, "Unconfirmed (the email link not yet opened): 1</h2>") || !strings.Contains(body, "Can be reviewed once confirmed by email") {
+		code, body = getPage(t, staff, staffPage)
+		if code != 200 || !strings.Contains(body, "Unconfirmed (the email link not yet opened): 1</h2>") || !strings.Contains(body, "Can be reviewed once confirmed by email") ||
+			strings.Contains(body, "No organization has signed yet.") {
 			t.Errorf("signatories page before confirmation: %d\n%s", code, body)
 		}
 		link, mail := f.confirmLink(t, "laura@florence-project.org")
