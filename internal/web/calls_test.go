@@ -440,7 +440,8 @@ func TestCallScriptAPIAndEditor(t *testing.T) {
 		code, page, _ := postForm(t, c, base, v)
 		page = html.UnescapeString(page)
 		if code != http.StatusUnprocessableEntity || !strings.Contains(page, "Hello {{.salutation}}, {{if .member_name}}please act.") ||
-			!strings.Contains(page, "call_script_en line 1") || !strings.Contains(page, `id="calls_only" value="1" checked`) {
+			!strings.Contains(page, "English call script, line 1, column") || strings.Contains(page, "call_script_en line 1") ||
+			!strings.Contains(page, `id="calls_only" value="1" checked`) {
 			t.Errorf("editor refusal: %d", code)
 		}
 		v.Set("call_script_en", "Hello {{.salutation}}, please act.")

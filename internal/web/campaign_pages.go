@@ -158,7 +158,7 @@ type previewView struct {
 	// there is none), or why it cannot be shown.
 	ScriptEN, ScriptES string
 	ScriptError        string
-	ScriptProblems     []campaign.FieldError
+	ScriptProblems     []problemView // named by their labels
 }
 
 type campaignEditView struct {
@@ -337,6 +337,13 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 
 // scriptPreview renders the form's call script, English and Spanish, for
 // the member the letter preview shows, as the call page would.
+// scriptProblems name the call scripts' refusals by the scripts' labels
+// and quote the line, as the letter's problems are.
+func scriptProblems(errs []campaign.FieldError, f campaignForm) []problemView {
+	return problemViews(errs, map[string]string{"call_script_en": "English call script", "call_script_es": "Spanish call script"},
+		map[string]string{"call_script_en": f.CallScriptEN, "call_script_es": f.CallScriptES})
+}
+
 func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignForm) {
 	c := campaign.Campaign{CallScriptEN: f.CallScriptEN, CallScriptES: f.CallScriptES}
 	c.Normalize()
@@ -349,7 +356,7 @@ func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignF
 	}
 	sc, ve := campaign.CompileScript(c.CallScriptEN, c.CallScriptES)
 	if ve != nil {
-		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", ve.Errors
+		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", scriptProblems(ve.Errors, f)
 		return
 	}
 	rel, err := s.cachedRelease(ctx)
@@ -358,7 +365,7 @@ func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignF
 		return
 	}
 	if errs := sc.Unpublished(rel); len(errs) > 0 {
-		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", errs
+		pv.ScriptError, pv.ScriptProblems = "Fix the call script to see it:", scriptProblems(errs, f)
 		return
 	}
 	for _, p := range []struct {
