@@ -213,6 +213,7 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 		q.runner.Member = dir.Member // second letters' salutations
 		q.signOn.Congress = dir
 		q.mailer.Member = dir.Member                    // mailings' {{.members}}
+		q.mailer.Place = mailing.PlaceOf(dir)           // ... of supporters who wrote no letter
 		q.mailer.Congress = supporters.DirectoryOf(dir) // segments by committee
 	} else {
 		log.Warn("congress data not loaded: second letters greet members by the last word of their name", "err", err)

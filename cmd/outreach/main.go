@@ -26,6 +26,7 @@ import (
 	"github.com/outreach-org/outreach/internal/config"
 	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/geocode"
+	"github.com/outreach-org/outreach/internal/mailing"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/supporters"
 	"github.com/outreach-org/outreach/internal/web"
@@ -167,6 +168,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 	if q.runner != nil {
 		q.runner.Member = dir.Member
 		q.mailer.Member = dir.Member
+		q.mailer.Place = mailing.PlaceOf(dir)
 		q.mailer.Congress = supporters.DirectoryOf(dir)
 	}
 

@@ -37,7 +37,7 @@ var fields = []fieldSpec{
 	{"first_name", "The supporter's first name.", "Ana", func(f *Fields) string { return f.FirstName }},
 	{"members", "The supporter's members of Congress with their titles, in the supporter's language; empty when unknown.", "Senator Mark Kelly, Senator Ruben Gallego and Representative Adelita Grijalva", func(f *Fields) string { return f.Members }},
 	{"org_name", "The organization's name.", "Families Together", func(f *Fields) string { return f.OrgName }},
-	{"representative", "The supporter's member of the House with title; empty when unknown.", "Representative Adelita Grijalva", func(f *Fields) string { return f.Representative }},
+	{"representative", "The supporter's member of the House with title (the one they wrote to, else the one of their district); empty when unknown.", "Representative Adelita Grijalva", func(f *Fields) string { return f.Representative }},
 	{"senators", "The supporter's senators with titles; empty when unknown.", "Senator Mark Kelly and Senator Ruben Gallego", func(f *Fields) string { return f.Senators }},
 	{"state", "The supporter's state (two-letter code).", "AZ", func(f *Fields) string { return f.State }},
 }

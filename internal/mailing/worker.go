@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +94,12 @@ type Worker struct {
 	// {{.senators}}, {{.representative}}, {{.state}} and {{.district}}
 	// (nil: those fields are empty).
 	Member MemberOf
+	// Place is the members of Congress of where a supporter lives, for
+	// those who never wrote a letter (an imported list, an opt-in whose
+	// letters were erased): their state's senators, and their House
+	// member when the district is known. Nil: such supporters' member
+	// fields are empty (PlaceOf builds it from the congressional data).
+	Place PlaceMembers
 	// Congress resolves a segment's committee to its members' states
 	// (nil: a mailing to a committee's states fails, saying why).
 	Congress supporters.Congress
@@ -478,6 +485,9 @@ func (r *run) bulk(ctx context.Context, v *version, recips []store.MailingRecipi
 // unsubscribe headers.
 func (r *run) recipient(v *version, signer action.Signer, base string, rc store.MailingRecipient, o optIn, addr string, members []string, vals []string) (sendgrid.BulkRecipient, []string) {
 	f := r.fields(v, o, members)
+	if f.State == "" {
+		f.State = rc.State // a place without senators (a territory)
+	}
 	unsub := base + "/u?t=" + signer.Sign("unsub", action.UnsubValue(rc.EmailIndex, r.m.ID), time.Time{}) + "&lang=" + string(v.lang)
 	forget := base + "/forget?t=" + signer.Sign("forget", rc.EmailIndex, time.Time{}) + "&lang=" + string(v.lang)
 	subs := make(map[string]string, len(v.keys)+2)
@@ -545,7 +555,8 @@ func (w *Worker) Preview(ctx context.Context, m store.Mailing, c *Compiled, stre
 // clean keeps a supporter's value from holding a substitution key.
 func clean(s string) string { return strings.ReplaceAll(s, "{{", "{ {") }
 
-// members are the members of Congress each recipient wrote to.
+// members are the members of Congress each recipient wrote to, or, for
+// one who wrote to none, the members of where they live (Place).
 func (r *run) members(ctx context.Context, recips []store.MailingRecipient) (map[string][]string, error) {
 	if r.w.Member == nil {
 		return nil, nil
@@ -554,7 +565,56 @@ func (r *run) members(ctx context.Context, recips []store.MailingRecipient) (map
 	for i, rc := range recips {
 		idx[i] = rc.EmailIndex
 	}
-	return r.w.Store.MailingMembers(ctx, idx)
+	out, err := r.w.Store.MailingMembers(ctx, idx)
+	if err != nil || r.w.Place == nil {
+		return out, err
+	}
+	for _, rc := range recips {
+		if len(out[rc.EmailIndex]) == 0 && rc.State != "" {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[rc.EmailIndex] = r.w.Place(rc.State, rc.District)
+		}
+	}
+	return out, nil
+}
+
+// PlaceMembers is the bioguide ids of the members of Congress of a state
+// and, when district is set, its House district.
+type PlaceMembers func(state string, district *int) []string
+
+// PlaceOf answers PlaceMembers from the congressional data: the senators of
+// the state, and the House member (or delegate) of the district.
+func PlaceOf(dir *congress.Directory) PlaceMembers {
+	senators := map[string][]string{}
+	house := map[congress.District]string{}
+	for _, d := range dir.Districts() {
+		res, err := dir.ForDistrict(d)
+		if err != nil {
+			continue
+		}
+		var sens []string
+		for _, m := range res.Members { // the lookup's order: senior senator first
+			if seat, ok := m.Seat(); ok {
+				house[seat] = m.BioguideID
+			} else {
+				sens = append(sens, m.BioguideID)
+			}
+		}
+		if _, ok := senators[d.State]; !ok {
+			senators[d.State] = sens
+		}
+	}
+	return func(state string, district *int) []string {
+		out := slices.Clone(senators[state])
+		if district != nil {
+			if id, ok := house[congress.District{State: state, Number: *district}]; ok {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
 }
 
 // fields are one recipient's merge fields: their members by title and

@@ -300,6 +300,11 @@ type MailingRecipient struct {
 	EmailIndex string
 	Sealed     string
 	Lang       string
+	// State and District are where the supporter lives, as the list
+	// keeps them ("" and nil: unknown): whose members a supporter who
+	// never wrote a letter has.
+	State    string
+	District *int
 }
 
 // RecipientQuery picks a segment's sendable supporters: the supporters
@@ -371,7 +376,7 @@ func (s *Store) scanRecipients(ctx context.Context, q string, args []any, limit 
 	out := make([]MailingRecipient, 0, limit)
 	for rows.Next() {
 		var r MailingRecipient
-		if err := rows.Scan(&r.EmailIndex, &r.Sealed, &r.Lang); err != nil {
+		if err := rows.Scan(&r.EmailIndex, &r.Sealed, &r.Lang, &r.State, &r.District); err != nil {
 			return nil, wrapf(err, "mailing recipients")
 		}
 		out = append(out, r)
@@ -394,7 +399,7 @@ func (s *Store) MailingRecipients(ctx context.Context, q RecipientQuery, lang, a
 		args = append(args, upTo)
 	}
 	args = append(args, limit)
-	return s.scanRecipients(ctx, "SELECT o.email_index, o.sealed, o.lang FROM optins o WHERE "+where+" ORDER BY o.email_index LIMIT ?", args, limit)
+	return s.scanRecipients(ctx, "SELECT o.email_index, o.sealed, o.lang, o.state, o.district FROM optins o WHERE "+where+" ORDER BY o.email_index LIMIT ?", args, limit)
 }
 
 // MailingRecipientByIndex is the supporter with this blind index when q
@@ -404,7 +409,7 @@ func (s *Store) MailingRecipientByIndex(ctx context.Context, q RecipientQuery, e
 	if err != nil {
 		return MailingRecipient{}, err
 	}
-	out, err := s.scanRecipients(ctx, "SELECT o.email_index, o.sealed, o.lang FROM optins o WHERE "+where+" AND o.email_index = ?", append(args, emailIndex), 1)
+	out, err := s.scanRecipients(ctx, "SELECT o.email_index, o.sealed, o.lang, o.state, o.district FROM optins o WHERE "+where+" AND o.email_index = ?", append(args, emailIndex), 1)
 	if err != nil {
 		return MailingRecipient{}, err
 	}

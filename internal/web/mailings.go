@@ -366,7 +366,7 @@ func (s *Server) preview(ctx context.Context, d mailing.Draft, t previewTarget, 
 	}
 	w := &mailing.Worker{Store: s.deps.Store, Keys: s.deps.Keys, BaseURL: s.deps.BaseURL, OrgName: s.deps.OrgName, Now: s.deps.Now}
 	if s.deps.Congress != nil {
-		w.Member = s.deps.Congress.Member
+		w.Member, w.Place = s.deps.Congress.Member, s.places()
 	}
 	var rc *store.MailingRecipient
 	if addr := strings.TrimSpace(t.Email); addr != "" {

@@ -7,10 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/outreach-org/outreach/internal/metrics"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,6 +23,8 @@ import (
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/geocode"
+	"github.com/outreach-org/outreach/internal/mailing"
+	"github.com/outreach-org/outreach/internal/metrics"
 	"github.com/outreach-org/outreach/internal/seal"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/ttlcache"
@@ -103,6 +105,9 @@ type Server struct {
 	callPages *windowLimiter // call pages minted per client per hour
 	// shareCards are the drawn share images (PNG), by cardKey.
 	shareCards *ttlcache.Cache[string, []byte]
+	// places answers a mailing preview's members of a supporter who wrote
+	// no letter, built from the congressional data on first use.
+	places func() mailing.PlaceMembers
 }
 
 // New builds the server and its route table. Templates are parsed here,
@@ -164,6 +169,12 @@ func New(d Deps) (*Server, error) {
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
 	s := &Server{e: e, deps: d, log: d.Log, pages: p, openapi: spec, prefixes: map[*echo.Group]string{},
 		health: ttlcache.New[struct{}, probes](time.Second, 1, nil)}
+	s.places = sync.OnceValue(func() mailing.PlaceMembers {
+		if d.Congress == nil {
+			return nil
+		}
+		return mailing.PlaceOf(d.Congress)
+	})
 	e.HTTPErrorHandler = s.handleError
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
