@@ -285,6 +285,18 @@ func TestNewLettersReachTheRollups(t *testing.T) {
 		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 0 {
 			t.Fatalf("nothing changed: %d offices, full %v, %v", n, full, err)
 		}
+		// A full refresh (the schedule's) sets both marks: the tick after
+		// it refreshes nothing, even on a database that had no letters'
+		// mark yet (an upgrade).
+		if _, err := s.DB().Exec("DELETE FROM app_settings WHERE key = 'tracking.rollups_letter_mark'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RefreshRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 0 {
+			t.Fatalf("after a full refresh: %d offices, full %v, %v", n, full, err)
+		}
 		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 900, 3, seal), nil)
 		if err != nil {
 			t.Fatal(err)

@@ -183,12 +183,15 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		if err := s.xactLock(tx, lockRollups); err != nil {
 			return err
 		}
-		// a full refresh reflects every letter event up to here: the
-		// refresh of changed offices starts after it
-		var mark int64
+		// a full refresh reflects every letter event and every letter up
+		// to here: the refresh of changed offices starts after them
+		var mark, lmark int64
 		if campaignID == 0 {
 			var err error
 			if mark, err = s.maxLetterEvent(tx); err != nil {
+				return err
+			}
+			if lmark, err = s.maxLetterID(tx); err != nil {
 				return err
 			}
 		}
@@ -413,6 +416,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		if campaignID == 0 {
 			if err := tx.Save(&appSetting{Key: rollupsMarkKey, Value: strconv.FormatInt(mark, 10), UpdatedAt: now}).Error; err != nil {
+				return wrapf(err, "refresh rollups")
+			}
+			if err := tx.Save(&appSetting{Key: rollupsLetterMarkKey, Value: strconv.FormatInt(lmark, 10), UpdatedAt: now}).Error; err != nil {
 				return wrapf(err, "refresh rollups")
 			}
 			return wrapf(tx.Save(&appSetting{Key: rollupsRefreshedKey, Value: now.Format(time.RFC3339), UpdatedAt: now}).Error, "refresh rollups")
