@@ -56,6 +56,11 @@ func TestMembersOfWhereSupportersLive(t *testing.T) {
 		m := createMailing(t, st, mailing.Draft{Name: "Place", CampaignID: camp.ID, SubjectEN: "Write {{if .representative}}to {{.representative}}{{else}}today{{end}}",
 			BodyEN:  "Rep: {{.representative}}. Senators: {{.senators}}. All: {{.members}}. State: {{.state}}. District: {{.district}}.\n",
 			Segment: mailing.Segment{CampaignID: camp.ID}})
+		// The preview's warning: one without any member field, one
+		// without a representative.
+		if noState, noDistrict, err := st.UnknownPlaces(ctx, store.RecipientQuery{Filter: store.SupporterFilter{CampaignID: camp.ID}, Cutoff: time.Now()}); err != nil || noState != 1 || noDistrict != 1 {
+			t.Errorf("unknown places: %d without a state, %d without a district, %v", noState, noDistrict, err)
+		}
 		fake := deliverytest.NewSendGrid(t)
 		w := &mailing.Worker{Store: st, Sender: newSender(t, fake), Keys: keys, BaseURL: "https://act.example.org", Member: dir.Member, Place: mailing.PlaceOf(dir)}
 		if err := w.Run(ctx, m.ID, time.Now().Add(time.Minute)); err != nil {

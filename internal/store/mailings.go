@@ -347,6 +347,24 @@ func (s *Store) CountMailingRecipients(ctx context.Context, q RecipientQuery) (m
 	return out, wrapf(rows.Err(), "count mailing recipients")
 }
 
+// UnknownPlaces counts, among q's recipients who never wrote a letter
+// (their member merge fields come from where the list says they live),
+// those with no state on the list (no members at all) and those with a
+// state but no House district (no representative): what a mailing's
+// preview warns about.
+func (s *Store) UnknownPlaces(ctx context.Context, q RecipientQuery) (noState, noDistrict int, err error) {
+	where, args, err := q.where()
+	if err != nil {
+		return 0, 0, err
+	}
+	var out struct{ NoState, NoDistrict int }
+	err = s.db.WithContext(ctx).Raw("SELECT COALESCE(SUM(CASE WHEN o.state = '' THEN 1 ELSE 0 END), 0) AS no_state, "+
+		"COALESCE(SUM(CASE WHEN o.state <> '' AND o.district IS NULL THEN 1 ELSE 0 END), 0) AS no_district FROM optins o WHERE "+where+
+		" AND NOT EXISTS (SELECT 1 FROM submissions su JOIN letters l ON l.submission_id = su.id WHERE su.email_index = o.email_index AND l.kind = ?)",
+		append(args, LetterFirst)...).Scan(&out).Error
+	return out.NoState, out.NoDistrict, wrapf(err, "unknown places")
+}
+
 // Recipient streams: a mailing with a Spanish version sends it to the
 // supporters whose language is Spanish (StreamES) and the English one to
 // everyone else (StreamEN); a mailing in English only has one stream

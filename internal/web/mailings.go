@@ -322,12 +322,18 @@ func (s *Server) apiCreateMailing(c echo.Context) error {
 // previewJSON is the email one supporter would get, and how many the
 // segment matches now.
 type previewJSON struct {
-	Recipients map[string]int    `json:"recipients"` // by language stream ("en", "es" or "all"), and "total"
-	Lang       string            `json:"lang"`
-	Sample     bool              `json:"sample"` // the sample supporter, not a real one
-	Subject    string            `json:"subject"`
-	Text       string            `json:"text"`
-	Headers    map[string]string `json:"headers"`
+	Recipients map[string]int `json:"recipients"` // by language stream ("en", "es" or "all"), and "total"
+	// WithoutMembers and WithoutRepresentative count the recipients whose
+	// member fields will be empty: never wrote a letter, and the list has
+	// no state for them (no members), or a state but no district (no
+	// representative).
+	WithoutMembers        int               `json:"without_members"`
+	WithoutRepresentative int               `json:"without_representative"`
+	Lang                  string            `json:"lang"`
+	Sample                bool              `json:"sample"` // the sample supporter, not a real one
+	Subject               string            `json:"subject"`
+	Text                  string            `json:"text"`
+	Headers               map[string]string `json:"headers"`
 }
 
 // preview renders a draft for one supporter (by address, in the
@@ -398,6 +404,11 @@ func (s *Server) preview(ctx context.Context, d mailing.Draft, t previewTarget, 
 		counts = map[string]int{}
 	}
 	out := previewJSON{Recipients: recipientsByStream(c, counts), Lang: lang, Sample: rc == nil, Subject: e.Subject, Text: e.Text, Headers: e.Headers}
+	if out.Recipients["total"] > 0 {
+		if out.WithoutMembers, out.WithoutRepresentative, err = s.deps.Store.UnknownPlaces(ctx, mailing.Query(f, s.deps.Now())); err != nil {
+			return previewJSON{}, err
+		}
+	}
 	return out, nil
 }
 

@@ -82,12 +82,14 @@ func TestMailingAPIAndPages(t *testing.T) {
 		// unsubscribe link.
 		code, resp = do(t, c, http.MethodPost, a.srv.URL+"/api/v1/mailings/preview", tok, "application/json", body(`, "preview": {"email": "`+email+`"}`))
 		var p struct {
-			Recipients map[string]int    `json:"recipients"`
-			Lang       string            `json:"lang"`
-			Sample     bool              `json:"sample"`
-			Subject    string            `json:"subject"`
-			Text       string            `json:"text"`
-			Headers    map[string]string `json:"headers"`
+			Recipients     map[string]int    `json:"recipients"`
+			WithoutMembers int               `json:"without_members"`
+			WithoutRep     int               `json:"without_representative"`
+			Lang           string            `json:"lang"`
+			Sample         bool              `json:"sample"`
+			Subject        string            `json:"subject"`
+			Text           string            `json:"text"`
+			Headers        map[string]string `json:"headers"`
 		}
 		if err := json.Unmarshal([]byte(resp), &p); err != nil || code != 200 {
 			t.Fatalf("preview: %d %s", code, resp)
@@ -96,6 +98,11 @@ func TestMailingAPIAndPages(t *testing.T) {
 			!strings.Contains(p.Text, "/c/"+slug+"?lang=es&source=mailing-new") || p.Recipients["total"] < 1 || p.Recipients["es"] < 1 ||
 			p.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
 			t.Fatalf("preview: %+v", p)
+		}
+		// Luz never wrote and the list has no state for her: the preview
+		// says her member fields will be empty.
+		if p.Recipients["total"] != 1 || p.WithoutMembers != 1 || p.WithoutRep != 0 {
+			t.Errorf("preview's unknown places: %d recipients, %d without members, %d without a representative", p.Recipients["total"], p.WithoutMembers, p.WithoutRep)
 		}
 		// A supporter who wrote to their members (ZIP 94110) and joined the
 		// list: {{.members}} names the offices their letters went to.
