@@ -44,6 +44,34 @@ func loadKeys(ctx context.Context, cfg *config.Config, st *store.Store, log *slo
 
 func keysFile(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "keys.json") }
 
+// sealedData is what a command that reads supporters' sealed data opens,
+// in main's order: configuration, logger, database (migrated), keys.
+type sealedData struct {
+	cfg  *config.Config
+	log  *slog.Logger
+	st   *store.Store
+	keys *seal.Keys
+}
+
+// openSealed opens it; the caller closes st.
+func openSealed(ctx context.Context, env func(string) string, stderr io.Writer) (sealedData, error) {
+	cfg, _, err := loadConfig(env)
+	if err != nil {
+		return sealedData{}, err
+	}
+	log := newLogger(cfg, stderr)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return sealedData{}, err
+	}
+	keys, err := loadKeys(ctx, cfg, st, log)
+	if err != nil {
+		st.Close()
+		return sealedData{}, err
+	}
+	return sealedData{cfg: cfg, log: log, st: st, keys: keys}, nil
+}
+
 // queue is the River client and, when this process works jobs, the
 // delivery worker.
 type queue struct {
@@ -185,20 +213,12 @@ func cmdWorker(ctx context.Context, args []string, env func(string) string, stdo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, _, err := loadConfig(env)
+	d, err := openSealed(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	keys, err := loadKeys(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
+	defer d.st.Close()
+	cfg, log, st, keys := d.cfg, d.log, d.st, d.keys
 	if err := sealAtStart(ctx, st, keys, log); err != nil {
 		return err
 	}

@@ -51,20 +51,12 @@ func cmdKeys(ctx context.Context, args []string, env func(string) string, stdout
 	if *batch <= 0 {
 		return errors.New("--batch must be a positive number")
 	}
-	cfg, _, err := loadConfig(env)
+	d, err := openSealed(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	keys, err := loadKeys(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
+	defer d.st.Close()
+	st, keys := d.st, d.keys
 	if args[0] == "check" {
 		fmt.Fprintf(stdout, "the keys fit the database: current key %q (configured: %s)\n", keys.KeyID(), strings.Join(keys.IDs(), ", "))
 		return nil

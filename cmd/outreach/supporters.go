@@ -51,20 +51,12 @@ func supportersImport(ctx context.Context, args []string, env func(string) strin
 		return err
 	}
 	defer in.Close()
-	cfg, _, err := loadConfig(env)
+	d, err := openSealed(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	keys, err := loadKeys(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
+	defer d.st.Close()
+	st, keys := d.st, d.keys
 	p, err := supporters.ParseCSV(in, keys, campaignRef(ctx, st))
 	if err != nil {
 		return fmt.Errorf("nothing was imported: %w", err)
@@ -114,20 +106,12 @@ func supportersExport(ctx context.Context, args []string, env func(string) strin
 	if fs.NArg() != 0 {
 		return errors.New("usage: outreach supporters export [--campaign C] [--state S] ... (filters only)")
 	}
-	cfg, _, err := loadConfig(env)
+	d, err := openSealed(ctx, env, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	keys, err := loadKeys(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
+	defer d.st.Close()
+	cfg, st, keys := d.cfg, d.st, d.keys
 	// The committee filter needs the congressional data; without it, the
 	// other filters still work.
 	var cong supporters.Congress
