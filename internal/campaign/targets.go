@@ -461,6 +461,9 @@ func short(m *congress.Member) string {
 // (committee_names, committee_roles), in English like the letters.
 type Seats struct {
 	Names, Roles string
+	// Held are the seats themselves, for pages that name them in the
+	// reader's language.
+	Held []congress.MemberSeat
 }
 
 // SeatsFor lists m's seats on the committees the rules name, or, when
@@ -473,6 +476,7 @@ func SeatsFor(dir *congress.Directory, t Targets, m *congress.Member, overseen f
 	}
 	named := t.Committees()
 	var names, roles []string
+	var held []congress.MemberSeat
 	for _, s := range dir.SeatsOf(m.BioguideID) {
 		id := s.Committee.ID
 		switch {
@@ -482,6 +486,7 @@ func SeatsFor(dir *congress.Directory, t Targets, m *congress.Member, overseen f
 			continue
 		}
 		names = append(names, s.Committee.Name)
+		held = append(held, s)
 		role := "member"
 		if s.Title != "" && s.Role() != congress.RoleMember {
 			role = s.Title
@@ -491,7 +496,7 @@ func SeatsFor(dir *congress.Directory, t Targets, m *congress.Member, overseen f
 		}
 		roles = append(roles, role+" of the "+s.Committee.Name)
 	}
-	return Seats{Names: andList(names), Roles: andList(roles)}
+	return Seats{Names: andList(names), Roles: andList(roles), Held: held}
 }
 
 // Apply sets the seat fields of d.

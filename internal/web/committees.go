@@ -73,21 +73,14 @@ func committeeViewsOf(dir *congress.Directory, bioguideID string, lang i18n.Lang
 	return out
 }
 
-// seatLabels is m's seats on the committees targets name, in the reader's
-// language: "Presidencia, Senate Committee on the Judiciary" (committee
-// names are official English names). The letter itself says the same in
-// English (campaign.SeatsFor).
-func seatLabels(dir *congress.Directory, targets campaign.Targets, m *congress.Member, lang i18n.Lang) string {
-	if dir == nil || m == nil {
-		return ""
-	}
-	named := targets.Committees()
-	var out []string
-	for _, st := range dir.SeatsOf(m.BioguideID) {
-		if !slices.Contains(named, st.Committee.ID) {
-			continue
-		}
-		out = append(out, lang.T("role."+st.Role())+", "+committeeName(dir, st.Committee, lang))
+// seatLabels is the seats seats holds in the reader's language:
+// "Presidencia, Senate Committee on the Judiciary" (committee names are
+// official English names). The letter says the same in English
+// (seats.Roles).
+func seatLabels(dir *congress.Directory, seats campaign.Seats, lang i18n.Lang) string {
+	out := make([]string, len(seats.Held))
+	for i, st := range seats.Held {
+		out[i] = lang.T("role."+st.Role()) + ", " + committeeName(dir, st.Committee, lang)
 	}
 	return strings.Join(out, "; ")
 }
