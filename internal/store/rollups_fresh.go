@@ -66,7 +66,7 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		if err := s.RefreshRollups(ctx); err != nil {
 			return 0, true, err
 		}
-		return 0, true, s.saveLetterMark(ctx, lhi)
+		return 0, true, s.markUpdated(ctx)
 	}
 	hi, err := s.maxLetterEvent(s.db.WithContext(ctx))
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		if err := s.RefreshRollups(ctx); err != nil {
 			return len(changed), true, err
 		}
-		return len(changed), true, s.saveLetterMark(ctx, lhi)
+		return len(changed), true, s.markUpdated(ctx)
 	}
 	for _, o := range changed {
 		if err := s.refreshRollups(ctx, o.CampaignID, o.BioguideID, o.OfficeCode); err != nil {
@@ -126,18 +126,13 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 	return len(changed), false, wrapf(err, "save rollups mark")
 }
 
-// saveLetterMark records, after a full refresh, that the rollups reflect
-// the letters up to id hi, and when they were brought up to date (to the
-// nanosecond: the figures' caches are keyed on it).
-func (s *Store) saveLetterMark(ctx context.Context, hi int64) error {
+// markUpdated records when a full refresh run by the tick ended, to the
+// nanosecond (the figures' caches are keyed on it; the full refresh's own
+// time has whole seconds). The full refresh sets both marks itself.
+func (s *Store) markUpdated(ctx context.Context) error {
 	now := time.Now().UTC()
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Save(&appSetting{Key: rollupsLetterMarkKey, Value: strconv.FormatInt(hi, 10), UpdatedAt: now}).Error; err != nil {
-			return err
-		}
-		return tx.Save(&appSetting{Key: rollupsUpdatedKey, Value: now.Format(time.RFC3339Nano), UpdatedAt: now}).Error
-	})
-	return wrapf(err, "save rollups letter mark")
+	err := s.db.WithContext(ctx).Save(&appSetting{Key: rollupsUpdatedKey, Value: now.Format(time.RFC3339Nano), UpdatedAt: now}).Error
+	return wrapf(err, "rollups updated")
 }
 
 // maxLetterID is the highest letters id (0 when none).
