@@ -571,9 +571,6 @@ func (r *run) members(ctx context.Context, recips []store.MailingRecipient) (map
 	}
 	for _, rc := range recips {
 		if len(out[rc.EmailIndex]) == 0 && rc.State != "" {
-			if out == nil {
-				out = map[string][]string{}
-			}
 			out[rc.EmailIndex] = r.w.Place(rc.State, rc.District)
 		}
 	}
