@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,37 +25,100 @@ func TestClaimIsHeapOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hot := func() (upd, hot int64) {
+	claims := make([]store.Claim, len(ids))
+	for i, id := range ids {
+		claims[i] = store.Claim{ID: id, Channel: "sendgrid", At: time.Now(), Attempts: 0}
+	}
+	heapOnly(t, s, len(ids), "claims", func() {
+		got, err := s.ClaimManyForSending(ctx, claims)
+		if err != nil || len(got) != len(ids) {
+			t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
+		}
+	})
+	byID, _ := s.LettersByIDs(ctx, ids)
+	if l := byID[ids[0]]; l.Status != "sending" || l.SendingSince == nil {
+		t.Errorf("claimed letter: %+v", l)
+	}
+}
+
+// The provider's acceptance is heap-only too (migration 00036: no index
+// holds status or sent_at, and the problems index's generated column
+// stays false), whether it makes letters "sent", "delivered" or "outbox";
+// a failure, which changes problem, is not. Before 00036 the acceptance
+// wrote an entry in every index on letters for each letter accepted.
+func TestAcceptanceIsHeapOnly(t *testing.T) {
+	s := storetest.Postgres(t)
+	ctx := context.Background()
+	campID, subID := letterFixture(t, s)
+	ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 60, func(int64) (string, error) { return strings.Repeat("s", 1300), nil }), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := make([]store.Claim, len(ids))
+	for i, id := range ids {
+		claims[i] = store.Claim{ID: id, Channel: "sendgrid", At: time.Now(), Attempts: 0}
+	}
+	// Claimed first, and counted, so the claims are not counted as
+	// acceptances.
+	heapOnly(t, s, len(ids), "claims", func() {
+		if got, err := s.ClaimManyForSending(ctx, claims); err != nil || len(got) != len(ids) {
+			t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
+		}
+	})
+	sent := make([]store.Sent, len(ids)-1)
+	for i, id := range ids[1:] {
+		sent[i] = store.Sent{ID: id, Channel: "sendgrid", ProviderID: "msg-" + strconv.Itoa(i), Delivered: i%3 == 1, Kept: i%3 == 2, At: time.Now()}
+	}
+	heapOnly(t, s, len(sent), "acceptances", func() {
+		if err := s.MarkManySent(ctx, sent); err != nil {
+			t.Fatal(err)
+		}
+	})
+	byID, _ := s.LettersByIDs(ctx, ids)
+	if l := byID[ids[1]]; l.Status != "sent" || l.SentAt == nil || l.ProviderID != "msg-0" {
+		t.Errorf("accepted letter: %+v", l)
+	}
+	if l := byID[ids[2]]; l.Status != "delivered" {
+		t.Errorf("accepted and delivered letter: %q", l.Status)
+	}
+	// A failure changes problem: the letter joins the problems index.
+	if err := s.MarkFailed(ctx, ids[0], "sendgrid", "refused", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := s.Letters(ctx, store.LetterFilter{CampaignID: campID, Status: "failed"}); err != nil || len(ls) != 1 || ls[0].ID != ids[0] {
+		t.Errorf("failed letters: %+v (%v)", ls, err)
+	}
+	var problems int
+	if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM letters WHERE problem").Scan(&problems); err != nil || problems != 1 {
+		t.Errorf("letters with problem set: %d (%v), want 1", problems, err)
+	}
+}
+
+// heapOnly runs do, which makes n updates of letters, and fails the test
+// unless all of them were heap-only.
+func heapOnly(t *testing.T, s *store.Store, n int, what string, do func()) {
+	t.Helper()
+	ctx := context.Background()
+	counts := func() (upd, hot int64) {
 		// Backends report their counts at most once a second.
 		if err := s.DB().QueryRowContext(ctx, "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'letters'").Scan(&upd, &hot); err != nil {
 			t.Fatal(err)
 		}
 		return upd, hot
 	}
-	upd0, hot0 := hot()
-	claims := make([]store.Claim, len(ids))
-	for i, id := range ids {
-		claims[i] = store.Claim{ID: id, Channel: "sendgrid", At: time.Now(), Attempts: 0}
-	}
-	got, err := s.ClaimManyForSending(ctx, claims)
-	if err != nil || len(got) != len(ids) {
-		t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
-	}
+	upd0, hot0 := counts()
+	do()
 	var upd, hotUpd int64
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if upd, hotUpd = hot(); upd-upd0 >= int64(len(ids)) {
+		if upd, hotUpd = counts(); upd-upd0 >= int64(n) {
 			break
 		}
 	}
-	if upd-upd0 < int64(len(ids)) {
-		t.Fatalf("the claims' updates were not counted: %d", upd-upd0)
+	if upd-upd0 < int64(n) {
+		t.Fatalf("the %s' updates were not counted: %d", what, upd-upd0)
 	}
-	if hotUpd-hot0 < int64(len(ids)) {
-		t.Errorf("%d updates, %d of them heap-only; want the %d claims heap-only", upd-upd0, hotUpd-hot0, len(ids))
-	}
-	byID, _ := s.LettersByIDs(ctx, ids)
-	if l := byID[ids[0]]; l.Status != "sending" || l.SendingSince == nil {
-		t.Errorf("claimed letter: %+v", l)
+	if hotUpd-hot0 < int64(n) {
+		t.Errorf("%d updates, %d of them heap-only; want the %d %s heap-only", upd-upd0, hotUpd-hot0, n, what)
 	}
 }
 

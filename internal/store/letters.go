@@ -87,7 +87,7 @@ func (Letter) TableName() string { return "letters" }
 
 // A letter being sent is stored as it was before its claim ("pending" or
 // "queued") with sending_since set: the claim then changes no indexed
-// column (status is in letters_campaign_status and letters_problems), so
+// column (no index holds status: migration 00036), so
 // PostgreSQL writes it as a heap-only update, without touching the
 // letters' indexes; the fill factor of migration 00031 leaves room on
 // each page for it. Every reader sees "sending": Letter loads through
@@ -121,6 +121,9 @@ func whereStatus(q *gorm.DB, alias, status string) *gorm.DB {
 		return q.Where(alias + ".status IN ('pending', 'queued', 'sending') AND " + alias + ".sending_since IS NOT NULL")
 	case "pending", "queued":
 		return q.Where(alias+".status = ? AND "+alias+".sending_since IS NULL", status)
+	case "failed", "bounced", "dropped":
+		// problem (generated from status) is what letters_problems holds
+		return q.Where(alias+".problem AND "+alias+".status = ?", status)
 	}
 	return q.Where(alias+".status = ?", status)
 }
@@ -547,8 +550,9 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 		}
 		return q
 	}
-	// By stored status, which letters_campaign_status holds, then the
-	// letters among the waiting ones that are being sent.
+	// By stored status (read from the campaign's rows: no index holds
+	// status, so that an acceptance is heap-only), then the letters among
+	// the waiting ones that are being sent.
 	var rows, claimed []row
 	if err := letters().Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: letter counts: %w", err)

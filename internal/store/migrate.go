@@ -92,6 +92,13 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (SchemaStatus, er
 	for _, r := range res {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
 	}
+	if len(res) > 0 && s.dialect == Postgres {
+		// Connections that prepared statements before a migration changed
+		// a table's columns would fail each such statement once ("cached
+		// plan must not change result type"): close the idle ones.
+		s.sql.SetMaxIdleConns(0)
+		s.sql.SetMaxIdleConns(maxConns)
+	}
 	if err := jobs.Migrate(ctx, s.sql, s.dialect == Postgres); err != nil {
 		return st, err
 	}

@@ -199,7 +199,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		lwhere, largs := where, args
 		if campaignID != 0 {
 			where, args = "campaign_id = ? AND bioguide_id = ?", []any{campaignID, bioguide}
-			// letters_office (office_code, sent_at) finds the office's letters
+			// letters_office (office_code) finds the office's letters
 			// without reading the whole campaign
 			lwhere, largs = "office_code = ? AND campaign_id = ? AND bioguide_id = ?", []any{officeCode, campaignID, bioguide}
 		}

@@ -30,6 +30,9 @@ const (
 // ErrNotFound is returned when a requested row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// maxConns is the PostgreSQL pool's size, open and idle.
+const maxConns = 20
+
 // Store wraps the GORM handle. Create one in main and pass it down.
 type Store struct {
 	db      *gorm.DB
@@ -78,11 +81,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		// timeout on one connection never returns "database is locked".
 		sqlDB.SetMaxOpenConns(1)
 	} else {
-		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxOpenConns(maxConns)
 		// As many idle as open: a burst above the idle limit would close
 		// connections on return and open new ones (a PostgreSQL backend
 		// each, with cold caches) moments later. Idle ones end after 5 min.
-		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetMaxIdleConns(maxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, sql: sqlDB, dialect: dialect}

@@ -33,7 +33,7 @@ func schema(t *testing.T, s *store.Store) map[string][]string {
 	if s.Dialect() == store.Postgres {
 		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
 	} else {
-		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
 	}
 	rows, err := s.DB().QueryContext(ctx, q)
 	if err != nil {
