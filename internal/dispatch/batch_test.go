@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Concurrent calls share flushes, each gets its own answer, and a failed
@@ -13,7 +14,7 @@ func TestBatcherCoalesces(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var sizes []int
-	b := newBatcher(8, func(_ context.Context, in []int) ([]int, error) {
+	b := newBatcher(8, 0, func(_ context.Context, in []int) ([]int, error) {
 		mu.Lock()
 		sizes = append(sizes, len(in))
 		first := len(sizes) == 1
@@ -88,5 +89,89 @@ func TestBatcherCoalesces(t *testing.T) {
 	}
 	if v, err := b.do(3); err != nil || v != 30 {
 		t.Errorf("after a failed flush: %d, %v", v, err)
+	}
+}
+
+// A busy batcher (its last flush carried several calls) waits for more
+// before the next flush, and calls that arrive meanwhile share it; a call
+// to an idle batcher is flushed at once, however long the linger.
+func TestBatcherLingersOnlyWhenBusy(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int
+	b := newBatcher(100, time.Hour, func(_ context.Context, in []int) ([]int, error) {
+		return in, nil
+	})
+	done := make(chan struct{})
+	go func() {
+		if _, err := b.do(1); err != nil {
+			t.Error(err)
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a call to an idle batcher waited for the linger")
+	}
+
+	// Busy: the first flush (held) has two calls, one call queues behind
+	// it, and four more come after it ends: the batcher waits in the
+	// linger, and all five go out together.
+	release := make(chan struct{})
+	b = newBatcher(100, 300*time.Millisecond, func(_ context.Context, in []int) ([]int, error) {
+		mu.Lock()
+		sizes = append(sizes, len(in))
+		n := len(sizes)
+		mu.Unlock()
+		if n == 1 {
+			<-release
+		}
+		return in, nil
+	})
+	b.mu.Lock() // two calls pending before the first flush starts
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		c := &batchCall[int, int]{in: i, done: make(chan struct{})}
+		b.pending = append(b.pending, c)
+		go func() { <-c.done; wg.Done() }()
+	}
+	b.busy = true
+	go b.run()
+	b.mu.Unlock()
+	call := func(v int) {
+		defer wg.Done()
+		if _, err := b.do(v); err != nil {
+			t.Error(err)
+		}
+	}
+	for { // the first flush has taken its two calls
+		b.mu.Lock()
+		n := len(b.pending)
+		b.mu.Unlock()
+		if n == 0 {
+			break
+		}
+	}
+	wg.Add(1)
+	go call(10)
+	for { // one call waits behind the held flush
+		b.mu.Lock()
+		n := len(b.pending)
+		b.mu.Unlock()
+		if n == 1 {
+			break
+		}
+	}
+	close(release)
+	for i := range 4 {
+		wg.Add(1)
+		go call(11 + i)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != 2 || sizes[0] != 2 || sizes[1] != 5 {
+		t.Errorf("flush sizes %v, want [2 5]: the five calls after a busy flush should share one", sizes)
 	}
 }
