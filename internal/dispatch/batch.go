@@ -14,8 +14,8 @@ import (
 // second. When the last flush carried several calls (others are sending
 // too), the next one waits up to linger for more: each statement costs
 // PostgreSQL about as much again as the rows it carries, and 2 ms more per
-// letter is nothing beside a provider's answer. A call to an idle batcher
-// (one letter alone) never waits.
+// letter is nothing beside a provider's answer. A batcher whose last flush
+// had one call (letters one at a time) never waits.
 type batcher[In, Out any] struct {
 	flush  func(ctx context.Context, in []In) ([]Out, error)
 	max    int
@@ -24,6 +24,7 @@ type batcher[In, Out any] struct {
 	mu      sync.Mutex
 	pending []*batchCall[In, Out]
 	busy    bool
+	last    int // calls in the last flush
 }
 
 type batchCall[In, Out any] struct {
@@ -57,16 +58,15 @@ func (b *batcher[In, Out]) do(in In) (Out, error) {
 }
 
 func (b *batcher[In, Out]) run() {
-	last := 0 // calls in the last flush
 	for {
 		b.mu.Lock()
-		if last > 1 && len(b.pending) > 0 && len(b.pending) < b.max && b.linger > 0 {
+		if b.last > 1 && len(b.pending) > 0 && len(b.pending) < b.max && b.linger > 0 {
 			b.mu.Unlock()
 			time.Sleep(b.linger)
 			b.mu.Lock()
 		}
 		n := min(len(b.pending), b.max)
-		last = n
+		b.last = n
 		if n == 0 {
 			b.busy = false
 			b.pending = nil

@@ -93,8 +93,8 @@ func TestBatcherCoalesces(t *testing.T) {
 }
 
 // A busy batcher (its last flush carried several calls) waits for more
-// before the next flush, and calls that arrive meanwhile share it; a call
-// to an idle batcher is flushed at once, however long the linger.
+// before the next flush, and calls that arrive meanwhile share it; calls
+// one at a time are flushed at once, however long the linger.
 func TestBatcherLingersOnlyWhenBusy(t *testing.T) {
 	var mu sync.Mutex
 	var sizes []int
@@ -103,15 +103,17 @@ func TestBatcherLingersOnlyWhenBusy(t *testing.T) {
 	})
 	done := make(chan struct{})
 	go func() {
-		if _, err := b.do(1); err != nil {
-			t.Error(err)
+		for i := range 3 {
+			if _, err := b.do(i); err != nil {
+				t.Error(err)
+			}
 		}
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatal("a call to an idle batcher waited for the linger")
+		t.Fatal("calls one at a time waited for the linger")
 	}
 
 	// Busy: the first flush (held) has two calls, one call queues behind
