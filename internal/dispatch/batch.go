@@ -7,24 +7,26 @@ import (
 )
 
 // batcher coalesces the database writes of concurrent workers (group
-// commit): the first caller starts a flush at once, and the calls that
-// arrive while a flush is in flight go together in the next one. Under
-// load one transaction serves many letters instead of one each, which is
-// what lets a few database round trips carry thousands of letters a
-// second. When the last flush carried several calls (others are sending
-// too), the next one waits up to linger for more: each statement costs
-// PostgreSQL about as much again as the rows it carries, and 2 ms more per
-// letter is nothing beside a provider's answer. A batcher whose last flush
-// had one call (letters one at a time) never waits.
+// commit): the first caller starts a flush, and the calls that arrive
+// while a flush is in flight go together in the next one. Under load one
+// transaction serves many letters instead of one each, which is what lets
+// a few database round trips carry thousands of letters a second. While
+// more letters are in flight than wait for the flush (others says how
+// many), the flush first waits up to linger for them: each statement
+// costs PostgreSQL about as much again as the rows it carries, and 2 ms
+// is nothing beside a provider's answer. A letter alone never waits.
 type batcher[In, Out any] struct {
 	flush  func(ctx context.Context, in []In) ([]Out, error)
 	max    int
 	linger time.Duration
 
+	// others is how many calls may come soon (letters in flight); nil:
+	// never wait.
+	others func() int
+
 	mu      sync.Mutex
 	pending []*batchCall[In, Out]
 	busy    bool
-	last    int // calls in the last flush
 }
 
 type batchCall[In, Out any] struct {
@@ -39,8 +41,8 @@ type batchCall[In, Out any] struct {
 // would not undo it.
 const flushTimeout = 30 * time.Second
 
-func newBatcher[In, Out any](max int, linger time.Duration, flush func(ctx context.Context, in []In) ([]Out, error)) *batcher[In, Out] {
-	return &batcher[In, Out]{flush: flush, max: max, linger: linger}
+func newBatcher[In, Out any](max int, linger time.Duration, others func() int, flush func(ctx context.Context, in []In) ([]Out, error)) *batcher[In, Out] {
+	return &batcher[In, Out]{flush: flush, max: max, linger: linger, others: others}
 }
 
 // do adds one item to the next flush and returns its result.
@@ -60,13 +62,12 @@ func (b *batcher[In, Out]) do(in In) (Out, error) {
 func (b *batcher[In, Out]) run() {
 	for {
 		b.mu.Lock()
-		if b.last > 1 && len(b.pending) > 0 && len(b.pending) < b.max && b.linger > 0 {
+		if p := len(b.pending); p > 0 && p < b.max && b.linger > 0 && b.others != nil && b.others() > p {
 			b.mu.Unlock()
 			time.Sleep(b.linger)
 			b.mu.Lock()
 		}
 		n := min(len(b.pending), b.max)
-		b.last = n
 		if n == 0 {
 			b.busy = false
 			b.pending = nil

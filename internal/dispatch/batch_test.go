@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -14,7 +15,7 @@ func TestBatcherCoalesces(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var sizes []int
-	b := newBatcher(8, 0, func(_ context.Context, in []int) ([]int, error) {
+	b := newBatcher(8, 0, nil, func(_ context.Context, in []int) ([]int, error) {
 		mu.Lock()
 		sizes = append(sizes, len(in))
 		first := len(sizes) == 1
@@ -92,18 +93,24 @@ func TestBatcherCoalesces(t *testing.T) {
 	}
 }
 
-// A busy batcher (its last flush carried several calls) waits for more
-// before the next flush, and calls that arrive meanwhile share it; calls
-// one at a time are flushed at once, however long the linger.
-func TestBatcherLingersOnlyWhenBusy(t *testing.T) {
+// While more letters are in flight than wait for a flush, the flush waits
+// for them, and calls that arrive meanwhile share it; a call alone (no
+// other letter in flight) is flushed at once, however long the linger.
+func TestBatcherLingersForLettersInFlight(t *testing.T) {
+	var inFlight atomic.Int64
+	others := func() int { return int(inFlight.Load()) }
 	var mu sync.Mutex
 	var sizes []int
-	b := newBatcher(100, time.Hour, func(_ context.Context, in []int) ([]int, error) {
+	b := newBatcher(100, time.Hour, others, func(_ context.Context, in []int) ([]int, error) {
+		mu.Lock()
+		sizes = append(sizes, len(in))
+		mu.Unlock()
 		return in, nil
 	})
 	done := make(chan struct{})
 	go func() {
 		for i := range 3 {
+			inFlight.Store(1)
 			if _, err := b.do(i); err != nil {
 				t.Error(err)
 			}
@@ -113,67 +120,40 @@ func TestBatcherLingersOnlyWhenBusy(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatal("calls one at a time waited for the linger")
+		t.Fatal("a call alone waited for the linger")
 	}
 
-	// Busy: the first flush (held) has two calls, one call queues behind
-	// it, and four more come after it ends: the batcher waits in the
-	// linger, and all five go out together.
-	release := make(chan struct{})
-	b = newBatcher(100, 300*time.Millisecond, func(_ context.Context, in []int) ([]int, error) {
-		mu.Lock()
-		sizes = append(sizes, len(in))
-		n := len(sizes)
-		mu.Unlock()
-		if n == 1 {
-			<-release
-		}
-		return in, nil
-	})
-	b.mu.Lock() // two calls pending before the first flush starts
+	// Five letters in flight: the first call's flush waits, and the four
+	// that come within the linger go with it.
+	mu.Lock()
+	sizes = nil
+	mu.Unlock()
+	b = newBatcher(100, 500*time.Millisecond, others, b.flush)
+	inFlight.Store(5)
 	var wg sync.WaitGroup
-	for i := range 2 {
+	for i := range 5 {
 		wg.Add(1)
-		c := &batchCall[int, int]{in: i, done: make(chan struct{})}
-		b.pending = append(b.pending, c)
-		go func() { <-c.done; wg.Done() }()
-	}
-	b.busy = true
-	go b.run()
-	b.mu.Unlock()
-	call := func(v int) {
-		defer wg.Done()
-		if _, err := b.do(v); err != nil {
-			t.Error(err)
+		go func() {
+			defer wg.Done()
+			if _, err := b.do(i); err != nil {
+				t.Error(err)
+			}
+		}()
+		if i == 0 {
+			for { // the first call waits in the linger
+				b.mu.Lock()
+				busy := b.busy
+				b.mu.Unlock()
+				if busy {
+					break
+				}
+			}
 		}
-	}
-	for { // the first flush has taken its two calls
-		b.mu.Lock()
-		n := len(b.pending)
-		b.mu.Unlock()
-		if n == 0 {
-			break
-		}
-	}
-	wg.Add(1)
-	go call(10)
-	for { // one call waits behind the held flush
-		b.mu.Lock()
-		n := len(b.pending)
-		b.mu.Unlock()
-		if n == 1 {
-			break
-		}
-	}
-	close(release)
-	for i := range 4 {
-		wg.Add(1)
-		go call(11 + i)
 	}
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	if len(sizes) != 2 || sizes[0] != 2 || sizes[1] != 5 {
-		t.Errorf("flush sizes %v, want [2 5]: the five calls after a busy flush should share one", sizes)
+	if len(sizes) != 1 || sizes[0] != 5 {
+		t.Errorf("flush sizes %v, want [5]: the letters in flight should share the flush", sizes)
 	}
 }

@@ -209,26 +209,27 @@ func (s *Store) markManySentPostgres(ctx context.Context, sent []Sent) error {
 	}
 	args := []any{pgInt8s(ids), pgTexts(statuses), pgTexts(channels), pgTexts(pids), pgTexts(details), pgTimes(at)}
 	const accepted = "unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[])) AS c(id, status, channel, pid, detail, at)"
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		var updated int
-		err := tx.Raw(`WITH c AS (SELECT * FROM `+accepted+`),
+	// One statement, atomic without a transaction of its own (a BEGIN and
+	// a COMMIT less per flush); the second, rare, is independent of it.
+	db := s.db.WithContext(ctx)
+	var updated int
+	err := db.Raw(`WITH c AS (SELECT * FROM `+accepted+`),
 u AS (UPDATE letters l SET status = c.status, channel = c.channel, provider_id = c.pid, sent_at = c.at, updated_at = c.at, last_error = '', sending_since = NULL,
         delivered_at = CASE WHEN c.status = 'delivered' THEN c.at ELSE l.delivered_at END
       FROM c WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') RETURNING l.id),
 e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status, detail) SELECT id, at, 'sent', channel, status, detail FROM c)
 SELECT COUNT(*) FROM u`, args...).Scan(&updated).Error
-		if err != nil {
-			return fmt.Errorf("store: mark many sent: %w", err)
-		}
-		if updated == n {
-			return nil
-		}
-		// A webhook event that arrived before the acceptance was recorded
-		// moved the letter on already: keep its status, learn the
-		// provider's id.
-		return wrapf(tx.Exec(`UPDATE letters l SET provider_id = c.pid FROM `+accepted+
-			` WHERE l.id = c.id AND l.status NOT IN ('pending', 'queued', 'sending') AND l.provider_id = ''`, args...).Error, "mark many sent")
-	})
+	if err != nil {
+		return fmt.Errorf("store: mark many sent: %w", err)
+	}
+	if updated == n {
+		return nil
+	}
+	// A webhook event that arrived before the acceptance was recorded
+	// moved the letter on already: keep its status, learn the provider's
+	// id.
+	return wrapf(db.Exec(`UPDATE letters l SET provider_id = c.pid FROM `+accepted+
+		` WHERE l.id = c.id AND l.status NOT IN ('pending', 'queued', 'sending') AND l.provider_id = ''`, args...).Error, "mark many sent")
 }
 
 // groupBy splits items by a key, keeping their order within each group.
