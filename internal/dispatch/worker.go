@@ -73,7 +73,7 @@ type Store interface {
 	DeliverySettingsFor(ctx context.Context, campaignID int64) (store.DeliverySettings, error)
 	OfficeEmails(ctx context.Context) (map[string]string, error)
 	HasProviderEvent(ctx context.Context, letterID int64, event string) (bool, error)
-	NoteEvent(ctx context.Context, letterID int64, kind, channel, detail string, at time.Time) error
+	MarkUnknown(ctx context.Context, id int64, channel, detail string, at time.Time) error
 }
 
 // CampaignInfo looks up what a channel needs to know about a campaign.
@@ -386,7 +386,13 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 		}
 	}
 
-	ok, err := w.claims.do(store.Claim{ID: id, Channel: string(sender.Channel()), At: now, Attempts: l.Attempts})
+	claim := store.Claim{ID: id, Channel: string(sender.Channel()), At: now, Attempts: l.Attempts}
+	if l.Status == delivery.StatusSending {
+		// An attempt that ended without an answer (a crash mid-send): its
+		// line goes on the timeline with this claim.
+		claim.Prev, claim.PrevChannel = l.SendingSince, l.Channel
+	}
+	ok, err := w.claims.do(claim)
 	if err != nil || !ok {
 		return failed(err)
 	}
@@ -413,7 +419,7 @@ func (w *Worker) deliver(ctx context.Context, id int64, attempt, maxAttempts int
 	if u, ok := w.unknownOutcome(sender.Channel(), settings); ok && errors.Is(err, delivery.ErrOutcomeUnknown) {
 		// Stay in "sending": the next run waits for the grace window and
 		// the provider's acceptance event before anything is sent again.
-		if nerr := w.store.NoteEvent(ctx, id, "unknown", string(sender.Channel()), detail, done); nerr != nil {
+		if nerr := w.store.MarkUnknown(ctx, id, string(sender.Channel()), detail, done); nerr != nil {
 			return failed(nerr)
 		}
 		return outcome{wait: u.Grace}

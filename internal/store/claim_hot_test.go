@@ -194,3 +194,125 @@ func TestClaimedLetterReadsAsSending(t *testing.T) {
 		}
 	})
 }
+
+// A claim writes no timeline row (a row per letter was a quarter of its
+// cost), yet every attempt is on the timeline: the attempt in progress and
+// an accepted attempt are read from the letter (when it began), and an
+// attempt that ends otherwise (retry, failure, unknown outcome, or a new
+// claim after the process sending it stopped) gets its row then, once.
+// Rows written before this (an attempt row per claim) show as they are.
+func TestTimelineShowsEveryAttempt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 5, func(int64) (string, error) { return "x", nil }), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now().UTC().Truncate(time.Millisecond)
+		at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+		claim := func(id int64, sec int, prev *time.Time) {
+			t.Helper()
+			l, err := s.LetterByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.ClaimManyForSending(ctx, []store.Claim{{ID: id, Channel: "sendgrid", At: at(sec), Attempts: l.Attempts, Prev: prev, PrevChannel: "sendgrid"}}); err != nil || !got[id] {
+				t.Fatalf("claim %d: %v %v", id, got, err)
+			}
+		}
+		accept := func(id int64, sec int) {
+			t.Helper()
+			if err := s.MarkManySent(ctx, []store.Sent{{ID: id, Channel: "sendgrid", ProviderID: "p", Detail: "sendgrid accepted (202)", At: at(sec)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows := func(id int64) int {
+			var n int
+			if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM letter_events WHERE letter_id = "+strconv.FormatInt(id, 10)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		want := func(id int64, want string) {
+			t.Helper()
+			ev, err := s.Timeline(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range ev {
+				line := e.Kind
+				if e.Kind != "created" {
+					line += "@" + strconv.Itoa(int(e.At.Sub(t0).Round(time.Second)/time.Second))
+				}
+				got = append(got, line)
+			}
+			if strings.Join(got, " ") != want {
+				t.Errorf("letter %d timeline: %s, want %s", id, strings.Join(got, " "), want)
+			}
+		}
+
+		// Accepted at the first attempt: no row for the claim.
+		a := ids[0]
+		claim(a, 1, nil)
+		if n := rows(a); n != 0 {
+			t.Errorf("the claim wrote %d timeline rows", n)
+		}
+		want(a, "created attempt@1")
+		accept(a, 2)
+		want(a, "created attempt@1 sent@2")
+		if n := rows(a); n != 1 {
+			t.Errorf("an accepted letter has %d timeline rows, want 1 (its acceptance)", n)
+		}
+
+		// A retry, then accepted.
+		b := ids[1]
+		claim(b, 1, nil)
+		if err := s.MarkRetry(ctx, b, "sendgrid", "503", at(2)); err != nil {
+			t.Fatal(err)
+		}
+		claim(b, 3, nil)
+		accept(b, 4)
+		want(b, "created attempt@1 retry@2 attempt@3 sent@4")
+
+		// The process sending it stopped: the next claim writes the first
+		// attempt's line; then accepted.
+		c := ids[2]
+		claim(c, 1, nil)
+		first := at(1)
+		claim(c, 3, &first)
+		claim2 := rows(c)
+		accept(c, 4)
+		want(c, "created attempt@1 attempt@3 sent@4")
+		if claim2 != 1 {
+			t.Errorf("the claim after a stop wrote %d rows, want 1 (the stopped attempt)", claim2)
+		}
+
+		// Unknown outcome, then given up: one attempt line.
+		d := ids[3]
+		claim(d, 1, nil)
+		if err := s.MarkUnknown(ctx, d, "sendgrid", "connection reset", at(2)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkFailed(ctx, d, "sendgrid", "gave up", at(3)); err != nil {
+			t.Fatal(err)
+		}
+		want(d, "created attempt@1 unknown@2 failed@3")
+
+		// Written before: an attempt row per claim, sending_since cleared.
+		e := ids[4]
+		for _, ev := range []store.LetterEvent{
+			{LetterID: e, At: at(1), Kind: "attempt", Channel: "sendgrid", Status: "sending"},
+			{LetterID: e, At: at(2), Kind: "sent", Channel: "sendgrid", Status: "sent"},
+		} {
+			if err := s.NoteEvent(ctx, ev.LetterID, ev.Kind, ev.Channel, "", ev.At); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.DB().ExecContext(ctx, "UPDATE letters SET status = 'sent', sent_at = created_at WHERE id = "+strconv.FormatInt(e, 10)); err != nil {
+			t.Fatal(err)
+		}
+		want(e, "created attempt@1 sent@2")
+	})
+}

@@ -19,12 +19,23 @@ type Claim struct {
 	// claim fails if another worker claimed the letter since (a letter in
 	// a retried batch and in a job of its own). -1 claims whatever it is.
 	Attempts int
+	// Prev is when an earlier attempt began that ended without an answer
+	// (the letter read as "sending": the process sending it stopped), and
+	// PrevChannel its channel: the claim writes that attempt's line on the
+	// timeline, once, before the new attempt replaces it.
+	Prev        *time.Time
+	PrevChannel string
 }
 
-// ClaimForSending moves a letter to "sending" with an attempt on its
-// timeline, before the provider is called, so a crash leaves evidence.
-// The claim writes channel, attempts and sending_since, not the stored
-// status (a heap-only update on PostgreSQL; see Letter.AfterFind).
+// ClaimForSending moves a letter to "sending", before the provider is
+// called, so a crash leaves evidence: the letter's attempts, channel and
+// sending_since, which the timeline shows as the attempt in progress. The
+// claim writes no timeline row (a row per letter was a quarter of the
+// claim's cost): an attempt's line is written when it ends other than by
+// the provider's acceptance (retry, failure, unknown outcome, or a new
+// claim after a crash), and an accepted attempt's line is read from its
+// acceptance (Timeline). The claim changes no indexed column (the stored
+// status stays: a heap-only update on PostgreSQL; see Letter.AfterFind).
 // It answers false when the letter is already past sending (done by
 // another worker, or finished).
 func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, now time.Time) (bool, error) {
@@ -33,8 +44,8 @@ func (s *Store) ClaimForSending(ctx context.Context, id int64, channel string, n
 }
 
 // ClaimManyForSending is ClaimForSending for many letters in one
-// transaction (one UPDATE per channel and one INSERT of the attempts); the
-// map says which letters were claimed.
+// transaction (one UPDATE per channel, and the lines of attempts that
+// ended without an answer); the map says which letters were claimed.
 func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[int64]bool, error) {
 	if s.dialect == Postgres {
 		return s.claimManyPostgres(ctx, claims)
@@ -71,9 +82,15 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 			}
 			logged := map[int64]bool{}
 			for _, c := range group {
-				if claimed[c.ID] && !logged[c.ID] { // one attempt for a letter asked for twice
+				if claimed[c.ID] && !logged[c.ID] && c.Prev != nil { // once for a letter asked for twice
 					logged[c.ID] = true
-					events = append(events, LetterEvent{LetterID: c.ID, At: c.At.UTC(), Kind: "attempt", Channel: ch, Status: "sending"})
+					var n int64
+					if err := tx.Model(&LetterEvent{}).Where("letter_id = ? AND kind = 'attempt' AND at = ?", c.ID, c.Prev.UTC()).Count(&n).Error; err != nil {
+						return wrapf(err, "claim many for sending")
+					}
+					if n == 0 {
+						events = append(events, LetterEvent{LetterID: c.ID, At: c.Prev.UTC(), Kind: "attempt", Channel: c.PrevChannel, Status: "sending"})
+					}
 				}
 			}
 		}
@@ -86,20 +103,30 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 }
 
 // claimManyPostgres is ClaimManyForSending in one statement of one text
-// whatever the batch: the claims as arrays, the UPDATE and the attempts'
-// INSERT in one round trip, atomic without a transaction of its own.
+// whatever the batch: the claims as arrays, the UPDATE and the ended
+// attempts' lines (usually none) in one round trip, atomic without a
+// transaction of its own.
 func (s *Store) claimManyPostgres(ctx context.Context, claims []Claim) (map[int64]bool, error) {
 	ids, channels, seen, at := make([]int64, len(claims)), make([]string, len(claims)), make([]int, len(claims)), make([]time.Time, len(claims))
+	var prevIDs []int64
+	var prevAt []time.Time
+	var prevChannels []string
 	for i, c := range claims {
 		ids[i], channels[i], seen[i], at[i] = c.ID, c.Channel, max(c.Attempts, -1), c.At
+		if c.Prev != nil {
+			prevIDs, prevAt, prevChannels = append(prevIDs, c.ID), append(prevAt, *c.Prev), append(prevChannels, c.PrevChannel)
+		}
 	}
 	got, err := scanIDs(s.db.WithContext(ctx).Raw(`WITH c AS (
   UPDATE letters l SET channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
   FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS timestamptz[])) AS c(id, channel, seen, at)
   WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') AND l.attempts = COALESCE(c.seen, l.attempts)
-  RETURNING l.id, c.channel, c.at),
-e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status) SELECT id, at, 'attempt', channel, 'sending' FROM c)
-SELECT id FROM c`, pgInt8s(ids), pgTexts(channels), pgInts(seen), pgTimes(at)))
+  RETURNING l.id),
+e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status)
+  SELECT DISTINCT p.id, p.at, 'attempt', p.channel, 'sending'
+  FROM unnest(CAST(? AS bigint[]), CAST(? AS timestamptz[]), CAST(? AS text[])) AS p(id, at, channel) JOIN c ON c.id = p.id
+  WHERE NOT EXISTS (SELECT 1 FROM letter_events x WHERE x.letter_id = p.id AND x.kind = 'attempt' AND x.at = p.at))
+SELECT id FROM c`, pgInt8s(ids), pgTexts(channels), pgInts(seen), pgTimes(at), pgInt8s(prevIDs), pgTimes(prevAt), pgTexts(prevChannels)))
 	if err != nil {
 		return nil, fmt.Errorf("store: claim many for sending: %w", err)
 	}
@@ -129,7 +156,10 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, det
 
 // MarkManySent is MarkSent for many letters in one transaction. A letter
 // that a webhook already moved further is left as it is (the attempt's
-// answer still goes on its timeline).
+// answer still goes on its timeline). The letter keeps sending_since, when
+// its accepted attempt began: the timeline's line for that attempt.
+// ("sending" is only ever read from a waiting status, so a sent letter
+// never reads as sending.)
 func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 	if s.dialect == Postgres {
 		return s.markManySentPostgres(ctx, sent)
@@ -161,7 +191,7 @@ func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 				events = append(events, LetterEvent{LetterID: x.ID, At: x.At.UTC(), Kind: "sent", Channel: k.channel, Status: status, Detail: x.Detail})
 			}
 			pid.WriteString(" END")
-			set := "status = ?, channel = ?, provider_id = " + pid.String() + ", sent_at = ?, updated_at = ?, last_error = '', sending_since = NULL"
+			set := "status = ?, channel = ?, provider_id = " + pid.String() + ", sent_at = ?, updated_at = ?, last_error = ''"
 			args = append(args, at, at)
 			if k.delivered {
 				set += ", delivered_at = ?"
@@ -214,7 +244,7 @@ func (s *Store) markManySentPostgres(ctx context.Context, sent []Sent) error {
 	db := s.db.WithContext(ctx)
 	var updated int
 	err := db.Raw(`WITH c AS (SELECT * FROM `+accepted+`),
-u AS (UPDATE letters l SET status = c.status, channel = c.channel, provider_id = c.pid, sent_at = c.at, updated_at = c.at, last_error = '', sending_since = NULL,
+u AS (UPDATE letters l SET status = c.status, channel = c.channel, provider_id = c.pid, sent_at = c.at, updated_at = c.at, last_error = '',
         delivered_at = CASE WHEN c.status = 'delivered' THEN c.at ELSE l.delivered_at END
       FROM c WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') RETURNING l.id),
 e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status, detail) SELECT id, at, 'sent', channel, status, detail FROM c)
@@ -252,6 +282,9 @@ func latest(a, b time.Time) time.Time {
 // MarkRetry records a failed attempt that will be retried.
 func (s *Store) MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := endAttempt(tx, id); err != nil {
+			return err
+		}
 		if err := tx.Model(&Letter{}).Where("id = ? AND status IN ? AND sending_since IS NOT NULL", id, []string{"pending", "queued", "sending"}).Updates(map[string]any{
 			"status": "queued", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
 			return fmt.Errorf("store: mark retry %d: %w", id, err)
@@ -263,11 +296,35 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, channel, detail string,
 // MarkFailed gives up on a letter; staff can requeue it.
 func (s *Store) MarkFailed(ctx context.Context, id int64, channel, detail string, now time.Time) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := endAttempt(tx, id); err != nil {
+			return err
+		}
 		if err := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"pending", "queued", "sending"}).Updates(map[string]any{
 			"status": "failed", "last_error": detail, "updated_at": now.UTC(), "sending_since": nil}).Error; err != nil {
 			return fmt.Errorf("store: mark failed %d: %w", id, err)
 		}
 		return wrapf(tx.Create(&LetterEvent{LetterID: id, At: now.UTC(), Kind: "failed", Channel: channel, Status: "failed", Detail: detail}).Error, "mark failed %d", id)
+	})
+}
+
+// endAttempt writes the line of the attempt in progress on letter id (its
+// claim wrote none), once, before the attempt ends other than by the
+// provider's acceptance.
+func endAttempt(tx *gorm.DB, id int64) error {
+	return wrapf(tx.Exec(`INSERT INTO letter_events (letter_id, at, kind, channel, status)
+SELECT l.id, l.sending_since, 'attempt', l.channel, 'sending' FROM letters l
+WHERE l.id = ? AND l.sending_since IS NOT NULL AND l.status IN ('pending', 'queued')
+AND NOT EXISTS (SELECT 1 FROM letter_events x WHERE x.letter_id = l.id AND x.kind = 'attempt' AND x.at = l.sending_since)`, id).Error, "end attempt %d", id)
+}
+
+// MarkUnknown records that an attempt ended without knowing whether the
+// provider took the letter; it stays "sending" until that is settled.
+func (s *Store) MarkUnknown(ctx context.Context, id int64, channel, detail string, at time.Time) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := endAttempt(tx, id); err != nil {
+			return err
+		}
+		return wrapf(tx.Create(&LetterEvent{LetterID: id, At: at.UTC(), Kind: "unknown", Channel: channel, Detail: detail}).Error, "mark unknown %d", id)
 	})
 }
 

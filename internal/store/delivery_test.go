@@ -183,8 +183,13 @@ func TestClaimAndMarkManySent(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.LettersByIDs(ctx, ids)
-		if l := got[a]; l.Status != "sent" || l.ProviderID != "msg-a" || l.SentAt == nil || l.SendingSince != nil || l.DeliveredAt != nil {
+		// The acceptance keeps when the attempt began: its timeline line.
+		if l := got[a]; l.Status != "sent" || l.ProviderID != "msg-a" || l.SentAt == nil || l.SendingSince == nil || l.DeliveredAt != nil {
 			t.Errorf("a: %+v", l)
+		}
+		if ev, _ := s.Timeline(ctx, a); len(ev) != 3 || ev[0].Kind != "created" || ev[1].Kind != "attempt" || ev[1].Channel != "sendgrid" ||
+			!ev[1].At.Equal(*got[a].SendingSince) || ev[2].Kind != "sent" {
+			t.Errorf("a's timeline %+v, want created, attempt (when it began), sent", ev)
 		}
 		if l := got[a]; l.SentAt == nil || !l.SentAt.Truncate(time.Microsecond).Equal(later.Truncate(time.Microsecond)) {
 			t.Errorf("a sent at %v, accepted at %v", l.SentAt, later)

@@ -461,7 +461,7 @@ func (s *Store) Requeue(ctx context.Context, ids []int64, enqueue Enqueue, a Aud
 		now := time.Now().UTC()
 		for _, id := range ids {
 			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"failed", "bounced", "dropped"}).
-				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now})
+				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now, "sending_since": nil})
 			if res.Error != nil {
 				return wrapf(res.Error, "requeue")
 			}
@@ -574,23 +574,69 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 	return out, nil
 }
 
-// Timeline returns a letter's events in order.
+// Timeline returns a letter's events in order, with the lines the store
+// reads from the letter rather than writing a row for each letter:
+//   - "created", the letter's creation (fan-out writes no row for it);
+//   - the "attempt" of each attempt the provider accepted: its claim wrote
+//     no row (ClaimForSending), so its line goes just before its "sent",
+//     at the time the attempt began (sending_since, which the acceptance
+//     keeps) for the latest, at the acceptance's own time for earlier ones;
+//   - the attempt in progress, for a letter being sent.
+//
+// Letters written before these lines were read kept rows for them, and
+// those rows are shown instead.
 func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, error) {
 	var ev []LetterEvent
 	if err := s.db.WithContext(ctx).Where("letter_id = ?", letterID).Order("id").Find(&ev).Error; err != nil {
 		return nil, wrapf(err, "timeline")
 	}
-	if slices.ContainsFunc(ev, func(e LetterEvent) bool { return e.Kind == "created" }) {
-		return ev, nil // written before letters stopped storing the line
-	}
-	// The first line, "created", is the letter's own creation time: fan-out
-	// stores no row for it.
-	var created []time.Time
-	if err := s.db.WithContext(ctx).Table("letters").Where("id = ?", letterID).Pluck("created_at", &created).Error; err != nil {
+	var ls []Letter
+	if err := s.db.WithContext(ctx).Select("id", "created_at", "status", "channel", "sending_since").Where("id = ?", letterID).Limit(1).Find(&ls).Error; err != nil {
 		return nil, wrapf(err, "timeline")
 	}
-	if len(created) == 0 {
+	if len(ls) == 0 {
 		return ev, nil
 	}
-	return append([]LetterEvent{{LetterID: letterID, At: created[0].UTC(), Kind: "created", Status: "pending"}}, ev...), nil
+	l := ls[0] // its Status went through AfterFind: "sending" while claimed
+	attemptAt := func(at time.Time) bool {
+		return slices.ContainsFunc(ev, func(e LetterEvent) bool { return e.Kind == "attempt" && e.At.Equal(at) })
+	}
+	lastSent := -1
+	for i, e := range ev {
+		if e.Kind == "sent" {
+			lastSent = i
+		}
+	}
+	out := make([]LetterEvent, 0, len(ev)+3)
+	if !slices.ContainsFunc(ev, func(e LetterEvent) bool { return e.Kind == "created" }) {
+		out = append(out, LetterEvent{LetterID: letterID, At: l.CreatedAt.UTC(), Kind: "created", Status: "pending"})
+	}
+	open := false // an attempt row since the last answer
+	for i, e := range ev {
+		if e.Kind == "sent" {
+			var at *time.Time
+			switch {
+			case i == lastSent && l.SendingSince != nil && !l.SendingSince.After(e.At):
+				if !attemptAt(*l.SendingSince) {
+					at = l.SendingSince
+				}
+			case !open:
+				at = &e.At
+			}
+			if at != nil {
+				out = append(out, LetterEvent{LetterID: letterID, At: at.UTC(), Kind: "attempt", Channel: e.Channel, Status: "sending"})
+			}
+		}
+		switch e.Kind {
+		case "attempt":
+			open = true
+		case "sent", "retry", "failed", "unknown":
+			open = false
+		}
+		out = append(out, e)
+	}
+	if l.Status == "sending" && l.SendingSince != nil && !attemptAt(*l.SendingSince) {
+		out = append(out, LetterEvent{LetterID: letterID, At: l.SendingSince.UTC(), Kind: "attempt", Channel: l.Channel, Status: "sending"})
+	}
+	return out, nil
 }

@@ -32,7 +32,9 @@ func (s *Store) ApplyProviderEvent(ctx context.Context, eventID string, letterID
 			return fmt.Errorf("store: apply provider event: %w", err)
 		}
 		if newStatus != "" && statusRank[newStatus] >= statusRank[l.Status] {
-			upd := map[string]any{"status": newStatus, "updated_at": at.UTC(), "sending_since": nil}
+			// sending_since stays: when the accepted attempt began (its
+			// timeline line); a status past waiting never reads as sending.
+			upd := map[string]any{"status": newStatus, "updated_at": at.UTC()}
 			switch newStatus {
 			case "sent":
 				if l.SentAt == nil {

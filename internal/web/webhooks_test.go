@@ -174,7 +174,8 @@ func TestSendGridEventWebhook(t *testing.T) {
 		if code != http.StatusOK || whApplied(t, body) != 2 {
 			t.Fatalf("events: %d %s", code, body)
 		}
-		if l, _ := st.LetterByID(ctx, inFlight); l.Status != delivery.StatusSent || l.SendingSince != nil || l.SentAt == nil ||
+		// It keeps when its attempt began (the timeline's attempt line).
+		if l, _ := st.LetterByID(ctx, inFlight); l.Status != delivery.StatusSent || l.SendingSince == nil || l.SentAt == nil ||
 			l.ProviderID != "fAkE"+strconv.FormatInt(inFlight, 10) {
 			t.Errorf("after processed (status sent, the message id from sg_message_id): %+v", l)
 		}
