@@ -11,12 +11,14 @@
 --   letters_problems (was WHERE status IN failed, bounced, dropped): on
 --     problem, a stored generated column that only a failure, bounce or
 --     drop changes; an acceptance leaves it false, so it stays heap-only.
--- TestAcceptanceIsHeapOnly and TestLetterIndexesServeTheirQueries.
-DROP INDEX letters_campaign_status;
+-- TestAcceptanceIsHeapOnly and TestLetterIndexesServeTheirQueries. IF
+-- EXISTS: re-applied by a role that does not own the table, it fails on
+-- ownership, which outreach explains (as 00029 does).
+DROP INDEX IF EXISTS letters_campaign_status;
 CREATE INDEX letters_campaign ON letters (campaign_id);
-DROP INDEX letters_office;
+DROP INDEX IF EXISTS letters_office;
 CREATE INDEX letters_office ON letters (office_code);
-DROP INDEX letters_problems;
+DROP INDEX IF EXISTS letters_problems;
 ALTER TABLE letters ADD COLUMN problem BOOLEAN GENERATED ALWAYS AS (status IN ('failed', 'bounced', 'dropped')) STORED;
 CREATE INDEX letters_problems ON letters (id) WHERE problem;
 
