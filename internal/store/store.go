@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -38,6 +39,9 @@ type Store struct {
 	db      *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
+	// synthetic caches each statistics release's synthetic flag (releases
+	// never change): release id -> bool.
+	synthetic sync.Map
 }
 
 // Options says which database to open.
