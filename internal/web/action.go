@@ -358,9 +358,7 @@ func (s *Server) baseView(c echo.Context, lc liveCampaign) (actionView, release,
 			v.CallToAct = lc.C.CallToActionES
 		}
 	}
-	for _, st := range action.States {
-		v.States = append(v.States, stateOption{Code: st, Name: stateName(st)})
-	}
+	v.States = stateOptions(lang)
 	rel, err := s.cachedRelease(c.Request().Context())
 	if err != nil {
 		return v, rel, err
@@ -530,7 +528,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 	case errors.Is(err, action.ErrNoTargets):
 		v.Problem = noTargetsMessage(s.deps.Congress, lc.C.Targets, rcp.Own, lang)
 		if noSenators(f.State) && lc.C.Targets.Has(campaign.RuleSenate) && !lc.C.Targets.Has(campaign.RuleHouse) {
-			v.Problem = lang.T("act.no_senators", stateName(f.State))
+			v.Problem = lang.T("act.no_senators", stateNameIn(f.State, lang))
 		}
 		return v, nil, false, nil
 	case err != nil:
@@ -544,7 +542,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		if vac.District != nil {
 			v.Vacancies = append(v.Vacancies, lang.T("act.vacant_house", areaLabel(congress.District{State: vac.State, Number: *vac.District}, lang)))
 		} else {
-			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_senate", stateName(vac.State)))
+			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_senate", stateNameIn(vac.State, lang)))
 		}
 	}
 	var letters []action.Letter
@@ -595,11 +593,11 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 // (action.ErrNeedDistrict) its districts.
 func (s *Server) districtChoice(v *actionView, err error, rcp action.Recipients, res *congress.Result, f action.Form, lang i18n.Lang) {
 	if errors.Is(err, action.ErrNeedAddress) {
-		v.WhyChoose = lang.T("act.po_box_why", f.ZIP, stateName(f.State))
+		v.WhyChoose = lang.T("act.po_box_why", f.ZIP, stateNameIn(f.State, lang))
 	} else {
 		v.WhyChoose = lang.T("act.choose_why", len(rcp.Candidates))
 		if len(res.States) > 1 {
-			v.WhyChoose = lang.T("act.choose_why_states", len(rcp.Candidates), stateName(f.State))
+			v.WhyChoose = lang.T("act.choose_why_states", len(rcp.Candidates), stateNameIn(f.State, lang))
 		}
 		if s.deps.Geocoder == nil {
 			v.WhyChoose += " " + lang.T("act.choose_no_geocoder")

@@ -109,7 +109,7 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 	if len(r.States) > 1 {
 		var names []string
 		for _, st := range r.States {
-			names = append(names, stateName(st))
+			names = append(names, stateNameIn(st, lang))
 		}
 		v.CrossState = strings.Join(names, lang.T("lookup.and"))
 	}
@@ -146,13 +146,13 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 			d := congress.District{State: vac.State, Number: *vac.District}
 			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_house", areaLabel(d, lang)))
 		} else {
-			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_senate", stateName(vac.State)))
+			v.Vacancies = append(v.Vacancies, lang.T("lookup.vacant_senate", stateNameIn(vac.State, lang)))
 		}
 	}
 }
 
 func areaLabel(d congress.District, lang i18n.Lang) string {
-	name := stateName(d.State)
+	name := stateNameIn(d.State, lang)
 	switch {
 	case d.Number == 0 && (d.State == "DC" || d.State == "PR" || d.State == "GU" || d.State == "VI" || d.State == "AS" || d.State == "MP"):
 		return lang.T("lookup.delegate_area", name)
@@ -184,7 +184,7 @@ func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
 		mv.Area = areaLabel(d, lang)
 	} else {
 		mv.ChamberLabel = lang.T("lookup.senate")
-		mv.Area = stateName(m.State)
+		mv.Area = stateNameIn(m.State, lang)
 		switch m.StateRank {
 		case "senior":
 			mv.Area += " · " + lang.T("lookup.senior")

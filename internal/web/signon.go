@@ -126,9 +126,7 @@ func (s *Server) signOnView(c echo.Context, lc liveCampaign) (signOnView, error)
 			v.CallToAct = lc.C.CallToActionES
 		}
 	}
-	for _, st := range action.States {
-		v.States = append(v.States, stateOption{Code: st, Name: stateName(st)})
-	}
+	v.States = stateOptions(lang)
 	d, err := s.deps.Store.SignOnDeliveryOf(ctx, lc.C.ID)
 	if err != nil {
 		return v, err

@@ -240,20 +240,9 @@ func buildChart(t casestats.Table, lang i18n.Lang) chartView {
 
 // statsStateName is "Texas (TX)", or the code when the name is not known.
 func statsStateName(code string, lang i18n.Lang) string {
-	n, ok := stateNames[code]
-	if !ok {
+	if _, ok := stateNames[code]; !ok {
 		return code
 	}
-	if es, ok := stateNamesES[code]; ok && lang == i18n.Spanish {
-		n = es
-	}
-	return n + " (" + code + ")"
+	return stateNameIn(code, lang) + " (" + code + ")"
 }
 
-// stateNamesES are the Spanish names that differ from the English ones.
-var stateNamesES = map[string]string{
-	"DC": "Distrito de Columbia", "HI": "Hawái", "LA": "Luisiana", "MS": "Misisipi", "NC": "Carolina del Norte",
-	"ND": "Dakota del Norte", "NH": "Nuevo Hampshire", "NJ": "Nueva Jersey", "NM": "Nuevo México", "NY": "Nueva York",
-	"PA": "Pensilvania", "SC": "Carolina del Sur", "SD": "Dakota del Sur", "WV": "Virginia Occidental",
-	"VI": "Islas Vírgenes de EE. UU.", "AS": "Samoa Americana", "MP": "Islas Marianas del Norte",
-}
