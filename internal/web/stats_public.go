@@ -245,4 +245,3 @@ func statsStateName(code string, lang i18n.Lang) string {
 	}
 	return stateNameIn(code, lang) + " (" + code + ")"
 }
-
