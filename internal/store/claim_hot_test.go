@@ -19,6 +19,17 @@ import (
 // would make every claim rewrite all of the letters' indexes again.
 func TestClaimIsHeapOnly(t *testing.T) {
 	s := storetest.Postgres(t)
+	_, ids := claimHeapOnly(t, s)
+	byID, _ := s.LettersByIDs(context.Background(), ids)
+	if l := byID[ids[0]]; l.Status != "sending" || l.SendingSince == nil {
+		t.Errorf("claimed letter: %+v", l)
+	}
+}
+
+// claimHeapOnly stores 60 letters of 1.3 KB and claims them all in one
+// flush, failing the test unless every claim was heap-only.
+func claimHeapOnly(t *testing.T, s *store.Store) (campID int64, ids []int64) {
+	t.Helper()
 	ctx := context.Background()
 	campID, subID := letterFixture(t, s)
 	ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 60, func(int64) (string, error) { return strings.Repeat("s", 1300), nil }), nil)
@@ -30,15 +41,11 @@ func TestClaimIsHeapOnly(t *testing.T) {
 		claims[i] = store.Claim{ID: id, Channel: "sendgrid", At: time.Now(), Attempts: 0}
 	}
 	heapOnly(t, s, len(ids), "claims", func() {
-		got, err := s.ClaimManyForSending(ctx, claims)
-		if err != nil || len(got) != len(ids) {
+		if got, err := s.ClaimManyForSending(ctx, claims); err != nil || len(got) != len(ids) {
 			t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
 		}
 	})
-	byID, _ := s.LettersByIDs(ctx, ids)
-	if l := byID[ids[0]]; l.Status != "sending" || l.SendingSince == nil {
-		t.Errorf("claimed letter: %+v", l)
-	}
+	return campID, ids
 }
 
 // The provider's acceptance is heap-only too (migration 00036: no index
@@ -49,22 +56,9 @@ func TestClaimIsHeapOnly(t *testing.T) {
 func TestAcceptanceIsHeapOnly(t *testing.T) {
 	s := storetest.Postgres(t)
 	ctx := context.Background()
-	campID, subID := letterFixture(t, s)
-	ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 60, func(int64) (string, error) { return strings.Repeat("s", 1300), nil }), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	claims := make([]store.Claim, len(ids))
-	for i, id := range ids {
-		claims[i] = store.Claim{ID: id, Channel: "sendgrid", At: time.Now(), Attempts: 0}
-	}
 	// Claimed first, and counted, so the claims are not counted as
 	// acceptances.
-	heapOnly(t, s, len(ids), "claims", func() {
-		if got, err := s.ClaimManyForSending(ctx, claims); err != nil || len(got) != len(ids) {
-			t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
-		}
-	})
+	campID, ids := claimHeapOnly(t, s)
 	sent := make([]store.Sent, len(ids)-1)
 	for i, id := range ids[1:] {
 		sent[i] = store.Sent{ID: id, Channel: "sendgrid", ProviderID: "msg-" + strconv.Itoa(i), Delivered: i%3 == 1, Kept: i%3 == 2, At: time.Now()}
