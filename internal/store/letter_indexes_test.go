@@ -55,7 +55,7 @@ func TestLetterIndexesServeTheirQueries(t *testing.T) {
 		"letters_campaign":        {"SELECT status, COUNT(*) FROM letters WHERE campaign_id = $1 GROUP BY status", []any{campID}}, // LetterCounts
 		"letters_office": {"SELECT COUNT(*) FROM letters WHERE office_code = $1 AND sent_at >= $2", // OfficeSentSince (pacing)
 			[]any{"HCA11", time.Now().Add(-time.Hour)}},
-		"letters_problems": {"SELECT * FROM letters WHERE problem AND status = $1 ORDER BY id DESC LIMIT 100", []any{"failed"}}, // Letters{Status: "failed"}
+		"letters_problems": {"SELECT * FROM letters WHERE problem AND status = $1 ORDER BY id DESC LIMIT 100", []any{"failed"}}, // Letters{Status: "failed"}, FailedLetterCount
 	}
 
 	rows, err := s.DB().QueryContext(ctx, "SELECT i.relname, x.indisunique FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "+

@@ -236,3 +236,31 @@ func BenchmarkRefreshChangedRollups(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLetterCountsAndPacing measures the two queries that read a
+// letter's status or send time from its row since migration 00036 took
+// them out of the indexes (so that an acceptance is heap-only): a
+// campaign's counts by status (staff pages), and an office's letters
+// sent in the last hour (pacing, once every 5 seconds per office and
+// worker), on the generated campaign:
+//
+//	TEST_DATABASE_URL=... go test -run X -bench LetterCountsAndPacing -timeout 30m ./internal/store
+func BenchmarkLetterCountsAndPacing(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	b.Run("campaign-counts", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.LetterCounts(ctx, benchCampaign); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("office-sent-since", func(b *testing.B) {
+		since := time.Now().Add(-time.Hour)
+		for b.Loop() {
+			if _, err := s.OfficeSentSince(ctx, "H007", since); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

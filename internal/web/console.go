@@ -127,11 +127,11 @@ func (s *Server) overview(ctx context.Context, role auth.Role) (overview, error)
 		for _, n := range today {
 			v.TodayTotal += n
 		}
-		all, err := s.deps.Store.LetterCounts(ctx, 0)
+		failed, err := s.deps.Store.FailedLetterCount(ctx)
 		if err != nil {
 			return v, err
 		}
-		v.Failed = all[delivery.StatusFailed]
+		v.Failed = failed
 		if err := s.channelWarnings(ctx, &v); err != nil {
 			return v, err
 		}
