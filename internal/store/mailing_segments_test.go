@@ -2,16 +2,12 @@ package store_test
 
 import (
 	"context"
-	"io/fs"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
-	"github.com/outreach-org/outreach/migrations"
 )
 
 // TestMailingUnsubscribes: an unsubscribe through a mailing's link counts
@@ -75,18 +71,7 @@ func TestMailingSegmentMigration(t *testing.T) {
 	storetest.EachEmpty(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		before := schema(t, st)
-		sub, err := fs.Sub(migrations.FS, string(st.Dialect()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dialect := goose.DialectSQLite3
-		if st.Dialect() == store.Postgres {
-			dialect = goose.DialectPostgres
-		}
-		p, err := goose.NewProvider(dialect, st.DB(), sub, goose.WithDisableGlobalRegistry(true))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := migrationsOf(t, st)
 		if _, err := p.DownTo(ctx, 33); err != nil {
 			t.Fatalf("down: %v", err)
 		}

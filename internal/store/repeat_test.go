@@ -5,17 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
-	"github.com/outreach-org/outreach/migrations"
 )
 
 func firstLetter(campID, subID int64, office string) store.NewLetter {
@@ -239,18 +235,7 @@ func TestRepeatMigrationKeepsOldDuplicates(t *testing.T) {
 			}
 			subs = append(subs, sub)
 		}
-		sub, err := fs.Sub(migrations.FS, string(st.Dialect()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dialect := goose.DialectSQLite3
-		if st.Dialect() == store.Postgres {
-			dialect = goose.DialectPostgres
-		}
-		p, err := goose.NewProvider(dialect, st.DB(), sub, goose.WithDisableGlobalRegistry(true))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := migrationsOf(t, st)
 		if _, err := p.DownTo(ctx, 9); err != nil {
 			t.Fatalf("down: %v", err)
 		}

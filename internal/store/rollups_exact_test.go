@@ -5,19 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 	"github.com/outreach-org/outreach/internal/tracking"
-	"github.com/outreach-org/outreach/migrations"
 )
 
 // directLetter is a first letter as the rules see it, read from the
@@ -301,18 +297,7 @@ func TestRollupHistogramMigration(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
 			s := storetest.Unmigrated(t, d)
-			sub, err := fs.Sub(migrations.FS, string(d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dialect := goose.DialectSQLite3
-			if d == store.Postgres {
-				dialect = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(dialect, s.DB(), sub, goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := migrationsOf(t, s)
 			if _, err := p.UpTo(ctx, 29); err != nil {
 				t.Fatal(err)
 			}

@@ -57,6 +57,25 @@ func schema(t *testing.T, s *store.Store) map[string][]string {
 	return out
 }
 
+// migrationsOf is goose over the store's own migrations, for tests that
+// move its schema down and up.
+func migrationsOf(t *testing.T, s *store.Store) *goose.Provider {
+	t.Helper()
+	sub, err := fs.Sub(migrations.FS, string(s.Dialect()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialect := goose.DialectSQLite3
+	if s.Dialect() == store.Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, s.DB(), sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestDialectsEndWithSameSchema(t *testing.T) {
 	lite := schema(t, storetest.SQLite(t))
 	pg := schema(t, storetest.Postgres(t))
@@ -213,18 +232,7 @@ func TestSecondLettersMigrationGoesDownAndUp(t *testing.T) {
 		if !slices.Contains(before["letters"], "followup_of") || !slices.Contains(before["letters"], "kind") {
 			t.Fatalf("letters columns = %v", before["letters"])
 		}
-		sub, err := fs.Sub(migrations.FS, string(st.Dialect()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dialect := goose.DialectSQLite3
-		if st.Dialect() == store.Postgres {
-			dialect = goose.DialectPostgres
-		}
-		p, err := goose.NewProvider(dialect, st.DB(), sub, goose.WithDisableGlobalRegistry(true))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := migrationsOf(t, st)
 		if _, err := p.DownTo(ctx, 8); err != nil {
 			t.Fatalf("down: %v", err)
 		}

@@ -3,18 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
-	"github.com/outreach-org/outreach/migrations"
 )
 
 func intp(n int) *int { return &n }
@@ -326,18 +322,7 @@ func TestSupportersMigrationGoesDownAndUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := schema(t, st)
-		sub, err := fs.Sub(migrations.FS, string(st.Dialect()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dialect := goose.DialectSQLite3
-		if st.Dialect() == store.Postgres {
-			dialect = goose.DialectPostgres
-		}
-		p, err := goose.NewProvider(dialect, st.DB(), sub, goose.WithDisableGlobalRegistry(true))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := migrationsOf(t, st)
 		if _, err := p.DownTo(ctx, 25); err != nil {
 			t.Fatalf("down: %v", err)
 		}
