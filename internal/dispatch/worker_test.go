@@ -252,3 +252,44 @@ func TestBackoff(t *testing.T) {
 		prev = d
 	}
 }
+
+// A letter left "sending" by a process that stopped mid-send (kill -9
+// after the claim) is sent by the next worker, and both attempts are on
+// its timeline: the stopped one, written by the new claim (its own claim
+// wrote no row), then the one the channel accepted.
+func TestStoppedAttemptStaysOnTimeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st)
+		defaults := dispatch.DefaultSettings()
+		defaults.Channels = []delivery.Channel{outbox.Name}
+		campInfo := func(ctx context.Context, id int64) (delivery.Campaign, error) {
+			c, err := st.Campaign(ctx, id)
+			return delivery.Campaign{ID: c.ID, Slug: c.Slug, Title: c.Title}, err
+		}
+		w := dispatch.NewWorker(st, e.keys, []delivery.Sender{outbox.New(st, e.keys)}, campInfo, defaults, quiet(), nil)
+		ids, err := st.CreateLetters(ctx, e.letters(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopped := time.Now().Add(-time.Minute).UTC().Truncate(time.Millisecond)
+		if ok, err := st.ClaimForSending(ctx, ids[0], string(outbox.Name), stopped); err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		if err := w.Work(ctx, &river.Job[dispatch.DeliverArgs]{Args: dispatch.DeliverArgs{LetterID: ids[0]}}); err != nil {
+			t.Fatal(err)
+		}
+		l, err := st.LetterByID(ctx, ids[0])
+		if err != nil || l.Status != delivery.StatusOutbox || l.Attempts != 2 {
+			t.Fatalf("after the next worker: %q, %d attempts (%v)", l.Status, l.Attempts, err)
+		}
+		ev, _ := st.Timeline(ctx, ids[0])
+		var kinds []string
+		for _, x := range ev {
+			kinds = append(kinds, x.Kind)
+		}
+		if strings.Join(kinds, ",") != "created,attempt,attempt,sent" || !ev[1].At.Equal(stopped) || !ev[2].At.After(stopped) {
+			t.Errorf("timeline = %v (%+v), want the stopped attempt at %v, then the accepted one", kinds, ev, stopped)
+		}
+	})
+}
