@@ -63,7 +63,7 @@ func sealLetters(t *testing.T, st *store.Store, k *seal.Keys, n int) {
 func clearKeyed(t *testing.T, st *store.Store) {
 	t.Helper()
 	for _, q := range []string{"DELETE FROM letter_events", "DELETE FROM outbox_messages", "DELETE FROM survey_answers", "DELETE FROM followup_sends",
-		"DELETE FROM responses", "DELETE FROM inbound_replies", "DELETE FROM letters", "DELETE FROM optins", "DELETE FROM supporter_mail", "DELETE FROM submissions",
+		"DELETE FROM responses", "DELETE FROM inbound_replies", "DELETE FROM letter_texts", "DELETE FROM letters", "DELETE FROM optins", "DELETE FROM supporter_mail", "DELETE FROM submissions",
 		"DELETE FROM email_suppressions", "DELETE FROM app_settings WHERE key LIKE 'keys.check.%'"} {
 		if _, err := st.DB().ExecContext(context.Background(), q); err != nil {
 			t.Fatal(err)
@@ -193,7 +193,7 @@ func TestKeysRotateSurvivesKill9(t *testing.T) {
 		lines := bufio.NewScanner(stdout)
 		batches := 0
 		for lines.Scan() {
-			if strings.HasPrefix(lines.Text(), "letters.sealed: ") {
+			if strings.HasPrefix(lines.Text(), "letter_texts.sealed: ") {
 				if batches++; batches == 5 {
 					break
 				}

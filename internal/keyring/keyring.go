@@ -46,7 +46,7 @@ func intAAD(f func(int64) string) func(string) string {
 // rotation is complete when it is under the new key.
 var Columns = []Column{
 	{store.SealedColumn{Table: "submissions", ID: "id", Column: "sealed"}, intAAD(action.SubmissionAAD)},
-	{store.SealedColumn{Table: "letters", ID: "id", Column: "sealed"}, intAAD(delivery.LetterAAD)},
+	{store.SealedColumn{Table: "letter_texts", ID: "letter_id", Column: "sealed"}, intAAD(delivery.LetterAAD)},
 	{store.SealedColumn{Table: "outbox_messages", ID: "id", Column: "sealed"}, intAAD(delivery.OutboxAAD)},
 	{store.SealedColumn{Table: "optins", ID: "email_index", Column: "sealed", TextID: true}, action.OptInAAD},
 	{store.SealedColumn{Table: "inbound_replies", ID: "id", Column: "sealed"}, intAAD(tracking.ReplyAAD)},

@@ -261,7 +261,7 @@ func TestRotateRetiresTheOldKey(t *testing.T) {
 		if rep.Resealed != int64(total) || len(rep.Remaining) != 0 || len(rep.Unopenable) != 0 {
 			t.Fatalf("report %+v\n%s", rep, out.String())
 		}
-		for _, want := range []string{"letters.sealed: 5 of 12 re-sealed", "letters.sealed: 12 of 12 re-sealed", `a may now be removed`} {
+		for _, want := range []string{"letter_texts.sealed: 5 of 12 re-sealed", "letter_texts.sealed: 12 of 12 re-sealed", `a may now be removed`} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("progress lacks %q:\n%s", want, out.String())
 			}
@@ -377,7 +377,7 @@ func clearKeyed(t *testing.T, st *store.Store) {
 	t.Helper()
 	for _, q := range []string{
 		"DELETE FROM letter_events", "DELETE FROM outbox_messages", "DELETE FROM survey_answers", "DELETE FROM followup_sends", "DELETE FROM responses",
-		"DELETE FROM inbound_replies", "DELETE FROM letters", "DELETE FROM optins",
+		"DELETE FROM inbound_replies", "DELETE FROM letter_texts", "DELETE FROM letters", "DELETE FROM optins",
 		"DELETE FROM submissions", "DELETE FROM email_suppressions", "DELETE FROM app_settings WHERE key LIKE 'keys.check.%'",
 	} {
 		if _, err := st.DB().ExecContext(context.Background(), q); err != nil {

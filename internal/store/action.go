@@ -394,7 +394,10 @@ func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
 	}
 	// The letters no longer name the supporter's email either: they are no
 	// repeat of a letter the same address may write later.
-	if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Updates(map[string]any{"sealed": "", "email_index": nil}).Error; err != nil {
+	if err := tx.Model(&Letter{}).Where("id IN ?", letterIDs).Update("email_index", nil).Error; err != nil {
+		return fmt.Errorf("store: erase letters: %w", err)
+	}
+	if err := tx.Exec("UPDATE letter_texts SET sealed = '' WHERE letter_id IN ?", letterIDs).Error; err != nil {
 		return fmt.Errorf("store: erase letters: %w", err)
 	}
 	if err := tx.Where("letter_id IN ?", letterIDs).Delete(&OutboxMessage{}).Error; err != nil {
@@ -422,6 +425,6 @@ func eraseLetters(tx *gorm.DB, letterIDs []int64, now time.Time) error {
 // created.
 func (s *Store) SubmissionLetters(ctx context.Context, submissionID int64) ([]Letter, error) {
 	var out []Letter
-	err := s.db.WithContext(ctx).Where("submission_id = ?", submissionID).Order("id").Find(&out).Error
+	err := withText(s.db.WithContext(ctx)).Where("submission_id = ?", submissionID).Order("id").Find(&out).Error
 	return out, wrapf(err, "submission letters")
 }

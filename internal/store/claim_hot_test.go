@@ -13,9 +13,10 @@ import (
 
 // On PostgreSQL the claim before a send is a heap-only (HOT) update: it
 // changes no indexed column of letters (the stored status stays, the
-// letter reads as "sending"), and migration 00031's fill factor leaves
-// room for the new row version on its page, even when a claim takes all
-// the letters of a page at once. An index or a claim that broke that
+// letter reads as "sending"), and the fill factor (00031, 30% since
+// 00037 moved the texts out and a page holds many more letters) leaves
+// room for the new row versions on its page, even when a claim and then
+// an acceptance take all the letters of a page at once. An index or a claim that broke that
 // would make every claim rewrite all of the letters' indexes again.
 func TestClaimIsHeapOnly(t *testing.T) {
 	s := storetest.Postgres(t)
@@ -26,7 +27,7 @@ func TestClaimIsHeapOnly(t *testing.T) {
 	}
 }
 
-// claimHeapOnly stores 60 letters of 1.3 KB and claims them all in one
+// claimHeapOnly stores 60 letters (texts of 1.3 KB) and claims them all in one
 // flush, failing the test unless every claim was heap-only.
 func claimHeapOnly(t *testing.T, s *store.Store) (campID int64, ids []int64) {
 	t.Helper()

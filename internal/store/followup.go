@@ -286,7 +286,8 @@ func (s *Store) DueSurveysAgain(ctx context.Context, campaignID int64, cutoff ti
 // delivered or sent; with noReplyOnly, only those whose latest answer is
 // "no reply yet" (the survey asked again). Oldest first.
 func (s *Store) SurveyLetters(ctx context.Context, subID int64, noReplyOnly bool) ([]Letter, error) {
-	q := s.db.WithContext(ctx).Table("letters l").Select("l.*").
+	q := s.db.WithContext(ctx).Table("letters l").Select("l.*, COALESCE(t.sealed, '') AS sealed").
+		Joins("LEFT JOIN letter_texts t ON t.letter_id = l.id").
 		Joins("JOIN submissions o ON o.id = l.submission_id").
 		Joins("JOIN submissions s ON "+sameSupporter).
 		Where("s.id = ? AND s.status = 'confirmed' AND o.status = 'confirmed' AND l.kind = ? AND l.status IN ('sent','delivered')", subID, LetterFirst)

@@ -68,7 +68,7 @@ func (s *Store) InboundReplies(ctx context.Context, status string, limit int) ([
 	}
 	for i := range out {
 		var l Letter
-		if err := s.db.WithContext(ctx).Select("campaign_id", "bioguide_id", "sealed").Where("id = ?", out[i].LetterID).Take(&l).Error; err == nil {
+		if err := withText(s.db.WithContext(ctx)).Where("id = ?", out[i].LetterID).Take(&l).Error; err == nil {
 			out[i].CampaignID, out[i].BioguideID, out[i].LetterSealed = l.CampaignID, l.BioguideID, l.Sealed
 		}
 	}

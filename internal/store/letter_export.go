@@ -59,10 +59,13 @@ func (s *Store) ExportLetters(ctx context.Context, campaignID int64, withSealed 
 		"l.delivered_at", "l.kind", "l.followup_of",
 		"COALESCE(s.source, '')", "COALESCE(s.utm_source, '')", "COALESCE(s.utm_medium, '')", "COALESCE(s.utm_campaign, '')"}
 	if withSealed {
-		cols = append(cols, "l.sealed")
+		cols = append(cols, "COALESCE(t.sealed, '')")
 	}
 	// the submission by primary key: the link that brought the letter
 	lq := db.Table("letters l").Joins("LEFT JOIN submissions s ON s.id = l.submission_id").Select(cols)
+	if withSealed {
+		lq = lq.Joins("LEFT JOIN letter_texts t ON t.letter_id = l.id")
+	}
 	if campaignID != 0 {
 		lq = lq.Where("l.campaign_id = ?", campaignID)
 	}

@@ -63,27 +63,38 @@ type Letter struct {
 	Party          string
 	TemplateVer    int `gorm:"column:template_version"`
 	StatsReleaseID *int64
-	Sealed         string
-	DeliveryID     string
-	ReplyToken     string
-	Status         string
-	Channel        string
-	Attempts       int
-	ProviderID     string
-	LastError      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	SendingSince   *time.Time
-	SentAt         *time.Time
-	DeliveredAt    *time.Time
-	Kind           string `gorm:"default:first"`
-	FollowupOf     *int64
+	// Sealed is the letter's text and constituent, kept apart in
+	// letter_texts (migration 00037): only the loads that join it
+	// (withText) fill it, and no write of a Letter touches it.
+	Sealed       string `gorm:"->;column:sealed"`
+	DeliveryID   string
+	ReplyToken   string
+	Status       string
+	Channel      string
+	Attempts     int
+	ProviderID   string
+	LastError    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	SendingSince *time.Time
+	SentAt       *time.Time
+	DeliveredAt  *time.Time
+	Kind         string `gorm:"default:first"`
+	FollowupOf   *int64
 	// QuotesSynthetic: the letter quotes a synthetic (demonstration)
 	// statistics release. Set by LettersByIDs only; never written.
 	QuotesSynthetic bool `gorm:"->;column:quotes_synthetic"`
 }
 
 func (Letter) TableName() string { return "letters" }
+
+// withText is a query of letters with their sealed text (Letter.Sealed),
+// from letter_texts by primary key. Conditions on the letters' own
+// columns need no prefix: letter_texts has only letter_id and sealed.
+func withText(q *gorm.DB) *gorm.DB {
+	return q.Table("letters").Select("letters.*, COALESCE(letter_texts.sealed, '') AS sealed").
+		Joins("LEFT JOIN letter_texts ON letter_texts.letter_id = letters.id")
+}
 
 // A letter being sent is stored as it was before its claim ("pending" or
 // "queued") with sending_since set: the claim then changes no indexed
@@ -229,10 +240,17 @@ func createLettersTx(ctx context.Context, tx *gorm.DB, conn *sql.Conn, letters [
 		if err != nil {
 			return nil, nil, err
 		}
+		pos := make(map[int64]int, len(ids))
+		for i, id := range ids {
+			pos[id] = i
+		}
 		for i := 0; i < len(order); i += letterInsertBatch {
 			batch := order[i:min(i+letterInsertBatch, len(order))]
-			got, err := insertLetters(tx, ls, ids, sealed, batch, now)
+			got, err := insertLetters(tx, ls, ids, batch, now)
 			if err != nil {
+				return nil, nil, err
+			}
+			if err := insertTexts(tx, got, func(id int64) string { return sealed[pos[id]] }); err != nil {
 				return nil, nil, err
 			}
 			created = append(created, got...)
@@ -299,7 +317,7 @@ func withEmailIndexes(tx *gorm.DB, letters []NewLetter) ([]NewLetter, error) {
 	return ls, nil
 }
 
-// letterInsertBatch rows per INSERT: 20 parameters each stays far below
+// letterInsertBatch rows per INSERT: 19 parameters each stays far below
 // both databases' limits on parameters per statement.
 const letterInsertBatch = 500
 
@@ -359,16 +377,16 @@ func (p *sealing) all() ([]string, error) {
 	return p.out, errors.Join(p.errs...)
 }
 
-// insertLetters writes the letters at positions rows (with their ids and
-// ciphertexts at the same positions) in one statement and returns
-// the ids actually written: a letter that would repeat one already stored
+// insertLetters writes the letters at positions rows (with their ids at
+// the same positions) in one statement and returns the ids actually
+// written (their texts are the caller's: insertTexts): a letter that would repeat one already stored
 // (the same submission, office and kind; a first letter of the same email
 // to the same office on the campaign; a second second letter) is skipped.
-func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []string, rows []int, now time.Time) ([]int64, error) {
+func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, rows []int, now time.Time) ([]int64, error) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO letters (id, campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party, " +
-		"template_version, stats_release_id, sealed, delivery_id, reply_token, status, created_at, updated_at, kind, followup_of, email_index) VALUES ")
-	args := make([]any, 0, len(rows)*20)
+		"template_version, stats_release_id, delivery_id, reply_token, status, created_at, updated_at, kind, followup_of, email_index) VALUES ")
+	args := make([]any, 0, len(rows)*19)
 	for k, i := range rows {
 		nl := letters[i]
 		if k > 0 {
@@ -382,12 +400,34 @@ func insertLetters(tx *gorm.DB, letters []NewLetter, ids []int64, sealed []strin
 		if nl.EmailIndex != "" {
 			emailIdx = &nl.EmailIndex
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
-			nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed[i], nl.DeliveryID, nl.ReplyToken, "pending", now, now, kind, nl.FollowupOf, emailIdx)
+			nl.Party, nl.TemplateVer, nl.StatsReleaseID, nl.DeliveryID, nl.ReplyToken, "pending", now, now, kind, nl.FollowupOf, emailIdx)
 	}
 	b.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
 	return scanIDs(tx.Raw(b.String(), args...))
+}
+
+// insertTexts writes the sealed texts of the letters ids (letter_texts:
+// migration 00037), letterInsertBatch to a statement.
+func insertTexts(tx *gorm.DB, ids []int64, sealed func(id int64) string) error {
+	for i := 0; i < len(ids); i += letterInsertBatch {
+		batch := ids[i:min(i+letterInsertBatch, len(ids))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO letter_texts (letter_id, sealed) VALUES ")
+		args := make([]any, 0, 2*len(batch))
+		for k, id := range batch {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?)")
+			args = append(args, id, sealed(id))
+		}
+		if err := tx.Exec(b.String(), args...).Error; err != nil {
+			return fmt.Errorf("store: letter texts: %w", err)
+		}
+	}
+	return nil
 }
 
 // scanIDs reads a one-column result of ids. It uses Rows, not Scan: GORM's
@@ -413,7 +453,7 @@ func scanIDs(q *gorm.DB) ([]int64, error) {
 // LetterByID loads one letter.
 func (s *Store) LetterByID(ctx context.Context, id int64) (Letter, error) {
 	var l Letter
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&l).Error
+	err := withText(s.db.WithContext(ctx)).Where("id = ?", id).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Letter{}, ErrNotFound
 	}
@@ -423,7 +463,7 @@ func (s *Store) LetterByID(ctx context.Context, id int64) (Letter, error) {
 // LetterByReplyToken finds the letter a reply was addressed to.
 func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, error) {
 	var l Letter
-	err := s.db.WithContext(ctx).Where("reply_token = ?", token).Take(&l).Error
+	err := withText(s.db.WithContext(ctx)).Where("reply_token = ?", token).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Letter{}, ErrNotFound
 	}
@@ -434,7 +474,7 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 // the map. Delivery workers load the letters of many jobs at once.
 func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter, error) {
 	var ls []Letter
-	q := s.db.WithContext(ctx).Table("letters")
+	q := withText(s.db.WithContext(ctx))
 	if s.dialect == Postgres {
 		q = q.Where("letters.id = ANY(CAST(? AS bigint[]))", pgInt8s(ids)) // one statement text for any number of ids
 	} else {
@@ -536,7 +576,7 @@ type LetterFilter struct {
 
 // Letters lists letters newest first (no personal data is decrypted here).
 func (s *Store) Letters(ctx context.Context, f LetterFilter) ([]Letter, error) {
-	q := s.db.WithContext(ctx).Order("id DESC")
+	q := withText(s.db.WithContext(ctx)).Order("id DESC")
 	if f.CampaignID != 0 {
 		q = q.Where("campaign_id = ?", f.CampaignID)
 	}

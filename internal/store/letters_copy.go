@@ -17,7 +17,7 @@ const copyLettersFrom = 64
 
 // letterCopyColumns are the columns a new letter is written with.
 var letterCopyColumns = []string{"id", "campaign_id", "submission_id", "bioguide_id", "office_code", "chamber", "state", "district", "party",
-	"template_version", "stats_release_id", "sealed", "delivery_id", "reply_token", "status", "created_at", "updated_at", "kind",
+	"template_version", "stats_release_id", "delivery_id", "reply_token", "status", "created_at", "updated_at", "kind",
 	"followup_of", "email_index"}
 
 // copyLetters writes the letters at positions rows by COPY (PostgreSQL's
@@ -27,12 +27,15 @@ var letterCopyColumns = []string{"id", "campaign_id", "submission_id", "bioguide
 // unique index refuses it, after waiting for a concurrent writer to
 // commit) the savepoint is rolled back and copied is false, so that the
 // caller writes the batch by INSERT ... ON CONFLICT DO NOTHING, which
-// skips exactly the repeats. Nothing is written twice either way.
+// skips exactly the repeats. Nothing is written twice either way. The
+// letters' sealed texts follow by a second COPY into letter_texts, each
+// row as soon as its chunk is sealed: the letters' own COPY no longer
+// waits for the encryption.
 func copyLetters(ctx context.Context, tx *gorm.DB, conn *sql.Conn, letters []NewLetter, ids []int64, seals *sealing, rows []int, now time.Time) (created []int64, copied bool, err error) {
 	if err := tx.Exec("SAVEPOINT letters_copy").Error; err != nil {
 		return nil, false, wrapf(err, "copy letters")
 	}
-	src := &letterRows{letters: letters, ids: ids, seals: seals, rows: rows, now: now, k: -1}
+	src := &letterRows{letters: letters, ids: ids, rows: rows, now: now, k: -1}
 	err = pgxConn(conn, func(c *pgx.Conn) error {
 		_, err := c.CopyFrom(ctx, pgx.Identifier{"letters"}, letterCopyColumns, src)
 		return err
@@ -49,6 +52,14 @@ func copyLetters(ctx context.Context, tx *gorm.DB, conn *sql.Conn, letters []New
 	if err := tx.Exec("RELEASE SAVEPOINT letters_copy").Error; err != nil {
 		return nil, false, wrapf(err, "copy letters")
 	}
+	texts := &textRows{ids: ids, seals: seals, rows: rows, k: -1}
+	err = pgxConn(conn, func(c *pgx.Conn) error {
+		_, err := c.CopyFrom(ctx, pgx.Identifier{"letter_texts"}, []string{"letter_id", "sealed"}, texts)
+		return err
+	})
+	if err != nil {
+		return nil, false, wrapf(err, "copy letter texts")
+	}
 	created = make([]int64, len(rows))
 	for k, i := range rows {
 		created[k] = ids[i]
@@ -60,11 +71,10 @@ func copyLetters(ctx context.Context, tx *gorm.DB, conn *sql.Conn, letters []New
 type letterRows struct {
 	letters []NewLetter
 	ids     []int64
-	seals   *sealing
 	rows    []int
 	now     time.Time
 	k       int
-	vals    [20]any
+	vals    [19]any
 }
 
 func (r *letterRows) Next() bool { r.k++; return r.k < len(r.rows) }
@@ -72,10 +82,6 @@ func (r *letterRows) Err() error { return nil }
 
 func (r *letterRows) Values() ([]any, error) {
 	i := r.rows[r.k]
-	sealed, err := r.seals.row(r.k, i)
-	if err != nil {
-		return nil, err
-	}
 	nl := &r.letters[i]
 	kind := nl.Kind
 	if kind == "" {
@@ -85,9 +91,32 @@ func (r *letterRows) Values() ([]any, error) {
 	if nl.EmailIndex != "" {
 		emailIdx = &nl.EmailIndex
 	}
-	r.vals = [20]any{r.ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
-		nl.Party, nl.TemplateVer, nl.StatsReleaseID, sealed, nl.DeliveryID, nl.ReplyToken, "pending", r.now, r.now, kind,
+	r.vals = [19]any{r.ids[i], nl.CampaignID, nl.SubmissionID, nl.BioguideID, nl.OfficeCode, nl.Chamber, nl.State, nl.District,
+		nl.Party, nl.TemplateVer, nl.StatsReleaseID, nl.DeliveryID, nl.ReplyToken, "pending", r.now, r.now, kind,
 		nl.FollowupOf, emailIdx}
+	return r.vals[:], nil
+}
+
+// textRows feeds COPY the letters' sealed texts, in the letters' order,
+// each as soon as its chunk is sealed.
+type textRows struct {
+	ids   []int64
+	seals *sealing
+	rows  []int
+	k     int
+	vals  [2]any
+}
+
+func (r *textRows) Next() bool { r.k++; return r.k < len(r.rows) }
+func (r *textRows) Err() error { return nil }
+
+func (r *textRows) Values() ([]any, error) {
+	i := r.rows[r.k]
+	sealed, err := r.seals.row(r.k, i)
+	if err != nil {
+		return nil, err
+	}
+	r.vals = [2]any{r.ids[i], sealed}
 	return r.vals[:], nil
 }
 

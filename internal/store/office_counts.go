@@ -25,7 +25,8 @@ type OfficeCount struct {
 func (s *Store) OfficeCounts(ctx context.Context, campaignID int64) ([]OfficeCount, error) {
 	var out []OfficeCount
 	err := s.db.WithContext(ctx).Model(&Letter{}).Select("office_code, bioguide_id, COUNT(*) AS n").
-		Where("campaign_id = ? AND sealed <> '' AND status <> ?", campaignID, "failed").Where(packetable).
+		Joins("JOIN letter_texts ON letter_texts.letter_id = letters.id").
+		Where("campaign_id = ? AND letter_texts.sealed <> '' AND status <> ?", campaignID, "failed").Where(packetable).
 		Group("office_code, bioguide_id").Order("office_code").Scan(&out).Error
 	return out, wrapf(err, "office counts")
 }
@@ -41,7 +42,7 @@ const packetable = "NOT EXISTS (SELECT 1 FROM stats_releases r WHERE r.id = lett
 // demonstration campaign (packetable).
 func (s *Store) OfficeLetters(ctx context.Context, campaignID int64, officeCode string, limit int) ([]Letter, error) {
 	var out []Letter
-	err := s.db.WithContext(ctx).Where("campaign_id = ? AND office_code = ? AND sealed <> '' AND status <> ?", campaignID, officeCode, "failed").
+	err := withText(s.db.WithContext(ctx)).Where("campaign_id = ? AND office_code = ? AND letter_texts.sealed <> '' AND status <> ?", campaignID, officeCode, "failed").
 		Where(packetable).Order("id").Limit(limit).Find(&out).Error
 	return out, wrapf(err, "office letters")
 }

@@ -135,8 +135,32 @@ func (s *Store) GenerateTracking(ctx context.Context, g TrackingGen) (letters, r
 
 // genLetters writes generated letters and sets their ids.
 func (s *Store) genLetters(ctx context.Context, db *gorm.DB, conn *sql.Conn, ls []Letter, batch int) error {
+	if db.Migrator().HasColumn("letters", "sealed") {
+		// The schema before migration 00037 (the text in letters), which
+		// migration tests generate data at.
+		for i := range ls {
+			l := &ls[i]
+			err := db.Raw(`INSERT INTO letters (campaign_id, submission_id, bioguide_id, office_code, chamber, state, district, party,
+  template_version, stats_release_id, sealed, delivery_id, reply_token, status, channel, attempts, provider_id, last_error,
+  created_at, updated_at, sending_since, sent_at, delivered_at, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+				l.CampaignID, l.SubmissionID, l.BioguideID, l.OfficeCode, l.Chamber, l.State, l.District, l.Party,
+				l.TemplateVer, l.StatsReleaseID, l.Sealed, l.DeliveryID, l.ReplyToken, l.Status, l.Channel, l.Attempts, l.ProviderID, l.LastError,
+				l.CreatedAt, l.UpdatedAt, l.SendingSince, l.SentAt, l.DeliveredAt, LetterFirst).Scan(&l.ID).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if conn == nil {
-		return db.CreateInBatches(ls, batch).Error
+		if err := db.CreateInBatches(ls, batch).Error; err != nil {
+			return err
+		}
+		ids := make([]int64, len(ls))
+		for i := range ls {
+			ids[i] = ls[i].ID
+		}
+		return insertTexts(db, ids, func(int64) string { return "-" })
 	}
 	ids, err := reserveLetterIDs(db, len(ls))
 	if err != nil {
@@ -146,16 +170,21 @@ func (s *Store) genLetters(ctx context.Context, db *gorm.DB, conn *sql.Conn, ls 
 		ls[i].ID = ids[i]
 	}
 	cols := []string{"id", "campaign_id", "submission_id", "bioguide_id", "office_code", "chamber", "state", "district", "party",
-		"template_version", "stats_release_id", "sealed", "delivery_id", "reply_token", "status", "channel", "attempts", "provider_id",
+		"template_version", "stats_release_id", "delivery_id", "reply_token", "status", "channel", "attempts", "provider_id",
 		"last_error", "created_at", "updated_at", "sending_since", "sent_at", "delivered_at", "kind"}
 	src := pgx.CopyFromSlice(len(ls), func(i int) ([]any, error) {
 		l := &ls[i]
 		return []any{l.ID, l.CampaignID, l.SubmissionID, l.BioguideID, l.OfficeCode, l.Chamber, l.State, l.District, l.Party,
-			l.TemplateVer, l.StatsReleaseID, l.Sealed, l.DeliveryID, l.ReplyToken, l.Status, l.Channel, l.Attempts, l.ProviderID,
+			l.TemplateVer, l.StatsReleaseID, l.DeliveryID, l.ReplyToken, l.Status, l.Channel, l.Attempts, l.ProviderID,
 			l.LastError, l.CreatedAt, l.UpdatedAt, l.SendingSince, l.SentAt, l.DeliveredAt, LetterFirst}, nil
 	})
 	return pgxConn(conn, func(c *pgx.Conn) error {
-		_, err := c.CopyFrom(ctx, pgx.Identifier{"letters"}, cols, src)
+		if _, err := c.CopyFrom(ctx, pgx.Identifier{"letters"}, cols, src); err != nil {
+			return err
+		}
+		_, err := c.CopyFrom(ctx, pgx.Identifier{"letter_texts"}, []string{"letter_id", "sealed"}, pgx.CopyFromSlice(len(ls), func(i int) ([]any, error) {
+			return []any{ls[i].ID, ls[i].Sealed}, nil
+		}))
 		return err
 	})
 }

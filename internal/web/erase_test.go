@@ -159,6 +159,9 @@ func openAny(keys *seal.Keys, v dbValue) (string, bool) {
 	for _, kind := range []string{"submission", "letter", "outbox", "inbound_reply", "survey_answer"} {
 		aads = append(aads, kind+":"+v.row["id"])
 	}
+	if id, ok := v.row["letter_id"]; ok {
+		aads = append(aads, "letter:"+id) // letter_texts
+	}
 	for _, aad := range aads {
 		if b, err := keys.Open(v.text, aad); err == nil {
 			return string(b), true
@@ -223,7 +226,7 @@ func eraseLeavesNoCopy(t *testing.T, d store.Dialect) {
 	if len(clear) > 0 {
 		t.Errorf("in clear before erasure: %v", clear)
 	}
-	for _, want := range []string{"submissions.sealed", "letters.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
+	for _, want := range []string{"submissions.sealed", "letter_texts.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
 		if !strings.Contains(strings.Join(sealed, " "), want) {
 			t.Errorf("the scan does not find Ana in %s before erasure (found %v)", want, sealed)
 		}
@@ -299,7 +302,7 @@ func eraseLeavesNoCopy(t *testing.T, d store.Dialect) {
 
 	// Beatriz is untouched, and the scan still sees her
 	_, sealed = found(bea)
-	for _, want := range []string{"submissions.sealed", "letters.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
+	for _, want := range []string{"submissions.sealed", "letter_texts.sealed", "outbox_messages.sealed", "inbound_replies.sealed", "survey_answers.sealed", "optins.sealed"} {
 		if !strings.Contains(strings.Join(sealed, " "), want) {
 			t.Errorf("another supporter's data went from %s (found %v)", want, sealed)
 		}
