@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"testing"
@@ -196,11 +197,15 @@ func TestClaimedLetterReadsAsSending(t *testing.T) {
 // attempt that ends otherwise (retry, failure, unknown outcome, or a new
 // claim after the process sending it stopped) gets its row then, once.
 // Rows written before this (an attempt row per claim) show as they are.
+// The acceptance writes no row either (migration 00038): its line is read
+// from the letter, in its place before the provider's events and the
+// office's reply, and a requeue stores it before the letter goes out
+// again.
 func TestTimelineShowsEveryAttempt(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		campID, subID := letterFixture(t, s)
-		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 5, func(int64) (string, error) { return "x", nil }), nil)
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 6, func(int64) (string, error) { return "x", nil }), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,8 +262,40 @@ func TestTimelineShowsEveryAttempt(t *testing.T) {
 		want(a, "created attempt@1")
 		accept(a, 2)
 		want(a, "created attempt@1 sent@2")
-		if n := rows(a); n != 1 {
-			t.Errorf("an accepted letter has %d timeline rows, want 1 (its acceptance)", n)
+		if n := rows(a); n != 0 {
+			t.Errorf("an accepted letter has %d timeline rows, want none (its acceptance is on the letter)", n)
+		}
+		if ev, err := s.Timeline(ctx, a); err != nil || ev[2].Status != "sent" || ev[2].Detail != "sendgrid accepted (202)" || ev[2].Channel != "sendgrid" {
+			t.Errorf("acceptance line %+v, %v", ev[2], err)
+		}
+
+		// Delivered (the provider's clock a second behind ours), replied
+		// to, bounced, requeued, sent again: each acceptance in its place.
+		f := ids[5]
+		claim(f, 1, nil)
+		accept(f, 2)
+		if _, err := s.ApplyProviderEvent(ctx, uniq("ev"), f, "delivered", "delivered", "", at(1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.NoteEvent(ctx, f, "reply", "", "the office wrote back", at(5)); err != nil {
+			t.Fatal(err)
+		}
+		want(f, "created attempt@1 sent@2 event@1 reply@5")
+		if _, err := s.ApplyProviderEvent(ctx, uniq("ev"), f, "bounce", "bounced", "", at(6)); err != nil {
+			t.Fatal(err)
+		}
+		enq := func(context.Context, *sql.Tx, []int64) error { return nil }
+		if got, err := s.Requeue(ctx, []int64{f}, enq, store.Audit{Action: "test.requeue"}); err != nil || len(got) != 1 {
+			t.Fatalf("requeue: %v, %v", got, err)
+		}
+		// (the requeue's time is the real clock's: second 0 here; the
+		// attempt of a send that a requeue ended shows at its acceptance)
+		want(f, "created attempt@2 sent@2 event@1 reply@5 event@6 requeue@0")
+		claim(f, 8, nil)
+		accept(f, 9)
+		want(f, "created attempt@2 sent@2 event@1 reply@5 event@6 requeue@0 attempt@8 sent@9")
+		if ev, _ := s.Timeline(ctx, f); ev[2].Status != "sent" || ev[2].Detail != "sendgrid accepted (202)" {
+			t.Errorf("stored acceptance line %+v", ev[2])
 		}
 
 		// A retry, then accepted.

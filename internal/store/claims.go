@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,65 +157,74 @@ func (s *Store) MarkSent(ctx context.Context, id int64, channel, providerID, det
 
 // MarkManySent is MarkSent for many letters in one transaction. A letter
 // that a webhook already moved further is left as it is (the attempt's
-// answer still goes on its timeline). The letter keeps sending_since, when
-// its accepted attempt began: the timeline's line for that attempt.
-// ("sending" is only ever read from a waiting status, so a sent letter
-// never reads as sending.)
+// answer still goes on its timeline, as a row). The letter keeps
+// sending_since, when its accepted attempt began: the timeline's line for
+// that attempt. ("sending" is only ever read from a waiting status, so a
+// sent letter never reads as sending.) The acceptance's own line stays on
+// the letter (sent_status, sent_detail: migration 00038), not in a row,
+// and one letter_changes row names the letters accepted, for the
+// dashboards' refresh.
 func (s *Store) MarkManySent(ctx context.Context, sent []Sent) error {
 	if s.dialect == Postgres {
 		return s.markManySentPostgres(ctx, sent)
 	}
-	type key struct {
-		channel         string
-		delivered, kept bool
-	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		events := make([]LetterEvent, 0, len(sent))
-		for k, group := range groupBy(sent, func(x Sent) key { return key{x.Channel, x.Delivered && !x.Kept, x.Kept} }) {
-			status := "sent"
-			switch {
-			case k.kept:
-				status = "outbox"
-			case k.delivered:
-				status = "delivered"
+		var accepted []int64
+		for _, x := range sent {
+			status, at := sentStatus(x), x.At.UTC()
+			upd := map[string]any{"status": status, "channel": x.Channel, "provider_id": x.ProviderID, "sent_at": at, "updated_at": at,
+				"last_error": "", "sent_status": status, "sent_detail": x.Detail}
+			if status == "delivered" {
+				upd["delivered_at"] = at
 			}
-			var at time.Time
-			ids := make([]int64, len(group))
-			var pid strings.Builder
-			args := []any{status, k.channel}
-			pid.WriteString("CASE id")
-			for i, x := range group {
-				ids[i] = x.ID
-				at = latest(at, x.At)
-				pid.WriteString(" WHEN ? THEN ?")
-				args = append(args, x.ID, x.ProviderID)
-				events = append(events, LetterEvent{LetterID: x.ID, At: x.At.UTC(), Kind: "sent", Channel: k.channel, Status: status, Detail: x.Detail})
+			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", x.ID, waitingStatuses).Updates(upd)
+			if res.Error != nil {
+				return fmt.Errorf("store: mark many sent: %w", res.Error)
 			}
-			pid.WriteString(" END")
-			set := "status = ?, channel = ?, provider_id = " + pid.String() + ", sent_at = ?, updated_at = ?, last_error = ''"
-			args = append(args, at, at)
-			if k.delivered {
-				set += ", delivered_at = ?"
-				args = append(args, at)
+			if res.RowsAffected == 1 {
+				accepted = append(accepted, x.ID)
+				continue
 			}
-			pidArgs := slices.Clone(args[2 : 2+2*len(group)])
-			args = append(args, ids, []string{"pending", "queued", "sending"})
-			if err := tx.Exec("UPDATE letters SET "+set+" WHERE id IN ? AND status IN ?", args...).Error; err != nil {
+			// A webhook event that arrived before the acceptance was
+			// recorded moved the letter on already: keep its status, learn
+			// the provider's id; the acceptance's line is a row.
+			res = tx.Model(&Letter{}).Where("id = ? AND provider_id = ''", x.ID).Update("provider_id", x.ProviderID)
+			if res.Error != nil {
+				return fmt.Errorf("store: mark many sent: %w", res.Error)
+			}
+			var n int64
+			if err := tx.Model(&Letter{}).Where("id = ?", x.ID).Count(&n).Error; err != nil {
 				return fmt.Errorf("store: mark many sent: %w", err)
 			}
-			// A webhook event that arrived before the acceptance was recorded
-			// moved the letter on already: keep its status, learn the
-			// provider's id.
-			pidArgs = append(pidArgs, ids, []string{"pending", "queued", "sending"})
-			if err := tx.Exec("UPDATE letters SET provider_id = "+pid.String()+" WHERE id IN ? AND status NOT IN ? AND provider_id = ''", pidArgs...).Error; err != nil {
-				return fmt.Errorf("store: mark many sent: %w", err)
+			if n == 1 {
+				if err := tx.Create(&LetterEvent{LetterID: x.ID, At: at, Kind: "sent", Channel: x.Channel, Status: status, Detail: x.Detail}).Error; err != nil {
+					return fmt.Errorf("store: mark many sent: %w", err)
+				}
 			}
 		}
-		if len(events) == 0 {
+		if len(accepted) == 0 {
 			return nil
 		}
-		return wrapf(tx.Create(&events).Error, "mark many sent")
+		return wrapf(tx.Exec("INSERT INTO letter_changes (letter_ids) VALUES (?)", jsonIDs(accepted)).Error, "mark many sent")
 	})
+}
+
+// waitingStatuses are the stored statuses of a letter not yet sent (a
+// claimed letter keeps its own: see Letter).
+var waitingStatuses = []string{"pending", "queued", "sending"}
+
+// jsonIDs is ids as a JSON array: letter_changes.letter_ids on SQLite.
+func jsonIDs(ids []int64) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // sentStatus is the status a provider's acceptance gives a letter.
@@ -229,37 +239,48 @@ func sentStatus(x Sent) string {
 }
 
 // markManySentPostgres is MarkManySent in statements of one text whatever
-// the batch: one UPDATE with the timeline's INSERT, and only when a
-// webhook moved some letter on first, one more to learn its provider id.
+// the batch: one UPDATE with the letter_changes row, and only when a
+// webhook moved some letter on first, one more to learn its provider id
+// and write its acceptance's line.
 func (s *Store) markManySentPostgres(ctx context.Context, sent []Sent) error {
-	n := len(sent)
-	ids, statuses, channels, pids, details, at := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
-	for i, x := range sent {
-		ids[i], statuses[i], channels[i], pids[i], details[i], at[i] = x.ID, sentStatus(x), x.Channel, x.ProviderID, x.Detail, x.At
-	}
-	args := []any{pgInt8s(ids), pgTexts(statuses), pgTexts(channels), pgTexts(pids), pgTexts(details), pgTimes(at)}
 	const accepted = "unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[])) AS c(id, status, channel, pid, detail, at)"
+	arrays := func(sent []Sent) []any {
+		n := len(sent)
+		ids, statuses, channels, pids, details, at := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+		for i, x := range sent {
+			ids[i], statuses[i], channels[i], pids[i], details[i], at[i] = x.ID, sentStatus(x), x.Channel, x.ProviderID, x.Detail, x.At
+		}
+		return []any{pgInt8s(ids), pgTexts(statuses), pgTexts(channels), pgTexts(pids), pgTexts(details), pgTimes(at)}
+	}
 	// One statement, atomic without a transaction of its own (a BEGIN and
 	// a COMMIT less per flush); the second, rare, is independent of it.
 	db := s.db.WithContext(ctx)
-	var updated int
-	err := db.Raw(`WITH c AS (SELECT * FROM `+accepted+`),
+	updated, err := scanIDs(db.Raw(`WITH c AS (SELECT * FROM `+accepted+`),
 u AS (UPDATE letters l SET status = c.status, channel = c.channel, provider_id = c.pid, sent_at = c.at, updated_at = c.at, last_error = '',
-        delivered_at = CASE WHEN c.status = 'delivered' THEN c.at ELSE l.delivered_at END
+        delivered_at = CASE WHEN c.status = 'delivered' THEN c.at ELSE l.delivered_at END, sent_status = c.status, sent_detail = c.detail
       FROM c WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') RETURNING l.id),
-e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status, detail) SELECT id, at, 'sent', channel, status, detail FROM c)
-SELECT COUNT(*) FROM u`, args...).Scan(&updated).Error
+x AS (INSERT INTO letter_changes (letter_ids) SELECT array_agg(id) FROM u HAVING COUNT(*) > 0)
+SELECT id FROM u`, arrays(sent)...))
 	if err != nil {
 		return fmt.Errorf("store: mark many sent: %w", err)
 	}
-	if updated == n {
+	if len(updated) == len(sent) {
 		return nil
 	}
 	// A webhook event that arrived before the acceptance was recorded
 	// moved the letter on already: keep its status, learn the provider's
-	// id.
-	return wrapf(db.Exec(`UPDATE letters l SET provider_id = c.pid FROM `+accepted+
-		` WHERE l.id = c.id AND l.status NOT IN ('pending', 'queued', 'sending') AND l.provider_id = ''`, args...).Error, "mark many sent")
+	// id; the acceptance's line is a row.
+	slices.Sort(updated)
+	var rest []Sent
+	for _, x := range sent {
+		if _, ok := slices.BinarySearch(updated, x.ID); !ok {
+			rest = append(rest, x)
+		}
+	}
+	return wrapf(db.Exec(`WITH c AS (SELECT * FROM `+accepted+`),
+p AS (UPDATE letters l SET provider_id = c.pid FROM c WHERE l.id = c.id AND l.provider_id = '' RETURNING l.id)
+INSERT INTO letter_events (letter_id, at, kind, channel, status, detail)
+SELECT c.id, c.at, 'sent', c.channel, c.status, c.detail FROM c JOIN letters l ON l.id = c.id`, arrays(rest)...).Error, "mark many sent")
 }
 
 // groupBy splits items by a key, keeping their order within each group.

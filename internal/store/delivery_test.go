@@ -203,8 +203,10 @@ func TestClaimAndMarkManySent(t *testing.T) {
 		if l := got[d]; l.Status != "delivered" || l.ProviderID != "cwc-d" {
 			t.Errorf("d went back, or its provider id was not kept: %+v", l)
 		}
-		if ev, _ := s.Timeline(ctx, d); ev[len(ev)-1].Kind != "sent" || ev[len(ev)-1].Detail != "cwc accepted" {
-			t.Errorf("d's timeline lacks the acceptance: %+v", ev)
+		// Its acceptance is a row, shown before the provider's event that
+		// was recorded first: the provider accepted, then delivered.
+		if ev, _ := s.Timeline(ctx, d); len(ev) != 4 || ev[2].Kind != "sent" || ev[2].Detail != "cwc accepted" || ev[3].Kind != "event" {
+			t.Errorf("d's timeline lacks the acceptance before the delivery: %+v", ev)
 		}
 	})
 }
@@ -320,6 +322,49 @@ func TestNewLettersReachTheRollups(t *testing.T) {
 		ev, err := s.Timeline(ctx, ids[1])
 		if err != nil || len(ev) != 1 || ev[0].Kind != "created" || ev[0].Status != "pending" || !ev[0].At.Equal(l.CreatedAt) {
 			t.Fatalf("timeline %+v (created %v), %v", ev, l.CreatedAt, err)
+		}
+	})
+}
+
+// TestAcceptancesReachTheRollups: an acceptance stores no timeline row
+// (migration 00038), yet the minute tick's refresh finds the offices of
+// the letters it accepted, through the one letter_changes row the
+// acceptance wrote, and deletes that row once read.
+func TestAcceptancesReachTheRollups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		campID, subID := letterFixture(t, s)
+		seal := func(id int64) (string, error) { return fmt.Sprintf("sealed:%d", id), nil }
+		ids, err := s.CreateLetters(ctx, newLetters(campID, subID, 0, 3, seal), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RefreshRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 0 {
+			t.Fatalf("nothing changed: %d offices, full %v, %v", n, full, err)
+		}
+		now := time.Now()
+		sent := []store.Sent{{ID: ids[0], Channel: "sendgrid", ProviderID: "a", At: now}, {ID: ids[2], Channel: "sendgrid", ProviderID: "b", At: now}}
+		if err := s.MarkManySent(ctx, sent); err != nil {
+			t.Fatal(err)
+		}
+		var events, changes int64
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM letter_events WHERE letter_id >= " + strconv.FormatInt(ids[0], 10)).Scan(&events); err != nil || events != 0 {
+			t.Errorf("%d timeline rows stored for two acceptances (%v)", events, err)
+		}
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM letter_changes").Scan(&changes); err != nil || changes != 1 {
+			t.Errorf("%d letter_changes rows for one acceptance statement (%v)", changes, err)
+		}
+		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 2 {
+			t.Fatalf("after two letters to two offices accepted: %d offices, full %v, %v", n, full, err)
+		}
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM letter_changes").Scan(&changes); err != nil || changes != 0 {
+			t.Errorf("%d letter_changes rows left after the refresh read them (%v)", changes, err)
+		}
+		if n, full, err := s.RefreshChangedRollups(ctx, 1000); err != nil || full || n != 0 {
+			t.Fatalf("nothing changed since: %d offices, full %v, %v", n, full, err)
 		}
 	})
 }

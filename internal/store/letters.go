@@ -81,6 +81,13 @@ type Letter struct {
 	DeliveredAt  *time.Time
 	Kind         string `gorm:"default:first"`
 	FollowupOf   *int64
+	// SentStatus and SentDetail are the provider's acceptance of the
+	// letter's latest send, its timeline's "sent" line (migration 00038):
+	// what it made the letter (sent, delivered, outbox) and the provider's
+	// answer; SentStatus is "" when the letter holds none (never accepted,
+	// requeued, or accepted before 00038, when the line was a row).
+	SentStatus string
+	SentDetail string
 	// QuotesSynthetic: the letter quotes a synthetic (demonstration)
 	// statistics release. Set by LettersByIDs only; never written.
 	QuotesSynthetic bool `gorm:"->;column:quotes_synthetic"`
@@ -522,9 +529,18 @@ func (s *Store) Requeue(ctx context.Context, ids []int64, enqueue Enqueue, a Aud
 	var done []int64
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now := time.Now().UTC()
+		problems := []string{"failed", "bounced", "dropped"}
 		for _, id := range ids {
-			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, []string{"failed", "bounced", "dropped"}).
-				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now, "sending_since": nil})
+			// The acceptance of the send that ended here (kept on the
+			// letter: migration 00038) becomes a row of the timeline: the
+			// next acceptance takes its place on the letter.
+			if err := tx.Exec(`INSERT INTO letter_events (letter_id, at, kind, channel, status, detail)
+SELECT id, sent_at, 'sent', channel, sent_status, sent_detail FROM letters WHERE id = ? AND status IN ? AND sent_status <> '' AND sent_at IS NOT NULL`,
+				id, problems).Error; err != nil {
+				return wrapf(err, "requeue")
+			}
+			res := tx.Model(&Letter{}).Where("id = ? AND status IN ?", id, problems).
+				Updates(map[string]any{"status": "pending", "last_error": "", "updated_at": now, "sending_since": nil, "sent_status": "", "sent_detail": ""})
 			if res.Error != nil {
 				return wrapf(res.Error, "requeue")
 			}
@@ -562,6 +578,33 @@ func joinIDs(ids []int64) string {
 		parts = append(parts, strconv.FormatInt(id, 10))
 	}
 	return strings.Join(parts, ",")
+}
+
+// acceptancesInPlace moves each "sent" line of a timeline (in the order
+// its rows were written) back before the lines that followed the
+// acceptance but were written before its line was: the provider's events
+// (stamped with the provider's clock, and possibly recorded before the
+// acceptance itself), and anything later than it, such as the office's
+// reply. The latest acceptance's line is read from the letter and comes
+// last; a requeue writes the acceptance it ends as a row, after the
+// events of that send. A line never moves past an attempt, an earlier
+// acceptance, a requeue or the letter's creation.
+func acceptancesInPlace(ev []LetterEvent) {
+	for i := range ev {
+		if ev[i].Kind != "sent" {
+			continue
+		}
+	back:
+		for j := i; j > 0; j-- {
+			switch p := ev[j-1]; {
+			case p.Kind == "attempt" || p.Kind == "sent" || p.Kind == "requeue" || p.Kind == "created":
+				break back
+			case p.Kind != "event" && !p.At.After(ev[j].At):
+				break back
+			}
+			ev[j-1], ev[j] = ev[j], ev[j-1]
+		}
+	}
 }
 
 // LetterFilter selects letters for the deliveries view.
@@ -665,13 +708,19 @@ func (s *Store) Timeline(ctx context.Context, letterID int64) ([]LetterEvent, er
 		return nil, wrapf(err, "timeline")
 	}
 	var ls []Letter
-	if err := s.db.WithContext(ctx).Select("id", "created_at", "status", "channel", "sending_since").Where("id = ?", letterID).Limit(1).Find(&ls).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("id", "created_at", "status", "channel", "sending_since", "sent_at", "sent_status", "sent_detail").
+		Where("id = ?", letterID).Limit(1).Find(&ls).Error; err != nil {
 		return nil, wrapf(err, "timeline")
 	}
 	if len(ls) == 0 {
 		return ev, nil
 	}
 	l := ls[0] // its Status went through AfterFind: "sending" while claimed
+	if l.SentStatus != "" && l.SentAt != nil {
+		// The latest acceptance, kept on the letter (MarkManySent).
+		ev = append(ev, LetterEvent{LetterID: letterID, At: l.SentAt.UTC(), Kind: "sent", Channel: l.Channel, Status: l.SentStatus, Detail: l.SentDetail})
+	}
+	acceptancesInPlace(ev)
 	attemptAt := func(at time.Time) bool {
 		return slices.ContainsFunc(ev, func(e LetterEvent) bool { return e.Kind == "attempt" && e.At.Equal(at) })
 	}

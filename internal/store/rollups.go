@@ -185,13 +185,16 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		}
 		// a full refresh reflects every letter event and every letter up
 		// to here: the refresh of changed offices starts after them
-		var mark, lmark int64
+		var mark, lmark, cmark int64
 		if campaignID == 0 {
 			var err error
 			if mark, err = s.maxLetterEvent(tx); err != nil {
 				return err
 			}
 			if lmark, err = s.maxLetterID(tx); err != nil {
+				return err
+			}
+			if cmark, err = s.maxLetterChange(tx); err != nil {
 				return err
 			}
 		}
@@ -419,6 +422,9 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 				return wrapf(err, "refresh rollups")
 			}
 			if err := tx.Save(&appSetting{Key: rollupsLetterMarkKey, Value: strconv.FormatInt(lmark, 10), UpdatedAt: now}).Error; err != nil {
+				return wrapf(err, "refresh rollups")
+			}
+			if err := saveChangeMark(tx, cmark, now); err != nil {
 				return wrapf(err, "refresh rollups")
 			}
 			return wrapf(tx.Save(&appSetting{Key: rollupsRefreshedKey, Value: now.Format(time.RFC3339), UpdatedAt: now}).Error, "refresh rollups")

@@ -14,10 +14,13 @@ import (
 // rollupsUpdatedKey when the last refresh of either kind ended.
 // rollupsLetterMarkKey holds the highest letters id they reflect: new
 // letters write no event (their timeline's "created" line is read from
-// the letter), and ids only grow.
+// the letter), and ids only grow. rollupsChangeMarkKey holds the highest
+// letter_changes id they reflect: acceptances write no event either
+// (migration 00038), but a letter_changes row per statement.
 const (
 	rollupsMarkKey       = "tracking.rollups_event_mark"
 	rollupsLetterMarkKey = "tracking.rollups_letter_mark"
+	rollupsChangeMarkKey = "tracking.rollups_change_mark"
 	rollupsUpdatedKey    = "tracking.rollups_updated_at"
 )
 
@@ -25,10 +28,12 @@ const (
 // whose letters changed since the last refresh, so a letter delivered,
 // failed or created shows on the dashboards at the next schedule tick
 // without rebuilding everything. Every change of a letter's status writes
-// a letter_events row in the same transaction, so the events past the
-// high-water mark name the changed offices, and the letters past the
-// letters' own mark name the offices of new letters; responses refresh their own
-// office when they are written. When more than most offices changed, one
+// a letter_events row in the same transaction, except an acceptance,
+// which writes a letter_changes row for all the letters it accepted, so
+// the events and changes past their high-water marks name the changed
+// offices, and the letters past the letters' own mark name the offices of
+// new letters; responses refresh their own office when they are written.
+// The letter_changes rows read are deleted. When more than most offices changed, one
 // full refresh is cheaper than that many office refreshes, and it does
 // that instead (full true). With no mark yet (no full refresh since this
 // version), it does a full refresh too.
@@ -43,12 +48,16 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 	if err != nil {
 		return 0, false, err
 	}
+	chi, err := s.maxLetterChange(s.db.WithContext(ctx))
+	if err != nil {
+		return 0, false, err
+	}
 	full = false
-	mark, lmark := int64(0), int64(0)
+	mark, lmark, cmark := int64(0), int64(0), int64(0)
 	for _, m := range []struct {
 		key string
 		to  *int64
-	}{{rollupsMarkKey, &mark}, {rollupsLetterMarkKey, &lmark}} {
+	}{{rollupsMarkKey, &mark}, {rollupsLetterMarkKey, &lmark}, {rollupsChangeMarkKey, &cmark}} {
 		v, err := s.Setting(ctx, m.key)
 		if errors.Is(err, ErrNotFound) {
 			full = true
@@ -88,6 +97,27 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 			return 0, false, wrapf(err, "changed offices")
 		}
 	}
+	if chi > cmark {
+		// Accepted letters, by letter_changes' primary key, each letter
+		// by the letters' primary key.
+		var accepted []office
+		q := s.db.WithContext(ctx).Table("letter_changes c")
+		if s.dialect == Postgres {
+			q = q.Joins("CROSS JOIN unnest(c.letter_ids) AS x(id) JOIN letters l ON l.id = x.id")
+		} else {
+			q = q.Joins("JOIN json_each(c.letter_ids) x JOIN letters l ON l.id = x.value")
+		}
+		err = q.Where("c.id > ? AND c.id <= ? AND l.kind = ?", cmark, chi, LetterFirst).
+			Distinct("l.campaign_id", "l.bioguide_id", "l.office_code").Scan(&accepted).Error
+		if err != nil {
+			return 0, false, wrapf(err, "offices of accepted letters")
+		}
+		for _, o := range accepted {
+			if !slices.Contains(changed, o) {
+				changed = append(changed, o)
+			}
+		}
+	}
 	if lhi > lmark {
 		// New letters, by the letters' primary key.
 		var added []office
@@ -121,6 +151,9 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		if err := tx.Save(&appSetting{Key: rollupsLetterMarkKey, Value: strconv.FormatInt(lhi, 10), UpdatedAt: now}).Error; err != nil {
 			return err
 		}
+		if err := saveChangeMark(tx, chi, now); err != nil {
+			return err
+		}
 		return tx.Save(&appSetting{Key: rollupsUpdatedKey, Value: now.Format(time.RFC3339Nano), UpdatedAt: now}).Error
 	})
 	return len(changed), false, wrapf(err, "save rollups mark")
@@ -140,6 +173,25 @@ func (s *Store) maxLetterID(tx *gorm.DB) (int64, error) {
 	var hi int64
 	err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM letters").Scan(&hi).Error
 	return hi, wrapf(err, "max letter id")
+}
+
+// maxLetterChange is the highest letter_changes id (0 when none).
+func (s *Store) maxLetterChange(tx *gorm.DB) (int64, error) {
+	var hi int64
+	err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM letter_changes").Scan(&hi).Error
+	return hi, wrapf(err, "max letter change")
+}
+
+// saveChangeMark records that the rollups reflect the letter_changes up
+// to mark, and deletes those rows: nothing reads them again. (A row whose
+// statement took its id before the mark was read and committed after it
+// is missed, like such an event: the full refresh on the schedule catches
+// its letters.)
+func saveChangeMark(tx *gorm.DB, mark int64, now time.Time) error {
+	if err := tx.Save(&appSetting{Key: rollupsChangeMarkKey, Value: strconv.FormatInt(mark, 10), UpdatedAt: now}).Error; err != nil {
+		return err
+	}
+	return tx.Exec("DELETE FROM letter_changes WHERE id <= ?", mark).Error
 }
 
 // maxLetterEvent is the highest letter_events id (0 when none).
