@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +21,58 @@ import (
 // paused campaign) gets a job of its own for when to look again, so a
 // batch never waits for its slowest letter.
 type DeliverBatchArgs struct {
-	LetterIDs []int64 `json:"letter_ids"`
+	LetterIDs LetterIDs `json:"letter_ids"`
+}
+
+// LetterIDs is a batch job's letters, stored as one JSON string ("12,13,
+// 14"), not an array. River indexes every job's arguments (a GIN index on
+// river_job.args), one entry per array element: a batch of 100 ids was
+// 100 entries, written again at each change of the job's state, and
+// PostgreSQL's cleanup of that index's pending list was a fifth of its CPU
+// per delivered letter. As a string it is one entry. Jobs enqueued before
+// this, with an array, still read.
+type LetterIDs []int64
+
+// MarshalJSON writes the ids as one string of decimal ids, comma-separated.
+func (ids LetterIDs) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+8*len(ids))
+	b = append(b, '"')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON reads the string form, or the array of jobs enqueued
+// before it.
+func (ids *LetterIDs) UnmarshalJSON(b []byte) error {
+	var list []int64
+	if len(b) > 0 && b[0] == '[' {
+		if err := json.Unmarshal(b, &list); err != nil {
+			return err
+		}
+		*ids = list
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	for _, f := range strings.Split(s, ",") {
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return fmt.Errorf("letter ids: %w", err)
+		}
+		list = append(list, id)
+	}
+	*ids = list
+	return nil
 }
 
 // Kind names the job for River.

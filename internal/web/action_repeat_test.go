@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/delivery/outbox"
+	"github.com/outreach-org/outreach/internal/dispatch"
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
@@ -239,30 +239,24 @@ func deliveryJobs(t *testing.T, st *store.Store, after int64) (map[int64]bool, i
 	if st.Dialect() == store.Postgres {
 		text = "CAST(args AS TEXT)"
 	}
-	rows, err := st.DB().QueryContext(context.Background(), "SELECT id, "+text+" FROM river_job WHERE kind IN ('deliver_letter', 'deliver_letters') AND id > $1", after)
+	rows, err := st.DB().QueryContext(context.Background(), "SELECT id, kind, "+text+" FROM river_job WHERE kind IN ('deliver_letter', 'deliver_letters') AND id > $1", after)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	out, last := map[int64]bool{}, after
 	for rows.Next() {
-		var raw string
+		var kind, raw string
 		var id int64
-		if err := rows.Scan(&id, &raw); err != nil {
-			t.Fatal(err)
-		}
-		var a struct {
-			LetterID  int64   `json:"letter_id"`
-			LetterIDs []int64 `json:"letter_ids"`
-		}
-		if err := json.Unmarshal([]byte(raw), &a); err != nil {
+		if err := rows.Scan(&id, &kind, &raw); err != nil {
 			t.Fatal(err)
 		}
 		last = max(last, id)
-		for _, id := range append(a.LetterIDs, a.LetterID) {
-			if id == 0 {
-				continue
-			}
+		letters := dispatch.JobLetters(kind, []byte(raw))
+		if letters == nil {
+			t.Fatalf("job %d (%s) names no letters: %s", id, kind, raw)
+		}
+		for _, id := range letters {
 			if out[id] {
 				t.Errorf("letter %d has two delivery jobs", id)
 			}
