@@ -5,9 +5,9 @@
 -- Each of those copied the text into the row's new version, and at the
 -- fill factor of 00031 only about three letters fitted on a page. In a
 -- table of its own the text is stored once and read once, when the
--- letter is sent; the row the updates copy is about 300 bytes, the pages
--- hold about twenty letters, and a campaign's scans (counts by status,
--- the dashboards' refresh) read a fifth of the pages.
+-- letter is sent; the row the updates copy is about 300 bytes, and a
+-- campaign's scans (counts by status, the dashboards' refresh) read a
+-- fraction of the pages.
 -- No foreign key: the text is written in the letter's own transaction by
 -- the one function that writes letters (CreateLetters), and a foreign key
 -- check would lock each new letter's row (a write per letter at fan-out).
@@ -19,7 +19,7 @@ CREATE TABLE letter_texts (
 );
 INSERT INTO letter_texts (letter_id, sealed) SELECT id, sealed FROM letters;
 ALTER TABLE letters DROP COLUMN sealed;
--- A page now holds the rows of about twenty letters instead of three, so
+-- A page now holds the rows of many more letters than three, so
 -- 00031's half page is no longer room for each letter's two updates
 -- (claim, acceptance): with rows filled to 30% of a page, the new versions
 -- of every letter on it fit beside them without waiting for a prune, and
