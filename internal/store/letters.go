@@ -531,9 +531,16 @@ func (s *Store) Requeue(ctx context.Context, ids []int64, enqueue Enqueue, a Aud
 		now := time.Now().UTC()
 		problems := []string{"failed", "bounced", "dropped"}
 		for _, id := range ids {
-			// The acceptance of the send that ended here (kept on the
-			// letter: migration 00038) becomes a row of the timeline: the
-			// next acceptance takes its place on the letter.
+			// The send that ended here, its attempt and its acceptance
+			// (kept on the letter: migration 00038), becomes rows of the
+			// timeline: the next send takes their place on the letter.
+			if err := tx.Exec(`INSERT INTO letter_events (letter_id, at, kind, channel, status)
+SELECT id, sending_since, 'attempt', channel, 'sending' FROM letters l
+WHERE id = ? AND status IN ? AND sent_status <> '' AND sent_at IS NOT NULL AND sending_since IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM letter_events x WHERE x.letter_id = l.id AND x.kind = 'attempt' AND x.at = l.sending_since)`,
+				id, problems).Error; err != nil {
+				return wrapf(err, "requeue")
+			}
 			if err := tx.Exec(`INSERT INTO letter_events (letter_id, at, kind, channel, status, detail)
 SELECT id, sent_at, 'sent', channel, sent_status, sent_detail FROM letters WHERE id = ? AND status IN ? AND sent_status <> '' AND sent_at IS NOT NULL`,
 				id, problems).Error; err != nil {
@@ -586,23 +593,30 @@ func joinIDs(ids []int64) string {
 // (stamped with the provider's clock, and possibly recorded before the
 // acceptance itself), and anything later than it, such as the office's
 // reply. The latest acceptance's line is read from the letter and comes
-// last; a requeue writes the acceptance it ends as a row, after the
-// events of that send. A line never moves past an attempt, an earlier
+// last; a requeue writes the attempt and the acceptance it ends as rows,
+// after the events of that send, and the attempt moves with its
+// acceptance. A line never moves past another attempt, an earlier
 // acceptance, a requeue or the letter's creation.
 func acceptancesInPlace(ev []LetterEvent) {
 	for i := range ev {
 		if ev[i].Kind != "sent" {
 			continue
 		}
-	back:
-		for j := i; j > 0; j-- {
-			switch p := ev[j-1]; {
-			case p.Kind == "attempt" || p.Kind == "sent" || p.Kind == "requeue" || p.Kind == "created":
-				break back
-			case p.Kind != "event" && !p.At.After(ev[j].At):
-				break back
+		first := i // the block that moves: the acceptance, and its attempt just before it
+		if i > 0 && ev[i-1].Kind == "attempt" && !ev[i-1].At.After(ev[i].At) {
+			first = i - 1
+		}
+		for first > 0 {
+			p := ev[first-1]
+			if p.Kind == "attempt" || p.Kind == "sent" || p.Kind == "requeue" || p.Kind == "created" ||
+				(p.Kind != "event" && !p.At.After(ev[i].At)) {
+				break
 			}
-			ev[j-1], ev[j] = ev[j], ev[j-1]
+			// p goes after the block
+			copy(ev[first-1:i], ev[first:i+1])
+			ev[i] = p
+			first--
+			i--
 		}
 	}
 }
