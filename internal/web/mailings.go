@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -537,6 +538,25 @@ func (s *Server) mailingForm(ctx context.Context, v *mailingFormView) error {
 		v.SegCampaigns = append(v.SegCampaigns, option{Value: id, Label: cp.Title, Selected: v.Seg.Get("campaign") == id})
 		v.NotReplied = append(v.NotReplied, option{Value: id, Label: cp.Title, Selected: v.Seg.Get("not_replied") == id})
 		v.NotWritten = append(v.NotWritten, option{Value: id, Label: cp.Title, Selected: v.Seg.Get("not_written") == id})
+	}
+	// A campaign the link or the API named that is not one (a typo, a
+	// deleted campaign) stays selected as typed, marked unknown: showing
+	// "Any campaign" instead would widen the mailing to every supporter.
+	for _, c := range []struct {
+		param string
+		opts  *[]option
+	}{{"campaign", &v.SegCampaigns}, {"not_replied", &v.NotReplied}, {"not_written", &v.NotWritten}} {
+		x := strings.TrimSpace(v.Seg.Get(c.param))
+		if x == "" || slices.ContainsFunc(*c.opts, func(o option) bool { return o.Selected && o.Value != "" }) {
+			continue
+		}
+		*c.opts = append(*c.opts, option{Value: x, Label: x + " (unknown)", Selected: true})
+		if v.Errors == nil {
+			v.Errors = formErrors{}
+		}
+		if _, ok := v.Errors["seg_"+c.param]; !ok {
+			v.Errors["seg_"+c.param] = "No campaign has the id or link name “" + x + "”: choose one, or “" + (*c.opts)[0].Label + "”."
+		}
 	}
 	v.Committees = pick("committee", "(no condition)")
 	sel := strings.ToUpper(strings.TrimSpace(v.Seg.Get("committee")))

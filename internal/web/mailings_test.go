@@ -269,6 +269,20 @@ func TestMailingAPIAndPages(t *testing.T) {
 			!strings.Contains(page, `<option value="SSJU" selected>`) || !strings.Contains(page, "/admin/supporters?campaign="+camp+"&amp;committee=SSJU&amp;district=CA-11") {
 			t.Errorf("form from the list's filters: %d\n%s", code, page)
 		}
+		// A link naming no campaign keeps it, marked, with the problem at the
+		// field: it never reads as "Any campaign" (every supporter).
+		code, page = do(t, c, http.MethodGet, a.srv.URL+"/admin/mailings/new?campaign=no-such-campaign&not_written=999999", "", "", "")
+		if code != 200 || !strings.Contains(page, `<option value="no-such-campaign" selected>no-such-campaign (unknown)`) ||
+			!strings.Contains(page, `id="seg_campaign-error"`) || !strings.Contains(page, "No campaign has the id or link name “no-such-campaign”") ||
+			!strings.Contains(page, `<option value="999999" selected>`) || !strings.Contains(page, `id="seg_not_written-error"`) ||
+			strings.Contains(page, `<option value="" selected>Any campaign`) {
+			t.Errorf("form from a link naming no campaign: %d\n%s", code, page)
+		}
+		form = url.Values{"name": {"Unknown"}, "seg_campaign": {"no-such-campaign"}, "subject_en": {"Hi"}, "body_en": {"Hi"}, "action": {"send"}}
+		form.Set("_csrf", csrfFrom(t, c, a.srv.URL+"/admin/mailings/new"))
+		if code, page, _ = postForm(t, c, a.srv.URL+"/admin/mailings", form); code != 422 || !strings.Contains(page, `<option value="no-such-campaign" selected>`) {
+			t.Errorf("a mailing to an unknown campaign: %d\n%s", code, page)
+		}
 		code, page = do(t, c, http.MethodGet, a.srv.URL+"/admin/mailings/"+itoa(m.ID), "", "", "")
 		if code != 200 || !strings.Contains(page, `id="sent"`) || !strings.Contains(page, "source=mailing-"+itoa(m.ID)) ||
 			!strings.Contains(page, `id="unsubscribed">1<`) || !strings.Contains(page, "joined through or wrote in") {
