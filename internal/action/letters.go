@@ -142,7 +142,7 @@ func Data(m *congress.Member, f Form, date time.Time) letter.Data {
 
 // Office is the congressional office of m.
 func Office(m *congress.Member) delivery.Office {
-	o := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State, District: m.District}
+	o := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Gender: m.Gender, Chamber: string(m.Chamber), State: m.State, District: m.District}
 	if d, ok := m.Seat(); ok {
 		o.Code = d.Code()
 	} else {

@@ -35,8 +35,9 @@ type SealedLetter struct {
 // OfficeName names an office as the supporter saw it: the member's title
 // ("Senator", "Representative", ...) and name.
 type OfficeName struct {
-	Title string `json:"title"`
-	Name  string `json:"name"`
+	Title  string `json:"title"`
+	Gender string `json:"gender,omitempty"`
+	Name   string `json:"name"`
 }
 
 // SubmissionAAD binds a submission's ciphertext to its row.

@@ -115,15 +115,18 @@ type Office struct {
 // Empty strings mean the upstream data has no value (for example a member
 // sworn in days before the snapshot may have no phone or office yet).
 type Member struct {
-	BioguideID string  `json:"bioguide_id"`
-	Name       string  `json:"name"` // official full name, or "First Last" when upstream has none
-	FirstName  string  `json:"first_name"`
-	MiddleName string  `json:"middle_name,omitempty"`
-	LastName   string  `json:"last_name"`
-	Suffix     string  `json:"suffix,omitempty"`
-	Nickname   string  `json:"nickname,omitempty"`
-	Party      string  `json:"party"` // "Democrat", "Republican", "Independent", as upstream
-	Chamber    Chamber `json:"chamber"`
+	BioguideID string `json:"bioguide_id"`
+	Name       string `json:"name"` // official full name, or "First Last" when upstream has none
+	FirstName  string `json:"first_name"`
+	MiddleName string `json:"middle_name,omitempty"`
+	LastName   string `json:"last_name"`
+	Suffix     string `json:"suffix,omitempty"`
+	Nickname   string `json:"nickname,omitempty"`
+	// Gender is upstream's "F" or "M" ("" when it has none): Spanish
+	// pages say "Senadora" or "Senador" rather than "Senador(a)".
+	Gender  string  `json:"gender,omitempty"`
+	Party   string  `json:"party"` // "Democrat", "Republican", "Independent", as upstream
+	Chamber Chamber `json:"chamber"`
 	// Title is "Senator", "Representative", "Delegate" or
 	// "Resident Commissioner".
 	Title       string `json:"title"`

@@ -295,6 +295,14 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// gender keeps upstream's "F" and "M"; anything else is unknown ("").
+func gender(g string) string {
+	if g == "F" || g == "M" {
+		return g
+	}
+	return ""
+}
+
 // s returns the value with surrounding blanks removed.
 func (t text) s() string { return strings.TrimSpace(string(t)) }
 
@@ -311,6 +319,9 @@ type upLegislator struct {
 		Nickname     text `json:"nickname" yaml:"nickname"`
 		OfficialFull text `json:"official_full" yaml:"official_full"`
 	} `json:"name" yaml:"name"`
+	Bio struct {
+		Gender text `json:"gender" yaml:"gender"`
+	} `json:"bio" yaml:"bio"`
 	Terms []struct {
 		Type        text `json:"type" yaml:"type"`
 		Start       text `json:"start" yaml:"start"`
@@ -389,6 +400,7 @@ func parseLegislators(path string, b []byte) ([]*Member, string, error) {
 			LastName:      u.Name.Last.s(),
 			Suffix:        u.Name.Suffix.s(),
 			Nickname:      u.Name.Nickname.s(),
+			Gender:        gender(u.Bio.Gender.s()),
 			Party:         t.Party.s(),
 			State:         t.State.s(),
 			Phone:         t.Phone.s(),

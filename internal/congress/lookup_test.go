@@ -553,3 +553,21 @@ func TestConcurrentLookups(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Every member has upstream's gender (congress-legislators' bio.gender),
+// which Spanish pages need for "Senadora" and "Senador".
+func TestMembersHaveGender(t *testing.T) {
+	dir := testDir(t)
+	n := map[string]int{}
+	for _, m := range dir.Members() {
+		n[m.Gender]++
+	}
+	if n[""] != 0 || n["F"] != 154 || n["M"] != 383 {
+		t.Errorf("genders %v, want 154 F, 383 M, none unknown", n)
+	}
+	for id, want := range map[string]string{"C000127": "F", "P000145": "M"} {
+		if m, ok := dir.Member(id); !ok || m.Gender != want {
+			t.Errorf("%s: gender %q, want %q", id, m.Gender, want)
+		}
+	}
+}

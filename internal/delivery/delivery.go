@@ -26,6 +26,7 @@ type Office struct {
 	BioguideID string
 	Name       string // "Nancy Pelosi"
 	Title      string // "Representative", "Senator", "Delegate", "Resident Commissioner"
+	Gender     string `json:",omitempty"` // "F", "M" or "" (congress.Member.Gender): the Spanish title's form
 	Chamber    string // "house" or "senate"
 	State      string
 	District   *int   // nil for senators

@@ -42,7 +42,7 @@ func (r *Runner) surveyEmail(again bool) supportermail.Composer {
 			var sl delivery.Sealed
 			if l.Sealed != "" {
 				if err := r.Links.Keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err == nil && sl.Office.Name != "" {
-					office = strings.TrimSpace(in.Lang.T("lookup.title."+sl.Office.Title) + " " + sl.Office.Name)
+					office = strings.TrimSpace(in.Lang.TG("lookup.title."+sl.Office.Title, sl.Office.Gender) + " " + sl.Office.Name)
 				}
 			}
 			lines = append(lines, "- "+office+": "+r.Links.SurveyURL(camp.Slug, l.ID, in.Lang, in.Now))

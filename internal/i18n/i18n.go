@@ -66,6 +66,20 @@ func (l Lang) Name() string {
 
 // T translates key into l, formatting args like fmt.Sprintf. A missing key
 // shows itself in brackets so it is noticed, never a blank.
+// TG is T for words that agree with a person's gender ("F", "M" or ""):
+// the language's own form for the gender (key + ".F" or ".M") when it has
+// one, otherwise key's ("Senador(a)" in Spanish, "Senator" in English).
+func (l Lang) TG(key, gender string, args ...any) string {
+	if gender != "" {
+		if cat := catalogs[l]; cat != nil {
+			if _, ok := cat[key+"."+gender]; ok {
+				return l.T(key+"."+gender, args...)
+			}
+		}
+	}
+	return l.T(key, args...)
+}
+
 func (l Lang) T(key string, args ...any) string {
 	cat := catalogs[l]
 	if cat == nil {

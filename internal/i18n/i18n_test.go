@@ -95,3 +95,30 @@ func diff(a, b []string) []string {
 	}
 	return out
 }
+
+// Spanish titles agree with the member's gender; English ones do not
+// change, and an unknown gender keeps the form for both.
+func TestTitlesAgreeWithGender(t *testing.T) {
+	cases := []struct {
+		lang        Lang
+		key, gender string
+		want        string
+	}{
+		{Spanish, "lookup.title.Senator", "F", "Senadora"},
+		{Spanish, "lookup.title.Senator", "M", "Senador"},
+		{Spanish, "lookup.title.Senator", "", "Senador(a)"},
+		{Spanish, "lookup.title.Representative", "F", "Representante"},
+		{Spanish, "lookup.title.Resident Commissioner", "M", "Comisionado Residente"},
+		{Spanish, "lookup.senior", "F", "senadora de mayor antigüedad"},
+		{English, "lookup.title.Senator", "F", "Senator"},
+		{English, "lookup.junior", "M", "junior senator"},
+	}
+	for _, c := range cases {
+		if got := c.lang.TG(c.key, c.gender); got != c.want {
+			t.Errorf("%s TG(%q, %q) = %q, want %q", c.lang, c.key, c.gender, got, c.want)
+		}
+	}
+	if got := Spanish.TG("act.salutation_es", "F", "Senadora", "Cantwell"); got != "Estimada Senadora Cantwell" {
+		t.Errorf("Spanish salutation = %q", got)
+	}
+}

@@ -624,7 +624,7 @@ func (r *run) fields(v *version, o optIn, members []string) Fields {
 		if !ok {
 			continue // no longer sitting
 		}
-		name := v.lang.T("lookup.title."+m.Title) + " " + m.Name
+		name := v.lang.TG("lookup.title."+m.Title, m.Gender) + " " + m.Name
 		f.State = m.State
 		if d, ok := m.Seat(); ok {
 			if f.Representative == "" {

@@ -444,7 +444,7 @@ func (w *Worker) confirmEmail(ctx context.Context, in Input) (string, string, er
 	}
 	offices := make([]string, 0, len(in.Sealed.Offices))
 	for _, o := range in.Sealed.Offices {
-		offices = append(offices, "- "+in.Lang.T("lookup.title."+o.Title)+" "+o.Name)
+		offices = append(offices, "- "+in.Lang.TG("lookup.title."+o.Title, o.Gender)+" "+o.Name)
 	}
 	link := w.Links.ConfirmURL(camp.Slug, in.Sub.ID, in.Lang, exp)
 	return in.Lang.T("act.mail.confirm_subject"), in.Lang.T("act.mail.confirm_body", in.Sealed.Form.FirstName, titleIn(camp, in.Lang), strings.Join(offices, "\n"), link), nil
@@ -478,7 +478,7 @@ func (w *Worker) copyEmail(ctx context.Context, in Input) (string, string, error
 		// The letter as the office receives it and as the review page
 		// showed it: delivery.Compose, with the full sender block.
 		c := delivery.Compose(sl.Message(l.ID, l.DeliveryID, delivery.Campaign{}, "", l.CreatedAt), delivery.FullSender)
-		to := in.Lang.T("lookup.title."+sl.Office.Title) + " " + sl.Office.Name
+		to := in.Lang.TG("lookup.title."+sl.Office.Title, sl.Office.Gender) + " " + sl.Office.Name
 		parts = append(parts, in.Lang.T("act.mail.copy_letter", to, c.Subject, c.Text()))
 	}
 	if len(parts) == 0 {

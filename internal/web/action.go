@@ -559,14 +559,14 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		lv := newLetterView(lang.T("lookup.title."+m.Title)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		lv := newLetterView(lang.TG("lookup.title."+m.Title, m.Gender)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
 		lv.Why = whyOffice(s.deps.Congress, lc.C.Targets, m, lang)
 		if lang == i18n.Spanish && lc.CompiledES != nil {
 			// The supporter's own paragraph stays as they wrote it.
 			// The greeting, the member's title and the date are Spanish too.
 			spanish := func(d *letter.Data) {
-				title := lang.T("lookup.title." + m.Title)
-				d.MemberTitle, d.Salutation = title, lang.T("act.salutation_es", title, m.LastName)
+				title := lang.TG("lookup.title."+m.Title, m.Gender)
+				d.MemberTitle, d.Salutation = title, lang.TG("act.salutation_es", m.Gender, title, m.LastName)
 				d.Date = campaign.SpanishDate(s.deps.Now())
 			}
 			if es, err := action.RenderWith(ctx, lc.CompiledES, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName, spanish); err == nil {
@@ -619,7 +619,7 @@ func (s *Server) candidates(ds []congress.District, lang i18n.Lang) []candidateV
 		if dr, err := s.deps.Congress.ForDistrict(d); err == nil {
 			for _, m := range dr.Members {
 				if md, ok := m.Seat(); ok && md == d {
-					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+					cv.Member = lang.TG("lookup.title."+m.Title, m.Gender) + " " + m.Name
 				}
 			}
 		}

@@ -89,7 +89,7 @@ func (s *Server) sentView(c echo.Context, slug string, subID int64) (msgView, er
 	v.Email = maskEmail(ss.Form.Email)
 	v.Text = lang.T("act.check_email_to", v.Email)
 	for _, o := range ss.Offices {
-		v.Offices = append(v.Offices, lang.T("lookup.title."+o.Title)+" "+o.Name)
+		v.Offices = append(v.Offices, lang.TG("lookup.title."+o.Title, o.Gender)+" "+o.Name)
 	}
 	v.Form = &confirmForm{Action: base + "/sent" + q, Token: token, Button: lang.T("act.resend_button")}
 	v.Back = base + "?lang=" + string(lang)
@@ -222,7 +222,7 @@ func (s *Server) nextSteps(c echo.Context, zip string) []nextStep {
 // officeName is "Senator Alex Padilla" for a bioguide id, in lang.
 func (s *Server) officeName(bioguideID string, lang i18n.Lang) string {
 	if m, ok := s.deps.Congress.Member(bioguideID); ok {
-		return lang.T("lookup.title."+m.Title) + " " + m.Name
+		return lang.TG("lookup.title."+m.Title, m.Gender) + " " + m.Name
 	}
 	return bioguideID
 }

@@ -140,7 +140,7 @@ func (s *Server) actionSend(c echo.Context) error {
 	var sealedLetters []action.SealedLetter
 	for _, l := range letters {
 		if !written[l.Member.BioguideID] {
-			offices = append(offices, action.OfficeName{Title: l.Member.Title, Name: l.Member.Name})
+			offices = append(offices, action.OfficeName{Title: l.Member.Title, Gender: l.Member.Gender, Name: l.Member.Name})
 			sealedLetters = append(sealedLetters, action.SealedLetter{BioguideID: l.Member.BioguideID, Letter: l.Message.Sealed(),
 				ReleaseID: rel.ID, TemplateVersion: lc.C.TemplateVersion})
 		}

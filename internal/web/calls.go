@@ -103,7 +103,7 @@ func (s *Server) callsFor(c echo.Context, lc liveCampaign, p action.CallPage, to
 		if !ok {
 			continue // no longer in the data
 		}
-		title := lang.T("lookup.title." + m.Title)
+		title := lang.TG("lookup.title."+m.Title, m.Gender)
 		ov := callOfficeView{ID: m.BioguideID, Name: title + " " + m.Name, DCLabel: lang.T("calls.dc"), NoPhone: lang.T("calls.no_phone")}
 		if m.Phone != "" {
 			ov.DCPhone, ov.DCTel, ov.DCAria = m.Phone, tel(m.Phone), lang.T("calls.call_label", ov.Name, m.Phone)
@@ -115,7 +115,7 @@ func (s *Server) callsFor(c echo.Context, lc liveCampaign, p action.CallPage, to
 		}
 		if lc.Compiled.Script != nil {
 			es := lang == i18n.Spanish
-			text, err := lc.Compiled.Script.RenderScript(ctx, m, s.deps.Now(), rel, es, i18n.Spanish.T("lookup.title."+m.Title))
+			text, err := lc.Compiled.Script.RenderScript(ctx, m, s.deps.Now(), rel, es, i18n.Spanish.TG("lookup.title."+m.Title, m.Gender))
 			switch {
 			case errors.Is(err, campaign.ErrSyntheticScript):
 				ov.ScriptNote = lang.T("calls.script_synthetic")

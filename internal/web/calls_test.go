@@ -111,7 +111,7 @@ func TestCallsAfterLetters(t *testing.T) {
 		// Spanish: the Spanish script, with the Spanish figure and title.
 		_, es := a.get(t, "/c/"+a.camp.Slug+"/call?lang=es&t="+url.QueryEscape(token))
 		es = html.UnescapeString(es)
-		if !strings.Contains(es, "llamo a la oficina de Senador(a) Padilla. "+childrenES+" niños") || !strings.Contains(es, "Hablé con el personal") ||
+		if !strings.Contains(es, "llamo a la oficina de Senador Padilla. "+childrenES+" niños") || !strings.Contains(es, "Hablé con el personal") ||
 			!strings.Contains(es, `lang="es"`) {
 			t.Errorf("Spanish call page:\n%s", es)
 		}
@@ -325,7 +325,7 @@ func TestCallsOnlyCampaign(t *testing.T) {
 			}
 		}
 		_, es := a.get(t, loc+"&lang=es")
-		if !strings.Contains(html.UnescapeString(es), "Por favor pida los registros, Senador(a) Alex Padilla.") {
+		if !strings.Contains(html.UnescapeString(es), "Por favor pida los registros, Senador Alex Padilla.") {
 			t.Errorf("Spanish call page:\n%s", es)
 		}
 		// The honeypot: shown the form again, no page minted.

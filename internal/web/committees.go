@@ -119,7 +119,7 @@ func oversees(c *congress.Committee, lang i18n.Lang) (string, bool) {
 func whyOffice(dir *congress.Directory, targets campaign.Targets, m *congress.Member, lang i18n.Lang) []string {
 	named := targets.Committees()
 	var out []string
-	who := lang.T("lookup.title."+m.Title) + " " + m.LastName
+	who := lang.TG("lookup.title."+m.Title, m.Gender) + " " + m.LastName
 	for _, s := range dir.SeatsOf(m.BioguideID) {
 		what, ok := oversees(s.Committee, lang)
 		_, own := lang.Oversees(s.Committee.ID)
@@ -149,7 +149,7 @@ func whyOffice(dir *congress.Directory, targets campaign.Targets, m *congress.Me
 func noTargetsMessage(dir *congress.Directory, targets campaign.Targets, own []*congress.Member, lang i18n.Lang) string {
 	var names []string
 	for _, m := range own {
-		names = append(names, lang.T("lookup.title."+m.Title)+" "+m.Name)
+		names = append(names, lang.TG("lookup.title."+m.Title, m.Gender)+" "+m.Name)
 	}
 	var cs []string
 	for _, id := range targets.Committees() {

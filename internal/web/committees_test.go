@@ -140,7 +140,7 @@ func TestCommitteeCampaignSupporterFlow(t *testing.T) {
 			t.Errorf("letters: %+v", letters)
 		}
 		_, body = a.post(t, c, "/c/"+slug+"?lang=es", supporter("94110", "CA"))
-		if want := "Senador(a) Padilla es líder de la minoría en el Subcommittee on Border Security and Immigration del Senate Committee on the Judiciary, que supervisa la aplicación de las leyes de inmigración y la detención de familias."; !strings.Contains(html.UnescapeString(body), want) {
+		if want := "Senador Padilla es líder de la minoría en el Subcommittee on Border Security and Immigration del Senate Committee on the Judiciary, que supervisa la aplicación de las leyes de inmigración y la detención de familias."; !strings.Contains(html.UnescapeString(body), want) {
 			t.Errorf("Spanish review lacks %q", want)
 		}
 

@@ -328,7 +328,7 @@ func (s *Server) surveyOffice(ctx context.Context, l i18n.Lang, letterID int64) 
 	if err := s.deps.Keys.OpenJSON(lt.Sealed, delivery.LetterAAD(lt.ID), &sl); err != nil || sl.Office.Name == "" {
 		return ""
 	}
-	return strings.TrimSpace(l.T("lookup.title."+sl.Office.Title) + " " + sl.Office.Name)
+	return strings.TrimSpace(l.TG("lookup.title."+sl.Office.Title, sl.Office.Gender) + " " + sl.Office.Name)
 }
 
 func choices(l i18n.Lang) []surveyChoice {

@@ -127,7 +127,7 @@ func (s *Server) fillResult(v *lookupView, res resolution, lang i18n.Lang) {
 			cv := candidateView{Value: districtValue(d), Label: areaLabel(d, lang)}
 			for _, m := range r.Members {
 				if md, ok := m.Seat(); ok && md == d {
-					cv.Member = lang.T("lookup.title."+m.Title) + " " + m.Name
+					cv.Member = lang.TG("lookup.title."+m.Title, m.Gender) + " " + m.Name
 				}
 			}
 			if cv.Member == "" {
@@ -167,7 +167,7 @@ func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
 	mv := memberView{
 		ID:            m.BioguideID,
 		Chamber:       string(m.Chamber),
-		Title:         lang.T("lookup.title." + m.Title),
+		Title:         lang.TG("lookup.title."+m.Title, m.Gender),
 		Name:          m.Name,
 		Party:         lang.T("lookup.party." + m.Party),
 		Phone:         m.Phone,
@@ -187,9 +187,9 @@ func memberViewOf(m *congress.Member, lang i18n.Lang) memberView {
 		mv.Area = stateNameIn(m.State, lang)
 		switch m.StateRank {
 		case "senior":
-			mv.Area += " · " + lang.T("lookup.senior")
+			mv.Area += " · " + lang.TG("lookup.senior", m.Gender)
 		case "junior":
-			mv.Area += " · " + lang.T("lookup.junior")
+			mv.Area += " · " + lang.TG("lookup.junior", m.Gender)
 		}
 	}
 	for _, o := range m.Offices {

@@ -219,7 +219,7 @@ type coverageJSON struct {
 
 // officeOf is the delivery office of a member, as letters name it.
 func officeOf(m *congress.Member) delivery.Office {
-	o := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Chamber: string(m.Chamber), State: m.State, District: m.District}
+	o := delivery.Office{BioguideID: m.BioguideID, Name: m.Name, Title: m.Title, Gender: m.Gender, Chamber: string(m.Chamber), State: m.State, District: m.District}
 	if d, ok := m.Seat(); ok {
 		o.Code = d.Code()
 	} else {

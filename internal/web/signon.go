@@ -148,7 +148,7 @@ func (s *Server) signOnView(c echo.Context, lc liveCampaign) (signOnView, error)
 	}
 	offices := lc.C.Targets.SignOnOffices(s.deps.Congress)
 	for _, m := range offices {
-		label := lang.T("lookup.title."+m.Title) + " " + m.Name
+		label := lang.TG("lookup.title."+m.Title, m.Gender) + " " + m.Name
 		if seats := seatLabels(s.deps.Congress, s.seatsFor(lc.C.Targets, m), lang); seats != "" {
 			label += " (" + seats + ")"
 		}

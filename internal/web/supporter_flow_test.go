@@ -296,6 +296,16 @@ func TestCrossStateAndNoSenators(t *testing.T) {
 	if !strings.Contains(body, "Puerto Rico no tiene senadores") {
 		t.Error("PR: no explanation in Spanish")
 	}
+	// Spanish titles agree with the member: Washington's senators are
+	// two women, California's two men.
+	_, body = f.get(t, "/?q=98101&lang=es")
+	if !strings.Contains(body, "Senadora Maria Cantwell") || !strings.Contains(body, "senadora de mayor antigüedad") || strings.Contains(body, "Senador(a)") {
+		t.Errorf("WA in Spanish: no \"Senadora\":\n%s", body)
+	}
+	_, body = f.get(t, "/?q=94110&lang=es")
+	if !strings.Contains(body, "Senador Alex Padilla") || !strings.Contains(body, "senador de mayor antigüedad") || strings.Contains(body, "Senador(a)") {
+		t.Errorf("CA in Spanish: no \"Senador\":\n%s", body)
+	}
 }
 
 // TestActionPOBoxAndNoSenators: on the campaign form a PO-box ZIP leads to
