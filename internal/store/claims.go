@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -215,16 +215,8 @@ var waitingStatuses = []string{"pending", "queued", "sending"}
 
 // jsonIDs is ids as a JSON array: letter_changes.letter_ids on SQLite.
 func jsonIDs(ids []int64) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	b.WriteByte(']')
-	return b.String()
+	b, _ := json.Marshal(ids) // []int64 always encodes
+	return string(b)
 }
 
 // sentStatus is the status a provider's acceptance gives a letter.
