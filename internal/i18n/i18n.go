@@ -80,6 +80,25 @@ func (l Lang) TG(key, gender string, args ...any) string {
 	return l.T(key, args...)
 }
 
+// MemberPhrase is a member as a sentence names them: in Spanish with the
+// article that agrees with them ("el senador Alex Padilla", "la
+// representante Nancy Pelosi"; T joins it to a preceding "a" or "de"),
+// in English the title and name ("Senator Alex Padilla"). Without a
+// gender, the title alone, as on the pages' cards.
+func (l Lang) MemberPhrase(title, gender, name string) string {
+	return l.TG("lookup.the."+title, gender) + " " + name
+}
+
+// contractions are Spanish's "a el" and "de el" before a member's title
+// (MemberPhrase), the only place they arise.
+var contractions = func() *strings.Replacer {
+	var pairs []string
+	for _, t := range []string{"senador", "representante", "delegado", "comisionado"} {
+		pairs = append(pairs, " a el "+t, " al "+t, " de el "+t, " del "+t)
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
 func (l Lang) T(key string, args ...any) string {
 	cat := catalogs[l]
 	if cat == nil {
@@ -92,7 +111,10 @@ func (l Lang) T(key string, args ...any) string {
 		}
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		s = fmt.Sprintf(s, args...)
+		if l == Spanish {
+			s = contractions.Replace(s)
+		}
 	}
 	return s
 }

@@ -122,3 +122,30 @@ func TestTitlesAgreeWithGender(t *testing.T) {
 		t.Errorf("Spanish salutation = %q", got)
 	}
 }
+
+// A member named in a Spanish sentence takes the article that agrees with
+// them, joined to "a" and "de"; English names the title; without a
+// gender, the title alone.
+func TestMemberPhrase(t *testing.T) {
+	cases := []struct {
+		lang          Lang
+		key, title, g string
+		want          string
+	}{
+		{Spanish, "fu.survey.title_office", "Senator", "M", "¿Le respondió la oficina del senador Alex Padilla?"},
+		{Spanish, "fu.survey.title_office", "Representative", "F", "¿Le respondió la oficina de la representante Alex Padilla?"},
+		{Spanish, "act.skipped", "Senator", "M", "Usted ya había escrito al senador Alex Padilla en esta campaña, así que no se hizo una segunda carta."},
+		{Spanish, "act.letter_to", "Resident Commissioner", "F", "Para la comisionada residente Alex Padilla"},
+		{Spanish, "act.letter_to", "Senator", "", "Para Senador(a) Alex Padilla"},
+		{English, "fu.survey.title_office", "Senator", "M", "Did the office of Senator Alex Padilla answer you?"},
+	}
+	for _, c := range cases {
+		if got := c.lang.T(c.key, c.lang.MemberPhrase(c.title, c.g, "Alex Padilla")); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.lang, c.key, got, c.want)
+		}
+	}
+	// Only a member's title contracts: a place named El Paso does not.
+	if got := Spanish.T("fu.survey.title_office", "El Paso"); got != "¿Le respondió la oficina de El Paso?" {
+		t.Errorf("El Paso: %q", got)
+	}
+}

@@ -559,7 +559,7 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 			return v, nil, false, err
 		}
 		letters = append(letters, l)
-		lv := newLetterView(lang.TG("lookup.title."+m.Title, m.Gender)+" "+m.Name, delivery.Compose(l.Message, delivery.FullSender))
+		lv := newLetterView(lang.MemberPhrase(m.Title, m.Gender, m.Name), delivery.Compose(l.Message, delivery.FullSender))
 		lv.Why = whyOffice(s.deps.Congress, lc.C.Targets, m, lang)
 		if lang == i18n.Spanish && lc.CompiledES != nil {
 			// The supporter's own paragraph stays as they wrote it.

@@ -193,7 +193,7 @@ func (s *Server) thanksView(c echo.Context, lc liveCampaign, subID int64) (msgVi
 		if err := s.deps.Keys.OpenJSON(sub.Sealed, action.SubmissionAAD(sub.ID), &ss); err == nil {
 			for _, sl := range ss.Letters {
 				if !got[sl.BioguideID] {
-					v.Lines = append(v.Lines, lang.T("act.skipped", s.officeName(sl.BioguideID, lang)))
+					v.Lines = append(v.Lines, lang.T("act.skipped", s.officePhrase(sl.BioguideID, lang)))
 				}
 			}
 			v.Calls = s.submissionCalls(c, lc, subID, ss)
@@ -217,6 +217,15 @@ func (s *Server) nextSteps(c echo.Context, zip string) []nextStep {
 		q.Set("q", zip)
 	}
 	return []nextStep{{Label: lang.T("act.next_lookup"), URL: "/?" + q.Encode(), Text: lang.T("act.next_lookup_text")}}
+}
+
+// officePhrase is officeName as a sentence names the member: "el senador
+// Alex Padilla" in Spanish (i18n.Lang.MemberPhrase).
+func (s *Server) officePhrase(bioguideID string, lang i18n.Lang) string {
+	if m, ok := s.deps.Congress.Member(bioguideID); ok {
+		return lang.MemberPhrase(m.Title, m.Gender, m.Name)
+	}
+	return bioguideID
 }
 
 // officeName is "Senator Alex Padilla" for a bioguide id, in lang.

@@ -328,7 +328,11 @@ func (s *Server) surveyOffice(ctx context.Context, l i18n.Lang, letterID int64) 
 	if err := s.deps.Keys.OpenJSON(lt.Sealed, delivery.LetterAAD(lt.ID), &sl); err != nil || sl.Office.Name == "" {
 		return ""
 	}
-	return strings.TrimSpace(l.TG("lookup.title."+sl.Office.Title, sl.Office.Gender) + " " + sl.Office.Name)
+	gender := sl.Office.Gender
+	if m, ok := s.deps.Congress.Member(sl.Office.BioguideID); ok && gender == "" {
+		gender = m.Gender // a letter sealed before offices carried it
+	}
+	return l.MemberPhrase(sl.Office.Title, gender, sl.Office.Name)
 }
 
 func choices(l i18n.Lang) []surveyChoice {

@@ -161,7 +161,7 @@ func TestSurveyAnswerPage(t *testing.T) {
 	c := browserClient(t)
 	// The survey email's link for an office: the page names it and asks.
 	code, page := getPage(t, c, f.srv.URL+u.RequestURI())
-	if code != 200 || !strings.Contains(page, "¿Le respondió la oficina de Representante Nancy Pelosi?") || !strings.Contains(page, "Solo un acuse de recibo") ||
+	if code != 200 || !strings.Contains(page, "¿Le respondió la oficina de la representante Nancy Pelosi?") || !strings.Contains(page, "Solo un acuse de recibo") ||
 		strings.Contains(page, " checked") {
 		t.Fatalf("survey page: %d %s", code, page)
 	}

@@ -31,7 +31,8 @@ func TestSpanishRenderingGreetsInSpanish(t *testing.T) {
 			t.Fatalf("review: %d", code)
 		}
 		text := pageText(page)
-		for _, want := range []string{"Dear Representative Pelosi", "Estimada Representante Pelosi", "Estimado Senador Padilla"} {
+		for _, want := range []string{"Dear Representative Pelosi", "Estimada Representante Pelosi", "Estimado Senador Padilla",
+			"Para la representante Nancy Pelosi", "Para el senador Alex Padilla"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the Spanish review lacks %q", want)
 			}
