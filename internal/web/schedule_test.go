@@ -405,7 +405,8 @@ func TestSecondLetterApprovalPerOffice(t *testing.T) {
 		if seconds != 2 {
 			t.Fatalf("second letters written after approval = %d", seconds)
 		}
-		if code, page := getPage(t, c, f.srv.URL+"/admin/deliveries?campaign="+fmt.Sprint(camp.ID)); code != 200 || strings.Count(page, "second (follows") != 2 {
+		if code, page := getPage(t, c, f.srv.URL+"/admin/deliveries?campaign="+fmt.Sprint(camp.ID)); code != 200 || strings.Count(page, "second (follows") != 2 ||
+			!strings.Contains(page, fmt.Sprintf(`second (follows <a href="/admin/deliveries/%d">#%d</a>)`, firsts[0], firsts[0])) {
 			t.Errorf("deliveries page: %d, kinds shown %d", code, strings.Count(page, "second (follows"))
 		}
 		// The letters CSV says which letters are second letters.
