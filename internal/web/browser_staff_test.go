@@ -140,6 +140,7 @@ func staffPagesFit(t *testing.T, width int64) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 		t.Fatal(err)
 	}
+	wide := 0 // tables wider than their page, which scroll inside it
 	for _, p := range pages {
 		if err := chromedp.Do(ctx, chromedp.Navigate(a.srv.URL+p)); err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -171,6 +172,22 @@ func staffPagesFit(t *testing.T, width int64) {
 		for _, v := range axeAll(t, ctx) {
 			t.Errorf("%d px %s: axe [%s] %s: %s (%d nodes, first %s)", width, p, v.Impact, v.ID, v.Help, v.Nodes, v.First)
 		}
+		// A table that scrolls sideways shows it: a shadow at the edges
+		// it can scroll towards (the wrapper's radial gradients).
+		cue, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`(() => {
+			const w = [...document.querySelectorAll(".table-wrap")].filter(e => e.scrollWidth > e.clientWidth + 1);
+			return [w.length, w.filter(e => !getComputedStyle(e).backgroundImage.includes("radial-gradient")).length];
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wide += cue[0]
+		if cue[1] > 0 {
+			t.Errorf("%d px %s: %d tables scroll sideways without a cue", width, p, cue[1])
+		}
+	}
+	if width < 500 && wide == 0 {
+		t.Errorf("%d px: no table scrolls sideways on any page, so the scrolling cue is not checked", width)
 	}
 }
 
