@@ -2,6 +2,7 @@ package followup
 
 import (
 	"context"
+	"github.com/outreach-org/outreach/internal/congress"
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/campaign"
@@ -42,7 +43,11 @@ func (r *Runner) surveyEmail(again bool) supportermail.Composer {
 			var sl delivery.Sealed
 			if l.Sealed != "" {
 				if err := r.Links.Keys.OpenJSON(l.Sealed, delivery.LetterAAD(l.ID), &sl); err == nil && sl.Office.Name != "" {
-					office = strings.TrimSpace(in.Lang.TG("lookup.title."+sl.Office.Title, sl.Office.Gender) + " " + sl.Office.Name)
+					gender := sl.Office.Gender
+					if m, ok := r.member(sl.Office.BioguideID); ok && gender == "" {
+						gender = m.Gender // a letter sealed before offices carried it
+					}
+					office = strings.TrimSpace(in.Lang.TG("lookup.title."+sl.Office.Title, gender) + " " + sl.Office.Name)
 				}
 			}
 			lines = append(lines, "- "+office+": "+r.Links.SurveyURL(camp.Slug, l.ID, in.Lang, in.Now))
@@ -73,4 +78,12 @@ func (r *Runner) reminderEmail(ctx context.Context, in supportermail.Input) (str
 	sl := supportermail.Links{BaseURL: r.Links.BaseURL, Keys: r.Links.Keys}
 	link := sl.ConfirmURL(camp.Slug, in.Sub.ID, in.Lang, in.Now.Add(supportermail.ConfirmTTL))
 	return in.Lang.T("fu.reminder.subject"), in.Lang.T("fu.reminder.body", in.Sealed.Form.FirstName, camp.Title, link), nil
+}
+
+// member is Member, when the runner has one.
+func (r *Runner) member(bioguideID string) (*congress.Member, bool) {
+	if r.Member == nil {
+		return nil, false
+	}
+	return r.Member(bioguideID)
 }
