@@ -112,11 +112,7 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		if err != nil {
 			return 0, false, wrapf(err, "offices of accepted letters")
 		}
-		for _, o := range accepted {
-			if !slices.Contains(changed, o) {
-				changed = append(changed, o)
-			}
-		}
+		changed = append(changed, accepted...)
 	}
 	if lhi > lmark {
 		// New letters, by the letters' primary key.
@@ -126,12 +122,15 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		if err != nil {
 			return 0, false, wrapf(err, "offices of new letters")
 		}
-		for _, o := range added {
-			if !slices.Contains(changed, o) {
-				changed = append(changed, o)
-			}
-		}
+		changed = append(changed, added...)
 	}
+	// An office found more than one way is refreshed once.
+	seen := map[office]bool{}
+	changed = slices.DeleteFunc(changed, func(o office) bool {
+		dup := seen[o]
+		seen[o] = true
+		return dup
+	})
 	if len(changed) > most {
 		if err := s.RefreshRollups(ctx); err != nil {
 			return len(changed), true, err
