@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/outreach-org/outreach/internal/usstate"
 	"io"
 	"math"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outreach-org/outreach/internal/usstate"
 	"gopkg.in/yaml.v3"
 )
 

@@ -2,10 +2,10 @@ package followup
 
 import (
 	"context"
-	"github.com/outreach-org/outreach/internal/congress"
 	"strings"
 
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/supportermail"
 )

@@ -2,12 +2,12 @@ package followup_test
 
 import (
 	"context"
-	"github.com/outreach-org/outreach/internal/congress"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/delivery"
 	"github.com/outreach-org/outreach/internal/followup"
 	"github.com/outreach-org/outreach/internal/store"

@@ -64,8 +64,6 @@ func (l Lang) Name() string {
 	return "English"
 }
 
-// T translates key into l, formatting args like fmt.Sprintf. A missing key
-// shows itself in brackets so it is noticed, never a blank.
 // TG is T for words that agree with a person's gender ("F", "M" or ""):
 // the language's own form for the gender (key + ".F" or ".M") when it has
 // one, otherwise key's ("Senador(a)" in Spanish, "Senator" in English).
@@ -99,6 +97,8 @@ var contractions = func() *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }()
 
+// T translates key into l, formatting args like fmt.Sprintf. A missing key
+// shows itself in brackets so it is noticed, never a blank.
 func (l Lang) T(key string, args ...any) string {
 	cat := catalogs[l]
 	if cat == nil {
