@@ -1,12 +1,9 @@
 package dispatch_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,7 +66,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 		b.StartTimer()
 
 		statementsReset(b, st)
-		t0, cpu0, pg0 := time.Now(), processCPU(), postgresCPU(b, st)
+		t0, cpu0, pg0 := time.Now(), processCPU(), storetest.BackendCPU(b, st)
 		if err := client.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -91,7 +88,7 @@ func BenchmarkDeliverToFakeSendGrid(b *testing.B) {
 		}
 		elapsed += time.Since(t0)
 		cpu += processCPU() - cpu0
-		pgCPU += postgresCPU(b, st).since(pg0)
+		pgCPU += storetest.BackendCPU(b, st).Since(pg0)
 		total += *benchLetters
 
 		b.StopTimer()
@@ -159,53 +156,6 @@ func statementsReport(tb testing.TB, st *store.Store, letters int) {
 		fmt.Fprintf(&out, "%8d %8.2f %8.2f %8d %8.0f %6d  %s\n", calls, exec*1000/float64(letters), plan*1000/float64(letters), n, wal/float64(letters), texts, q)
 	}
 	tb.Log(out.String())
-}
-
-// backendCPU is the CPU time of each PostgreSQL backend process.
-type backendCPU map[int]time.Duration
-
-// postgresCPU reads, from /proc, the CPU time of the PostgreSQL backends
-// connected to st's database (this benchmark's own: other work on the
-// machine uses other databases). Empty when PostgreSQL is not on this
-// machine. A backend that ends between two readings loses its share, so
-// the pool keeps its connections open meanwhile (idle = open).
-func postgresCPU(tb testing.TB, st *store.Store) backendCPU {
-	tb.Helper()
-	rows, err := st.DB().QueryContext(context.Background(), "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer rows.Close()
-	out := backendCPU{}
-	for rows.Next() {
-		var pid int
-		if err := rows.Scan(&pid); err != nil {
-			tb.Fatal(err)
-		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// Fields after the command (which may hold spaces): utime and
-		// stime are the 12th and 13th, in clock ticks (100 a second).
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) < 13 {
-			continue
-		}
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		stt, _ := strconv.ParseInt(f[12], 10, 64)
-		out[pid] = time.Duration(ut+stt) * 10 * time.Millisecond
-	}
-	return out
-}
-
-// since is the CPU the backends used after earlier.
-func (c backendCPU) since(earlier backendCPU) time.Duration {
-	var d time.Duration
-	for pid, t := range c {
-		d += t - earlier[pid]
-	}
-	return d
 }
 
 // processCPU is the user and system CPU time this process has used.

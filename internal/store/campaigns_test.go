@@ -23,7 +23,7 @@ func uniq(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
 
-func campaignUser(t *testing.T, s *store.Store) auth.User {
+func campaignUser(t testing.TB, s *store.Store) auth.User {
 	t.Helper()
 	u, err := s.CreateUser(context.Background(), auth.User{Email: uniq("editor") + "@example.org", Role: auth.Campaigner,
 		PasswordHash: "x"}, store.Audit{Action: "user.create"})

@@ -16,7 +16,7 @@ import (
 )
 
 // letterFixture is a campaign with one pending submission.
-func letterFixture(t *testing.T, s *store.Store) (campaignID, submissionID int64) {
+func letterFixture(t testing.TB, s *store.Store) (campaignID, submissionID int64) {
 	t.Helper()
 	ctx := context.Background()
 	u := campaignUser(t, s)

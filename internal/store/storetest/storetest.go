@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -217,4 +219,51 @@ func MigrateTo(t testing.TB, s *store.Store, version int64) {
 	if _, err := p.UpTo(context.Background(), version); err != nil {
 		t.Fatalf("migrate to %d: %v", version, err)
 	}
+}
+
+// CPU is the CPU time of each PostgreSQL backend process of a database.
+type CPU map[int]time.Duration
+
+// BackendCPU reads, from /proc, the CPU time of the PostgreSQL backends
+// connected to st's database (this benchmark's own: other work on the
+// machine uses other databases). Empty when PostgreSQL is not on this
+// machine. A backend that ends between two readings loses its share, so
+// the pool keeps its connections open meanwhile (idle = open).
+func BackendCPU(tb testing.TB, st *store.Store) CPU {
+	tb.Helper()
+	rows, err := st.DB().QueryContext(context.Background(), "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	out := CPU{}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			tb.Fatal(err)
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command (which may hold spaces): utime and
+		// stime are the 12th and 13th, in clock ticks (100 a second).
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		stt, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+stt) * 10 * time.Millisecond
+	}
+	return out
+}
+
+// Since is the CPU the backends used after earlier.
+func (c CPU) Since(earlier CPU) time.Duration {
+	var d time.Duration
+	for pid, t := range c {
+		d += t - earlier[pid]
+	}
+	return d
 }
