@@ -63,7 +63,7 @@ const (
 
 // Store is what the worker needs from the database.
 type Store interface {
-	LettersByIDs(ctx context.Context, ids []int64) (map[int64]store.Letter, error)
+	LettersToSend(ctx context.Context, ids []int64) (map[int64]store.Letter, error)
 	ClaimManyForSending(ctx context.Context, claims []store.Claim) (map[int64]bool, error)
 	MarkManySent(ctx context.Context, sent []store.Sent) error
 	MarkRetry(ctx context.Context, id int64, channel, detail string, now time.Time) error
@@ -178,7 +178,7 @@ func NewWorker(st Store, keys *seal.Keys, senders []delivery.Sender, campaign Ca
 		offices:  ttlcache.New[string, int64](officeCountTTL, 10000, nil),
 		emails:   ttlcache.New[struct{}, map[string]string](contactTTL, 1, nil)}
 	w.loads = newBatcher(batchMax, flushLinger, w.inFlight, func(ctx context.Context, ids []int64) ([]loaded, error) {
-		got, err := st.LettersByIDs(ctx, ids)
+		got, err := st.LettersToSend(ctx, ids)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -157,6 +158,23 @@ func TestClaimAndMarkManySent(t *testing.T) {
 		got, _ := s.LettersByIDs(ctx, ids)
 		if got[a].Status != "sending" || got[a].Attempts != 1 || got[a].SendingSince == nil || got[b].Status != "pending" || got[d].Channel != "cwc" {
 			t.Fatalf("after claims: a %+v, b %s", got[a], got[b].Status)
+		}
+		// Delivery's own load has every field delivery reads, as the whole
+		// load has them.
+		toSend, err := s.LettersToSend(ctx, ids)
+		if err != nil || len(toSend) != len(ids) {
+			t.Fatalf("letters to send: %d, %v", len(toSend), err)
+		}
+		for _, id := range ids {
+			w, g := got[id], toSend[id]
+			if g.ID != w.ID || g.CampaignID != w.CampaignID || g.OfficeCode != w.OfficeCode || g.Status != w.Status || g.Channel != w.Channel ||
+				g.Attempts != w.Attempts || g.ProviderID != w.ProviderID || !reflect.DeepEqual(g.SendingSince, w.SendingSince) ||
+				g.DeliveryID != w.DeliveryID || g.ReplyToken != w.ReplyToken || !g.CreatedAt.Equal(w.CreatedAt) || g.Sealed != w.Sealed || g.Sealed != "x" {
+				t.Errorf("letter %d to send:\n%+v\nwhole:\n%+v", id, g, w)
+			}
+			if g.BioguideID != "" || g.SubmissionID != 0 {
+				t.Errorf("letter %d to send has columns delivery does not read: %+v", id, g)
+			}
 		}
 		if ev, _ := s.Timeline(ctx, b); len(ev) != 1 {
 			t.Errorf("unclaimed letter's timeline %+v", ev)

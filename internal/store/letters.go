@@ -89,7 +89,7 @@ type Letter struct {
 	SentStatus string
 	SentDetail string
 	// QuotesSynthetic: the letter quotes a synthetic (demonstration)
-	// statistics release. Set by LettersByIDs only; never written.
+	// statistics release. Set by LettersByIDs and LettersToSend only; never written.
 	QuotesSynthetic bool `gorm:"->;column:quotes_synthetic"`
 }
 
@@ -477,11 +477,29 @@ func (s *Store) LetterByReplyToken(ctx context.Context, token string) (Letter, e
 	return l, wrapf(err, "letter by reply token")
 }
 
-// LettersByIDs loads letters by id; ids that do not exist are absent from
-// the map. Delivery workers load the letters of many jobs at once.
+// LettersByIDs loads letters by id, whole; ids that do not exist are
+// absent from the map.
 func (s *Store) LettersByIDs(ctx context.Context, ids []int64) (map[int64]Letter, error) {
+	return s.lettersByIDs(ctx, withText(s.db.WithContext(ctx)), ids)
+}
+
+// sendColumns are the columns of a letter that its delivery reads
+// (dispatch.Worker): its state, what the message is made of, and what
+// pacing and holds look at.
+const sendColumns = "letters.id, letters.campaign_id, letters.office_code, letters.status, letters.channel, letters.attempts, " +
+	"letters.provider_id, letters.sending_since, letters.stats_release_id, letters.delivery_id, letters.reply_token, letters.created_at, " +
+	"COALESCE(letter_texts.sealed, '') AS sealed"
+
+// LettersToSend loads, for delivery workers, the letters of many jobs at
+// once with the columns their delivery reads (sendColumns); the other
+// fields are zero. Reading a letter's 29 columns instead of those 13 was
+// about a fifth of the load's PostgreSQL CPU (BenchmarkLetterStateCost).
+func (s *Store) LettersToSend(ctx context.Context, ids []int64) (map[int64]Letter, error) {
+	return s.lettersByIDs(ctx, withText(s.db.WithContext(ctx)).Select(sendColumns), ids)
+}
+
+func (s *Store) lettersByIDs(ctx context.Context, q *gorm.DB, ids []int64) (map[int64]Letter, error) {
 	var ls []Letter
-	q := withText(s.db.WithContext(ctx))
 	if s.dialect == Postgres {
 		q = q.Where("letters.id = ANY(CAST(? AS bigint[]))", pgInt8s(ids)) // one statement text for any number of ids
 	} else {

@@ -53,7 +53,7 @@ func BenchmarkLetterStateCost(b *testing.B) {
 		b.StartTimer()
 
 		load += stateStep(b, s, ids, func(chunk []int64) error {
-			_, err := s.LettersByIDs(ctx, chunk)
+			_, err := s.LettersToSend(ctx, chunk)
 			return err
 		})
 		claim += stateStep(b, s, ids, func(chunk []int64) error {
