@@ -103,10 +103,11 @@ func (s *Store) ClaimManyForSending(ctx context.Context, claims []Claim) (map[in
 	return claimed, err
 }
 
-// claimManyPostgres is ClaimManyForSending in one statement of one text
-// whatever the batch: the claims as arrays, the UPDATE and the ended
-// attempts' lines (usually none) in one round trip, atomic without a
-// transaction of its own.
+// claimManyPostgres is ClaimManyForSending in one statement whatever the
+// batch (one text for the usual round, one more when some attempt ended
+// without an answer): the claims as arrays, the UPDATE and the ended
+// attempts' lines in one round trip, atomic without a transaction of its
+// own.
 func (s *Store) claimManyPostgres(ctx context.Context, claims []Claim) (map[int64]bool, error) {
 	ids, channels, seen, at := make([]int64, len(claims)), make([]string, len(claims)), make([]int, len(claims)), make([]time.Time, len(claims))
 	var prevIDs []int64
@@ -118,29 +119,21 @@ func (s *Store) claimManyPostgres(ctx context.Context, claims []Claim) (map[int6
 			prevIDs, prevAt, prevChannels = append(prevIDs, c.ID), append(prevAt, *c.Prev), append(prevChannels, c.PrevChannel)
 		}
 	}
-	if len(prevIDs) == 0 {
-		// The usual round: no attempt ended without an answer, so no
-		// lines to write; a statement without them plans and starts
-		// faster.
-		got, err := scanIDs(s.db.WithContext(ctx).Raw(`UPDATE letters l SET channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
-FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS timestamptz[])) AS c(id, channel, seen, at)
-WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') AND l.attempts = COALESCE(c.seen, l.attempts)
-RETURNING l.id`, pgInt8s(ids), pgTexts(channels), pgInts(seen), pgTimes(at)))
-		if err != nil {
-			return nil, fmt.Errorf("store: claim many for sending: %w", err)
-		}
-		return idSet(got), nil
-	}
-	got, err := scanIDs(s.db.WithContext(ctx).Raw(`WITH c AS (
-  UPDATE letters l SET channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
-  FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS timestamptz[])) AS c(id, channel, seen, at)
-  WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') AND l.attempts = COALESCE(c.seen, l.attempts)
-  RETURNING l.id),
+	claimArgs := []any{pgInt8s(ids), pgTexts(channels), pgInts(seen), pgTimes(at)}
+	q := claimSQL
+	if len(prevIDs) > 0 {
+		// Attempts that ended without an answer: their lines, written
+		// with the claim (usually none, and then a plain UPDATE, which
+		// plans and starts faster).
+		q = `WITH c AS (` + claimSQL + `),
 e AS (INSERT INTO letter_events (letter_id, at, kind, channel, status)
   SELECT DISTINCT p.id, p.at, 'attempt', p.channel, 'sending'
   FROM unnest(CAST(? AS bigint[]), CAST(? AS timestamptz[]), CAST(? AS text[])) AS p(id, at, channel) JOIN c ON c.id = p.id
   WHERE NOT EXISTS (SELECT 1 FROM letter_events x WHERE x.letter_id = p.id AND x.kind = 'attempt' AND x.at = p.at))
-SELECT id FROM c`, pgInt8s(ids), pgTexts(channels), pgInts(seen), pgTimes(at), pgInt8s(prevIDs), pgTimes(prevAt), pgTexts(prevChannels)))
+SELECT id FROM c`
+		claimArgs = append(claimArgs, pgInt8s(prevIDs), pgTimes(prevAt), pgTexts(prevChannels))
+	}
+	got, err := scanIDs(s.db.WithContext(ctx).Raw(q, claimArgs...))
 	if err != nil {
 		return nil, fmt.Errorf("store: claim many for sending: %w", err)
 	}
@@ -155,6 +148,13 @@ func idSet(ids []int64) map[int64]bool {
 	}
 	return set
 }
+
+// claimSQL is the claim of claimManyPostgres: the claims as arrays, the
+// letters claimed returned.
+const claimSQL = `UPDATE letters l SET channel = c.channel, attempts = l.attempts + 1, sending_since = c.at, updated_at = c.at
+  FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS timestamptz[])) AS c(id, channel, seen, at)
+  WHERE l.id = c.id AND l.status IN ('pending', 'queued', 'sending') AND l.attempts = COALESCE(c.seen, l.attempts)
+  RETURNING l.id`
 
 // Sent is a provider's acceptance of one letter.
 type Sent struct {

@@ -96,8 +96,8 @@ func stateStep(b *testing.B, s *store.Store, ids []int64, do func([]int64) error
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
-	// Open the connections first: a backend that starts during the step
-	// would not be in the first reading.
+	// Open the connections first, so that no backend's start-up is
+	// counted in the step.
 	for range 4 {
 		wg.Go(func() {
 			for c := range chunks {
