@@ -67,6 +67,13 @@ Por favor, convoque audiencias, solicite los registros de las agencias y asegúr
 Atentamente,
 {{.first_name}} {{.last_name}}
 {{.city}}, {{.state}}`,
+		// Calls after the letters, 5 Calls style. The script quotes no
+		// figure: the demonstration's figures are synthetic, and a script
+		// quoting them is never shown to a caller.
+		CallScriptEN: "I am calling to ask {{.member_phrase}} to demand oversight of how families were separated at the border. " +
+			"Please call for hearings, request the agencies' records, and make sure every family is reunited. Thank you.",
+		CallScriptES: "Llamo para pedirle a {{.member_phrase}} que exija supervisión sobre cómo se separó a las familias en la frontera. " +
+			"Por favor, convoque audiencias, solicite los registros de las agencias y asegúrese de que todas las familias se reúnan. Gracias.",
 		OrganizationStatement: `Our coalition of attorneys documents family-separation cases. As of the latest release, {{stat "pct_told_no_rights"}} of parents in documented cases were told they had no rights. We ask Congress to exercise its oversight powers.`,
 	}
 	if _, err := st.CreateCampaign(ctx, c, store.Audit{Action: "campaign.seed_demo"}); err != nil {

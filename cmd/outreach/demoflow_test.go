@@ -85,8 +85,8 @@ func (d *demoClient) supporterEmail(re *regexp.Regexp) string {
 }
 
 // sendDemoLetters reviews, sends and confirms letters to the three
-// offices of ZIP 94110 on /c/demo.
-func (d *demoClient) sendDemoLetters() {
+// offices of ZIP 94110 on /c/demo, and returns the thank-you page.
+func (d *demoClient) sendDemoLetters() string {
 	t := d.t
 	t.Helper()
 	supporter := url.Values{"prefix": {"Ms."}, "first_name": {"Ana"}, "last_name": {"García"}, "email": {"ana@example.org"},
@@ -100,5 +100,5 @@ func (d *demoClient) sendDemoLetters() {
 	d.post("/c/demo", "/c/demo/send", supporter)
 	link := d.supporterEmail(regexp.MustCompile(`(/c/demo/confirm\?\S+)`))
 	lu, _ := url.Parse(link)
-	d.post(link, "/c/demo/confirm", url.Values{"t": {lu.Query().Get("t")}})
+	return d.post(link, "/c/demo/confirm", url.Values{"t": {lu.Query().Get("t")}})
 }

@@ -141,7 +141,10 @@ func TestRunsAsNonOwnerRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDemoClient(t, base, s, keys, logs)
-	d.sendDemoLetters()
+	// The thank-you page asks for calls, with the demonstration's script.
+	if thanks := d.sendDemoLetters(); !strings.Contains(thanks, "I am calling to ask Senator Alex Padilla to demand oversight") {
+		t.Errorf("the demonstration's thank-you page has no call script:\n%s", thanks)
+	}
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var delivered int
 		if err := owner.QueryRow(`SELECT COUNT(*) FROM letters WHERE status = 'outbox'`).Scan(&delivered); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ const MaxCallScript = 8 << 10
 
 // scriptFields are the merge fields a call script may use: the member's
 // and the date.
-var scriptFields = []string{"chamber", "date", "district", "member_name", "member_state", "member_title", "salutation"}
+var scriptFields = []string{"chamber", "date", "district", "member_name", "member_phrase", "member_state", "member_title", "salutation"}
 
 // ScriptFields lists the merge fields a call script may use, sorted.
 func ScriptFields() []string { return slices.Clone(scriptFields) }
@@ -194,18 +195,41 @@ func CompileCampaign(c Campaign) (*Compiled, *ValidationError) {
 // figures never reach an office, so no caller reads them to one.
 var ErrSyntheticScript = errors.New("campaign: the call script quotes synthetic demonstration figures")
 
+// SpanishNames is how Spanish names a member, from the language catalog
+// (which this package does not read): Title agrees with them ("Senadora";
+// "Senador(a)" when their gender is not known), and Phrase is the member
+// as a sentence names them, with the article ("la senadora Alex
+// Padilla"; the title alone without a gender).
+type SpanishNames struct {
+	Title, Phrase string
+}
+
 // ScriptData is the merge data of a call to m on date, in Spanish when
-// es is set (titleES is then the member's title in Spanish, such as
-// "Senador(a)").
-func ScriptData(m *congress.Member, date time.Time, es bool, titleES string) letter.Data {
+// es is set (sp then names the member).
+func ScriptData(m *congress.Member, date time.Time, es bool, sp SpanishNames) letter.Data {
 	d := MemberData(m)
 	d.Date = date.Format("January 2, 2006")
 	if es {
-		d.MemberTitle = titleES
-		d.Salutation = titleES + " " + m.LastName
+		d.MemberTitle = sp.Title
+		d.Salutation = sp.Title + " " + m.LastName
+		d.MemberPhrase = sp.Phrase
 		d.Date = SpanishDate(date)
 	}
 	return d
+}
+
+// contractArticle writes Spanish's contractions where a script puts "a"
+// or "de" before a member's phrase that starts with "el": "pedirle a
+// {{.member_phrase}}" reads "pedirle al senador Alex Padilla", not "a el
+// senador". Only before the phrase: the script's own words stay as
+// written.
+func contractArticle(text, phrase string) string {
+	rest, ok := strings.CutPrefix(phrase, "el ")
+	if !ok || !strings.Contains(text, phrase) {
+		return text
+	}
+	re := regexp.MustCompile(`(^|[^\p{L}])([Aa]|[Dd]e) ` + regexp.QuoteMeta(phrase))
+	return re.ReplaceAllString(text, "${1}${2}l "+strings.ReplaceAll(rest, "$", "$$"))
 }
 
 var spanishMonths = [...]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"}
@@ -243,12 +267,12 @@ func (l langStats) Release() (id, date string, ok bool) {
 }
 
 // RenderScript renders the script for a call to m on date: the Spanish
-// script when es is set and there is one (titleES is the member's title
-// in Spanish, such as "Senador(a)"), else the English one. A script
+// script when es is set and there is one (sp names the member in
+// Spanish), else the English one. A script
 // quoting a synthetic release is refused with ErrSyntheticScript; one
 // quoting a figure rel does not publish outside a guard fails with the
 // letter package's ErrStatNotPublished (the page then shows no script).
-func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time.Time, rel Release, es bool, titleES string) (string, error) {
+func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time.Time, rel Release, es bool, sp SpanishNames) (string, error) {
 	t := s.EN
 	switch {
 	case es && s.ES != nil:
@@ -261,5 +285,9 @@ func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time
 	if t.QuotesRelease() && rel.Synthetic {
 		return "", ErrSyntheticScript
 	}
-	return t.RenderWith(ctx, ScriptData(m, date, es, titleES), langStats{rel: rel, es: es}, letter.Limits{})
+	out, err := t.RenderWith(ctx, ScriptData(m, date, es, sp), langStats{rel: rel, es: es}, letter.Limits{})
+	if err != nil || !es {
+		return out, err
+	}
+	return contractArticle(out, sp.Phrase), nil
 }

@@ -91,7 +91,7 @@ func TestCallScriptUnpublishedFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := member(t, "P000145")
-	got, err := cp.Script.RenderScript(context.Background(), m, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), release8(), false, "")
+	got, err := cp.Script.RenderScript(context.Background(), m, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), release8(), false, campaign.SpanishNames{})
 	if err != nil || got != "Hello. 5,570 children." {
 		t.Errorf("render = %q %v", got, err)
 	}
@@ -100,8 +100,42 @@ func TestCallScriptUnpublishedFigure(t *testing.T) {
 	// "not published" aloud.
 	c.CallScriptEN = "{{stat \"pct_forms_premarked\"}} of forms."
 	cp, _ = campaign.Validate(&c, nil)
-	if _, err := cp.Script.RenderScript(context.Background(), m, time.Now(), release8(), false, ""); !errors.Is(err, letter.ErrStatNotPublished) {
+	if _, err := cp.Script.RenderScript(context.Background(), m, time.Now(), release8(), false, campaign.SpanishNames{}); !errors.Is(err, letter.ErrStatNotPublished) {
 		t.Errorf("unpublished figure rendered: %v", err)
+	}
+}
+
+// A script names the member in a sentence with member_phrase: in English
+// the title and name, in Spanish with the article that agrees, contracted
+// after "a" and "de" ("al senador", "del senador") and only there.
+func TestScriptMemberPhrase(t *testing.T) {
+	c := valid()
+	c.CallScriptEN = "I am asking {{.member_phrase}} to demand oversight."
+	c.CallScriptES = "Le pido a {{.member_phrase}} que exija supervisión. De {{.member_phrase}} esperamos una respuesta. Casa el senador."
+	cp, err := campaign.Validate(&c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := member(t, "P000145") // Alex Padilla
+	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	he := campaign.SpanishNames{Title: "Senador", Phrase: "el senador Alex Padilla"}
+	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), false, he); err != nil || got != "I am asking Senator Alex Padilla to demand oversight." {
+		t.Errorf("English %q %v", got, err)
+	}
+	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true, he); err != nil ||
+		got != "Le pido al senador Alex Padilla que exija supervisión. Del senador Alex Padilla esperamos una respuesta. Casa el senador." {
+		t.Errorf("Spanish, el %q %v", got, err)
+	}
+	she := campaign.SpanishNames{Title: "Senadora", Phrase: "la senadora Alex Padilla"}
+	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true, she); err != nil ||
+		got != "Le pido a la senadora Alex Padilla que exija supervisión. De la senadora Alex Padilla esperamos una respuesta. Casa el senador." {
+		t.Errorf("Spanish, la %q %v", got, err)
+	}
+	unknown := campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"}
+	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true, unknown); err != nil ||
+		got != "Le pido a Senador(a) Alex Padilla que exija supervisión. De Senador(a) Alex Padilla esperamos una respuesta. Casa el senador." {
+		t.Errorf("Spanish, no gender %q %v", got, err)
 	}
 }
 
@@ -121,27 +155,27 @@ func TestRenderScriptLanguagesAndSynthetic(t *testing.T) {
 	m := member(t, "P000145") // Alex Padilla
 	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	en, err := cp.Script.RenderScript(ctx, m, day, rel, false, "Senador(a)")
+	en, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"})
 	if err != nil || en != "Dear Senator Padilla: 5,570 children, December 5, 2026, release November 3, 2026." {
 		t.Errorf("English %q %v", en, err)
 	}
-	es, err := cp.Script.RenderScript(ctx, m, day, rel, true, "Senador(a)")
+	es, err := cp.Script.RenderScript(ctx, m, day, rel, true, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"})
 	if err != nil || es != "Senador(a) Padilla: 5.570 niños, 5 de diciembre de 2026, publicación del 3 de noviembre de 2026." {
 		t.Errorf("Spanish %q %v", es, err)
 	}
 	c.CallScriptES = ""
 	cp, _ = campaign.Validate(&c, nil)
-	if got, err := cp.Script.RenderScript(ctx, m, day, rel, true, "Senador(a)"); err != nil || got != en {
+	if got, err := cp.Script.RenderScript(ctx, m, day, rel, true, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"}); err != nil || got != en {
 		t.Errorf("Spanish reader without a Spanish script: %q %v", got, err)
 	}
 	rel.Synthetic = true
-	if _, err := cp.Script.RenderScript(ctx, m, day, rel, false, ""); !errors.Is(err, campaign.ErrSyntheticScript) {
+	if _, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{}); !errors.Is(err, campaign.ErrSyntheticScript) {
 		t.Errorf("synthetic figures rendered: %v", err)
 	}
 	// A script quoting nothing of a release is rendered whatever the release.
 	c.CallScriptEN = "Please act, {{.member_title}} {{.member_name}}."
 	cp, _ = campaign.Validate(&c, nil)
-	if got, err := cp.Script.RenderScript(ctx, m, day, rel, false, ""); err != nil || got != "Please act, Senator Alex Padilla." {
+	if got, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{}); err != nil || got != "Please act, Senator Alex Padilla." {
 		t.Errorf("no figures, synthetic release: %q %v", got, err)
 	}
 	if o, ok := campaign.ParseOutcome("voicemail"); !ok || o != campaign.Voicemail {

@@ -184,7 +184,7 @@ func (cp *Compiled) Render(ctx context.Context, d letter.Data, stats letter.Stat
 func addressesMember(fields []string) bool {
 	for _, f := range fields {
 		switch f {
-		case "salutation", "member_name", "member_title":
+		case "salutation", "member_name", "member_phrase", "member_title":
 			return true
 		}
 	}

@@ -63,6 +63,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Data is everything a template can refer to. All values are plain
@@ -76,6 +77,11 @@ type Data struct {
 	Salutation   string
 	MemberName   string
 	MemberTitle  string
+	// MemberPhrase is the member as a sentence names them; empty means
+	// the title and name ("Senator Mark Kelly"). A Spanish call script
+	// sets it with the article that agrees ("el senador Mark Kelly"),
+	// which Spanish needs in running text and a title alone lacks.
+	MemberPhrase string
 	Chamber      string
 	MemberState  string
 	District     string
@@ -191,6 +197,7 @@ var fields = [...]fieldSpec{
 	{"first_name", "Supporter's first name.", func(d *Data) string { return d.FirstName }},
 	{"last_name", "Supporter's last name.", func(d *Data) string { return d.LastName }},
 	{"member_name", "Member's full name.", func(d *Data) string { return d.MemberName }},
+	{"member_phrase", `The member as a sentence names them: "Senator Mark Kelly". In a Spanish call script, with the article that agrees: "el senador Mark Kelly", "la senadora Alex Padilla" ("a" or "de" before it become "al" or "del").`, func(d *Data) string { return d.memberPhrase() }},
 	{"member_state", "Member's state or territory (two-letter code).", func(d *Data) string { return d.MemberState }},
 	{"member_title", "Member's title: Senator, Representative, Delegate or Resident Commissioner.", func(d *Data) string { return d.MemberTitle }},
 	{"personal_note", "Supporter's own words, inserted verbatim as plain text; may be empty.", func(d *Data) string { return d.PersonalNote }},
@@ -203,8 +210,16 @@ var fields = [...]fieldSpec{
 func (d *Data) values() [numFields]string {
 	return [numFields]string{
 		d.Chamber, d.City, d.CommitteeNames, d.CommitteeRoles, d.ConstituentCount, d.Date, d.District, d.FirstLetterDate, d.FirstName, d.LastName,
-		d.MemberName, d.MemberState, d.MemberTitle, d.PersonalNote, d.Salutation, d.State,
+		d.MemberName, d.memberPhrase(), d.MemberState, d.MemberTitle, d.PersonalNote, d.Salutation, d.State,
 	}
+}
+
+// memberPhrase is MemberPhrase, or the title and name when it is unset.
+func (d *Data) memberPhrase() string {
+	if d.MemberPhrase != "" {
+		return d.MemberPhrase
+	}
+	return strings.TrimSpace(d.MemberTitle + " " + d.MemberName)
 }
 
 // numFields is the number of merge fields.

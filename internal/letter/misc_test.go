@@ -54,7 +54,7 @@ func TestTitleAndSalutation(t *testing.T) {
 func TestFieldNamesAndDocs(t *testing.T) {
 	names := FieldNames()
 	want := []string{"chamber", "city", "committee_names", "committee_roles", "constituent_count", "date", "district", "first_letter_date", "first_name", "last_name", "member_name",
-		"member_state", "member_title", "personal_note", "salutation", "state"}
+		"member_phrase", "member_state", "member_title", "personal_note", "salutation", "state"}
 	if !slices.Equal(names, want) || !sort.StringsAreSorted(names) {
 		t.Fatalf("FieldNames = %v", names)
 	}
@@ -83,12 +83,29 @@ func TestFieldNamesAndDocs(t *testing.T) {
 
 // Data.values must list the fields in the order of the fields table.
 func TestDataValuesOrder(t *testing.T) {
-	d := Data{"fn", "ln", "ci", "st", "pn", "sa", "mn", "mt", "ch", "ms", "di", "da", "fd", "cc", "cn", "cr"}
+	d := Data{"fn", "ln", "ci", "st", "pn", "sa", "mn", "mt", "mp", "ch", "ms", "di", "da", "fd", "cc", "cn", "cr"}
 	v := d.values()
 	for i, f := range fields {
 		if v[i] != f.get(&d) {
 			t.Errorf("values()[%d] = %q, field %s is %q", i, v[i], f.name, f.get(&d))
 		}
+	}
+}
+
+// member_phrase is the title and name unless a caller names the member
+// its own way (a Spanish call script: with the article).
+func TestMemberPhrase(t *testing.T) {
+	tm := mustParse(t, "Please ask {{.member_phrase}} to act.")
+	d := SampleSupporter()
+	if got, err := tm.Render(d, nil); err != nil || got != "Please ask Senator Mark Kelly to act." {
+		t.Errorf("default: %q, %v", got, err)
+	}
+	d.MemberPhrase = "el senador Mark Kelly"
+	if got, err := tm.Render(d, nil); err != nil || got != "Please ask el senador Mark Kelly to act." {
+		t.Errorf("set: %q, %v", got, err)
+	}
+	if got, err := tm.Render(Data{MemberName: "Mark Kelly"}, nil); err != nil || got != "Please ask Mark Kelly to act." {
+		t.Errorf("no title: %q, %v", got, err)
 	}
 }
 

@@ -218,7 +218,7 @@ func TestUnknownFieldErrorText(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatal(err)
 	}
-	want := "letter: invalid template: template:1:6: unknown field {{.frist_name}}; did you mean {{.first_name}}? (valid fields: chamber, city, committee_names, committee_roles, constituent_count, date, district, first_letter_date, first_name, last_name, member_name, member_state, member_title, personal_note, salutation, state)"
+	want := "letter: invalid template: template:1:6: unknown field {{.frist_name}}; did you mean {{.first_name}}? (valid fields: chamber, city, committee_names, committee_roles, constituent_count, date, district, first_letter_date, first_name, last_name, member_name, member_phrase, member_state, member_title, personal_note, salutation, state)"
 	if err.Error() != want {
 		t.Errorf("Error() =\n%s\nwant\n%s", err, want)
 	}

@@ -24,7 +24,7 @@ import (
 
 const (
 	callScriptEN = "Hello, I am a constituent calling {{.salutation}}'s office. {{stat \"children_separated\"}} children were separated from their parents. I ask {{.member_title}} {{.member_name}} to request the records."
-	callScriptES = "Hola, soy constituyente y llamo a la oficina de {{.salutation}}. {{stat \"children_separated\"}} niños fueron separados de sus padres."
+	callScriptES = "Hola, soy constituyente y llamo a la oficina de {{.member_phrase}} ({{.salutation}}). {{stat \"children_separated\"}} niños fueron separados de sus padres."
 )
 
 var (
@@ -111,7 +111,7 @@ func TestCallsAfterLetters(t *testing.T) {
 		// Spanish: the Spanish script, with the Spanish figure and title.
 		_, es := a.get(t, "/c/"+a.camp.Slug+"/call?lang=es&t="+url.QueryEscape(token))
 		es = html.UnescapeString(es)
-		if !strings.Contains(es, "llamo a la oficina de Senador Padilla. "+childrenES+" niños") || !strings.Contains(es, "Hablé con el personal") ||
+		if !strings.Contains(es, "llamo a la oficina del senador Alex Padilla (Senador Padilla). "+childrenES+" niños") || !strings.Contains(es, "Hablé con el personal") ||
 			!strings.Contains(es, `lang="es"`) {
 			t.Errorf("Spanish call page:\n%s", es)
 		}

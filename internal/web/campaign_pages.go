@@ -11,7 +11,6 @@ import (
 
 	"github.com/outreach-org/outreach/internal/auth"
 	"github.com/outreach-org/outreach/internal/campaign"
-	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -248,9 +247,9 @@ func (s *Server) editView(c echo.Context, saved *campaign.Campaign, f campaignFo
 			"The organization's own text, delivered with every letter under the heading \"Statement from\" and your organization's name (CWC OrganizationStatement). It may quote statistics but not the personal note. Up to 5,000 characters.",
 			f.OrganizationStatement, 5, true),
 		"call_script_en": ta("call_script_en", "Call script (English, optional)",
-			"What supporters read when they call each of their offices, after their letters (or instead, on a calls-only campaign). It may use the member's fields (salutation, member_name, member_title, chamber, member_state, district), date and the statistics, not the supporter's: they say their own name and town. Up to 8 KiB.",
+			"What supporters read when they call each of their offices, after their letters (or instead, on a calls-only campaign). It may use the member's fields (salutation, member_name, member_title, member_phrase, chamber, member_state, district), date and the statistics, not the supporter's: they say their own name and town. Up to 8 KiB.",
 			f.CallScriptEN, 6, true),
-		"call_script_es": ta("call_script_es", "Call script (Spanish)", "Required before the campaign is scheduled or live when there is an English script.", f.CallScriptES, 6, true),
+		"call_script_es": ta("call_script_es", "Call script (Spanish)", "Required before the campaign is scheduled or live when there is an English script. Name the member in a sentence with member_phrase: it carries the article that agrees with them (\"le pido a {{.member_phrase}}\" reads \"le pido al senador Alex Padilla\" or \"a la senadora ...\").", f.CallScriptES, 6, true),
 		"embed_origins": ta("embed_origins", "Sites that may show the form (one a line)",
 			"The address of each site, scheme and host only, like https://www.example.org (http only for localhost and 127.0.0.1 while you build a page). Browsers refuse to show the form on any other site. Up to 20.",
 			f.EmbedOrigins, 3, true),
@@ -375,7 +374,7 @@ func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignF
 		if p.es && c.CallScriptES == "" {
 			continue
 		}
-		text, err := sc.RenderScript(ctx, m, s.deps.Now(), rel, p.es, i18n.Spanish.TG("lookup.title."+m.Title, m.Gender))
+		text, err := sc.RenderScript(ctx, m, s.deps.Now(), rel, p.es, spanishNames(m))
 		switch {
 		case errors.Is(err, campaign.ErrSyntheticScript):
 			pv.ScriptError = "The script quotes the synthetic demonstration figures of the latest release: supporters are shown no script until a release from real records is published (synthetic figures never reach an office)."
