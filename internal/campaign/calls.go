@@ -218,12 +218,12 @@ func ScriptData(m *congress.Member, date time.Time, es bool, sp SpanishNames) le
 	return d
 }
 
-// contractArticle writes Spanish's contractions where a script puts "a"
-// or "de" before a member's phrase that starts with "el": "pedirle a
-// {{.member_phrase}}" reads "pedirle al senador Alex Padilla", not "a el
-// senador". Only before the phrase: the script's own words stay as
-// written.
-func contractArticle(text, phrase string) string {
+// ContractArticle writes Spanish's contractions where a text in Spanish
+// (a call script, a letter's Spanish rendering) puts "a" or "de" before
+// a member's phrase that starts with "el": "pedirle a {{.member_phrase}}"
+// reads "pedirle al senador Alex Padilla", not "a el senador". Only
+// before the phrase: the text's own words stay as written.
+func ContractArticle(text, phrase string) string {
 	rest, ok := strings.CutPrefix(phrase, "el ")
 	if !ok || !strings.Contains(text, phrase) {
 		return text
@@ -289,5 +289,5 @@ func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time
 	if err != nil || !es {
 		return out, err
 	}
-	return contractArticle(out, sp.Phrase), nil
+	return ContractArticle(out, sp.Phrase), nil
 }

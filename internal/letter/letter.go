@@ -78,9 +78,10 @@ type Data struct {
 	MemberName   string
 	MemberTitle  string
 	// MemberPhrase is the member as a sentence names them; empty means
-	// the title and name ("Senator Mark Kelly"). A Spanish call script
-	// sets it with the article that agrees ("el senador Mark Kelly"),
-	// which Spanish needs in running text and a title alone lacks.
+	// the title and name ("Senator Mark Kelly"). Spanish (a call script,
+	// a letter's Spanish rendering) sets it with the article that agrees
+	// ("el senador Mark Kelly"), which running text needs and a title
+	// alone lacks.
 	MemberPhrase string
 	Chamber      string
 	MemberState  string
@@ -197,7 +198,7 @@ var fields = [...]fieldSpec{
 	{"first_name", "Supporter's first name.", func(d *Data) string { return d.FirstName }},
 	{"last_name", "Supporter's last name.", func(d *Data) string { return d.LastName }},
 	{"member_name", "Member's full name.", func(d *Data) string { return d.MemberName }},
-	{"member_phrase", `The member as a sentence names them: "Senator Mark Kelly". In a Spanish call script, with the article that agrees: "el senador Mark Kelly", "la senadora Alex Padilla" ("a" or "de" before it become "al" or "del").`, func(d *Data) string { return d.memberPhrase() }},
+	{"member_phrase", `The member as a sentence names them: "Senator Mark Kelly". In Spanish (a call script, a letter's Spanish rendering), with the article that agrees: "el senador Mark Kelly", "la senadora Alex Padilla" ("a" or "de" before it become "al" or "del").`, func(d *Data) string { return d.memberPhrase() }},
 	{"member_state", "Member's state or territory (two-letter code).", func(d *Data) string { return d.MemberState }},
 	{"member_title", "Member's title: Senator, Representative, Delegate or Resident Commissioner.", func(d *Data) string { return d.MemberTitle }},
 	{"personal_note", "Supporter's own words, inserted verbatim as plain text; may be empty.", func(d *Data) string { return d.PersonalNote }},

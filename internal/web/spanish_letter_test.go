@@ -12,7 +12,8 @@ import (
 )
 
 // TestSpanishRenderingGreetsInSpanish: beside the English letter the
-// office receives, the Spanish rendering greets the member in Spanish;
+// office receives, the Spanish rendering greets the member in Spanish,
+// and names them with the article that agrees ({{.member_phrase}});
 // and the review says why an office matters in a sentence per relevant
 // seat, not one per subcommittee of the same committee.
 func TestSpanishRenderingGreetsInSpanish(t *testing.T) {
@@ -20,7 +21,7 @@ func TestSpanishRenderingGreetsInSpanish(t *testing.T) {
 		slug := unique("es-greet")
 		a := newActionServer(t, st, slug, campaign.Live, func(c *campaign.Campaign) {
 			c.SubjectES = "Supervisión de las separaciones familiares"
-			c.TemplateES = "{{.salutation}},\n\nLe pido que exija supervisión.\n\n{{.first_name}} {{.last_name}}"
+			c.TemplateES = "{{.salutation}},\n\nLe pido que exija supervisión. Escribo a {{.member_phrase}}.\n\n{{.first_name}} {{.last_name}}"
 		})
 		c := browserClient(t)
 		if code, _ := getPage(t, c, a.srv.URL+"/c/"+slug+"?lang=es"); code != http.StatusOK {
@@ -32,7 +33,8 @@ func TestSpanishRenderingGreetsInSpanish(t *testing.T) {
 		}
 		text := pageText(page)
 		for _, want := range []string{"Dear Representative Pelosi", "Estimada Representante Pelosi", "Estimado Senador Padilla",
-			"Para la representante Nancy Pelosi", "Para el senador Alex Padilla"} {
+			"Para la representante Nancy Pelosi", "Para el senador Alex Padilla",
+			"Escribo a la representante Nancy Pelosi.", "Escribo al senador Alex Padilla."} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the Spanish review lacks %q", want)
 			}
