@@ -106,22 +106,30 @@
   show();
 })();
 
-// Thank-you page: "Copy the link" copies the share link (?source=share-copy).
-// Without JavaScript, or without clipboard access, the link stays in its
-// read-only box to select and copy; the button shows only when it works.
+// Copy buttons: a button with data-copy="ID" copies the value of the field
+// ID (the share link on the thank-you page, the embed snippet in the
+// campaign editor), says data-copied in the element data-copy-status names,
+// and selects the field when the clipboard refuses. Without JavaScript, or
+// without clipboard access, the field stays read-only to select and copy;
+// the button shows only when it works.
 (function () {
   "use strict";
-  var btn = document.getElementById("share-copy");
-  var input = document.getElementById("share-link");
-  if (!btn || !input || !navigator.clipboard || !window.isSecureContext) { return; }
-  var status = document.getElementById("share-copy-status");
-  btn.hidden = false;
-  btn.addEventListener("click", function () {
-    navigator.clipboard.writeText(input.value).then(function () {
-      status.textContent = btn.getAttribute("data-copied");
-    }, function () {
-      input.select();
-    });
-  });
-  input.addEventListener("focus", function () { input.select(); });
+  if (!navigator.clipboard || !window.isSecureContext) { return; }
+  var btns = document.querySelectorAll("button[data-copy]");
+  for (var i = 0; i < btns.length; i++) {
+    (function (btn) {
+      var field = document.getElementById(btn.getAttribute("data-copy"));
+      if (!field) { return; }
+      var status = document.getElementById(btn.getAttribute("data-copy-status"));
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          if (status) { status.textContent = btn.getAttribute("data-copied"); }
+        }, function () {
+          field.select();
+        });
+      });
+      field.addEventListener("focus", function () { field.select(); });
+    })(btns[i]);
+  }
 })();

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"github.com/outreach-org/outreach/internal/auth"
@@ -53,6 +55,36 @@ func TestBrowserCampaignEditor(t *testing.T) {
 	if err != nil || heading != "Records of family separations" {
 		t.Fatalf("after create: h1 %q, %v", heading, err)
 	}
+
+	t.Run("the embed snippet's copy button", func(t *testing.T) {
+		// The button shows only where the clipboard works; this browser
+		// grants the page's origin the clipboard, as a person's click does.
+		for _, name := range []string{"clipboard-read", "clipboard-write"} {
+			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+					Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted, Origin: f.srv.URL})
+				return err
+			})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(function(){var b=document.getElementById("snippet-copy");return !!b && !b.hidden;})()`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("no copy button beside the snippet: %v", err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#snippet-copy"))); err != nil {
+			t.Fatal(err)
+		}
+		status, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("snippet-copy-status").textContent`, chromedp.WithPollingTimeout(10*time.Second)))
+		if err != nil || !strings.HasPrefix(status, "Copied") {
+			t.Errorf("status after copying: %q, %v", status, err)
+		}
+		copied, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+		snippet, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("snippet").value`))
+		if err != nil || copied != snippet || !strings.Contains(snippet, "/c/records-browser/embed") {
+			t.Errorf("clipboard %q, snippet %q, %v", copied, snippet, err)
+		}
+	})
 
 	t.Run("live preview for a senator and a representative", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#member_q"), "Padilla")); err != nil {

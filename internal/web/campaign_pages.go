@@ -454,7 +454,7 @@ func (s *Server) renderEdit(c echo.Context, saved *campaign.Campaign, f campaign
 			status = http.StatusConflict
 		}
 	}
-	return s.render(c, status, "campaign_edit", s.editView(c, saved, f, ve), false)
+	return s.render(c, status, "campaign_edit", s.editView(c, saved, f, ve), true) // app.js: the snippet's copy button
 }
 
 type campaignsView struct {
@@ -519,7 +519,7 @@ func (s *Server) campaignPage(c echo.Context) error {
 	f.Delivery = deliveryFormOf(d)
 	v := s.editView(c, &cur, f, nil)
 	v.Preview.Version = cur.TemplateVersion
-	return s.render(c, http.StatusOK, "campaign_edit", v, false)
+	return s.render(c, http.StatusOK, "campaign_edit", v, true)
 }
 
 // updateCampaign saves the form over the campaign (a new letter version
