@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -337,11 +339,12 @@ type coverageView struct {
 	Coverage coverageJSON
 	Offices  []coverageOffice // after the filter
 	Filter   string           // a channel name, or "" for all
+	State    string           // a state's code, or "" for all
 	Waiting  bool             // only offices with letters waiting
 	Options  []option
 	CanEdit  bool
 
-	ChannelChoice choice
+	ChannelChoice, StateChoice choice
 }
 
 func (s *Server) coveragePage(c echo.Context) error {
@@ -360,12 +363,34 @@ func (s *Server) coveragePage(c echo.Context) error {
 		v.Options = append(v.Options, option{Value: t.Channel, Label: t.Label, Selected: v.Filter == t.Channel})
 	}
 	v.ChannelChoice = choice{Name: "channel", Label: "Channel", Options: v.Options}
+	// The states of the campaign's offices, by name: a state with no
+	// office in the campaign is not offered.
+	v.State = strings.ToUpper(strings.TrimSpace(c.QueryParam("state")))
+	states := map[string]bool{}
 	for _, o := range cov.Offices {
-		if (v.Filter == "" || o.Channel == v.Filter) && (!v.Waiting || o.Waiting > 0) {
+		states[o.State] = true
+	}
+	v.StateChoice = choice{Name: "state", Label: "State", Options: []option{{Value: "", Label: "All states", Selected: v.State == ""}}}
+	for _, code := range slices.SortedFunc(maps.Keys(states), func(a, b string) int { return strings.Compare(stateLabel(a), stateLabel(b)) }) {
+		v.StateChoice.Options = append(v.StateChoice.Options, option{Value: code, Label: stateLabel(code), Selected: v.State == code})
+	}
+	if v.State != "" && !states[v.State] {
+		v.StateChoice.Error = fmt.Sprintf("No office of this campaign is in %q: choose a state from the list.", c.QueryParam("state"))
+	}
+	for _, o := range cov.Offices {
+		if (v.Filter == "" || o.Channel == v.Filter) && (v.State == "" || o.State == v.State) && (!v.Waiting || o.Waiting > 0) {
 			v.Offices = append(v.Offices, o)
 		}
 	}
 	return s.render(c, http.StatusOK, "coverage", v, false)
+}
+
+// stateLabel is a state's name, or its code when it has none.
+func stateLabel(code string) string {
+	if n := stateNames[code]; n != "" {
+		return n
+	}
+	return code
 }
 
 // --- Admin pages: the contacts directory ---

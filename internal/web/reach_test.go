@@ -438,6 +438,18 @@ func TestCoverage(t *testing.T) {
 		if _, page = getPage(t, c, f.srv.URL+"/admin/campaigns/"+itoa(camp.ID)+"/coverage?channel=sendgrid"); !strings.Contains(page, "No office matches.") {
 			t.Error("the channel filter shows offices of another channel")
 		}
+		// The state filter: California's two senators of the campaign's
+		// 100, California chosen in the list; a state without an office
+		// of the campaign says so and shows none.
+		code, page = getPage(t, c, f.srv.URL+"/admin/campaigns/"+itoa(camp.ID)+"/coverage?state=ca")
+		if code != 200 || strings.Count(page, "<tr>") != 1+1+1+2 || !strings.Contains(page, "2 of 100 offices shown.") ||
+			!strings.Contains(page, `<option value="CA" selected>California</option>`) || !strings.Contains(page, "Alex Padilla") {
+			t.Errorf("state filter: %d, %d rows\n%s", code, strings.Count(page, "<tr>"), page)
+		}
+		code, page = getPage(t, c, f.srv.URL+"/admin/campaigns/"+itoa(camp.ID)+"/coverage?state=ZZ")
+		if code != 200 || !strings.Contains(page, "No office matches.") || !strings.Contains(page, `No office of this campaign is in &#34;ZZ&#34;`) {
+			t.Errorf("unknown state: %d\n%s", code, page)
+		}
 		_ = ctx
 	})
 }
