@@ -124,7 +124,7 @@ func (s *Store) ClassifyInboundReply(ctx context.Context, id int64, substance st
 	if err != nil || l.ID == 0 {
 		return err
 	}
-	return s.refreshRollups(ctx, l.CampaignID, l.BioguideID, l.OfficeCode)
+	return s.refreshRollups(ctx, l.CampaignID, l.BioguideID, l.OfficeCode, 0, nil)
 }
 
 // --- rollups ---------------------------------------------------------------

@@ -108,7 +108,7 @@ func (s *Store) RecordSurveyAnswer(ctx context.Context, letterID int64, answer, 
 	if err != nil {
 		return err
 	}
-	return s.refreshRollups(ctx, l.CampaignID, l.BioguideID, l.OfficeCode)
+	return s.refreshRollups(ctx, l.CampaignID, l.BioguideID, l.OfficeCode, 0, nil)
 }
 
 // ResponseLog is a response staff record: to one letter, or (AllOpen) to
@@ -219,7 +219,7 @@ func (s *Store) LogResponse(ctx context.Context, r ResponseLog, a Audit) (int, e
 	if err != nil {
 		return 0, err
 	}
-	return n, s.refreshRollups(ctx, campaignID, bioguide, office)
+	return n, s.refreshRollups(ctx, campaignID, bioguide, office, 0, nil)
 }
 
 // Response is one recorded response, for the letter export and pages.

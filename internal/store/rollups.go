@@ -157,7 +157,26 @@ type firstReply struct {
 // refresh their own office at once; RefreshChangedRollups refreshes the
 // offices whose letters changed since.
 func (s *Store) RefreshRollups(ctx context.Context) error {
-	return s.refreshRollups(ctx, 0, "", "")
+	return s.refreshRollups(ctx, 0, "", "", 0, nil)
+}
+
+// errRollupsFresh ends a refresh that found the rollups refreshed within
+// its window, writing nothing.
+var errRollupsFresh = errors.New("store: rollups refreshed meanwhile")
+
+// RefreshRollupsUnlessFresh is RefreshRollups unless the rollups were
+// fully refreshed less than window ago, which it decides under the
+// refresh's own lock: requests that arrive together (staff pressing
+// "Refresh now" at once, on one replica or several) make one refresh,
+// not one after another. It says whether it refreshed, and when the
+// rollups were last refreshed.
+func (s *Store) RefreshRollupsUnlessFresh(ctx context.Context, window time.Duration) (bool, time.Time, error) {
+	var at time.Time
+	err := s.refreshRollups(ctx, 0, "", "", window, &at)
+	if errors.Is(err, errRollupsFresh) {
+		return false, at, nil
+	}
+	return err == nil, at, err
 }
 
 // RollupsRefreshedAt is when the rollups were last fully refreshed (zero
@@ -176,12 +195,28 @@ func (s *Store) RollupsRefreshedAt(ctx context.Context) (time.Time, error) {
 
 // refreshRollups recomputes the rollups of one office in one campaign, or
 // all of them (campaignID 0). It reads and writes in one transaction under
-// a lock, so concurrent refreshes never interleave.
-func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, officeCode string) error {
-	now := time.Now().UTC()
+// a lock, so concurrent refreshes never interleave. With a window, a full
+// refresh first reads when the rollups were last refreshed, under the lock
+// (into *at), and ends with errRollupsFresh when that was within it.
+func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, officeCode string, window time.Duration, at *time.Time) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := s.xactLock(tx, lockRollups); err != nil {
 			return err
+		}
+		now := time.Now().UTC() // after the lock: a refresh waited for counts from when it starts
+		if at != nil {
+			*at = now
+		}
+		if campaignID == 0 && window > 0 {
+			var row appSetting
+			err := tx.Where("key = ?", rollupsRefreshedKey).Take(&row).Error
+			if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+				return wrapf(err, "refresh rollups")
+			}
+			if last, perr := time.Parse(time.RFC3339, row.Value); err == nil && perr == nil && now.Sub(last) < window {
+				*at = last
+				return errRollupsFresh
+			}
 		}
 		// a full refresh reflects every letter event and every letter up
 		// to here: the refresh of changed offices starts after them

@@ -138,7 +138,7 @@ func (s *Store) RefreshChangedRollups(ctx context.Context, most int) (offices in
 		return len(changed), true, s.markUpdated(ctx)
 	}
 	for _, o := range changed {
-		if err := s.refreshRollups(ctx, o.CampaignID, o.BioguideID, o.OfficeCode); err != nil {
+		if err := s.refreshRollups(ctx, o.CampaignID, o.BioguideID, o.OfficeCode, 0, nil); err != nil {
 			return 0, false, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -332,4 +333,54 @@ func tot0(t *testing.T, s *store.Store, campaignID int64) []tracking.Obs {
 		t.Fatal(gs, err)
 	}
 	return gs[0].Times
+}
+
+// Requests to refresh the rollups that arrive together make one refresh:
+// the check of when they were last refreshed is made under the refresh's
+// lock, so the others find them fresh and write nothing; once the window
+// has passed, the next refreshes.
+func TestRefreshRollupsUnlessFreshRefreshesOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if err := s.RefreshRollups(ctx); err != nil { // an earlier refresh, long ago
+			t.Fatal(err)
+		}
+		if err := s.SetSetting(ctx, "tracking.rollups_refreshed_at", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)); err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		var wg sync.WaitGroup
+		refreshed := make([]bool, n)
+		ats := make([]time.Time, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				refreshed[i], ats[i], errs[i] = s.RefreshRollupsUnlessFresh(ctx, time.Minute)
+			}()
+		}
+		wg.Wait()
+		count := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("refresh %d: %v", i, errs[i])
+			}
+			if refreshed[i] {
+				count++
+			}
+			if time.Since(ats[i]) > 30*time.Second {
+				t.Errorf("refresh %d says the rollups were refreshed at %v", i, ats[i])
+			}
+		}
+		if count != 1 {
+			t.Errorf("%d of %d concurrent requests refreshed the rollups, want 1", count, n)
+		}
+		if ok, _, err := s.RefreshRollupsUnlessFresh(ctx, time.Minute); err != nil || ok {
+			t.Errorf("a request within the window refreshed: %v %v", ok, err)
+		}
+		if ok, _, err := s.RefreshRollupsUnlessFresh(ctx, time.Nanosecond); err != nil || !ok {
+			t.Errorf("a request past the window did not refresh: %v %v", ok, err)
+		}
+	})
 }

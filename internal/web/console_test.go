@@ -311,6 +311,19 @@ func TestDashboardFreshnessAndCaveats(t *testing.T) {
 	if !regexp.MustCompile(`<strong>Figures updated (just now|[0-9]+ seconds ago)</strong>`).MatchString(page) {
 		t.Errorf("dashboard after refresh does not say how fresh it is")
 	}
+	if !strings.Contains(page, "Figures updated.") {
+		t.Error("the refresh does not say it updated the figures")
+	}
+	// Pressed again within 10 seconds: nothing is rebuilt, and the page
+	// says how fresh the figures already are.
+	if code, _, loc = postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form); code != http.StatusSeeOther {
+		t.Fatalf("second refresh: %d", code)
+	}
+	_, page = getPage(t, c, a.srv.URL+loc)
+	if !regexp.MustCompile(`The figures were rebuilt (just now|[0-9]+ seconds ago); they are rebuilt at most every 10 seconds\.`).MatchString(page) ||
+		strings.Contains(page, "Figures updated.") {
+		t.Error("a second refresh within the window does not say the figures were already fresh")
+	}
 	// Only the dashboard is a place to go back to.
 	form.Set("back", "https://evil.example.org/")
 	if _, _, loc := postForm(t, c, a.srv.URL+"/admin/dashboard/refresh", form); loc != "/admin/dashboard" {

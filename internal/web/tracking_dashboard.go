@@ -233,27 +233,34 @@ func ago(d time.Duration, never bool) string {
 	return fmt.Sprintf("updated %d hours ago", int(d.Hours()))
 }
 
+// refreshWindow is how often "Refresh now" rebuilds the rollups at most,
+// whoever asks: a full refresh reads every letter (seconds at a million).
+const refreshWindow = 10 * time.Second
+
 // refreshNow is POST /admin/dashboard/refresh: rebuild the rollups now
-// (at most once every 10 seconds, whoever asks) and show the dashboard
-// again with the same filters.
+// (at most once every refreshWindow, whoever asks, decided under the
+// refresh's lock so that requests arriving together make one refresh)
+// and show the dashboard again with the same filters, saying whether the
+// figures were rebuilt or how fresh they already were.
 func (t *tracker) refreshNow(c echo.Context) error {
-	ctx := c.Request().Context()
-	st := t.s.deps.Store
-	at, err := st.RollupsRefreshedAt(ctx)
+	refreshed, at, err := t.s.deps.Store.RefreshRollupsUnlessFresh(c.Request().Context(), refreshWindow)
 	if err != nil {
 		return err
-	}
-	if at.IsZero() || time.Since(at) >= 10*time.Second {
-		if err := st.RefreshRollups(ctx); err != nil {
-			return err
-		}
 	}
 	t.forget()
 	back := c.FormValue("back")
 	if !strings.HasPrefix(back, "/admin/dashboard") || strings.HasPrefix(back, "//") {
 		back = "/admin/dashboard"
 	}
-	flash(c, "Figures updated.")
+	if refreshed {
+		flash(c, "Figures updated.")
+	} else {
+		when := "just now"
+		if secs := int(time.Since(at).Seconds()); secs > 1 {
+			when = fmt.Sprintf("%d seconds ago", secs)
+		}
+		flash(c, fmt.Sprintf("The figures were rebuilt %s; they are rebuilt at most every %d seconds.", when, int(refreshWindow.Seconds())))
+	}
 	return c.Redirect(http.StatusSeeOther, back)
 }
 
