@@ -203,7 +203,7 @@ func (s *Store) refreshRollups(ctx context.Context, campaignID int64, bioguide, 
 		if err := s.xactLock(tx, lockRollups); err != nil {
 			return err
 		}
-		now := time.Now().UTC() // after the lock: a refresh waited for counts from when it starts
+		now := time.Now().UTC() // after the lock: a refresh that waited for another is timed from its own reads
 		if at != nil {
 			*at = now
 		}
