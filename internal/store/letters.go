@@ -693,33 +693,22 @@ func (s *Store) LetterCounts(ctx context.Context, campaignID int64) (map[string]
 		Status string
 		N      int64
 	}
-	letters := func() *gorm.DB {
-		q := s.db.WithContext(ctx).Table("letters")
-		if campaignID != 0 {
-			q = q.Where("campaign_id = ?", campaignID)
-		}
-		return q
+	// One pass over the campaign's rows (no index holds status, so that an
+	// acceptance is heap-only), a letter being sent counted as "sending"
+	// (Letter.AfterFind). Two passes, by stored status and then the ones
+	// being sent, took 1.1-1.4 s at 1,000,000 letters; one takes 0.64-0.68
+	// s (BenchmarkLetterCountsAndPacing, 2 interleaved pairs).
+	q := s.db.WithContext(ctx).Table("letters")
+	if campaignID != 0 {
+		q = q.Where("campaign_id = ?", campaignID)
 	}
-	// By stored status (read from the campaign's rows: no index holds
-	// status, so that an acceptance is heap-only), then the letters among
-	// the waiting ones that are being sent.
-	var rows, claimed []row
-	if err := letters().Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: letter counts: %w", err)
-	}
-	if err := letters().Select("status, COUNT(*) AS n").Where("status IN ('pending', 'queued') AND sending_since IS NOT NULL").Group("status").Scan(&claimed).Error; err != nil {
+	var rows []row
+	if err := q.Select(sendingSQL("letters") + " AS status, COUNT(*) AS n").Group(sendingSQL("letters")).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: letter counts: %w", err)
 	}
 	out := map[string]int64{}
 	for _, r := range rows {
 		out[r.Status] += r.N
-	}
-	for _, r := range claimed {
-		out[r.Status] -= r.N
-		out["sending"] += r.N
-		if out[r.Status] == 0 {
-			delete(out, r.Status)
-		}
 	}
 	return out, nil
 }
