@@ -130,7 +130,7 @@ func (s *Store) connTx(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn)
 		if !ok {
 			return errors.New("store: no dedicated connection for the transaction")
 		}
-		return c.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
+		return namedTx(c.Transaction, func(tx *gorm.DB) error { return fn(tx, conn) })
 	})
 }
 

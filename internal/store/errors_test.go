@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/outreach-org/outreach/internal/store"
 	"github.com/outreach-org/outreach/internal/store/storetest"
@@ -32,4 +35,26 @@ func TestErrorsNameTheOperation(t *testing.T) {
 			t.Fatalf("closed database: %v", err)
 		}
 	})
+}
+
+// A transaction whose commit fails (here: the server ends a session left
+// idle in its transaction) says so, wrapping the driver's error; an error
+// of the work inside is returned as it is.
+func TestCommitErrorIsNamed(t *testing.T) {
+	s := storetest.Postgres(t)
+	ctx := context.Background()
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL idle_in_transaction_session_timeout = '50ms'").Error; err != nil {
+			return err
+		}
+		time.Sleep(500 * time.Millisecond)
+		return nil
+	})
+	if err == nil || !strings.HasPrefix(err.Error(), "store: begin or commit a transaction: ") {
+		t.Errorf("a failed commit: %v", err)
+	}
+	mine := errors.New("the work failed")
+	if err := s.Tx(ctx, func(*gorm.DB) error { return mine }); err != mine {
+		t.Errorf("the work's own error: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -103,7 +104,24 @@ func (auditRow) TableName() string { return "audit_log" }
 
 // tx runs fn in a transaction: all of it is written, or none.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	return namedTx(s.db.WithContext(ctx).Transaction, fn)
+}
+
+// namedTx runs fn with run (a GORM Transaction). fn's own errors are
+// returned as they are (the operations in it name theirs, and callers
+// compare errors the store returns on purpose); an error of the
+// transaction itself, at its begin or its commit (a connection lost, a
+// deferred check), is named, so that a log line says what failed.
+func namedTx(run func(func(*gorm.DB) error, ...*sql.TxOptions) error, fn func(tx *gorm.DB) error) error {
+	var fnErr error
+	err := run(func(tx *gorm.DB) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
+		return fmt.Errorf("store: begin or commit a transaction: %w", err)
+	}
+	return err
 }
 
 func writeAudit(tx *gorm.DB, a Audit) error {
