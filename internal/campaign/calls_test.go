@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/outreach-org/outreach/internal/campaign"
+	"github.com/outreach-org/outreach/internal/congress"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -105,19 +106,25 @@ func TestCallScriptUnpublishedFigure(t *testing.T) {
 	}
 }
 
-// A script names the member in a sentence with member_phrase: in English
-// the title and name, in Spanish with the article that agrees, contracted
-// after "a" and "de" ("al senador", "del senador") and only there.
-func TestScriptMemberPhrase(t *testing.T) {
+// scriptFor is a valid campaign with these call scripts, compiled, and
+// the member and day its tests call about: Alex Padilla, December 5, 2026.
+func scriptFor(t *testing.T, en, es string) (campaign.Campaign, *campaign.Compiled, *congress.Member, time.Time) {
+	t.Helper()
 	c := valid()
-	c.CallScriptEN = "I am asking {{.member_phrase}} to demand oversight."
-	c.CallScriptES = "Le pido a {{.member_phrase}} que exija supervisión. De {{.member_phrase}} esperamos una respuesta. Casa el senador."
+	c.CallScriptEN, c.CallScriptES = en, es
 	cp, err := campaign.Validate(&c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := member(t, "P000145") // Alex Padilla
-	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	return c, cp, member(t, "P000145"), time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+}
+
+// A script names the member in a sentence with member_phrase: in English
+// the title and name, in Spanish with the article that agrees, contracted
+// after "a" and "de" ("al senador", "del senador") and only there.
+func TestScriptMemberPhrase(t *testing.T) {
+	_, cp, m, day := scriptFor(t, "I am asking {{.member_phrase}} to demand oversight.",
+		"Le pido a {{.member_phrase}} que exija supervisión. De {{.member_phrase}} esperamos una respuesta. Casa el senador.")
 	ctx := context.Background()
 	he := campaign.SpanishNames{Title: "Senador", Phrase: "el senador Alex Padilla"}
 	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), false, he); err != nil || got != "I am asking Senator Alex Padilla to demand oversight." {
@@ -145,15 +152,8 @@ func TestScriptMemberPhrase(t *testing.T) {
 func TestRenderScriptLanguagesAndSynthetic(t *testing.T) {
 	rel := release8()
 	rel.Figures.Figures[0].DisplayES = "5.570"
-	c := valid()
-	c.CallScriptEN = "{{.salutation}}: {{stat \"children_separated\"}} children, {{.date}}, release {{release_date}}."
-	c.CallScriptES = "{{.salutation}}: {{stat \"children_separated\"}} niños, {{.date}}, publicación del {{release_date}}."
-	cp, err := campaign.Validate(&c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := member(t, "P000145") // Alex Padilla
-	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	c, cp, m, day := scriptFor(t, "{{.salutation}}: {{stat \"children_separated\"}} children, {{.date}}, release {{release_date}}.",
+		"{{.salutation}}: {{stat \"children_separated\"}} niños, {{.date}}, publicación del {{release_date}}.")
 	ctx := context.Background()
 	en, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"})
 	if err != nil || en != "Dear Senator Padilla: 5,570 children, December 5, 2026, release November 3, 2026." {
