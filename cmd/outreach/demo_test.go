@@ -10,7 +10,6 @@ import (
 
 	"github.com/outreach-org/outreach/internal/campaign"
 	"github.com/outreach-org/outreach/internal/congress"
-	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/store/storetest"
 )
 
@@ -51,12 +50,11 @@ func TestDemoCallScript(t *testing.T) {
 		if !ok {
 			t.Fatalf("no member %s", tc.id)
 		}
-		sp := campaign.SpanishNames{Title: i18n.Spanish.TG("lookup.title."+m.Title, m.Gender), Phrase: i18n.Spanish.MemberPhrase(m.Title, m.Gender, m.Name)}
-		en, err := cp.Script.RenderScript(ctx, m, day, rel, false, sp)
+		en, err := cp.Script.RenderScript(ctx, m, day, rel, false)
 		if err != nil || !strings.HasPrefix(en, tc.en) {
 			t.Errorf("%s English: %q %v", tc.id, en, err)
 		}
-		es, err := cp.Script.RenderScript(ctx, m, day, rel, true, sp)
+		es, err := cp.Script.RenderScript(ctx, m, day, rel, true)
 		if err != nil || !strings.HasPrefix(es, tc.es) {
 			t.Errorf("%s Spanish: %q %v", tc.id, es, err)
 		}

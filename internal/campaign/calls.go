@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/outreach-org/outreach/internal/congress"
+	"github.com/outreach-org/outreach/internal/i18n"
 	"github.com/outreach-org/outreach/internal/letter"
 )
 
@@ -195,41 +195,20 @@ func CompileCampaign(c Campaign) (*Compiled, *ValidationError) {
 // figures never reach an office, so no caller reads them to one.
 var ErrSyntheticScript = errors.New("campaign: the call script quotes synthetic demonstration figures")
 
-// SpanishNames is how Spanish names a member, from the language catalog
-// (which this package does not read): Title agrees with them ("Senadora";
-// "Senador(a)" when their gender is not known), and Phrase is the member
-// as a sentence names them, with the article ("la senadora Alex
-// Padilla"; the title alone without a gender).
-type SpanishNames struct {
-	Title, Phrase string
-}
-
 // ScriptData is the merge data of a call to m on date, in Spanish when
-// es is set (sp then names the member).
-func ScriptData(m *congress.Member, date time.Time, es bool, sp SpanishNames) letter.Data {
+// es is set: the member's title and phrase agree with them ("Senadora",
+// "la senadora Alex Padilla"; "Senador(a)" without a gender).
+func ScriptData(m *congress.Member, date time.Time, es bool) letter.Data {
 	d := MemberData(m)
 	d.Date = date.Format("January 2, 2006")
 	if es {
-		d.MemberTitle = sp.Title
-		d.Salutation = sp.Title + " " + m.LastName
-		d.MemberPhrase = sp.Phrase
+		title := i18n.Spanish.TG("lookup.title."+m.Title, m.Gender)
+		d.MemberTitle = title
+		d.Salutation = title + " " + m.LastName
+		d.MemberPhrase = i18n.Spanish.MemberPhrase(m.Title, m.Gender, m.Name)
 		d.Date = SpanishDate(date)
 	}
 	return d
-}
-
-// ContractArticle writes Spanish's contractions where a text in Spanish
-// (a call script, a letter's Spanish rendering) puts "a" or "de" before
-// a member's phrase that starts with "el": "pedirle a {{.member_phrase}}"
-// reads "pedirle al senador Alex Padilla", not "a el senador". Only
-// before the phrase: the text's own words stay as written.
-func ContractArticle(text, phrase string) string {
-	rest, ok := strings.CutPrefix(phrase, "el ")
-	if !ok || !strings.Contains(text, phrase) {
-		return text
-	}
-	re := regexp.MustCompile(`(^|[^\p{L}])([Aa]|[Dd]e) ` + regexp.QuoteMeta(phrase))
-	return re.ReplaceAllString(text, "${1}${2}l "+strings.ReplaceAll(rest, "$", "$$"))
 }
 
 var spanishMonths = [...]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"}
@@ -267,12 +246,12 @@ func (l langStats) Release() (id, date string, ok bool) {
 }
 
 // RenderScript renders the script for a call to m on date: the Spanish
-// script when es is set and there is one (sp names the member in
-// Spanish), else the English one. A script
+// script when es is set and there is one ("a" or "de" before the member's
+// phrase contracted: i18n.Lang.Contract), else the English one. A script
 // quoting a synthetic release is refused with ErrSyntheticScript; one
 // quoting a figure rel does not publish outside a guard fails with the
 // letter package's ErrStatNotPublished (the page then shows no script).
-func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time.Time, rel Release, es bool, sp SpanishNames) (string, error) {
+func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time.Time, rel Release, es bool) (string, error) {
 	t := s.EN
 	switch {
 	case es && s.ES != nil:
@@ -285,9 +264,9 @@ func (s *Script) RenderScript(ctx context.Context, m *congress.Member, date time
 	if t.QuotesRelease() && rel.Synthetic {
 		return "", ErrSyntheticScript
 	}
-	out, err := t.RenderWith(ctx, ScriptData(m, date, es, sp), langStats{rel: rel, es: es}, letter.Limits{})
+	out, err := t.RenderWith(ctx, ScriptData(m, date, es), langStats{rel: rel, es: es}, letter.Limits{})
 	if err != nil || !es {
 		return out, err
 	}
-	return ContractArticle(out, sp.Phrase), nil
+	return i18n.Spanish.Contract(out), nil
 }

@@ -92,7 +92,7 @@ func TestCallScriptUnpublishedFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := member(t, "P000145")
-	got, err := cp.Script.RenderScript(context.Background(), m, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), release8(), false, campaign.SpanishNames{})
+	got, err := cp.Script.RenderScript(context.Background(), m, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), release8(), false)
 	if err != nil || got != "Hello. 5,570 children." {
 		t.Errorf("render = %q %v", got, err)
 	}
@@ -101,7 +101,7 @@ func TestCallScriptUnpublishedFigure(t *testing.T) {
 	// "not published" aloud.
 	c.CallScriptEN = "{{stat \"pct_forms_premarked\"}} of forms."
 	cp, _ = campaign.Validate(&c, nil)
-	if _, err := cp.Script.RenderScript(context.Background(), m, time.Now(), release8(), false, campaign.SpanishNames{}); !errors.Is(err, letter.ErrStatNotPublished) {
+	if _, err := cp.Script.RenderScript(context.Background(), m, time.Now(), release8(), false); !errors.Is(err, letter.ErrStatNotPublished) {
 		t.Errorf("unpublished figure rendered: %v", err)
 	}
 }
@@ -121,26 +121,31 @@ func scriptFor(t *testing.T, en, es string) (campaign.Campaign, *campaign.Compil
 
 // A script names the member in a sentence with member_phrase: in English
 // the title and name, in Spanish with the article that agrees, contracted
-// after "a" and "de" ("al senador", "del senador") and only there.
+// after a whole word "a" or "de" ("al senador", "del senador"; "Casa el
+// senador" stays).
 func TestScriptMemberPhrase(t *testing.T) {
 	_, cp, m, day := scriptFor(t, "I am asking {{.member_phrase}} to demand oversight.",
 		"Le pido a {{.member_phrase}} que exija supervisión. De {{.member_phrase}} esperamos una respuesta. Casa el senador.")
 	ctx := context.Background()
-	he := campaign.SpanishNames{Title: "Senador", Phrase: "el senador Alex Padilla"}
-	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), false, he); err != nil || got != "I am asking Senator Alex Padilla to demand oversight." {
+	if m.Gender != "M" {
+		t.Fatalf("Alex Padilla's gender in the data: %q", m.Gender)
+	}
+	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), false); err != nil || got != "I am asking Senator Alex Padilla to demand oversight." {
 		t.Errorf("English %q %v", got, err)
 	}
-	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true, he); err != nil ||
+	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true); err != nil ||
 		got != "Le pido al senador Alex Padilla que exija supervisión. Del senador Alex Padilla esperamos una respuesta. Casa el senador." {
 		t.Errorf("Spanish, el %q %v", got, err)
 	}
-	she := campaign.SpanishNames{Title: "Senadora", Phrase: "la senadora Alex Padilla"}
-	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true, she); err != nil ||
+	she := *m
+	she.Gender = "F"
+	if got, err := cp.Script.RenderScript(ctx, &she, day, release8(), true); err != nil ||
 		got != "Le pido a la senadora Alex Padilla que exija supervisión. De la senadora Alex Padilla esperamos una respuesta. Casa el senador." {
 		t.Errorf("Spanish, la %q %v", got, err)
 	}
-	unknown := campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"}
-	if got, err := cp.Script.RenderScript(ctx, m, day, release8(), true, unknown); err != nil ||
+	unknown := *m
+	unknown.Gender = ""
+	if got, err := cp.Script.RenderScript(ctx, &unknown, day, release8(), true); err != nil ||
 		got != "Le pido a Senador(a) Alex Padilla que exija supervisión. De Senador(a) Alex Padilla esperamos una respuesta. Casa el senador." {
 		t.Errorf("Spanish, no gender %q %v", got, err)
 	}
@@ -152,30 +157,32 @@ func TestScriptMemberPhrase(t *testing.T) {
 func TestRenderScriptLanguagesAndSynthetic(t *testing.T) {
 	rel := release8()
 	rel.Figures.Figures[0].DisplayES = "5.570"
-	c, cp, m, day := scriptFor(t, "{{.salutation}}: {{stat \"children_separated\"}} children, {{.date}}, release {{release_date}}.",
+	c, cp, padilla, day := scriptFor(t, "{{.salutation}}: {{stat \"children_separated\"}} children, {{.date}}, release {{release_date}}.",
 		"{{.salutation}}: {{stat \"children_separated\"}} niños, {{.date}}, publicación del {{release_date}}.")
+	m := *padilla
+	m.Gender = "" // the Spanish title without a gender: "Senador(a)"
 	ctx := context.Background()
-	en, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"})
+	en, err := cp.Script.RenderScript(ctx, &m, day, rel, false)
 	if err != nil || en != "Dear Senator Padilla: 5,570 children, December 5, 2026, release November 3, 2026." {
 		t.Errorf("English %q %v", en, err)
 	}
-	es, err := cp.Script.RenderScript(ctx, m, day, rel, true, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"})
+	es, err := cp.Script.RenderScript(ctx, &m, day, rel, true)
 	if err != nil || es != "Senador(a) Padilla: 5.570 niños, 5 de diciembre de 2026, publicación del 3 de noviembre de 2026." {
 		t.Errorf("Spanish %q %v", es, err)
 	}
 	c.CallScriptES = ""
 	cp, _ = campaign.Validate(&c, nil)
-	if got, err := cp.Script.RenderScript(ctx, m, day, rel, true, campaign.SpanishNames{Title: "Senador(a)", Phrase: "Senador(a) Alex Padilla"}); err != nil || got != en {
+	if got, err := cp.Script.RenderScript(ctx, &m, day, rel, true); err != nil || got != en {
 		t.Errorf("Spanish reader without a Spanish script: %q %v", got, err)
 	}
 	rel.Synthetic = true
-	if _, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{}); !errors.Is(err, campaign.ErrSyntheticScript) {
+	if _, err := cp.Script.RenderScript(ctx, &m, day, rel, false); !errors.Is(err, campaign.ErrSyntheticScript) {
 		t.Errorf("synthetic figures rendered: %v", err)
 	}
 	// A script quoting nothing of a release is rendered whatever the release.
 	c.CallScriptEN = "Please act, {{.member_title}} {{.member_name}}."
 	cp, _ = campaign.Validate(&c, nil)
-	if got, err := cp.Script.RenderScript(ctx, m, day, rel, false, campaign.SpanishNames{}); err != nil || got != "Please act, Senator Alex Padilla." {
+	if got, err := cp.Script.RenderScript(ctx, &m, day, rel, false); err != nil || got != "Please act, Senator Alex Padilla." {
 		t.Errorf("no figures, synthetic release: %q %v", got, err)
 	}
 	if o, ok := campaign.ParseOutcome("voicemail"); !ok || o != campaign.Voicemail {

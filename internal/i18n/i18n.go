@@ -7,6 +7,7 @@ package i18n
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -87,15 +88,24 @@ func (l Lang) MemberPhrase(title, gender, name string) string {
 	return l.TG("lookup.the."+title, gender) + " " + name
 }
 
-// contractions are Spanish's "a el" and "de el" before a member's title
-// (MemberPhrase), the only place they arise.
-var contractions = func() *strings.Replacer {
-	var pairs []string
-	for _, t := range []string{"senador", "representante", "delegado", "comisionado"} {
-		pairs = append(pairs, " a el "+t, " al "+t, " de el "+t, " del "+t)
+// contraction is Spanish's "a el" and "de el" before a member's title
+// (MemberPhrase: "el senador"), the only place they arise: after any
+// other character than a letter, at the start of a sentence too ("De el
+// senador" is "Del senador").
+var contraction = regexp.MustCompile(`(^|[^\p{L}])([Aa]|[Dd]e) el (senador|representante|delegado|comisionado)`)
+
+// Contract writes Spanish's contractions before a member's title in a
+// Spanish text ("pedirle a el senador Alex Padilla" reads "pedirle al
+// senador ..."): T does it to every message with arguments, and a text
+// written by staff with a member's phrase in it (a call script, a
+// letter's Spanish rendering) needs it too. English texts are returned
+// as they are.
+func (l Lang) Contract(s string) string {
+	if l != Spanish || !strings.Contains(s, "a el ") && !strings.Contains(s, "e el ") {
+		return s
 	}
-	return strings.NewReplacer(pairs...)
-}()
+	return contraction.ReplaceAllString(s, "${1}${2}l ${3}")
+}
 
 // T translates key into l, formatting args like fmt.Sprintf. A missing key
 // shows itself in brackets so it is noticed, never a blank.
@@ -111,10 +121,7 @@ func (l Lang) T(key string, args ...any) string {
 		}
 	}
 	if len(args) > 0 {
-		s = fmt.Sprintf(s, args...)
-		if l == Spanish {
-			s = contractions.Replace(s)
-		}
+		s = l.Contract(fmt.Sprintf(s, args...))
 	}
 	return s
 }

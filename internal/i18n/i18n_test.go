@@ -149,3 +149,24 @@ func TestMemberPhrase(t *testing.T) {
 		t.Errorf("El Paso: %q", got)
 	}
 }
+
+// Contract joins "a" and "de" to the article of a member's title, after a
+// space, a line's start or punctuation and at a sentence's start, and
+// nowhere else; English is left as it is.
+func TestContract(t *testing.T) {
+	for in, want := range map[string]string{
+		"Le pido a el senador Alex Padilla.":                                 "Le pido al senador Alex Padilla.",
+		"De el representante esperamos una respuesta.":                       "Del representante esperamos una respuesta.",
+		"Hola.\nA el delegado le pido (de el comisionado residente también)": "Hola.\nAl delegado le pido (del comisionado residente también)",
+		"Le pido a la senadora Alex Padilla.":                                "Le pido a la senadora Alex Padilla.",
+		"Casa el senador.":                                                   "Casa el senador.",
+		"Pide a el jefe.":                                                    "Pide a el jefe.",
+	} {
+		if got := Spanish.Contract(in); got != want {
+			t.Errorf("Contract(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := English.Contract("a el senador"); got != "a el senador" {
+		t.Errorf("English contracted: %q", got)
+	}
+}

@@ -564,16 +564,15 @@ func (s *Server) prepare(c echo.Context, lc liveCampaign, v actionView, rel rele
 		if lang == i18n.Spanish && lc.CompiledES != nil {
 			// The supporter's own paragraph stays as they wrote it.
 			// The greeting, the member's title and the date are Spanish too.
-			phrase := lang.MemberPhrase(m.Title, m.Gender, m.Name)
 			spanish := func(d *letter.Data) {
 				title := lang.TG("lookup.title."+m.Title, m.Gender)
 				d.MemberTitle, d.Salutation = title, lang.TG("act.salutation_es", m.Gender, title, m.LastName)
-				d.MemberPhrase = phrase
+				d.MemberPhrase = lang.MemberPhrase(m.Title, m.Gender, m.Name)
 				d.Date = campaign.SpanishDate(s.deps.Now())
 			}
 			if es, err := action.RenderWith(ctx, lc.CompiledES, m, s.seatsFor(lc.C.Targets, m), f, rel, s.deps.Now(), s.deps.OrgName, spanish); err == nil {
 				c := delivery.Compose(es.Message, delivery.NoSender)
-				lv.SubjectES, lv.LetterES = campaign.ContractArticle(c.Subject, phrase), campaign.ContractArticle(c.Letter(), phrase)
+				lv.SubjectES, lv.LetterES = lang.Contract(c.Subject), lang.Contract(c.Letter())
 			} else {
 				s.log.Warn("the Spanish rendering of a letter does not render", "campaign", lc.C.ID, "err", err)
 			}

@@ -115,7 +115,7 @@ func (s *Server) callsFor(c echo.Context, lc liveCampaign, p action.CallPage, to
 		}
 		if lc.Compiled.Script != nil {
 			es := lang == i18n.Spanish
-			text, err := lc.Compiled.Script.RenderScript(ctx, m, s.deps.Now(), rel, es, spanishNames(m))
+			text, err := lc.Compiled.Script.RenderScript(ctx, m, s.deps.Now(), rel, es)
 			switch {
 			case errors.Is(err, campaign.ErrSyntheticScript):
 				ov.ScriptNote = lang.T("calls.script_synthetic")
@@ -358,10 +358,4 @@ func (s *Server) submissionCalls(c echo.Context, lc liveCampaign, subID int64, s
 	}
 	v.Heading = langOf(c).T("calls.after_letters")
 	return v
-}
-
-// spanishNames is how a Spanish call script names m: its title and, with
-// the article that agrees, the member as a sentence names them.
-func spanishNames(m *congress.Member) campaign.SpanishNames {
-	return campaign.SpanishNames{Title: i18n.Spanish.TG("lookup.title."+m.Title, m.Gender), Phrase: i18n.Spanish.MemberPhrase(m.Title, m.Gender, m.Name)}
 }

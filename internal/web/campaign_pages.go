@@ -374,7 +374,7 @@ func (s *Server) scriptPreview(ctx context.Context, pv *previewView, f campaignF
 		if p.es && c.CallScriptES == "" {
 			continue
 		}
-		text, err := sc.RenderScript(ctx, m, s.deps.Now(), rel, p.es, spanishNames(m))
+		text, err := sc.RenderScript(ctx, m, s.deps.Now(), rel, p.es)
 		switch {
 		case errors.Is(err, campaign.ErrSyntheticScript):
 			pv.ScriptError = "The script quotes the synthetic demonstration figures of the latest release: supporters are shown no script until a release from real records is published (synthetic figures never reach an office)."
