@@ -371,8 +371,8 @@ func (s *Server) coveragePage(c echo.Context) error {
 		states[o.State] = true
 	}
 	v.StateChoice = choice{Name: "state", Label: "State", Options: []option{{Value: "", Label: "All states", Selected: v.State == ""}}}
-	for _, code := range slices.SortedFunc(maps.Keys(states), func(a, b string) int { return strings.Compare(stateLabel(a), stateLabel(b)) }) {
-		v.StateChoice.Options = append(v.StateChoice.Options, option{Value: code, Label: stateLabel(code), Selected: v.State == code})
+	for _, code := range slices.SortedFunc(maps.Keys(states), func(a, b string) int { return strings.Compare(stateName(a), stateName(b)) }) {
+		v.StateChoice.Options = append(v.StateChoice.Options, option{Value: code, Label: stateName(code), Selected: v.State == code})
 	}
 	if v.State != "" && !states[v.State] {
 		v.StateChoice.Error = fmt.Sprintf("No office of this campaign is in %q: choose a state from the list.", c.QueryParam("state"))
@@ -383,14 +383,6 @@ func (s *Server) coveragePage(c echo.Context) error {
 		}
 	}
 	return s.render(c, http.StatusOK, "coverage", v, false)
-}
-
-// stateLabel is a state's name, or its code when it has none.
-func stateLabel(code string) string {
-	if n := stateNames[code]; n != "" {
-		return n
-	}
-	return code
 }
 
 // --- Admin pages: the contacts directory ---
