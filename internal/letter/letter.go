@@ -206,13 +206,47 @@ var fields = [...]fieldSpec{
 	{"state", "Supporter's state (two-letter code).", func(d *Data) string { return d.State }},
 }
 
-// values returns the field values in the order of fields (no closures,
-// so Data does not escape).
-func (d *Data) values() [numFields]string {
-	return [numFields]string{
-		d.Chamber, d.City, d.CommitteeNames, d.CommitteeRoles, d.ConstituentCount, d.Date, d.District, d.FirstLetterDate, d.FirstName, d.LastName,
-		d.MemberName, d.memberPhrase(), d.MemberState, d.MemberTitle, d.PersonalNote, d.Salutation, d.State,
+// value is field i of the fields table (no closures, so Data does not
+// escape), computed only for the fields a template uses: member_phrase's
+// default is put together when asked for, not on every render.
+func (d *Data) value(i int) string {
+	switch i {
+	case 0:
+		return d.Chamber
+	case 1:
+		return d.City
+	case 2:
+		return d.CommitteeNames
+	case 3:
+		return d.CommitteeRoles
+	case 4:
+		return d.ConstituentCount
+	case 5:
+		return d.Date
+	case 6:
+		return d.District
+	case 7:
+		return d.FirstLetterDate
+	case 8:
+		return d.FirstName
+	case 9:
+		return d.LastName
+	case 10:
+		return d.MemberName
+	case 11:
+		return d.memberPhrase()
+	case 12:
+		return d.MemberState
+	case 13:
+		return d.MemberTitle
+	case 14:
+		return d.PersonalNote
+	case 15:
+		return d.Salutation
+	case 16:
+		return d.State
 	}
+	return ""
 }
 
 // memberPhrase is MemberPhrase, or the title and name when it is unset.

@@ -64,9 +64,8 @@ func (t *Template) RenderWith(ctx context.Context, data Data, stats StatSource, 
 
 	m := machinePool.Get().(*machine)
 	defer m.release()
-	all := data.values()
 	for _, i := range t.fields {
-		m.vals[i] = t.value(all[i])
+		m.vals[i] = t.value(data.value(i))
 	}
 	if len(t.stats) <= len(m.statBuf) {
 		m.stats, m.statNA = m.statBuf[:len(t.stats)], m.naBuf[:len(t.stats)]
@@ -168,9 +167,8 @@ func (t *Template) releaseValues(stats StatSource) (id, date string, err error) 
 // reference the direct executor is tested against.
 func (t *Template) renderReference(data Data, stats StatSource) (string, error) {
 	m := make(map[string]any, len(t.fields)+len(t.stats)+len(t.avail)+2)
-	all := data.values()
 	for _, i := range t.fields {
-		m[fields[i].name] = t.value(all[i])
+		m[fields[i].name] = t.value(data.value(i))
 	}
 	statVals := make([]string, len(t.stats))
 	if err := t.statValues(stats, statVals); err != nil {
